@@ -1,0 +1,72 @@
+"""The input of one processor tick: an athlete's recent history resampled to a 1 Hz event-time grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+STREAMS = ("hr", "speed", "cadence", "temp")
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One athlete's last (up to) 60 minutes on a 1 Hz grid ending at ``t[-1]``.
+
+    Units: ``hr`` bpm, ``speed`` m/s (0.0 when the athlete is stopped or walking slower than 20 min/km),
+    ``cadence`` steps/min (both feet), ``temp`` °C. A missing value is NaN: gaps stay gaps, nothing is
+    interpolated across them. ``t`` is event time (Unix seconds), strictly increasing by 1 s.
+    ``session_start`` is the event time the session began; ``elapsed`` = ``t[-1] - session_start``.
+    """
+
+    t: FloatArray
+    hr: FloatArray
+    speed: FloatArray
+    cadence: FloatArray
+    temp: FloatArray
+    session_start: float
+
+    def __post_init__(self) -> None:
+        n = self.t.shape[0]
+        for name in STREAMS:
+            if getattr(self, name).shape != (n,):
+                raise ValueError(f"window stream {name!r} has shape {getattr(self, name).shape}, expected ({n},)")
+
+    @property
+    def now(self) -> float:
+        return float(self.t[-1]) if self.t.size else self.session_start
+
+    @property
+    def elapsed(self) -> float:
+        return self.now - self.session_start
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        t: FloatArray,
+        hr: FloatArray | None = None,
+        speed: FloatArray | None = None,
+        cadence: FloatArray | None = None,
+        temp: FloatArray | None = None,
+        session_start: float | None = None,
+    ) -> Window:
+        """Build a window, filling absent streams with NaN (handy in tests).
+
+        >>> w = Window.from_arrays(t=np.arange(10.0), hr=np.full(10, 150.0))
+        >>> w.elapsed, bool(np.isnan(w.speed).all())
+        (9.0, True)
+        """
+        t = np.asarray(t, dtype=np.float64)
+
+        def arr(x: FloatArray | None) -> FloatArray:
+            return np.full(t.shape, np.nan) if x is None else np.asarray(x, dtype=np.float64)
+
+        start = float(t[0]) if session_start is None and t.size else (session_start or 0.0)
+        return cls(t=t, hr=arr(hr), speed=arr(speed), cadence=arr(cadence), temp=arr(temp), session_start=start)
