@@ -1,0 +1,80 @@
+"""Broker addresses: ``mqtt://[user[:password]@]host[:port]`` or ``mqtts://…`` (contract, "Broker address")."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import aiomqtt
+
+from monitor.errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerURL:
+    host: str
+    port: int
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    @classmethod
+    def parse(
+        cls, url: str, *, ca_file: str | None = None, cert_file: str | None = None, key_file: str | None = None
+    ) -> BrokerURL:
+        """Parse a broker URL; raise :class:`UsageError` with one clear line if it is not one.
+
+        >>> BrokerURL.parse("mqtt://u:p%40ss@example.org").port
+        1883
+        >>> BrokerURL.parse("mqtts://broker:9999").tls
+        True
+        """
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise UsageError(f"bad broker URL {url!r}: {exc}") from exc
+        if parts.scheme not in ("mqtt", "mqtts"):
+            raise UsageError(f"bad broker URL {url!r}: scheme must be mqtt:// or mqtts://")
+        if not parts.hostname:
+            raise UsageError(f"bad broker URL {url!r}: no host")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise UsageError(f"bad broker URL {url!r}: no path or query allowed")
+        tls = parts.scheme == "mqtts"
+        return cls(
+            host=parts.hostname,
+            port=port if port is not None else (8883 if tls else 1883),
+            tls=tls,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            ca_file=ca_file,
+            cert_file=cert_file,
+            key_file=key_file,
+        )
+
+    def __str__(self) -> str:
+        user = f"{self.username}@" if self.username else ""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}"
+
+    def client(self, *, identifier: str | None = None, clean_session: bool | None = None) -> aiomqtt.Client:
+        """An aiomqtt client for this broker (not yet connected; use ``async with``)."""
+        tls_context: ssl.SSLContext | None = None
+        if self.tls:
+            tls_context = ssl.create_default_context(cafile=self.ca_file)
+            if self.cert_file:
+                tls_context.load_cert_chain(self.cert_file, self.key_file)
+        return aiomqtt.Client(
+            self.host,
+            self.port,
+            identifier=identifier,
+            username=self.username,
+            password=self.password,
+            tls_context=tls_context,
+            clean_session=clean_session,
+            keepalive=30,
+            timeout=10,
+        )

@@ -1,0 +1,347 @@
+"""The wire boundary: topics and payloads of the contract, parsed and validated with pydantic.
+
+Parsing is forgiving per value and strict per envelope: a message whose envelope is broken (not JSON, unequal
+batch lengths, decreasing times) is rejected whole; a bad value inside a good envelope is rejected alone and the
+valid values beside it are kept. Publishers (simulators, replay) encode through the same models, so they can
+never speak a dialect the monitor does not accept.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, ValidationError
+
+from monitor.errors import RejectedMessage
+from processors.profile import Profile
+from simulators.frame import Frame
+
+DEFAULT_PREFIX = "crampwatch/v1"
+STREAMS = ("hr", "pace", "cadence", "temp")
+#: Plausible ranges (contract); outside them a value is rejected and counted.
+RANGES: dict[str, tuple[float, float]] = {
+    "hr": (25.0, 250.0),
+    "pace": (100.0, 3600.0),
+    "cadence": (0.0, 260.0),
+    "temp": (-30.0, 60.0),
+}
+MAX_BATCH = 600
+ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+IN_LEAVES = (*STREAMS, "frame", "profile", "session", "ack")
+
+Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+EventTime = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0.0)]
+_TIME = TypeAdapter(EventTime)
+_VALUE = {
+    name: TypeAdapter(Annotated[float, Field(strict=True, allow_inf_nan=False, ge=lo, le=hi)])
+    for name, (lo, hi) in RANGES.items()
+}
+
+
+class SessionMsg(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    t: EventTime
+    event: Literal["start", "stop"]
+
+
+class AckMsg(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    alert_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class ProfileMsg(BaseModel):
+    """Athlete profile; every field optional (defaults documented in docs/profiles.md)."""
+
+    model_config = ConfigDict(extra="ignore")
+    name: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    sex: Literal["female", "male"] | None = None
+    age: Annotated[Finite, Field(ge=5, le=100)] | None = None
+    mass_kg: Annotated[Finite, Field(ge=20, le=250)] | None = None
+    height_cm: Annotated[Finite, Field(ge=100, le=250)] | None = None
+    hr_rest: Annotated[Finite, Field(ge=25, le=120)] | None = None
+    hr_max: Annotated[Finite, Field(ge=100, le=250)] | None = None
+    training_pace: Annotated[Finite, Field(ge=120, le=1200)] | None = None
+    longest_run_min: Annotated[Finite, Field(ge=1, le=2000)] | None = None
+    cramp_history: StrictBool | None = None
+    recent_injury: StrictBool | None = None
+
+    def to_profile(self) -> Profile:
+        return Profile(**self.model_dump())
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> ProfileMsg:
+        return cls(**profile.to_dict())
+
+
+class SampleMsg(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    t: EventTime
+    v: Finite
+
+
+class FrameMsg(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    t: EventTime
+    hr: Finite | None = None
+    pace: Finite | None = None
+    cadence: Finite | None = None
+    temp: Finite | None = None
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What one message yielded: accepted ``(stream, t, value)`` samples and the reasons of what was rejected."""
+
+    samples: list[tuple[str, float, float]] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    squad: str
+    athlete: str
+    leaf: str
+
+
+class Topics:
+    """Builds and parses the contract's topics under a configurable prefix."""
+
+    def __init__(self, prefix: str = DEFAULT_PREFIX) -> None:
+        if not prefix or prefix.startswith("/") or prefix.endswith("/") or any(c in prefix for c in "#+"):
+            raise ValueError(f"bad topic prefix {prefix!r}")
+        self.prefix = prefix
+
+    def of(self, squad: str, athlete: str, leaf: str) -> str:
+        """Topic of one athlete's leaf.
+
+        >>> Topics().of("club", "ann", "hr")
+        'crampwatch/v1/club/ann/hr'
+        """
+        check_id(squad)
+        check_id(athlete)
+        return f"{self.prefix}/{squad}/{athlete}/{leaf}"
+
+    @property
+    def rejected(self) -> str:
+        return f"{self.prefix}/_monitor/rejected"
+
+    def coach_feed(self, squad: str) -> str:
+        """Squad-wide alert feed for coaches (an addition to the contract; leaf ``alerts`` so ``+/+/alert``
+        subscribers do not see duplicates)."""
+        return f"{self.prefix}/_coach/{squad}/alerts"
+
+    def subscriptions(self) -> list[str]:
+        return [f"{self.prefix}/+/+/{leaf}" for leaf in IN_LEAVES]
+
+    def parse(self, topic: str) -> Topic:
+        head = self.prefix + "/"
+        if not topic.startswith(head):
+            raise RejectedMessage("topic outside prefix")
+        parts = topic[len(head) :].split("/")
+        if len(parts) != 3:
+            raise RejectedMessage("topic must be {squad}/{athlete}/{stream}")
+        squad, athlete, leaf = parts
+        if not ID_RE.match(squad) or not ID_RE.match(athlete):
+            raise RejectedMessage("bad squad or athlete id")
+        if leaf not in IN_LEAVES:
+            raise RejectedMessage(f"unknown topic leaf {leaf[:20]!r}")
+        return Topic(squad, athlete, leaf)
+
+
+def check_id(value: str) -> str:
+    if not ID_RE.match(value):
+        raise ValueError(f"bad id {value[:70]!r}: 1-64 characters from [A-Za-z0-9_-]")
+    return value
+
+
+def _load(payload: bytes | bytearray | str) -> Any:
+    try:
+        return json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RejectedMessage("payload is not UTF-8 JSON") from exc
+
+
+def _time(raw: Any) -> float:
+    try:
+        return float(_TIME.validate_python(raw))
+    except ValidationError as exc:
+        raise RejectedMessage("bad event time t") from exc
+
+
+def _value(stream: str, raw: Any, parsed: Parsed, t: float) -> None:
+    try:
+        value = float(_VALUE[stream].validate_python(raw))
+    except ValidationError:
+        kind = "out of range" if _is_number(raw) else "not a finite number"
+        parsed.rejected.append(f"{stream} value {kind}")
+        return
+    parsed.samples.append((stream, t, value))
+
+
+def _is_number(raw: Any) -> bool:
+    return isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
+
+
+def parse_stream(stream: str, payload: bytes | bytearray | str) -> Parsed:
+    """Parse a sample ``{"t", "v"}`` or batch ``{"t": [..], "v": [..]}`` on a single-stream topic.
+
+    >>> p = parse_stream("hr", b'{"t": [1, 2, 3], "v": [150, 999, 151]}')
+    >>> p.samples, p.rejected
+    ([('hr', 1.0, 150.0), ('hr', 3.0, 151.0)], ['hr value out of range'])
+    """
+    data = _load(payload)
+    if not isinstance(data, dict) or set(data) != {"t", "v"}:
+        raise RejectedMessage("sample must be an object with exactly t and v")
+    parsed = Parsed()
+    ts, vs = data["t"], data["v"]
+    if isinstance(ts, list):
+        if not isinstance(vs, list) or len(vs) != len(ts):
+            raise RejectedMessage("batch t and v must be lists of equal length")
+        if not 1 <= len(ts) <= MAX_BATCH:
+            raise RejectedMessage(f"batch must have 1-{MAX_BATCH} entries")
+        times = [_time(t) for t in ts]
+        if any(b < a for a, b in zip(times, times[1:], strict=False)):
+            raise RejectedMessage("batch t must be non-decreasing")
+        for t, v in zip(times, vs, strict=True):
+            _value(stream, v, parsed, t)
+    else:
+        _value(stream, vs, parsed, _time(ts))
+    return parsed
+
+
+def parse_frames(payload: bytes | bytearray | str) -> Parsed:
+    """Parse a frame or a list of up to 600 frames; bad frames or fields are rejected alone.
+
+    >>> p = parse_frames(b'[{"t": 5, "hr": 150, "pace": "fast"}, {"t": "x", "hr": 1}]')
+    >>> p.samples, p.rejected
+    ([('hr', 5.0, 150.0)], ['pace value not a finite number', 'frame: bad event time t'])
+    """
+    data = _load(payload)
+    frames = data if isinstance(data, list) else [data]
+    if not 1 <= len(frames) <= MAX_BATCH:
+        raise RejectedMessage(f"frame list must have 1-{MAX_BATCH} entries")
+    parsed = Parsed()
+    for frame in frames:
+        if not isinstance(frame, dict) or "t" not in frame:
+            parsed.rejected.append("frame must be an object with t")
+            continue
+        try:
+            t = _time(frame["t"])
+        except RejectedMessage as exc:
+            parsed.rejected.append(f"frame: {exc.reason}")
+            continue
+        streams = [k for k in frame if k != "t"]
+        if not streams:
+            parsed.rejected.append("frame has no stream")
+        for key in streams:
+            if key in RANGES:
+                _value(key, frame[key], parsed, t)
+            else:
+                parsed.rejected.append("frame has an unknown field")
+    return parsed
+
+
+def parse_profile(payload: bytes | bytearray | str) -> tuple[Profile, list[str]]:
+    """Parse a profile; invalid fields are dropped (and reported), the valid ones kept.
+
+    >>> profile, bad = parse_profile(b'{"name": "Ann", "age": 300, "training_pace": 330}')
+    >>> profile.name, profile.age, profile.training_pace, bad
+    ('Ann', None, 330.0, ['profile field age invalid'])
+    """
+    data = _load(payload)
+    if not isinstance(data, dict):
+        raise RejectedMessage("profile must be an object")
+    return profile_from_mapping(data)
+
+
+def profile_from_mapping(data: dict[str, Any]) -> tuple[Profile, list[str]]:
+    bad: list[str] = []
+    fields = dict(data)
+    for _ in range(len(ProfileMsg.model_fields) + 1):
+        try:
+            return ProfileMsg.model_validate(fields).to_profile(), bad
+        except ValidationError as exc:
+            names = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
+            if not names:
+                raise RejectedMessage("profile invalid") from exc
+            for name in sorted(names):
+                bad.append(f"profile field {name[:30]} invalid")
+                fields.pop(name, None)
+    raise RejectedMessage("profile invalid")  # pragma: no cover - loop always returns
+
+
+def parse_session(payload: bytes | bytearray | str) -> SessionMsg:
+    try:
+        return SessionMsg.model_validate(_load(payload))
+    except ValidationError as exc:
+        raise RejectedMessage("session must be {t, event: start|stop}") from exc
+
+
+def parse_ack(payload: bytes | bytearray | str) -> AckMsg:
+    try:
+        return AckMsg.model_validate(_load(payload))
+    except ValidationError as exc:
+        raise RejectedMessage("ack must be {alert_id}") from exc
+
+
+# ---- encoding (publishers) -------------------------------------------------------------------------------
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()
+
+
+def encode_frame(frame: Frame) -> bytes:
+    """Encode one frame.
+
+    >>> encode_frame(Frame(t=1.0, hr=150.0))
+    b'{"t":1.0,"hr":150.0}'
+    """
+    return _dumps(_frame_dict(frame))
+
+
+def _frame_dict(frame: Frame) -> dict[str, float]:
+    msg = FrameMsg(t=frame.t, hr=frame.hr, pace=frame.pace, cadence=frame.cadence, temp=frame.temp)
+    return msg.model_dump(exclude_none=True)
+
+
+def encode_frames(frames: Sequence[Frame]) -> bytes:
+    if not 1 <= len(frames) <= MAX_BATCH:
+        raise ValueError(f"a frame list has 1-{MAX_BATCH} frames")
+    return _dumps([_frame_dict(f) for f in frames])
+
+
+def encode_samples(times: Sequence[float], values: Sequence[float]) -> bytes:
+    """One sample (length 1 → ``{"t": T, "v": V}``) or a batch."""
+    if len(times) != len(values) or not 1 <= len(times) <= MAX_BATCH:
+        raise ValueError("a batch has equal lengths of 1-600 entries")
+    samples = [SampleMsg(t=t, v=v) for t, v in zip(times, values, strict=True)]
+    if len(samples) == 1:
+        return _dumps(samples[0].model_dump())
+    return _dumps({"t": [s.t for s in samples], "v": [s.v for s in samples]})
+
+
+def encode_profile(profile: Profile) -> bytes:
+    return _dumps(ProfileMsg.from_profile(profile).model_dump(exclude_none=True))
+
+
+def encode_session(t: float, event: Literal["start", "stop"]) -> bytes:
+    return _dumps(SessionMsg(t=t, event=event).model_dump())
+
+
+def encode_ack(alert_id: str) -> bytes:
+    return _dumps(AckMsg(alert_id=alert_id).model_dump())
+
+
+def frames_by_stream(frames: Iterable[Frame]) -> dict[str, tuple[list[float], list[float]]]:
+    out: dict[str, tuple[list[float], list[float]]] = {s: ([], []) for s in STREAMS}
+    for frame in frames:
+        for name, value in frame.streams().items():
+            out[name][0].append(frame.t)
+            out[name][1].append(value)
+    return out
