@@ -15,8 +15,11 @@ MAX_MESSAGE = 80
 def alert_id(squad: str, athlete: str, session_start: float, kind: str, level: str, t: float) -> str:
     """Deterministic id: the same input stream gives the same ids, so replays and redeliveries de-duplicate.
 
-    >>> alert_id("a", "b", 0.0, "hydrate", "advice", 600.0) == alert_id("a", "b", 0.0, "hydrate", "advice", 600.0)
+    >>> a = alert_id("a", "b", 0.0, "hydrate", "advice", 600.0)
+    >>> a == alert_id("a", "b", 0.0, "hydrate", "advice", 600)
     True
+    >>> len(alert_id("a", "b", 0.0, "hydrate", "advice", 600.0))
+    20
     """
     key = f"{squad}/{athlete}/{session_start:.3f}/{kind}/{level}/{t:.3f}"
     return hashlib.sha256(key.encode()).hexdigest()[:20]
