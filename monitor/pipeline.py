@@ -1,0 +1,313 @@
+"""The one pipeline: per-athlete event-time state → processors → alert policy.
+
+Pure (no I/O, no asyncio): the live monitor, replay and offline ``analyze`` all drive this same code, so they can
+never disagree. Everything runs on event time: a 1 Hz grid advances when the watermark (newest event time seen
+minus the allowed lateness) passes a second; a tick every ``tick_s`` seconds of event time (aligned to multiples of
+``tick_s``) computes indicators, decides alerts and emits a status.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from alerts.alert import Alert
+from alerts.policy import AlertPolicy
+from monitor.grid import StreamGrid
+from processors.engine import Engine
+from processors.indicators import Indicators, Signal
+from processors.profile import Profile
+from processors.window import Window
+from simulators.frame import Frame
+
+STREAMS = ("hr", "pace", "cadence", "temp")
+#: Streams whose silence makes the signal stale/lost (temperature is slow by nature and never does).
+SIGNAL_STREAMS = ("hr", "pace", "cadence")
+#: Status keys required by the contract, in contract order.
+STATUS_KEYS = (
+    "t", "squad", "athlete", "elapsed_s", "distance_m", "hr", "pace", "cadence", "temp", "stride_m", "fatigue",
+    "pace_over_training", "decoupling_pct", "trimp", "sweat_loss_pct", "monotony", "risk", "level", "factors",
+    "signal",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    """Event-time behaviour. All durations in seconds of event time."""
+
+    lateness_s: float = 10.0  # samples older than (newest − lateness) at the time their second was filled: dropped
+    tick_s: int = 5  # status/indicator cadence
+    history_s: int = 3600  # processors see at most this much history (bounded memory)
+    session_timeout_s: float = 600.0  # silence that ends a session
+    stale_s: float = 10.0  # minimum silence before a stream is stale (or 3 sampling intervals if longer)
+    lost_s: float = 60.0  # minimum silence before a stream is lost (or 10 sampling intervals if longer)
+
+    def __post_init__(self) -> None:
+        if self.lateness_s < 0 or self.tick_s < 1 or self.history_s < 60 or self.session_timeout_s <= 0:
+            raise ValueError("bad pipeline config")
+
+
+@dataclass(slots=True)
+class Output:
+    """What one call produced, in event-time order."""
+
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    late: int = 0
+    sessions_ended: int = 0
+
+    def extend(self, other: Output) -> None:
+        self.statuses.extend(other.statuses)
+        self.alerts.extend(other.alerts)
+        self.late += other.late
+        self.sessions_ended += other.sessions_ended
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return None if not math.isfinite(f) else round(f, 4)
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+class AthletePipeline:
+    """One athlete: bounded event-time state, processors and alert policy.
+
+    Sessions start with the first sample (or a ``start``) and end with ``stop`` or ``session_timeout_s`` of
+    silence (detected when the next sample arrives; the live monitor also ends idle sessions on the wall clock).
+    """
+
+    def __init__(self, squad: str, athlete: str, profile: Profile, config: PipelineConfig | None = None) -> None:
+        self.squad = squad
+        self.athlete = athlete
+        self.profile = profile
+        self.config = config or PipelineConfig()
+        self.session_start: float | None = None
+        self.late_dropped = 0
+        self.samples = 0
+        self.last_status: dict[str, Any] | None = None
+        self._reset()
+
+    # ---- session ---------------------------------------------------------------------------------------
+    def _reset(self) -> None:
+        cap = self.config.history_s
+        self._grids = {name: StreamGrid(name, capacity=cap) for name in STREAMS}
+        self._max_t = -math.inf
+        self._filled = -1  # last grid second written (valid once a session runs)
+        self._engine: Engine | None = None
+        self._policy: AlertPolicy | None = None
+
+    def _begin(self, t: float) -> None:
+        self._reset()
+        self.session_start = t
+        self._filled = math.floor(t) - 1
+        self._engine = Engine(self.profile)
+        self._policy = AlertPolicy(
+            squad=self.squad, athlete=self.athlete, session_start=t, profile=self.profile
+        )
+
+    def _end(self, out: Output) -> None:
+        if self.session_start is None:
+            return
+        if math.isfinite(self._max_t):
+            last = math.floor(self._max_t)
+            self._advance(last, out)
+            if last % self.config.tick_s != 0:
+                self._tick(last, out)
+        self.session_start = None
+        out.sessions_ended += 1
+        self._reset()
+
+    @property
+    def active(self) -> bool:
+        return self.session_start is not None
+
+    def start(self, t: float) -> Output:
+        out = Output()
+        if self.session_start is not None:
+            if t <= self._filled:
+                return out  # a repeated or stale start within the running session changes nothing
+            self._end(out)
+        self._begin(t)
+        return out
+
+    def stop(self, t: float) -> Output:
+        out = Output()
+        if self.session_start is not None and t >= self.session_start:
+            self._end(out)
+        return out
+
+    def set_profile(self, profile: Profile) -> None:
+        self.profile = profile
+        if self._engine is not None:
+            self._engine.profile = profile
+        if self._policy is not None:
+            self._policy.profile = profile
+
+    def ack(self, alert_id: str) -> bool:
+        return self._policy.ack(alert_id) if self._policy is not None else False
+
+    # ---- samples ---------------------------------------------------------------------------------------
+    def add(self, stream: str, t: float, value: float) -> Output:
+        """Add one validated sample (contract units) and run every tick its watermark releases."""
+        out = Output()
+        self._add(stream, t, value, out)
+        return out
+
+    def add_many(self, samples: Iterable[tuple[str, float, float]]) -> Output:
+        out = Output()
+        for stream, t, value in samples:
+            self._add(stream, t, value, out)
+        return out
+
+    def _add(self, stream: str, t: float, value: float, out: Output) -> None:
+        if self.session_start is not None and math.isfinite(self._max_t):
+            if t > self._max_t + self.config.session_timeout_s:
+                self._end(out)
+        if self.session_start is None:
+            self._begin(t)
+        if t <= self._filled:
+            self.late_dropped += 1
+            out.late += 1
+            return
+        self.samples += 1
+        self._grids[stream].add(t, value)
+        if t > self._max_t:
+            self._max_t = t
+            self._advance(math.floor(t - self.config.lateness_s), out)
+
+    def flush(self) -> Output:
+        """End of input (offline): release everything held back for lateness, without ending the session."""
+        out = Output()
+        if self.session_start is not None and math.isfinite(self._max_t):
+            self._advance(math.floor(self._max_t), out)
+        return out
+
+    def _advance(self, target: int, out: Output) -> None:
+        tick = self.config.tick_s
+        for s in range(self._filled + 1, target + 1):
+            for grid in self._grids.values():
+                grid.fill(s)
+            self._filled = s
+            if s % tick == 0:
+                self._tick(s, out)
+
+    # ---- ticks -----------------------------------------------------------------------------------------
+    def window(self) -> Window:
+        """The processors' view: the last ≤ history_s grid seconds, pace converted to speed (m/s)."""
+        assert self.session_start is not None
+        n = min(self.config.history_s, self._filled - math.floor(self.session_start) + 1)
+        pace = self._grids["pace"].last(n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            speed = np.where(pace > 1200.0, 0.0, 1000.0 / pace)
+        m = pace.shape[0]
+        return Window(
+            t=np.arange(self._filled - m + 1, self._filled + 1, dtype=np.float64),
+            hr=self._grids["hr"].last(n),
+            speed=speed,
+            cadence=self._grids["cadence"].last(n),
+            temp=self._grids["temp"].last(n),
+            session_start=self.session_start,
+        )
+
+    def signal_at(self, s: float) -> Signal:
+        worst: Signal = "ok"
+        grids = [g for name, g in self._grids.items() if name in SIGNAL_STREAMS and g.n_samples]
+        for grid in grids or [g for g in self._grids.values() if g.n_samples]:
+            interval = 1.0 if math.isnan(grid.interval) else grid.interval
+            age = s - grid.last_t
+            if age > max(self.config.lost_s, 10 * interval):
+                return "lost"
+            if age > max(self.config.stale_s, 3 * interval):
+                worst = "stale"
+        return worst
+
+    def _tick(self, s: int, out: Output) -> None:
+        assert self._engine is not None and self._policy is not None
+        ind = self._engine.tick(self.window())
+        ind.signal = self.signal_at(s)
+        alerts = self._policy.update(ind)
+        status = self._status(ind)
+        self.last_status = status
+        out.statuses.append(status)
+        out.alerts.extend(alerts)
+
+    def _status(self, ind: Indicators) -> dict[str, Any]:
+        data = ind.to_dict()
+        status: dict[str, Any] = {"t": ind.t, "squad": self.squad, "athlete": self.athlete}
+        for key in STATUS_KEYS[3:]:
+            status[key] = data.pop(key)
+        data.pop("t")
+        status.update(data)
+        status["session_start"] = self.session_start
+        status["name"] = self.profile.name
+        return dict(_clean(status))
+
+    # ---- save / restore --------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable snapshot of the whole athlete (for session recording and crash recovery)."""
+        return {
+            "squad": self.squad,
+            "athlete": self.athlete,
+            "profile": self.profile.to_dict(),
+            "session_start": self.session_start,
+            "max_t": self._max_t if math.isfinite(self._max_t) else None,
+            "filled": self._filled,
+            "late_dropped": self.late_dropped,
+            "samples": self.samples,
+            "grids": {name: g.state_dict() for name, g in self._grids.items()},
+            "engine": self._engine.state_dict() if self._engine else None,
+            "policy": self._policy.state_dict() if self._policy else None,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], config: PipelineConfig | None = None) -> AthletePipeline:
+        profile = Profile(**state["profile"])
+        pipe = cls(state["squad"], state["athlete"], profile, config)
+        pipe.late_dropped = int(state["late_dropped"])
+        pipe.samples = int(state["samples"])
+        if state["session_start"] is not None:
+            pipe._begin(float(state["session_start"]))
+            pipe._filled = int(state["filled"])
+            pipe._max_t = -math.inf if state["max_t"] is None else float(state["max_t"])
+            for name, g in state["grids"].items():
+                pipe._grids[name].load_state(g)
+            if state["engine"] is not None:
+                pipe._engine = Engine.from_state(profile, state["engine"])
+            if state["policy"] is not None:
+                pipe._policy = AlertPolicy.from_state(state["policy"], profile=profile)
+        return pipe
+
+
+@dataclass(slots=True)
+class OfflineResult:
+    statuses: list[dict[str, Any]]
+    alerts: list[Alert]
+    late: int
+
+
+def run_offline(
+    frames: Iterable[Frame],
+    *,
+    squad: str,
+    athlete: str,
+    profile: Profile,
+    config: PipelineConfig | None = None,
+) -> OfflineResult:
+    """Run a whole recorded or simulated run through the pipeline, no broker (``analyze``, ``evaluate``)."""
+    pipe = AthletePipeline(squad, athlete, profile, config)
+    out = Output()
+    for frame in frames:
+        out.extend(pipe.add_many((name, frame.t, v) for name, v in frame.streams().items()))
+    out.extend(pipe.flush())
+    return OfflineResult(statuses=out.statuses, alerts=out.alerts, late=out.late)

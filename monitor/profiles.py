@@ -1,0 +1,78 @@
+"""Athlete profiles from a ``--profiles`` file (TOML or JSON).
+
+Format: a table ``athletes`` whose keys are ``athlete`` or ``squad/athlete`` ids and whose values are contract
+profiles::
+
+    [athletes.ann]              # any squad
+    name = "Ann"
+    training_pace = 330
+
+    [athletes."club/bob"]       # only in squad "club"
+    sex = "male"
+
+A retained ``profile`` message overrides the file field by field. Missing fields take the defaults in
+docs/profiles.md.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import InputFileError, RejectedMessage
+from monitor.wire import ID_RE, profile_from_mapping
+from processors.profile import Profile
+
+
+class ProfileBook:
+    """Profiles by ``squad/athlete`` (exact) or ``athlete`` (any squad)."""
+
+    def __init__(self, profiles: dict[str, Profile] | None = None) -> None:
+        self._file = dict(profiles or {})
+        self._retained: dict[str, Profile] = {}
+
+    def get(self, squad: str, athlete: str) -> Profile:
+        key = f"{squad}/{athlete}"
+        base = self._file.get(key) or self._file.get(athlete) or Profile()
+        retained = self._retained.get(key)
+        return base.merged(retained) if retained else base
+
+    def set_retained(self, squad: str, athlete: str, profile: Profile) -> Profile:
+        self._retained[f"{squad}/{athlete}"] = profile
+        return self.get(squad, athlete)
+
+    def __len__(self) -> int:
+        return len(self._file)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ProfileBook:
+        """Read a TOML or JSON profiles file; raise InputFileError (one line) if it is unreadable or wrong."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputFileError(f"{path}: cannot read profiles file: {exc.__class__.__name__}") from exc
+        try:
+            data: Any = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+        except (ValueError, tomllib.TOMLDecodeError) as exc:
+            raise InputFileError(f"{path}: not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from exc
+        athletes = data.get("athletes") if isinstance(data, dict) else None
+        if not isinstance(athletes, dict):
+            raise InputFileError(f"{path}: expected a table 'athletes' of profiles")
+        profiles: dict[str, Profile] = {}
+        for key, fields in athletes.items():
+            ids = str(key).split("/")
+            if len(ids) > 2 or not all(ID_RE.match(i) for i in ids):
+                raise InputFileError(f"{path}: bad athlete key {str(key)[:70]!r} (use athlete or squad/athlete)")
+            if not isinstance(fields, dict):
+                raise InputFileError(f"{path}: profile {key!r} is not a table")
+            try:
+                profile, bad = profile_from_mapping(fields)
+            except RejectedMessage as exc:
+                raise InputFileError(f"{path}: profile {key!r}: {exc.reason}") from exc
+            if bad:
+                raise InputFileError(f"{path}: profile {key!r}: {', '.join(bad)}")
+            profiles[str(key)] = profile
+        return cls(profiles)
