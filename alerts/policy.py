@@ -1,0 +1,362 @@
+"""When to speak: the per-athlete, per-session alert policy (pure: no I/O, no clock, no asyncio).
+
+:meth:`AlertPolicy.update` is called with each tick's :class:`~processors.indicators.Indicators` (every 5 s of
+event time) and returns the alerts to send now — usually none. All timing is on event time (``ind.t``), so a
+replay at any speed gives the same alerts with the same ids.
+
+The rules (all numbers are :class:`PolicyConfig` fields):
+
+* **Level.** The processors' hysteretic risk level maps to an alert level: ``low`` → none, ``elevated`` →
+  advice, ``high`` → warning, ``critical`` → critical (``level_source="processor"``, the default). With
+  ``level_source="risk"`` the policy applies its own hysteresis to ``ind.risk`` instead: a level is entered at
+  its threshold and left only ``hysteresis`` below it.
+* **Debounce.** An alert level counts only once the tick level has been at or above it on consecutive ticks
+  for ``debounce_s`` (``critical_debounce_s`` for critical). A gap between ticks longer than
+  ``max_tick_gap_s``, or a tick with ``signal == "lost"``, restarts the count.
+* **Warm-up.** No advice or warning before ``warmup_s`` of the session; critical alerts pass.
+* **Escalation.** An alert level above every alert sent in the last ``cooldown_s`` is an escalation:
+  advice → warning → critical; it bypasses the cool-down and the minimum gap.
+* **Cool-down.** A kind is not repeated within ``cooldown_s`` of its last alert. After that it is repeated, at
+  the current level, as long as the level is still at least advice and the alert was not acknowledged.
+* **Minimum gap.** Two non-escalating advice/warning alerts (of any kinds) are ``min_gap_s`` apart at least.
+* **Acknowledgement.** :meth:`AlertPolicy.ack` of an alert stops alerts of its kind at or below its level; a
+  higher level still comes through. Acknowledgements are forgotten once the tick level has been ``low`` for
+  ``ack_clear_s`` (the episode is over), and a new acute cramp is always reported.
+* **Cap.** At most ``cap`` alerts per ``cap_window_s``; critical alerts always pass (and count).
+* **Acute cramp.** ``ind.acute_cramp`` raises an immediate critical ``stop_and_stretch`` (no debounce, no
+  warm-up, no cap). While the signature persists it repeats after ``cooldown_s`` unless acknowledged, and no
+  other alert is sent; it counts as a new cramp once it has been absent for ``acute_rearm_s``.
+* At most one alert per tick; ticks that do not move event time forward are ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Final, Literal
+
+from alerts.advice import advise, choose_kind, contributions
+from alerts.alert import ALERT_LEVELS, Alert, AlertLevel, alert_id
+from processors.indicators import LEVELS, Indicators
+from processors.profile import Profile
+
+LevelSource = Literal["processor", "risk"]
+
+#: Alert levels by rank (0 = no alert).
+_RANK_NAME: Final[tuple[AlertLevel | None, ...]] = (None, *ALERT_LEVELS)
+#: How many acknowledged/issued ids a policy remembers for :meth:`AlertPolicy.ack`.
+KNOWN_IDS: Final = 256
+STATE_VERSION: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    """Every timing and threshold of the alert policy (seconds are event-time seconds).
+
+    >>> PolicyConfig().debounce_s
+    25.0
+    """
+
+    #: No advice/warning before this much of the session has passed (critical passes).
+    warmup_s: float = 600.0
+    #: The level must hold on consecutive ticks this long before an advice/warning fires (5 s ticks: 6 ticks).
+    debounce_s: float = 25.0
+    #: The same for critical (3 ticks): short, because it is critical, but never a single tick.
+    critical_debounce_s: float = 10.0
+    #: A longer gap between ticks breaks "consecutive" (two missed 5 s ticks are tolerated).
+    max_tick_gap_s: float = 15.0
+    #: Per kind: no repeat sooner than this; escalation bypasses it.
+    cooldown_s: float = 300.0
+    #: Between two non-escalating advice/warning alerts of any kind.
+    min_gap_s: float = 60.0
+    #: At most ``cap`` alerts per ``cap_window_s`` per athlete (critical always passes).
+    cap: int = 4
+    cap_window_s: float = 600.0
+    #: Acknowledgements are forgotten after the level has been low this long.
+    ack_clear_s: float = 300.0
+    #: An acute cramp signature absent this long counts as a new cramp when it returns.
+    acute_rearm_s: float = 60.0
+    #: ``"processor"``: use ``ind.level``; ``"risk"``: own hysteresis on ``ind.risk`` (below).
+    level_source: LevelSource = "processor"
+    #: Risk thresholds entering advice, warning, critical (``level_source="risk"`` only).
+    thresholds: tuple[float, float, float] = (0.35, 0.55, 0.75)
+    #: A level is left only when the risk falls this far below its threshold.
+    hysteresis: float = 0.05
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and (not math.isfinite(value) or value < 0):
+                raise ValueError(f"PolicyConfig.{f.name} must be a finite number >= 0, got {value!r}")
+        if self.cap < 0:
+            raise ValueError("PolicyConfig.cap must be >= 0")
+        if self.level_source not in ("processor", "risk"):
+            raise ValueError(f"PolicyConfig.level_source: 'processor' or 'risk', not {self.level_source!r}")
+        if list(self.thresholds) != sorted(self.thresholds) or len(self.thresholds) != 3:
+            raise ValueError("PolicyConfig.thresholds must be three increasing risks")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["thresholds"] = list(self.thresholds)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PolicyConfig:
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        if "thresholds" in kwargs:
+            a, b, c = (float(x) for x in kwargs["thresholds"])
+            kwargs["thresholds"] = (a, b, c)
+        return cls(**kwargs)
+
+
+class AlertPolicy:
+    """Decides, tick by tick, which alerts one athlete gets in one session. See the module docstring.
+
+    >>> from processors.indicators import Indicators
+    >>> from processors.profile import Profile
+    >>> policy = AlertPolicy(squad="s", athlete="a", session_start=0.0, profile=Profile())
+    >>> ticks = [Indicators(t=float(t), elapsed_s=float(t), risk=0.5, level="elevated", factors={"heat": 0.2})
+    ...          for t in range(600, 700, 5)]
+    >>> alerts = [a for ind in ticks for a in policy.update(ind)]
+    >>> [(a.t, a.kind, a.level) for a in alerts]
+    [(625.0, 'hydrate', 'advice')]
+    >>> policy.ack(alerts[0].id)
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        squad: str,
+        athlete: str,
+        session_start: float,
+        profile: Profile,
+        config: PolicyConfig | None = None,
+    ) -> None:
+        self.squad = squad
+        self.athlete = athlete
+        self.session_start = float(session_start)
+        self.profile = profile
+        self.config = config if config is not None else PolicyConfig()
+        self._last_t: float | None = None
+        #: first tick time of the current run at/above each alert rank (index 1..3; 0 unused)
+        self._since: list[float | None] = [None, None, None, None]
+        self._risk_rank = 0  # own hysteresis state (level_source="risk")
+        self._low_since: float | None = None
+        self._acute_on = False
+        self._acute_off_since: float | None = None
+        self._last_by_kind: dict[str, float] = {}
+        self._history: list[tuple[float, str, int]] = []  # (t, kind, rank) of sent alerts, recent only
+        self._acked: dict[str, int] = {}  # kind -> highest acknowledged rank
+        self._known: dict[str, tuple[str, int]] = {}  # alert id -> (kind, rank)
+
+    # ------------------------------------------------------------------------------------------------ public
+
+    def update(self, ind: Indicators) -> list[Alert]:
+        """Feed one tick's indicators; returns the alerts to send now (at most one)."""
+        t = float(ind.t)
+        if not math.isfinite(t) or (self._last_t is not None and t <= self._last_t):
+            return []
+        cfg = self.config
+        if self._last_t is not None and t - self._last_t > cfg.max_tick_gap_s:
+            self._since = [None, None, None, None]
+        self._last_t = t
+        self._trim(t)
+
+        if ind.signal == "lost":
+            # no data, no decision: the debounce restarts once data returns
+            self._since = [None, None, None, None]
+            return []
+
+        rank = self._tick_rank(ind)
+        for r in (1, 2, 3):
+            if rank >= r:
+                if self._since[r] is None:
+                    self._since[r] = t
+            else:
+                self._since[r] = None
+        if rank == 0:
+            if self._low_since is None:
+                self._low_since = t
+            if t - self._low_since >= cfg.ack_clear_s:
+                self._acked.clear()
+        else:
+            self._low_since = None
+
+        if ind.acute_cramp or self._acute_on:
+            acute = self._acute(ind, t)
+            if ind.acute_cramp:  # while a cramp is on, nothing but stop_and_stretch
+                return [acute] if acute is not None else []
+        sent = self._by_level(ind, t)
+        return [sent] if sent is not None else []
+
+    def ack(self, alert_id: str) -> bool:
+        """Acknowledge an alert: no more alerts of its kind at or below its level. False for an unknown id."""
+        known = self._known.get(alert_id)
+        if known is None:
+            return False
+        kind, rank = known
+        self._acked[kind] = max(self._acked.get(kind, 0), rank)
+        return True
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue after a restart, as JSON-serialisable values."""
+        return {
+            "version": STATE_VERSION,
+            "squad": self.squad,
+            "athlete": self.athlete,
+            "session_start": self.session_start,
+            "profile": self.profile.to_dict(),
+            "config": self.config.to_dict(),
+            "last_t": self._last_t,
+            "since": list(self._since),
+            "risk_rank": self._risk_rank,
+            "low_since": self._low_since,
+            "acute_on": self._acute_on,
+            "acute_off_since": self._acute_off_since,
+            "last_by_kind": dict(self._last_by_kind),
+            "history": [[t, kind, rank] for t, kind, rank in self._history],
+            "acked": dict(self._acked),
+            "known": [[aid, kind, rank] for aid, (kind, rank) in self._known.items()],
+        }
+
+    @classmethod
+    def from_state(
+        cls,
+        state: Mapping[str, Any],
+        *,
+        profile: Profile | None = None,
+        config: PolicyConfig | None = None,
+    ) -> AlertPolicy:
+        """Rebuild a policy from :meth:`state_dict` output; ``profile``/``config`` override the saved ones."""
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported alert policy state version {state.get('version')!r}")
+        policy = cls(
+            squad=str(state["squad"]),
+            athlete=str(state["athlete"]),
+            session_start=float(state["session_start"]),
+            profile=profile if profile is not None else Profile(**state.get("profile", {})),
+            config=config if config is not None else PolicyConfig.from_dict(state.get("config", {})),
+        )
+        policy._last_t = _opt_float(state.get("last_t"))
+        since = [_opt_float(x) for x in state.get("since", [None] * 4)]
+        policy._since = (since + [None] * 4)[:4]
+        policy._risk_rank = int(state.get("risk_rank", 0))
+        policy._low_since = _opt_float(state.get("low_since"))
+        policy._acute_on = bool(state.get("acute_on", False))
+        policy._acute_off_since = _opt_float(state.get("acute_off_since"))
+        policy._last_by_kind = {str(k): float(v) for k, v in state.get("last_by_kind", {}).items()}
+        policy._history = [(float(t), str(k), int(r)) for t, k, r in state.get("history", [])]
+        policy._acked = {str(k): int(v) for k, v in state.get("acked", {}).items()}
+        policy._known = {str(a): (str(k), int(r)) for a, k, r in state.get("known", [])}
+        return policy
+
+    # ----------------------------------------------------------------------------------------------- private
+
+    def _tick_rank(self, ind: Indicators) -> int:
+        """This tick's alert rank before debouncing (0 none, 1 advice, 2 warning, 3 critical)."""
+        cfg = self.config
+        if cfg.level_source == "processor":
+            return LEVELS.index(ind.level) if ind.level in LEVELS else 0
+        risk = float(ind.risk)
+        if not math.isfinite(risk):
+            return self._risk_rank
+        rank = self._risk_rank
+        while rank < 3 and risk >= cfg.thresholds[rank]:
+            rank += 1
+        while rank > 0 and risk < cfg.thresholds[rank - 1] - cfg.hysteresis:
+            rank -= 1
+        self._risk_rank = rank
+        return rank
+
+    def _debounced_rank(self, t: float) -> int:
+        cfg = self.config
+        for r in (3, 2, 1):
+            since = self._since[r]
+            hold = cfg.critical_debounce_s if r == 3 else cfg.debounce_s
+            if since is not None and t - since >= hold:
+                return r
+        return 0
+
+    def _trim(self, t: float) -> None:
+        keep = max(self.config.cooldown_s, self.config.cap_window_s)
+        self._history = [h for h in self._history if t - h[0] < keep]
+
+    def _acute(self, ind: Indicators, t: float) -> Alert | None:
+        cfg = self.config
+        if not ind.acute_cramp:
+            if self._acute_on:
+                self._acute_on = False
+                self._acute_off_since = t
+            return None
+        new_cramp = not self._acute_on and (
+            self._acute_off_since is None or t - self._acute_off_since >= cfg.acute_rearm_s
+        )
+        self._acute_on = True
+        self._acute_off_since = None
+        kind = "stop_and_stretch"
+        if new_cramp:
+            self._acked.pop(kind, None)
+            return self._emit(ind, t, kind, 3)
+        last = self._last_by_kind.get(kind)
+        if self._acked.get(kind, 0) >= 3 or (last is not None and t - last < cfg.cooldown_s):
+            return None
+        return self._emit(ind, t, kind, 3)
+
+    def _by_level(self, ind: Indicators, t: float) -> Alert | None:
+        cfg = self.config
+        rank = self._debounced_rank(t)
+        if rank == 0:
+            return None
+        critical = rank == 3
+        if not critical and t - self.session_start < cfg.warmup_s:
+            return None
+        level = _RANK_NAME[rank]
+        assert level is not None
+        kind = choose_kind(ind, level)
+        if self._acked.get(kind, 0) >= rank:
+            return None
+        recent = [h for h in self._history if t - h[0] < cfg.cooldown_s]
+        recent_max = max((h[2] for h in recent), default=0)
+        escalation = 0 < recent_max < rank
+        last = self._last_by_kind.get(kind)
+        if not escalation and last is not None and t - last < cfg.cooldown_s:
+            return None
+        if not critical:
+            if not escalation and recent and t - max(h[0] for h in recent) < cfg.min_gap_s:
+                return None
+            in_window = sum(1 for h in self._history if t - h[0] < cfg.cap_window_s)
+            if in_window >= cfg.cap:
+                return None
+        return self._emit(ind, t, kind, rank)
+
+    def _emit(self, ind: Indicators, t: float, kind: str, rank: int) -> Alert:
+        level = _RANK_NAME[rank]
+        assert level is not None
+        advice = advise(ind, self.profile, level, kind=kind)
+        aid = alert_id(self.squad, self.athlete, self.session_start, kind, level, t)
+        risk = float(ind.risk) if math.isfinite(float(ind.risk)) else 0.0
+        alert = Alert(
+            id=aid,
+            t=t,
+            squad=self.squad,
+            athlete=self.athlete,
+            level=level,
+            kind=kind,
+            risk=round(risk, 4),
+            message=advice.message,
+            detail=advice.detail,
+            factors=contributions(ind),
+        )
+        self._last_by_kind[kind] = t
+        self._history.append((t, kind, rank))
+        self._known[aid] = (kind, rank)
+        while len(self._known) > KNOWN_IDS:
+            del self._known[next(iter(self._known))]
+        return alert
+
+
+def _opt_float(x: Any) -> float | None:
+    return None if x is None else float(x)
