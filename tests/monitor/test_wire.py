@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from monitor import wire
+from monitor.errors import RejectedMessage
+from processors.profile import Profile
+from simulators.frame import Frame
+
+
+def test_topics_round_trip() -> None:
+    topics = wire.Topics("x/y")
+    topic = topics.of("club", "ann-1", "frame")
+    assert topic == "x/y/club/ann-1/frame"
+    assert topics.parse(topic) == wire.Topic("club", "ann-1", "frame")
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "crampwatch/v1/club/ann/bogus",
+        "crampwatch/v1/club/ann/extra/hr",
+        "crampwatch/v1/cl ub/ann/hr",
+        "crampwatch/v1/club/" + "a" * 65 + "/hr",
+        "other/club/ann/hr",
+    ],
+)
+def test_bad_topics_are_rejected(topic: str) -> None:
+    with pytest.raises(RejectedMessage):
+        wire.Topics().parse(topic)
+
+
+def test_sample_and_batch() -> None:
+    assert wire.parse_stream("hr", b'{"t": 10.5, "v": 152}').samples == [("hr", 10.5, 152.0)]
+    batch = wire.parse_stream("cadence", json.dumps({"t": [1, 2, 2], "v": [170, 171, 172]}))
+    assert [s[2] for s in batch.samples] == [170.0, 171.0, 172.0]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"not json",
+        b"\xff\xfe",
+        b"[1, 2]",
+        b'{"t": 1}',
+        b'{"t": [1, 2], "v": [1]}',
+        b'{"t": [2, 1], "v": [150, 150]}',
+        b'{"t": "now", "v": 150}',
+        b'{"t": -5, "v": 150}',
+        json.dumps({"t": list(range(601)), "v": [150] * 601}).encode(),
+        b'{"t": [], "v": []}',
+    ],
+)
+def test_broken_envelopes_are_rejected_whole(payload: bytes) -> None:
+    with pytest.raises(RejectedMessage):
+        wire.parse_stream("hr", payload)
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", '"150"', "true", "null", "251", "24", "[150]"])
+def test_bad_values_rejected_alone(bad: str) -> None:
+    parsed = wire.parse_stream("hr", f'{{"t": [1, 2, 3], "v": [150, {bad}, 151]}}')
+    assert [s[1] for s in parsed.samples] == [1.0, 3.0]
+    assert len(parsed.rejected) == 1
+
+
+def test_stopped_pace_is_not_an_error() -> None:
+    assert wire.parse_stream("pace", b'{"t": 1, "v": 1500}').samples == [("pace", 1.0, 1500.0)]
+
+
+def test_frames_keep_good_fields() -> None:
+    payload = json.dumps(
+        [
+            {"t": 1, "hr": 150, "pace": 300, "cadence": 999, "temp": 20},
+            {"t": 2, "hr": True},
+            {"t": 3, "wind": 3, "hr": 151},
+            {"t": 4},
+            "junk",
+        ]
+    )
+    parsed = wire.parse_frames(payload)
+    assert parsed.samples == [("hr", 1.0, 150.0), ("pace", 1.0, 300.0), ("temp", 1.0, 20.0), ("hr", 3.0, 151.0)]
+    assert len(parsed.rejected) == 5
+
+
+def test_profile_keeps_valid_fields_and_reports_bad_ones() -> None:
+    profile, bad = wire.parse_profile(b'{"name": "Ann", "sex": "x", "hr_max": 190, "cramp_history": "yes"}')
+    assert profile == Profile(name="Ann", hr_max=190.0)
+    assert sorted(bad) == ["profile field cramp_history invalid", "profile field sex invalid"]
+
+
+def test_session_and_ack() -> None:
+    assert wire.parse_session(b'{"t": 5, "event": "stop"}').event == "stop"
+    assert wire.parse_ack(b'{"alert_id": "abc123"}').alert_id == "abc123"
+    with pytest.raises(RejectedMessage):
+        wire.parse_session(b'{"t": 5, "event": "pause"}')
+    with pytest.raises(RejectedMessage):
+        wire.parse_ack(b'{"alert_id": ""}')
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@given(
+    t=st.floats(min_value=0, max_value=4e9),
+    hr=st.none() | st.floats(min_value=25, max_value=250),
+    pace=st.none() | st.floats(min_value=100, max_value=3600),
+    cadence=st.none() | st.floats(min_value=0, max_value=260),
+    temp=st.floats(min_value=-30, max_value=60),
+)
+def test_encoded_frames_always_parse_back(
+    t: float, hr: float | None, pace: float | None, cadence: float | None, temp: float
+) -> None:
+    frame = Frame(t=t, hr=hr, pace=pace, cadence=cadence, temp=temp)
+    parsed = wire.parse_frames(wire.encode_frame(frame))
+    assert parsed.rejected == []
+    assert {(s, v) for s, _, v in parsed.samples} == set(frame.streams().items())
+
+
+@given(value=finite | st.text(max_size=5) | st.booleans() | st.none())
+def test_parse_never_raises_anything_but_rejection(value: object) -> None:
+    payload = json.dumps({"t": 1.0, "v": value})
+    parsed = wire.parse_stream("temp", payload)
+    assert len(parsed.samples) + len(parsed.rejected) == 1
+
+
+def test_encoders_refuse_what_the_monitor_would_reject() -> None:
+    with pytest.raises(ValueError):
+        wire.encode_samples([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError):
+        wire.encode_frame(Frame(t=float("nan"), hr=150.0))
