@@ -119,6 +119,10 @@ class Monitor:
         """Ask the service to stop (safe from a signal handler)."""
         self._stopping.set()
 
+    async def wait_stopped(self) -> None:
+        """Wait until :meth:`stop` is called."""
+        await self._stopping.wait()
+
     async def run(self) -> None:
         """Serve until :meth:`stop` is called (e.g. on SIGINT/SIGTERM)."""
         async with self:

@@ -1,0 +1,77 @@
+"""Flags and helpers shared by subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Callable
+
+from monitor.broker import BrokerURL
+from monitor.errors import UsageError
+from monitor.wire import DEFAULT_PREFIX, Topics
+
+
+def add_broker_flags(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    parser.add_argument(
+        "--broker",
+        default=os.environ.get("CRAMPWATCH_BROKER"),
+        help="mqtt://[user[:password]@]host[:port] or mqtts://… (env CRAMPWATCH_BROKER)"
+        + ("" if required else "; none = embedded broker"),
+    )
+    parser.add_argument("--ca-file", help="CA bundle for mqtts:// brokers with a private CA")
+    parser.add_argument("--cert-file", help="client certificate (mqtts://)")
+    parser.add_argument("--key-file", help="client key (mqtts://)")
+    parser.add_argument("--prefix", default=DEFAULT_PREFIX, help=f"topic prefix (default {DEFAULT_PREFIX})")
+
+
+def broker_from_args(args: argparse.Namespace) -> BrokerURL:
+    if not args.broker:
+        raise UsageError("--broker URL is required (or set CRAMPWATCH_BROKER)")
+    for name in ("ca_file", "cert_file", "key_file"):
+        path = getattr(args, name, None)
+        if path and not os.path.isfile(path):
+            raise UsageError(f"--{name.replace('_', '-')} {path}: no such file")
+    return BrokerURL.parse(args.broker, ca_file=args.ca_file, cert_file=args.cert_file, key_file=args.key_file)
+
+
+def topics_from_args(args: argparse.Namespace) -> Topics:
+    try:
+        return Topics(args.prefix)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def host_port(value: str) -> tuple[str, int]:
+    """Parse ``HOST:PORT`` (argparse type)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host or "127.0.0.1", int(port)
+
+
+def positive_float(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value!r}")
+    return x
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper()), format="%(asctime)s %(levelname)s %(message)s")
+    for name in ("amqtt", "transitions", "aiohttp.access"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def install_stop_handlers(stop: Callable[[], None]) -> None:
+    """SIGINT/SIGTERM call ``stop`` (clean shutdown instead of a traceback)."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop)

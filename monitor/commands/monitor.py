@@ -1,0 +1,80 @@
+"""``crampwatch monitor --broker URL [--profiles FILE] [--http HOST:PORT] [--webhook URL]``: the service."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from typing import Any
+
+from alerts.sinks.base import Sink
+from monitor.commands.common import (
+    add_broker_flags,
+    broker_from_args,
+    host_port,
+    install_stop_handlers,
+    setup_logging,
+    topics_from_args,
+)
+from monitor.errors import UsageError
+from monitor.profiles import ProfileBook
+from monitor.service import Monitor
+
+log = logging.getLogger("crampwatch")
+
+
+def add_parser(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser("monitor", help="run the monitoring service on a broker")
+    add_broker_flags(p)
+    p.add_argument("--profiles", help="athlete profiles file (TOML or JSON)")
+    p.add_argument("--http", type=host_port, metavar="HOST:PORT", help="serve the coach dashboard and JSON API")
+    p.add_argument("--webhook", action="append", default=[], metavar="URL", help="POST every alert (repeatable)")
+    p.add_argument("--client-id", help="MQTT client id (default: random)")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+
+def make_sinks(args: argparse.Namespace) -> list[Sink]:
+    sinks: list[Sink] = []
+    if args.webhook:
+        from alerts.sinks import make_sink
+
+        for url in args.webhook:
+            if not url.startswith(("http://", "https://")):
+                raise UsageError(f"--webhook {url!r}: expected an http:// or https:// URL")
+            sinks.append(make_sink(f"webhook:{url}"))
+    return sinks
+
+
+def run(args: argparse.Namespace) -> int:
+    broker = broker_from_args(args)
+    topics = topics_from_args(args)
+    profiles = ProfileBook.load(args.profiles) if args.profiles else ProfileBook()
+    sinks = make_sinks(args)
+    setup_logging(args.log_level)
+    asyncio.run(_serve(broker, topics.prefix, profiles, sinks, args))
+    return 0
+
+
+async def _serve(broker: Any, prefix: str, profiles: ProfileBook, sinks: list[Sink], args: argparse.Namespace) -> None:
+    view = None
+    if args.http:
+        from monitor.live import LiveView
+
+        view = LiveView()
+        sinks = [*sinks, view]
+    monitor = Monitor(broker, prefix=prefix, profiles=profiles, sinks=sinks, identifier=args.client_id)
+    install_stop_handlers(monitor.stop)
+    log.info("crampwatch monitor on %s (prefix %s, %d file profiles)", broker, prefix, len(profiles))
+    async with monitor:
+        server = None
+        if args.http and view is not None:
+            from monitor.http import serve
+
+            server = await serve(view, args.http[0], args.http[1], ack=monitor.publish_ack)
+            log.info("dashboard at %s", server.url)
+        try:
+            await monitor.wait_stopped()
+        finally:
+            if server is not None:
+                await server.close()
+    log.info("stopped: %s", dict(monitor.router.counters))
