@@ -94,6 +94,7 @@ class Monitor:
         self._inbox: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize=queue_size)
         self._outbox = _Outbox(outbox_size)
         self._connected = asyncio.Event()
+        self._connect_event = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._arrival: dict[tuple[str, str], float] = {}
@@ -145,9 +146,16 @@ class Monitor:
         while self._outbox.items and self._connected.is_set():
             await asyncio.sleep(0.01)
 
-    async def wait_connected(self, timeout: float = 10.0) -> None:
+    async def wait_connected(self, timeout: float = 10.0, *, connects: int = 1) -> None:
+        """Wait until the service is connected and subscribed (for the ``connects``-th time)."""
+
+        async def until() -> None:
+            while not (self._connected.is_set() and self.counters["connects"] >= connects):
+                self._connect_event.clear()
+                await self._connect_event.wait()
+
         try:
-            await asyncio.wait_for(self._connected.wait(), timeout)
+            await asyncio.wait_for(until(), timeout)
         except asyncio.TimeoutError as exc:
             raise BrokerError(f"cannot reach broker {self.broker} within {timeout:g} s") from exc
 
@@ -166,6 +174,7 @@ class Monitor:
                         await client.subscribe(topic, qos=1)
                     self.counters["connects"] += 1
                     self._connected.set()
+                    self._connect_event.set()
                     delay = self.reconnect_min_s
                     log.info("connected to %s", self.broker)
                     publisher = asyncio.create_task(self._publish_loop(client))

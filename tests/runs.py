@@ -1,0 +1,134 @@
+"""Constructed runs for end-to-end tests (deterministic; not the simulator model, so the tests check the
+pipeline against plainly stated inputs)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from monitor.broker import BrokerURL
+from monitor.wire import Topics, encode_frames, encode_profile, encode_session
+from processors.profile import Profile
+from simulators.frame import Frame
+
+T0 = 1_732_400_000.0
+HOT_PROFILE = Profile(name="Hot", sex="male", age=45, hr_max=185, hr_rest=50, training_pace=330, longest_run_min=90)
+EASY_PROFILE = Profile(name="Easy", sex="female", age=30, hr_max=190, hr_rest=50, training_pace=330)
+
+
+def hot_fast_run(minutes: float = 50, seed: int = 1) -> list[Frame]:
+    """~10 % faster than a 330 s/km training pace at 30 °C, HR drifting up, cadence falling 176 → 164."""
+    rng = np.random.default_rng(seed)
+    n = int(minutes * 60)
+    frames = []
+    for i in range(n):
+        f = i / n
+        hr = 140 + 12 * min(1.0, i / 300) + 22 * f + rng.normal(0, 1.5)
+        cadence = 176 - 12 * f + rng.normal(0, 1.0)
+        pace = 300 + rng.normal(0, 3)
+        frames.append(Frame(t=T0 + i, hr=round(hr, 1), pace=round(pace, 1), cadence=round(cadence, 1),
+                            temp=30.0 if i % 30 == 0 else None))
+    return frames
+
+
+def easy_cool_run(minutes: float = 50, seed: int = 2) -> list[Frame]:
+    """At training pace in 12 °C, steady HR and cadence."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(int(minutes * 60)):
+        hr = 120 + 15 * min(1.0, i / 300) + rng.normal(0, 1.5)
+        frames.append(Frame(t=T0 + i, hr=round(hr, 1), pace=round(330 + rng.normal(0, 4), 1),
+                            cadence=round(172 + rng.normal(0, 1.2), 1), temp=12.0 if i % 30 == 0 else None))
+    return frames
+
+
+async def publish_frames(
+    broker: BrokerURL,
+    squad: str,
+    athlete: str,
+    frames: Sequence[Frame],
+    *,
+    profile: Profile | None = None,
+    chunk: int = 60,
+    speed: float = 0.0,
+    stop: bool = True,
+    topics: Topics | None = None,
+) -> None:
+    """Publish frames as lists of ``chunk`` (QoS 1), paced at ``speed`` x event time (0 = as fast as possible)."""
+    topics = topics or Topics()
+    async with broker.client() as client:
+        if profile is not None:
+            await client.publish(topics.of(squad, athlete, "profile"), encode_profile(profile), qos=1, retain=True)
+        start_wall, start_t = time.monotonic(), frames[0].t
+        for i in range(0, len(frames), chunk):
+            part = frames[i : i + chunk]
+            if speed > 0:
+                due = start_wall + (part[0].t - start_t) / speed
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+            await client.publish(topics.of(squad, athlete, "frame"), encode_frames(part), qos=1)
+        if stop:
+            await client.publish(topics.of(squad, athlete, "session"), encode_session(frames[-1].t, "stop"), qos=1)
+
+
+@dataclass
+class Collector:
+    """Subscribes to statuses, alerts and rejections; lets a test wait for a condition with a timeout."""
+
+    broker: BrokerURL
+    topics: Topics = field(default_factory=Topics)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Collector:
+        self._task = asyncio.create_task(self._run())
+        await asyncio.wait_for(self._ready.wait(), 10)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _run(self) -> None:
+        p = self.topics.prefix
+        async with self.broker.client() as client:
+            await client.subscribe(f"{p}/+/+/status", qos=1)
+            await client.subscribe(f"{p}/+/+/alert", qos=1)
+            await client.subscribe(self.topics.rejected, qos=1)
+            self._ready.set()
+            async for msg in client.messages:
+                if msg.retain:
+                    continue
+                data = json.loads(msg.payload if isinstance(msg.payload, bytes | str) else b"null")
+                if msg.topic.matches(self.topics.rejected):
+                    self.rejected.append(data)
+                elif str(msg.topic).endswith("/alert"):
+                    self.alerts.append(data)
+                else:
+                    self.statuses.append(data)
+                self._changed.set()
+
+    async def wait_for(self, condition: Any, timeout: float = 30.0) -> None:
+        async def loop() -> None:
+            while not condition(self):
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(loop(), timeout)
+
+    def final_status(self, athlete: str, t: float) -> bool:
+        return any(s["athlete"] == athlete and s["t"] >= int(t) for s in self.statuses)
+
+
