@@ -8,8 +8,8 @@ The rules (all numbers are :class:`PolicyConfig` fields):
 
 * **Level.** The processors' hysteretic risk level maps to an alert level: ``low`` → none, ``elevated`` →
   advice, ``high`` → warning, ``critical`` → critical (``level_source="processor"``, the default). With
-  ``level_source="risk"`` the policy applies its own hysteresis to ``ind.risk`` instead: a level is entered at
-  its threshold and left only ``hysteresis`` below it.
+  ``level_source="risk"`` the policy applies its own hysteresis to the mean of ``ind.risk`` over the last
+  ``risk_mean_s`` instead: a level is entered at its threshold and left only ``hysteresis`` below it.
 * **Debounce.** An alert level counts only once the tick level has been at or above it on consecutive ticks
   for ``debounce_s`` (``critical_debounce_s`` for critical). A gap between ticks longer than
   ``max_tick_gap_s``, or a tick with ``signal == "lost"``, restarts the count.
@@ -83,6 +83,8 @@ class PolicyConfig:
     thresholds: tuple[float, float, float] = (0.35, 0.55, 0.75)
     #: A level is left only when the risk falls this far below its threshold.
     hysteresis: float = 0.05
+    #: The risk the own hysteresis sees: the mean over ticks this recent (5 ticks).
+    risk_mean_s: float = 20.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -144,6 +146,7 @@ class AlertPolicy:
         #: first tick time of the current run at/above each alert rank (index 1..3; 0 unused)
         self._since: list[float | None] = [None, None, None, None]
         self._risk_rank = 0  # own hysteresis state (level_source="risk")
+        self._risks: list[tuple[float, float]] = []  # (t, risk) of recent ticks, for the trailing mean
         self._low_since: float | None = None
         self._acute_on = False
         self._acute_off_since: float | None = None
@@ -162,12 +165,14 @@ class AlertPolicy:
         cfg = self.config
         if self._last_t is not None and t - self._last_t > cfg.max_tick_gap_s:
             self._since = [None, None, None, None]
+            self._risks = []
         self._last_t = t
         self._trim(t)
 
         if ind.signal == "lost":
             # no data, no decision: the debounce restarts once data returns
             self._since = [None, None, None, None]
+            self._risks = []
             return []
 
         rank = self._tick_rank(ind)
@@ -177,7 +182,7 @@ class AlertPolicy:
                     self._since[r] = t
             else:
                 self._since[r] = None
-        if rank == 0:
+        if rank == 0 and not ind.acute_cramp:
             if self._low_since is None:
                 self._low_since = t
             if t - self._low_since >= cfg.ack_clear_s:
@@ -213,6 +218,7 @@ class AlertPolicy:
             "last_t": self._last_t,
             "since": list(self._since),
             "risk_rank": self._risk_rank,
+            "risks": [[t, r] for t, r in self._risks],
             "low_since": self._low_since,
             "acute_on": self._acute_on,
             "acute_off_since": self._acute_off_since,
@@ -244,6 +250,7 @@ class AlertPolicy:
         since = [_opt_float(x) for x in state.get("since", [None] * 4)]
         policy._since = (since + [None] * 4)[:4]
         policy._risk_rank = int(state.get("risk_rank", 0))
+        policy._risks = [(float(t), float(r)) for t, r in state.get("risks", [])]
         policy._low_since = _opt_float(state.get("low_since"))
         policy._acute_on = bool(state.get("acute_on", False))
         policy._acute_off_since = _opt_float(state.get("acute_off_since"))
@@ -260,9 +267,14 @@ class AlertPolicy:
         cfg = self.config
         if cfg.level_source == "processor":
             return LEVELS.index(ind.level) if ind.level in LEVELS else 0
-        risk = float(ind.risk)
-        if not math.isfinite(risk):
+        t = float(ind.t)
+        latest = float(ind.risk)
+        if math.isfinite(latest):
+            self._risks.append((t, latest))
+        self._risks = [(u, r) for u, r in self._risks if t - u < cfg.risk_mean_s]
+        if not self._risks:
             return self._risk_rank
+        risk = sum(r for _, r in self._risks) / len(self._risks)
         rank = self._risk_rank
         while rank < 3 and risk >= cfg.thresholds[rank]:
             rank += 1

@@ -1,0 +1,367 @@
+"""AlertPolicy on scripted indicator sequences: exact (time, kind, level) sequences."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alerts.alert import alert_id
+from alerts.policy import AlertPolicy, PolicyConfig
+from processors.indicators import Indicators, Level
+from tests.alerts.helpers_alerts import S0, Seg, ind, policy, run, seq, ticks
+
+
+def test_default_config_is_documented_values() -> None:
+    c = PolicyConfig()
+    assert (c.warmup_s, c.debounce_s, c.critical_debounce_s, c.cooldown_s) == (600.0, 25.0, 10.0, 300.0)
+    assert (c.min_gap_s, c.cap, c.cap_window_s, c.ack_clear_s) == (60.0, 4, 600.0, 300.0)
+    assert c.level_source == "processor"
+
+
+def test_safe_run_is_silent() -> None:
+    assert run(policy(), ticks(Seg(0, 5400))) == []
+
+
+def test_noisy_safe_run_with_short_blips_produces_no_alert() -> None:
+    """Risk jittering around the elevated threshold: blips of 1–5 ticks (≤ 20 s) never pass the debounce."""
+    rng = np.random.default_rng(7)
+    stream: list[Indicators] = []
+    e = 0.0
+    elevated_ticks = 0
+    while e < 5400:
+        for _ in range(int(rng.integers(1, 9))):  # low stretch
+            stream.append(ind(e, "low", risk=float(rng.uniform(0.25, 0.35))))
+            e += 5
+        for _ in range(int(rng.integers(1, 6))):  # short blip above the threshold
+            level: Level = "high" if rng.random() < 0.2 else "elevated"
+            stream.append(ind(e, level, risk=float(rng.uniform(0.35, 0.6))))
+            elevated_ticks += 1
+            e += 5
+    assert elevated_ticks > 200  # the run really is noisy
+    assert run(policy(), stream) == []
+
+
+def test_noisy_safe_run_with_own_hysteresis_on_risk() -> None:
+    """level_source="risk": risk 0.30 ± 0.06 crosses 0.35 often; the trailing mean, the debounce and the exit
+    margin keep it quiet."""
+    rng = np.random.default_rng(11)
+    cfg = PolicyConfig(level_source="risk")
+    stream = [ind(e, "low", risk=float(0.30 + rng.uniform(-0.06, 0.06))) for e in np.arange(0.0, 5400.0, 5.0)]
+    crossings = sum(1 for i in stream if i.risk >= 0.35)
+    assert crossings > 50
+    assert run(policy(cfg), stream) == []
+
+
+def test_own_hysteresis_holds_a_level_inside_the_margin() -> None:
+    """Once in advice (mean risk ≥ 0.35), jitter between 0.31 and 0.36 keeps it there: one alert, a repeat
+    after the cool-down."""
+    cfg = PolicyConfig(level_source="risk")
+    risks = [0.36] * 5 + [0.36 if k % 2 else 0.31 for k in range(80)]
+    stream = [ind(600 + 5 * k, "low", risk=r) for k, r in enumerate(risks)]
+    assert seq(run(policy(cfg), stream)) == [(625.0, "ease_pace", "advice"), (925.0, "ease_pace", "advice")]
+
+
+def test_warmup_suppresses_advice_and_warning_but_not_critical() -> None:
+    stream = ticks(
+        Seg(0, 200, "high"),
+        Seg(200, 230, "critical"),
+        Seg(230, 1000, "high"),
+    )
+    assert seq(run(policy(), stream)) == [
+        (210.0, "stop_and_stretch", "critical"),
+        (600.0, "ease_pace", "warning"),  # held since t=230: fires as the warm-up ends
+        (900.0, "ease_pace", "warning"),  # repeat after the cool-down
+    ]
+
+
+def test_debounce_needs_consecutive_ticks() -> None:
+    stream = ticks(
+        Seg(1000, 1020, "elevated"),  # 4 ticks (15 s): not enough
+        Seg(1020, 1025),
+        Seg(1025, 1060, "elevated"),  # 7 ticks: fires on the 6th (25 s after the first)
+    )
+    assert seq(run(policy(), stream)) == [(1050.0, "ease_pace", "advice")]
+
+
+def test_tick_gap_and_lost_signal_restart_the_debounce() -> None:
+    stream = ticks(
+        Seg(1000, 1020, "elevated"),
+        Seg(1040, 1060, "elevated"),  # 20 s gap (> 15 s): restarts at 1040, would fire at 1065
+        Seg(1060, 1065, "elevated", signal="lost"),  # lost: restarts again
+        Seg(1065, 1100, "elevated"),
+    )
+    assert seq(run(policy(), stream)) == [(1090.0, "ease_pace", "advice")]
+
+
+def test_escalation_on_a_worsening_run_bypasses_cooldown() -> None:
+    stream = ticks(
+        Seg(0, 1200),
+        Seg(1200, 1350, "elevated", "shorten_stride"),
+        Seg(1350, 1450, "high", "shorten_stride"),
+        Seg(1450, 1700, "critical", "shorten_stride"),
+    )
+    alerts = run(policy(), stream)
+    assert seq(alerts) == [
+        (1225.0, "shorten_stride", "advice"),
+        (1375.0, "shorten_stride", "warning"),
+        (1460.0, "stop_and_stretch", "critical"),
+    ]
+    assert "176 steps/min" in alerts[0].message  # baseline 170 + 5 %
+    assert alerts[2].message.startswith("Cramp risk 82 %: stop and stretch")
+
+
+def test_cooldown_and_jitter_around_the_high_threshold() -> None:
+    stream = ticks(
+        Seg(0, 600),
+        Seg(600, 700, "elevated"),
+        Seg(700, 740, "high"),  # escalation at 725
+        Seg(740, 800, "elevated"),
+        Seg(800, 860, "high"),  # high again within the cool-down: not an escalation, same kind: silent
+        Seg(860, 1100, "elevated"),  # repeat at the current level once the cool-down (from 725) is over
+    )
+    assert seq(run(policy(), stream)) == [
+        (625.0, "ease_pace", "advice"),
+        (725.0, "ease_pace", "warning"),
+        (1025.0, "ease_pace", "advice"),
+    ]
+
+
+def test_steady_elevated_risk_repeats_every_cooldown() -> None:
+    stream = ticks(Seg(0, 2000, "elevated", "hydrate"))
+    assert seq(run(policy(), stream)) == [
+        (600.0, "hydrate", "advice"),
+        (900.0, "hydrate", "advice"),
+        (1200.0, "hydrate", "advice"),
+        (1500.0, "hydrate", "advice"),
+        (1800.0, "hydrate", "advice"),
+    ]
+
+
+def test_ack_stops_repeats_of_that_kind_up_to_its_level() -> None:
+    p = policy()
+    first = run(p, ticks(Seg(0, 650, "high", "hydrate")))
+    assert seq(first) == [(600.0, "hydrate", "warning")]
+    assert p.ack(first[0].id) is True
+    assert p.ack("not-an-alert") is False
+    later = run(
+        p,
+        ticks(
+            Seg(650, 2400, "high", "hydrate"),  # would repeat at 900, 1200, ... without the ack
+            Seg(2400, 2500, "elevated", "hydrate"),  # lower level of the acked kind: silent too
+            Seg(2500, 2600, "critical", "hydrate"),  # above the acked level: comes through
+        ),
+    )
+    assert seq(later) == [(2510.0, "stop_and_stretch", "critical")]
+
+
+def test_ack_does_not_silence_other_kinds_and_expires_after_a_calm_spell() -> None:
+    p = policy()
+    first = run(p, ticks(Seg(0, 650, "elevated", "ease_pace")))
+    assert seq(first) == [(600.0, "ease_pace", "advice")]
+    assert p.ack(first[0].id)
+    later = run(
+        p,
+        ticks(
+            Seg(650, 1000, "elevated", "ease_pace"),
+            Seg(1000, 1100, "elevated", "hydrate"),  # a different reason: told (not in its cool-down)
+            Seg(1100, 1410),  # 300 s low: the episode is over, acks are forgotten
+            Seg(1410, 1500, "elevated", "ease_pace"),
+        ),
+    )
+    assert seq(later) == [(1000.0, "hydrate", "advice"), (1435.0, "ease_pace", "advice")]
+
+
+def test_cap_limits_alerts_per_ten_minutes() -> None:
+    kinds = ["ease_pace", "shorten_stride", "hydrate", "change_form"]
+    segs = [Seg(0, 600)] + [Seg(600 + 100 * k, 700 + 100 * k, "elevated", kinds[k % 4]) for k in range(8)]
+    assert seq(run(policy(), ticks(*segs))) == [
+        (625.0, "ease_pace", "advice"),
+        (700.0, "shorten_stride", "advice"),
+        (800.0, "hydrate", "advice"),
+        (900.0, "change_form", "advice"),
+        # 1000 ease_pace and 1100 shorten_stride: 4 alerts in the last 10 min — capped
+        (1225.0, "hydrate", "advice"),  # 625 has left the window
+        (1300.0, "change_form", "advice"),
+    ]
+
+
+def test_cap_never_blocks_critical() -> None:
+    kinds = ["ease_pace", "shorten_stride", "hydrate", "change_form"]
+    segs = [Seg(0, 600)] + [Seg(600 + 100 * k, 700 + 100 * k, "elevated", kinds[k]) for k in range(4)]
+    segs += [Seg(1000, 1050, "critical")]
+    out = seq(run(policy(), ticks(*segs)))
+    assert len(out) == 5
+    assert out[-1] == (1010.0, "stop_and_stretch", "critical")
+
+
+def test_min_gap_between_kinds() -> None:
+    stream = ticks(Seg(0, 600), Seg(600, 640, "elevated", "ease_pace"), Seg(640, 720, "elevated", "hydrate"))
+    assert seq(run(policy(), stream)) == [(625.0, "ease_pace", "advice"), (685.0, "hydrate", "advice")]
+
+
+def test_acute_cramp_is_immediate_even_in_warmup() -> None:
+    assert seq(run(policy(), ticks(Seg(0, 120), Seg(120, 130, "low", acute=True)))) == [
+        (120.0, "stop_and_stretch", "critical")
+    ]
+
+
+def test_acute_cramp_repeats_flicker_and_new_cramp() -> None:
+    stream = ticks(
+        Seg(1000, 1800, "elevated"),  # advice at 1025, repeat at 1325, 1625
+        Seg(1800, 1815, "high", acute=True),  # immediate
+        Seg(1815, 1830, "high"),
+        Seg(1830, 1840, "high", acute=True),  # off only 15 s: the same cramp, in cool-down: silent
+        Seg(1840, 2000, "low"),
+        Seg(2000, 2010, "low", acute=True),  # off 160 s: a new cramp
+        Seg(2010, 2500, "low", acute=True),  # persists: repeat after the cool-down
+    )
+    assert seq(run(policy(), stream)) == [
+        (1025.0, "ease_pace", "advice"),
+        (1325.0, "ease_pace", "advice"),
+        (1625.0, "ease_pace", "advice"),
+        (1800.0, "stop_and_stretch", "critical"),
+        (2000.0, "stop_and_stretch", "critical"),
+        (2300.0, "stop_and_stretch", "critical"),
+    ]
+
+
+def test_ack_of_acute_cramp_stops_its_repeats_until_a_new_cramp() -> None:
+    p = policy()
+    first = run(p, ticks(Seg(3000, 3005, acute=True)))
+    assert p.ack(first[0].id)
+    rest = run(p, ticks(Seg(3005, 3700, acute=True), Seg(3700, 3800), Seg(3800, 3805, acute=True)))
+    assert seq(first + rest) == [
+        (3000.0, "stop_and_stretch", "critical"),
+        (3800.0, "stop_and_stretch", "critical"),
+    ]
+
+
+def test_no_other_alert_while_a_cramp_is_on() -> None:
+    stream = ticks(Seg(0, 600), Seg(600, 1000, "elevated", "hydrate", acute=True))
+    assert seq(run(policy(), stream)) == [
+        (600.0, "stop_and_stretch", "critical"),
+        (900.0, "stop_and_stretch", "critical"),
+    ]
+
+
+def test_stale_or_repeated_ticks_are_ignored() -> None:
+    p = policy()
+    stream = list(ticks(Seg(0, 600), Seg(600, 640, "elevated")))
+    alerts = run(p, stream)
+    assert seq(alerts) == [(625.0, "ease_pace", "advice")]
+    assert p.update(stream[-1]) == []  # same t again
+    assert p.update(stream[0]) == []  # from the past
+
+
+def test_ids_are_deterministic() -> None:
+    def once(start: float) -> list[str]:
+        return [
+            a.id
+            for a in run(policy(session_start=start), ticks(Seg(0, 600), Seg(600, 2000, "high", "hydrate")))
+        ]
+
+    a, b = once(S0), once(S0)
+    assert a == b and len(a) == 5 and len(set(a)) == 5
+    assert once(S0 + 1) != a
+    alert = run(policy(), ticks(Seg(0, 600), Seg(600, 630, "elevated")))[0]
+    assert alert.id == alert_id("squad-1", "ath_7", S0, "ease_pace", "advice", S0 + 625.0)
+
+
+def test_alert_content() -> None:
+    alert = run(policy(), ticks(Seg(0, 600), Seg(600, 630, "elevated")))[0]
+    d = alert.to_dict()
+    assert set(d) == {"id", "t", "squad", "athlete", "level", "kind", "risk", "message", "detail", "factors"}
+    assert d["message"] == "Ease the pace to about 5:10/km (now 4:50/km)"
+    assert d["detail"].startswith("risk 0.45 (elevated): pace 7 % over training (4:50 vs 5:10/km), 10 min")
+    assert d["factors"] == {"pace_over_training": 0.25, "duration": 0.05, "sex": 0.03}
+    assert d["risk"] == 0.45
+    json.dumps(d)
+
+
+def test_state_roundtrip_continues_identically() -> None:
+    stream = list(
+        ticks(
+            Seg(0, 900, "elevated", "hydrate"),
+            Seg(900, 1400, "high", "hydrate"),
+            Seg(1400, 1500, "critical"),
+            Seg(1500, 1600, "low", acute=True),
+            Seg(1600, 2600, "elevated", "change_form"),
+        )
+    )
+    whole = run(policy(), stream)
+    for cut in (0, 121, 130, 181, 300, 319, len(stream)):
+        p = policy()
+        head = run(p, stream[:cut])
+        if head:
+            p.ack(head[0].id)
+        state = json.loads(json.dumps(p.state_dict()))
+        q = AlertPolicy.from_state(state)
+        r = policy()
+        head_r = run(r, stream[:cut])
+        if head_r:
+            r.ack(head_r[0].id)
+        assert head + run(q, stream[cut:]) == head_r + run(r, stream[cut:])
+    assert len(whole) >= 5
+
+
+def test_from_state_rejects_unknown_version() -> None:
+    with pytest.raises(ValueError, match="version"):
+        AlertPolicy.from_state({"version": 99})
+
+
+def test_config_validation() -> None:
+    with pytest.raises(ValueError):
+        PolicyConfig(debounce_s=-1.0)
+    with pytest.raises(ValueError):
+        PolicyConfig(thresholds=(0.5, 0.4, 0.9))
+    assert PolicyConfig.from_dict(PolicyConfig(cap=2).to_dict()) == PolicyConfig(cap=2)
+
+
+LEVELS_ST = st.sampled_from(["low", "low", "elevated", "high", "critical"])
+KINDS_ST = st.sampled_from(["ease_pace", "shorten_stride", "hydrate", "change_form"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(LEVELS_ST, KINDS_ST, st.integers(1, 80), st.booleans()), min_size=1, max_size=40),
+    st.sets(st.integers(0, 30), max_size=5),
+)
+def test_policy_invariants(script: list[tuple[Level, str, int, bool]], acks: set[int]) -> None:
+    """Whatever the script: one alert per tick at most, no advice/warning in warm-up, the cap holds for
+    non-critical alerts, a kind repeats within the cool-down only by escalation, and replays are identical."""
+    cfg = PolicyConfig()
+    stream: list[Indicators] = []
+    e = 0.0
+    for level, kind, n, acute in script:
+        for _ in range(n):
+            stream.append(ind(e, level, kind, acute=acute and n < 4))
+            e += 5
+
+    def play() -> list[tuple[str, float, str, str]]:
+        p = policy()
+        out = []
+        for i in stream:
+            got = p.update(i)
+            assert len(got) <= 1
+            for a in got:
+                out.append((a.id, a.t - S0, a.kind, a.level))
+                if len(out) - 1 in acks:
+                    assert p.ack(a.id)
+        return out
+
+    out = play()
+    assert out == play()
+    rank = {"advice": 1, "warning": 2, "critical": 3}
+    for j, (_, t, kind, level) in enumerate(out):
+        if level != "critical":
+            assert t >= cfg.warmup_s
+            assert sum(1 for _, u, _, _ in out[:j] if t - u < cfg.cap_window_s) < cfg.cap
+        earlier_same = [(u, lv) for _, u, k, lv in out[:j] if k == kind and t - u < cfg.cooldown_s]
+        if earlier_same:
+            recent_max = max(rank[lv] for _, u, _, lv in out[:j] if t - u < cfg.cooldown_s)
+            new_cramp = kind == "stop_and_stretch"
+            assert rank[level] > recent_max or new_cramp
