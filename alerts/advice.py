@@ -112,7 +112,9 @@ def fmt_pace(s_per_km: float) -> str:
 
 
 def _num(x: float, digits: int = 0) -> str:
-    """Round for display; never shows ``-0``."""
+    """Round for display; never shows ``-0``; ``?`` for a non-finite number."""
+    if not math.isfinite(x):
+        return "?"
     v = round(x, digits)
     if v == 0:
         v = 0.0
@@ -169,8 +171,9 @@ def target_cadence(ind: Indicators) -> int | None:
 
 def training_pace(ind: Indicators, profile: Profile) -> float | None:
     """The athlete's training pace (s/km): the profile's, else derived from ``pace_over_training``."""
-    if profile.training_pace is not None and profile.training_pace > 0:
-        return float(profile.training_pace)
+    own = _finite(profile.training_pace)
+    if own is not None and own > 0:
+        return own
     pace = _value(ind, "pace")
     ratio = _value(ind, "pace_over_training")
     if pace is not None and ratio is not None and ratio > 0:
