@@ -106,7 +106,11 @@ def fmt_pace(s_per_km: float) -> str:
     '5:10'
     >>> fmt_pace(59.6)
     '1:00'
+    >>> fmt_pace(float("inf"))
+    '-:--'
     """
+    if not math.isfinite(s_per_km):
+        return "-:--"
     total = round(s_per_km)
     return f"{total // 60}:{total % 60:02d}"
 
@@ -164,9 +168,8 @@ def target_cadence(ind: Indicators) -> int | None:
     current = _value(ind, "cadence")
     base = baseline_cadence(ind)
     known = [c for c in (base, current) if c is not None and c > 0]
-    if not known:
-        return None
-    return round(max(known) * CADENCE_STEP_UP)
+    target = _finite(max(known) * CADENCE_STEP_UP) if known else None
+    return None if target is None else round(target)
 
 
 def training_pace(ind: Indicators, profile: Profile) -> float | None:
@@ -177,7 +180,7 @@ def training_pace(ind: Indicators, profile: Profile) -> float | None:
     pace = _value(ind, "pace")
     ratio = _value(ind, "pace_over_training")
     if pace is not None and ratio is not None and ratio > 0:
-        return pace * ratio  # ratio = training_pace / pace
+        return _finite(pace * ratio)  # ratio = training_pace / pace
     return None
 
 
@@ -188,7 +191,7 @@ def target_pace(ind: Indicators, profile: Profile) -> float | None:
     if train is not None and (pace is None or train > pace):
         return train
     if pace is not None and pace > 0:
-        return pace * EASE_PACE_FACTOR
+        return _finite(pace * EASE_PACE_FACTOR)
     return None
 
 

