@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from monitor.pipeline import STATUS_KEYS, AthletePipeline, PipelineConfig, run_offline
+from simulators.frame import Frame
+from tests.runs import EASY_PROFILE, HOT_PROFILE, T0, easy_cool_run, hot_fast_run
+
+
+def feed(pipe: AthletePipeline, frames: list[Frame]) -> tuple[list[dict[str, object]], list[object], int]:
+    statuses, alerts, late = [], [], 0
+    for f in frames:
+        out = pipe.add_many((k, f.t, v) for k, v in f.streams().items())
+        statuses += out.statuses
+        alerts += out.alerts
+        late += out.late
+    return statuses, alerts, late
+
+
+def test_ticks_every_5_s_of_event_time_with_contract_keys() -> None:
+    frames = easy_cool_run(minutes=3)
+    result = run_offline(frames, squad="s", athlete="a", profile=EASY_PROFILE)
+    times = [s["t"] for s in result.statuses]
+    assert times == list(range(int(T0), int(frames[-1].t) + 1, 5))
+    for status in result.statuses:
+        assert set(STATUS_KEYS) <= set(status)
+        assert status["squad"] == "s" and status["athlete"] == "a"
+    assert result.statuses[-1]["elapsed_s"] == pytest.approx(frames[-1].t - T0, abs=5)
+
+
+def test_late_samples_dropped_and_counted_out_of_order_within_lateness_kept() -> None:
+    pipe = AthletePipeline("s", "a", EASY_PROFILE, PipelineConfig(lateness_s=5))
+    for i in range(100):
+        pipe.add("hr", T0 + i, 140.0)
+    assert pipe.add("hr", T0 + 97.5, 141.0).late == 0  # within lateness: placed by event time
+    assert pipe.add("hr", T0 + 50, 141.0).late == 1  # its second is long filled: dropped
+    assert pipe.late_dropped == 1
+
+
+def test_feeding_order_of_arrival_chunks_does_not_matter() -> None:
+    frames = hot_fast_run(minutes=15)
+    one = run_offline(frames, squad="s", athlete="a", profile=HOT_PROFILE)
+    pipe = AthletePipeline("s", "a", HOT_PROFILE)
+    statuses, alerts, _ = feed(pipe, frames)
+    statuses += pipe.flush().statuses
+    assert statuses == one.statuses
+    assert alerts == one.alerts
+
+
+def test_silence_longer_than_timeout_starts_a_new_session() -> None:
+    pipe = AthletePipeline("s", "a", EASY_PROFILE)
+    feed(pipe, easy_cool_run(minutes=2))
+    first = pipe.session_start
+    later = [replace(f, t=f.t + 2000) for f in easy_cool_run(minutes=1)]
+    out = pipe.add_many((k, later[0].t, v) for k, v in later[0].streams().items())
+    assert out.sessions_ended == 1
+    assert pipe.session_start == later[0].t != first
+    assert out.statuses and out.statuses[-1]["session_start"] == first  # the old session's final status
+
+
+def test_stop_ends_the_session_with_a_final_status() -> None:
+    pipe = AthletePipeline("s", "a", EASY_PROFILE)
+    frames = easy_cool_run(minutes=1)
+    feed(pipe, frames)
+    out = pipe.stop(frames[-1].t)
+    assert out.sessions_ended == 1 and not pipe.active
+    assert out.statuses[-1]["t"] == int(frames[-1].t)
+    assert pipe.add("hr", frames[-1].t + 1, 150.0).late == 0 and pipe.active
+
+
+def test_signal_goes_stale_then_lost() -> None:
+    pipe = AthletePipeline("s", "a", EASY_PROFILE)
+    statuses = []
+    for i in range(300):
+        samples = [("pace", T0 + i, 330.0)]
+        if i < 100:
+            samples.append(("hr", T0 + i, 140.0))
+        statuses += pipe.add_many(samples).statuses
+    by_t = {s["t"] - T0: s["signal"] for s in statuses}
+    assert by_t[90] == "ok"
+    assert by_t[120] == "stale"
+    assert by_t[200] == "lost"
+    assert statuses[-1]["hr"] is None  # unknown, never invented
+
+
+def test_state_round_trip_continues_identically() -> None:
+    frames = hot_fast_run(minutes=30)
+    whole = run_offline(frames, squad="s", athlete="a", profile=HOT_PROFILE)
+    pipe = AthletePipeline("s", "a", HOT_PROFILE)
+    s1, a1, _ = feed(pipe, frames[:1000])
+    saved = json.loads(json.dumps(pipe.state_dict()))
+    restored = AthletePipeline.from_state(saved)
+    s2, a2, _ = feed(restored, frames[1000:])
+    s2 += restored.flush().statuses
+    assert s1 + s2 == whole.statuses
+    assert a1 + a2 == whole.alerts
+
+
+def test_memory_does_not_grow_with_run_length() -> None:
+    pipe = AthletePipeline("s", "a", EASY_PROFILE, PipelineConfig(history_s=600))
+    feed(pipe, easy_cool_run(minutes=40))
+    window = pipe.window()
+    assert len(window) == 600
+    assert all(len(g._pending_t) <= 12 for g in pipe._grids.values())
