@@ -1,4 +1,5 @@
-"""An athlete's profile as the processors see it (a plain dataclass; the wire model lives in ``monitor.wire``)."""
+"""An athlete's profile as the processors see it (a plain dataclass; the wire model lives in
+``monitor.wire``)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class Profile:
     def hr_max_bpm(self) -> float:
         """Measured maximum, else the classic 220 − age estimate (Fox 1971)."""
         if self.hr_max is not None:
-            return self.hr_max
+            return float(self.hr_max)
         return 220.0 - self.age_years
 
     @property

@@ -33,7 +33,8 @@ class Window:
         n = self.t.shape[0]
         for name in STREAMS:
             if getattr(self, name).shape != (n,):
-                raise ValueError(f"window stream {name!r} has shape {getattr(self, name).shape}, expected ({n},)")
+                shape = getattr(self, name).shape
+                raise ValueError(f"window stream {name!r} has shape {shape}, expected ({n},)")
 
     @property
     def now(self) -> float:
@@ -69,4 +70,6 @@ class Window:
             return np.full(t.shape, np.nan) if x is None else np.asarray(x, dtype=np.float64)
 
         start = float(t[0]) if session_start is None and t.size else (session_start or 0.0)
-        return cls(t=t, hr=arr(hr), speed=arr(speed), cadence=arr(cadence), temp=arr(temp), session_start=start)
+        return cls(
+            t=t, hr=arr(hr), speed=arr(speed), cadence=arr(cadence), temp=arr(temp), session_start=start
+        )

@@ -1,0 +1,95 @@
+"""Small NaN-safe helpers shared by the processors (no warnings on empty or all-NaN input)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+#: Slower than 20 min/km (1200 s/km) counts as "not running" (the contract's stop threshold), in m/s.
+MOVING_MIN_SPEED = 1000.0 / 1200.0
+
+
+def clip(x: float, lo: float, hi: float) -> float:
+    """``x`` limited to ``[lo, hi]``; NaN becomes ``lo``.
+
+    >>> clip(1.5, 0.0, 1.0), clip(float("nan"), 0.0, 1.0)
+    (1.0, 0.0)
+    """
+    if x != x:
+        return lo
+    return lo if x < lo else hi if x > hi else x
+
+
+def finite_or_none(x: float | None) -> float | None:
+    """``x`` as a Python float, or None if it is None/NaN/infinite."""
+    if x is None:
+        return None
+    v = float(x)
+    return v if math.isfinite(v) else None
+
+
+def nanmedian(x: FloatArray, min_count: int = 1) -> float | None:
+    """Median of the finite values, or None with fewer than ``min_count`` of them.
+
+    >>> nanmedian(np.array([1.0, np.nan, 3.0, 2.0])), nanmedian(np.array([np.nan]))
+    (2.0, None)
+    """
+    v = x[np.isfinite(x)]
+    if v.size < max(min_count, 1):
+        return None
+    return float(np.median(v))
+
+
+def nanmean(x: FloatArray, min_count: int = 1) -> float | None:
+    """Mean of the finite values, or None with fewer than ``min_count`` of them."""
+    v = x[np.isfinite(x)]
+    if v.size < max(min_count, 1):
+        return None
+    return float(v.mean())
+
+
+def nanmedian_rows(a: FloatArray) -> FloatArray:
+    """Row-wise median ignoring NaN (NaN for an all-NaN row), without numpy's warnings.
+
+    >>> nanmedian_rows(np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, np.nan], [4.0, 2.0, 9.0]])).tolist()
+    [2.0, nan, 4.0]
+    """
+    if a.shape[0] == 0:
+        return np.empty(0)
+    s = np.sort(a, axis=1)  # NaN sorts last
+    cnt = a.shape[1] - np.count_nonzero(np.isnan(a), axis=1)
+    lo = np.maximum((cnt - 1) // 2, 0)
+    hi = np.maximum(cnt // 2, 0)
+    rows = np.arange(a.shape[0])
+    out: FloatArray = 0.5 * (s[rows, lo] + s[rows, hi])
+    out[cnt == 0] = np.nan
+    return out
+
+
+def logistic(z: float) -> float:
+    """The logistic function, safe for large ``|z|``.
+
+    >>> logistic(0.0), round(logistic(40.0), 6), round(logistic(-800.0), 6)
+    (0.5, 1.0, 0.0)
+    """
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+#: Current values shown in the status are medians of the last this-many cleaned seconds.
+RECENT_S = 12
+
+
+def recent_median(x: FloatArray, seconds: int = RECENT_S, min_count: int = 3) -> float | None:
+    """Median of the finite values among the last ``seconds`` samples (None with fewer than ``min_count``).
+
+    >>> recent_median(np.array([1.0, 2.0, 3.0, np.nan, 9.0]), seconds=3, min_count=2)
+    6.0
+    """
+    return nanmedian(x[-seconds:], min_count=min_count)

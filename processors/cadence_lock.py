@@ -1,0 +1,104 @@
+"""Optical "cadence lock": the wrist sensor reports the step rate as heart rate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from processors.clean import CleanTail
+from processors.registry import Context, Processor, register
+
+
+@register
+class CadenceLock(Processor):
+    """``True`` while heart rate looks like a copy of cadence (or of half of it).
+
+    Over the last ``window_s`` seconds, with at least ``min_pairs`` seconds where both streams are known and
+    the athlete steps (cadence ≥ 100 steps/min), HR is *locked* when
+
+    * it sits within ``tolerance_bpm`` of cadence (or of cadence/2) in at least ``enter_share`` of them, and
+    * it moves *with* cadence: the second-to-second changes correlate (r ≥ 0.6), or both are frozen.
+
+    The second condition separates a lock from a real HR that merely crosses the cadence value while drifting.
+    Hysteresis: once locked, the flag clears only when the share falls below ``leave_share``. While locked,
+    HR-based indicators ignore the HR stream (they report None or stop integrating).
+    Source: science.md (HR stream cleaning, cadence lock); the well-known optical-HR artefact, e.g. DC
+    Rainmaker's optical HR reviews.
+
+    >>> import numpy as np
+    >>> from processors.registry import compute
+    >>> from processors.window import Window
+    >>> cad = 170 + np.round(np.sin(np.arange(120) / 3.0) * 3)
+    >>> compute("hr_unreliable", Window.from_arrays(t=np.arange(120.0), hr=cad + 1, cadence=cad))
+    True
+    >>> compute("hr_unreliable", Window.from_arrays(t=np.arange(120.0), hr=np.full(120, 140.0), cadence=cad))
+    False
+    """
+
+    symbol = "hr_unreliable"
+    name = "HR unreliable (cadence lock)"
+    units = "bool"
+    source = "science.md: optical HR cadence lock (HR ≈ cadence for a while)"
+    depends = ("clean",)
+
+    def __init__(
+        self,
+        window_s: int = 60,
+        min_pairs: int = 30,
+        tolerance_bpm: float = 3.0,
+        enter_share: float = 0.7,
+        leave_share: float = 0.3,
+    ) -> None:
+        if window_s < 20 or min_pairs < 10 or min_pairs > window_s:
+            raise ValueError("need window_s >= 20 and 10 <= min_pairs <= window_s")
+        if tolerance_bpm <= 0:
+            raise ValueError("tolerance_bpm must be positive")
+        if not 0.0 < leave_share < enter_share <= 1.0:
+            raise ValueError("need 0 < leave_share < enter_share <= 1")
+        self.window_s = window_s
+        self.min_pairs = min_pairs
+        self.tolerance_bpm = tolerance_bpm
+        self.enter_share = enter_share
+        self.leave_share = leave_share
+        self._locked = False
+
+    def _share_and_tracking(self, hr: np.ndarray[Any, Any], cad: np.ndarray[Any, Any]) -> tuple[float, bool]:
+        best_share, best_track = 0.0, False
+        for mult in (1.0, 0.5):
+            c = cad * mult
+            close = np.abs(hr - c) <= self.tolerance_bpm
+            share = float(close.mean())
+            dh, dc = np.diff(hr), np.diff(c)
+            sh, sc = float(dh.std()), float(dc.std())
+            if sh < 0.5 and sc < 0.5:
+                track = True  # both frozen at the same value
+            elif sh > 0 and sc > 0:
+                track = float(np.corrcoef(dh, dc)[0, 1]) >= 0.6
+            else:
+                track = False
+            if share > best_share:
+                best_share, best_track = share, track
+        return best_share, best_track
+
+    def update(self, ctx: Context) -> None:
+        tail: CleanTail = ctx["clean"]
+        hr = tail.hr_raw[-self.window_s :]
+        cad = tail.cadence_raw[-self.window_s :]
+        ok = np.isfinite(hr) & np.isfinite(cad) & (cad >= 100.0)
+        if int(ok.sum()) < self.min_pairs:
+            return  # not enough evidence either way: keep the current state
+        share, track = self._share_and_tracking(hr[ok], cad[ok])
+        if self._locked:
+            self._locked = share >= self.leave_share
+        else:
+            self._locked = share >= self.enter_share and track
+
+    def get(self) -> bool:
+        return self._locked
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"locked": self._locked}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self._locked = bool(state.get("locked", False))

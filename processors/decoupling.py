@@ -1,0 +1,74 @@
+"""Live aerobic decoupling (Pa:HR)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from processors._util import FloatArray
+from processors.bins import N_P, S_P_HR, S_P_SPD, BinStore
+from processors.registry import Context, Processor, register
+
+
+def efficiency_factor(rows: FloatArray, min_s: float) -> float | None:
+    """EF = mean speed / mean HR over the moving seconds with HR in these bins (None with < ``min_s`` s)."""
+    n = float(rows[:, N_P].sum()) if rows.shape[0] else 0.0
+    if n < min_s:
+        return None
+    hr = float(rows[:, S_P_HR].sum())
+    return None if hr <= 0 else float(rows[:, S_P_SPD].sum()) / hr
+
+
+def decoupling_pct(ef_ref: float, ef_now: float) -> float:
+    """100 · (EF_ref − EF_now) / EF_ref: positive when HR costs more per unit of speed than in the reference.
+
+    Worked example: reference 3.0 m/s at 150 bpm, now 3.0 m/s at 160 bpm → 6.25 %.
+
+    >>> round(decoupling_pct(3.0 / 150, 3.0 / 160), 4)
+    6.25
+    """
+    return 100.0 * (ef_ref - ef_now) / ef_ref
+
+
+@register
+class Decoupling(Processor):
+    """Aerobic decoupling, live: EF = speed/HR in a reference window (minutes 10–20, after the warm-up)
+    against EF over the last 10 minutes. Friel: above 5 % on a steady effort means drift beyond the aerobic
+    threshold. Needs at least ``min_s`` seconds of moving data with HR in each window; None before minute 20
+    and while HR is unreliable. The ratio is unit-free (any speed unit gives the same %).
+    """
+
+    symbol = "decoupling_pct"
+    name = "Aerobic decoupling"
+    units = "%"
+    source = "Friel, The Cyclist's/Triathlete's Training Bible (Pa:HR decoupling); TrainingPeaks EF"
+    depends = ("bins", "hr_unreliable")
+
+    def __init__(
+        self, ref_start_s: float = 600.0, ref_end_s: float = 1200.0, now_s: float = 600.0, min_s: float =
+        300.0
+    ) -> None:
+        if not 0 <= ref_start_s < ref_end_s or now_s <= 0 or min_s <= 0:
+            raise ValueError("need 0 <= ref_start_s < ref_end_s, now_s > 0, min_s > 0")
+        if min_s > min(ref_end_s - ref_start_s, now_s):
+            raise ValueError("min_s cannot exceed the window lengths")
+        self.ref_start_s = ref_start_s
+        self.ref_end_s = ref_end_s
+        self.now_s = now_s
+        self.min_s = min_s
+        self._value: float | None = None
+
+    def update(self, ctx: Context) -> None:
+        self._value = None
+        elapsed = ctx.window.elapsed
+        if ctx["hr_unreliable"] or elapsed < self.ref_end_s:
+            return
+        store: BinStore = ctx["bins"]
+        ef_ref = efficiency_factor(store.between(self.ref_start_s, self.ref_end_s), self.min_s)
+        ef_now = efficiency_factor(store.last(self.now_s, elapsed), self.min_s)
+        if ef_ref is None or ef_now is None or ef_ref <= 0:
+            return
+        v = decoupling_pct(ef_ref, ef_now)
+        self._value = round(v, 4) if np.isfinite(v) else None
+
+    def get(self) -> float | None:
+        return self._value

@@ -1,0 +1,176 @@
+"""The per-athlete engine: runs every registered processor in dependency order once per tick."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from processors.fatigue import Fatigue
+from processors.gait import Gait
+from processors.indicators import Indicators
+from processors.profile import Profile
+from processors.registry import Context, Processor, load_all, resolve
+from processors.risk import Risk
+from processors.window import Window
+
+STATE_VERSION = 1
+
+
+def _f(x: Any) -> float | None:
+    """A finite Python float or None."""
+    if x is None or isinstance(x, bool):
+        return None
+    v = float(x)
+    return v if math.isfinite(v) else None
+
+
+class Engine:
+    """Per-athlete, stateful runner of all registered processors.
+
+    Call :meth:`tick` every 5 s of event time with the athlete's last ≤ 3600 s on the 1 Hz grid. Consecutive
+    windows overlap; cumulative indicators integrate only the grid seconds newer than the newest one this
+    engine has already seen, so re-ticking the same window never double-counts. ``profile`` may be replaced
+    between ticks (the next tick uses it). A window with a different ``session_start`` starts a new session
+    (all state reset). Deterministic: the same sequence of windows and profiles gives the same indicators.
+
+    >>> import numpy as np
+    >>> eng = Engine(Profile(training_pace=330))
+    >>> t = np.arange(0.0, 600.0)
+    >>> ind = eng.tick(Window.from_arrays(t=t, hr=np.full(600, 140.0), speed=np.full(600, 1000 / 330),
+    ...                                   cadence=np.full(600, 170.0), temp=np.full(600, 15.0)))
+    >>> ind.hr, ind.pace, ind.cadence, ind.stride_m, ind.pace_over_training, ind.level
+    (140.0, 330.0, 170.0, 2.139, 1.0, 'low')
+    >>> Engine.from_state(Profile(), eng.state_dict()).state_dict() == eng.state_dict()
+    True
+    """
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        load_all()
+        self._order = resolve()
+        self._procs: dict[str, Processor] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        reg = load_all()
+        self._procs = {s: reg[s]() for s in self._order}
+        self._last_t = -math.inf
+        self._session_start: float | None = None
+        self._ticks = 0
+
+    # ------------------------------------------------------------------------------------------------ ticking
+    def tick(self, window: Window) -> Indicators:
+        if self._session_start is not None and window.session_start != self._session_start:
+            self._reset()
+        self._session_start = window.session_start
+        first_new = int(np.searchsorted(window.t, self._last_t, side="right")) if len(window) else 0
+        ctx = Context(window=window, profile=self.profile, first_new=first_new)
+        for sym in self._order:
+            proc = self._procs[sym]
+            proc.update(ctx)
+            ctx.results[sym] = proc.get()
+        if len(window):
+            self._last_t = max(self._last_t, float(window.t[-1]))
+        self._ticks += 1
+        return self._indicators(window, ctx.results)
+
+    def _indicators(self, window: Window, r: dict[str, Any]) -> Indicators:
+        fatigue: Fatigue = r["fatigue"]
+        risk: Risk = r["risk"]
+        base: Gait | None = r["gait_baseline"]
+        recent: Gait | None = r["gait_recent"]
+        speed = _f(r["speed"])
+        stride = _f(r["stride_m"])
+        base_cad = base_stride = None
+        if base is not None and recent is not None and r["cadence_decline_pct"] is not None:
+            base_cad = round(base.expected_cadence(recent.speed), 3)
+            base_stride = round(2.0 * base.expected_step(recent.speed), 4)
+        prof = self.profile
+        values: dict[str, float | None] = {
+            "elapsed_min": round(max(window.elapsed, 0.0) / 60.0, 4),
+            "speed_mps": speed,
+            "training_pace_s_per_km": _f(prof.training_pace),
+            "training_speed_mps": _f(prof.training_speed),
+            "pace_ratio_10min": _f(r["pace_ratio_10min"]),
+            "hr_bpm": _f(r["hr"]),
+            "hr_max_bpm": _f(prof.hr_max_bpm),
+            "hrr_10min": _f(r["hrr_10min"]),
+            "cadence_spm": _f(r["cadence"]),
+            "baseline_cadence_spm": base_cad,
+            "cadence_baseline": base_cad,
+            "cadence_decline_pct": _f(r["cadence_decline_pct"]),
+            "cadence_cv_ratio": _f(r["cadence_cv_ratio"]),
+            "stride_m": stride,
+            "baseline_stride_m": base_stride,
+            "stride_change_pct": _f(r["stride_change_pct"]),
+            "step_m": _f(r["step_m"]),
+            "temp_c": _f(r["temp"]),
+            "heat_factor": _f(r["heat_factor"]),
+            "sweat_loss_pct": _f(r["sweat_loss_pct"]),
+            "decoupling_pct": _f(r["decoupling_pct"]),
+            "cardiac_drift_bpm_h": _f(r["cardiac_drift_bpm_h"]),
+            "monotony": _f(r["monotony"]),
+            "fatigue_gait": _f(fatigue.gait()),
+            "duration_vs_longest": _f(r["duration_vs_longest"]),
+            "risk_logit": _f(risk.logit),
+        }
+        return Indicators(
+            t=window.now,
+            elapsed_s=max(window.elapsed, 0.0),
+            distance_m=float(r["distance_m"]),
+            hr=_f(r["hr"]),
+            pace=_f(r["pace"]),
+            cadence=_f(r["cadence"]),
+            temp=_f(r["temp"]),
+            stride_m=stride,
+            fatigue=_f(fatigue.value),
+            pace_over_training=_f(r["pace_over_training"]),
+            decoupling_pct=_f(r["decoupling_pct"]),
+            trimp=float(r["trimp"]),
+            sweat_loss_pct=_f(r["sweat_loss_pct"]),
+            monotony=_f(r["monotony"]),
+            risk=float(risk.risk),
+            level=r["level"],
+            factors=dict(risk.factors),
+            cardiac_drift_bpm_h=_f(r["cardiac_drift_bpm_h"]),
+            heat_factor=_f(r["heat_factor"]),
+            faster_than_training_s=float(r["faster_than_training_s"]),
+            duration_vs_longest=_f(r["duration_vs_longest"]),
+            fatigue_parts=dict(fatigue.parts),
+            hr_zone_s=[float(v) for v in r["hr_zone_s"]],
+            hr_unreliable=bool(r["hr_unreliable"]),
+            acute_cramp=bool(r["acute_cramp"]),
+            values=values,
+        )
+
+    # ---------------------------------------------------------------------------------------- save / restore
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable state (plain dicts, lists, floats, strings, None; no NaN or infinities)."""
+        procs = {s: p.state_dict() for s, p in self._procs.items()}
+        return {
+            "version": STATE_VERSION,
+            "last_t": None if not math.isfinite(self._last_t) else self._last_t,
+            "session_start": self._session_start,
+            "ticks": self._ticks,
+            "processors": {s: st for s, st in procs.items() if st},
+        }
+
+    @classmethod
+    def from_state(cls, profile: Profile, state: dict[str, Any]) -> Engine:
+        """An engine that continues where the one that produced ``state`` stopped (unknown processors in the
+        state are ignored; processors missing from it start fresh)."""
+        eng = cls(profile)
+        if int(state.get("version", STATE_VERSION)) != STATE_VERSION:
+            return eng
+        last_t = state.get("last_t")
+        eng._last_t = -math.inf if last_t is None else float(last_t)
+        ss = state.get("session_start")
+        eng._session_start = None if ss is None else float(ss)
+        eng._ticks = int(state.get("ticks", 0))
+        for sym, st in dict(state.get("processors", {})).items():
+            proc = eng._procs.get(sym)
+            if proc is not None and isinstance(st, dict):
+                proc.load_state(st)
+        return eng

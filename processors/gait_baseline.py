@@ -1,0 +1,42 @@
+"""The athlete's own early-run gait: the reference for cadence and stride changes."""
+
+from __future__ import annotations
+
+from processors.bins import BinStore
+from processors.gait import Gait, gait_of
+from processors.registry import Context, Processor, register
+
+
+@register
+class GaitBaseline(Processor):
+    """Speed, cadence, step length and cadence variability over minutes 5–15 of the session (moving seconds),
+    once that span is complete and holds at least ``min_s`` seconds of running. None before.
+
+    Fatigue shows late in a run as falling cadence and step length (Hanley et al. 2020, marathon) and rising
+    stride-rate variability; the early minutes, past the first steps but before fatigue, are the athlete's own
+    reference.
+    """
+
+    symbol = "gait_baseline"
+    name = "Early-run gait baseline"
+    units = "m/s, steps/min, m"
+    source = "Hanley, Bissas & Merlino 2020 (gait in the marathon); science.md"
+    depends = ("bins",)
+
+    def __init__(self, start_s: float = 300.0, end_s: float = 900.0, min_s: float = 300.0) -> None:
+        if not 0 <= start_s < end_s or not 0 < min_s <= end_s - start_s:
+            raise ValueError("need 0 <= start_s < end_s and 0 < min_s <= end_s - start_s")
+        self.start_s = start_s
+        self.end_s = end_s
+        self.min_s = min_s
+        self._value: Gait | None = None
+
+    def update(self, ctx: Context) -> None:
+        self._value = None
+        if ctx.window.elapsed < self.end_s:
+            return
+        store: BinStore = ctx["bins"]
+        self._value = gait_of(store.between(self.start_s, self.end_s), self.min_s)
+
+    def get(self) -> Gait | None:
+        return self._value

@@ -1,0 +1,60 @@
+"""Risk level with hysteresis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from processors.indicators import LEVELS, Level
+from processors.registry import Context, Processor, register
+from processors.risk import Risk
+
+#: Risk at which each level is entered (index = level rank) and the margin below it at which it is left.
+ENTER = (0.0, 0.25, 0.5, 0.75)
+LEAVE_MARGIN = 0.05
+
+
+def next_level(current: Level, risk: float) -> Level:
+    """The level after seeing ``risk``: up as soon as an enter threshold is reached, down only once the risk
+    is ``LEAVE_MARGIN`` below the threshold of the current level (possibly several levels at once).
+
+    >>> next_level("low", 0.52), next_level("high", 0.47), next_level("high", 0.44)
+    ('high', 'high', 'elevated')
+    >>> next_level("critical", 0.1)
+    'low'
+    """
+    rank = LEVELS.index(current)
+    up = max(i for i, th in enumerate(ENTER) if risk >= th)
+    if up >= rank:
+        return LEVELS[up]
+    while rank > 0 and risk < ENTER[rank] - LEAVE_MARGIN:
+        rank -= 1
+    return LEVELS[rank]
+
+
+@register
+class RiskLevel(Processor):
+    """``level`` low / elevated / high / critical from the risk: entered at 0.25 / 0.50 / 0.75, left 0.05
+    below (0.20 / 0.45 / 0.70), so a risk hovering at a border does not flap. Stateful."""
+
+    symbol = "level"
+    name = "Risk level"
+    units = "low|elevated|high|critical"
+    source = "science.md (alert behaviour: hysteresis between levels)"
+    depends = ("risk",)
+
+    def __init__(self) -> None:
+        self._level: Level = "low"
+
+    def update(self, ctx: Context) -> None:
+        r: Risk = ctx["risk"]
+        self._level = next_level(self._level, r.risk)
+
+    def get(self) -> Level:
+        return self._level
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"level": self._level}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        lv = state.get("level", "low")
+        self._level = lv if lv in LEVELS else "low"

@@ -1,0 +1,72 @@
+"""Monotony: how little cadence and pace have varied lately."""
+
+from __future__ import annotations
+
+import math
+
+from processors._util import FloatArray
+from processors.bins import N_C, S_C, S_C_SPD, BinStore
+from processors.registry import Context, Processor, register
+
+#: Coefficients of variation (of 10-s means over the span) that count as "normal" variation: 5 % for speed,
+#: 2.5 % for cadence. Variation v = ½·cv_speed/0.05 + ½·cv_cadence/0.025; monotony = exp(−v).
+CV_SPEED_REF = 0.05
+CV_CADENCE_REF = 0.025
+
+
+def monotony_of(speed: FloatArray, cadence: FloatArray) -> float:
+    """exp(−(½·cv(speed)/0.05 + ½·cv(cadence)/0.025)) of a series of 10-s means; 1 = perfectly uniform.
+
+    Scale-free (the same for m/s or km/h, steps or strides):
+
+    >>> import numpy as np
+    >>> s = np.array([3.0, 3.1, 2.9, 3.0]); c = np.array([170.0, 172, 168, 170])
+    >>> math.isclose(monotony_of(s, c), monotony_of(3.6 * s, c / 2))
+    True
+    >>> monotony_of(np.full(90, 3.0), np.full(90, 170.0))
+    1.0
+    """
+    cv_s = float(speed.std() / speed.mean())
+    cv_c = float(cadence.std() / cadence.mean())
+    return math.exp(-(0.5 * cv_s / CV_SPEED_REF + 0.5 * cv_c / CV_CADENCE_REF))
+
+
+@register
+class Monotony(Processor):
+    """``monotony`` 0–1 over the last ``span_s`` (20 min): 1 when speed and cadence hardly change from one
+    10-s stretch to the next, as on a flat course where the same muscles work the same way for hours; hills,
+    surges and form changes lower it. The cue to vary stride rate, foot strike or form now and then (seed
+    002). Needs ``min_s`` of running with cadence in the span; None before.
+    """
+
+    symbol = "monotony"
+    name = "Monotony"
+    units = "0–1"
+    source = "UW Medicine Sports Medicine (seed 002): vary form on a flat course; science.md"
+    depends = ("bins",)
+
+    def __init__(self, span_s: float = 1200.0, min_s: float = 900.0) -> None:
+        if not 0 < min_s <= span_s:
+            raise ValueError("need 0 < min_s <= span_s")
+        self.span_s = span_s
+        self.min_s = min_s
+        self._value: float | None = None
+
+    def update(self, ctx: Context) -> None:
+        self._value = None
+        store: BinStore = ctx["bins"]
+        rows = store.last(self.span_s, ctx.window.elapsed)
+        if rows.shape[0] == 0:
+            return
+        n = rows[:, N_C]
+        ok = n >= 5
+        if float(n[ok].sum()) < self.min_s:
+            return
+        spd = rows[ok, S_C_SPD] / n[ok]
+        cad = rows[ok, S_C] / n[ok]
+        if spd.mean() <= 0 or cad.mean() <= 0:
+            return
+        self._value = round(monotony_of(spd, cad), 4)
+
+    def get(self) -> float | None:
+        return self._value
