@@ -45,8 +45,8 @@ class BrokerProcess:
         raise NotImplementedError
 
     def start(self) -> None:
-        log = open(self.workdir / f"{self.kind}-{self.port}.log", "ab")  # noqa: SIM115 - kept for the process
-        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT)
+        with open(self.workdir / f"{self.kind}-{self.port}.log", "ab") as log:
+            self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_port(self.port)
         except TimeoutError:
