@@ -24,7 +24,12 @@ class BrokerURL:
 
     @classmethod
     def parse(
-        cls, url: str, *, ca_file: str | None = None, cert_file: str | None = None, key_file: str | None = None
+        cls,
+        url: str,
+        *,
+        ca_file: str | None = None,
+        cert_file: str | None = None,
+        key_file: str | None = None,
     ) -> BrokerURL:
         """Parse a broker URL; raise :class:`UsageError` with one clear line if it is not one.
 

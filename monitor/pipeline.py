@@ -112,9 +112,7 @@ class AthletePipeline:
         self.session_start = t
         self._filled = math.floor(t) - 1
         self._engine = Engine(self.profile)
-        self._policy = AlertPolicy(
-            squad=self.squad, athlete=self.athlete, session_start=t, profile=self.profile
-        )
+        self._policy = AlertPolicy(squad=self.squad, athlete=self.athlete, session_start=t, profile=self.profile)
 
     def _end(self, out: Output) -> None:
         if self.session_start is None:
@@ -171,9 +169,9 @@ class AthletePipeline:
         return out
 
     def _add(self, stream: str, t: float, value: float, out: Output) -> None:
-        if self.session_start is not None and math.isfinite(self._max_t):
-            if t > self._max_t + self.config.session_timeout_s:
-                self._end(out)
+        timed_out = math.isfinite(self._max_t) and t > self._max_t + self.config.session_timeout_s
+        if self.session_start is not None and timed_out:
+            self._end(out)
         if self.session_start is None:
             self._begin(t)
         if t <= self._filled:

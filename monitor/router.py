@@ -83,6 +83,6 @@ class Router:
             routed.out = pipe.start(msg.t) if msg.event == "start" else pipe.stop(msg.t)
         elif leaf == "ack":
             ack = wire.parse_ack(payload)
-            pipe = self.pipelines.get((where.squad, where.athlete))
-            routed.acked = pipe is not None and pipe.ack(ack.alert_id)
+            known = self.pipelines.get((where.squad, where.athlete))
+            routed.acked = known is not None and known.ack(ack.alert_id)
             self.counters["acks" if routed.acked else "acks_unknown"] += 1

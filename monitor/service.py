@@ -156,7 +156,7 @@ class Monitor:
 
         try:
             await asyncio.wait_for(until(), timeout)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise BrokerError(f"cannot reach broker {self.broker} within {timeout:g} s") from exc
 
     @property

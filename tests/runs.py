@@ -33,8 +33,15 @@ def hot_fast_run(minutes: float = 50, seed: int = 1) -> list[Frame]:
         hr = 140 + 12 * min(1.0, i / 300) + 22 * f + rng.normal(0, 1.5)
         cadence = 176 - 12 * f + rng.normal(0, 1.0)
         pace = 300 + rng.normal(0, 3)
-        frames.append(Frame(t=T0 + i, hr=round(hr, 1), pace=round(pace, 1), cadence=round(cadence, 1),
-                            temp=30.0 if i % 30 == 0 else None))
+        frames.append(
+            Frame(
+                t=T0 + i,
+                hr=round(hr, 1),
+                pace=round(pace, 1),
+                cadence=round(cadence, 1),
+                temp=30.0 if i % 30 == 0 else None,
+            )
+        )
     return frames
 
 
@@ -44,8 +51,15 @@ def easy_cool_run(minutes: float = 50, seed: int = 2) -> list[Frame]:
     frames = []
     for i in range(int(minutes * 60)):
         hr = 120 + 15 * min(1.0, i / 300) + rng.normal(0, 1.5)
-        frames.append(Frame(t=T0 + i, hr=round(hr, 1), pace=round(330 + rng.normal(0, 4), 1),
-                            cadence=round(172 + rng.normal(0, 1.2), 1), temp=12.0 if i % 30 == 0 else None))
+        frames.append(
+            Frame(
+                t=T0 + i,
+                hr=round(hr, 1),
+                pace=round(330 + rng.normal(0, 4), 1),
+                cadence=round(172 + rng.normal(0, 1.2), 1),
+                temp=12.0 if i % 30 == 0 else None,
+            )
+        )
     return frames
 
 
@@ -130,5 +144,3 @@ class Collector:
 
     def final_status(self, athlete: str, t: float) -> bool:
         return any(s["athlete"] == athlete and s["t"] >= int(t) for s in self.statuses)
-
-

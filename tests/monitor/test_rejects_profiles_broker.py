@@ -62,7 +62,13 @@ def test_bad_profiles_file(tmp_path: Path, text: str) -> None:
 
 def test_broker_urls() -> None:
     url = BrokerURL.parse("mqtts://me:s%3Acret@host.example:8884")
-    assert (url.host, url.port, url.tls, url.username, url.password) == ("host.example", 8884, True, "me", "s:cret")
+    assert (url.host, url.port, url.tls, url.username, url.password) == (
+        "host.example",
+        8884,
+        True,
+        "me",
+        "s:cret",
+    )
     assert BrokerURL.parse("mqtt://127.0.0.1").port == 1883
     for bad in ("http://x", "mqtt://", "mqtt://h:99999", "mqtt://h/path", "127.0.0.1:1883"):
         with pytest.raises(UsageError):

@@ -65,8 +65,21 @@ def test_malformed_payloads_are_rejected_and_valid_samples_kept(mosquitto_proc: 
             await monitor.wait_connected()
             async with broker.client() as client:
                 base = "crampwatch/v1/club/mixed"
-                await client.publish(f"{base}/profile", json.dumps({"name": "Easy", "sex": "female", "age": 30,
-                                     "hr_max": 190, "hr_rest": 50, "training_pace": 330}), qos=1, retain=True)
+                await client.publish(
+                    f"{base}/profile",
+                    json.dumps(
+                        {
+                            "name": "Easy",
+                            "sex": "female",
+                            "age": 30,
+                            "hr_max": 190,
+                            "hr_rest": 50,
+                            "training_pace": 330,
+                        }
+                    ),
+                    qos=1,
+                    retain=True,
+                )
                 for i, f in enumerate(frames):
                     good = {k: v for k, v in {"t": f.t, **f.streams()}.items()}
                     if i % 50 == 7:  # a bad value beside good ones: the good ones must be kept

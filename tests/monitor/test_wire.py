@@ -82,7 +82,12 @@ def test_frames_keep_good_fields() -> None:
         ]
     )
     parsed = wire.parse_frames(payload)
-    assert parsed.samples == [("hr", 1.0, 150.0), ("pace", 1.0, 300.0), ("temp", 1.0, 20.0), ("hr", 3.0, 151.0)]
+    assert parsed.samples == [
+        ("hr", 1.0, 150.0),
+        ("pace", 1.0, 300.0),
+        ("temp", 1.0, 20.0),
+        ("hr", 3.0, 151.0),
+    ]
     assert len(parsed.rejected) == 5
 
 
