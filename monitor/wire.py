@@ -8,6 +8,7 @@ never speak a dialect the monitor does not accept.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -205,7 +206,7 @@ def parse_stream(stream: str, payload: bytes | bytearray | str) -> Parsed:
         if not 1 <= len(ts) <= MAX_BATCH:
             raise RejectedMessage(f"batch must have 1-{MAX_BATCH} entries")
         times = [_time(t) for t in ts]
-        if any(b < a for a, b in zip(times, times[1:], strict=False)):
+        if any(b < a for a, b in itertools.pairwise(times)):
             raise RejectedMessage("batch t must be non-decreasing")
         for t, v in zip(times, vs, strict=True):
             _value(stream, v, parsed, t)
