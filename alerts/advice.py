@@ -323,16 +323,23 @@ def _fit(text: str) -> str:
 def _describe(name: str, contribution: float, ind: Indicators, profile: Profile) -> str:
     """One factor in the coach's words, with its value."""
     if name == "pace_over_training":
-        ratio = _value(ind, "pace_over_training")
+        # the factor rests on the 10-min mean pace when the processors give it, else on the current pace
+        ratio10 = _finite(ind.values.get("pace_ratio_10min"))
+        ratio = ratio10 if ratio10 is not None and ratio10 > 0 else _value(ind, "pace_over_training")
         if ratio is None:
             return "pace over training"
         pct = (ratio - 1.0) * 100.0
         head = f"pace {_num(abs(pct))} % {'over' if pct >= 0 else 'under'} training"
-        pace = _value(ind, "pace")
         train = training_pace(ind, profile)
+        pace = _value(ind, "pace")
+        if ratio10 is not None and ratio10 > 0 and train is not None:
+            pace = train / ratio10
         if pace is not None and train is not None:
             return f"{head} ({fmt_pace(pace)} vs {fmt_pace(train)}/km)"
         return head
+    if name == "intensity":
+        hrr = _finite(ind.values.get("hrr_10min"))
+        return f"HR at {_num(hrr * 100.0)} % of reserve" if hrr is not None else "intensity"
     if name == "duration":
         text = f"{_num(max(0.0, ind.elapsed_s) / 60.0)} min"
         share = _value(ind, "duration_vs_longest")
@@ -348,23 +355,7 @@ def _describe(name: str, contribution: float, ind: Indicators, profile: Profile)
         sweat = _value(ind, "sweat_loss_pct", "sweat_loss")
         return f"sweat loss {_num(sweat, 1)} %" if sweat is not None else "sweat loss"
     if name == "fatigue":
-        fatigue = _value(ind, "fatigue")
-        text = f"fatigue {_num(fatigue, 2)}" if fatigue is not None else "fatigue"
-        finite_parts: list[tuple[str, float]] = []
-        for part, raw in ind.fatigue_parts.items():
-            v = _finite(raw)
-            if v is not None and v > 0:
-                finite_parts.append((str(part), v))
-        parts = sorted(finite_parts, key=lambda kv: (-kv[1], kv[0]))[:3]
-        if parts:
-            text += " (" + ", ".join(f"{k} {_num(v, 2)}" for k, v in parts) + ")"
-        cadence = _value(ind, "cadence")
-        stride = _value(ind, "stride_m")
-        if cadence is not None:
-            text += f", cadence {_num(cadence)}/min"
-        if stride is not None:
-            text += f", stride {_num(stride, 2)} m"
-        return text
+        return _describe_fatigue(ind)
     if name == "decoupling":
         dec = _value(ind, "decoupling_pct", "decoupling")
         return f"decoupling {_num(dec, 1)} %" if dec is not None else "decoupling"
@@ -385,6 +376,43 @@ def _describe(name: str, contribution: float, ind: Indicators, profile: Profile)
     if name == "age":
         return f"age {_num(profile.age_years)}"
     return f"{name} +{_num(contribution, 2)}"
+
+
+def _describe_fatigue(ind: Indicators) -> str:
+    """Gait fatigue (the factor's input) and what shows it: cadence decline, irregular rhythm, the stride."""
+    fatigue = _finite(ind.values.get("fatigue_gait"))
+    if fatigue is None:
+        fatigue = _value(ind, "fatigue")
+    text = f"fatigue {_num(fatigue, 2)}" if fatigue is not None else "fatigue"
+    bits: list[str] = []
+    decline = _finite(ind.values.get("cadence_decline_pct"))
+    cadence = _value(ind, "cadence")
+    base = baseline_cadence(ind)
+    if decline is not None and decline > 0:
+        bit = f"cadence {_num(decline, 1)} % below baseline"
+        if cadence is not None and base is not None:
+            bit += f" ({_num(cadence)} vs {_num(base)}/min)"
+        bits.append(bit)
+    elif cadence is not None:
+        bits.append(f"cadence {_num(cadence)}/min")
+    cv_ratio = _finite(ind.values.get("cadence_cv_ratio"))
+    if cv_ratio is not None and cv_ratio >= 1.1:
+        bits.append(f"step rhythm {_num(cv_ratio, 1)}x less regular")
+    if decline is None and cv_ratio is None:
+        parts: list[tuple[str, float]] = []
+        for part, raw in ind.fatigue_parts.items():
+            v = _finite(raw)
+            if v is not None and v > 0:
+                parts.append((str(part), v))
+        parts = sorted(parts, key=lambda kv: (-kv[1], kv[0]))[:3]
+        if parts:
+            text += " (" + ", ".join(f"{k} {_num(v, 2)}" for k, v in parts) + ")"
+    stride = _value(ind, "stride_m")
+    if stride is not None:
+        change = _finite(ind.values.get("stride_change_pct"))
+        signed = "" if change is None else f" ({'+' if round(change) >= 0 else '-'}{_num(abs(change))} %)"
+        bits.append(f"stride {_num(stride, 2)} m{signed}")
+    return ", ".join([text, *bits])
 
 
 def detail_for(ind: Indicators, profile: Profile) -> str:

@@ -77,9 +77,7 @@ def ticks(*segments: Seg) -> Iterator[Indicators]:
 
 
 def policy(config: PolicyConfig | None = None, *, session_start: float = S0) -> AlertPolicy:
-    return AlertPolicy(
-        squad="squad-1", athlete="ath_7", session_start=session_start, profile=PROFILE, config=config
-    )
+    return AlertPolicy(squad="squad-1", athlete="ath_7", session_start=session_start, profile=PROFILE, config=config)
 
 
 def run(p: AlertPolicy, stream: Iterable[Indicators]) -> list[Alert]:

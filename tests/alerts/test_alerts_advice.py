@@ -71,9 +71,7 @@ TEMPLATES = [
 ]
 
 
-def _make(
-    tpl: Template, value: dict[str, float | None], elapsed: float, risk: float
-) -> tuple[Indicators, Profile]:
+def _make(tpl: Template, value: dict[str, float | None], elapsed: float, risk: float) -> tuple[Indicators, Profile]:
     def get(name: str) -> float | None:
         return value.get(name) if name in tpl.has else None
 
@@ -97,9 +95,7 @@ def _make(
     return ind, Profile(training_pace=get("training_pace"))
 
 
-def _cases(
-    pool: dict[str, list[float | None]], tpl: Template
-) -> list[tuple[dict[str, float | None], float, float]]:
+def _cases(pool: dict[str, list[float | None]], tpl: Template) -> list[tuple[dict[str, float | None], float, float]]:
     keys = [k for k in ("cadence", "baseline", "pace", "training_pace", "temp", "sweat") if k in tpl.has]
     choices = [[v for v in pool[k] if v is not None] for k in keys]
     out = []
@@ -149,10 +145,7 @@ def test_template_examples() -> None:
     )
     p = Profile(training_pace=310.0)
     assert message_for("shorten_stride", ind, p) == "Shorten your stride: aim for ~176 steps/min (now 162)"
-    assert (
-        message_for("change_form", ind, p)
-        == "48 min at one rhythm: vary step rate or foot strike for a minute"
-    )
+    assert message_for("change_form", ind, p) == "48 min at one rhythm: vary step rate or foot strike for a minute"
     assert message_for("ease_pace", ind, p) == "Ease the pace to about 5:10/km (now 4:47/km)"
     assert message_for("hydrate", ind, p) == "Drink now: about 1.9 % body weight sweated out, 31 °C"
     assert message_for("stop_and_stretch", ind, p) == (
@@ -167,12 +160,8 @@ def test_template_examples() -> None:
 
 def test_targets() -> None:
     # baseline +5 %; a current cadence above the baseline is the reference instead
-    assert (
-        target_cadence(Indicators(t=0, elapsed_s=0, cadence=150.0, values={"cadence_baseline": 168.0})) == 176
-    )
-    assert (
-        target_cadence(Indicators(t=0, elapsed_s=0, cadence=180.0, values={"cadence_baseline": 168.0})) == 189
-    )
+    assert target_cadence(Indicators(t=0, elapsed_s=0, cadence=150.0, values={"cadence_baseline": 168.0})) == 176
+    assert target_cadence(Indicators(t=0, elapsed_s=0, cadence=180.0, values={"cadence_baseline": 168.0})) == 189
     assert target_cadence(Indicators(t=0, elapsed_s=0)) is None
     # training pace if slower than now, else 5 % slower than now; training pace derived from the ratio
     ind = Indicators(t=0, elapsed_s=0, pace=287.0, pace_over_training=1.08)
@@ -262,11 +251,38 @@ def test_detail_names_the_factors_and_their_values() -> None:
     )
 
 
-def test_detail_with_missing_values_and_no_factors() -> None:
-    assert (
-        detail_for(Indicators(t=0.0, elapsed_s=0.0), Profile())
-        == "risk 0.00 (low): no single factor stands out"
+def test_detail_uses_the_processors_values() -> None:
+    """The processors' raw factor inputs (``values``): 10-min pace ratio, HR reserve, gait fatigue and its signs."""
+    ind = Indicators(
+        t=0.0,
+        elapsed_s=5400.0,
+        pace=300.0,
+        cadence=161.0,
+        stride_m=2.48,
+        fatigue=0.55,
+        risk=0.57,
+        level="high",
+        pace_over_training=1.03,
+        factors={"fatigue": 0.9, "pace_over_training": 0.96, "intensity": 0.4, "sex": -0.32},
+        values={
+            "pace_ratio_10min": 1.08,
+            "hrr_10min": 0.874,
+            "fatigue_gait": 0.75,
+            "cadence_decline_pct": 4.46,
+            "cadence_baseline": 168.5,
+            "cadence_cv_ratio": 1.8,
+            "stride_change_pct": -0.4,
+        },
     )
+    assert detail_for(ind, Profile(training_pace=310.0, sex="female")) == (
+        "risk 0.57 (high): pace 8 % over training (4:47 vs 5:10/km), fatigue 0.75, cadence 4.5 % below "
+        "baseline (161 vs 168/min), step rhythm 1.8x less regular, stride 2.48 m (+0 %), HR at 87 % of reserve"
+    )
+    assert message_for("shorten_stride", ind, Profile()) == "Shorten your stride: aim for ~177 steps/min (now 161)"
+
+
+def test_detail_with_missing_values_and_no_factors() -> None:
+    assert detail_for(Indicators(t=0.0, elapsed_s=0.0), Profile()) == "risk 0.00 (low): no single factor stands out"
     ind = Indicators(
         t=0.0,
         elapsed_s=60.0,

@@ -203,9 +203,7 @@ def test_webhook_close_gives_up_at_the_deadline() -> None:
             for i in range(4):
                 await sink.on_alert(mk_alert(i))
             await hook.next()
-            await asyncio.wait_for(
-                sink.close(), WAIT
-            )  # returns by the deadline, not after the request timeout
+            await asyncio.wait_for(sink.close(), WAIT)  # returns by the deadline, not after the request timeout
             assert sink.stats.to_dict() == {"sent": 0, "failed": 0, "dropped": 4, "retried": 0}
 
     arun(body)
