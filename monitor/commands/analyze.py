@@ -1,0 +1,235 @@
+"""``crampwatch analyze FILE [--profile FILE] [--json]``: a recorded run (FIT, TCX, GPX, CSV) through the same
+pipeline as the live service, offline.
+
+``--json`` prints ``{"summary": {...}, "indicators": {...}, "alerts": [...], "device": {...} | null}``:
+
+- ``summary``: the contract keys ``duration_s, distance_m, avg_hr_bpm, max_hr_bpm, avg_cadence_spm,
+  avg_pace_s_per_km`` (plus ``avg_cadence_nonzero_spm``), time-weighted as documented in
+  :mod:`simulators.readers.summary` and docs/realdata.md;
+- ``indicators``: ``final`` (the last status the pipeline emitted, contract status keys and extras), ``ticks``
+  (statuses emitted, one per 5 s of event time), ``peak_risk``, ``peak_risk_t``, ``peak_level`` and
+  ``level_s`` (seconds spent at each level, 5 s per tick);
+- ``alerts``: every alert, as published on the ``alert`` topic;
+- ``device`` (addition): the watch's own session summary when the file has one, for comparison.
+
+Without ``--json`` the same as a readable table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import InputFileError, RejectedMessage, UsageError
+from monitor.pipeline import OfflineResult, PipelineConfig, run_offline
+from monitor.wire import ID_RE, ProfileMsg, profile_from_mapping
+from processors.indicators import LEVELS
+from processors.profile import Profile
+from simulators.readers import Recording, read_recording, summarize
+
+DEFAULT_SQUAD = "offline"
+_ROUND = 3
+
+
+def add_parser(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "analyze",
+        help="run a recorded run (FIT, TCX, GPX, CSV) through the pipeline offline",
+        description="Read a recorded run and run it through the same pipeline as the live monitor, without a "
+        "broker. Prints the run summary, the indicators and the alerts the monitor would have sent.",
+    )
+    p.add_argument("file", metavar="FILE", help="recorded run: .fit, .tcx, .gpx or .csv (also .gz)")
+    p.add_argument("--profile", metavar="FILE", help="athlete profile, TOML or JSON (contract profile fields)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--squad", default=DEFAULT_SQUAD, help=f"squad id used in statuses and alert ids ({DEFAULT_SQUAD})")
+    p.add_argument("--athlete", help="athlete id (default: from the file name)")
+
+
+def run(args: argparse.Namespace) -> int:
+    squad = check_id("--squad", args.squad)
+    athlete = check_id("--athlete", args.athlete) if args.athlete else athlete_id(args.file)
+    profile = load_profile(args.profile) if args.profile else Profile()
+    rec = read_recording(args.file)
+    report = analyze(rec, squad=squad, athlete=athlete, profile=profile)
+    if args.json:
+        print(json.dumps(report, indent=2, allow_nan=False))
+    else:
+        print(render(report, rec))
+    return 0
+
+
+def analyze(rec: Recording, *, squad: str, athlete: str, profile: Profile) -> dict[str, Any]:
+    """The ``--json`` document for one recording."""
+    result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=profile)
+    return {
+        "summary": {k: _round(v) for k, v in summarize(rec).to_dict().items()},
+        "indicators": indicators(result),
+        "alerts": [_clean(a.to_dict()) for a in result.alerts],
+        "device": None if rec.device is None else {k: _round(v) for k, v in rec.device.to_dict().items()},
+    }
+
+
+def indicators(result: OfflineResult, tick_s: float | None = None) -> dict[str, Any]:
+    """Key indicators over a run from the pipeline's statuses (same function for ``analyze`` and tests that
+    compare a replay through a broker with the file)."""
+    tick = float(PipelineConfig().tick_s if tick_s is None else tick_s)
+    statuses = result.statuses
+    level_s = dict.fromkeys(LEVELS, 0.0)
+    peak: dict[str, Any] | None = None
+    for status in statuses:
+        level = status.get("level")
+        if level in level_s:
+            level_s[level] += tick
+        risk = status.get("risk")
+        if isinstance(risk, int | float) and (peak is None or risk > peak["risk"]):
+            peak = status
+    levels = [s.get("level") for s in statuses if s.get("level") in LEVELS]
+    return {
+        "final": _clean(statuses[-1]) if statuses else None,
+        "ticks": len(statuses),
+        "peak_risk": None if peak is None else _round(peak["risk"]),
+        "peak_risk_t": None if peak is None else peak.get("t"),
+        "peak_level": max(levels, key=LEVELS.index) if levels else None,
+        "level_s": level_s,
+        "late_samples": result.late,
+    }
+
+
+# ---- profile files ------------------------------------------------------------------------------------------
+
+
+def load_profile(path: str) -> Profile:
+    """One athlete's profile from a TOML or JSON file (contract profile fields at the top level, or in a
+    ``profile`` table). Unknown or invalid fields are errors here (a typo should not pass silently)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputFileError(f"{path}: no such profile file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"{path}: cannot read profile file: {exc.__class__.__name__}") from exc
+    is_json = p.suffix.lower() == ".json" or text.lstrip().startswith("{")
+    try:
+        data: Any = json.loads(text) if is_json else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise InputFileError(f"{path}: not valid {'JSON' if is_json else 'TOML'}: {exc}") from exc
+    if isinstance(data, dict) and isinstance(data.get("profile"), dict) and len(data) == 1:
+        data = data["profile"]
+    if not isinstance(data, dict):
+        raise InputFileError(f"{path}: a profile file holds one object of profile fields")
+    unknown = sorted(set(data) - set(ProfileMsg.model_fields))
+    if unknown:
+        raise InputFileError(
+            f"{path}: unknown profile field {unknown[0][:40]!r} (known: {', '.join(ProfileMsg.model_fields)})"
+        )
+    try:
+        profile, bad = profile_from_mapping(data)
+    except RejectedMessage as exc:
+        raise InputFileError(f"{path}: {exc.reason}") from exc
+    if bad:
+        raise InputFileError(f"{path}: {bad[0]} (see docs/profiles.md for ranges)")
+    return profile
+
+
+# ---- ids ----------------------------------------------------------------------------------------------------
+
+
+def check_id(flag: str, value: str) -> str:
+    if not ID_RE.match(value):
+        raise UsageError(f"{flag} {value[:70]!r}: 1-64 characters from [A-Za-z0-9_-]")
+    return value
+
+
+def athlete_id(path: str) -> str:
+    """An athlete id from a file name: its stem with anything outside ``[A-Za-z0-9_-]`` turned into ``-``.
+
+    >>> athlete_id("runs/Ann's run 2020.fit.gz"), athlete_id("....tcx")
+    ('Ann-s-run-2020', 'athlete')
+    """
+    name = Path(path).name
+    for suffix in (".gz", ".fit", ".tcx", ".gpx", ".csv", ".txt", ".tsv"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:64].strip("-")
+    return stem or "athlete"
+
+
+# ---- output -------------------------------------------------------------------------------------------------
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, _ROUND) if math.isfinite(value) else None
+    return value
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf → None, floats rounded, containers recursed."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return _round(value)
+
+
+def _fmt(value: Any, unit: str = "", digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}{unit}"
+    return f"{value}{unit}"
+
+
+def _pace(value: Any) -> str:
+    if not isinstance(value, int | float):
+        return "-"
+    m, s = divmod(round(value), 60)
+    return f"{m}:{s:02d} /km"
+
+
+def render(report: dict[str, Any], rec: Recording) -> str:
+    s = report["summary"]
+    d = report["device"] or {}
+    lines = [f"{rec.source}  ({rec.format.upper()}{', ' + rec.creator if rec.creator else ''}, {len(rec)} samples)"]
+    lines.append("")
+    lines.append(f"{'summary':<22}{'ours':>14}{'device':>14}")
+    rows = [
+        ("duration", _fmt(s["duration_s"], " s", 0), _fmt(d.get("duration_s"), " s", 0)),
+        ("distance", _fmt(s["distance_m"], " m"), _fmt(d.get("distance_m"), " m")),
+        ("average heart rate", _fmt(s["avg_hr_bpm"], " bpm"), _fmt(d.get("avg_hr_bpm"), " bpm")),
+        ("max heart rate", _fmt(s["max_hr_bpm"], " bpm", 0), _fmt(d.get("max_hr_bpm"), " bpm", 0)),
+        ("average cadence", _fmt(s["avg_cadence_spm"], " spm"), _fmt(d.get("avg_cadence_spm"), " spm")),
+        ("average pace", _pace(s["avg_pace_s_per_km"]), "-"),
+    ]
+    lines += [f"{name:<22}{ours:>14}{dev:>14}" for name, ours, dev in rows]
+    ind = report["indicators"]
+    final = ind["final"] or {}
+    lines.append("")
+    lines.append(f"indicators at the end ({ind['ticks']} status ticks)")
+    for name, key, unit in (
+        ("risk", "risk", ""),
+        ("level", "level", ""),
+        ("fatigue", "fatigue", ""),
+        ("TRIMP", "trimp", ""),
+        ("decoupling", "decoupling_pct", " %"),
+        ("cardiac drift", "cardiac_drift_bpm_h", " bpm/h"),
+        ("sweat loss", "sweat_loss_pct", " % body mass"),
+        ("stride", "stride_m", " m"),
+        ("signal", "signal", ""),
+    ):
+        lines.append(f"  {name:<20}{_fmt(final.get(key), unit, 2)}")
+    level_s = ", ".join(f"{k} {v:.0f} s" for k, v in ind["level_s"].items() if v)
+    lines.append(f"  {'peak risk':<20}{_fmt(ind['peak_risk'], '', 2)} ({ind['peak_level'] or '-'}); {level_s}")
+    lines.append("")
+    alerts = report["alerts"]
+    lines.append(f"alerts: {len(alerts)}")
+    start = rec.start
+    for a in alerts:
+        m, sec = divmod(int(a["t"] - start), 60)
+        lines.append(f"  {m:>3d}:{sec:02d}  {a['level']:<8} {a['kind']:<17} {a['message']}")
+    return "\n".join(lines)
