@@ -1,0 +1,124 @@
+"""``crampwatch replay FILE... --broker URL --squad S [--athlete A] [--speed X] [--mode frame|samples]``:
+publish recorded runs (FIT, TCX, GPX, CSV) as a watch gateway would.
+
+Every file is read before anything is published: one unreadable file stops the command with exit code 2 and
+nothing sent. Several files replay together as a squad, merged in event-time order by the shared publisher.
+
+Athlete ids: with one file, ``--athlete A`` (default: the file name's stem). With several files,
+``--athlete A`` is a prefix: ``A-1``, ``A-2``... in the order the files are given; without it, each file's
+stem (made unique with ``-2``, ``-3``... when two stems are equal).
+
+Time: frames keep the event times the watch recorded, unless ``--now`` shifts every run so that it starts at
+the current time (several runs then start together, whatever day they were recorded). ``--speed`` 1 is real
+time (default), 60 is x60, 0 as fast as the broker acknowledges; the event times (and so the monitor's
+statuses and alerts) never depend on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import time
+from typing import Any
+
+from monitor.commands.analyze import athlete_id, check_id, load_profile
+from monitor.commands.common import add_broker_flags, broker_from_args, topics_from_args
+from monitor.errors import UsageError
+from monitor.wire import MAX_BATCH
+from processors.profile import Profile
+from simulators.publish import Run, publish
+from simulators.readers import Recording, read_recording
+
+
+def add_parser(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "replay",
+        help="publish recorded runs (FIT, TCX, GPX, CSV) to a broker",
+        description="Publish recorded runs to a broker as a watch gateway would, paced on event time.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="recorded runs: .fit, .tcx, .gpx, .csv (also .gz)")
+    add_broker_flags(p)
+    p.add_argument("--squad", required=True, help="squad id")
+    p.add_argument(
+        "--athlete", help="athlete id (one file) or id prefix (several files: A-1, A-2...); default: file stems"
+    )
+    p.add_argument(
+        "--speed", type=float, default=1.0, help="1 = real time (default), 60 = x60, 0 = as fast as possible"
+    )
+    p.add_argument("--mode", choices=["frame", "samples"], default="frame", help="frame topic or per-stream topics")
+    p.add_argument("--batch", type=int, default=1, help=f"frames (or samples) per message, 1-{MAX_BATCH}")
+    p.add_argument("--now", action="store_true", help="shift every run to start at the current time")
+    p.add_argument("--profile", metavar="FILE", help="athlete profile (TOML or JSON), published retained for all")
+    p.add_argument("--no-session", action="store_true", help="do not publish session start/stop events")
+
+
+def athlete_ids(files: list[str], athlete: str | None) -> list[str]:
+    """Athlete id per file (see the module docstring).
+
+    >>> athlete_ids(["a.fit"], "ann"), athlete_ids(["a.fit", "b.tcx"], "r"), athlete_ids(["x/a.fit", "y/a.fit"], None)
+    (['ann'], ['r-1', 'r-2'], ['a', 'a-2'])
+    """
+    if athlete is not None:
+        ids = [athlete] if len(files) == 1 else [f"{athlete}-{i}" for i in range(1, len(files) + 1)]
+        for value in ids:
+            check_id("--athlete", value)
+        return ids
+    out: list[str] = []
+    for path in files:
+        base = athlete_id(path)[:60]
+        candidate, n = base, 1
+        while candidate in out:
+            n += 1
+            candidate = f"{base}-{n}"
+        out.append(candidate)
+    return out
+
+
+def build_runs(
+    recordings: list[Recording], squad: str, athletes: list[str], profile: Profile | None, now: float | None
+) -> list[Run]:
+    runs = []
+    for rec, athlete in zip(recordings, athletes, strict=True):
+        if now is not None:
+            rec = rec.shifted(now - rec.start)
+        frames = rec.frames()
+        if not frames:
+            raise UsageError(f"{rec.source}: nothing to publish (no heart rate, pace, cadence or temperature)")
+        runs.append(Run(squad=squad, athlete=athlete, profile=profile, frames=frames))
+    return runs
+
+
+def run(args: argparse.Namespace) -> int:
+    broker = broker_from_args(args)
+    topics = topics_from_args(args)
+    if not (math.isfinite(args.speed) and args.speed >= 0):
+        raise UsageError("--speed must be a number >= 0 (0 = as fast as possible)")
+    if not 1 <= args.batch <= MAX_BATCH:
+        raise UsageError(f"--batch must be 1-{MAX_BATCH}")
+    squad = check_id("--squad", args.squad)
+    athletes = athlete_ids(args.files, args.athlete)
+    profile = load_profile(args.profile) if args.profile else None
+    recordings = [read_recording(path) for path in args.files]  # all read before anything is sent
+    runs = build_runs(recordings, squad, athletes, profile, time.time() if args.now else None)
+    frames = sum(len(r.frames) for r in runs)
+    print(
+        f"replaying {len(runs)} run(s), {frames} frames, to {broker.host}:{broker.port} "
+        f"(squad {squad}: {', '.join(r.athlete for r in runs)}; speed {args.speed:g})",
+        flush=True,
+    )
+    stats = asyncio.run(
+        publish(
+            broker,
+            runs,
+            speed=args.speed,
+            mode=args.mode,
+            batch=args.batch,
+            prefix=topics.prefix,
+            session_events=not args.no_session,
+        )
+    )
+    print(
+        f"published {stats.messages} messages ({stats.frames or stats.samples} frames/samples) in {stats.wall_s:.1f} s"
+    )
+    return 0
