@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     runs = build_runs(recordings, squad, athletes, profile, time.time() if args.now else None)
     frames = sum(len(r.frames) for r in runs)
     print(
-        f"replaying {len(runs)} run(s), {frames} frames, to {broker.host}:{broker.port} "
+        f"replaying {len(runs)} run(s), {frames} frames, to {broker} "
         f"(squad {squad}: {', '.join(r.athlete for r in runs)}; speed {args.speed:g})",
         flush=True,
     )
@@ -119,6 +119,6 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     print(
-        f"published {stats.messages} messages ({stats.frames or stats.samples} frames/samples) in {stats.wall_s:.1f} s"
+        f"published {stats.messages} messages ({stats.frames} frames, {stats.samples} samples) in {stats.wall_s:.1f} s"
     )
     return 0
