@@ -65,8 +65,8 @@ def positive_float(value: str) -> float:
 
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level.upper()), format="%(asctime)s %(levelname)s %(message)s")
-    for name in ("amqtt", "transitions", "aiohttp.access"):
-        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+    for name in ("amqtt", "transitions", "aiohttp.access", "asyncio"):
+        logging.getLogger(name).setLevel(max(logging.ERROR, logging.getLogger().level))
 
 
 def install_stop_handlers(stop: Callable[[], None]) -> None:

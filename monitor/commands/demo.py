@@ -1,0 +1,122 @@
+"""``crampwatch demo``: embedded broker, a simulated squad, the monitor and the coach dashboard, all in one
+process. Prints the dashboard URL, a squad table now and then, and every alert as it happens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import sys
+from typing import Any, TextIO
+
+from alerts.sinks.console import ConsoleSink
+from monitor.commands.common import host_port, install_stop_handlers, positive_float, setup_logging
+from monitor.embedded import EmbeddedBroker
+from monitor.errors import UsageError
+from monitor.live import LiveView
+from monitor.service import Monitor
+from simulators.publish import Run, publish
+from simulators.scenarios import load_scenario
+
+
+def add_parser(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser("demo", help="embedded broker + simulated squad + monitor + dashboard")
+    p.add_argument("--duration", type=positive_float, metavar="S", help="stop by itself after S seconds")
+    p.add_argument("--speed", type=positive_float, default=120.0, help="event time per wall second (default x120)")
+    p.add_argument("--scenario", default="squad", help="built-in scenario name or TOML file (default squad)")
+    p.add_argument("--athletes", type=int, help="number of runners (default: the scenario's, 8 for squad)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--http", type=host_port, default=("127.0.0.1", 0), metavar="HOST:PORT", help="dashboard address")
+    p.add_argument("--table-every", type=positive_float, default=10.0, metavar="S", help="squad table period (s)")
+    p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.athletes is not None and args.athletes < 1:
+        raise UsageError("--athletes must be at least 1")
+    scenario = load_scenario(args.scenario)
+    setup_logging(args.log_level)
+    asyncio.run(_demo(args, scenario))
+    return 0
+
+
+async def _demo(args: argparse.Namespace, scenario: Any) -> None:
+    out = sys.stdout
+    sims = scenario.simulate(args.athletes, seed=args.seed)
+    runs = [Run(squad=scenario.squad, athlete=s.athlete, profile=s.profile, frames=s.frames) for s in sims]
+    view = LiveView()
+    async with EmbeddedBroker() as broker:
+        monitor = Monitor(broker, sinks=[ConsoleSink(out), view])
+        install_stop_handlers(monitor.stop)
+        async with monitor:
+            await monitor.wait_connected()
+            from monitor.http import serve
+
+            server = await serve(view, args.http[0], args.http[1], ack=monitor.publish_ack)
+            minutes = max((r.frames[-1].t - r.frames[0].t) / 60 for r in runs if r.frames)
+            print(f"crampwatch demo — dashboard: {server.url}", file=out)
+            print(
+                f"broker {broker} (embedded); scenario {scenario.name!r}: {len(runs)} runners, "
+                f"~{minutes:.0f} min of running at x{args.speed:g}; Ctrl-C to stop",
+                file=out,
+            )
+            for sim in sims:
+                p = sim.profile
+                pace = f"{int(p.training_pace // 60)}:{int(p.training_pace % 60):02d}/km" if p.training_pace else "?"
+                print(f"  {sim.athlete:<10} {p.name or '':<10} training pace {pace}", file=out)
+            out.flush()
+            publisher = asyncio.create_task(publish(broker, runs, speed=args.speed))
+            table = asyncio.create_task(_tables(monitor, out, args.table_every))
+            try:
+                waiters = [asyncio.create_task(monitor.wait_stopped())]
+                if args.duration:
+                    waiters.append(asyncio.create_task(asyncio.sleep(args.duration)))
+                else:
+                    waiters.append(publisher)
+                done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                if publisher in done and not args.duration:
+                    print("simulation finished; the dashboard stays up until Ctrl-C", file=out)
+                    await monitor.wait_stopped()
+                for task in waiters:
+                    if task is not publisher:
+                        task.cancel()
+            finally:
+                for task in (publisher, table):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
+                _print_table(monitor, out)
+                await server.close()
+    print(f"stopped: {monitor.counters['alerts']} alerts, {monitor.router.counters['statuses']} statuses", file=out)
+
+
+async def _tables(monitor: Monitor, out: TextIO, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        _print_table(monitor, out)
+
+
+def _fmt(value: Any, spec: str, width: int) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–".rjust(width)
+    return format(value, spec).rjust(width)
+
+
+def _print_table(monitor: Monitor, out: TextIO) -> None:
+    statuses = [p.last_status for p in monitor.router if p.last_status]
+    if not statuses:
+        return
+    statuses.sort(key=lambda s: -float(s["risk"] or 0))
+    print(
+        f"{'athlete':<10} {'min':>4} {'HR':>4} {'pace':>6} {'cad':>4} {'°C':>4} {'risk':>5} level     signal", file=out
+    )
+    for s in statuses:
+        pace = s["pace"]
+        pace_txt = f"{int(pace // 60)}:{int(pace % 60):02d}" if pace else "–"
+        print(
+            f"{s['athlete']:<10} {s['elapsed_s'] / 60:>4.0f} {_fmt(s['hr'], '.0f', 4)} {pace_txt:>6} "
+            f"{_fmt(s['cadence'], '.0f', 4)} {_fmt(s['temp'], '.0f', 4)} {s['risk']:>5.2f} {s['level']:<9} {s['signal']}",
+            file=out,
+        )
+    out.flush()
