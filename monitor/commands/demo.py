@@ -69,7 +69,7 @@ async def _demo(args: argparse.Namespace, scenario: Any) -> None:
             publisher = asyncio.create_task(publish(broker, runs, speed=args.speed))
             table = asyncio.create_task(_tables(monitor, out, args.table_every))
             try:
-                waiters = [asyncio.create_task(monitor.wait_stopped())]
+                waiters: list[asyncio.Task[Any]] = [asyncio.create_task(monitor.wait_stopped())]
                 if args.duration:
                     waiters.append(asyncio.create_task(asyncio.sleep(args.duration)))
                 else:
@@ -116,7 +116,8 @@ def _print_table(monitor: Monitor, out: TextIO) -> None:
         pace_txt = f"{int(pace // 60)}:{int(pace % 60):02d}" if pace else "–"
         print(
             f"{s['athlete']:<10} {s['elapsed_s'] / 60:>4.0f} {_fmt(s['hr'], '.0f', 4)} {pace_txt:>6} "
-            f"{_fmt(s['cadence'], '.0f', 4)} {_fmt(s['temp'], '.0f', 4)} {s['risk']:>5.2f} {s['level']:<9} {s['signal']}",
+            f"{_fmt(s['cadence'], '.0f', 4)} {_fmt(s['temp'], '.0f', 4)} {s['risk']:>5.2f} "
+            f"{s['level']:<9} {s['signal']}",
             file=out,
         )
     out.flush()
