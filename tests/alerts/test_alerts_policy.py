@@ -102,13 +102,14 @@ def test_escalation_on_a_worsening_run_bypasses_cooldown() -> None:
         Seg(0, 1200),
         Seg(1200, 1350, "elevated", "shorten_stride"),
         Seg(1350, 1450, "high", "shorten_stride"),
-        Seg(1450, 1700, "critical", "shorten_stride"),
+        Seg(1450, 1800, "critical", "shorten_stride"),
     )
     alerts = run(policy(), stream)
     assert seq(alerts) == [
         (1225.0, "shorten_stride", "advice"),
         (1375.0, "shorten_stride", "warning"),
         (1460.0, "stop_and_stretch", "critical"),
+        (1760.0, "stop_and_stretch", "critical"),  # still critical after the cool-down, not acknowledged
     ]
     assert "176 steps/min" in alerts[0].message  # baseline 170 + 5 %
     assert alerts[2].message.startswith("Cramp risk 82 %: stop and stretch")
