@@ -237,6 +237,8 @@ async def _send(client: aiomqtt.Client, messages: Iterator[Message], speed: floa
     loop = asyncio.get_running_loop()
     pending: deque[asyncio.Task[None]] = deque()
     origin: tuple[float, float] | None = None  # (event time, loop time) of the first timed message
+    threshold = client.pending_calls_threshold  # aiomqtt warns above it; a full window is expected here
+    client.pending_calls_threshold = max(threshold, WINDOW + 16)
     try:
         for msg in messages:
             if speed > 0 and msg.at is not None:
@@ -255,6 +257,7 @@ async def _send(client: aiomqtt.Client, messages: Iterator[Message], speed: floa
         while pending:
             await pending.popleft()
     finally:
+        client.pending_calls_threshold = threshold
         for task in pending:
             task.cancel()
         if pending:

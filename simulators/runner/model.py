@@ -247,7 +247,7 @@ def _physiology(
         srv = a_srv * srv + math.sqrt(1 - a_srv * a_srv) * sd * cad_eps[i]
         if running:
             rel = max(v, 0.6 * v_tr) / v_tr
-            cad_target = traits.cadence * rel**0.35 * (1.0 - 0.05 * fatigue) * (1.0 + 0.5 * max(0.0, grade))
+            cad_target = traits.cadence * rel**0.35 * (1.0 - 0.03 * fatigue) * (1.0 + 0.5 * max(0.0, grade))
             cad_target += srv
             cad += (cad_target - cad) * (0.8 if cad > 60 else 0.3)
         elif gait == "acute":
