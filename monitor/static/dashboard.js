@@ -1,0 +1,241 @@
+/* crampwatch squad dashboard: one tile per runner, riskiest first; alert feed with Acknowledge. */
+"use strict";
+
+(() => {
+  const { el, num } = CW;
+  const FEED_MAX = 200;
+  const FEED_SHOWN = 60;
+  const ENDED_AFTER_S = 30; // no status for this long (wall clock): the session ended or the monitor is away
+
+  const state = {
+    tiles: new Map(), // "squad/athlete" -> tile (+ receivedAt, ms)
+    alerts: [], // newest first
+    squads: new Set(),
+    squad: new URLSearchParams(location.search).get("squad") || "",
+  };
+  const tileEls = new Map();
+  const feedEls = new Map();
+
+  const $tiles = document.getElementById("tiles");
+  const $feed = document.getElementById("feed");
+  const $summary = document.getElementById("summary");
+  const $squad = document.getElementById("squad");
+  const $open = document.getElementById("open-count");
+
+  const key = (t) => `${t.squad}/${t.athlete}`;
+
+  // ---- state updates ------------------------------------------------------------------------------------
+  function putTile(tile, ageS) {
+    tile.receivedAt = Date.now() - 1000 * (num(ageS) ?? 0);
+    state.tiles.set(key(tile), tile);
+    state.squads.add(tile.squad);
+  }
+
+  function putAlert(a) {
+    if (state.alerts.some((x) => x.id === a.id)) return;
+    state.alerts.unshift(a);
+    if (state.alerts.length > FEED_MAX) state.alerts.length = FEED_MAX;
+    state.squads.add(a.squad);
+  }
+
+  function onSnapshot(snap) {
+    state.tiles.clear();
+    for (const t of snap.athletes || []) putTile(t, t.age_s);
+    for (const s of snap.squads || []) state.squads.add(s.squad);
+    state.alerts = [];
+    for (const a of (snap.alerts || []).slice().reverse()) putAlert(a);
+    render();
+  }
+
+  function onStatus(tile) {
+    putTile(tile, 0);
+    schedule();
+  }
+
+  function onAlert(a) {
+    putAlert(a);
+    const t = state.tiles.get(key(a));
+    if (t) t.last_alert = { id: a.id, t: a.t, level: a.level, kind: a.kind, message: a.message, acked: false };
+    schedule();
+  }
+
+  function onAck(msg) {
+    for (const a of state.alerts) if (a.id === msg.alert_id) a.acked = true;
+    const t = state.tiles.get(`${msg.squad}/${msg.athlete}`);
+    if (t && t.last_alert && t.last_alert.id === msg.alert_id) t.last_alert.acked = true;
+    schedule();
+  }
+
+  // ---- rendering ----------------------------------------------------------------------------------------
+  function metric(label, value, unit) {
+    return el("div", { class: "metric" }, el("dt", { text: label }), el("dd", {}, value, unit ? el("small", { text: unit }) : null));
+  }
+
+  function tileContent(t) {
+    const level = CW.LEVELS.includes(t.level) ? t.level : "low";
+    const risk = num(t.risk);
+    const ageS = (Date.now() - t.receivedAt) / 1000;
+    const ended = ageS > ENDED_AFTER_S;
+    const reason = t.top_reason || CW.topReason(t.factors);
+    const bar = el("span", { class: "risk-fill" });
+    bar.style.width = `${Math.round(100 * (risk ?? 0))}%`;
+    const last = t.last_alert;
+    const signal = ["ok", "stale", "lost"].includes(t.signal) ? t.signal : "ok";
+    return [
+      el(
+        "div",
+        { class: "tile-top" },
+        el("span", { class: "name", text: CW.displayName(t) }),
+        el("span", { class: "lvl-word", text: CW.LEVEL_WORD[level] }),
+      ),
+      el(
+        "div",
+        { class: "risk-row" },
+        el("span", { class: "risk-num", text: risk === null ? "—" : `${Math.round(risk * 100)}%` }),
+        el("span", { class: "risk-label", text: "risk" }),
+        el("span", { class: "risk-bar", "aria-hidden": "true" }, bar),
+      ),
+      el("p", { class: "reason" }, reason ? CW.reasonText(reason, t) : "No risk factor stands out"),
+      el(
+        "dl",
+        { class: "metrics" },
+        metric("HR", CW.fmtNum(t.hr), " bpm"),
+        metric("Pace", CW.fmtPace(t.pace), num(t.pace) !== null && t.pace <= 1200 ? " /km" : ""),
+        metric("Cadence", CW.fmtNum(t.cadence), " spm"),
+        metric("Temp", CW.fmtNum(t.temp), " °C"),
+      ),
+      last
+        ? el(
+            "p",
+            { class: `last-alert alert-${last.level}${last.acked ? " acked" : ""}` },
+            el("span", { class: "last-when", text: CW.fmtClock(last.t) }),
+            " ",
+            last.message,
+            last.acked ? el("span", { class: "ack-mark", text: " ✓" }) : null,
+          )
+        : el("p", { class: "last-alert none", text: "No alert" }),
+      el(
+        "div",
+        { class: "tile-foot" },
+        el("span", { class: `signal sig-${signal}`, text: `signal ${signal}` }),
+        el("span", { class: "elapsed", text: `${CW.fmtElapsed(t.elapsed_s)} run` }),
+        state.squad ? null : el("span", { class: "squad-name", text: t.squad }),
+        ended ? el("span", { class: "ended", text: `last update ${CW.fmtAgo(ageS)}` }) : null,
+      ),
+    ];
+  }
+
+  function renderTiles(tiles) {
+    const seen = new Set();
+    if (!tiles.length) {
+      $tiles.replaceChildren(el("p", { class: "empty", text: state.squad ? `No runners in ${state.squad} yet.` : "Waiting for the first runner…" }));
+      tileEls.clear();
+      return;
+    }
+    const ordered = tiles.map((t, i) => {
+      const k = key(t);
+      seen.add(k);
+      let node = tileEls.get(k);
+      if (!node) {
+        node = el("a", { href: CW.athletePath(t) });
+        tileEls.set(k, node);
+      }
+      const level = CW.LEVELS.includes(t.level) ? t.level : "low";
+      const ended = (Date.now() - t.receivedAt) / 1000 > ENDED_AFTER_S;
+      node.className = `tile lvl-${level} sig-${t.signal || "ok"}${ended ? " ended" : ""}${i === 0 ? " first" : ""}`;
+      node.dataset.squad = t.squad;
+      node.dataset.athlete = t.athlete;
+      node.dataset.level = level;
+      node.dataset.risk = String(num(t.risk) ?? "");
+      node.dataset.t = String(num(t.t) ?? "");
+      node.setAttribute(
+        "aria-label",
+        `${CW.displayName(t)}: ${CW.LEVEL_WORD[level]} risk ${num(t.risk) === null ? "" : Math.round(t.risk * 100) + "%"}`,
+      );
+      node.replaceChildren(...tileContent(t));
+      return node;
+    });
+    for (const [k, node] of tileEls) {
+      if (!seen.has(k)) {
+        node.remove();
+        tileEls.delete(k);
+      }
+    }
+    const current = Array.from($tiles.children);
+    if (current.length !== ordered.length || ordered.some((n, i) => current[i] !== n)) $tiles.replaceChildren(...ordered);
+  }
+
+  function renderSummary(tiles, openAlerts) {
+    const counts = { critical: 0, high: 0, elevated: 0, low: 0 };
+    for (const t of tiles) if (t.level in counts) counts[t.level] += 1;
+    const chips = ["critical", "high", "elevated", "low"]
+      .filter((l) => counts[l])
+      .map((l) => el("span", { class: `chip pill-lvl-${l}`, text: `${counts[l]} ${CW.LEVEL_WORD[l].toLowerCase()}` }));
+    if (openAlerts) chips.push(el("span", { class: "chip chip-alerts", text: `${openAlerts} alert${openAlerts > 1 ? "s" : ""} to acknowledge` }));
+    $summary.replaceChildren(...chips);
+  }
+
+  function renderFeed() {
+    const shown = state.alerts.filter((a) => !state.squad || a.squad === state.squad).slice(0, FEED_SHOWN);
+    const open = shown.filter((a) => !a.acked).length;
+    $open.textContent = open ? `${open} open` : "";
+    if (!shown.length) {
+      feedEls.clear();
+      $feed.replaceChildren(el("li", { class: "empty", text: "No alerts yet." }));
+      return open;
+    }
+    const items = shown.map((a) => {
+      let node = feedEls.get(a.id);
+      if (!node || (a.acked && !node.classList.contains("acked"))) {
+        const tile = state.tiles.get(key(a));
+        if (tile && !a.name) a.name = tile.name;
+        node = CW.alertItem(a, { onAck: () => onAck({ squad: a.squad, athlete: a.athlete, alert_id: a.id }) });
+        feedEls.set(a.id, node);
+      }
+      return node;
+    });
+    const keep = new Set(shown.map((a) => a.id));
+    for (const id of Array.from(feedEls.keys())) if (!keep.has(id)) feedEls.delete(id);
+    const current = Array.from($feed.children);
+    if (current.length !== items.length || items.some((n, i) => current[i] !== n)) $feed.replaceChildren(...items);
+    return open;
+  }
+
+  function renderSquads() {
+    const have = new Set(Array.from($squad.options).map((o) => o.value));
+    for (const s of Array.from(state.squads).sort()) {
+      if (!have.has(s)) $squad.append(el("option", { value: s, text: s }));
+    }
+    if (state.squad && !have.has(state.squad) && !state.squads.has(state.squad)) {
+      $squad.append(el("option", { value: state.squad, text: state.squad }));
+    }
+    $squad.value = state.squad;
+  }
+
+  function render() {
+    const tiles = Array.from(state.tiles.values())
+      .filter((t) => !state.squad || t.squad === state.squad)
+      .sort(CW.compareTiles);
+    renderSquads();
+    renderTiles(tiles);
+    const open = renderFeed();
+    renderSummary(tiles, open);
+    document.title = tiles.length && CW.levelRank(tiles[0].level) >= 2
+      ? `${CW.LEVEL_WORD[tiles[0].level]}: ${CW.displayName(tiles[0])} — crampwatch`
+      : "crampwatch — squad";
+  }
+
+  const schedule = CW.throttle(render, 200);
+
+  $squad.addEventListener("change", () => {
+    state.squad = $squad.value;
+    const url = new URL(location.href);
+    if (state.squad) url.searchParams.set("squad", state.squad);
+    else url.searchParams.delete("squad");
+    history.replaceState(null, "", url);
+    render();
+  });
+
+  setInterval(render, 5000); // "last update … ago" labels
+  CW.connect("", { snapshot: onSnapshot, status: onStatus, alert: onAlert, ack: onAck });
+})();
