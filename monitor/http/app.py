@@ -302,9 +302,9 @@ async def serve(view: LiveView, host: str, port: int, *, ack: AckFn) -> HttpServ
     """Start the dashboard on ``host:port`` (port 0: a free one; see ``.url``). ``ack(squad, athlete,
     alert_id)`` sends the contract acknowledgement (``Monitor.publish_ack``)."""
     app = make_app(view, ack=ack)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
-    site = web.TCPSite(runner, host or None, port, shutdown_timeout=2.0)
+    site = web.TCPSite(runner, host or None, port)
     try:
         await site.start()
     except OSError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def test_latest_status_and_tiles_riskiest_first() -> None:
 
 
 def test_level_outranks_risk_in_the_order() -> None:
-    tiles = [
+    tiles: list[dict[str, Any]] = [
         {"athlete": "a", "level": "high", "risk": 0.5},
         {"athlete": "b", "level": "critical", "risk": 0.4},  # hysteresis can keep a level above its risk
         {"athlete": "c", "level": None, "risk": None},
