@@ -284,9 +284,10 @@ def _stop_and_stretch(ind: Indicators) -> str:
     stretch = STRETCH[likely_muscle(ind)]
     if ind.acute_cramp:
         return f"Cramp signs: stop and stretch. {stretch}"
+    # the risk is a relative index (0–1), not a probability: never shown as "x % chance"
     risk = _finite(ind.risk)
-    pct = 0.0 if risk is None else min(max(risk, 0.0), 1.0) * 100.0
-    return f"Cramp risk {_num(pct)} %: stop and stretch. {stretch}"
+    index = 0.0 if risk is None else min(max(risk, 0.0), 1.0)
+    return f"Risk {_num(index, 2)} critical: stop, stretch. {stretch}"
 
 
 def message_for(kind: str, ind: Indicators, profile: Profile) -> str:
@@ -390,8 +391,8 @@ def _describe_fatigue(ind: Indicators) -> str:
     base = baseline_cadence(ind)
     if decline is not None and decline > 0:
         bit = f"cadence {_num(decline, 1)} % below baseline"
-        if cadence is not None and base is not None:
-            bit += f" ({_num(cadence)} vs {_num(base)}/min)"
+        if base is not None:  # the decline is over the last minutes, not this second's cadence
+            bit += f" ({_num(base * (1.0 - decline / 100.0))} vs {_num(base)}/min)"
         bits.append(bit)
     elif cadence is not None:
         bits.append(f"cadence {_num(cadence)}/min")
@@ -410,7 +411,9 @@ def _describe_fatigue(ind: Indicators) -> str:
     stride = _value(ind, "stride_m")
     if stride is not None:
         change = _finite(ind.values.get("stride_change_pct"))
-        signed = "" if change is None else f" ({'+' if round(change) >= 0 else '-'}{_num(abs(change))} %)"
+        signed = ""
+        if change is not None and abs(change) >= 0.5:
+            signed = f" ({'+' if change > 0 else '-'}{_num(abs(change))} %)"
         bits.append(f"stride {_num(stride, 2)} m{signed}")
     return ", ".join([text, *bits])
 

@@ -17,7 +17,9 @@ The rules (all numbers are :class:`PolicyConfig` fields):
 * **Escalation.** An alert level above every alert sent in the last ``cooldown_s`` is an escalation:
   advice → warning → critical; it bypasses the cool-down and the minimum gap.
 * **Cool-down.** A kind is not repeated within ``cooldown_s`` of its last alert. After that it is repeated, at
-  the current level, as long as the level is still at least advice and the alert was not acknowledged.
+  the current level, as long as the level is still at least advice and the alert was not acknowledged. Each
+  further repeat of a kind waits ``repeat_backoff`` times longer (5, 10, 20 min), at most ``max_cooldown_s``;
+  an escalation or the end of the episode starts the schedule again.
 * **Minimum gap.** Two non-escalating advice/warning alerts (of any kinds) are ``min_gap_s`` apart at least.
 * **Acknowledgement.** :meth:`AlertPolicy.ack` of an alert stops alerts of its kind at or below its level; a
   higher level still comes through. Acknowledgements are forgotten once the tick level has been ``low`` for
@@ -68,6 +70,10 @@ class PolicyConfig:
     max_tick_gap_s: float = 15.0
     #: Per kind: no repeat sooner than this; escalation bypasses it.
     cooldown_s: float = 300.0
+    #: Each further unacknowledged repeat of a kind waits this many times longer ...
+    repeat_backoff: float = 2.0
+    #: ... up to this.
+    max_cooldown_s: float = 1200.0
     #: Between two non-escalating advice/warning alerts of any kind.
     min_gap_s: float = 60.0
     #: At most ``cap`` alerts per ``cap_window_s`` per athlete (critical always passes).
@@ -154,6 +160,7 @@ class AlertPolicy:
         self._last_by_kind: dict[str, float] = {}
         self._history: list[tuple[float, str, int]] = []  # (t, kind, rank) of sent alerts, recent only
         self._acked: dict[str, int] = {}  # kind -> highest acknowledged rank
+        self._repeats: dict[str, int] = {}  # kind -> repeats sent in this episode (for the backoff)
         self._known: dict[str, tuple[str, int]] = {}  # alert id -> (kind, rank)
 
     # ------------------------------------------------------------------------------------------------ public
@@ -186,8 +193,9 @@ class AlertPolicy:
         if rank == 0 and not ind.acute_cramp:
             if self._low_since is None:
                 self._low_since = t
-            if t - self._low_since >= cfg.ack_clear_s:
+            if t - self._low_since >= cfg.ack_clear_s:  # the episode is over
                 self._acked.clear()
+                self._repeats.clear()
         else:
             self._low_since = None
 
@@ -226,6 +234,7 @@ class AlertPolicy:
             "last_by_kind": dict(self._last_by_kind),
             "history": [[t, kind, rank] for t, kind, rank in self._history],
             "acked": dict(self._acked),
+            "repeats": dict(self._repeats),
             "known": [[aid, kind, rank] for aid, (kind, rank) in self._known.items()],
         }
 
@@ -258,6 +267,7 @@ class AlertPolicy:
         policy._last_by_kind = {str(k): float(v) for k, v in state.get("last_by_kind", {}).items()}
         policy._history = [(float(t), str(k), int(r)) for t, k, r in state.get("history", [])]
         policy._acked = {str(k): int(v) for k, v in state.get("acked", {}).items()}
+        policy._repeats = {str(k): int(v) for k, v in state.get("repeats", {}).items()}
         policy._known = {str(a): (str(k), int(r)) for a, k, r in state.get("known", [])}
         return policy
 
@@ -312,6 +322,7 @@ class AlertPolicy:
         kind = "stop_and_stretch"
         if new_cramp:
             self._acked.pop(kind, None)
+            self._repeats.pop(kind, None)
             return self._emit(ind, t, kind, 3)
         last = self._last_by_kind.get(kind)
         if self._acked.get(kind, 0) >= 3 or (last is not None and t - last < cfg.cooldown_s):
@@ -335,7 +346,7 @@ class AlertPolicy:
         recent_max = max((h[2] for h in recent), default=0)
         escalation = 0 < recent_max < rank
         last = self._last_by_kind.get(kind)
-        if not escalation and last is not None and t - last < cfg.cooldown_s:
+        if not escalation and last is not None and t - last < self._cooldown(kind):
             return None
         if not critical:
             if not escalation and recent and t - max(h[0] for h in recent) < cfg.min_gap_s:
@@ -343,7 +354,19 @@ class AlertPolicy:
             in_window = sum(1 for h in self._history if t - h[0] < cfg.cap_window_s)
             if in_window >= cfg.cap:
                 return None
+        if escalation:
+            self._repeats = {kind: 0}
+        elif kind in self._repeats:
+            self._repeats[kind] += 1
+        else:
+            self._repeats[kind] = 0
         return self._emit(ind, t, kind, rank)
+
+    def _cooldown(self, kind: str) -> float:
+        """The wait before ``kind`` may repeat: ``cooldown_s`` · backoff^repeats, at most ``max_cooldown_s``."""
+        cfg = self.config
+        n = self._repeats.get(kind, 0)
+        return max(cfg.cooldown_s, min(cfg.max_cooldown_s, cfg.cooldown_s * cfg.repeat_backoff ** min(n, 32)))
 
     def _emit(self, ind: Indicators, t: float, kind: str, rank: int) -> Alert:
         level = _RANK_NAME[rank]

@@ -149,7 +149,7 @@ def test_template_examples() -> None:
     assert message_for("ease_pace", ind, p) == "Ease the pace to about 5:10/km (now 4:47/km)"
     assert message_for("hydrate", ind, p) == "Drink now: about 1.9 % body weight sweated out, 31 °C"
     assert message_for("stop_and_stretch", ind, p) == (
-        "Cramp risk 86 %: stop and stretch. Calf: lunge, cramped leg straight behind"
+        "Risk 0.86 critical: stop, stretch. Calf: lunge, cramped leg straight behind"
     )
     ind.acute_cramp = True
     assert (
@@ -271,14 +271,16 @@ def test_detail_uses_the_processors_values() -> None:
             "cadence_decline_pct": 4.46,
             "cadence_baseline": 168.5,
             "cadence_cv_ratio": 1.8,
-            "stride_change_pct": -0.4,
+            "stride_change_pct": -0.4,  # under 0.5 %: not shown
         },
     )
     assert detail_for(ind, Profile(training_pace=310.0, sex="female")) == (
         "risk 0.57 (high): pace 8 % over training (4:47 vs 5:10/km), fatigue 0.75, cadence 4.5 % below "
-        "baseline (161 vs 168/min), step rhythm 1.8x less regular, stride 2.48 m (+0 %), HR at 87 % of reserve"
+        "baseline (161 vs 168/min), step rhythm 1.8x less regular, stride 2.48 m, HR at 87 % of reserve"
     )
     assert message_for("shorten_stride", ind, Profile()) == "Shorten your stride: aim for ~177 steps/min (now 161)"
+    ind.values["stride_change_pct"] = 3.2
+    assert "stride 2.48 m (+3 %)" in detail_for(ind, Profile())
 
 
 def test_detail_with_missing_values_and_no_factors() -> None:
