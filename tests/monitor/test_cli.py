@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from tests.brokers import BrokerProcess
+from tests.runs import HOT_PROFILE, Collector, hot_fast_run, publish_frames
+
+CLI = [sys.executable, "-m", "monitor.cli"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["monitor"],
+        ["monitor", "--broker", "http://127.0.0.1:1883"],
+        ["monitor", "--broker", "mqtt://127.0.0.1:1883", "--profiles", "/nonexistent/profiles.toml"],
+        ["monitor", "--broker", "mqtt://127.0.0.1:1883", "--http", "nonsense"],
+        ["monitor", "--broker", "mqtt://127.0.0.1:1883", "--prefix", "bad/#"],
+        ["monitor", "--broker", "mqtt://127.0.0.1:1883", "--webhook", "ftp://x"],
+        ["monitor", "--bogus-flag"],
+        ["no-such-command"],
+        ["demo", "--duration", "-3"],
+        ["demo", "--scenario", "no-such-scenario"],
+    ],
+)
+def test_bad_usage_exits_2_with_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    env_broker = os.environ.pop("CRAMPWATCH_BROKER", None)
+    try:
+        with pytest.raises(SystemExit) as exc:
+            raise SystemExit(main(argv))
+    finally:
+        if env_broker is not None:
+            os.environ["CRAMPWATCH_BROKER"] = env_broker
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+
+
+def test_bad_profiles_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "p.toml"
+    bad.write_text("[athletes.ann]\nhr_max = 'high'\n")
+    assert main(["monitor", "--broker", "mqtt://127.0.0.1:1", "--profiles", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "hr_max" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.broker
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_monitor_process_serves_and_stops_cleanly(mosquitto_proc: BrokerProcess, tmp_path: Path, sig: int) -> None:
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text('[athletes.hot]\nname = "Hot"\ntraining_pace = 330\nsex = "male"\nage = 45\n')
+    proc = subprocess.Popen(
+        [*CLI, "monitor", "--broker", str(mosquitto_proc.url), "--profiles", str(profiles), "--log-level", "info"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    frames = hot_fast_run(minutes=15)
+
+    async def scenario() -> Collector:
+        async with Collector(mosquitto_proc.url) as seen:
+            # the service subscribes asynchronously: publish until its first status proves it listens
+            await publish_frames(mosquitto_proc.url, "club", "hot", frames[:60], stop=False)
+            while not seen.statuses:
+                try:
+                    await seen.wait_for(lambda c: bool(c.statuses), timeout=1)
+                except TimeoutError:
+                    await publish_frames(mosquitto_proc.url, "club", "hot", frames[:60], stop=False)
+            await publish_frames(mosquitto_proc.url, "club", "hot", frames[60:], profile=HOT_PROFILE)
+            await seen.wait_for(lambda c: c.final_status("hot", frames[-1].t), timeout=30)
+        return seen
+
+    try:
+        seen = asyncio.run(scenario())
+    finally:
+        proc.send_signal(sig)
+        _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert seen.statuses[-1]["name"] == "Hot"
+    assert seen.statuses[-1]["pace_over_training"] is not None
+
+
+def test_demo_shows_a_squad_and_an_alert() -> None:
+    proc = subprocess.run(
+        [*CLI, "demo", "--duration", "15", "--speed", "240"], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    out = proc.stdout
+    assert "dashboard: http://127.0.0.1:" in out
+    lines = out.splitlines()
+    runners = [line for line in lines if "training pace" in line]
+    assert len(runners) >= 6
+    assert any(line.split()[1] in ("ADVICE", "WARNING", "CRITICAL") for line in lines if len(line.split()) > 2)
