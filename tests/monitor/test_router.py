@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+
+from monitor.profiles import ProfileBook
+from monitor.router import Router
+from processors.profile import Profile
+from tests.runs import T0, hot_fast_run
+
+BASE = "crampwatch/v1/club/ann"
+
+
+def frames_payload(start: int, stop: int) -> str:
+    return json.dumps([{"t": f.t, **f.streams()} for f in hot_fast_run(minutes=40)[start:stop]])
+
+
+def test_retained_profile_merges_over_file_profile() -> None:
+    router = Router(profiles=ProfileBook({"ann": Profile(name="Ann", training_pace=330)}))
+    routed = router.handle(f"{BASE}/profile", b'{"age": 50, "hr_max": 999}')
+    assert routed.rejected == [(f"{BASE}/profile", "profile field hr_max invalid")]
+    profile = router.pipeline("club", "ann").profile
+    assert (profile.name, profile.age, profile.training_pace, profile.hr_max) == ("Ann", 50.0, 330.0, None)
+    assert router.handle(f"{BASE}/profile", b"").rejected == []  # clearing a retained message is fine
+
+
+def test_samples_produce_statuses_and_ack_reaches_the_policy() -> None:
+    router = Router(profiles=ProfileBook({"ann": Profile(training_pace=330, sex="male", age=45)}))
+    alerts = []
+    for i in range(0, 2400, 600):
+        routed = router.handle(f"{BASE}/frame", frames_payload(i, i + 600))
+        assert routed.rejected == []
+        alerts += routed.out.alerts
+    assert router.counters["statuses"] > 400
+    assert alerts, "a hot fast run gets alerts"
+    ack = router.handle(f"{BASE}/ack", json.dumps({"alert_id": alerts[0].id}))
+    assert ack.acked and router.counters["acks"] == 1
+    assert not router.handle(f"{BASE}/ack", b'{"alert_id": "unknown"}').acked
+
+
+def test_session_stop_then_start() -> None:
+    router = Router()
+    router.handle(f"{BASE}/hr", json.dumps({"t": [T0 + i for i in range(30)], "v": [150] * 30}))
+    stopped = router.handle(f"{BASE}/session", json.dumps({"t": T0 + 29, "event": "stop"}))
+    assert stopped.out.sessions_ended == 1 and not router.pipeline("club", "ann").active
+    router.handle(f"{BASE}/session", json.dumps({"t": T0 + 100, "event": "start"}))
+    assert router.pipeline("club", "ann").session_start == T0 + 100
+
+
+def test_bad_messages_counted_never_raised() -> None:
+    router = Router()
+    for topic, payload in [
+        ("crampwatch/v1/club/ann/hr", b"\x00\x01"),
+        ("crampwatch/v1/club/ann/session", b'{"t": 1}'),
+        ("crampwatch/v1/club/ann/ack", b"[]"),
+        ("crampwatch/v1/club/ann/status", b"{}"),
+        ("crampwatch/v1/club", b"{}"),
+    ]:
+        routed = router.handle(topic, payload)
+        assert len(routed.rejected) == 1
+    assert router.counters["rejected"] == 5 and router.counters["messages"] == 5
