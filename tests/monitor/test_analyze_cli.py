@@ -1,0 +1,198 @@
+"""``crampwatch analyze`` through ``monitor.cli.main``: JSON keys, agreement with the devices' summaries, the
+table, profiles, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.cli import main
+from monitor.pipeline import STATUS_KEYS
+from processors.indicators import LEVELS
+from simulators.readers import SUMMARY_KEYS, read_recording, summarize
+from tests.simulators.readers.oracles import FILES, REALDATA, checks
+
+ALERT_KEYS = {"id", "t", "squad", "athlete", "level", "kind", "risk", "message", "detail", "factors"}
+
+
+def _realdata(name: str) -> Path:
+    path = REALDATA / name
+    if not path.is_file():
+        pytest.skip("../shared/realdata is not here (only in the project workspace)")
+    return path
+
+
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    assert main(["analyze", *argv, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
+def _usage_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    assert err.startswith("crampwatch: error: ")
+    return err.strip()
+
+
+def _csv_run(tmp_path: Path, minutes: int = 20) -> Path:
+    """A steady 20-minute run written as CSV (no realdata needed)."""
+    rows = ["time,hr,speed,cadence,temp,distance"]
+    for i in range(minutes * 60):
+        rows.append(f"{1_700_000_000 + i},{140 + i // 120},3.0,{170 - i // 300},18,{3.0 * i}")
+    path = tmp_path / "steady.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", FILES)
+def test_analyze_json_agrees_with_the_device(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    path = _realdata(name)
+    data = _json(capsys, str(path))
+    assert set(data) == {"summary", "indicators", "alerts", "device"}
+    summary = data["summary"]
+    assert set(SUMMARY_KEYS) <= set(summary)
+    rec = read_recording(path)
+    ours = summarize(rec)
+    for key in SUMMARY_KEYS:
+        assert summary[key] == pytest.approx(getattr(ours, key), abs=1e-3)
+    # the session-level oracles (FIT session, TCX laps combined) hold for what analyze prints
+    session = [c for c in checks(name, rec) if c.label in ("session", "laps combined", "README")]
+    assert session
+    for check in session:
+        assert check.ok, check.describe()
+        assert summary[check.field] == pytest.approx(check.ours, abs=1e-3)
+
+    ind = data["indicators"]
+    assert set(STATUS_KEYS) <= set(ind["final"])
+    assert ind["final"]["athlete"] == path.stem and ind["final"]["squad"] == "offline"
+    assert ind["ticks"] >= 1 and sum(ind["level_s"].values()) == 5.0 * ind["ticks"]
+    assert set(ind["level_s"]) == set(LEVELS) and ind["peak_level"] in LEVELS
+    assert 0.0 <= ind["final"]["risk"] <= ind["peak_risk"] <= 1.0
+    for alert in data["alerts"]:
+        assert set(alert) >= ALERT_KEYS and len(alert["message"]) <= 80
+        assert rec.start <= alert["t"] <= rec.end + 5
+
+
+@pytest.mark.realdata
+def test_analyze_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(_realdata("fenix2-run-47min.fit"))
+    first = _json(capsys, path, "--athlete", "ann", "--squad", "club")
+    second = _json(capsys, path, "--athlete", "ann", "--squad", "club")
+    assert first == second
+    assert first["alerts"], "the 47-minute fenix2 run raises alerts (hydrate, 20-23 °C)"
+    assert {a["athlete"] for a in first["alerts"]} == {"ann"}
+
+
+@pytest.mark.realdata
+def test_analyze_table(capsys: pytest.CaptureFixture[str]) -> None:
+    path = _realdata("fenix5-run-1min.fit")
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "fenix5" in out and "average heart rate" in out and "90.6 bpm" in out and "90.0 bpm" in out
+    assert "157.6 m" in out and "alerts: 0" in out
+
+
+def test_analyze_csv_without_realdata(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _json(capsys, str(_csv_run(tmp_path)))
+    s = data["summary"]
+    assert s["duration_s"] == 1199.0 and s["distance_m"] == pytest.approx(3597.0)
+    assert s["avg_pace_s_per_km"] == pytest.approx(1000 / 3, abs=0.01)
+    assert s["avg_cadence_spm"] == pytest.approx(168.5, abs=0.1)
+    assert data["device"] is None
+    assert data["indicators"]["final"]["t"] >= 1_700_000_000 + 1195
+
+
+def test_analyze_with_profiles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = str(_csv_run(tmp_path))
+    plain = _json(capsys, run)
+    assert plain["indicators"]["final"]["pace_over_training"] is None
+    toml = tmp_path / "ann.toml"
+    toml.write_text('name = "Ann"\nsex = "female"\nage = 41\ntraining_pace = 360\nhr_max = 188\n', encoding="utf-8")
+    with_toml = _json(capsys, run, "--profile", str(toml))
+    assert with_toml["indicators"]["final"]["pace_over_training"] == pytest.approx(360 / (1000 / 3), abs=0.02)
+    js = tmp_path / "ann.json"
+    js.write_text(
+        json.dumps({"profile": {"name": "Ann", "training_pace": 360, "hr_max": 188, "sex": "female", "age": 41}})
+    )
+    with_json = _json(capsys, run, "--profile", str(js))
+    assert with_json["indicators"] == with_toml["indicators"]
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "expected"),
+    [
+        ("name = ", ".toml", "not valid TOML"),
+        ("{not json", ".json", "not valid JSON"),
+        ("trainig_pace = 330\n", ".toml", "unknown profile field 'trainig_pace'"),
+        ("age = 300\n", ".toml", "profile field age invalid"),
+        ('sex = "robot"\n', ".toml", "profile field sex invalid"),
+        ("[1, 2]", ".json", "a profile file holds one object"),
+    ],
+)
+def test_bad_profile_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, suffix: str, expected: str
+) -> None:
+    profile = tmp_path / f"p{suffix}"
+    profile.write_text(content, encoding="utf-8")
+    err = _usage_error(capsys, ["analyze", str(_csv_run(tmp_path, 1)), "--profile", str(profile)])
+    assert expected in err and str(profile) in err
+
+
+def test_missing_profile_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = _usage_error(capsys, ["analyze", str(_csv_run(tmp_path, 1)), "--profile", str(tmp_path / "none.toml")])
+    assert err.endswith("none.toml: no such profile file")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("polar.tcx", b"not xml at all", "polar.tcx: not a TCX file: not XML"),
+        (
+            "broken.tcx",
+            b"<TrainingCenterDatabase>\n<Activities>\n<Lap",
+            "broken.tcx: not a TCX file: XML parse error at line 3",
+        ),
+        ("garbage.fit", b"\x01\x02\x03\x04" * 50, "garbage.fit: not a FIT file"),
+        ("empty.gpx", b"", "empty.gpx: empty file"),
+        ("nothing.csv", b"a,b\n1,2\n", "nothing.csv: not a CSV recording: no time column"),
+    ],
+)
+def test_bad_input_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: bytes, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert expected in _usage_error(capsys, ["analyze", str(path), "--json"])
+
+
+@pytest.mark.realdata
+def test_truncated_fit_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _realdata("fenix5-run-1min.fit").read_bytes()
+    path = tmp_path / "cut.fit"
+    path.write_bytes(data[: len(data) - 100])
+    assert "cut.fit: not a complete FIT file: truncated" in _usage_error(capsys, ["analyze", str(path)])
+
+
+def test_missing_file_and_bad_ids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _usage_error(capsys, ["analyze", str(tmp_path / "nope.fit")]).endswith("nope.fit: no such file")
+    run = str(_csv_run(tmp_path, 1))
+    assert "--athlete 'a/b'" in _usage_error(capsys, ["analyze", run, "--athlete", "a/b"])
+    assert "--squad" in _usage_error(capsys, ["analyze", run, "--squad", ""])
+
+
+def test_missing_argument_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["analyze"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
