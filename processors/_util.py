@@ -38,6 +38,8 @@ def nanmedian(x: FloatArray, min_count: int = 1) -> float | None:
     >>> nanmedian(np.array([1.0, np.nan, 3.0, 2.0])), nanmedian(np.array([np.nan]))
     (2.0, None)
     """
+    if x.shape[0] <= 64:  # pure Python is faster on short arrays
+        return recent_median(x, x.shape[0], min_count)
     v = x[np.isfinite(x)]
     if v.size < max(min_count, 1):
         return None
@@ -92,4 +94,10 @@ def recent_median(x: FloatArray, seconds: int = RECENT_S, min_count: int = 3) ->
     >>> recent_median(np.array([1.0, 2.0, 3.0, np.nan, 9.0]), seconds=3, min_count=2)
     6.0
     """
-    return nanmedian(x[-seconds:], min_count=min_count)
+    v = [a for a in x[-seconds:].tolist() if a == a]  # a == a drops NaN; pure Python is faster on ~12 values
+    k = len(v)
+    if k < max(min_count, 1):
+        return None
+    v.sort()
+    mid = k // 2
+    return float(v[mid]) if k % 2 else 0.5 * (v[mid - 1] + v[mid])

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from processors._util import MOVING_MIN_SPEED, nanmedian
+from processors._util import MOVING_MIN_SPEED, nanmedian, recent_median
 from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 from processors.trimp import heart_rate_reserve
@@ -67,9 +67,11 @@ class AcuteCramp(Processor):
             return False
         r = slice(-self.recent_s, None)
         b = slice(-60, -20)
+        v_now = recent_median(tail.speed, self.recent_s, min_count=self.recent_s // 2)
+        if v_now is None or v_now < MOVING_MIN_SPEED * 0.5:
+            return False  # unknown, or a full stop (not told apart from a planned one)
         v_before = nanmedian(tail.speed[b], min_count=20)
-        v_now = nanmedian(tail.speed[r], min_count=self.recent_s // 2)
-        if v_before is None or v_now is None or v_before < 1.8 or v_now > self.collapse * v_before:
+        if v_before is None or v_before < 1.8 or v_now > self.collapse * v_before:
             return False
         c_before = nanmedian(tail.cadence_rough[b], min_count=20)
         c_now_arr = tail.cadence_rough[r]
@@ -77,7 +79,7 @@ class AcuteCramp(Processor):
         if c_before is None or c_now_arr.size < self.recent_s // 2:
             return False
         c_now = float(np.median(c_now_arr))
-        if c_now <= 0 or v_now < MOVING_MIN_SPEED * 0.5:
+        if c_now <= 0:
             return False
         irregular = float(c_now_arr.std()) / c_now >= self.irregular_cv
         fallen = c_now < 0.75 * c_before

@@ -113,37 +113,24 @@ class Bins(Processor):
         spd = tail.speed[sl]
         cad = tail.cadence_rough[sl]
         tmp = tail.temp[sl]
-        f_hr = np.isfinite(hr)
-        moving = np.isfinite(spd) & (spd >= MOVING_MIN_SPEED)
-        f_p = moving & f_hr
-        f_c = moving & np.isfinite(cad) & (cad > 0)
-        f_t = np.isfinite(tmp)
-
-        cols = np.zeros((size, N_FIELDS))
-
-        def acc(col: int, mask: np.ndarray[Any, Any], weights: FloatArray | None = None) -> None:
-            if weights is None:
-                cols[:, col] = np.bincount(kk[mask], minlength=size)
-            else:
-                cols[:, col] = np.bincount(kk[mask], weights=weights[mask], minlength=size)
-
-        acc(N_HR, f_hr)
-        acc(S_HR, f_hr, hr)
-        acc(N_P, f_p)
-        acc(S_P_SPD, f_p, spd)
-        acc(S_P_HR, f_p, hr)
-        acc(N_C, f_c)
-        acc(S_C, f_c, cad)
-        acc(SS_C, f_c, cad * cad)
-        acc(S_C_SPD, f_c, spd)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f_hr = hr == hr  # NaN compares False
+            moving = spd >= MOVING_MIN_SPEED
+            f_p = moving & f_hr
+            f_c = moving & (cad > 0)
+            f_t = tmp == tmp
             step = 60.0 * spd / cad
-        acc(S_STEP, f_c, step)
-        acc(N_M, moving)
-        acc(S_M, moving, spd)
-        acc(N_T, f_t)
-        acc(S_T, f_t, tmp)
-        self._store._rows[k0 : k0 + size] += cols
+        one = np.ones_like(spd)
+        # columns in the order N_HR, S_HR, N_P, S_P_SPD, S_P_HR, N_C, S_C, SS_C, S_C_SPD, S_STEP, N_M, S_M, N_T, S_T
+        v = np.stack((one, hr, one, spd, hr, one, cad, cad * cad, spd, step, one, spd, one, tmp), axis=1)
+        mask = np.stack((f_hr, f_hr, f_p, f_p, f_p, f_c, f_c, f_c, f_c, f_c, moving, moving, f_t, f_t), axis=1)
+        vals = np.where(mask, v, 0.0)
+        if k0 == int(k[-1]):  # the usual case: all new seconds fall into one bin
+            self._store._rows[k0] += vals.sum(axis=0)
+        else:
+            starts = np.flatnonzero(np.diff(kk)) + 1
+            firsts = np.concatenate(([0], starts))
+            self._store._rows[k0 + kk[firsts]] += np.add.reduceat(vals, firsts, axis=0)
 
     def get(self) -> BinStore:
         return self._store

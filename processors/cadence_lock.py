@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from processors._util import FloatArray
 from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 
@@ -63,36 +64,35 @@ class CadenceLock(Processor):
         self.leave_share = leave_share
         self._locked = False
 
-    def _share_and_tracking(self, hr: np.ndarray[Any, Any], cad: np.ndarray[Any, Any]) -> tuple[float, bool]:
-        best_share, best_track = 0.0, False
-        for mult in (1.0, 0.5):
-            c = cad * mult
-            close = np.abs(hr - c) <= self.tolerance_bpm
-            share = float(close.mean())
-            dh, dc = np.diff(hr), np.diff(c)
-            sh, sc = float(dh.std()), float(dc.std())
-            if sh < 0.5 and sc < 0.5:
-                track = True  # both frozen at the same value
-            elif sh > 0 and sc > 0:
-                track = float(np.corrcoef(dh, dc)[0, 1]) >= 0.6
-            else:
-                track = False
-            if share > best_share:
-                best_share, best_track = share, track
-        return best_share, best_track
+    def _tracks(self, hr: FloatArray, cad: FloatArray) -> bool:
+        """Does HR move with cadence (second-to-second changes correlated, or both frozen)?"""
+        dh, dc = np.diff(hr), np.diff(cad)
+        sh, sc = float(dh.std()), float(dc.std())
+        if sh < 0.5 and sc < 0.5:
+            return True  # both frozen at the same value
+        if sh == 0 or sc == 0:
+            return False
+        return float(np.corrcoef(dh, dc)[0, 1]) >= 0.6
 
     def update(self, ctx: Context) -> None:
         tail: CleanTail = ctx["clean"]
         hr = tail.hr_raw[-self.window_s :]
         cad = tail.cadence_raw[-self.window_s :]
-        ok = np.isfinite(hr) & np.isfinite(cad) & (cad >= 100.0)
-        if int(ok.sum()) < self.min_pairs:
+        with np.errstate(invalid="ignore"):
+            ok = (cad >= 100.0) & (hr == hr)  # NaN compares False
+        n_ok = int(np.count_nonzero(ok))
+        if n_ok < self.min_pairs:
             return  # not enough evidence either way: keep the current state
-        share, track = self._share_and_tracking(hr[ok], cad[ok])
+        hr, cad = hr[ok], cad[ok]
+        best_share, best_mult = 0.0, 1.0
+        for mult in (1.0, 0.5):
+            share = int(np.count_nonzero(np.abs(hr - cad * mult) <= self.tolerance_bpm)) / n_ok
+            if share > best_share:
+                best_share, best_mult = share, mult
         if self._locked:
-            self._locked = share >= self.leave_share
-        else:
-            self._locked = share >= self.enter_share and track
+            self._locked = best_share >= self.leave_share
+        elif best_share >= self.enter_share:
+            self._locked = self._tracks(hr, cad * best_mult)
 
     def get(self) -> bool:
         return self._locked

@@ -16,7 +16,7 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
 from scipy.signal import savgol_coeffs
 
 from processors._util import FloatArray, nanmedian_rows
@@ -35,6 +35,50 @@ def in_range(x: FloatArray, lo: float, hi: float) -> FloatArray:
     return out
 
 
+@lru_cache(maxsize=64)
+def _window_index(n: int, window: int) -> NDArray[np.intp]:
+    """``(n − window + 1, window)`` indices of the complete windows of an array of length ``n``."""
+    out: NDArray[np.intp] = np.arange(n - window + 1)[:, None] + np.arange(window)[None, :]
+    return out
+
+
+@lru_cache(maxsize=64)
+def _reflect_index(n: int, half_width: int) -> NDArray[np.intp]:
+    """``(n, 2·half_width + 1)`` indices of each sample's neighbourhood, reflected at both ends."""
+    j = np.arange(n)[:, None] + np.arange(-half_width, half_width + 1)[None, :]
+    j = np.abs(j)
+    j = np.where(j > n - 1, 2 * (n - 1) - j, j)
+    out: NDArray[np.intp] = np.clip(j, 0, n - 1)
+    return out
+
+
+def hampel_rows(
+    x: FloatArray, half_width: int = 5, n_sigmas: float = 3.0, min_scale: FloatArray | float = 0.0
+) -> FloatArray:
+    """:func:`hampel` applied to each row of a 2-D array at once (``min_scale`` per row or shared). The
+    neighbourhood is reflected at the edges (the newest sample is judged against its older neighbours)."""
+    k, n = x.shape
+    if n == 0:
+        return x.copy()
+    w = 2 * half_width + 1
+    win = x[:, _reflect_index(n, half_width)]  # (k, n, w)
+    if not np.isnan(x).any():  # fast path: no gaps
+        s = np.sort(win, axis=2)
+        med2 = s[:, :, half_width]
+        mad2 = np.sort(np.abs(win - med2[:, :, None]), axis=2)[:, :, half_width]
+    else:
+        flat = win.reshape(k * n, w)
+        med = nanmedian_rows(flat)
+        med2 = med.reshape(k, n)
+        mad2 = nanmedian_rows(np.abs(flat - med[:, None])).reshape(k, n)
+    scale = np.maximum(1.4826 * mad2, np.reshape(min_scale, (-1, 1)))
+    with np.errstate(invalid="ignore"):
+        bad = np.abs(x - med2) > n_sigmas * scale
+    out = x.copy()
+    out[bad] = med2[bad]
+    return out
+
+
 def hampel(x: FloatArray, half_width: int = 5, n_sigmas: float = 3.0, min_scale: float = 0.0) -> FloatArray:
     """Hampel identifier: a value farther than ``n_sigmas`` robust standard deviations (1.4826·MAD, at least
     ``min_scale``) from the median of its ``2·half_width + 1`` neighbourhood is replaced by that median.
@@ -44,41 +88,69 @@ def hampel(x: FloatArray, half_width: int = 5, n_sigmas: float = 3.0, min_scale:
     >>> hampel(x, half_width=3, min_scale=1.0).tolist()
     [150.0, 151.0, 150.0, 152.0, 151.0, 151.0, 150.0, 151.0, 152.0]
     """
-    n = x.shape[0]
-    if n == 0:
-        return x.copy()
-    pad = np.concatenate((np.full(half_width, np.nan), x, np.full(half_width, np.nan)))
-    win = sliding_window_view(pad, 2 * half_width + 1)
-    med = nanmedian_rows(win)
-    mad = nanmedian_rows(np.abs(win - med[:, None]))
-    scale = np.maximum(1.4826 * mad, min_scale)
-    with np.errstate(invalid="ignore"):
-        bad = np.abs(x - med) > n_sigmas * scale
-    out = x.copy()
-    out[bad] = med[bad]
+    out: FloatArray = hampel_rows(x[None, :], half_width, n_sigmas, min_scale)[0]
     return out
 
 
-def rate_limit(x: FloatArray, max_rate: float) -> FloatArray:
+def rate_limit(
+    x: FloatArray, max_rate: float, last_value: float | None = None, last_age: float = 1.0
+) -> FloatArray:
     """Drop (NaN) a value that differs from the last accepted one by more than ``max_rate`` per second of
     separation. The allowance grows with the distance to the last accepted value, so after a genuine change
-    the stream is accepted again.
+    the stream is accepted again. ``last_value`` was accepted ``last_age`` seconds before ``x[0]`` (state carried
+    over from the previous call).
 
     >>> rate_limit(np.array([150.0, 151.0, 190.0, 152.0, np.nan, 160.0]), 5.0).tolist()
     [150.0, 151.0, nan, 152.0, nan, 160.0]
     """
     out = x.copy()
     vals = x.tolist()
-    last_i = -1
-    last_v = 0.0
+    last_i = -1.0 if last_value is None else -float(last_age)
+    last_v = 0.0 if last_value is None else float(last_value)
+    known = last_value is not None
     for i, v in enumerate(vals):
         if v != v:
             continue
-        if last_i >= 0 and abs(v - last_v) > max_rate * (i - last_i):
+        if known and abs(v - last_v) > max_rate * (i - last_i):
             out[i] = np.nan
             continue
-        last_i, last_v = i, v
+        last_i, last_v, known = float(i), v, True
     return out
+
+
+def _flatten_rows(x: FloatArray, sep: int) -> FloatArray:
+    """Rows laid end to end with ``sep`` NaN between them (so no gap bridging or smoothing crosses rows)."""
+    k, n = x.shape
+    flat = np.full((k, n + sep), np.nan)
+    flat[:, :n] = x
+    return flat.reshape(-1)
+
+
+def _unflatten_rows(flat: FloatArray, k: int, n: int, sep: int) -> FloatArray:
+    return flat.reshape(k, n + sep)[:, :n].copy()
+
+
+def fill_short_gaps_rows(x: FloatArray, max_gap: int = 5) -> FloatArray:
+    """:func:`fill_short_gaps` on each row of a 2-D array."""
+    if not np.isnan(x).any():
+        return x.copy()
+    k, n = x.shape
+    sep = max_gap + 1
+    return _unflatten_rows(fill_short_gaps(_flatten_rows(x, sep), max_gap), k, n, sep)
+
+
+def savgol_rows(x: FloatArray, window: int = 7, order: int = 2) -> FloatArray:
+    """:func:`savgol_runs` on each row of a 2-D array."""
+    k, n = x.shape
+    if n >= window and not np.isnan(x).any():  # fast path: every row is one gap-free run
+        centre, edge = _coeffs(window, order)
+        h = window // 2
+        out = np.empty_like(x)
+        out[:, h : n - h] = x[:, _window_index(n, window)] @ centre[::-1]
+        out[:, :h] = x[:, :window] @ edge[:h].T
+        out[:, n - h :] = x[:, n - window :] @ edge[window - h :].T
+        return out
+    return _unflatten_rows(savgol_runs(_flatten_rows(x, 1), window, order), k, n, 1)
 
 
 def fill_short_gaps(x: FloatArray, max_gap: int = 5) -> FloatArray:

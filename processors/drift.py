@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy.stats import theilslopes
+from numpy.typing import NDArray
 
 from processors._util import FloatArray
 from processors.bins import N_P, S_P_HR, S_P_SPD, BinStore
 from processors.registry import Context, Processor, register
+
+
+@lru_cache(maxsize=8)
+def _pairs(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    i, j = np.triu_indices(n, k=1)
+    return i, j
+
+
+def theil_sen(x: FloatArray, y: FloatArray) -> float:
+    """Theil–Sen estimator (Sen 1968): the median of the slopes of all pairs of points with distinct x. Same
+    point estimate as ``scipy.stats.theilslopes`` without its confidence interval, which is ~10x slower here.
+
+    >>> theil_sen(np.array([0.0, 1, 2, 3, 4]), np.array([1.0, 3, 5, 7, 100]))
+    2.0
+    """
+    i, j = _pairs(x.shape[0])
+    dx = x[j] - x[i]
+    keep = dx != 0
+    if not keep.any():
+        return math.nan
+    return float(np.median((y[j] - y[i])[keep] / dx[keep]))
 
 
 def drift_slope(t_s: FloatArray, hr: FloatArray) -> float:
@@ -22,8 +45,7 @@ def drift_slope(t_s: FloatArray, hr: FloatArray) -> float:
     >>> round(drift_slope(t, hr), 6)
     12.0
     """
-    slope = theilslopes(hr, t_s)[0]
-    return float(slope) * 3600.0
+    return theil_sen(t_s, hr) * 3600.0
 
 
 @register

@@ -14,7 +14,7 @@ class GaitBaseline(Processor):
 
     Fatigue shows late in a run as falling cadence and step length (Hanley et al. 2020, marathon) and rising
     stride-rate variability; the early minutes, past the first steps but before fatigue, are the athlete's own
-    reference.
+    reference. Computed from the bins (which are saved with the engine), cached once final.
     """
 
     symbol = "gait_baseline"
@@ -30,13 +30,19 @@ class GaitBaseline(Processor):
         self.end_s = end_s
         self.min_s = min_s
         self._value: Gait | None = None
+        self._final = False
 
     def update(self, ctx: Context) -> None:
-        self._value = None
-        if ctx.window.elapsed < self.end_s:
-            return
         store: BinStore = ctx["bins"]
+        elapsed = ctx.window.elapsed
+        if self._final:
+            return
+        self._value = None
+        if elapsed < self.end_s:
+            return
         self._value = gait_of(store.between(self.start_s, self.end_s), self.min_s)
+        # the bins of the span no longer change once a whole bin has passed its end
+        self._final = elapsed >= self.end_s + store.bin_s
 
     def get(self) -> Gait | None:
         return self._value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from processors._util import FloatArray
 from processors.bins import N_C, S_C, S_C_SPD, BinStore
@@ -36,7 +37,8 @@ class Monotony(Processor):
     """``monotony`` 0–1 over the last ``span_s`` (20 min): 1 when speed and cadence hardly change from one
     10-s stretch to the next, as on a flat course where the same muscles work the same way for hours; hills,
     surges and form changes lower it. The cue to vary stride rate, foot strike or form now and then (seed
-    002). Needs ``min_s`` of running with cadence in the span; None before.
+    002). Needs ``min_s`` of running with cadence in the span; None before. Recomputed every ``every_s`` seconds of
+    event time (it describes 20 minutes; a 30-s refresh loses nothing).
     """
 
     symbol = "monotony"
@@ -45,14 +47,20 @@ class Monotony(Processor):
     source = "UW Medicine Sports Medicine (seed 002): vary form on a flat course; science.md"
     depends = ("bins",)
 
-    def __init__(self, span_s: float = 1200.0, min_s: float = 900.0) -> None:
-        if not 0 < min_s <= span_s:
-            raise ValueError("need 0 < min_s <= span_s")
+    def __init__(self, span_s: float = 1200.0, min_s: float = 900.0, every_s: float = 30.0) -> None:
+        if not 0 < min_s <= span_s or every_s < 0:
+            raise ValueError("need 0 < min_s <= span_s and every_s >= 0")
         self.span_s = span_s
         self.min_s = min_s
+        self.every_s = every_s
         self._value: float | None = None
+        self._computed_at: float | None = None
 
     def update(self, ctx: Context) -> None:
+        elapsed = ctx.window.elapsed
+        if self._computed_at is not None and 0 <= elapsed - self._computed_at < self.every_s:
+            return
+        self._computed_at = elapsed
         self._value = None
         store: BinStore = ctx["bins"]
         rows = store.last(self.span_s, ctx.window.elapsed)
@@ -70,3 +78,11 @@ class Monotony(Processor):
 
     def get(self) -> float | None:
         return self._value
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"value": self._value, "computed_at": self._computed_at}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        v, c = state.get("value"), state.get("computed_at")
+        self._value = None if v is None else float(v)
+        self._computed_at = None if c is None else float(c)

@@ -104,23 +104,33 @@ class SweatLoss(Processor):
         self._pct = self._percent(ctx.profile.mass)
         if spd.size == 0:
             return
-        init_v = math.nan if self._last_speed is None else self._last_speed
-        spd = hold_forward(spd, initial=init_v)
-        spd = np.where(np.isfinite(spd), spd, 0.0)
-        init_t = math.nan if self._last_temp is None else self._last_temp
-        tmp = hold_forward(tail.temp[sl], initial=init_t)
+        if np.isnan(spd).any():
+            init_v = math.nan if self._last_speed is None else self._last_speed
+            spd = np.nan_to_num(hold_forward(spd, initial=init_v), nan=0.0)
+        tmp = tail.temp[sl]
+        if np.isnan(tmp).any():
+            tmp = hold_forward(tmp, initial=math.nan if self._last_temp is None else self._last_temp)
         mass = ctx.profile.mass
         watts = vo2_ml_kg_min(spd) * mass / 60.0 * J_PER_ML_O2  # J per 1-s grid step
-        known = np.isfinite(tmp)
-        if known.any():
+        known = tmp == tmp  # NaN compares False
+        if known.all():
+            shares = sweat_share(tmp)
+            if self._pending_j:
+                self._sweat_g += self._pending_j * float(shares[0]) / LATENT_HEAT_J_PER_G
+                self._pending_j = 0.0
+            self._sweat_g += float(watts @ shares) / LATENT_HEAT_J_PER_G
+            self._last_temp = float(tmp[-1])
+        elif known.any():  # the first reading arrives in this chunk: earlier seconds are converted with it
             first = float(tmp[known][0])
+            self._pending_j += float(np.sum(watts[~known]))
             if self._pending_j:
                 share = float(sweat_share(np.array([first]))[0])
                 self._sweat_g += self._pending_j * share / LATENT_HEAT_J_PER_G
                 self._pending_j = 0.0
             self._sweat_g += float(np.sum(watts[known] * sweat_share(tmp[known]))) / LATENT_HEAT_J_PER_G
             self._last_temp = float(tmp[known][-1])
-        self._pending_j += float(np.sum(watts[~known]))
+        else:
+            self._pending_j += float(np.sum(watts))
         self._last_speed = float(spd[-1])
         self._pct = self._percent(mass)
 
