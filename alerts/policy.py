@@ -14,8 +14,9 @@ The rules (all numbers are :class:`PolicyConfig` fields):
   for ``debounce_s`` (``critical_debounce_s`` for critical). A gap between ticks longer than
   ``max_tick_gap_s``, or a tick with ``signal == "lost"``, restarts the count.
 * **Warm-up.** No advice or warning before ``warmup_s`` of the session; critical alerts pass.
-* **Escalation.** An alert level above every alert sent in the last ``cooldown_s`` is an escalation:
-  advice → warning → critical; it bypasses the cool-down and the minimum gap.
+* **Escalation.** An alert level above the highest one sent in this episode is an escalation: advice →
+  warning → critical; it bypasses the cool-down and the minimum gap. Once the debounced level has stayed below
+  that highest level for ``cooldown_s``, it becomes the new reference (rising again is news again).
 * **Cool-down.** A kind is not repeated within ``cooldown_s`` of its last alert. After that it is repeated, at
   the current level, as long as the level is still at least advice and the alert was not acknowledged. Each
   further repeat of a kind waits ``repeat_backoff`` times longer (5, 10, 20 min), at most ``max_cooldown_s``;
@@ -161,6 +162,8 @@ class AlertPolicy:
         self._history: list[tuple[float, str, int]] = []  # (t, kind, rank) of sent alerts, recent only
         self._acked: dict[str, int] = {}  # kind -> highest acknowledged rank
         self._repeats: dict[str, int] = {}  # kind -> repeats sent in this episode (for the backoff)
+        self._episode_max = 0  # highest rank sent in this episode (the reference for escalation)
+        self._under_since: float | None = None  # since when the debounced rank is below it
         self._known: dict[str, tuple[str, int]] = {}  # alert id -> (kind, rank)
 
     # ------------------------------------------------------------------------------------------------ public
@@ -199,11 +202,13 @@ class AlertPolicy:
         else:
             self._low_since = None
 
+        debounced = self._debounced_rank(t)
+        self._track_episode(t, debounced)
         if ind.acute_cramp or self._acute_on:
             acute = self._acute(ind, t)
             if ind.acute_cramp:  # while a cramp is on, nothing but stop_and_stretch
                 return [acute] if acute is not None else []
-        sent = self._by_level(ind, t)
+        sent = self._by_level(ind, t, debounced)
         return [sent] if sent is not None else []
 
     def ack(self, alert_id: str) -> bool:
@@ -235,6 +240,8 @@ class AlertPolicy:
             "history": [[t, kind, rank] for t, kind, rank in self._history],
             "acked": dict(self._acked),
             "repeats": dict(self._repeats),
+            "episode_max": self._episode_max,
+            "under_since": self._under_since,
             "known": [[aid, kind, rank] for aid, (kind, rank) in self._known.items()],
         }
 
@@ -268,6 +275,8 @@ class AlertPolicy:
         policy._history = [(float(t), str(k), int(r)) for t, k, r in state.get("history", [])]
         policy._acked = {str(k): int(v) for k, v in state.get("acked", {}).items()}
         policy._repeats = {str(k): int(v) for k, v in state.get("repeats", {}).items()}
+        policy._episode_max = int(state.get("episode_max", 0))
+        policy._under_since = _opt_float(state.get("under_since"))
         policy._known = {str(a): (str(k), int(r)) for a, k, r in state.get("known", [])}
         return policy
 
@@ -329,9 +338,18 @@ class AlertPolicy:
             return None
         return self._emit(ind, t, kind, 3)
 
-    def _by_level(self, ind: Indicators, t: float) -> Alert | None:
+    def _track_episode(self, t: float, rank: int) -> None:
+        """Lower the escalation reference once the level has stayed below it for ``cooldown_s``."""
+        if rank >= self._episode_max:
+            self._under_since = None
+        elif self._under_since is None:
+            self._under_since = t
+        elif t - self._under_since >= self.config.cooldown_s:
+            self._episode_max = rank
+            self._under_since = None
+
+    def _by_level(self, ind: Indicators, t: float, rank: int) -> Alert | None:
         cfg = self.config
-        rank = self._debounced_rank(t)
         if rank == 0:
             return None
         critical = rank == 3
@@ -343,8 +361,7 @@ class AlertPolicy:
         if self._acked.get(kind, 0) >= rank:
             return None
         recent = [h for h in self._history if t - h[0] < cfg.cooldown_s]
-        recent_max = max((h[2] for h in recent), default=0)
-        escalation = 0 < recent_max < rank
+        escalation = 0 < self._episode_max < rank
         last = self._last_by_kind.get(kind)
         if not escalation and last is not None and t - last < self._cooldown(kind):
             return None
@@ -388,6 +405,7 @@ class AlertPolicy:
         )
         self._last_by_kind[kind] = t
         self._history.append((t, kind, rank))
+        self._episode_max = max(self._episode_max, rank)
         self._known[aid] = (kind, rank)
         while len(self._known) > KNOWN_IDS:
             del self._known[next(iter(self._known))]

@@ -115,6 +115,30 @@ def test_escalation_on_a_worsening_run_bypasses_cooldown() -> None:
     assert alerts[2].message.startswith("Risk 0.82 critical: stop, stretch.")
 
 
+def test_escalation_long_after_the_last_alert_is_not_held_by_the_backoff() -> None:
+    stream = ticks(Seg(0, 1900, "elevated"), Seg(1900, 2000, "high"))
+    assert seq(run(policy(), stream)) == [
+        (600.0, "ease_pace", "advice"),
+        (900.0, "ease_pace", "advice"),
+        (1500.0, "ease_pace", "advice"),  # the next repeat would wait until 2700
+        (1925.0, "ease_pace", "warning"),  # but a higher level is news: at once
+    ]
+
+
+def test_rising_again_after_a_calmer_spell_is_news_again() -> None:
+    stream = ticks(
+        Seg(0, 600),
+        Seg(600, 700, "high"),
+        Seg(700, 1100, "elevated"),  # 5 min below warning: the reference drops to advice
+        Seg(1100, 1200, "high"),
+    )
+    assert seq(run(policy(), stream)) == [
+        (625.0, "ease_pace", "warning"),
+        (925.0, "ease_pace", "advice"),
+        (1125.0, "ease_pace", "warning"),  # inside the kind's cool-down, yet an escalation
+    ]
+
+
 def test_cooldown_and_jitter_around_the_high_threshold() -> None:
     stream = ticks(
         Seg(0, 600),
