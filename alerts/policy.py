@@ -260,7 +260,7 @@ class AlertPolicy:
             squad=str(state["squad"]),
             athlete=str(state["athlete"]),
             session_start=float(state["session_start"]),
-            profile=profile if profile is not None else Profile(**state.get("profile", {})),
+            profile=profile if profile is not None else _profile(state.get("profile") or {}),
             config=config if config is not None else PolicyConfig.from_dict(state.get("config", {})),
         )
         policy._last_t = _opt_float(state.get("last_t"))
@@ -410,6 +410,12 @@ class AlertPolicy:
         while len(self._known) > KNOWN_IDS:
             del self._known[next(iter(self._known))]
         return alert
+
+
+def _profile(data: Mapping[str, Any]) -> Profile:
+    """A saved profile; fields this version does not know are ignored."""
+    known = {f.name for f in fields(Profile)}
+    return Profile(**{k: v for k, v in data.items() if k in known})
 
 
 def _opt_float(x: Any) -> float | None:

@@ -359,6 +359,14 @@ def test_state_roundtrip_continues_identically() -> None:
     assert len(whole) >= 5
 
 
+def test_from_state_keeps_the_saved_profile_and_ignores_unknown_fields() -> None:
+    state = json.loads(json.dumps(policy().state_dict()))
+    state["profile"]["shoe_size"] = 44
+    restored = AlertPolicy.from_state(state)
+    assert restored.profile.training_pace == 310.0 and restored.profile.sex == "male"
+    assert restored.config == PolicyConfig()
+
+
 def test_from_state_rejects_unknown_version() -> None:
     with pytest.raises(ValueError, match="version"):
         AlertPolicy.from_state({"version": 99})
