@@ -11,10 +11,10 @@
 
   const CHARTS = [
     { key: "risk", title: "Cramp risk", fmt: (v) => `${Math.round(v * 100)}%`, domain: [0, 1], strip: true, height: 150 },
-    { key: "hr", title: "Heart rate", unit: "bpm", fmt: (v) => v.toFixed(0) },
-    { key: "pace", title: "Pace", unit: "/km", fmt: CW.fmtPace, invert: true, valid: (v) => v <= 1200 },
-    { key: "cadence", title: "Cadence", unit: "spm", fmt: (v) => v.toFixed(0) },
-    { key: "stride_m", title: "Stride (two steps)", unit: "m", fmt: (v) => v.toFixed(2) },
+    { key: "hr", title: "Heart rate", unit: "bpm", fmt: (v) => v.toFixed(0), minSpan: 30 },
+    { key: "pace", title: "Pace", unit: "/km", fmt: CW.fmtPace, invert: true, valid: (v) => v <= 1200, minSpan: 40 },
+    { key: "cadence", title: "Cadence", unit: "spm", fmt: (v) => v.toFixed(0), minSpan: 16 },
+    { key: "stride_m", title: "Stride (two steps)", unit: "m", fmt: (v) => v.toFixed(2), minSpan: 0.3 },
   ];
 
   const state = { hist: null, tile: null, loading: false, pending: [], pendingAlerts: [], missing: false, reload: false };
@@ -162,6 +162,10 @@
     const xmax = Math.max(1, ...xs);
     let [lo, hi] = cfg.domain || [Math.min(...finite), Math.max(...finite)];
     if (!finite.length && !cfg.domain) [lo, hi] = [0, 1];
+    if (cfg.minSpan && hi - lo < cfg.minSpan) {
+      const mid = (hi + lo) / 2;
+      [lo, hi] = [mid - cfg.minSpan / 2, mid + cfg.minSpan / 2];
+    }
     if (hi - lo < 1e-9) [lo, hi] = [lo - 1, hi + 1];
     if (!cfg.domain) {
       const pad = (hi - lo) * 0.08;

@@ -21,7 +21,7 @@ const CW = (() => {
     fatigue: () => "Tiring stride (cadence falling)",
     decoupling: () => "Heart rate drifting from pace",
     cardiac_drift: () => "Heart rate creeping up",
-    monotony: () => "Same effort too long",
+    monotony: () => "Same effort for a long time",
     acute_cramp: () => "Cramp signature now",
     cramp_history: () => "Has cramped before",
     recent_injury: () => "Recent injury",

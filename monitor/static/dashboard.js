@@ -71,6 +71,13 @@
     return el("div", { class: "metric" }, el("dt", { text: label }), el("dd", {}, value, unit ? el("small", { text: unit }) : null));
   }
 
+  /** The top reason: prominent when the risk matters, quiet ("main factor") when it is low. */
+  function reasonLine(level, reason, t) {
+    if (!reason) return el("p", { class: "reason quiet", text: "No risk factor stands out" });
+    const text = CW.reasonText(reason, t);
+    return level === "low" ? el("p", { class: "reason quiet", text: `Main factor: ${text.charAt(0).toLowerCase()}${text.slice(1)}` }) : el("p", { class: "reason", text });
+  }
+
   function tileContent(t) {
     const level = CW.LEVELS.includes(t.level) ? t.level : "low";
     const risk = num(t.risk);
@@ -95,7 +102,7 @@
         el("span", { class: "risk-label", text: "risk" }),
         el("span", { class: "risk-bar", "aria-hidden": "true" }, bar),
       ),
-      el("p", { class: "reason" }, reason ? CW.reasonText(reason, t) : "No risk factor stands out"),
+      reasonLine(level, reason, t),
       el(
         "dl",
         { class: "metrics" },
@@ -111,7 +118,7 @@
             el("span", { class: "last-when", text: CW.fmtClock(last.t) }),
             " ",
             last.message,
-            last.acked ? el("span", { class: "ack-mark", text: " ✓" }) : null,
+            last.acked ? el("span", { class: "ack-mark", text: " ✓ acknowledged" }) : null,
           )
         : el("p", { class: "last-alert none", text: "No alert" }),
       el(
@@ -171,7 +178,7 @@
     const chips = ["critical", "high", "elevated", "low"]
       .filter((l) => counts[l])
       .map((l) => el("span", { class: `chip pill-lvl-${l}`, text: `${counts[l]} ${CW.LEVEL_WORD[l].toLowerCase()}` }));
-    if (openAlerts) chips.push(el("span", { class: "chip chip-alerts", text: `${openAlerts} alert${openAlerts > 1 ? "s" : ""} to acknowledge` }));
+    if (openAlerts) chips.push(el("a", { class: "chip chip-alerts", href: "#h-alerts", text: `${openAlerts} alert${openAlerts > 1 ? "s" : ""} to acknowledge` }));
     $summary.replaceChildren(...chips);
   }
 
