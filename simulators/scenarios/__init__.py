@@ -85,27 +85,30 @@ class Scenario:
         count = len(self.templates) if n is None else n
         if not 1 <= count <= MAX_ATHLETES:
             raise UsageError(f"--athletes must be 1-{MAX_ATHLETES}")
-        out: list[AthleteSpec] = []
-        for i in range(count):
-            cycle, k = divmod(i, len(self.templates))
-            base = self.templates[k]
-            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i, 0)))
-            spec = base if cycle == 0 else _vary(base, cycle, rng, self.vary)
-            if self.stagger_s > 0:
-                spec = replace(
-                    spec, start_offset_s=spec.start_offset_s + round(float(rng.uniform(0, self.stagger_s)))
-                )
-            out.append(spec)
-        return out
+        return [self.athlete(i, seed=seed) for i in range(count)]
 
-    def simulate(
-        self, n: int | None = None, *, seed: int = 0, start: float = DEFAULT_START
-    ) -> list[SimulatedRun]:
+    def athlete(self, i: int, *, seed: int = 0) -> AthleteSpec:
+        """Athlete ``i``: template ``i mod len(templates)``, varied (seeded by ``(seed, i)``) after the first
+        round."""
+        cycle, k = divmod(i, len(self.templates))
+        base = self.templates[k]
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i, 0)))
+        spec = base if cycle == 0 else _vary(base, cycle, rng, self.vary)
+        if self.stagger_s > 0:
+            offset = spec.start_offset_s + round(float(rng.uniform(0, self.stagger_s)))
+            spec = replace(spec, start_offset_s=offset)
+        return spec
+
+    def simulate(self, n: int | None = None, *, seed: int = 0, start: float = DEFAULT_START) -> list[SimulatedRun]:
         """Simulate every athlete; run ``i`` is seeded by ``(seed, i)`` (numpy SeedSequence)."""
-        return [
-            simulate(spec, self.weather, seed=np.random.SeedSequence(seed, spawn_key=(i, 1)), start=start)
-            for i, spec in enumerate(self.athletes(n, seed=seed))
-        ]
+        count = len(self.templates) if n is None else n
+        self.athletes(count, seed=seed)  # validates the count
+        return [self.simulate_one(i, seed=seed, start=start) for i in range(count)]
+
+    def simulate_one(self, i: int, *, seed: int = 0, start: float = DEFAULT_START) -> SimulatedRun:
+        """Simulate athlete ``i`` alone (the same run as ``simulate(n)[i]`` for any ``n > i``)."""
+        spec = self.athlete(i, seed=seed)
+        return simulate(spec, self.weather, seed=np.random.SeedSequence(seed, spawn_key=(i, 1)), start=start)
 
 
 def builtin_names() -> list[str]:
@@ -128,9 +131,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     if not path.is_file():
         if text.endswith(".toml") or "/" in text:
             raise InputFileError(f"scenario file {text!r} not found")
-        raise UsageError(
-            f"unknown scenario {text!r} (built-in: {', '.join(builtin_names())}; or a .toml file)"
-        )
+        raise UsageError(f"unknown scenario {text!r} (built-in: {', '.join(builtin_names())}; or a .toml file)")
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
