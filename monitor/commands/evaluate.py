@@ -129,7 +129,9 @@ def summarize(scores: Sequence[RunScore], horizon_s: float = HORIZON_MIN * 60.0)
     >>> cramp = RunScore("s", "b", "b", 0.0, 3600.0, 3000.0, ((2400.0, "warning", "ease_pace"),), 0)
     >>> r = summarize([calm, cramp])
     >>> r["sensitivity"], r["median_lead_min"], r["false_alarms"], r["false_alarms_per_runner_hour"]
-    (1.0, 10.0, 1, 0.5)
+    (1.0, 10.0, 1, 0.75)
+
+    (1 false alarm in 1 h of the calm runner + 20 min of the cramping one before its 30-min window.)
     """
     cramping = [s for s in scores if s.onset is not None]
     calm = [s for s in scores if s.onset is None]
