@@ -54,6 +54,25 @@ def test_known_deviations_are_still_deviations(recordings: dict[str, Recording])
         assert abs(check.error) > plain, f"{check.describe()} is now within the plain tolerance"
 
 
+def test_watch_lap1_heart_rate_deviation_is_the_unmeasured_start(recordings: dict[str, Recording]) -> None:
+    """The watch's lap 1 average (130) is what counting the 28 s without a reading as 0 bpm gives."""
+    rec = recordings["watch-run-2020-12-06.tcx"]
+    assert rec.laps[0].avg_hr_bpm == 130.0
+    ours = summarize(rec, lap=0).avg_hr_bpm
+    assert ours is not None and ours == pytest.approx(136.7, abs=0.1)
+    zero_filled = Recording.from_columns(
+        "x",
+        "tcx",
+        t=rec.t,
+        hr=np.nan_to_num(rec.hr, nan=0.0),
+        speed=rec.speed,
+        distance=rec.distance,
+        lap_of=rec.lap_of,
+    )
+    filled = summarize(zero_filled, lap=0).avg_hr_bpm
+    assert filled is not None and abs(filled - 130.0) <= 1.0
+
+
 def test_sample_counts_and_metadata(recordings: dict[str, Recording]) -> None:
     f2, f5 = recordings["fenix2-run-47min.fit"], recordings["fenix5-run-1min.fit"]
     polar, watch = recordings["polar-m400-run.tcx"], recordings["watch-run-2020-12-06.tcx"]
