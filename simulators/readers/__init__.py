@@ -115,4 +115,3 @@ def _gunzip(data: bytes, source: str) -> bytes:
     if len(out) > MAX_BYTES:
         raise InputFileError(f"{source}: too large for a recorded run after decompression")
     return out
-

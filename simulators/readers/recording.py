@@ -120,9 +120,7 @@ class Recording:
         times = np.asarray(t, dtype=np.float64)
         n = times.shape[0]
         raw = {"hr": hr, "speed": speed, "cadence": cadence, "temp": temp, "distance": distance}
-        arrays = {
-            k: np.full(n, np.nan) if v is None else np.asarray(v, dtype=np.float64) for k, v in raw.items()
-        }
+        arrays = {k: np.full(n, np.nan) if v is None else np.asarray(v, dtype=np.float64) for k, v in raw.items()}
         laps_arr = np.zeros(0, dtype=np.int64) if lap_of is None else np.asarray(lap_of, dtype=np.int64)
         if n > 1 and bool(np.any(np.diff(times) < 0)):
             order = np.argsort(times, kind="stable")
