@@ -56,7 +56,7 @@ KIND_OF_FACTOR: Final[Mapping[str, str]] = {
 #: for an action (``ease_pace``: easing off is safe whatever the cause).
 KIND_PRIORITY: Final[tuple[str, ...]] = ("ease_pace", "shorten_stride", "hydrate", "change_form")
 
-#: Target cadence when shortening the stride: the athlete's baseline (or current, if higher) cadence + 5 %.
+#: Target cadence when shortening the stride: the athlete's baseline cadence + 5 %.
 CADENCE_STEP_UP: Final = 1.05
 #: Keys of ``Indicators.values`` that may carry the athlete's baseline cadence (steps/min), first found wins.
 BASELINE_CADENCE_KEYS: Final[tuple[str, ...]] = (
@@ -160,16 +160,25 @@ def baseline_cadence(ind: Indicators) -> float | None:
 
 
 def target_cadence(ind: Indicators) -> int | None:
-    """Baseline (or current, if higher) cadence + 5 %, in whole steps per minute; None without cadence data.
+    """The athlete's baseline cadence + 5 % (without a baseline: current + 5 %), in whole steps per minute.
+    None without cadence data, or when the current cadence already reaches the target (a number would then
+    tell the runner to slow their steps).
 
     >>> target_cadence(Indicators(t=0.0, elapsed_s=0.0, cadence=160.0, values={"cadence_baseline": 168.0}))
     176
+    >>> target_cadence(Indicators(t=0.0, elapsed_s=0.0, cadence=180.0, values={"cadence_baseline": 168.0}))
     """
     current = _value(ind, "cadence")
+    if current is not None and current <= 0:
+        current = None
     base = baseline_cadence(ind)
-    known = [c for c in (base, current) if c is not None and c > 0]
-    target = _finite(max(known) * CADENCE_STEP_UP) if known else None
-    return None if target is None else round(target)
+    reference = base if base is not None else current
+    if reference is None:
+        return None
+    target = _finite(reference * CADENCE_STEP_UP)
+    if target is None or (current is not None and current >= round(target)):
+        return None
+    return round(target)
 
 
 def training_pace(ind: Indicators, profile: Profile) -> float | None:

@@ -21,6 +21,8 @@ The rules (all numbers are :class:`PolicyConfig` fields):
   the current level, as long as the level is still at least advice and the alert was not acknowledged. Each
   further repeat of a kind waits ``repeat_backoff`` times longer (5, 10, 20 min), at most ``max_cooldown_s``;
   an escalation or the end of the episode starts the schedule again.
+* **Step down.** Within ``cooldown_s`` of an alert, no alert of a lower level is sent: the higher one still
+  stands (no "shorten your stride" a minute after "stop and stretch").
 * **Minimum gap.** Two non-escalating advice/warning alerts (of any kinds) are ``min_gap_s`` apart at least.
 * **Acknowledgement.** :meth:`AlertPolicy.ack` of an alert stops alerts of its kind at or below its level; a
   higher level still comes through. Acknowledgements are forgotten once the tick level has been ``low`` for
@@ -361,6 +363,8 @@ class AlertPolicy:
         if self._acked.get(kind, 0) >= rank:
             return None
         recent = [h for h in self._history if t - h[0] < cfg.cooldown_s]
+        if any(h[2] > rank for h in recent):
+            return None  # a higher alert still stands
         escalation = 0 < self._episode_max < rank
         last = self._last_by_kind.get(kind)
         if not escalation and last is not None and t - last < self._cooldown(kind):

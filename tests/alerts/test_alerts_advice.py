@@ -161,7 +161,11 @@ def test_template_examples() -> None:
 def test_targets() -> None:
     # baseline +5 %; a current cadence above the baseline is the reference instead
     assert target_cadence(Indicators(t=0, elapsed_s=0, cadence=150.0, values={"cadence_baseline": 168.0})) == 176
-    assert target_cadence(Indicators(t=0, elapsed_s=0, cadence=180.0, values={"cadence_baseline": 168.0})) == 189
+    # already quicker than the target: no number (it would ask the runner to slow their steps)
+    assert target_cadence(Indicators(t=0, elapsed_s=0, cadence=180.0, values={"cadence_baseline": 168.0})) is None
+    ind = Indicators(t=0, elapsed_s=0, cadence=180.0, values={"cadence_baseline": 168.0})
+    assert message_for("shorten_stride", ind, Profile()) == "Shorten your stride: quicker, lighter steps"
+    assert target_cadence(Indicators(t=0, elapsed_s=0, cadence=160.0)) == 168  # no baseline: current + 5 %
     assert target_cadence(Indicators(t=0, elapsed_s=0)) is None
     # training pace if slower than now, else 5 % slower than now; training pace derived from the ratio
     ind = Indicators(t=0, elapsed_s=0, pace=287.0, pace_over_training=1.08)

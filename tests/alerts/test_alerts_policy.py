@@ -253,6 +253,14 @@ def test_cap_never_blocks_critical() -> None:
     assert out[-1] == (1010.0, "stop_and_stretch", "critical")
 
 
+def test_no_step_down_while_a_higher_alert_stands() -> None:
+    stream = ticks(Seg(0, 600), Seg(600, 650, "critical"), Seg(650, 1000, "high", "hydrate"))
+    assert seq(run(policy(), stream)) == [
+        (610.0, "stop_and_stretch", "critical"),
+        (910.0, "hydrate", "warning"),  # not before the critical alert is 5 min old
+    ]
+
+
 def test_min_gap_between_kinds() -> None:
     stream = ticks(Seg(0, 600), Seg(600, 640, "elevated", "ease_pace"), Seg(640, 720, "elevated", "hydrate"))
     assert seq(run(policy(), stream)) == [(625.0, "ease_pace", "advice"), (685.0, "hydrate", "advice")]
