@@ -178,10 +178,7 @@ class Clean(Processor):
         m = n - first_new
         prev_t = float(w.t[first_new - 1]) if first_new > 0 else None
         contiguous = (
-            self._t_last is not None
-            and prev_t is not None
-            and prev_t == self._t_last
-            and self._smooth.shape[1] > 0
+            self._t_last is not None and prev_t is not None and prev_t == self._t_last and self._smooth.shape[1] > 0
         )
         if contiguous:
             r0 = first_new

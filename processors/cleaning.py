@@ -92,9 +92,7 @@ def hampel(x: FloatArray, half_width: int = 5, n_sigmas: float = 3.0, min_scale:
     return out
 
 
-def rate_limit(
-    x: FloatArray, max_rate: float, last_value: float | None = None, last_age: float = 1.0
-) -> FloatArray:
+def rate_limit(x: FloatArray, max_rate: float, last_value: float | None = None, last_age: float = 1.0) -> FloatArray:
     """Drop (NaN) a value that differs from the last accepted one by more than ``max_rate`` per second of
     separation. The allowance grows with the distance to the last accepted value, so after a genuine change
     the stream is accepted again. ``last_value`` was accepted ``last_age`` seconds before ``x[0]`` (state carried

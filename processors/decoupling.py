@@ -44,8 +44,7 @@ class Decoupling(Processor):
     depends = ("bins", "hr_unreliable")
 
     def __init__(
-        self, ref_start_s: float = 600.0, ref_end_s: float = 1200.0, now_s: float = 600.0, min_s: float =
-        300.0
+        self, ref_start_s: float = 600.0, ref_end_s: float = 1200.0, now_s: float = 600.0, min_s: float = 300.0
     ) -> None:
         if not 0 <= ref_start_s < ref_end_s or now_s <= 0 or min_s <= 0:
             raise ValueError("need 0 <= ref_start_s < ref_end_s, now_s > 0, min_s > 0")

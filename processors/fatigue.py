@@ -76,8 +76,7 @@ class FatigueScore(Processor):
 
     def update(self, ctx: Context) -> None:
         self._value = fatigue_of(
-            ctx["cardiac_drift_bpm_h"], ctx["decoupling_pct"], ctx["cadence_decline_pct"],
-            ctx["cadence_cv_ratio"]
+            ctx["cardiac_drift_bpm_h"], ctx["decoupling_pct"], ctx["cadence_decline_pct"], ctx["cadence_cv_ratio"]
         )
 
     def get(self) -> Fatigue:

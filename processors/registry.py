@@ -89,9 +89,7 @@ P = TypeVar("P", bound=type[Processor])
 REGISTRY: dict[str, type[Processor]] = {}
 
 #: Modules of this package that are infrastructure, not processors.
-_NOT_PROCESSORS = frozenset(
-    {"registry", "engine", "window", "profile", "indicators", "cleaning", "_util"}
-)
+_NOT_PROCESSORS = frozenset({"registry", "engine", "window", "profile", "indicators", "cleaning", "_util"})
 
 
 def register(cls: P) -> P:

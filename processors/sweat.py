@@ -85,9 +85,7 @@ class SweatLoss(Processor):
     symbol = "sweat_loss_pct"
     name = "Sweat loss"
     units = "% body mass"
-    source = (
-        "ACSM metabolic equations; Cheuvront, Sollanek & Kenefick, Front Sports Act Living 2023; science.md"
-    )
+    source = "ACSM metabolic equations; Cheuvront, Sollanek & Kenefick, Front Sports Act Living 2023; science.md"
     depends = ("clean",)
 
     def __init__(self) -> None:
