@@ -21,6 +21,8 @@ The rules (all numbers are :class:`PolicyConfig` fields):
   the current level, as long as the level is still at least advice and the alert was not acknowledged. Each
   further repeat of a kind waits ``repeat_backoff`` times longer (5, 10, 20 min), at most ``max_cooldown_s``;
   an escalation or the end of the episode starts the schedule again.
+* **Sticky reason.** The kind of the episode's last advice/warning is kept while its factors still weigh at
+  least 1/``kind_margin`` of the new top kind's (two reasons of similar weight do not alternate).
 * **Step down.** Within ``cooldown_s`` of an alert, no alert of a lower level is sent: the higher one still
   stands (no "shorten your stride" a minute after "stop and stretch").
 * **Minimum gap.** Two non-escalating advice/warning alerts (of any kinds) are ``min_gap_s`` apart at least.
@@ -41,7 +43,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Final, Literal
 
-from alerts.advice import advise, choose_kind, contributions
+from alerts.advice import advise, choose_kind, contributions, kind_scores
 from alerts.alert import ALERT_LEVELS, Alert, AlertLevel, alert_id
 from processors.indicators import LEVELS, Indicators
 from processors.profile import Profile
@@ -79,6 +81,8 @@ class PolicyConfig:
     max_cooldown_s: float = 1200.0
     #: Between two non-escalating advice/warning alerts of any kind.
     min_gap_s: float = 60.0
+    #: A new kind replaces the episode's last one only when its factors weigh this many times more.
+    kind_margin: float = 1.5
     #: At most ``cap`` alerts per ``cap_window_s`` per athlete (critical always passes).
     cap: int = 4
     cap_window_s: float = 600.0
@@ -165,6 +169,7 @@ class AlertPolicy:
         self._acked: dict[str, int] = {}  # kind -> highest acknowledged rank
         self._repeats: dict[str, int] = {}  # kind -> repeats sent in this episode (for the backoff)
         self._episode_max = 0  # highest rank sent in this episode (the reference for escalation)
+        self._last_kind: str | None = None  # kind of the episode's last advice/warning (sticky reason)
         self._under_since: float | None = None  # since when the debounced rank is below it
         self._known: dict[str, tuple[str, int]] = {}  # alert id -> (kind, rank)
 
@@ -201,6 +206,7 @@ class AlertPolicy:
             if t - self._low_since >= cfg.ack_clear_s:  # the episode is over
                 self._acked.clear()
                 self._repeats.clear()
+                self._last_kind = None
         else:
             self._low_since = None
 
@@ -243,6 +249,7 @@ class AlertPolicy:
             "acked": dict(self._acked),
             "repeats": dict(self._repeats),
             "episode_max": self._episode_max,
+            "last_kind": self._last_kind,
             "under_since": self._under_since,
             "known": [[aid, kind, rank] for aid, (kind, rank) in self._known.items()],
         }
@@ -278,6 +285,8 @@ class AlertPolicy:
         policy._acked = {str(k): int(v) for k, v in state.get("acked", {}).items()}
         policy._repeats = {str(k): int(v) for k, v in state.get("repeats", {}).items()}
         policy._episode_max = int(state.get("episode_max", 0))
+        last_kind = state.get("last_kind")
+        policy._last_kind = None if last_kind is None else str(last_kind)
         policy._under_since = _opt_float(state.get("under_since"))
         policy._known = {str(a): (str(k), int(r)) for a, k, r in state.get("known", [])}
         return policy
@@ -359,7 +368,7 @@ class AlertPolicy:
             return None
         level = _RANK_NAME[rank]
         assert level is not None
-        kind = choose_kind(ind, level)
+        kind = self._sticky(choose_kind(ind, level), ind)
         if self._acked.get(kind, 0) >= rank:
             return None
         recent = [h for h in self._history if t - h[0] < cfg.cooldown_s]
@@ -382,6 +391,16 @@ class AlertPolicy:
         else:
             self._repeats[kind] = 0
         return self._emit(ind, t, kind, rank)
+
+    def _sticky(self, kind: str, ind: Indicators) -> str:
+        """Keep the episode's last reason unless the new one clearly outweighs it."""
+        last = self._last_kind
+        if last is None or kind == last or kind == "stop_and_stretch":
+            return kind
+        scores = kind_scores(ind)
+        if scores.get(last, 0.0) > 0 and scores.get(kind, 0.0) < self.config.kind_margin * scores[last]:
+            return last
+        return kind
 
     def _cooldown(self, kind: str) -> float:
         """The wait before ``kind`` may repeat: ``cooldown_s`` · backoff^repeats, at most ``max_cooldown_s``."""
@@ -410,6 +429,8 @@ class AlertPolicy:
         self._last_by_kind[kind] = t
         self._history.append((t, kind, rank))
         self._episode_max = max(self._episode_max, rank)
+        if kind != "stop_and_stretch":
+            self._last_kind = kind
         self._known[aid] = (kind, rank)
         while len(self._known) > KNOWN_IDS:
             del self._known[next(iter(self._known))]

@@ -253,6 +253,26 @@ def test_cap_never_blocks_critical() -> None:
     assert out[-1] == (1010.0, "stop_and_stretch", "critical")
 
 
+def test_two_reasons_of_similar_weight_do_not_alternate() -> None:
+    stream = []
+    for i in ticks(Seg(0, 600), Seg(600, 2400, "elevated")):
+        swap = int(i.elapsed_s // 100) % 2
+        i.factors = {"heat": 0.2, "fatigue": 0.25} if swap else {"heat": 0.25, "fatigue": 0.2}
+        stream.append(i)
+    stream += [ind(2400 + 5 * k, "elevated") for k in range(60)]  # pace clearly outweighs the last reason
+    for i in stream[-60:]:
+        i.factors = {"heat": 0.05, "pace_over_training": 0.4}
+    assert seq(run(policy(), stream)) == [
+        (625.0, "hydrate", "advice"),
+        (925.0, "hydrate", "advice"),
+        (1525.0, "hydrate", "advice"),
+        (2400.0, "ease_pace", "advice"),
+    ]
+    # without the margin the reason follows every swap
+    plain = seq(run(policy(PolicyConfig(kind_margin=1.0)), stream[:-60]))
+    assert [k for _, k, _ in plain][:3] == ["hydrate", "shorten_stride", "hydrate"]
+
+
 def test_no_step_down_while_a_higher_alert_stands() -> None:
     stream = ticks(Seg(0, 600), Seg(600, 650, "critical"), Seg(650, 1000, "high", "hydrate"))
     assert seq(run(policy(), stream)) == [
