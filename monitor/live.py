@@ -83,6 +83,48 @@ def top_reason(factors: Any) -> str | None:
     return None if best is None else best[1]
 
 
+#: Plain words for the risk factors (the dashboard's common.js has the same table).
+REASON_WORDS: Final[Mapping[str, str]] = {
+    "pace_over_training": "Faster than training pace",
+    "intensity": "Heart rate high for a long time",
+    "duration": "Longer than usual run",
+    "heat": "Heat",
+    "sweat_loss": "Sweat loss (dehydration)",
+    "fatigue": "Tiring stride (cadence falling)",
+    "decoupling": "Heart rate drifting from pace",
+    "cardiac_drift": "Heart rate creeping up",
+    "monotony": "Same effort for a long time",
+    "acute_cramp": "Cramp signature now",
+    "cramp_history": "Has cramped before",
+    "recent_injury": "Recent injury",
+    "sex": "Sex (risk trait)",
+    "age": "Age (risk trait)",
+}
+
+
+def reason_text(name: str | None, status: Mapping[str, Any] | None = None) -> str:
+    """A factor in plain words, with the athlete's number where it helps.
+
+    >>> reason_text("pace_over_training", {"pace_over_training": 1.1})
+    '10 % faster than training pace'
+    >>> reason_text("heat", {"temp": 30.2}), reason_text("new_factor"), reason_text(None)
+    ('Heat (30 °C)', 'New factor', '')
+    """
+    if not name:
+        return ""
+    status = status or {}
+    if name == "pace_over_training" and (ratio := _num(status.get("pace_over_training"))) is not None:
+        pct = round((ratio - 1.0) * 100)
+        return f"{pct} % faster than training pace" if pct > 0 else "Pace near training pace"
+    if name == "heat" and (temp := _num(status.get("temp"))) is not None:
+        return f"Heat ({round(temp)} °C)"
+    words = REASON_WORDS.get(name)
+    if words is not None:
+        return words
+    plain = name.replace("_", " ")
+    return plain[:1].upper() + plain[1:]
+
+
 def level_rank(level: Any) -> int:
     """0 (low) … 3 (critical); -1 for anything else."""
     return LEVELS.index(level) if level in LEVELS else -1

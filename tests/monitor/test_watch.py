@@ -1,0 +1,158 @@
+"""``crampwatch watch``: the squad table in the terminal, over a real Mosquitto."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import re
+import time
+from collections.abc import Callable
+
+import pytest
+
+from monitor.broker import BrokerURL
+from monitor.cli import main
+from monitor.commands.watch import Watcher, render_table
+from monitor.embedded import free_port
+from monitor.live import LiveView
+from monitor.wire import Topics
+from tests.monitor.test_live_helpers import T0, alert, status
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+async def publish_statuses(broker: BrokerURL, statuses: list[dict[str, object]], *, retain: bool = True) -> None:
+    topics = Topics()
+    async with broker.client() as client:
+        for s in statuses:
+            topic = topics.of(str(s["squad"]), str(s["athlete"]), "status")
+            await client.publish(topic, json.dumps(s), qos=1, retain=retain)
+
+
+def squad_statuses() -> list[dict[str, object]]:
+    return [
+        status("lena", 3, risk=0.05, level="low", name="Lena Fischer"),
+        status("sam", 3, risk=0.91, level="critical", name="Sam Okafor", temp=30.0),
+        status("jonas", 3, risk=0.4, level="elevated", name="Jonas Berg", signal="stale"),
+        status("kim", 3, squad="track", risk=0.2, level="low", name="Kim Park"),
+    ]
+
+
+def rows(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.split(" ", 1)[0] in ("LOW", "ELEVATED", "HIGH", "CRITICAL")]
+
+
+@pytest.mark.broker
+def test_once_prints_the_table_riskiest_first(mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(publish_statuses(mosquitto, squad_statuses()))
+    code = main(["watch", "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--once", "--timeout", "10"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert not ANSI.search(out)  # not a terminal: no colour codes
+    table = rows(out)
+    assert [line.split()[0] for line in table] == ["CRITICAL", "ELEVATED", "LOW", "LOW"]
+    assert "Sam Okafor" in table[0] and "91%" in table[0] and "10 % faster than training" in table[0]
+    assert "5:00" in table[0] and "stale" in table[1]
+    assert out.startswith("crampwatch · all squads · 4 runners (1 critical, 1 elevated, 2 low)")
+
+
+@pytest.mark.broker
+def test_once_for_one_squad(mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(publish_statuses(mosquitto, squad_statuses()))
+    url = f"mqtt://127.0.0.1:{mosquitto.port}"
+    assert main(["watch", "--broker", url, "--once", "--squad", "track", "--color", "always"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b[32mLOW\x1b[0m" in out  # colour and the word
+    plain = ANSI.sub("", out)
+    assert [line.split()[2] for line in rows(plain)] == ["Kim"] and "squad track · 1 runner" in plain
+
+
+@pytest.mark.broker
+def test_once_without_statuses_exits_1(mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"mqtt://127.0.0.1:{mosquitto.port}"
+    assert main(["watch", "--broker", url, "--once", "--timeout", "0.5"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("crampwatch: no status on crampwatch/v1/+/+/status within 0.5 s") and err.count("\n") == 1
+
+
+def test_once_with_no_broker_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["watch", "--broker", f"mqtt://127.0.0.1:{free_port()}", "--once", "--timeout", "0.5"]) == 1
+    assert "cannot reach broker" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["watch"], "--broker URL is required"),
+        (["watch", "--broker", "http://example.org"], "scheme must be mqtt:// or mqtts://"),
+        (["watch", "--broker", "mqtt://h", "--squad", "a/b"], "--squad"),
+        (["watch", "--broker", "mqtt://h", "--prefix", "a/#"], "bad topic prefix"),
+    ],
+)
+def test_bad_usage_is_one_line_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CRAMPWATCH_BROKER", raising=False)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [["watch", "--nope"], ["watch", "--broker", "mqtt://h", "--timeout", "-1"]])
+def test_bad_flags_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_table_fits_the_width_and_shows_alerts() -> None:
+    view = LiveView()
+    for s in squad_statuses():
+        view.add_status(s)
+    view.add_alert(alert("sam", T0 + 20, level="critical", kind="stop_and_stretch",
+                         message="Cramp risk 91 %: stop and stretch. Calf: lunge, leg straight behind").to_dict())  # fmt: skip
+    view.mark_acked("club", "sam", alert("sam", T0 + 20, level="critical", kind="stop_and_stretch").id)
+    for width in (60, 100, 200):
+        for color in (False, True):
+            text = render_table(view.athletes(), color=color, width=width)
+            assert all(len(ANSI.sub("", line)) <= width for line in text.splitlines()), (width, text)
+    wide = render_table(view.athletes(), width=200)
+    assert "✓ Cramp risk 91 %: stop and stretch" in rows(wide)[0]
+    assert "club" in rows(wide)[0]  # all squads: the squad column is shown
+    assert "(no runner yet)" in render_table([], width=80)
+
+
+@pytest.mark.broker
+def test_live_table_redraws_as_statuses_and_alerts_arrive(mosquitto: BrokerURL) -> None:
+    out = io.StringIO()
+
+    async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}: {out.getvalue()[-2000:]}"
+            await asyncio.sleep(0.02)
+
+    def last_table() -> str:
+        return ANSI.sub("", out.getvalue().rsplit("\x1b[2J", 1)[-1])
+
+    async def scenario() -> None:
+        watcher = Watcher(mosquitto, Topics(), squad="club", out=out, width=160)
+        task = asyncio.create_task(watcher.main(once=False))
+        await asyncio.wait_for(watcher.connected.wait(), 10)
+        await publish_statuses(mosquitto, [status("sam", 0, risk=0.3, level="elevated", name="Sam Okafor")])
+        await until(lambda: "Sam Okafor" in last_table(), "the first row")
+        assert rows(last_table())[0].startswith("ELEVATED")
+        await publish_statuses(mosquitto, [status("sam", 1, risk=0.8, level="critical", name="Sam Okafor"),
+                                           status("kim", 0, squad="track", name="Kim Park")], retain=False)  # fmt: skip
+        await until(lambda: rows(last_table())[0].startswith("CRITICAL"), "the row to turn critical")
+        topic = Topics().of("club", "sam", "alert")
+        async with mosquitto.client() as client:
+            await client.publish(topic, json.dumps(alert("sam", T0 + 10).to_dict()), qos=1)
+        await until(lambda: "Ease the pace" in last_table(), "the last alert")
+        assert "Kim Park" not in out.getvalue()  # --squad club
+        watcher.stop.set()
+        assert await asyncio.wait_for(task, 5) == 0
+
+    asyncio.run(scenario())
