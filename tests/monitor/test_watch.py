@@ -111,9 +111,10 @@ def test_table_fits_the_width_and_shows_alerts() -> None:
     view = LiveView()
     for s in squad_statuses():
         view.add_status(s)
-    view.add_alert(alert("sam", T0 + 20, level="critical", kind="stop_and_stretch",
-                         message="Cramp risk 91 %: stop and stretch. Calf: lunge, leg straight behind").to_dict())  # fmt: skip
-    view.mark_acked("club", "sam", alert("sam", T0 + 20, level="critical", kind="stop_and_stretch").id)
+    message = "Cramp risk 91 %: stop and stretch. Calf: lunge, leg straight behind"
+    critical = alert("sam", T0 + 20, level="critical", kind="stop_and_stretch", message=message)
+    view.add_alert(critical.to_dict())
+    view.mark_acked("club", "sam", critical.id)
     for width in (60, 100, 200):
         for color in (False, True):
             text = render_table(view.athletes(), color=color, width=width)
