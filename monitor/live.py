@@ -308,7 +308,10 @@ class LiveView(Sink):
         state.status = dict(status)
         state.received = time.monotonic()
         self.counters["statuses"] += 1
-        self._publish("status", self._tile(state))
+        if self._subscribers:
+            self._publish("status", self._tile(state))
+        else:
+            self._seq += 1
 
     def add_alert(self, alert: Mapping[str, Any]) -> None:
         """Take one alert (contract shape). It belongs to the athlete's current session."""

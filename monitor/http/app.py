@@ -254,7 +254,7 @@ def make_app(view: LiveView, *, ack: AckFn) -> web.Application:
     r = app.router
     r.add_get("/", index)
     r.add_get("/athlete/{squad}/{athlete}", athlete_page)
-    r.add_get("/events", events)
+    r.add_get("/events", events, allow_head=False)
     r.add_get("/healthz", healthz)
     r.add_get("/openapi.json", api_openapi)
     r.add_get("/api/squads", api_squads)
