@@ -189,7 +189,7 @@
       }
     }
     // y grid and labels
-    const step = niceStep(hi - lo, 3);
+    const step = niceStep(hi - lo, 4);
     for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) {
       const y = Y(v).toFixed(1);
       root.append(svg("line", { class: "grid", x1: m.l, x2: W - m.r, y1: y, y2: y }));
