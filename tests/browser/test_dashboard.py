@@ -232,6 +232,16 @@ def test_live_dashboard_end_to_end(chromium: str, artifacts: Path, mosquitto: Br
                 await phone.goto(server.url + "athlete/club/sam")
                 await phone.wait_for_selector("figure[data-key=stride_m] svg path.line", timeout=10_000)
                 await phone.screenshot(path=str(artifacts / "athlete-phone.png"), full_page=True)
+
+                # 7. names come from MQTT: they are shown as text, never run as HTML
+                await phone.goto(server.url)
+                await phone.wait_for_selector("#tiles .tile[data-athlete=sam]", timeout=10_000)
+                hostile = '<img src=x onerror="window.__xss=1">'
+                view.add_status({**(view.status("track", "kim") or {}), "athlete": "mallory", "name": hostile})
+                tile = phone.locator("#tiles .tile[data-athlete=mallory] .name")
+                await tile.wait_for(timeout=5_000)
+                assert await tile.inner_text() == hostile
+                assert await phone.evaluate("() => window.__xss === undefined && !document.querySelector('#tiles img')")
             finally:
                 await browser.close()
                 await server.close()

@@ -48,6 +48,14 @@ def test_history_is_bounded_and_columnar() -> None:
     assert set(hist) >= {"hr", "pace", "cadence", "stride_m", "temp", "risk", "fatigue", "alerts"}
 
 
+def test_unknown_values_stay_null() -> None:
+    view = LiveView()
+    view.add_status(status("ann", 0, hr=None, pace=None, level="low"))
+    hist = view.history("club", "ann")
+    assert hist is not None and hist["hr"] == [None] and hist["pace"] == [None] and hist["cadence"] == [172.0]
+    assert view.athletes()[0]["hr"] is None
+
+
 def test_republished_stale_status_updates_signal_without_a_new_point() -> None:
     view = LiveView()
     view.add_status(status("ann", 0))
