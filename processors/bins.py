@@ -20,6 +20,8 @@ N_C, S_C, SS_C, S_C_SPD, S_STEP = 5, 6, 7, 8, 9
 N_M, S_M = 10, 11  # moving seconds: count, sum speed
 N_T, S_T = 12, 13  # seconds with temperature
 N_FIELDS = 14
+#: Below this many steps/min nobody is running: such cadence seconds are not used for gait.
+MIN_STEP_RATE = 30.0
 
 
 class BinStore:
@@ -113,11 +115,11 @@ class Bins(Processor):
         spd = tail.speed[sl]
         cad = tail.cadence_rough[sl]
         tmp = tail.temp[sl]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(all="ignore"):
             f_hr = hr == hr  # NaN compares False
             moving = spd >= MOVING_MIN_SPEED
             f_p = moving & f_hr
-            f_c = moving & (cad > 0)
+            f_c = moving & (cad >= MIN_STEP_RATE)
             f_t = tmp == tmp
             step = 60.0 * spd / cad
         one = np.ones_like(spd)

@@ -195,26 +195,26 @@ class Clean(Processor):
             self._smooth = np.concatenate((self._smooth, smooth), axis=1)
             self._raw = np.concatenate((self._raw, raw_rough[:2]), axis=1)
             self._rough = np.concatenate((self._rough, raw_rough[2]))
-        keep = self.context_s + m
-        tail_start = n - min(keep, self._smooth.shape[1])
-        ts = tail_start
-        c = self.context_s
-        sm, raw2 = self._smooth[:, -(n - ts) :] if n > ts else self._smooth[:, :0], self._raw
+        # the tail: the new seconds and up to context_s before them, never older than the window
+        size = min(self.context_s + m, self._smooth.shape[1], n)
+        ts = n - size
+        cut = self._smooth.shape[1] - size
         temp = in_range(w.temp[ts:], *TEMP_RANGE)
         if np.isnan(temp).any():  # hold the last reading for up to 5 min across gaps
             t0 = max(0, ts - 300)
             temp = hold_forward(in_range(w.temp[t0:], *TEMP_RANGE), max_hold=300.0)[ts - t0 :]
         self._value = CleanTail(
             t=w.t[ts:],
-            hr=sm[0],
-            speed=sm[1],
-            cadence=sm[2],
-            cadence_rough=self._rough[self._rough.shape[0] - (n - ts) :],
+            hr=self._smooth[0, cut:],
+            speed=self._smooth[1, cut:],
+            cadence=self._smooth[2, cut:],
+            cadence_rough=self._rough[cut:],
             temp=temp,
-            hr_raw=raw2[0, raw2.shape[1] - (n - ts) :],
-            cadence_raw=raw2[1, raw2.shape[1] - (n - ts) :],
+            hr_raw=self._raw[0, cut:],
+            cadence_raw=self._raw[1, cut:],
             new_from=first_new - ts,
         )
+        c = self.context_s
         # keep only what the next tick needs
         self._pre = self._pre[:, -c:]
         self._smooth = self._smooth[:, -c:]
