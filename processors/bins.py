@@ -55,6 +55,17 @@ class BinStore:
         possibly still filling, included)."""
         return self.between(elapsed - span_s, math.inf)
 
+    def n_complete(self, elapsed: float) -> int:
+        """How many bins are complete once grid second ``elapsed`` is in (bin k ends at (k+1)·bin_s − 1)."""
+        return max(0, min(self.n, math.floor((elapsed + 1.0) / self.bin_s)))
+
+    def last_complete(self, span_s: float, elapsed: float) -> FloatArray:
+        """The complete bins of the last ``span_s`` seconds (the bin still filling is left out, so the result
+        changes only every ``bin_s`` seconds and can be cached on :meth:`n_complete`)."""
+        k1 = self.n_complete(elapsed)
+        k0 = max(0, k1 - math.ceil(span_s / self.bin_s))
+        return self._rows[k0:k1]
+
     def to_lists(self) -> list[list[float]]:
         return [[float(v) for v in row] for row in self.rows.tolist()]
 

@@ -32,9 +32,10 @@ def decoupling_pct(ef_ref: float, ef_now: float) -> float:
 @register
 class Decoupling(Processor):
     """Aerobic decoupling, live: EF = speed/HR in a reference window (minutes 10–20, after the warm-up)
-    against EF over the last 10 minutes. Friel: above 5 % on a steady effort means drift beyond the aerobic
-    threshold. Needs at least ``min_s`` seconds of moving data with HR in each window; None before minute 20
-    and while HR is unreliable. The ratio is unit-free (any speed unit gives the same %).
+    against EF over the last 10 minutes (complete 10-s bins; recomputed as each bin completes). Friel: above 5 % on a
+    steady effort means drift beyond the aerobic threshold. Needs at least ``min_s`` seconds of moving data with HR
+    in each window; None before minute 20 and while HR is unreliable. The ratio is unit-free (any speed unit gives
+    the same %).
     """
 
     symbol = "decoupling_pct"
@@ -55,15 +56,20 @@ class Decoupling(Processor):
         self.now_s = now_s
         self.min_s = min_s
         self._value: float | None = None
+        self._key: tuple[int, bool] | None = None
 
     def update(self, ctx: Context) -> None:
-        self._value = None
         elapsed = ctx.window.elapsed
+        store: BinStore = ctx["bins"]
+        key = (store.n_complete(elapsed), bool(ctx["hr_unreliable"]))
+        if key == self._key:
+            return
+        self._key = key
+        self._value = None
         if ctx["hr_unreliable"] or elapsed < self.ref_end_s:
             return
-        store: BinStore = ctx["bins"]
         ef_ref = efficiency_factor(store.between(self.ref_start_s, self.ref_end_s), self.min_s)
-        ef_now = efficiency_factor(store.last(self.now_s, elapsed), self.min_s)
+        ef_now = efficiency_factor(store.last_complete(self.now_s, elapsed), self.min_s)
         if ef_ref is None or ef_now is None or ef_ref <= 0:
             return
         v = decoupling_pct(ef_ref, ef_now)

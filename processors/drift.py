@@ -32,7 +32,12 @@ def theil_sen(x: FloatArray, y: FloatArray) -> float:
     keep = dx != 0
     if not keep.any():
         return math.nan
-    return float(np.median((y[j] - y[i])[keep] / dx[keep]))
+    slopes = (y[j] - y[i])[keep] / dx[keep]
+    k = slopes.shape[0] // 2
+    if slopes.shape[0] % 2:
+        return float(np.partition(slopes, k)[k])
+    part = np.partition(slopes, (k - 1, k))
+    return float(0.5 * (part[k - 1] + part[k]))
 
 
 def drift_slope(t_s: FloatArray, hr: FloatArray) -> float:
@@ -50,12 +55,12 @@ def drift_slope(t_s: FloatArray, hr: FloatArray) -> float:
 
 @register
 class CardiacDrift(Processor):
-    """HR slope (bpm/h) at steady pace after the warm-up, from 30-s means of the 10-s bins.
+    """HR slope (bpm/h) at steady pace after the warm-up, from 60-s means of the 10-s bins.
 
     After about 10 min at a steady effort heart rate rises while stroke volume falls (Coyle & González-Alonso,
     Exerc Sport Sci Rev 2001); heat and dehydration add about 3 bpm per 1 % of body mass lost (Adams et al.
     2014). Method: over the last ``span_s`` seconds, excluding the first ``warmup_s`` of the session, take the
-    30-s means of moving seconds with HR, keep those whose speed lies within ``steady_tol`` of their median
+    60-s means of moving seconds with HR, keep those whose speed lies within ``steady_tol`` of their median
     speed (steady pace), and fit a Theil–Sen line (Sen 1968) when at least ``min_steady_s`` of steady data
     spanning as much time remain. Recomputed every ``every_s`` seconds of event time (cached in between).
     None while HR is unreliable.
@@ -71,7 +76,7 @@ class CardiacDrift(Processor):
         self,
         warmup_s: float = 600.0,
         span_s: float = 3600.0,
-        group_s: int = 30,
+        group_s: int = 60,
         steady_tol: float = 0.08,
         min_steady_s: float = 600.0,
         every_s: float = 30.0,

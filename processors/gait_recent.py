@@ -9,8 +9,8 @@ from processors.registry import Context, Processor, register
 
 @register
 class GaitRecent(Processor):
-    """Speed, cadence, step length and cadence variability over the last ``span_s`` seconds (moving seconds
-    with cadence; None with fewer than ``min_s``).
+    """Speed, cadence, step length and cadence variability over the last ``span_s`` seconds (complete 10-s bins,
+    moving seconds with cadence; None with fewer than ``min_s``).
     """
 
     symbol = "gait_recent"
@@ -25,10 +25,14 @@ class GaitRecent(Processor):
         self.span_s = span_s
         self.min_s = min_s
         self._value: Gait | None = None
+        self._key: int | None = None
 
     def update(self, ctx: Context) -> None:
         store: BinStore = ctx["bins"]
-        self._value = gait_of(store.last(self.span_s, ctx.window.elapsed), self.min_s)
+        key = store.n_complete(ctx.window.elapsed)
+        if key != self._key:  # complete bins only: recomputed every 10 s
+            self._key = key
+            self._value = gait_of(store.last_complete(self.span_s, ctx.window.elapsed), self.min_s)
 
     def get(self) -> Gait | None:
         return self._value

@@ -11,7 +11,8 @@ from processors.trimp import heart_rate_reserve
 
 @register
 class Intensity(Processor):
-    """Mean heart-rate reserve fraction (Karvonen) over the last ``span_s`` seconds of reliable HR; None with
+    """Mean heart-rate reserve fraction (Karvonen) over the last ``span_s`` seconds (complete 10-s bins) of reliable
+    HR; None with
     less than ``min_s`` seconds of it. High intensity is a cramp risk factor (science.md).
 
     >>> import numpy as np
@@ -35,11 +36,17 @@ class Intensity(Processor):
         self.span_s = span_s
         self.min_s = min_s
         self._value: float | None = None
+        self._key: tuple[int, float, float] | None = None
 
     def update(self, ctx: Context) -> None:
-        self._value = None
         store: BinStore = ctx["bins"]
-        rows = store.last(self.span_s, ctx.window.elapsed)
+        elapsed = ctx.window.elapsed
+        key = (store.n_complete(elapsed), ctx.profile.hr_rest_bpm, ctx.profile.hr_max_bpm)
+        if key == self._key:
+            return
+        self._key = key
+        self._value = None
+        rows = store.last_complete(self.span_s, elapsed)
         n = float(rows[:, N_HR].sum()) if rows.shape[0] else 0.0
         if n < self.min_s:
             return

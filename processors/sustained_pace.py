@@ -8,9 +8,9 @@ from processors.registry import Context, Processor, register
 
 @register
 class SustainedPaceRatio(Processor):
-    """Mean moving speed over the last ``span_s`` seconds / training speed; None without a training pace or
-    with less than ``min_s`` seconds of running in the span. Sustained pace, not a surge, is what Schwellnus
-    et al. 2011 relate to cramp (racing faster than planned/trained).
+    """Mean moving speed over the last ``span_s`` seconds (complete 10-s bins) / training speed; None without a
+    training pace or with less than ``min_s`` seconds of running in the span. Sustained pace, not a surge, is what
+    Schwellnus et al. 2011 relate to cramp (racing faster than planned/trained).
     """
 
     symbol = "pace_ratio_10min"
@@ -25,14 +25,19 @@ class SustainedPaceRatio(Processor):
         self.span_s = span_s
         self.min_s = min_s
         self._value: float | None = None
+        self._key: tuple[int, float | None] | None = None
 
     def update(self, ctx: Context) -> None:
-        self._value = None
+        store: BinStore = ctx["bins"]
         ts = ctx.profile.training_speed
+        key = (store.n_complete(ctx.window.elapsed), ts)
+        if key == self._key:
+            return
+        self._key = key
+        self._value = None
         if ts is None or ts <= 0:
             return
-        store: BinStore = ctx["bins"]
-        rows = store.last(self.span_s, ctx.window.elapsed)
+        rows = store.last_complete(self.span_s, ctx.window.elapsed)
         n = float(rows[:, N_M].sum()) if rows.shape[0] else 0.0
         if n < self.min_s:
             return

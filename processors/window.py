@@ -70,6 +70,4 @@ class Window:
             return np.full(t.shape, np.nan) if x is None else np.asarray(x, dtype=np.float64)
 
         start = float(t[0]) if session_start is None and t.size else (session_start or 0.0)
-        return cls(
-            t=t, hr=arr(hr), speed=arr(speed), cadence=arr(cadence), temp=arr(temp), session_start=start
-        )
+        return cls(t=t, hr=arr(hr), speed=arr(speed), cadence=arr(cadence), temp=arr(temp), session_start=start)
