@@ -63,6 +63,14 @@ class StreamGrid:
             self.last_t = t
         self.n_samples += 1
 
+    def hold_late(self, t: float, v: float) -> bool:
+        """A sample whose grid second is already written: hold it from the next second on if it is newer than
+        what is held (for slow streams such as temperature). Returns whether it was used."""
+        if t <= self._held_t or (self._pending_t and t <= self._pending_t[0]):
+            return False
+        self._held_t, self._held_v = t, v
+        return True
+
     def fill(self, s: int) -> None:
         """Write grid second ``s`` (call with consecutive seconds)."""
         pt, pv = self._pending_t, self._pending_v

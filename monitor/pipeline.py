@@ -2,8 +2,9 @@
 
 Pure (no I/O, no asyncio): the live monitor, replay and offline ``analyze`` all drive this same code, so they can
 never disagree. Everything runs on event time: a 1 Hz grid advances when the watermark (newest event time seen
-minus the allowed lateness) passes a second; a tick every ``tick_s`` seconds of event time (aligned to multiples of
-``tick_s``) computes indicators, decides alerts and emits a status.
+minus the allowed lateness) passes a second — where the newest time is that of the slowest of hr/pace/cadence, so
+streams published separately line up (see ``max_lag_s``); a tick every ``tick_s`` seconds of event time
+(aligned to multiples of ``tick_s``) computes indicators, decides alerts and emits a status.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from simulators.frame import Frame
 STREAMS = ("hr", "pace", "cadence", "temp")
 #: Streams whose silence makes the signal stale/lost (temperature is slow by nature and never does).
 SIGNAL_STREAMS = ("hr", "pace", "cadence")
+#: Streams whose late samples are held from the next grid second instead of dropped.
+SLOW_STREAMS = ("temp",)
 #: Status keys required by the contract, in contract order.
 STATUS_KEYS = (
     "t", "squad", "athlete", "elapsed_s", "distance_m", "hr", "pace", "cadence", "temp", "stride_m", "fatigue",
@@ -40,6 +43,8 @@ class PipelineConfig:
     """Event-time behaviour. All durations in seconds of event time."""
 
     lateness_s: float = 10.0  # samples older than (newest − lateness) at the time their second was filled: dropped
+    max_lag_s: float = 60.0  # a stream lagging the newest sample by more (or silent) no longer holds the grid back;
+    # raised automatically to 1.5 x the span of the largest batch a stream sends, so per-stream batches line up
     tick_s: int = 5  # status/indicator cadence
     history_s: int = 3600  # processors see at most this much history (bounded memory)
     session_timeout_s: float = 600.0  # silence that ends a session
@@ -96,6 +101,7 @@ class AthletePipeline:
         self.late_dropped = 0
         self.samples = 0
         self.last_status: dict[str, Any] | None = None
+        self._max_span = 0.0  # widest time span of one message's samples of one stream (the gateway's habit)
         self._reset()
 
     # ---- session ---------------------------------------------------------------------------------------
@@ -163,10 +169,37 @@ class AthletePipeline:
         return out
 
     def add_many(self, samples: Iterable[tuple[str, float, float]]) -> Output:
+        """Add the samples of one message. A batch's time span widens how far streams may lag each other."""
         out = Output()
-        for stream, t, value in samples:
+        items = list(samples)
+        if len(items) > 1:
+            spans: dict[str, tuple[float, float]] = {}
+            for stream, t, _ in items:
+                lo, hi = spans.get(stream, (t, t))
+                spans[stream] = (min(lo, t), max(hi, t))
+            self._max_span = max(self._max_span, *(hi - lo for lo, hi in spans.values()))
+        for stream, t, value in items:
             self._add(stream, t, value, out)
         return out
+
+    def watermark(self) -> float:
+        """Event time up to which the grid may be filled, before the lateness is taken off.
+
+        The slowest of hr/pace/cadence that reported within the allowed lag holds the grid back, so streams
+        published separately line up; during the first lag seconds of a session every stream may still appear,
+        so the grid waits the whole lag. Temperature, slow by nature, never holds it back (see ``_add``).
+        """
+        lag = max(self.config.max_lag_s, 1.5 * self._max_span + 5.0)
+        floor_t = self._max_t - lag
+        assert self.session_start is not None
+        if self._max_t < self.session_start + lag and self._max_span > 0:
+            return floor_t
+        lead = self._max_t
+        for name in SIGNAL_STREAMS:
+            grid = self._grids[name]
+            if grid.n_samples and floor_t <= grid.last_t < lead:
+                lead = grid.last_t
+        return lead
 
     def _add(self, stream: str, t: float, value: float, out: Output) -> None:
         timed_out = math.isfinite(self._max_t) and t > self._max_t + self.config.session_timeout_s
@@ -175,6 +208,8 @@ class AthletePipeline:
         if self.session_start is None:
             self._begin(t)
         if t <= self._filled:
+            if stream in SLOW_STREAMS and self._grids[stream].hold_late(t, value):
+                return  # a slow stream's late sample applies from the next grid second, with its own time
             self.late_dropped += 1
             out.late += 1
             return
@@ -182,7 +217,9 @@ class AthletePipeline:
         self._grids[stream].add(t, value)
         if t > self._max_t:
             self._max_t = t
-            self._advance(math.floor(t - self.config.lateness_s), out)
+        target = math.floor(self.watermark() - self.config.lateness_s)
+        if target > self._filled:
+            self._advance(target, out)
 
     def flush(self) -> Output:
         """End of input (offline): release everything held back for lateness, without ending the session."""
@@ -260,6 +297,7 @@ class AthletePipeline:
             "profile": self.profile.to_dict(),
             "session_start": self.session_start,
             "max_t": self._max_t if math.isfinite(self._max_t) else None,
+            "max_span": self._max_span,
             "filled": self._filled,
             "late_dropped": self.late_dropped,
             "samples": self.samples,
@@ -278,6 +316,7 @@ class AthletePipeline:
             pipe._begin(float(state["session_start"]))
             pipe._filled = int(state["filled"])
             pipe._max_t = -math.inf if state["max_t"] is None else float(state["max_t"])
+            pipe._max_span = float(state.get("max_span", 0.0))
             for name, g in state["grids"].items():
                 pipe._grids[name].load_state(g)
             if state["engine"] is not None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -67,15 +68,14 @@ def test_monitor_process_serves_and_stops_cleanly(mosquitto_proc: BrokerProcess,
     frames = hot_fast_run(minutes=15)
 
     async def scenario() -> Collector:
-        async with Collector(mosquitto_proc.url) as seen:
-            # the service subscribes asynchronously: publish until its first status proves it listens
-            await publish_frames(mosquitto_proc.url, "club", "hot", frames[:60], stop=False)
-            while not seen.statuses:
-                try:
-                    await seen.wait_for(lambda c: bool(c.statuses), timeout=1)
-                except TimeoutError:
-                    await publish_frames(mosquitto_proc.url, "club", "hot", frames[:60], stop=False)
-            await publish_frames(mosquitto_proc.url, "club", "hot", frames[60:], profile=HOT_PROFILE)
+        async with Collector(mosquitto_proc.url) as seen, mosquitto_proc.url.client() as probe:
+            # the service subscribes asynchronously: poke it with a bad message until its rejection report
+            # proves it listens (then nothing of the run is published before it is there)
+            while not seen.rejected:
+                await probe.publish("crampwatch/v1/club/hot/hr", b"probe", qos=1)
+                with contextlib.suppress(TimeoutError):
+                    await seen.wait_for(lambda c: bool(c.rejected), timeout=1)
+            await publish_frames(mosquitto_proc.url, "club", "hot", frames, profile=HOT_PROFILE)
             await seen.wait_for(lambda c: c.final_status("hot", frames[-1].t), timeout=30)
         return seen
 
