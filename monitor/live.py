@@ -274,6 +274,9 @@ class LiveView(Sink):
     async def on_status(self, status: dict[str, Any]) -> None:
         self.add_status(status)
 
+    async def on_ack(self, squad: str, athlete: str, alert_id: str) -> None:
+        self.mark_acked(squad, athlete, alert_id)
+
     async def on_alert(self, alert: Alert) -> None:
         self.add_alert(alert.to_dict())
 

@@ -18,7 +18,7 @@ class Routed:
 
     out: Output = field(default_factory=Output)
     rejected: list[tuple[str, str]] = field(default_factory=list)
-    acked: bool = False
+    acked: tuple[str, str, str] | None = None  # (squad, athlete, alert_id) of an ack the policy knew
 
 
 class Router:
@@ -84,5 +84,6 @@ class Router:
         elif leaf == "ack":
             ack = wire.parse_ack(payload)
             known = self.pipelines.get((where.squad, where.athlete))
-            routed.acked = known is not None and known.ack(ack.alert_id)
+            if known is not None and known.ack(ack.alert_id):
+                routed.acked = (where.squad, where.athlete, ack.alert_id)
             self.counters["acks" if routed.acked else "acks_unknown"] += 1

@@ -227,6 +227,9 @@ class Monitor:
                     self._reject(rtopic, reason)
                 if routed.out.statuses or routed.out.alerts:
                     await self._emit(routed.out)
+                if routed.acked is not None:
+                    for sink in self.sinks:
+                        await sink.on_ack(*routed.acked)
                 key = self._athlete_key(topic)
                 if key is not None:
                     self._arrival[key] = time.monotonic()

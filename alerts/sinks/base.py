@@ -10,7 +10,7 @@ from alerts.alert import Alert
 class Sink:
     """Base class for alert/status sinks. Override what you need; the defaults do nothing.
 
-    The monitor calls :meth:`start` once, then :meth:`on_alert` / :meth:`on_status` from its event loop
+    The monitor calls :meth:`start` once, then :meth:`on_alert` / :meth:`on_status` / :meth:`on_ack` from its event loop
     (these must return quickly), then :meth:`close` on shutdown.
     """
 
@@ -23,6 +23,10 @@ class Sink:
         return None
 
     async def on_status(self, status: dict[str, Any]) -> None:
+        return None
+
+    async def on_ack(self, squad: str, athlete: str, alert_id: str) -> None:
+        """An athlete or coach acknowledged an alert (a contract ``ack`` the policy knew)."""
         return None
 
     async def close(self) -> None:

@@ -33,7 +33,7 @@ def test_samples_produce_statuses_and_ack_reaches_the_policy() -> None:
     assert router.counters["statuses"] > 400
     assert alerts, "a hot fast run gets alerts"
     ack = router.handle(f"{BASE}/ack", json.dumps({"alert_id": alerts[0].id}))
-    assert ack.acked and router.counters["acks"] == 1
+    assert ack.acked == ("club", "ann", alerts[0].id) and router.counters["acks"] == 1
     assert not router.handle(f"{BASE}/ack", b'{"alert_id": "unknown"}').acked
 
 
