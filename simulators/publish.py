@@ -129,9 +129,7 @@ def plan_messages(
     stats.runs = len(runs)
     for run in runs:
         if run.profile is not None:
-            msg = Message(
-                topics.of(run.squad, run.athlete, "profile"), encode_profile(run.profile), 1, True, None
-            )
+            msg = Message(topics.of(run.squad, run.athlete, "profile"), encode_profile(run.profile), 1, True, None)
             stats.profiles += 1
             stats.count(msg)
             yield msg
@@ -143,14 +141,10 @@ def plan_messages(
         yield msg
 
 
-_Item = tuple[
-    float, int, int, Message, int, int
-]  # (delivery clock, run index, seq, message, frames, samples)
+_Item = tuple[float, int, int, Message, int, int]  # (delivery clock, run index, seq, message, frames, samples)
 
 
-def _run_stream(
-    index: int, run: Run, topics: Topics, mode: Mode, batch: int, session_events: bool
-) -> Iterator[_Item]:
+def _run_stream(index: int, run: Run, topics: Topics, mode: Mode, batch: int, session_events: bool) -> Iterator[_Item]:
     frames = list(run.frames)
     if not frames:
         return
@@ -217,9 +211,7 @@ async def publish(
     """
     _check(runs, mode, batch, speed)
     stats = PublishStats()
-    messages = plan_messages(
-        runs, mode=mode, batch=batch, prefix=prefix, session_events=session_events, stats=stats
-    )
+    messages = plan_messages(runs, mode=mode, batch=batch, prefix=prefix, session_events=session_events, stats=stats)
     began = time.monotonic()
     try:
         if client is not None:

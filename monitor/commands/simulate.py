@@ -34,9 +34,7 @@ def add_parser(sub: Any) -> None:
         "--speed", type=float, default=1.0, help="1 = real time (default), 60 = x60, 0 = as fast as possible"
     )
     p.add_argument("--squad", help="squad id (default: the scenario's)")
-    p.add_argument(
-        "--mode", choices=["frame", "samples"], default="frame", help="frame topic or per-stream topics"
-    )
+    p.add_argument("--mode", choices=["frame", "samples"], default="frame", help="frame topic or per-stream topics")
     p.add_argument("--batch", type=int, default=1, help=f"frames (or samples) per message, 1-{MAX_BATCH}")
     p.add_argument(
         "--start",
@@ -110,9 +108,7 @@ def run(args: argparse.Namespace) -> int:
     sims = scenario.simulate(args.athletes, seed=args.seed, start=args.start)
     if args.truth:
         try:
-            Path(args.truth).write_text(
-                json.dumps(truth_json(sims, squad), indent=2) + "\n", encoding="utf-8"
-            )
+            Path(args.truth).write_text(json.dumps(truth_json(sims, squad), indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise InputFileError(f"--truth {args.truth}: {exc}") from exc
     runs = [Run(squad=squad, athlete=s.athlete, profile=s.profile, frames=s.frames) for s in sims]

@@ -92,11 +92,7 @@ def observe(trace: Trace, sensors: Sensors, rng: np.random.Generator) -> tuple[l
     bias = float(rng.normal(0.0, sensors.temp_noise))
     i = 0
     while i < n:
-        reading = (
-            trace.temp[i] + bias + rng.normal(0.0, sensors.temp_noise)
-            if sensors.temp_noise
-            else trace.temp[i]
-        )
+        reading = trace.temp[i] + bias + rng.normal(0.0, sensors.temp_noise) if sensors.temp_noise else trace.temp[i]
         temp[i] = round(float(np.clip(reading, -30.0, 60.0)), 1)
         i += max(1, round(float(rng.uniform(lo, hi))))
 
@@ -129,9 +125,7 @@ def observe(trace: Trace, sensors: Sensors, rng: np.random.Generator) -> tuple[l
     return frames, artefacts
 
 
-def _deliver(
-    frames: list[Frame], sensors: Sensors, rng: np.random.Generator, artefacts: list[Artefact]
-) -> list[Frame]:
+def _deliver(frames: list[Frame], sensors: Sensors, rng: np.random.Generator, artefacts: list[Artefact]) -> list[Frame]:
     """Delivery order: some frames arrive twice, some arrive a few frames late."""
     if not frames or (sensors.duplicate_p == 0 and sensors.reorder_p == 0):
         return frames
