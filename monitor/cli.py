@@ -51,6 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `crampwatch analyze run.fit | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except CrampwatchError as exc:
         print(f"crampwatch: {exc}", file=sys.stderr)
         return 1
