@@ -28,6 +28,7 @@ def add_parser(sub: Any) -> None:
     add_broker_flags(p)
     p.add_argument("--profiles", help="athlete profiles file (TOML or JSON)")
     p.add_argument("--http", type=host_port, metavar="HOST:PORT", help="serve the coach dashboard and JSON API")
+    p.add_argument("--store", metavar="FILE", help="append every status, alert and ack to FILE (JSON lines)")
     p.add_argument("--webhook", action="append", default=[], metavar="URL", help="POST every alert (repeatable)")
     p.add_argument("--client-id", help="MQTT client id (default: random)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -42,6 +43,10 @@ def make_sinks(args: argparse.Namespace) -> list[Sink]:
             if not url.startswith(("http://", "https://")):
                 raise UsageError(f"--webhook {url!r}: expected an http:// or https:// URL")
             sinks.append(make_sink(f"webhook:{url}"))
+    if args.store:
+        from monitor.store import JsonlStore
+
+        sinks.append(JsonlStore(args.store))
     return sinks
 
 
