@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from processors._util import FloatArray
@@ -34,8 +36,10 @@ class Decoupling(Processor):
     """Aerobic decoupling, live: EF = speed/HR in a reference window (minutes 10–20, after the warm-up)
     against EF over the last 10 minutes (complete 10-s bins; recomputed as each bin completes). Friel: above 5 % on a
     steady effort means drift beyond the aerobic threshold. Needs at least ``min_s`` seconds of moving data with HR
-    in each window; None before minute 20 and while HR is unreliable. The ratio is unit-free (any speed unit gives
-    the same %).
+    in each window; None before minute 20 and while HR is unreliable. Decoupling describes one steady effort: when
+    the recent mean speed differs from the reference by more than ``max_speed_change`` (a walk, a cool-down, a
+    sprint finish) it is None rather than a misleading number. The ratio is unit-free (any speed unit gives the
+    same %).
     """
 
     symbol = "decoupling_pct"
@@ -45,7 +49,12 @@ class Decoupling(Processor):
     depends = ("bins", "hr_unreliable")
 
     def __init__(
-        self, ref_start_s: float = 600.0, ref_end_s: float = 1200.0, now_s: float = 600.0, min_s: float = 300.0
+        self,
+        ref_start_s: float = 600.0,
+        ref_end_s: float = 1200.0,
+        now_s: float = 600.0,
+        min_s: float = 300.0,
+        max_speed_change: float = 0.2,
     ) -> None:
         if not 0 <= ref_start_s < ref_end_s or now_s <= 0 or min_s <= 0:
             raise ValueError("need 0 <= ref_start_s < ref_end_s, now_s > 0, min_s > 0")
@@ -55,6 +64,9 @@ class Decoupling(Processor):
         self.ref_end_s = ref_end_s
         self.now_s = now_s
         self.min_s = min_s
+        if not 0 < max_speed_change < 1:
+            raise ValueError("max_speed_change must be within (0, 1)")
+        self.max_speed_change = max_speed_change
         self._value: float | None = None
         self._key: tuple[int, bool] | None = None
 
@@ -68,10 +80,16 @@ class Decoupling(Processor):
         self._value = None
         if ctx["hr_unreliable"] or elapsed < self.ref_end_s:
             return
-        ef_ref = efficiency_factor(store.between(self.ref_start_s, self.ref_end_s), self.min_s)
-        ef_now = efficiency_factor(store.last_complete(self.now_s, elapsed), self.min_s)
+        ref = store.between(self.ref_start_s, self.ref_end_s)
+        now = store.last_complete(self.now_s, elapsed)
+        ef_ref = efficiency_factor(ref, self.min_s)
+        ef_now = efficiency_factor(now, self.min_s)
         if ef_ref is None or ef_now is None or ef_ref <= 0:
             return
+        v_ref = float(ref[:, S_P_SPD].sum() / ref[:, N_P].sum())
+        v_now = float(now[:, S_P_SPD].sum() / now[:, N_P].sum())
+        if abs(math.log(v_now / v_ref)) > math.log1p(self.max_speed_change):
+            return  # not the same effort (a walk, a cool-down, a sprint finish): no comparison
         v = decoupling_pct(ef_ref, ef_now)
         self._value = round(v, 4) if np.isfinite(v) else None
 
