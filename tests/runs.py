@@ -144,3 +144,15 @@ class Collector:
 
     def final_status(self, athlete: str, t: float) -> bool:
         return any(s["athlete"] == athlete and s["t"] >= int(t) for s in self.statuses)
+
+
+async def run_live(broker: BrokerURL, athlete: str, frames: Sequence[Frame], profile: Profile) -> Collector:
+    """A fresh Monitor on ``broker``; publish one athlete's run (squad ``club``) and collect until its final
+    status."""
+    from monitor.service import Monitor
+
+    async with Monitor(broker) as monitor, Collector(broker) as seen:
+        await monitor.wait_connected()
+        await publish_frames(broker, "club", athlete, frames, profile=profile)
+        await seen.wait_for(lambda c: c.final_status(athlete, frames[-1].t), timeout=60)
+    return seen

@@ -10,23 +10,14 @@ import pytest
 from monitor.pipeline import STATUS_KEYS, run_offline
 from monitor.service import Monitor
 from tests.brokers import BrokerProcess
-from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_fast_run, publish_frames
+from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_fast_run, publish_frames, run_live
 
 pytestmark = pytest.mark.broker
 
 
 def test_hot_fast_runner_gets_alerts_and_high_risk(any_broker_proc: BrokerProcess) -> None:
     frames = hot_fast_run()
-
-    async def scenario() -> Collector:
-        broker = any_broker_proc.url
-        async with Monitor(broker) as monitor, Collector(broker) as seen:
-            await monitor.wait_connected()
-            await publish_frames(broker, "club", "hot", frames, profile=HOT_PROFILE)
-            await seen.wait_for(lambda c: c.final_status("hot", frames[-1].t), timeout=60)
-        return seen
-
-    seen = asyncio.run(scenario())
+    seen = asyncio.run(run_live(any_broker_proc.url, "hot", frames, HOT_PROFILE))
     assert all(set(STATUS_KEYS) <= set(s) for s in seen.statuses)
     assert max(s["risk"] for s in seen.statuses) >= 0.5
     assert {s["level"] for s in seen.statuses} & {"high", "critical"}
@@ -40,16 +31,7 @@ def test_hot_fast_runner_gets_alerts_and_high_risk(any_broker_proc: BrokerProces
 
 def test_easy_cool_run_gets_no_warning(any_broker_proc: BrokerProcess) -> None:
     frames = easy_cool_run()
-
-    async def scenario() -> Collector:
-        broker = any_broker_proc.url
-        async with Monitor(broker) as monitor, Collector(broker) as seen:
-            await monitor.wait_connected()
-            await publish_frames(broker, "club", "easy", frames, profile=EASY_PROFILE)
-            await seen.wait_for(lambda c: c.final_status("easy", frames[-1].t), timeout=60)
-        return seen
-
-    seen = asyncio.run(scenario())
+    seen = asyncio.run(run_live(any_broker_proc.url, "easy", frames, EASY_PROFILE))
     assert len(seen.statuses) >= len(frames) // 5 - 2
     assert not [a for a in seen.alerts if a["level"] in ("warning", "critical")]
     assert max(s["risk"] for s in seen.statuses) < 0.5

@@ -16,7 +16,7 @@ from monitor.pipeline import run_offline
 from monitor.service import Monitor
 from simulators.frame import Frame
 from tests.brokers import BrokerProcess
-from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_fast_run, publish_frames
+from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_fast_run, publish_frames, run_live
 
 pytestmark = pytest.mark.broker
 RANK = {level: i for i, level in enumerate(ALERT_LEVELS)}
@@ -34,19 +34,10 @@ def noisy(frames: list[Frame], seed: int = 5) -> list[Frame]:
     return out
 
 
-async def run_live(broker: BrokerProcess, athlete: str, frames: list[Frame], profile: object) -> Collector:
-    url = broker.url
-    async with Monitor(url) as monitor, Collector(url) as seen:
-        await monitor.wait_connected()
-        await publish_frames(url, "club", athlete, frames, profile=profile)  # type: ignore[arg-type]
-        await seen.wait_for(lambda c: c.final_status(athlete, frames[-1].t), timeout=60)
-    return seen
-
-
 def test_worsening_run_escalates_with_the_exact_offline_sequence(any_broker_proc: BrokerProcess) -> None:
     frames = hot_fast_run(minutes=60)
     expected = run_offline(frames, squad="club", athlete="worse", profile=HOT_PROFILE).alerts
-    seen = asyncio.run(run_live(any_broker_proc, "worse", frames, HOT_PROFILE))
+    seen = asyncio.run(run_live(any_broker_proc.url, "worse", frames, HOT_PROFILE))
     got = [(a["t"], a["kind"], a["level"], a["id"]) for a in seen.alerts]
     assert got == [(a.t, a.kind, a.level, a.id) for a in expected]
     ranks = [RANK[a["level"]] for a in seen.alerts]
@@ -58,7 +49,7 @@ def test_worsening_run_escalates_with_the_exact_offline_sequence(any_broker_proc
 
 def test_noisy_but_safe_run_gives_no_alert_storm(mosquitto_proc: BrokerProcess) -> None:
     frames = noisy(easy_cool_run(minutes=60))
-    seen = asyncio.run(run_live(mosquitto_proc, "noisy", frames, EASY_PROFILE))
+    seen = asyncio.run(run_live(mosquitto_proc.url, "noisy", frames, EASY_PROFILE))
     assert len(seen.statuses) > 600
     assert len(seen.alerts) <= 1, [(a["kind"], a["level"]) for a in seen.alerts]
     assert not [a for a in seen.alerts if a["level"] != "advice"]
