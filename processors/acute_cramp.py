@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from processors._util import MOVING_MIN_SPEED, nanmedian, recent_median
+from processors._util import nanmedian, recent_median
 from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 from processors.trimp import heart_rate_reserve
@@ -15,20 +15,21 @@ from processors.trimp import heart_rate_reserve
 @register
 class AcuteCramp(Processor):
     """``True`` when, compared with the running ``before`` it (60–20 s ago), the last ``recent_s`` seconds
-    show
+    show all of
 
-    * pace collapsed: median speed ≤ ``collapse`` × before (before ≥ 1.8 m/s, i.e. running);
-    * the athlete still on the feet and stepping (cadence > 0; a full stop with no steps is not told apart
-    from
-      a planned stop);
-    * the rhythm broken: cadence irregular (coefficient of variation ≥ ``irregular_cv``) or fallen by more
-    than
-      25 % from before;
+    * pace collapsed: median speed ≤ ``collapse`` × before (before ≥ 1.8 m/s, i.e. running), down to a
+      standstill;
+    * the athlete still stepping (median cadence ≥ 20 steps/min): a stop without steps is a planned stop as far
+      as the streams can tell;
+    * the rhythm broken: the median second-to-second cadence change is at least ``irregular_step`` steps/min
+      (hobbling), or the cadence spread (coefficient of variation) is at least ``irregular_cv`` with changes of
+      at least half that size. A walk break changes cadence once and then settles (small successive changes), so
+      it does not count;
     * heart rate still high: within 8 bpm of before and at least 60 % of heart-rate reserve (an unknown or
       unreliable HR does not block the signature).
 
-    Held for ``hold_s`` seconds of event time after the last detection. A walk break with a broken rhythm
-    looks the same: this is a signature, not a diagnosis (science.md; the cramp itself: seed 000).
+    Held for ``hold_s`` seconds of event time after the last detection. It is a signature, not a diagnosis
+    (science.md; the cramp itself: seed 000).
 
     >>> import numpy as np
     >>> from processors.registry import compute
@@ -48,14 +49,20 @@ class AcuteCramp(Processor):
     depends = ("clean", "hr_unreliable")
 
     def __init__(
-        self, recent_s: int = 15, collapse: float = 0.6, irregular_cv: float = 0.08, hold_s: float = 60.0
+        self,
+        recent_s: int = 15,
+        collapse: float = 0.6,
+        irregular_step: float = 6.0,
+        irregular_cv: float = 0.08,
+        hold_s: float = 60.0,
     ) -> None:
         if not 5 <= recent_s <= 20:
             raise ValueError("recent_s must be within 5..20 s")
-        if not 0 < collapse < 1 or irregular_cv <= 0 or hold_s < 0:
-            raise ValueError("need 0 < collapse < 1, irregular_cv > 0, hold_s >= 0")
+        if not 0 < collapse < 1 or irregular_step <= 0 or irregular_cv <= 0 or hold_s < 0:
+            raise ValueError("need 0 < collapse < 1, irregular_step > 0, irregular_cv > 0, hold_s >= 0")
         self.recent_s = recent_s
         self.collapse = collapse
+        self.irregular_step = irregular_step
         self.irregular_cv = irregular_cv
         self.hold_s = hold_s
         self._last_seen: float | None = None
@@ -67,27 +74,27 @@ class AcuteCramp(Processor):
             return False
         r = slice(-self.recent_s, None)
         b = slice(-60, -20)
-        v_now = recent_median(tail.speed, self.recent_s, min_count=self.recent_s // 2)
-        if v_now is None or v_now < MOVING_MIN_SPEED * 0.5:
-            return False  # unknown, or a full stop (not told apart from a planned one)
+        half = self.recent_s // 2
+        v_now = recent_median(tail.speed, self.recent_s, min_count=half)
+        if v_now is None:
+            return False
         v_before = nanmedian(tail.speed[b], min_count=20)
         if v_before is None or v_before < 1.8 or v_now > self.collapse * v_before:
             return False
-        c_before = nanmedian(tail.cadence_rough[b], min_count=20)
-        c_now_arr = tail.cadence_rough[r]
-        c_now_arr = c_now_arr[np.isfinite(c_now_arr)]
-        if c_before is None or c_now_arr.size < self.recent_s // 2:
+        c = tail.cadence_rough[r]
+        c = c[np.isfinite(c)]
+        if c.size < half:
             return False
-        c_now = float(np.median(c_now_arr))
-        if c_now <= 0:
-            return False
-        irregular = float(c_now_arr.std()) / c_now >= self.irregular_cv
-        fallen = c_now < 0.75 * c_before
-        if not (irregular or fallen):
+        c_now = float(np.median(c))
+        if c_now < 20.0:
+            return False  # no steps: a stop
+        step = float(np.median(np.abs(np.diff(c))))
+        cv = float(c.std()) / c_now
+        if not (step >= self.irregular_step or (cv >= self.irregular_cv and step >= self.irregular_step / 2)):
             return False
         if not ctx["hr_unreliable"]:
             h_before = nanmedian(tail.hr[b], min_count=20)
-            h_now = nanmedian(tail.hr[r], min_count=self.recent_s // 2)
+            h_now = nanmedian(tail.hr[r], min_count=half)
             if h_before is not None and h_now is not None:
                 hrr = float(heart_rate_reserve(np.array([h_now]), ctx.profile)[0])
                 if h_now < h_before - 8.0 or hrr < 0.6:

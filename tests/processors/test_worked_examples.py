@@ -319,6 +319,12 @@ def test_acute_cramp_signature() -> None:
     assert compute("acute_cramp", _collapse(160.0, np.zeros(15), 0.0)) is False
     # steady easing to a jog: regular cadence, pace not collapsed
     assert compute("acute_cramp", _collapse(165.0, np.full(15, 166.0), 2.8)) is False
+    # the cramp stops the runner: reported speed 0, hobbling steps falling towards ~55/min, HR high
+    falling = 55 + 110 * np.exp(-np.arange(15) / 4.0) + rng.normal(0, 10, 15)
+    assert compute("acute_cramp", _collapse(167.0, falling, 0.0)) is True
+    # a walk break at high HR: cadence drops once to a steady walking rhythm -> not the signature
+    walk = np.concatenate([[150.0, 125.0], 108 + rng.normal(0, 1.0, 13)])
+    assert compute("acute_cramp", _collapse(166.0, walk, 1.4)) is False
     # HR falling fast (1.9 bpm/s, a recovering runner who chose to slow down): not the signature
     assert compute("acute_cramp", _collapse(168.0 - 1.9 * np.arange(1, 16), hobble, 1.1)) is False
 
