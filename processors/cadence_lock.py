@@ -72,7 +72,7 @@ class CadenceLock(Processor):
         sh, sc = float(dh.std()), float(dc.std())
         if sh < 0.5 and sc < 0.5:
             # both nearly frozen: only an exact copy counts (a real HR near a steady cadence is common)
-            return int(np.count_nonzero(np.abs(hr - cad) <= 1.0)) >= 0.9 * hr.shape[0]
+            return bool(int(np.count_nonzero(np.abs(hr - cad) <= 1.0)) >= 0.9 * hr.shape[0])
         if sh == 0 or sc == 0:
             return False
         return float(np.corrcoef(dh, dc)[0, 1]) >= 0.6
