@@ -3,6 +3,7 @@ free port, stoppable and restartable on the same port."""
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -71,6 +72,11 @@ class BrokerProcess:
 class Mosquitto(BrokerProcess):
     kind = "mosquitto"
 
+    def __init__(self, workdir: Path, *, extra: str = "", anonymous: bool = True) -> None:
+        super().__init__(workdir)
+        self.extra = extra
+        self.anonymous = anonymous
+
     @staticmethod
     def binary() -> str | None:
         return shutil.which("mosquitto") or next(
@@ -80,8 +86,8 @@ class Mosquitto(BrokerProcess):
     def command(self) -> list[str]:
         conf = self.workdir / f"mosquitto-{self.port}.conf"
         conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-            "max_queued_messages 100000\nmax_inflight_messages 0\n"
+            f"listener {self.port} 127.0.0.1\nallow_anonymous {str(self.anonymous).lower()}\npersistence false\n"
+            f"max_queued_messages 100000\nmax_inflight_messages 0\nuser {getpass.getuser()}\n{self.extra}"
         )
         binary = self.binary()
         assert binary is not None
