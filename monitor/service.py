@@ -59,6 +59,16 @@ class _Outbox:
         self.ready.set()
 
 
+def _close_socket(client: aiomqtt.Client) -> None:
+    """aiomqtt leaves paho's socket open when the broker refuses the connection (bad password) or the TLS
+    handshake fails; without this every retry would leak a file descriptor until garbage collection."""
+    paho = getattr(client, "_client", None)
+    close = getattr(paho, "_sock_close", None)
+    if callable(close):
+        with contextlib.suppress(Exception):
+            close()
+
+
 class Monitor:
     """The crampwatch service for one broker. See the module docstring for the queue policy."""
 
@@ -185,6 +195,7 @@ class Monitor:
                         publisher.cancel()
                         await asyncio.gather(publisher, return_exceptions=True)
             except aiomqtt.MqttError as exc:
+                _close_socket(client)
                 if self._connected.is_set():
                     log.warning("lost broker %s: %s; reconnecting", self.broker, exc)
                 else:
