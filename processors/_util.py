@@ -9,6 +9,11 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
+#: Up to this many new seconds per tick, cumulative processors loop in plain Python (cheaper than NumPy's
+#: per-call overhead on a handful of values); larger chunks (a first tick, a restart) use NumPy. Both paths are
+#: tested to agree.
+SMALL = 64
+
 #: Slower than 20 min/km (1200 s/km) counts as "not running" (the contract's stop threshold), in m/s.
 MOVING_MIN_SPEED = 1000.0 / 1200.0
 

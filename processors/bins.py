@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from processors._util import MOVING_MIN_SPEED, FloatArray
+from processors._util import MOVING_MIN_SPEED, SMALL, FloatArray
 from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 
@@ -22,6 +22,44 @@ N_T, S_T = 12, 13  # seconds with temperature
 N_FIELDS = 14
 #: Below this many steps/min nobody is running: such cadence seconds are not used for gait.
 MIN_STEP_RATE = 30.0
+# Each bin column as (mask, value) of the masks @ values product in Bins.update: masks hr, paired, cadence,
+# moving, temperature; values 1, hr, speed, cadence, cadence², step, temperature.
+_PICK = {
+    N_HR: (0, 0), S_HR: (0, 1),
+    N_P: (1, 0), S_P_SPD: (1, 2), S_P_HR: (1, 1),
+    N_C: (2, 0), S_C: (2, 3), SS_C: (2, 4), S_C_SPD: (2, 2), S_STEP: (2, 5),
+    N_M: (3, 0), S_M: (3, 2),
+    N_T: (4, 0), S_T: (4, 6),
+}  # fmt: skip
+_PICK_ROW = np.array([_PICK[c][0] for c in range(N_FIELDS)])
+_PICK_COL = np.array([_PICK[c][1] for c in range(N_FIELDS)])
+
+
+def _sums_small(hr: list[float], spd: list[float], cad: list[float], tmp: list[float]) -> list[float]:
+    """One bin row of sums for a few seconds, in plain Python (same as the NumPy path in :class:`Bins`)."""
+    acc = [0.0] * N_FIELDS
+    for h, v, c, tc in zip(hr, spd, cad, tmp, strict=True):
+        has_hr = h == h  # NaN compares False
+        if has_hr:
+            acc[N_HR] += 1.0
+            acc[S_HR] += h
+        if v >= MOVING_MIN_SPEED:
+            acc[N_M] += 1.0
+            acc[S_M] += v
+            if has_hr:
+                acc[N_P] += 1.0
+                acc[S_P_SPD] += v
+                acc[S_P_HR] += h
+            if c >= MIN_STEP_RATE:
+                acc[N_C] += 1.0
+                acc[S_C] += c
+                acc[SS_C] += c * c
+                acc[S_C_SPD] += v
+                acc[S_STEP] += 60.0 * v / c
+        if tc == tc:
+            acc[N_T] += 1.0
+            acc[S_T] += tc
+    return acc
 
 
 class BinStore:
@@ -113,12 +151,10 @@ class Bins(Processor):
         t = tail.t[sl]
         if t.size == 0:
             return
-        e = np.maximum(t - ctx.window.session_start, 0.0)
-        k = (e // self.bin_s).astype(np.int64)
-        k0 = int(k[0])
-        kk = k - k0
-        size = int(kk[-1]) + 1
-        self._store.ensure(k0 + size)
+        ss = ctx.window.session_start
+        k0 = int(max(float(t[0]) - ss, 0.0) // self.bin_s)
+        k_last = int(max(float(t[-1]) - ss, 0.0) // self.bin_s)
+        self._store.ensure(k_last + 1)
 
         hr = tail.hr[sl]
         if ctx["hr_unreliable"]:
@@ -126,24 +162,36 @@ class Bins(Processor):
         spd = tail.speed[sl]
         cad = tail.cadence_rough[sl]
         tmp = tail.temp[sl]
+        m = t.shape[0]
+        if m <= SMALL:  # the usual tick: a few seconds in one or two bins, plain Python
+            ks = [int(max(x - ss, 0.0) // self.bin_s) for x in t.tolist()]
+            h, v, c, tc = hr.tolist(), spd.tolist(), cad.tolist(), tmp.tolist()
+            a = 0
+            while a < m:
+                b = a
+                while b < m and ks[b] == ks[a]:
+                    b += 1
+                self._store._rows[ks[a]] += _sums_small(h[a:b], v[a:b], c[a:b], tc[a:b])
+                a = b
+            return
         with np.errstate(all="ignore"):
             f_hr = hr == hr  # NaN compares False
             moving = spd >= MOVING_MIN_SPEED
-            f_p = moving & f_hr
             f_c = moving & (cad >= MIN_STEP_RATE)
-            f_t = tmp == tmp
-            step = 60.0 * spd / cad
-        one = np.ones_like(spd)
-        # columns in the order N_HR, S_HR, N_P, S_P_SPD, S_P_HR, N_C, S_C, SS_C, S_C_SPD, S_STEP, N_M, S_M, N_T, S_T
-        v = np.stack((one, hr, one, spd, hr, one, cad, cad * cad, spd, step, one, spd, one, tmp), axis=1)
-        mask = np.stack((f_hr, f_hr, f_p, f_p, f_p, f_c, f_c, f_c, f_c, f_c, moving, moving, f_t, f_t), axis=1)
-        vals = np.where(mask, v, 0.0)
-        if k0 == int(k[-1]):  # the usual case: all new seconds fall into one bin
-            self._store._rows[k0] += vals.sum(axis=0)
+            step = np.where(f_c, 60.0 * spd / cad, 0.0)
+        # masks (rows) x values (columns); NaN values are zeroed, the masks select what each sum counts
+        masks = np.stack((f_hr, moving & f_hr, f_c, moving, tmp == tmp)).astype(np.float64)
+        values = np.nan_to_num(
+            np.stack((np.ones_like(spd), hr, spd, cad, cad * cad, step, tmp), axis=1), posinf=0.0, neginf=0.0
+        )
+        if k0 == k_last:
+            self._store._rows[k0] += (masks @ values)[_PICK_ROW, _PICK_COL]
         else:
-            starts = np.flatnonzero(np.diff(kk)) + 1
-            firsts = np.concatenate(([0], starts))
-            self._store._rows[k0 + kk[firsts]] += np.add.reduceat(vals, firsts, axis=0)
+            k = (np.maximum(t - ss, 0.0) // self.bin_s).astype(np.int64)
+            for kb in range(k0, k_last + 1):
+                sel = k == kb
+                if sel.any():
+                    self._store._rows[kb] += (masks[:, sel] @ values[sel])[_PICK_ROW, _PICK_COL]
 
     def get(self) -> BinStore:
         return self._store

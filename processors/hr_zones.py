@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from processors._util import SMALL
 from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 from processors.trimp import heart_rate_reserve
@@ -43,6 +44,14 @@ class HrZones(Processor):
             return
         tail: CleanTail = ctx["clean"]
         hr = tail.hr[tail.new]
+        if hr.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
+            rest = ctx.profile.hr_rest_bpm
+            span = max(ctx.profile.hr_max_bpm - rest, 1.0)
+            for h in hr.tolist():
+                if h == h:
+                    x = min(max((h - rest) / span, 0.0), 1.0)
+                    self._zones[sum(1 for bound in ZONE_BOUNDS if x >= bound)] += 1.0
+            return
         x = heart_rate_reserve(hr[np.isfinite(hr)], ctx.profile)
         counts = np.bincount(np.searchsorted(ZONE_BOUNDS, x, side="right"), minlength=5)
         for i in range(5):

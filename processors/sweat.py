@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from processors._util import FloatArray
+from processors._util import SMALL, FloatArray
 from processors.clean import CleanTail
 from processors.cleaning import hold_forward
 from processors.registry import Context, Processor, register
@@ -102,6 +102,9 @@ class SweatLoss(Processor):
         self._pct = self._percent(ctx.profile.mass)
         if spd.size == 0:
             return
+        if spd.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
+            self._update_small(spd.tolist(), tail.temp[sl].tolist(), ctx.profile.mass)
+            return
         if np.isnan(spd).any():
             init_v = math.nan if self._last_speed is None else self._last_speed
             spd = np.nan_to_num(hold_forward(spd, initial=init_v), nan=0.0)
@@ -130,6 +133,30 @@ class SweatLoss(Processor):
         else:
             self._pending_j += float(np.sum(watts))
         self._last_speed = float(spd[-1])
+        self._pct = self._percent(mass)
+
+    def _update_small(self, speeds: list[float], temps: list[float], mass: float) -> None:
+        """The same integration as the NumPy path, one second at a time."""
+        v_held, t_held = self._last_speed, self._last_temp
+        lo, hi = SWEAT_SHARE_RANGE
+        for v, tc in zip(speeds, temps, strict=True):
+            if v == v:
+                v_held = v
+            speed = 0.0 if v_held is None else v_held
+            vo2 = (0.2 if speed >= 2.0 else 0.1) * speed * 60.0 + 3.5
+            joules = vo2 * mass / 60.0 * J_PER_ML_O2
+            if tc == tc:
+                t_held = tc
+            if t_held is None:
+                self._pending_j += joules
+                continue
+            share = min(max(SWEAT_SHARE_AT_12C + SWEAT_SHARE_PER_C * (t_held - 12.0), lo), hi)
+            if self._pending_j:
+                self._sweat_g += self._pending_j * share / LATENT_HEAT_J_PER_G
+                self._pending_j = 0.0
+            self._sweat_g += joules * share / LATENT_HEAT_J_PER_G
+        self._last_speed = 0.0 if v_held is None else v_held
+        self._last_temp = t_held
         self._pct = self._percent(mass)
 
     def get(self) -> float | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from processors._util import FloatArray
+from processors._util import SMALL, FloatArray
 from processors.clean import CleanTail
 from processors.profile import Profile
 from processors.registry import Context, Processor, register
@@ -81,7 +81,17 @@ class Trimp(Processor):
         if ctx["hr_unreliable"]:
             return
         tail: CleanTail = ctx["clean"]
-        self._total += trimp_of(tail.hr[tail.new], ctx.profile)
+        hr = tail.hr[tail.new]
+        if hr.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
+            a, b = trimp_constants(ctx.profile)
+            rest = ctx.profile.hr_rest_bpm
+            span = max(ctx.profile.hr_max_bpm - rest, 1.0)
+            for h in hr.tolist():
+                if h == h:
+                    x = min(max((h - rest) / span, 0.0), 1.0)
+                    self._total += x * a * math.exp(b * x) / 60.0
+        else:
+            self._total += trimp_of(hr, ctx.profile)
         if not math.isfinite(self._total):
             self._total = 0.0
 
