@@ -188,10 +188,9 @@ class Bins(Processor):
             self._store._rows[k0] += (masks @ values)[_PICK_ROW, _PICK_COL]
         else:
             k = (np.maximum(t - ss, 0.0) // self.bin_s).astype(np.int64)
-            for kb in range(k0, k_last + 1):
-                sel = k == kb
-                if sel.any():
-                    self._store._rows[kb] += (masks[:, sel] @ values[sel])[_PICK_ROW, _PICK_COL]
+            firsts = np.flatnonzero(np.concatenate(([True], np.diff(k) != 0)))
+            per_second = masks.T[:, _PICK_ROW] * values[:, _PICK_COL]  # (m, N_FIELDS)
+            self._store._rows[k[firsts]] += np.add.reduceat(per_second, firsts, axis=0)
 
     def get(self) -> BinStore:
         return self._store
