@@ -20,6 +20,10 @@ N_C, S_C, SS_C, S_C_SPD, S_STEP = 5, 6, 7, 8, 9
 N_M, S_M = 10, 11  # moving seconds: count, sum speed
 N_T, S_T = 12, 13  # seconds with temperature
 N_FIELDS = 14
+#: What a saved state keeps: the bins of the first HEAD_KEEP_S seconds (gait baseline minutes 5-15, decoupling
+#: reference minutes 10-20) and of the last TAIL_KEEP_S seconds (drift looks back 60 min; the rest less).
+HEAD_KEEP_S = 1200.0
+TAIL_KEEP_S = 3700.0
 #: Below this many steps/min nobody is running: such cadence seconds are not used for gait.
 MIN_STEP_RATE = 30.0
 # Each bin column as (mask, value) of the masks @ values product in Bins.update: masks hr, paired, cadence,
@@ -196,8 +200,31 @@ class Bins(Processor):
         return self._store
 
     def state_dict(self) -> dict[str, Any]:
-        return {"bin_s": self.bin_s, "rows": self._store.to_lists()}
+        """The bins the processors can still read: the first 20 min (baselines, decoupling reference) and the
+        last hour (drift, monotony, recent windows). Those in between are saved as zeros (left out), so a
+        marathon's state stays small."""
+        store = self._store
+        head = min(store.n, math.ceil(HEAD_KEEP_S / self.bin_s))
+        tail_start = max(head, store.n - math.ceil(TAIL_KEEP_S / self.bin_s))
+        rows = store.rows
+        return {
+            "bin_s": self.bin_s,
+            "n": store.n,
+            "head": [[float(v) for v in row] for row in rows[:head].tolist()],
+            "tail_start": tail_start,
+            "tail": [[float(v) for v in row] for row in rows[tail_start:].tolist()],
+        }
 
     def load_state(self, state: dict[str, Any]) -> None:
-        self._store = BinStore.from_lists(int(state.get("bin_s", self.bin_s)), list(state.get("rows", [])))
+        bin_s = int(state.get("bin_s", self.bin_s))
+        if "rows" in state:  # a full list of rows
+            self._store = BinStore.from_lists(bin_s, list(state["rows"]))
+        else:
+            store = BinStore(bin_s)
+            store.ensure(int(state.get("n", 0)))
+            for start, rows in ((0, state.get("head", [])), (int(state.get("tail_start", 0)), state.get("tail", []))):
+                if rows:
+                    arr = np.asarray(rows, dtype=np.float64).reshape(-1, N_FIELDS)
+                    store._rows[start : start + arr.shape[0]] = arr
+            self._store = store
         self.bin_s = self._store.bin_s

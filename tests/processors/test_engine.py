@@ -174,3 +174,20 @@ def test_factors_explain_the_risk() -> None:
     assert z == pytest.approx(INTERCEPT + sum(ind.factors.values()), abs=1e-3)
     top = max(ind.factors, key=lambda k: ind.factors[k])
     assert top in ("pace_over_training", "heat", "fatigue", "cardiac_drift")
+
+
+def test_long_run_state_is_small_and_restores_identically() -> None:
+    from tests.processors.synth import make_run, warm_hr
+
+    run = make_run(150, pace_s_km=320.0, hr=warm_hr(150.0, 6.0), cadence=lambda s: 172 + 0 * s, temp_c=22.0, seed=3)
+    prof = Profile(training_pace=330)
+    ends = list(range(5, len(run.t), 5))
+    cut = 130 * 12  # save at 130 min
+    a = Engine(prof)
+    for e in ends[:cut]:
+        a.tick(run.window(e))
+    text = json.dumps(a.state_dict(), allow_nan=False)
+    assert len(text) < 200_000  # the first 20 min and the last hour of bins, not all 130 min
+    b = Engine.from_state(prof, json.loads(text))
+    for e in ends[cut:]:
+        assert plain(a.tick(run.window(e))) == plain(b.tick(run.window(e)))
