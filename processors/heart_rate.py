@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from processors._util import RECENT_S, recent_median
-from processors.clean import CleanTail
-from processors.registry import Context, Processor, register
+from processors._recent import RecentMedian
+from processors.registry import Context, register
 
 
 @register
-class HeartRate(Processor):
+class HeartRate(RecentMedian):
     """Median of the last ``seconds`` cleaned HR values (bpm); None when unknown or while the sensor is in
     cadence lock (then the number would be the step rate, not the heart rate).
 
@@ -23,19 +22,8 @@ class HeartRate(Processor):
     symbol = "hr"
     name = "Heart rate"
     units = "bpm"
-    source = "cleaned stream median (processors.clean)"
+    stream = "hr"
     depends = ("clean", "hr_unreliable")
 
-    def __init__(self, seconds: int = RECENT_S) -> None:
-        if seconds < 1:
-            raise ValueError("seconds must be >= 1")
-        self.seconds = seconds
-        self._value: float | None = None
-
-    def update(self, ctx: Context) -> None:
-        tail: CleanTail = ctx["clean"]
-        v = None if ctx["hr_unreliable"] else recent_median(tail.hr, self.seconds)
-        self._value = None if v is None else round(v, 3)
-
-    def get(self) -> float | None:
-        return self._value
+    def known(self, ctx: Context) -> bool:
+        return not ctx["hr_unreliable"]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from processors._util import RECENT_S, recent_median
-from processors.clean import CleanTail
-from processors.registry import Context, Processor, register
+from processors._recent import RecentMedian
+from processors.registry import register
 
 
 @register
-class Speed(Processor):
+class Speed(RecentMedian):
     """Median of the last ``seconds`` cleaned speed values (m/s); None when fewer than 3 are known.
 
     0 means stopped (the window reports 0 m/s for anything slower than 20 min/km).
@@ -23,19 +22,5 @@ class Speed(Processor):
     symbol = "speed"
     name = "Speed"
     units = "m/s"
-    source = "cleaned stream median (processors.clean)"
-    depends = ("clean",)
-
-    def __init__(self, seconds: int = RECENT_S) -> None:
-        if seconds < 1:
-            raise ValueError("seconds must be >= 1")
-        self.seconds = seconds
-        self._value: float | None = None
-
-    def update(self, ctx: Context) -> None:
-        tail: CleanTail = ctx["clean"]
-        v = recent_median(tail.speed, self.seconds)
-        self._value = None if v is None else round(v, 6)
-
-    def get(self) -> float | None:
-        return self._value
+    stream = "speed"
+    digits = 6

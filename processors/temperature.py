@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from processors._util import recent_median
-from processors.clean import CleanTail
-from processors.registry import Context, Processor, register
+from processors._recent import RecentMedian
+from processors.registry import register
 
 
 @register
-class Temperature(Processor):
+class Temperature(RecentMedian):
     """Median of the last ``seconds`` temperature readings (°C; a reading is held for at most 5 min across
     gaps); None when unknown. A watch's sensor sits on the wrist and reads above air temperature in the sun or
     against the skin: it is used as a graded heat factor, never as a heat index.
@@ -23,19 +22,8 @@ class Temperature(Processor):
     symbol = "temp"
     name = "Temperature"
     units = "°C"
-    source = "cleaned stream median (processors.clean)"
-    depends = ("clean",)
+    stream = "temp"
+    min_count = 1
 
     def __init__(self, seconds: int = 60) -> None:
-        if seconds < 1:
-            raise ValueError("seconds must be >= 1")
-        self.seconds = seconds
-        self._value: float | None = None
-
-    def update(self, ctx: Context) -> None:
-        tail: CleanTail = ctx["clean"]
-        v = recent_median(tail.temp, self.seconds, min_count=1)
-        self._value = None if v is None else round(v, 3)
-
-    def get(self) -> float | None:
-        return self._value
+        super().__init__(seconds)

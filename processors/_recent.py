@@ -1,0 +1,38 @@
+"""Shared shape of the "current value" processors (hr, speed, cadence, temp): a median of the last few cleaned
+seconds of one stream. Not registered itself; each stream's processor is a small subclass in its own file."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from processors._util import RECENT_S, recent_median
+from processors.clean import CleanTail
+from processors.registry import Context, Processor
+
+
+class RecentMedian(Processor):
+    """Median of the last ``seconds`` cleaned values of ``stream``; None when fewer than ``min_count`` are known."""
+
+    stream: ClassVar[str] = ""
+    digits: ClassVar[int] = 3
+    min_count: ClassVar[int] = 3
+    source = "cleaned stream median (processors.clean)"
+    depends: ClassVar[tuple[str, ...]] = ("clean",)
+
+    def __init__(self, seconds: int = RECENT_S) -> None:
+        if seconds < 1:
+            raise ValueError("seconds must be >= 1")
+        self.seconds = seconds
+        self._value: float | None = None
+
+    def known(self, ctx: Context) -> bool:
+        """Whether the stream can be trusted this tick (override to veto, e.g. HR in cadence lock)."""
+        return True
+
+    def update(self, ctx: Context) -> None:
+        tail: CleanTail = ctx["clean"]
+        v = recent_median(getattr(tail, self.stream), self.seconds, self.min_count) if self.known(ctx) else None
+        self._value = None if v is None else round(v, self.digits)
+
+    def get(self) -> float | None:
+        return self._value
