@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,10 @@ STATUS_KEYS = (
     "pace_over_training", "decoupling_pct", "trimp", "sweat_loss_pct", "monotony", "risk", "level", "factors",
     "signal",
 )  # fmt: skip
+
+
+#: Indicators published beside the contract's keys (the contract allows additions).
+_EXTRA_KEYS = tuple(f.name for f in fields(Indicators) if f.name not in STATUS_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,15 +282,14 @@ class AthletePipeline:
         out.alerts.extend(alerts)
 
     def _status(self, ind: Indicators) -> dict[str, Any]:
-        data = ind.to_dict()
         status: dict[str, Any] = {"t": ind.t, "squad": self.squad, "athlete": self.athlete}
         for key in STATUS_KEYS[3:]:
-            status[key] = data.pop(key)
-        data.pop("t")
-        status.update(data)
+            status[key] = getattr(ind, key)
+        for key in _EXTRA_KEYS:
+            status[key] = getattr(ind, key)
         status["session_start"] = self.session_start
         status["name"] = self.profile.name
-        return dict(_clean(status))
+        return dict(_clean(status))  # _clean copies the nested dicts and lists
 
     # ---- save / restore --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
