@@ -1,0 +1,43 @@
+"""The documented queue policy: a full inbox refuses, counts and reports; a full outbox drops the oldest status,
+never an alert."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from alerts.alert import Alert
+from monitor.broker import BrokerURL
+from monitor.service import Monitor
+
+
+def test_full_inbox_refuses_counts_and_reports() -> None:
+    async def scenario() -> Monitor:
+        monitor = Monitor(BrokerURL("127.0.0.1", 1), queue_size=2)
+        for i in range(5):
+            monitor._receive("crampwatch/v1/club/ann/hr", json.dumps({"t": i, "v": 150}).encode())
+        return monitor
+
+    monitor = asyncio.run(scenario())
+    assert monitor._inbox.qsize() == 2
+    assert monitor.counters["overload"] == 3
+    reports = [json.loads(p) for topic, p, _, _ in monitor._outbox.items if topic.endswith("_monitor/rejected")]
+    assert reports and reports[0]["reason"] == "monitor overloaded"
+    assert monitor.rejects.counts[("crampwatch/v1/club/ann/hr", "monitor overloaded")] == 3
+
+
+def test_full_outbox_drops_oldest_status_and_keeps_alerts() -> None:
+    async def scenario() -> Monitor:
+        monitor = Monitor(BrokerURL("127.0.0.1", 1), outbox_size=3)
+        alert = Alert(id="a1", t=1.0, squad="club", athlete="ann", level="warning", kind="hydrate", risk=0.6,
+                      message="Drink now", detail="", factors={})  # fmt: skip
+        await monitor.publish_alert(alert)  # two messages: athlete topic and coach feed
+        for t in range(5):
+            monitor._publish_status({"squad": "club", "athlete": "ann", "t": t})
+        return monitor
+
+    monitor = asyncio.run(scenario())
+    items = monitor._outbox.items
+    assert len(items) == 3 and monitor._outbox.dropped == 4
+    assert [topic.rsplit("/", 1)[1] for topic, *_ in items] == ["alert", "alerts", "status"]
+    assert json.loads(items[-1][1])["t"] == 4  # the newest snapshot survives
