@@ -88,6 +88,7 @@ class Monitor:
         idle_stale_s: float = 15.0,
         idle_lost_s: float = 60.0,
         idle_end_s: float = 600.0,
+        idle_publish_s: float = 5.0,
     ) -> None:
         self.broker = broker
         self.topics = Topics(prefix)
@@ -99,6 +100,7 @@ class Monitor:
         self.idle_stale_s = idle_stale_s
         self.idle_lost_s = idle_lost_s
         self.idle_end_s = idle_end_s
+        self.idle_publish_s = idle_publish_s
         self.counters: Counter[str] = Counter()
         self.rejects = RejectReporter()
         self._inbox: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize=queue_size)
@@ -310,7 +312,7 @@ class Monitor:
                 await self._emit(end)
                 del self._arrival[key]
                 continue
-            if now - self._idle_published.get(key, -1e18) >= 5.0:
+            if now - self._idle_published.get(key, -1e18) >= self.idle_publish_s:
                 self._idle_published[key] = now
                 status = dict(pipe.last_status)
                 status["signal"] = "lost" if idle >= self.idle_lost_s else "stale"

@@ -139,3 +139,28 @@ def test_same_input_twice_as_fast_gives_same_alerts(any_broker_proc: BrokerProce
     assert [a["id"] for a in slow.alerts] == [a["id"] for a in fast.alerts]
     assert slow.alerts == fast.alerts
     assert slow.statuses == fast.statuses
+
+
+def test_silent_gateway_goes_stale_then_lost_then_session_ends(mosquitto_proc: BrokerProcess) -> None:
+    """Event time stands still without data, so the live monitor marks a silent athlete on the wall clock."""
+    frames = easy_cool_run(minutes=2)
+
+    async def scenario() -> tuple[Collector, Monitor]:
+        url = mosquitto_proc.url
+        async with (
+            Monitor(url, idle_stale_s=0.5, idle_lost_s=1.5, idle_end_s=3.0, idle_publish_s=0.5) as monitor,
+            Collector(url) as seen,
+        ):
+            await monitor.wait_connected()
+            await publish_frames(url, "club", "quiet", frames, profile=EASY_PROFILE, stop=False)
+            await seen.wait_for(lambda c: any(s["signal"] == "lost" for s in c.statuses), timeout=15)
+            await seen.wait_for(lambda c: not monitor.router.pipelines[("club", "quiet")].active, timeout=15)
+        return seen, monitor
+
+    seen, _ = asyncio.run(scenario())
+    signals = [s["signal"] for s in seen.statuses]
+    first_stale = signals.index("stale")
+    assert set(signals[:first_stale]) == {"ok"}
+    assert signals.index("lost") > first_stale
+    assert all(s["t"] <= frames[-1].t for s in seen.statuses)  # event time is never invented
+    assert "wall_idle_s" in seen.statuses[first_stale]
