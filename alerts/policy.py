@@ -21,6 +21,10 @@ The rules (all numbers are :class:`PolicyConfig` fields):
   the current level, as long as the level is still at least advice and the alert was not acknowledged. Each
   further repeat of a kind waits ``repeat_backoff`` times longer (5, 10, 20 min), at most ``max_cooldown_s``;
   an escalation or the end of the episode starts the schedule again.
+* **Alarm repeats need news.** A warning or critical that repeats (same kind, same level, not an escalation) is
+  sent only when the risk has risen by ``alarm_repeat_rise`` since that kind's last alert, or once
+  ``alarm_reminder_s`` have passed since it (a reminder). An unchanged high risk is not news; repeating it every
+  20 min for hours trains runners to ignore the watch. Advice repeats on the backoff schedule alone.
 * **Sticky reason.** The kind of the episode's last advice/warning is kept while its factors still weigh at
   least 1/``kind_margin`` of the new top kind's (two reasons of similar weight do not alternate).
 * **Step down.** Within ``cooldown_s`` of an alert, no alert of a lower level is sent: the higher one still
@@ -79,6 +83,10 @@ class PolicyConfig:
     repeat_backoff: float = 2.0
     #: ... up to this.
     max_cooldown_s: float = 1200.0
+    #: A warning/critical repeat (not an escalation) needs the risk this much above the kind's last alert ...
+    alarm_repeat_rise: float = 0.20
+    #: ... or this long since that alert (a reminder of a risk that stays high).
+    alarm_reminder_s: float = 1800.0
     #: Between two non-escalating advice/warning alerts of any kind.
     min_gap_s: float = 60.0
     #: A new kind replaces the episode's last one only when its factors weigh this many times more.
@@ -165,6 +173,7 @@ class AlertPolicy:
         self._acute_on = False
         self._acute_off_since: float | None = None
         self._last_by_kind: dict[str, float] = {}
+        self._risk_by_kind: dict[str, float] = {}  # kind -> risk at its last alert (alarm repeats need news)
         self._history: list[tuple[float, str, int]] = []  # (t, kind, rank) of sent alerts, recent only
         self._acked: dict[str, int] = {}  # kind -> highest acknowledged rank
         self._repeats: dict[str, int] = {}  # kind -> repeats sent in this episode (for the backoff)
@@ -245,6 +254,7 @@ class AlertPolicy:
             "acute_on": self._acute_on,
             "acute_off_since": self._acute_off_since,
             "last_by_kind": dict(self._last_by_kind),
+            "risk_by_kind": dict(self._risk_by_kind),
             "history": [[t, kind, rank] for t, kind, rank in self._history],
             "acked": dict(self._acked),
             "repeats": dict(self._repeats),
@@ -281,6 +291,7 @@ class AlertPolicy:
         policy._acute_on = bool(state.get("acute_on", False))
         policy._acute_off_since = _opt_float(state.get("acute_off_since"))
         policy._last_by_kind = {str(k): float(v) for k, v in state.get("last_by_kind", {}).items()}
+        policy._risk_by_kind = {str(k): float(v) for k, v in state.get("risk_by_kind", {}).items()}
         policy._history = [(float(t), str(k), int(r)) for t, k, r in state.get("history", [])]
         policy._acked = {str(k): int(v) for k, v in state.get("acked", {}).items()}
         policy._repeats = {str(k): int(v) for k, v in state.get("repeats", {}).items()}
@@ -378,6 +389,8 @@ class AlertPolicy:
         last = self._last_by_kind.get(kind)
         if not escalation and last is not None and t - last < self._cooldown(kind):
             return None
+        if not escalation and last is not None and rank >= 2 and not self._news(kind, ind, t - last):
+            return None
         if not critical:
             if not escalation and recent and t - max(h[0] for h in recent) < cfg.min_gap_s:
                 return None
@@ -401,6 +414,16 @@ class AlertPolicy:
         if scores.get(last, 0.0) > 0 and scores.get(kind, 0.0) < self.config.kind_margin * scores[last]:
             return last
         return kind
+
+    def _news(self, kind: str, ind: Indicators, since_last: float) -> bool:
+        """Whether a warning/critical repeat of ``kind`` says something new: the risk has risen by
+        ``alarm_repeat_rise`` since the kind's last alert, or ``alarm_reminder_s`` have passed."""
+        cfg = self.config
+        if since_last >= cfg.alarm_reminder_s:
+            return True
+        before = self._risk_by_kind.get(kind)
+        risk = float(ind.risk)
+        return before is None or (math.isfinite(risk) and risk >= before + cfg.alarm_repeat_rise)
 
     def _cooldown(self, kind: str) -> float:
         """The wait before ``kind`` may repeat: ``cooldown_s`` · backoff^repeats, at most ``max_cooldown_s``."""
@@ -427,6 +450,7 @@ class AlertPolicy:
             factors=contributions(ind),
         )
         self._last_by_kind[kind] = t
+        self._risk_by_kind[kind] = risk
         self._history.append((t, kind, rank))
         self._episode_max = max(self._episode_max, rank)
         if kind != "stop_and_stretch":

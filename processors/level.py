@@ -10,20 +10,25 @@ from processors.risk import Risk
 
 #: Risk at which each level is entered (index = level rank) and the margin below it at which it is left.
 ENTER = (0.0, 0.25, 0.5, 0.75)
-LEAVE_MARGIN = 0.05
+LEAVE_MARGIN = 0.10
 
 
-def next_level(current: Level, risk: float) -> Level:
+def next_level(current: Level, risk: float, critical_ok: bool = True) -> Level:
     """The level after seeing ``risk``: up as soon as an enter threshold is reached, down only once the risk
-    is ``LEAVE_MARGIN`` below the threshold of the current level (possibly several levels at once).
+    is ``LEAVE_MARGIN`` below the threshold of the current level (possibly several levels at once). Without
+    ``critical_ok`` (no acute sign, duration or fatigue evidence: :func:`processors.risk.critical_evidence`)
+    the level stops at "high".
 
-    >>> next_level("low", 0.52), next_level("high", 0.47), next_level("high", 0.44)
+    >>> next_level("low", 0.52), next_level("high", 0.42), next_level("high", 0.39)
     ('high', 'high', 'elevated')
     >>> next_level("critical", 0.1)
     'low'
+    >>> next_level("high", 0.9, critical_ok=False), next_level("critical", 0.9, critical_ok=False)
+    ('high', 'high')
     """
-    rank = LEVELS.index(current)
-    up = max(i for i, th in enumerate(ENTER) if risk >= th)
+    top = 3 if critical_ok else 2
+    rank = min(LEVELS.index(current), top)
+    up = min(max(i for i, th in enumerate(ENTER) if risk >= th), top)
     if up >= rank:
         return LEVELS[up]
     while rank > 0 and risk < ENTER[rank] - LEAVE_MARGIN:
@@ -33,8 +38,9 @@ def next_level(current: Level, risk: float) -> Level:
 
 @register
 class RiskLevel(Processor):
-    """``level`` low / elevated / high / critical from the risk: entered at 0.25 / 0.50 / 0.75, left 0.05
-    below (0.20 / 0.45 / 0.70), so a risk hovering at a border does not flap. Stateful."""
+    """``level`` low / elevated / high / critical from the risk: entered at 0.25 / 0.50 / 0.75, left 0.10
+    below (0.15 / 0.40 / 0.65), so a risk hovering at a border does not flap; "critical" from the risk alone
+    only with duration or fatigue evidence (``Risk.critical_ok``). Stateful."""
 
     symbol = "level"
     name = "Risk level"
@@ -47,7 +53,7 @@ class RiskLevel(Processor):
 
     def update(self, ctx: Context) -> None:
         r: Risk = ctx["risk"]
-        self._level = next_level(self._level, r.risk)
+        self._level = next_level(self._level, r.risk, r.critical_ok)
 
     def get(self) -> Level:
         return self._level

@@ -74,7 +74,7 @@ def test_warmup_suppresses_advice_and_warning_but_not_critical() -> None:
     assert seq(run(policy(), stream)) == [
         (210.0, "stop_and_stretch", "critical"),
         (600.0, "ease_pace", "warning"),  # held since t=230: fires as the warm-up ends
-        (900.0, "ease_pace", "warning"),  # repeat after the cool-down
+        # no repeat at 900: the risk has not risen (alarm repeats need news; the reminder is due at 2400)
     ]
 
 
@@ -109,7 +109,7 @@ def test_escalation_on_a_worsening_run_bypasses_cooldown() -> None:
         (1225.0, "shorten_stride", "advice"),
         (1375.0, "shorten_stride", "warning"),
         (1460.0, "stop_and_stretch", "critical"),
-        (1760.0, "stop_and_stretch", "critical"),  # still critical after the cool-down, not acknowledged
+        # still critical after the cool-down, but the risk has not risen: no repeat before the 30-min reminder
     ]
     assert "176 steps/min" in alerts[0].message  # baseline 170 + 5 %
     assert alerts[2].message.startswith("Risk 0.82 critical: stop, stretch.")
@@ -189,8 +189,7 @@ def test_backoff_restarts_after_escalation_and_after_the_episode() -> None:
         (600.0, "ease_pace", "advice"),
         (900.0, "ease_pace", "advice"),
         (1500.0, "ease_pace", "advice"),
-        (1625.0, "ease_pace", "warning"),
-        (1925.0, "ease_pace", "warning"),
+        (1625.0, "ease_pace", "warning"),  # no warning repeat at 1925: the risk has not risen
         (2635.0, "ease_pace", "advice"),
         (2935.0, "ease_pace", "advice"),
     ]
@@ -341,7 +340,7 @@ def test_stale_or_repeated_ticks_are_ignored() -> None:
 
 def test_ids_are_deterministic() -> None:
     def once(start: float) -> list[str]:
-        return [a.id for a in run(policy(session_start=start), ticks(Seg(0, 600), Seg(600, 2000, "high", "hydrate")))]
+        return [a.id for a in run(policy(session_start=start), ticks(Seg(0, 600), Seg(600, 4500, "high", "hydrate")))]
 
     a, b = once(S0), once(S0)
     assert a == b and len(a) == 3 and len(set(a)) == 3
@@ -452,3 +451,13 @@ def test_policy_invariants(script: list[tuple[Level, str, int, bool]], acks: set
             recent_max = max(rank[lv] for _, u, _, lv in out[:j] if t - u < cfg.cooldown_s)
             new_cramp = kind == "stop_and_stretch"
             assert rank[level] > recent_max or new_cramp
+
+
+def test_alarm_repeats_need_a_rising_risk_or_the_reminder() -> None:
+    """A warning repeats after its cool-down only when the risk has risen by ``alarm_repeat_rise`` since the
+    last one, or as a reminder ``alarm_reminder_s`` later; a flat high risk is not news."""
+    flat = [ind(600 + 5 * k, "high", risk=0.6) for k in range(400)]  # 600 … 2595
+    assert [t for t, _, _ in seq(run(policy(), flat))] == [625.0, 2425.0]  # the reminder after 30 min
+    rising = [ind(600 + 5 * k, "high", risk=0.55 + 0.25 * min(1.0, k / 120)) for k in range(200)]
+    times = [t for t, _, _ in seq(run(policy(), rising))]
+    assert times[0] == 625.0 and len(times) == 2 and 925.0 <= times[1] < 1300.0  # risen by 0.2: news again
