@@ -16,7 +16,7 @@ INTERCEPT = -3.6
 #: factor → coefficient (log-odds per unit of the scaled input; the scaling is in :func:`factor_inputs`).
 COEFFICIENTS: dict[str, float] = {
     "pace_over_training": 1.2,  # per 10 % faster than training pace (sustained, 10 min); −1 … +2.5 units,
-    # the positive part weighted by the share of the run already done (PACE_LOAD_START … 1, see factor_inputs)
+    # PACE_LOAD_START = 1.0: counted in full from the start (a ramp broke the hot-run calibration)
     "intensity": 0.6,  # (HRR − 0.75)/0.15 clipped 0…1: 75 % HRR → 0, 90 % → 1
     "duration": 0.6,  # elapsed / longest run (else / 150 min), 0…1.5; plus LAST_QUARTER_BONUS through the last quarter
     "heat": 1.2,  # heat_factor 0…1 (13 °C → 0, 33 °C → 1); dry-bulb graded as if WBGT: coarse
@@ -133,7 +133,7 @@ def risk_of(inputs: dict[str, float]) -> Risk:
 
     >>> r = risk_of({"pace_over_training": 1.0, "heat": 0.85})
     >>> r.factors, round(r.risk, 3)
-    ({'pace_over_training': 1.2, 'heat': 0.68}, 0.107)
+    ({'pace_over_training': 1.2, 'heat': 1.02}, 0.201)
     """
     factors = {k: round(COEFFICIENTS[k] * v, 4) for k, v in inputs.items()}
     z = INTERCEPT + sum(factors.values())
