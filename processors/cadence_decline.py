@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
+from processors._gait_change import GaitChange, comparable
 from processors.gait import Gait
-from processors.registry import Context, Processor, register
+from processors.registry import register
 
 
 @register
-class CadenceDecline(Processor):
+class CadenceDecline(GaitChange):
     """% by which the recent cadence (last 5 min) is below the baseline cadence (minutes 5–15) scaled to the
     recent speed (cadence ∝ v^0.25). Positive = slower step rate than the athlete's own early run at this
     speed. Only when the recent speed is within ±``max_speed_change`` of the baseline speed (no
@@ -25,24 +24,14 @@ class CadenceDecline(Processor):
     name = "Cadence decline"
     units = "%"
     source = "Hanley, Bissas & Merlino 2020 (cadence falls late in the marathon)"
-    depends = ("gait_baseline", "gait_recent")
 
-    def __init__(self, max_speed_change: float = 0.15) -> None:
-        if not 0 < max_speed_change < 1:
-            raise ValueError("max_speed_change must be within (0, 1)")
-        self.max_speed_change = max_speed_change
-        self._value: float | None = None
-
-    def update(self, ctx: Context) -> None:
-        self._value = cadence_decline_pct(ctx["gait_baseline"], ctx["gait_recent"], self.max_speed_change)
-
-    def get(self) -> float | None:
-        return self._value
+    def change(self, base: Gait | None, now: Gait | None) -> float | None:
+        return cadence_decline_pct(base, now, self.max_speed_change)
 
 
 def cadence_decline_pct(base: Gait | None, now: Gait | None, max_speed_change: float) -> float | None:
     """100 · (expected − now) / expected with expected = baseline cadence at the recent speed."""
-    if base is None or now is None or abs(math.log(now.speed / base.speed)) > math.log1p(max_speed_change):
+    if base is None or now is None or not comparable(base, now, max_speed_change):
         return None
     expected = base.expected_cadence(now.speed)
     return round(100.0 * (expected - now.cadence) / expected, 4)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
+from processors._gait_change import GaitChange, comparable
 from processors.gait import Gait
-from processors.registry import Context, Processor, register
+from processors.registry import register
 
 
 def stride_change_pct(base: Gait | None, now: Gait | None, max_speed_change: float) -> float | None:
@@ -15,14 +14,14 @@ def stride_change_pct(base: Gait | None, now: Gait | None, max_speed_change: flo
     >>> stride_change_pct(b, Gait(speed=3.0, cadence=171.4, step=1.05, cadence_cv=0.01, seconds=300), 0.15)
     5.0
     """
-    if base is None or now is None or abs(math.log(now.speed / base.speed)) > math.log1p(max_speed_change):
+    if base is None or now is None or not comparable(base, now, max_speed_change):
         return None
     expected = base.expected_step(now.speed)
     return round(100.0 * (now.step - expected) / expected, 4)
 
 
 @register
-class StrideChange(Processor):
+class StrideChange(GaitChange):
     """% change of the recent step length (= stride/2) against the baseline step length scaled to the recent
     speed (step ∝ v^0.75). Positive = longer strides than early in the run at this speed (over-striding; the
     advice then is to shorten the stride, seed 002); negative = shortened. At a matched speed this mirrors the
@@ -34,16 +33,6 @@ class StrideChange(Processor):
     name = "Stride length change"
     units = "%"
     source = "UW Medicine Sports Medicine (seed 002); Hanley et al. 2020"
-    depends = ("gait_baseline", "gait_recent")
 
-    def __init__(self, max_speed_change: float = 0.15) -> None:
-        if not 0 < max_speed_change < 1:
-            raise ValueError("max_speed_change must be within (0, 1)")
-        self.max_speed_change = max_speed_change
-        self._value: float | None = None
-
-    def update(self, ctx: Context) -> None:
-        self._value = stride_change_pct(ctx["gait_baseline"], ctx["gait_recent"], self.max_speed_change)
-
-    def get(self) -> float | None:
-        return self._value
+    def change(self, base: Gait | None, now: Gait | None) -> float | None:
+        return stride_change_pct(base, now, self.max_speed_change)
