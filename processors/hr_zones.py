@@ -7,9 +7,8 @@ from typing import Any
 import numpy as np
 
 from processors._util import SMALL
-from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
-from processors.trimp import heart_rate_reserve
+from processors.trimp import heart_rate_reserve, heart_rate_reserve_small, new_reliable_hr
 
 #: Lower bounds (fractions of heart-rate reserve) of zones 2–5; zone 1 is everything below 60 % HRR.
 ZONE_BOUNDS = (0.6, 0.7, 0.8, 0.9)
@@ -40,17 +39,12 @@ class HrZones(Processor):
         self._zones = [0.0] * 5
 
     def update(self, ctx: Context) -> None:
-        if ctx["hr_unreliable"]:
+        hr = new_reliable_hr(ctx)
+        if hr is None:
             return
-        tail: CleanTail = ctx["clean"]
-        hr = tail.hr[tail.new]
         if hr.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
-            rest = ctx.profile.hr_rest_bpm
-            span = max(ctx.profile.hr_max_bpm - rest, 1.0)
-            for h in hr.tolist():
-                if h == h:
-                    x = min(max((h - rest) / span, 0.0), 1.0)
-                    self._zones[sum(1 for bound in ZONE_BOUNDS if x >= bound)] += 1.0
+            for r in heart_rate_reserve_small(hr, ctx.profile):
+                self._zones[sum(1 for bound in ZONE_BOUNDS if r >= bound)] += 1.0
             return
         x = heart_rate_reserve(hr[np.isfinite(hr)], ctx.profile)
         counts = np.bincount(np.searchsorted(ZONE_BOUNDS, x, side="right"), minlength=5)

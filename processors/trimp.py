@@ -39,6 +39,25 @@ def heart_rate_reserve(hr: FloatArray, profile: Profile) -> FloatArray:
     return np.clip((hr - rest) / span, 0.0, 1.0)
 
 
+def heart_rate_reserve_small(hr: FloatArray, profile: Profile) -> list[float]:
+    """:func:`heart_rate_reserve` of the finite samples in plain Python (the usual tick: a few seconds).
+
+    >>> heart_rate_reserve_small(np.array([60.0, np.nan, 120.0, 250.0]), Profile(hr_rest=60, hr_max=180))
+    [0.0, 0.5, 1.0]
+    """
+    rest = profile.hr_rest_bpm
+    span = max(profile.hr_max_bpm - rest, 1.0)
+    return [min(max((h - rest) / span, 0.0), 1.0) for h in hr.tolist() if h == h]
+
+
+def new_reliable_hr(ctx: Context) -> FloatArray | None:
+    """The cleaned heart rate of the seconds new this tick; None while HR is unreliable (``hr_unreliable``)."""
+    if ctx["hr_unreliable"]:
+        return None
+    tail: CleanTail = ctx["clean"]
+    return tail.hr[tail.new]
+
+
 def trimp_of(hr: FloatArray, profile: Profile, dt_s: float = 1.0) -> float:
     """Σ Δt_min · HRr · a · e^(b·HRr) over the finite samples.
 
@@ -78,18 +97,13 @@ class Trimp(Processor):
         self._total = 0.0
 
     def update(self, ctx: Context) -> None:
-        if ctx["hr_unreliable"]:
+        hr = new_reliable_hr(ctx)
+        if hr is None:
             return
-        tail: CleanTail = ctx["clean"]
-        hr = tail.hr[tail.new]
         if hr.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
             a, b = trimp_constants(ctx.profile)
-            rest = ctx.profile.hr_rest_bpm
-            span = max(ctx.profile.hr_max_bpm - rest, 1.0)
-            for h in hr.tolist():
-                if h == h:
-                    x = min(max((h - rest) / span, 0.0), 1.0)
-                    self._total += x * a * math.exp(b * x) / 60.0
+            for x in heart_rate_reserve_small(hr, ctx.profile):
+                self._total += x * a * math.exp(b * x) / 60.0
         else:
             self._total += trimp_of(hr, ctx.profile)
         if not math.isfinite(self._total):
