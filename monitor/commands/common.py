@@ -6,13 +6,14 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import signal
 from collections.abc import Callable
 
 from monitor.broker import BrokerURL
 from monitor.errors import UsageError
-from monitor.wire import DEFAULT_PREFIX, Topics
+from monitor.wire import DEFAULT_PREFIX, MAX_BATCH, Topics
 
 
 def add_broker_flags(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
@@ -43,6 +44,26 @@ def topics_from_args(args: argparse.Namespace) -> Topics:
         return Topics(args.prefix)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
+
+
+def add_publish_flags(parser: argparse.ArgumentParser) -> None:
+    """Pacing and message-shape flags of the commands that publish runs (``replay``, ``simulate``)."""
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="1 = real time (default), 60 = x60, 0 = as fast as possible"
+    )
+    parser.add_argument(
+        "--mode", choices=["frame", "samples"], default="frame", help="frame topic or per-stream topics"
+    )
+    parser.add_argument("--batch", type=int, default=1, help=f"frames (or samples) per message, 1-{MAX_BATCH}")
+    parser.add_argument("--no-session", action="store_true", help="do not publish session start/stop events")
+
+
+def check_publish_args(args: argparse.Namespace) -> None:
+    """Validate the flags of :func:`add_publish_flags`."""
+    if not (math.isfinite(args.speed) and args.speed >= 0):
+        raise UsageError("--speed must be a number >= 0 (0 = as fast as possible)")
+    if not 1 <= args.batch <= MAX_BATCH:
+        raise UsageError(f"--batch must be 1-{MAX_BATCH}")
 
 
 def host_port(value: str) -> tuple[str, int]:

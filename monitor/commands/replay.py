@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import time
 from typing import Any
 
 from monitor.commands.analyze import athlete_id, check_id, load_profile
-from monitor.commands.common import add_broker_flags, broker_from_args, topics_from_args
+from monitor.commands.common import (
+    add_broker_flags,
+    add_publish_flags,
+    broker_from_args,
+    check_publish_args,
+    topics_from_args,
+)
 from monitor.errors import UsageError
-from monitor.wire import MAX_BATCH
 from processors.profile import Profile
 from simulators.publish import Run, publish
 from simulators.readers import Recording, read_recording
@@ -43,14 +47,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--athlete", help="athlete id (one file) or id prefix (several files: A-1, A-2...); default: file stems"
     )
-    p.add_argument(
-        "--speed", type=float, default=1.0, help="1 = real time (default), 60 = x60, 0 = as fast as possible"
-    )
-    p.add_argument("--mode", choices=["frame", "samples"], default="frame", help="frame topic or per-stream topics")
-    p.add_argument("--batch", type=int, default=1, help=f"frames (or samples) per message, 1-{MAX_BATCH}")
+    add_publish_flags(p)
     p.add_argument("--now", action="store_true", help="shift every run to start at the current time")
     p.add_argument("--profile", metavar="FILE", help="athlete profile (TOML or JSON), published retained for all")
-    p.add_argument("--no-session", action="store_true", help="do not publish session start/stop events")
 
 
 def athlete_ids(files: list[str], athlete: str | None) -> list[str]:
@@ -92,10 +91,7 @@ def build_runs(
 def run(args: argparse.Namespace) -> int:
     broker = broker_from_args(args)
     topics = topics_from_args(args)
-    if not (math.isfinite(args.speed) and args.speed >= 0):
-        raise UsageError("--speed must be a number >= 0 (0 = as fast as possible)")
-    if not 1 <= args.batch <= MAX_BATCH:
-        raise UsageError(f"--batch must be 1-{MAX_BATCH}")
+    check_publish_args(args)
     squad = check_id("--squad", args.squad)
     athletes = athlete_ids(args.files, args.athlete)
     profile = load_profile(args.profile) if args.profile else None

@@ -11,9 +11,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from monitor.commands.common import add_broker_flags, broker_from_args, topics_from_args
+from monitor.commands.common import (
+    add_broker_flags,
+    add_publish_flags,
+    broker_from_args,
+    check_publish_args,
+    topics_from_args,
+)
 from monitor.errors import InputFileError, UsageError
-from monitor.wire import ID_RE, MAX_BATCH
+from monitor.wire import ID_RE
 from simulators.publish import Run, publish
 from simulators.runner import DEFAULT_START, SimulatedRun
 from simulators.scenarios import MAX_ATHLETES, Scenario, builtin_names, load_scenario
@@ -30,19 +36,14 @@ def add_parser(sub: Any) -> None:
     )
     add_broker_flags(p)
     add_scenario_flags(p)
-    p.add_argument(
-        "--speed", type=float, default=1.0, help="1 = real time (default), 60 = x60, 0 = as fast as possible"
-    )
+    add_publish_flags(p)
     p.add_argument("--squad", help="squad id (default: the scenario's)")
-    p.add_argument("--mode", choices=["frame", "samples"], default="frame", help="frame topic or per-stream topics")
-    p.add_argument("--batch", type=int, default=1, help=f"frames (or samples) per message, 1-{MAX_BATCH}")
     p.add_argument(
         "--start",
         type=float,
         default=DEFAULT_START,
         help=f"event time of the start (default {DEFAULT_START:.0f})",
     )
-    p.add_argument("--no-session", action="store_true", help="do not publish session start/stop events")
     p.add_argument("--truth", metavar="FILE", help="also write the ground truth (cramp onsets…) as JSON")
     p.add_argument("--list", action="store_true", help="list the built-in scenarios and exit")
 
@@ -95,10 +96,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     broker = broker_from_args(args)
     topics = topics_from_args(args)
-    if not (math.isfinite(args.speed) and args.speed >= 0):
-        raise UsageError("--speed must be a number >= 0 (0 = as fast as possible)")
-    if not 1 <= args.batch <= MAX_BATCH:
-        raise UsageError(f"--batch must be 1-{MAX_BATCH}")
+    check_publish_args(args)
     if not (math.isfinite(args.start) and args.start >= 0):
         raise UsageError("--start must be an event time (Unix seconds) >= 0")
     scenario = scenario_from_args(args)
