@@ -1,22 +1,112 @@
-"""Rising cadence (stride-rate) variability."""
+"""Rising cadence (stride-rate) variability, over steady running only."""
 
 from __future__ import annotations
 
-from processors.gait import Gait
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from processors._util import FloatArray
+from processors.bins import N_C, S_C, S_C_SPD, SS_C, BinStore
 from processors.registry import Context, Processor, register
 
 #: Floor of the baseline coefficient of variation (watches report cadence in whole steps; 0.5 % ≈ 1 step/min).
 MIN_BASELINE_CV = 0.005
+#: Below this mean step rate a 10-s bin is not running gait: walking is ~100–130 steps/min, running (even a slow
+#: jog) ~150 and up; the walk–run transition lies in between.
+RUN_MIN_CADENCE = 140.0
+#: A bin counts as steady when its mean speed is within this fraction of the median bin speed of its span.
+STEADY_SPEED_TOL = 0.10
+#: Recent and baseline steady speeds must match within this fraction: stride-rate variability depends on speed
+#: itself (lowest near the preferred speed, higher when jogging slowly; Jordan, Challis & Newell 2007), so a
+#: cool-down jog is not compared with the early race pace (the same ±20 % as aerobic decoupling).
+MAX_SPEED_CHANGE = 0.20
+
+
+class _HasCadenceCv(Protocol):
+    @property
+    def cadence_cv(self) -> float: ...
+
+    @property
+    def speed(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SteadyCadence:
+    """Cadence variability over the steady-running seconds of a span: within-10-s coefficient of variation,
+    mean cadence (steps/min), mean speed (m/s) and how many seconds it is computed from."""
+
+    cadence_cv: float
+    cadence: float
+    speed: float
+    seconds: float
+
+
+def steady_running_bins(
+    rows: FloatArray, bin_s: int, tol: float = STEADY_SPEED_TOL, min_cadence: float = RUN_MIN_CADENCE
+) -> np.ndarray:
+    """Mask of the bins of steady running: every second moving with a cadence (no stop, no gap, no walk slower
+    than 20 min/km), mean cadence of running gait (≥ ``min_cadence``), mean speed within ``tol`` of the median
+    speed of such bins, and both neighbours steady too (a bin next to a walk, a stop, a surge or a gap may hold
+    the transition itself).
+
+    >>> from processors.bins import N_FIELDS
+    >>> rows = np.zeros((6, N_FIELDS))
+    >>> rows[:, N_C] = 10; rows[:, S_C] = 10 * 170.0; rows[:, S_C_SPD] = 10 * 3.0
+    >>> rows[3, S_C] = 10 * 120.0; rows[3, S_C_SPD] = 10 * 1.4   # a walking bin
+    >>> steady_running_bins(rows, 10).tolist()
+    [False, True, False, False, False, False]
+    """
+    n = rows[:, N_C]
+    full = n >= bin_s
+    with np.errstate(all="ignore"):
+        cad = np.where(full, rows[:, S_C] / np.maximum(n, 1.0), 0.0)
+        spd = np.where(full, rows[:, S_C_SPD] / np.maximum(n, 1.0), 0.0)
+    running = full & (cad >= min_cadence)
+    if not running.any():
+        return running
+    med = float(np.median(spd[running]))
+    steady = running & (np.abs(spd / med - 1.0) <= tol)
+    # guards: both neighbours must be running too (the first and last bins of a span have an unknown neighbour)
+    ok = steady.copy()
+    ok[1:] &= steady[:-1]
+    ok[:-1] &= steady[1:]
+    ok[0] = ok[-1] = False
+    return ok
+
+
+def steady_cadence(rows: FloatArray, bin_s: int, min_s: float) -> SteadyCadence | None:
+    """Pooled within-bin coefficient of variation of cadence over the steady-running bins of ``rows`` (None with
+    fewer than ``min_s`` such seconds)."""
+    if rows.shape[0] < 3:
+        return None
+    ok = steady_running_bins(rows, bin_s)
+    n = rows[ok, N_C]
+    total = float(n.sum())
+    if total < min_s or total <= 0:
+        return None
+    cad = float(rows[ok, S_C].sum()) / total
+    spd = float(rows[ok, S_C_SPD].sum()) / total
+    mean_b = rows[ok, S_C] / n
+    var_b = (rows[ok, SS_C] / n - mean_b * mean_b).clip(min=0.0)
+    within = float((var_b * n).sum() / total)
+    return SteadyCadence(cadence_cv=math.sqrt(within) / cad, cadence=cad, speed=spd, seconds=total)
 
 
 @register
 class CadenceVariability(Processor):
     """Ratio of the recent within-10-s coefficient of variation of cadence to the early-run baseline one
-    (1 = unchanged, 2 = twice as irregular). Stride-rate variability rises with fatigue (science.md, gait
-    under fatigue). None without both.
+    (1 = unchanged, 2 = twice as irregular), both over **steady running only** (:func:`steady_running_bins`):
+    walk breaks, stops, surges and their transitions change the step rate on purpose and are not the
+    stride-to-stride irregularity that rises with fatigue (science.md, gait under fatigue; Hanley et al. 2020).
+    Baseline: minutes 5–15 (≥ ``min_base_s`` steady seconds); recent: the last ``span_s`` seconds of complete
+    bins (≥ ``min_recent_s``). None without both, and None when the two steady speeds differ by more than
+    ``max_speed_change`` (variability depends on speed: :data:`MAX_SPEED_CHANGE`).
 
-    >>> b = Gait(speed=3.0, cadence=180.0, step=1.0, cadence_cv=0.01, seconds=600)
-    >>> cadence_cv_ratio(b, Gait(speed=3.0, cadence=178.0, step=1.0, cadence_cv=0.02, seconds=300))
+    >>> b = SteadyCadence(cadence_cv=0.01, cadence=180.0, speed=3.0, seconds=600)
+    >>> cadence_cv_ratio(b, SteadyCadence(cadence_cv=0.02, cadence=178.0, speed=3.0, seconds=300))
     2.0
     """
 
@@ -24,19 +114,61 @@ class CadenceVariability(Processor):
     name = "Cadence variability ratio"
     units = "ratio"
     source = "science.md (stride-rate variability rises with fatigue); Hanley et al. 2020"
-    depends = ("gait_baseline", "gait_recent")
+    depends = ("bins",)
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        base_start_s: float = 300.0,
+        base_end_s: float = 900.0,
+        min_base_s: float = 300.0,
+        span_s: float = 300.0,
+        min_recent_s: float = 120.0,
+        max_speed_change: float = MAX_SPEED_CHANGE,
+    ) -> None:
+        if not 0 <= base_start_s < base_end_s or not 0 < min_base_s <= base_end_s - base_start_s:
+            raise ValueError("need 0 <= base_start_s < base_end_s and 0 < min_base_s <= base_end_s - base_start_s")
+        if not 0 < min_recent_s <= span_s:
+            raise ValueError("need 0 < min_recent_s <= span_s")
+        if not 0 < max_speed_change < 1:
+            raise ValueError("need 0 < max_speed_change < 1")
+        self.max_speed_change = max_speed_change
+        self.base_start_s = base_start_s
+        self.base_end_s = base_end_s
+        self.min_base_s = min_base_s
+        self.span_s = span_s
+        self.min_recent_s = min_recent_s
+        self._base: SteadyCadence | None = None
+        self._base_final = False
+        self._recent: SteadyCadence | None = None
+        self._key: int | None = None
         self._value: float | None = None
 
     def update(self, ctx: Context) -> None:
-        self._value = cadence_cv_ratio(ctx["gait_baseline"], ctx["gait_recent"])
+        store: BinStore = ctx["bins"]
+        elapsed = ctx.window.elapsed
+        if not self._base_final and elapsed >= self.base_end_s:
+            # one guard bin either side of the span, so its edge bins are judged like the others
+            rows = store.between(self.base_start_s - store.bin_s, self.base_end_s + store.bin_s)
+            self._base = steady_cadence(rows, store.bin_s, self.min_base_s)
+            self._base_final = elapsed >= self.base_end_s + 2 * store.bin_s
+        key = store.n_complete(elapsed)
+        if key != self._key:  # complete bins only: recomputed every 10 s
+            self._key = key
+            rows = store.last_complete(self.span_s + store.bin_s, elapsed)
+            self._recent = steady_cadence(rows, store.bin_s, self.min_recent_s)
+        self._value = cadence_cv_ratio(self._base, self._recent, self.max_speed_change)
 
     def get(self) -> float | None:
         return self._value
 
 
-def cadence_cv_ratio(base: Gait | None, now: Gait | None) -> float | None:
+def cadence_cv_ratio(
+    base: _HasCadenceCv | None, now: _HasCadenceCv | None, max_speed_change: float | None = None
+) -> float | None:
+    """``now.cadence_cv / base.cadence_cv`` (baseline floored at :data:`MIN_BASELINE_CV`); None without both, or
+    when ``max_speed_change`` is given and the speeds differ by more than that fraction."""
     if base is None or now is None:
+        return None
+    if max_speed_change is not None and abs(now.speed / base.speed - 1.0) > max_speed_change:
         return None
     return round(now.cadence_cv / max(base.cadence_cv, MIN_BASELINE_CV), 4)
