@@ -82,10 +82,6 @@
   }
 
   // ---- rendering: the "now" tile -------------------------------------------------------------------------
-  function metric(label, value, unit) {
-    return el("div", { class: "metric" }, el("dt", { text: label }), el("dd", {}, value, unit ? el("small", { text: unit }) : null));
-  }
-
   function renderNow() {
     const t = state.tile;
     if (!t) {
@@ -93,15 +89,13 @@
       $now.replaceChildren(el("h2", { class: "name", text: athlete }), el("p", { class: "empty", text: state.missing ? "No data from this runner yet — waiting…" : "Loading…" }));
       return;
     }
-    const level = CW.LEVELS.includes(t.level) ? t.level : "low";
+    const level = CW.levelOf(t);
     const risk = num(t.risk);
     const reason = t.top_reason || CW.topReason(t.factors);
-    const signal = ["ok", "stale", "lost"].includes(t.signal) ? t.signal : "ok";
+    const signal = CW.signalOf(t);
     document.title = `${CW.displayName(t)} — ${CW.LEVEL_WORD[level]} — crampwatch`;
     $now.className = `now tile lvl-${level} sig-${signal}`;
     $now.dataset.level = level;
-    const bar = el("span", { class: "risk-fill" });
-    bar.style.width = `${Math.round(100 * (risk ?? 0))}%`;
     const factors = Object.entries(t.factors || {})
       .filter(([, v]) => num(v) !== null && v > 0)
       .sort((a, b) => b[1] - a[1])
@@ -109,23 +103,14 @@
       .map(([k]) => el("li", { text: CW.reasonText(k, t) }));
     $now.replaceChildren(
       el("div", { class: "tile-top" }, el("h2", { class: "name", text: CW.displayName(t) }), el("span", { class: "lvl-word", text: CW.LEVEL_WORD[level] })),
-      el(
-        "div",
-        { class: "risk-row" },
-        el("span", { class: "risk-num", text: risk === null ? "—" : `${Math.round(risk * 100)}%` }),
-        el("span", { class: "risk-label", text: "risk" }),
-        el("span", { class: "risk-bar", "aria-hidden": "true" }, bar),
-      ),
+      CW.riskRow(risk),
       factors.length ? el("ol", { class: "reasons" }, ...factors) : el("p", { class: "reason", text: "No risk factor stands out" }),
       el(
         "dl",
         { class: "metrics" },
-        metric("HR", CW.fmtNum(t.hr), " bpm"),
-        metric("Pace", CW.fmtPace(t.pace), num(t.pace) !== null && t.pace <= 1200 ? " /km" : ""),
-        metric("Cadence", CW.fmtNum(t.cadence), " spm"),
-        metric("Temp", CW.fmtNum(t.temp), " °C"),
-        metric("Stride", CW.fmtNum(t.stride_m, 2), " m"),
-        metric("Distance", num(t.distance_m) === null ? "—" : (t.distance_m / 1000).toFixed(2), " km"),
+        ...CW.coreMetrics(t),
+        CW.metric("Stride", CW.fmtNum(t.stride_m, 2), " m"),
+        CW.metric("Distance", num(t.distance_m) === null ? "—" : (t.distance_m / 1000).toFixed(2), " km"),
       ),
       el(
         "div",

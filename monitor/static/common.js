@@ -216,12 +216,51 @@ const CW = (() => {
     return li;
   }
 
+  /** A level the page knows ("low" otherwise). */
+  function levelOf(t) {
+    return LEVELS.includes(t.level) ? t.level : "low";
+  }
+
+  /** The signal state the page knows ("ok" otherwise). */
+  function signalOf(t) {
+    return ["ok", "stale", "lost"].includes(t.signal) ? t.signal : "ok";
+  }
+
+  /** One reading of a tile: label, value, optional unit. */
+  function metric(label, value, unit) {
+    return el("div", { class: "metric" }, el("dt", { text: label }), el("dd", {}, value, unit ? el("small", { text: unit }) : null));
+  }
+
+  /** HR, pace, cadence and temperature: the readings every tile shows. */
+  function coreMetrics(t) {
+    return [
+      metric("HR", fmtNum(t.hr), " bpm"),
+      metric("Pace", fmtPace(t.pace), num(t.pace) !== null && t.pace <= 1200 ? " /km" : ""),
+      metric("Cadence", fmtNum(t.cadence), " spm"),
+      metric("Temp", fmtNum(t.temp), " °C"),
+    ];
+  }
+
+  /** The risk as a percentage and a bar. */
+  function riskRow(risk) {
+    const bar = el("span", { class: "risk-fill" });
+    bar.style.width = `${Math.round(100 * (risk ?? 0))}%`;
+    return el(
+      "div",
+      { class: "risk-row" },
+      el("span", { class: "risk-num", text: risk === null ? "—" : `${Math.round(risk * 100)}%` }),
+      el("span", { class: "risk-label", text: "risk" }),
+      el("span", { class: "risk-bar", "aria-hidden": "true" }, bar),
+    );
+  }
+
   function athletePath(t) {
     return `/athlete/${encodeURIComponent(t.squad)}/${encodeURIComponent(t.athlete)}`;
   }
 
   return {
     LEVELS, LEVEL_WORD, ALERT_WORD, num, reasonText, topReason, levelRank, compareTiles, displayName, fmtPace,
-    fmtNum, fmtElapsed, fmtClock, fmtAgo, el, svg, ack, connect, throttle, alertItem, athletePath,
+    fmtNum, fmtElapsed, fmtClock, fmtAgo, el, svg, ack, connect, throttle, alertItem, athletePath, levelOf,
+    signalOf, metric, coreMetrics, riskRow,
   };
 })();

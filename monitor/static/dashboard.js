@@ -67,10 +67,6 @@
   }
 
   // ---- rendering ----------------------------------------------------------------------------------------
-  function metric(label, value, unit) {
-    return el("div", { class: "metric" }, el("dt", { text: label }), el("dd", {}, value, unit ? el("small", { text: unit }) : null));
-  }
-
   /** The top reason: prominent when the risk matters, quiet ("main factor") when it is low. */
   function reasonLine(level, reason, t) {
     if (!reason) return el("p", { class: "reason quiet", text: "No risk factor stands out" });
@@ -79,15 +75,13 @@
   }
 
   function tileContent(t) {
-    const level = CW.LEVELS.includes(t.level) ? t.level : "low";
+    const level = CW.levelOf(t);
     const risk = num(t.risk);
     const ageS = (Date.now() - t.receivedAt) / 1000;
     const ended = ageS > ENDED_AFTER_S;
     const reason = t.top_reason || CW.topReason(t.factors);
-    const bar = el("span", { class: "risk-fill" });
-    bar.style.width = `${Math.round(100 * (risk ?? 0))}%`;
     const last = t.last_alert;
-    const signal = ["ok", "stale", "lost"].includes(t.signal) ? t.signal : "ok";
+    const signal = CW.signalOf(t);
     return [
       el(
         "div",
@@ -95,21 +89,12 @@
         el("span", { class: "name", text: CW.displayName(t) }),
         el("span", { class: "lvl-word", text: CW.LEVEL_WORD[level] }),
       ),
-      el(
-        "div",
-        { class: "risk-row" },
-        el("span", { class: "risk-num", text: risk === null ? "—" : `${Math.round(risk * 100)}%` }),
-        el("span", { class: "risk-label", text: "risk" }),
-        el("span", { class: "risk-bar", "aria-hidden": "true" }, bar),
-      ),
+      CW.riskRow(risk),
       reasonLine(level, reason, t),
       el(
         "dl",
         { class: "metrics" },
-        metric("HR", CW.fmtNum(t.hr), " bpm"),
-        metric("Pace", CW.fmtPace(t.pace), num(t.pace) !== null && t.pace <= 1200 ? " /km" : ""),
-        metric("Cadence", CW.fmtNum(t.cadence), " spm"),
-        metric("Temp", CW.fmtNum(t.temp), " °C"),
+        ...CW.coreMetrics(t),
       ),
       last
         ? el(
@@ -147,7 +132,7 @@
         node = el("a", { href: CW.athletePath(t) });
         tileEls.set(k, node);
       }
-      const level = CW.LEVELS.includes(t.level) ? t.level : "low";
+      const level = CW.levelOf(t);
       const ended = (Date.now() - t.receivedAt) / 1000 > ENDED_AFTER_S;
       node.className = `tile lvl-${level} sig-${t.signal || "ok"}${ended ? " ended" : ""}${i === 0 ? " first" : ""}`;
       node.dataset.squad = t.squad;
