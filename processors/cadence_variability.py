@@ -60,20 +60,18 @@ def steady_running_bins(
     [False, True, False, False, False, False]
     """
     n = rows[:, N_C]
-    full = n >= bin_s
-    with np.errstate(all="ignore"):
-        cad = np.where(full, rows[:, S_C] / np.maximum(n, 1.0), 0.0)
-        spd = np.where(full, rows[:, S_C_SPD] / np.maximum(n, 1.0), 0.0)
-    running = full & (cad >= min_cadence)
-    if not running.any():
-        return running
-    med = float(np.median(spd[running]))
-    steady = running & (np.abs(spd / med - 1.0) <= tol)
-    # guards: both neighbours must be running too (the first and last bins of a span have an unknown neighbour)
-    ok = steady.copy()
-    ok[1:] &= steady[:-1]
-    ok[:-1] &= steady[1:]
-    ok[0] = ok[-1] = False
+    nn = np.maximum(n, 1.0)
+    spd = rows[:, S_C_SPD] / nn
+    running = (n >= bin_s) & (rows[:, S_C] / nn >= min_cadence)
+    ok = np.zeros(rows.shape[0], dtype=bool)
+    if rows.shape[0] < 3 or not running.any():
+        return ok
+    v = sorted(spd[running].tolist())
+    h = len(v) // 2
+    med = v[h] if len(v) % 2 else 0.5 * (v[h - 1] + v[h])
+    steady = running & (np.abs(spd - med) <= tol * med)
+    # guards: both neighbours must be steady too (the first and last bins of a span have an unknown neighbour)
+    ok[1:-1] = steady[1:-1] & steady[:-2] & steady[2:]
     return ok
 
 
@@ -83,15 +81,15 @@ def steady_cadence(rows: FloatArray, bin_s: int, min_s: float) -> SteadyCadence 
     if rows.shape[0] < 3:
         return None
     ok = steady_running_bins(rows, bin_s)
-    n = rows[ok, N_C]
+    sub = rows[ok]
+    n = sub[:, N_C]
     total = float(n.sum())
     if total < min_s or total <= 0:
         return None
-    cad = float(rows[ok, S_C].sum()) / total
-    spd = float(rows[ok, S_C_SPD].sum()) / total
-    mean_b = rows[ok, S_C] / n
-    var_b = (rows[ok, SS_C] / n - mean_b * mean_b).clip(min=0.0)
-    within = float((var_b * n).sum() / total)
+    cad = float(sub[:, S_C].sum()) / total
+    spd = float(sub[:, S_C_SPD].sum()) / total
+    # pooled within-bin variance: Σ (Σc² − (Σc)²/n) / Σn
+    within = max(0.0, float((sub[:, SS_C] - sub[:, S_C] * sub[:, S_C] / n).sum()) / total)
     return SteadyCadence(cadence_cv=math.sqrt(within) / cad, cadence=cad, speed=spd, seconds=total)
 
 
