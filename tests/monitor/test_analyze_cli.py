@@ -84,12 +84,15 @@ def test_analyze_json_agrees_with_the_device(capsys: pytest.CaptureFixture[str],
 
 
 @pytest.mark.realdata
-def test_analyze_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
+def test_analyze_is_deterministic(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = str(_realdata("fenix2-run-47min.fit"))
-    first = _json(capsys, path, "--athlete", "ann", "--squad", "club")
-    second = _json(capsys, path, "--athlete", "ann", "--squad", "club")
+    profile = tmp_path / "ann.toml"
+    profile.write_text("training_pace = 320\n")  # the run averages 5:15/km, faster than this runner trains
+    first = _json(capsys, path, "--athlete", "ann", "--squad", "club", "--profile", str(profile))
+    second = _json(capsys, path, "--athlete", "ann", "--squad", "club", "--profile", str(profile))
     assert first == second
-    assert first["alerts"], "the 47-minute fenix2 run raises alerts (hydrate, 20-23 °C)"
+    assert first["alerts"], "faster than training pace over 47 min raises alerts"
+    assert {a["kind"] for a in first["alerts"]} == {"ease_pace"}
     assert {a["athlete"] for a in first["alerts"]} == {"ann"}
 
 

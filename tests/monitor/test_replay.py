@@ -115,8 +115,9 @@ def test_replay_through_mosquitto_gives_the_same_indicators_as_analyze(
     assert frames == rec.frames()  # every frame, in order, unchanged
     assert [f.t for f in frames] == sorted(f.t for f in frames)
 
-    expected = analyze(rec, squad="club", athlete="ann", profile=Profile())
-    result = run_offline(frames, squad="club", athlete="ann", profile=Profile())
+    runner = Profile(training_pace=320)  # the run averages 5:15/km: faster than this runner trains, so alerts
+    expected = analyze(rec, squad="club", athlete="ann", profile=runner)
+    result = run_offline(frames, squad="club", athlete="ann", profile=runner)
     assert indicators(result) == expected["indicators"]
     assert [a.id for a in result.alerts] == [a["id"] for a in expected["alerts"]]
     assert expected["alerts"], "this run raises alerts, so the comparison covers them"
