@@ -35,7 +35,9 @@ class EmbeddedBroker:
 
     async def start(self) -> BrokerURL:
         for name in ("amqtt", "transitions"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+            logger = logging.getLogger(name)
+            if logger.level < logging.WARNING:  # quieten, but never undo a stricter level the CLI set
+                logger.setLevel(logging.WARNING)
         config = {
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}", "max_connections": 0}},
             "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
