@@ -34,7 +34,7 @@ from monitor.pipeline import Output, PipelineConfig
 from monitor.profiles import ProfileBook
 from monitor.rejects import RejectReporter
 from monitor.router import Router
-from monitor.wire import DEFAULT_PREFIX, Topics
+from monitor.wire import DEFAULT_PREFIX, Topics, encode_ack
 
 log = logging.getLogger("crampwatch.monitor")
 
@@ -46,10 +46,13 @@ class _Outbox:
         self.limit = limit
         self.items: deque[tuple[str, bytes, int, bool]] = deque()
         self.ready = asyncio.Event()
+        self.drained = asyncio.Event()  # set whenever the buffer is empty
+        self.drained.set()
         self.dropped = 0
 
     def put(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
         self.items.append((topic, payload, qos, retain))
+        self.drained.clear()
         if len(self.items) > self.limit:
             for i, item in enumerate(self.items):
                 if item[3]:  # retained = a status snapshot
@@ -155,8 +158,8 @@ class Monitor:
 
     async def _drain(self) -> None:
         await self._inbox.join()
-        while self._outbox.items and self._connected.is_set():
-            await asyncio.sleep(0.01)
+        if self._connected.is_set():
+            await self._outbox.drained.wait()
 
     async def wait_connected(self, timeout: float = 10.0, *, connects: int = 1) -> None:
         """Wait until the service is connected and subscribed (for the ``connects``-th time)."""
@@ -228,6 +231,8 @@ class Monitor:
             topic, payload, qos, retain = box.items[0]
             await client.publish(topic, payload, qos=qos, retain=retain)
             box.items.popleft()
+            if not box.items:
+                box.drained.set()
             self.counters["published"] += 1
 
     # ---- processing ------------------------------------------------------------------------------------
@@ -284,8 +289,6 @@ class Monitor:
 
     def publish_ack(self, squad: str, athlete: str, alert_id: str) -> None:
         """Send a contract ``ack`` (used by the dashboard's acknowledge button)."""
-        from monitor.wire import encode_ack
-
         self._outbox.put(self.topics.of(squad, athlete, "ack"), encode_ack(alert_id), 1, False)
 
     # ---- wall-clock housekeeping ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -337,12 +337,3 @@ def encode_session(t: float, event: Literal["start", "stop"]) -> bytes:
 
 def encode_ack(alert_id: str) -> bytes:
     return _dumps(AckMsg(alert_id=alert_id).model_dump())
-
-
-def frames_by_stream(frames: Iterable[Frame]) -> dict[str, tuple[list[float], list[float]]]:
-    out: dict[str, tuple[list[float], list[float]]] = {s: ([], []) for s in STREAMS}
-    for frame in frames:
-        for name, value in frame.streams().items():
-            out[name][0].append(frame.t)
-            out[name][1].append(value)
-    return out

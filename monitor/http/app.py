@@ -136,28 +136,26 @@ async def api_athletes(request: web.Request) -> web.Response:
     return _json(request.app[VIEW].athletes(_squad_param(request)))
 
 
+def _found(value: Any, squad: str, athlete: str) -> Any:
+    """The looked-up value, or a 404 for an athlete the view does not know."""
+    if value is None:
+        raise ApiError(404, f"no athlete {athlete} in squad {squad}")
+    return value
+
+
 async def api_status(request: web.Request) -> web.Response:
     squad, athlete = _ids(request)
-    status = request.app[VIEW].status(squad, athlete)
-    if status is None:
-        raise ApiError(404, f"no athlete {athlete} in squad {squad}")
-    return _json(status)
+    return _json(_found(request.app[VIEW].status(squad, athlete), squad, athlete))
 
 
 async def api_history(request: web.Request) -> web.Response:
     squad, athlete = _ids(request)
-    history = request.app[VIEW].history(squad, athlete)
-    if history is None:
-        raise ApiError(404, f"no athlete {athlete} in squad {squad}")
-    return _json(history)
+    return _json(_found(request.app[VIEW].history(squad, athlete), squad, athlete))
 
 
 async def api_athlete_alerts(request: web.Request) -> web.Response:
     squad, athlete = _ids(request)
-    alerts = request.app[VIEW].alerts(squad, athlete)
-    if alerts is None:
-        raise ApiError(404, f"no athlete {athlete} in squad {squad}")
-    return _json(alerts)
+    return _json(_found(request.app[VIEW].alerts(squad, athlete), squad, athlete))
 
 
 async def api_alerts(request: web.Request) -> web.Response:
