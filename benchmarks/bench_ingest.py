@@ -10,8 +10,8 @@ import argparse
 import json
 import time
 
-from monitor.profiles import ProfileBook
-from monitor.router import Router
+from monitor.core.profiles import ProfileBook
+from monitor.core.router import Router
 from processors.profile import Profile
 from tests.runs import hot_fast_run
 

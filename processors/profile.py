@@ -1,5 +1,5 @@
 """An athlete's profile as the processors see it (a plain dataclass; the wire model lives in
-``monitor.wire``)."""
+``monitor.core.wire``)."""
 
 from __future__ import annotations
 

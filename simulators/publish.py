@@ -23,9 +23,7 @@ from typing import Literal
 
 import aiomqtt
 
-from monitor.broker import BrokerURL
-from monitor.errors import BrokerError
-from monitor.wire import (
+from monitor.core.wire import (
     DEFAULT_PREFIX,
     MAX_BATCH,
     STREAMS,
@@ -36,6 +34,8 @@ from monitor.wire import (
     encode_samples,
     encode_session,
 )
+from monitor.errors import BrokerError
+from monitor.mqtt.broker import BrokerURL
 from processors.profile import Profile
 from simulators.frame import Frame
 

@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from monitor.broker import BrokerURL
-from monitor.embedded import free_port
+from monitor.mqtt.broker import BrokerURL
+from monitor.mqtt.embedded import free_port
 
 
 def wait_port(port: int, *, up: bool = True, timeout: float = 10.0) -> None:
@@ -98,4 +98,4 @@ class Amqtt(BrokerProcess):
     kind = "amqtt"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "monitor.embedded", "--port", str(self.port)]
+        return [sys.executable, "-m", "monitor.mqtt.embedded", "--port", str(self.port)]

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from monitor.broker import BrokerURL
-from monitor.wire import Topics, encode_frames, encode_profile, encode_session
+from monitor.core.wire import Topics, encode_frames, encode_profile, encode_session
+from monitor.mqtt.broker import BrokerURL
 from processors.profile import Profile
 from simulators.frame import Frame
 
@@ -149,7 +149,7 @@ class Collector:
 async def run_live(broker: BrokerURL, athlete: str, frames: Sequence[Frame], profile: Profile) -> Collector:
     """A fresh Monitor on ``broker``; publish one athlete's run (squad ``club``) and collect until its final
     status."""
-    from monitor.service import Monitor
+    from monitor.mqtt.service import Monitor
 
     async with Monitor(broker) as monitor, Collector(broker) as seen:
         await monitor.wait_connected()

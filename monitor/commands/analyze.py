@@ -25,9 +25,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from monitor.core.pipeline import OfflineResult, PipelineConfig, run_offline
+from monitor.core.wire import ID_RE, ProfileMsg, profile_from_mapping
 from monitor.errors import InputFileError, RejectedMessage, UsageError
-from monitor.pipeline import OfflineResult, PipelineConfig, run_offline
-from monitor.wire import ID_RE, ProfileMsg, profile_from_mapping
 from processors.indicators import LEVELS
 from processors.profile import Profile
 from simulators.readers import Recording, read_recording, summarize

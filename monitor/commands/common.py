@@ -11,9 +11,9 @@ import os
 import signal
 from collections.abc import Callable
 
-from monitor.broker import BrokerURL
+from monitor.core.wire import DEFAULT_PREFIX, MAX_BATCH, Topics
 from monitor.errors import UsageError
-from monitor.wire import DEFAULT_PREFIX, MAX_BATCH, Topics
+from monitor.mqtt.broker import BrokerURL
 
 
 def add_broker_flags(parser: argparse.ArgumentParser, *, required: bool = True) -> None:

@@ -11,11 +11,11 @@ import sys
 from typing import Any, TextIO
 
 from alerts.sinks.console import ConsoleSink
+from monitor.coach.live import LiveView
 from monitor.commands.common import host_port, install_stop_handlers, positive_float, setup_logging
-from monitor.embedded import EmbeddedBroker
 from monitor.errors import UsageError
-from monitor.live import LiveView
-from monitor.service import Monitor
+from monitor.mqtt.embedded import EmbeddedBroker
+from monitor.mqtt.service import Monitor
 from simulators.publish import Run, publish
 from simulators.scenarios import load_scenario
 

@@ -87,7 +87,7 @@ class RunScore:
 
 def score_athlete(scenario_ref: str, index: int, seed: int, start: float = DEFAULT_START) -> RunScore:
     """Simulate athlete ``index`` of a scenario and run it through the offline pipeline (a process-pool job)."""
-    from monitor.pipeline import run_offline
+    from monitor.core.pipeline import run_offline
 
     scenario = load_scenario(scenario_ref)
     run = scenario.simulate_one(index, seed=seed, start=start)

@@ -16,9 +16,9 @@ from monitor.commands.common import (
     setup_logging,
     topics_from_args,
 )
+from monitor.core.profiles import ProfileBook
 from monitor.errors import UsageError
-from monitor.profiles import ProfileBook
-from monitor.service import Monitor
+from monitor.mqtt.service import Monitor
 
 log = logging.getLogger("crampwatch")
 
@@ -44,7 +44,7 @@ def make_sinks(args: argparse.Namespace) -> list[Sink]:
                 raise UsageError(f"--webhook {url!r}: expected an http:// or https:// URL")
             sinks.append(make_sink(f"webhook:{url}"))
     if args.store:
-        from monitor.store import JsonlStore
+        from monitor.store.jsonl import JsonlStore
 
         sinks.append(JsonlStore(args.store))
     return sinks
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(broker: Any, prefix: str, profiles: ProfileBook, sinks: list[Sink], args: argparse.Namespace) -> None:
     view = None
     if args.http:
-        from monitor.live import LiveView
+        from monitor.coach.live import LiveView
 
         view = LiveView()
         sinks = [*sinks, view]

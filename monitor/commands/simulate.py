@@ -18,8 +18,8 @@ from monitor.commands.common import (
     check_publish_args,
     topics_from_args,
 )
+from monitor.core.wire import ID_RE
 from monitor.errors import InputFileError, UsageError
-from monitor.wire import ID_RE
 from simulators.publish import Run, publish
 from simulators.runner import DEFAULT_START, SimulatedRun
 from simulators.scenarios import MAX_ATHLETES, Scenario, builtin_names, load_scenario

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 import aiomqtt
 
-from monitor.broker import BrokerURL
+from monitor.coach.live import LEVELS, LiveView, reason_text, top_reason, valid_id
 from monitor.commands.common import (
     add_broker_flags,
     broker_from_args,
@@ -29,9 +29,9 @@ from monitor.commands.common import (
     positive_float,
     topics_from_args,
 )
+from monitor.core.wire import Topics
 from monitor.errors import BrokerError, CrampwatchError, UsageError
-from monitor.live import LEVELS, LiveView, reason_text, top_reason, valid_id
-from monitor.wire import Topics
+from monitor.mqtt.broker import BrokerURL
 
 #: ANSI styles of the level cell: colour AND the word, so it also reads without colour.
 STYLE = {"low": "32", "elevated": "1;33", "high": "1;38;5;208", "critical": "1;97;41"}

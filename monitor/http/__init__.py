@@ -1,4 +1,4 @@
-"""The coach's dashboard and JSON API over HTTP (aiohttp), fed by a :class:`monitor.live.LiveView`.
+"""The coach's dashboard and JSON API over HTTP (aiohttp), fed by a :class:`monitor.coach.live.LiveView`.
 
 ::
 

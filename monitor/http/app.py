@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from monitor.coach.live import LiveView, Subscription, valid_id
 from monitor.errors import UsageError
-from monitor.live import LiveView, Subscription, valid_id
 
 log = logging.getLogger("crampwatch.http")
 

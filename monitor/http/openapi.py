@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-#: The contract's status keys (equal to ``monitor.pipeline.STATUS_KEYS``, tested; not imported so that the
+#: The contract's status keys (equal to ``monitor.core.pipeline.STATUS_KEYS``, tested; not imported so that the
 #: HTTP layer does not pull in the processors).
 STATUS_KEYS = (
     "t", "squad", "athlete", "elapsed_s", "distance_m", "hr", "pace", "cadence", "temp", "stride_m",

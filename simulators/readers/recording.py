@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from monitor.wire import RANGES
+from monitor.core.wire import RANGES
 from simulators.frame import Frame
 
 FloatArray = NDArray[np.float64]

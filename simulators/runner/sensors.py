@@ -1,7 +1,7 @@
 """What the watch reports of the true signals: noise, quantisation, dropouts, optical-HR artefacts (spikes and
 cadence lock), a sparse temperature stream, and imperfect delivery (duplicates, late frames).
 
-Every value stays inside the contract's plausible ranges, so every frame passes ``monitor.wire`` validation;
+Every value stays inside the contract's plausible ranges, so every frame passes ``monitor.core.wire`` validation;
 the imperfections are the kind a real gateway sends, not malformed payloads.
 """
 

@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from monitor.core.wire import ID_RE, profile_from_mapping
 from monitor.errors import InputFileError, UsageError
-from monitor.wire import ID_RE, profile_from_mapping
 from processors.profile import Profile
 from simulators.runner.athlete import (
     DEFAULT_START,

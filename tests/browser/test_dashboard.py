@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from monitor.broker import BrokerURL
+from monitor.coach.live import LiveView
+from monitor.core.wire import Topics, encode_frames, encode_profile
 from monitor.http import HttpServer, serve
-from monitor.live import LiveView
-from monitor.service import Monitor
-from monitor.wire import Topics, encode_frames, encode_profile
+from monitor.mqtt.broker import BrokerURL
+from monitor.mqtt.service import Monitor
 from processors.profile import Profile
 from simulators.frame import Frame
 from tests.browser.conftest import CHROMIUM_ARGS

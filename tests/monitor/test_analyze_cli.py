@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from monitor.cli import main
-from monitor.pipeline import STATUS_KEYS
+from monitor.core.pipeline import STATUS_KEYS
 from processors.indicators import LEVELS
 from simulators.readers import SUMMARY_KEYS, read_recording, summarize
 from tests.simulators.readers.oracles import FILES, REALDATA, checks

@@ -11,11 +11,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from monitor.coach.live import LiveView
 from monitor.errors import UsageError
 from monitor.http import HttpServer, openapi, serve
 from monitor.http.openapi import STATUS_KEYS as API_STATUS_KEYS
-from monitor.live import LiveView
-from tests.monitor.test_live_helpers import STATUS_KEYS, T0, alert, status
+from tests.monitor.coach.test_live_helpers import STATUS_KEYS, T0, alert, status
 
 Acks = list[tuple[str, str, str]]
 Scenario = Callable[[HttpServer, aiohttp.ClientSession, LiveView, Acks], Awaitable[None]]
@@ -310,7 +310,7 @@ def _refs(node: Any) -> list[str]:
 
 
 def test_openapi_status_keys_follow_the_pipeline() -> None:
-    from monitor.pipeline import STATUS_KEYS as PIPELINE_STATUS_KEYS
+    from monitor.core.pipeline import STATUS_KEYS as PIPELINE_STATUS_KEYS
 
     assert API_STATUS_KEYS == PIPELINE_STATUS_KEYS == STATUS_KEYS
 

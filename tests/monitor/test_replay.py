@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.broker import BrokerURL
 from monitor.cli import main
 from monitor.commands.analyze import analyze, indicators
-from monitor.embedded import free_port
-from monitor.pipeline import run_offline
-from monitor.wire import parse_frames, parse_stream
+from monitor.core.pipeline import run_offline
+from monitor.core.wire import parse_frames, parse_stream
+from monitor.mqtt.broker import BrokerURL
+from monitor.mqtt.embedded import free_port
 from processors.profile import Profile
 from simulators.frame import Frame
 from simulators.readers import read_recording

@@ -10,8 +10,8 @@ import pytest
 
 from monitor.cli import main
 from monitor.commands.analyze import analyze
-from monitor.pipeline import run_offline
-from monitor.service import Monitor
+from monitor.core.pipeline import run_offline
+from monitor.mqtt.service import Monitor
 from processors.profile import Profile
 from simulators.readers import read_recording
 from tests.brokers import BrokerProcess

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from monitor.service import Monitor
+from monitor.mqtt.service import Monitor
 from simulators.publish import Run, publish
 from simulators.scenarios import load_scenario
 from tests.brokers import BrokerProcess

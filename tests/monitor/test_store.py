@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.service import Monitor
-from monitor.store import JsonlStore, read_store
+from monitor.mqtt.service import Monitor
+from monitor.store.jsonl import JsonlStore, read_store
 from tests.brokers import BrokerProcess
 from tests.runs import HOT_PROFILE, Collector, hot_fast_run, publish_frames
 

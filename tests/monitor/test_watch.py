@@ -11,13 +11,13 @@ from collections.abc import Callable
 
 import pytest
 
-from monitor.broker import BrokerURL
 from monitor.cli import main
+from monitor.coach.live import LiveView
 from monitor.commands.watch import Watcher, render_table
-from monitor.embedded import free_port
-from monitor.live import LiveView
-from monitor.wire import Topics
-from tests.monitor.test_live_helpers import T0, alert, status
+from monitor.core.wire import Topics
+from monitor.mqtt.broker import BrokerURL
+from monitor.mqtt.embedded import free_port
+from tests.monitor.coach.test_live_helpers import T0, alert, status
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 

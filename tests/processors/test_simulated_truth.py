@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-pipeline = pytest.importorskip("monitor.pipeline")
+pipeline = pytest.importorskip("monitor.core.pipeline")
 scenarios = pytest.importorskip("simulators.scenarios")
 
 CRAMPING = [("hot-marathon", 0), ("hot-marathon", 3), ("flat-monotony", 1), ("squad", 7), ("squad", 13)]

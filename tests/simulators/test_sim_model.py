@@ -8,7 +8,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from monitor.wire import MAX_BATCH, RANGES, encode_frames, parse_frames
+from monitor.core.wire import MAX_BATCH, RANGES, encode_frames, parse_frames
 from processors.profile import Profile
 from simulators.frame import Frame
 from simulators.runner import DEFAULT_START, AthleteSpec, Plan, Sensors, Traits, Weather, simulate

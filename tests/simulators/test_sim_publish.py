@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from monitor.broker import BrokerURL
+from monitor.core.wire import Topics, parse_frames, parse_stream
 from monitor.errors import BrokerError
-from monitor.wire import Topics, parse_frames, parse_stream
+from monitor.mqtt.broker import BrokerURL
 from processors.profile import Profile
 from simulators.frame import Frame
 from simulators.publish import Message, PublishStats, Run, plan_messages, publish
@@ -213,7 +213,7 @@ def test_publish_with_a_given_client_leaves_it_connected(mosquitto: BrokerURL) -
 
 
 def test_unreachable_broker_is_a_broker_error() -> None:
-    from monitor.embedded import free_port
+    from monitor.mqtt.embedded import free_port
 
     broker = BrokerURL("127.0.0.1", free_port())
     with pytest.raises(BrokerError, match="failed"):

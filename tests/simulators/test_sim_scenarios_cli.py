@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.broker import BrokerURL
 from monitor.cli import main
 from monitor.errors import InputFileError, UsageError
+from monitor.mqtt.broker import BrokerURL
 from simulators.runner import DEFAULT_START
 from simulators.scenarios import builtin_names, load_scenario, parse_scenario
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from monitor.pipeline import STATUS_KEYS, run_offline
-from monitor.service import Monitor
+from monitor.core.pipeline import STATUS_KEYS, run_offline
+from monitor.mqtt.service import Monitor
 from tests.brokers import BrokerProcess
 from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_fast_run, publish_frames, run_live
 

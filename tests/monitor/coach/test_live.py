@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from monitor.live import LiveView, sort_key, top_reason, valid_id
-from tests.monitor.test_live_helpers import T0, alert, status
+from monitor.coach.live import LiveView, sort_key, top_reason, valid_id
+from tests.monitor.coach.test_live_helpers import T0, alert, status
 
 
 def test_latest_status_and_tiles_riskiest_first() -> None:

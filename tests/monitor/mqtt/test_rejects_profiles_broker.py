@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.broker import BrokerURL
+from monitor.core.profiles import ProfileBook
+from monitor.core.rejects import RejectReporter
 from monitor.errors import InputFileError, UsageError
-from monitor.profiles import ProfileBook
-from monitor.rejects import RejectReporter
+from monitor.mqtt.broker import BrokerURL
 from processors.profile import Profile
 
 

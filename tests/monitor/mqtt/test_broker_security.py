@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from monitor.broker import BrokerURL
 from monitor.errors import BrokerError
-from monitor.service import Monitor
+from monitor.mqtt.broker import BrokerURL
+from monitor.mqtt.service import Monitor
 from tests.brokers import Mosquitto
 from tests.runs import EASY_PROFILE, easy_cool_run, run_live
 
 pytestmark = pytest.mark.broker
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -77,9 +77,9 @@ def test_unknown_ca_never_connects(tls_broker: tuple[Mosquitto, Path]) -> None:
     broker, _ = tls_broker
     code = (
         "import asyncio, sys\n"
-        "from monitor.broker import BrokerURL\n"
+        "from monitor.mqtt.broker import BrokerURL\n"
         "from monitor.errors import BrokerError\n"
-        "from tests.monitor.test_broker_security import _attempt\n"
+        "from tests.monitor.mqtt.test_broker_security import _attempt\n"
         f"url = BrokerURL.parse('mqtts://coach:s3cret@127.0.0.1:{broker.port}')\n"
         "try:\n    asyncio.run(_attempt(url))\nexcept BrokerError as exc:\n    print('refused:', exc)\n"
     )

@@ -12,8 +12,8 @@ import pytest
 
 from alerts.alert import ALERT_LEVELS
 from alerts.sinks.base import Sink
-from monitor.pipeline import run_offline
-from monitor.service import Monitor
+from monitor.core.pipeline import run_offline
+from monitor.mqtt.service import Monitor
 from simulators.frame import Frame
 from tests.brokers import BrokerProcess
 from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_fast_run, publish_frames, run_live

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import json
 
-from monitor.profiles import ProfileBook
-from monitor.router import Router
+from monitor.core.profiles import ProfileBook
+from monitor.core.router import Router
 from processors.profile import Profile
 from tests.runs import T0, hot_fast_run
 

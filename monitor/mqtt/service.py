@@ -28,13 +28,13 @@ import aiomqtt
 
 from alerts.alert import Alert
 from alerts.sinks.base import Sink
-from monitor.broker import BrokerURL
+from monitor.core.pipeline import Output, PipelineConfig
+from monitor.core.profiles import ProfileBook
+from monitor.core.rejects import RejectReporter
+from monitor.core.router import Router
+from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack
 from monitor.errors import BrokerError
-from monitor.pipeline import Output, PipelineConfig
-from monitor.profiles import ProfileBook
-from monitor.rejects import RejectReporter
-from monitor.router import Router
-from monitor.wire import DEFAULT_PREFIX, Topics, encode_ack
+from monitor.mqtt.broker import BrokerURL
 
 log = logging.getLogger("crampwatch.monitor")
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor import wire
+from monitor.core import wire
 from monitor.errors import RejectedMessage
 from processors.profile import Profile
 from simulators.frame import Frame

@@ -7,8 +7,8 @@ import asyncio
 import json
 
 from alerts.alert import Alert
-from monitor.broker import BrokerURL
-from monitor.service import Monitor
+from monitor.mqtt.broker import BrokerURL
+from monitor.mqtt.service import Monitor
 
 
 def test_full_inbox_refuses_counts_and_reports() -> None:

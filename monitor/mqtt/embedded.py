@@ -1,4 +1,4 @@
-"""The embedded broker (amqtt) for the zero-install demo: ``python -m monitor.embedded --port N`` or in-process."""
+"""The embedded broker (amqtt) for the zero-install demo: ``python -m monitor.mqtt.embedded --port N`` or in-process."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import socket
 
 from amqtt.broker import Broker
 
-from monitor.broker import BrokerURL
+from monitor.mqtt.broker import BrokerURL
 
 
 def free_port(host: str = "127.0.0.1") -> int:

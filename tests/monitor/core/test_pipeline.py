@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from monitor.pipeline import STATUS_KEYS, AthletePipeline, PipelineConfig, run_offline
+from monitor.core.pipeline import STATUS_KEYS, AthletePipeline, PipelineConfig, run_offline
 from simulators.frame import Frame
 from tests.runs import EASY_PROFILE, HOT_PROFILE, T0, easy_cool_run, hot_fast_run
 

@@ -21,8 +21,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from monitor.core.wire import ID_RE, profile_from_mapping
 from monitor.errors import InputFileError, RejectedMessage
-from monitor.wire import ID_RE, profile_from_mapping
 from processors.profile import Profile
 
 

@@ -6,10 +6,10 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from monitor import wire
+from monitor.core import wire
+from monitor.core.pipeline import AthletePipeline, Output, PipelineConfig
+from monitor.core.profiles import ProfileBook
 from monitor.errors import RejectedMessage
-from monitor.pipeline import AthletePipeline, Output, PipelineConfig
-from monitor.profiles import ProfileBook
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ import numpy as np
 
 from alerts.alert import Alert
 from alerts.policy import AlertPolicy
-from monitor.grid import StreamGrid
+from monitor.core.grid import StreamGrid
 from processors.engine import Engine
 from processors.indicators import Indicators, Signal
 from processors.profile import Profile

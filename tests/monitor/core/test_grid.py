@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from monitor.grid import StreamGrid
+from monitor.core.grid import StreamGrid
 
 
 def test_hold_limit_leaves_gaps() -> None:

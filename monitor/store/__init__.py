@@ -1,0 +1,5 @@
+"""Session recording."""
+
+from monitor.store.jsonl import JsonlStore
+
+__all__ = ["JsonlStore"]
