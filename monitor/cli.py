@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
-from monitor.commands import COMMANDS
+from monitor.commands import COMMANDS, HELP
 from monitor.errors import CrampwatchError, UsageError
 
 
@@ -21,28 +21,46 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"crampwatch: error: {message} (see crampwatch {self.prog.split()[-1]} --help)\n")
 
 
-def _modules() -> dict[str, ModuleType]:
-    out: dict[str, ModuleType] = {}
-    for name in COMMANDS:
-        try:
-            out[name] = importlib.import_module(f"monitor.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"monitor.commands.{name}":
-                raise
-    return out
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is not an option), if it is one."""
+    for arg in argv:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+def _module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"monitor.commands.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"monitor.commands.{name}":
+            raise
+        return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+    """The parser and the imported command modules. Only the command named in ``argv`` is imported and gets its
+    full sub-parser; the others are listed from :data:`monitor.commands.HELP` (so ``crampwatch --help`` imports
+    no command, no NumPy, no SciPy, no MQTT client). ``argv=None``: every command (for docs and tests)."""
     parser = _Parser(prog="crampwatch", description="Live cramp-risk monitoring for runners over MQTT.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    modules = _modules()
-    for module in modules.values():
-        module.add_parser(sub)
+    chosen = _chosen(argv) if argv is not None else None
+    modules: dict[str, ModuleType] = {}
+    for name in COMMANDS:
+        module = _module(name) if argv is None or name == chosen else None
+        if module is not None:
+            module.add_parser(sub)
+            modules[name] = module
+        elif argv is not None and name != chosen:
+            sub.add_parser(name, help=HELP.get(name), add_help=False)
     return parser, modules
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, modules = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser, modules = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         code = modules[args.command].run(args)

@@ -23,14 +23,16 @@ import math
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.core.pipeline import OfflineResult, PipelineConfig, run_offline
 from monitor.core.wire import ID_RE, ProfileMsg, profile_from_mapping
 from monitor.errors import InputFileError, RejectedMessage, UsageError
 from processors.indicators import LEVELS
 from processors.profile import Profile
-from simulators.readers import Recording, read_recording, summarize
+
+if TYPE_CHECKING:  # the pipeline (SciPy) and readers load only when a command runs: fast --help / usage errors
+    from monitor.core.pipeline import OfflineResult
+    from simulators.readers import Recording
 
 DEFAULT_SQUAD = "offline"
 _ROUND = 3
@@ -54,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
     squad = check_id("--squad", args.squad)
     athlete = check_id("--athlete", args.athlete) if args.athlete else athlete_id(args.file)
     profile = load_profile(args.profile) if args.profile else Profile()
+    from simulators.readers import read_recording
+
     rec = read_recording(args.file)
     report = analyze(rec, squad=squad, athlete=athlete, profile=profile)
     if args.json:
@@ -65,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
 
 def analyze(rec: Recording, *, squad: str, athlete: str, profile: Profile) -> dict[str, Any]:
     """The ``--json`` document for one recording."""
+    from monitor.core.pipeline import run_offline
+    from simulators.readers import summarize
+
     result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=profile)
     return {
         "summary": {k: _round(v) for k, v in summarize(rec).to_dict().items()},
@@ -77,6 +84,8 @@ def analyze(rec: Recording, *, squad: str, athlete: str, profile: Profile) -> di
 def indicators(result: OfflineResult, tick_s: float | None = None) -> dict[str, Any]:
     """Key indicators over a run from the pipeline's statuses (same function for ``analyze`` and tests that
     compare a replay through a broker with the file)."""
+    from monitor.core.pipeline import PipelineConfig
+
     tick = float(PipelineConfig().tick_s if tick_s is None else tick_s)
     statuses = result.statuses
     level_s = dict.fromkeys(LEVELS, 0.0)

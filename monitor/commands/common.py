@@ -10,10 +10,13 @@ import math
 import os
 import signal
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from monitor.core.wire import DEFAULT_PREFIX, MAX_BATCH, Topics
 from monitor.errors import UsageError
-from monitor.mqtt.broker import BrokerURL
+
+if TYPE_CHECKING:  # aiomqtt loads only when a command connects: fast --help / usage errors
+    from monitor.mqtt.broker import BrokerURL
 
 
 def add_broker_flags(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
@@ -36,6 +39,8 @@ def broker_from_args(args: argparse.Namespace) -> BrokerURL:
         path = getattr(args, name, None)
         if path and not os.path.isfile(path):
             raise UsageError(f"--{name.replace('_', '-')} {path}: no such file")
+    from monitor.mqtt.broker import BrokerURL
+
     return BrokerURL.parse(args.broker, ca_file=args.ca_file, cert_file=args.cert_file, key_file=args.key_file)
 
 

@@ -8,16 +8,13 @@ import asyncio
 import contextlib
 import math
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from alerts.sinks.console import ConsoleSink
-from monitor.coach.live import LiveView
 from monitor.commands.common import host_port, install_stop_handlers, positive_float, setup_logging
 from monitor.errors import UsageError
-from monitor.mqtt.embedded import EmbeddedBroker
-from monitor.mqtt.service import Monitor
-from simulators.publish import Run, publish
-from simulators.scenarios import load_scenario
+
+if TYPE_CHECKING:  # the service, broker and simulator load only when the command runs: fast --help / usage errors
+    from monitor.mqtt.service import Monitor
 
 
 def add_parser(sub: Any) -> None:
@@ -35,6 +32,8 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.athletes is not None and args.athletes < 1:
         raise UsageError("--athletes must be at least 1")
+    from simulators.scenarios import load_scenario
+
     scenario = load_scenario(args.scenario)
     setup_logging(args.log_level)
     asyncio.run(_demo(args, scenario))
@@ -42,6 +41,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _demo(args: argparse.Namespace, scenario: Any) -> None:
+    from alerts.sinks.console import ConsoleSink
+    from monitor.coach.live import LiveView
+    from monitor.mqtt.embedded import EmbeddedBroker
+    from monitor.mqtt.service import Monitor
+    from simulators.publish import Run, publish
+
     out = sys.stdout
     sims = scenario.simulate(args.athletes, seed=args.seed)
     runs = [Run(squad=scenario.squad, athlete=s.athlete, profile=s.profile, frames=s.frames) for s in sims]

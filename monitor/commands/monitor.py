@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alerts.sinks.base import Sink
 from monitor.commands.common import (
@@ -18,7 +18,9 @@ from monitor.commands.common import (
 )
 from monitor.core.profiles import ProfileBook
 from monitor.errors import UsageError
-from monitor.mqtt.service import Monitor
+
+if TYPE_CHECKING:  # the service (SciPy, aiomqtt) loads only when the command runs: fast --help / usage errors
+    from monitor.mqtt.service import Monitor  # noqa: F401
 
 log = logging.getLogger("crampwatch")
 
@@ -67,6 +69,8 @@ async def _serve(broker: Any, prefix: str, profiles: ProfileBook, sinks: list[Si
 
         view = LiveView()
         sinks = [*sinks, view]
+    from monitor.mqtt.service import Monitor
+
     monitor = Monitor(broker, prefix=prefix, profiles=profiles, sinks=sinks, identifier=args.client_id)
     install_stop_handlers(monitor.stop)
     log.info("crampwatch monitor on %s (prefix %s, %d file profiles)", broker, prefix, len(profiles))

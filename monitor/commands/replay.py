@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.commands.analyze import athlete_id, check_id, load_profile
 from monitor.commands.common import (
@@ -31,8 +31,10 @@ from monitor.commands.common import (
 )
 from monitor.errors import UsageError
 from processors.profile import Profile
-from simulators.publish import Run, publish
-from simulators.readers import Recording, read_recording
+
+if TYPE_CHECKING:  # the publisher and file readers load only when the command runs: fast --help / usage errors
+    from simulators.publish import Run
+    from simulators.readers import Recording
 
 
 def add_parser(sub: Any) -> None:
@@ -77,6 +79,8 @@ def athlete_ids(files: list[str], athlete: str | None) -> list[str]:
 def build_runs(
     recordings: list[Recording], squad: str, athletes: list[str], profile: Profile | None, now: float | None
 ) -> list[Run]:
+    from simulators.publish import Run
+
     runs = []
     for rec, athlete in zip(recordings, athletes, strict=True):
         if now is not None:
@@ -95,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
     squad = check_id("--squad", args.squad)
     athletes = athlete_ids(args.files, args.athlete)
     profile = load_profile(args.profile) if args.profile else None
+    from simulators.publish import publish
+    from simulators.readers import read_recording
+
     recordings = [read_recording(path) for path in args.files]  # all read before anything is sent
     runs = build_runs(recordings, squad, athletes, profile, time.time() if args.now else None)
     frames = sum(len(r.frames) for r in runs)
