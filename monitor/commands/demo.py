@@ -58,7 +58,7 @@ async def _demo(args: argparse.Namespace, scenario: Any) -> None:
             await monitor.wait_connected()
             from monitor.http import serve
 
-            server = await serve(view, args.http[0], args.http[1], ack=monitor.publish_ack)
+            server = await serve(view, args.http[0], args.http[1], ack=monitor.publish_ack, monitor=monitor)
             minutes = max((r.frames[-1].t - r.frames[0].t) / 60 for r in runs if r.frames)
             print(f"crampwatch demo — dashboard: {server.url}", file=out)
             print(

@@ -79,7 +79,7 @@ async def _serve(broker: Any, prefix: str, profiles: ProfileBook, sinks: list[Si
         if args.http and view is not None:
             from monitor.http import serve
 
-            server = await serve(view, args.http[0], args.http[1], ack=monitor.publish_ack)
+            server = await serve(view, args.http[0], args.http[1], ack=monitor.publish_ack, monitor=monitor)
             log.info("dashboard at %s", server.url)
         try:
             await monitor.wait_stopped()

@@ -10,6 +10,7 @@ streams published separately line up (see ``max_lag_s``); a tick every ``tick_s`
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -68,10 +69,12 @@ class Output:
     alerts: list[Alert] = field(default_factory=list)
     late: int = 0
     sessions_ended: int = 0
+    tick_seconds: list[float] = field(default_factory=list)  # wall time of each tick (metrics)
 
     def extend(self, other: Output) -> None:
         self.statuses.extend(other.statuses)
         self.alerts.extend(other.alerts)
+        self.tick_seconds.extend(other.tick_seconds)
         self.late += other.late
         self.sessions_ended += other.sessions_ended
 
@@ -273,6 +276,7 @@ class AthletePipeline:
 
     def _tick(self, s: int, out: Output) -> None:
         assert self._engine is not None and self._policy is not None
+        started = time.perf_counter()
         ind = self._engine.tick(self.window())
         ind.signal = self.signal_at(s)
         alerts = self._policy.update(ind)
@@ -280,6 +284,7 @@ class AthletePipeline:
         self.last_status = status
         out.statuses.append(status)
         out.alerts.extend(alerts)
+        out.tick_seconds.append(time.perf_counter() - started)
 
     def _status(self, ind: Indicators) -> dict[str, Any]:
         status: dict[str, Any] = {"t": ind.t, "squad": self.squad, "athlete": self.athlete}

@@ -16,13 +16,17 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from monitor.coach.live import LiveView, Subscription, valid_id
 from monitor.errors import UsageError
+from monitor.http import ops
+
+if TYPE_CHECKING:
+    from monitor.mqtt.service import Monitor
 
 log = logging.getLogger("crampwatch.http")
 
@@ -123,11 +127,6 @@ async def athlete_page(request: web.Request) -> web.StreamResponse:
 
 
 # ---- API ---------------------------------------------------------------------------------------------------
-async def healthz(request: web.Request) -> web.Response:
-    view = request.app[VIEW]
-    return _json({"ok": True, "athletes": len(view), "subscribers": view.subscribers, "events": view.seq})
-
-
 async def api_squads(request: web.Request) -> web.Response:
     return _json(request.app[VIEW].squads())
 
@@ -242,7 +241,7 @@ async def events(request: web.Request) -> web.StreamResponse:
 
 
 # ---- application -------------------------------------------------------------------------------------------
-def make_app(view: LiveView, *, ack: AckFn) -> web.Application:
+def make_app(view: LiveView, *, ack: AckFn, monitor: Monitor | None = None) -> web.Application:
     app = web.Application(middlewares=[_errors], client_max_size=64 * 1024)
     app[VIEW] = view
     app[ACK] = ack
@@ -253,7 +252,7 @@ def make_app(view: LiveView, *, ack: AckFn) -> web.Application:
     r.add_get("/", index)
     r.add_get("/athlete/{squad}/{athlete}", athlete_page)
     r.add_get("/events", events, allow_head=False)
-    r.add_get("/healthz", healthz)
+    ops.add_routes(app, view, monitor)  # /healthz, /metrics
     r.add_get("/openapi.json", api_openapi)
     r.add_get("/api/squads", api_squads)
     r.add_get("/api/athletes", api_athletes)
@@ -296,10 +295,13 @@ class HttpServer:
         return f"HttpServer({self.url})"
 
 
-async def serve(view: LiveView, host: str, port: int, *, ack: AckFn) -> HttpServer:
+async def serve(
+    view: LiveView, host: str, port: int, *, ack: AckFn, monitor: Monitor | None = None
+) -> HttpServer:
     """Start the dashboard on ``host:port`` (port 0: a free one; see ``.url``). ``ack(squad, athlete,
-    alert_id)`` sends the contract acknowledgement (``Monitor.publish_ack``)."""
-    app = make_app(view, ack=ack)
+    alert_id)`` sends the contract acknowledgement (``Monitor.publish_ack``); with ``monitor``, ``/healthz`` and
+    ``/metrics`` report on it."""
+    app = make_app(view, ack=ack, monitor=monitor)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host or None, port)

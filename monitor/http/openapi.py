@@ -230,21 +230,38 @@ def openapi() -> dict[str, Any]:
             },
             "/healthz": {
                 "get": {
-                    "summary": "liveness",
+                    "summary": "health: 200 while the broker is connected and data fresh, 503 with a reason otherwise",
                     "responses": {
-                        "200": _json_body(
+                        code: _json_body(
                             {
                                 "type": "object",
                                 "required": ["ok"],
                                 "properties": {
                                     "ok": {"type": "boolean"},
+                                    "reason": {"type": ["string", "null"]},
+                                    "broker": {"type": "string", "enum": ["connected", "disconnected"]},
                                     "athletes": {"type": "integer"},
+                                    "sessions": {"type": "integer"},
+                                    "last_input_age_s": {"type": ["number", "null"]},
+                                    "queues": {"type": "object", "additionalProperties": {"type": "integer"}},
                                     "subscribers": {"type": "integer"},
                                     "events": {"type": "integer"},
                                 },
                             },
-                            "the server is up",
+                            text,
                         )
+                        for code, text in (("200", "healthy"), ("503", "unhealthy; `reason` says why"))
+                    },
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics (text exposition format; see docs/operations.md)",
+                    "responses": {
+                        "200": {
+                            "description": "metrics",
+                            "content": {"text/plain; version=0.0.4": {"schema": {"type": "string"}}},
+                        }
                     },
                 }
             },

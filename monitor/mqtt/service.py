@@ -20,7 +20,7 @@ import json
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -31,7 +31,7 @@ from alerts.sinks.base import Sink
 from monitor.core.pipeline import Output, PipelineConfig
 from monitor.core.profiles import ProfileBook
 from monitor.core.rejects import RejectReporter
-from monitor.core.router import Router
+from monitor.core.router import Routed, Router
 from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack
 from monitor.errors import BrokerError
 from monitor.mqtt.broker import BrokerURL
@@ -114,6 +114,10 @@ class Monitor:
         self._tasks: list[asyncio.Task[None]] = []
         self._arrival: dict[tuple[str, str], float] = {}
         self._idle_published: dict[tuple[str, str], float] = {}
+        #: Called with every handled message's outcome and handling time (metrics; must not raise).
+        self.observers: list[Callable[[Routed, float], None]] = []
+        #: ``time.monotonic()`` when the last message was handled (None: none yet). Health checks read it.
+        self.last_input_at: float | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     async def __aenter__(self) -> Monitor:
@@ -178,6 +182,10 @@ class Monitor:
     def connected(self) -> bool:
         return self._connected.is_set()
 
+    def queue_depths(self) -> dict[str, int]:
+        """Messages waiting: ``incoming`` (to be processed) and ``outgoing`` (to be published)."""
+        return {"incoming": self._inbox.qsize(), "outgoing": len(self._outbox.items)}
+
     # ---- MQTT ------------------------------------------------------------------------------------------
     async def _connection_loop(self) -> None:
         delay = self.reconnect_min_s
@@ -240,7 +248,11 @@ class Monitor:
         while True:
             topic, payload = await self._inbox.get()
             try:
+                started = time.perf_counter()
                 routed = self.router.handle(topic, payload)
+                self.last_input_at = time.monotonic()
+                for observe in self.observers:
+                    observe(routed, time.perf_counter() - started)
                 for rtopic, reason in routed.rejected:
                     self._reject(rtopic, reason)
                 if routed.out.statuses or routed.out.alerts:
