@@ -3,50 +3,69 @@ show.
 
 Per athlete it keeps the latest status, a bounded history of the current session (one point per status: by
 default the last 4 h at the 5 s status cadence) as compact column arrays, and the alerts of the current
-session (bounded). Subscribers (the dashboard's server-sent events) get every status and alert through a
-bounded queue; a subscriber that falls behind loses its *oldest* events, which are counted
-(``Subscription.dropped``) so it can resynchronise from a fresh snapshot.
+session (bounded). Each squad has its own bounded feed of recent alerts, and a runner's unacknowledged alerts
+stay in the feed however busy other runners or squads are. Subscribers (the dashboard's server-sent events)
+get every status and alert through a bounded queue; a subscriber that falls behind loses its *oldest* events,
+which are counted (``Subscription.dropped``) so it can resynchronise from a fresh snapshot.
 
-Everything here is synchronous and O(1) per event, so the monitor's event loop is never held up::
+Everything here is synchronous and O(1) per event (O(alerts of one session) per ack), so the monitor's event
+loop is never held up::
 
     >>> view = LiveView()
     >>> view.add_status({"t": 10.0, "squad": "club", "athlete": "ann", "session_start": 0.0, "hr": 150.0,
-    ...                  "risk": 0.4, "level": "elevated", "factors": {"heat": 0.2, "fatigue": 0.1}})
-    >>> view.athletes()[0]["level"], view.history("club", "ann")["hr"]
-    ('elevated', [150.0])
-    >>> top_reason({"heat": 0.2, "fatigue": 0.1})
-    'heat'
+    ...                  "risk": 0.4, "level": "elevated", "factors": {"heat": 0.2, "sex": 0.3}})
+    >>> tile = view.athletes()[0]
+    >>> tile["display_level"], tile["top_reason"], tile["session_state"], view.history("club", "ann")["hr"]
+    ('elevated', 'heat', 'live', [150.0])
 """
 
 from __future__ import annotations
 
-import asyncio
-import math
 import re
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from types import TracebackType
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from alerts.alert import Alert
 from alerts.sinks.base import Sink
+from monitor.coach.session import AthleteLive, SessionHistory
+from monitor.coach.subscription import Subscription
+from monitor.coach.words import (
+    ALERT_LEVELS,
+    CRAMP_KINDS,
+    LEVELS,
+    WORDS,
+    display_level,
+    display_risk,
+    hr_max_of,
+    hr_zone,
+    level_rank,
+    num,
+    reason_text,
+    session_state,
+    sort_key,
+    target_pace,
+    top_reason,
+)
+
+__all__ = [
+    "ALERT_LEVELS", "LEVELS", "WORDS", "LiveView", "Subscription", "level_rank", "reason_text", "sort_key",
+    "top_reason", "valid_id",
+]  # fmt: skip
 
 ID_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-#: Risk levels from least to most worrying (statuses); alert levels likewise.
-LEVELS: Final = ("low", "elevated", "high", "critical")
-ALERT_LEVELS: Final = ("advice", "warning", "critical")
 SIGNALS: Final = ("ok", "stale", "lost")
-#: Columns of the per-session history (one value per status; ``None`` where unknown).
-HISTORY_FIELDS: Final = ("hr", "pace", "cadence", "stride_m", "temp", "risk", "fatigue", "distance_m")
 #: Keys of a status that the live tiles need (the SSE stream and ``/api/athletes`` carry only these).
 TILE_KEYS: Final = (
     "t", "squad", "athlete", "name", "session_start", "elapsed_s", "distance_m", "hr", "pace", "cadence",
-    "temp", "stride_m", "fatigue", "pace_over_training", "risk", "level", "factors", "signal", "wall_idle_s",
+    "temp", "stride_m", "fatigue", "pace_over_training", "trimp", "hr_zone_s", "risk", "level", "factors",
+    "signal", "wall_idle_s", "acute_cramp", "plan",
 )  # fmt: skip
 #: Keys of an alert as the dashboard shows it.
 ALERT_KEYS: Final = ("id", "t", "squad", "athlete", "level", "kind", "risk", "message", "detail", "factors")
+#: Seconds (wall clock) without any status while sessions are live before the data counts as stale.
+FRESH_S: Final = 20.0
 
 
 def valid_id(value: object) -> bool:
@@ -58,193 +77,15 @@ def valid_id(value: object) -> bool:
     return isinstance(value, str) and ID_RE.match(value) is not None
 
 
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    f = float(value)
-    return f if math.isfinite(f) else None
-
-
-def top_reason(factors: Any) -> str | None:
-    """The factor with the largest positive contribution (ties: alphabetical), or None.
-
-    >>> top_reason({"heat": 0.1, "pace_over_training": 0.3}), top_reason({}), top_reason({"x": 0.0})
-    ('pace_over_training', None, None)
-    """
-    if not isinstance(factors, Mapping):
-        return None
-    best: tuple[float, str] | None = None
-    for name, value in factors.items():
-        v = _num(value)
-        if v is None or v <= 0:
-            continue
-        if best is None or v > best[0] or (v == best[0] and str(name) < best[1]):
-            best = (v, str(name))
-    return None if best is None else best[1]
-
-
-#: Plain words for the risk factors (the dashboard's common.js has the same table).
-REASON_WORDS: Final[Mapping[str, str]] = {
-    "pace_over_training": "Faster than training pace",
-    "intensity": "Heart rate high for a long time",
-    "duration": "Longer than usual run",
-    "heat": "Heat",
-    "sweat_loss": "Sweat loss (dehydration)",
-    "fatigue": "Tiring stride (cadence falling)",
-    "decoupling": "Heart rate drifting from pace",
-    "cardiac_drift": "Heart rate creeping up",
-    "monotony": "Same effort for a long time",
-    "acute_cramp": "Cramp signature now",
-    "cramp_history": "Has cramped before",
-    "recent_injury": "Recent injury",
-    "sex": "Sex (risk trait)",
-    "age": "Age (risk trait)",
-}
-
-
-def reason_text(name: str | None, status: Mapping[str, Any] | None = None) -> str:
-    """A factor in plain words, with the athlete's number where it helps.
-
-    >>> reason_text("pace_over_training", {"pace_over_training": 1.1})
-    '10 % faster than training pace'
-    >>> reason_text("heat", {"temp": 30.2}), reason_text("new_factor"), reason_text(None)
-    ('Heat (30 °C)', 'New factor', '')
-    """
-    if not name:
-        return ""
-    status = status or {}
-    if name == "pace_over_training" and (ratio := _num(status.get("pace_over_training"))) is not None:
-        pct = round((ratio - 1.0) * 100)
-        return f"{pct} % faster than training pace" if pct > 0 else "Pace near training pace"
-    if name == "heat" and (temp := _num(status.get("temp"))) is not None:
-        return f"Heat ({round(temp)} °C)"
-    words = REASON_WORDS.get(name)
-    if words is not None:
-        return words
-    plain = name.replace("_", " ")
-    return plain[:1].upper() + plain[1:]
-
-
-def level_rank(level: Any) -> int:
-    """0 (low) … 3 (critical); -1 for anything else."""
-    return LEVELS.index(level) if level in LEVELS else -1
-
-
-def sort_key(tile: Mapping[str, Any]) -> tuple[float, float, str, str]:
-    """Riskiest first: by level, then risk, then name."""
-    risk = _num(tile.get("risk"))
-    return (
-        -level_rank(tile.get("level")),
-        -(risk if risk is not None else -1.0),
-        str(tile.get("name") or tile.get("athlete") or "").lower(),
-        str(tile.get("squad", "")),
-    )
-
-
-@dataclass(slots=True)
-class SessionHistory:
-    """One session of one athlete: bounded column arrays plus its alerts."""
-
-    start: float | None
-    points: int
-    alert_limit: int
-    t: deque[float] = field(init=False)
-    columns: dict[str, deque[float | None]] = field(init=False)
-    level: deque[int] = field(init=False)
-    alerts: deque[dict[str, Any]] = field(init=False)
-    alerts_total: int = 0
-
-    def __post_init__(self) -> None:
-        self.t = deque(maxlen=self.points)
-        self.columns = {name: deque(maxlen=self.points) for name in HISTORY_FIELDS}
-        self.level = deque(maxlen=self.points)
-        self.alerts = deque(maxlen=self.alert_limit)
-
-    def add(self, status: Mapping[str, Any]) -> bool:
-        t = _num(status.get("t"))
-        if t is None or (self.t and t <= self.t[-1]):
-            return False  # a re-published (stale/lost) snapshot of the same instant: not a new point
-        self.t.append(t)
-        for name, column in self.columns.items():
-            column.append(_num(status.get(name)))
-        self.level.append(level_rank(status.get("level")))
-        return True
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"session_start": self.start, "points": len(self.t), "t": list(self.t)}
-        for name, column in self.columns.items():
-            out[name] = list(column)
-        out["level"] = [LEVELS[i] if i >= 0 else None for i in self.level]
-        return out
-
-
-@dataclass(slots=True)
-class AthleteLive:
-    squad: str
-    athlete: str
-    status: dict[str, Any] | None = None
-    session: SessionHistory | None = None
-    last_alert: dict[str, Any] | None = None
-    received: float = 0.0  # wall clock (monotonic) of the last status
-
-
-class Subscription:
-    """A bounded queue of ``(seq, kind, data)`` events; on overflow the oldest event is dropped and counted.
-
-    Use as a context manager (``with view.subscribe() as sub:``) so it is removed when the client goes.
-    """
-
-    def __init__(self, view: LiveView, maxsize: int, squad: str | None) -> None:
-        self.view = view
-        self.maxsize = maxsize
-        self.squad = squad
-        self.events: deque[tuple[int, str, dict[str, Any]]] = deque()
-        self.dropped = 0
-        self.closed = False
-        self._ready = asyncio.Event()
-
-    def put(self, seq: int, kind: str, data: dict[str, Any]) -> None:
-        if self.squad is not None and data.get("squad") != self.squad:
-            return
-        self.events.append((seq, kind, data))
-        while len(self.events) > self.maxsize:
-            self.events.popleft()
-            self.dropped += 1
-            self.view.counters["dropped"] += 1
-        self._ready.set()
-
-    def close(self) -> None:
-        self.closed = True
-        self._ready.set()
-
-    async def get_batch(self, timeout: float | None = None) -> list[tuple[int, str, dict[str, Any]]]:
-        """Everything queued (waiting up to ``timeout`` for the first event); empty on timeout or close."""
-        if not self.events and not self.closed:
-            self._ready.clear()
-            try:
-                await asyncio.wait_for(self._ready.wait(), timeout)
-            except TimeoutError:
-                return []
-        batch = list(self.events)
-        self.events.clear()
-        return batch
-
-    def __enter__(self) -> Subscription:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.view.unsubscribe(self)
-
-
 class LiveView(Sink):
     """Latest status, session history and alerts of every athlete, with live subscribers.
 
     ``history_points`` bounds each session's history (default 2,880 = 4 h at one status per 5 s),
-    ``session_alerts`` the alerts kept per session, ``feed_size`` the squad-wide alert feed,
-    ``subscriber_queue`` each subscriber's queue, ``max_athletes`` the athletes kept (the least recently
-    updated one is forgotten beyond it).
+    ``session_alerts`` the alerts kept per session, ``feed_size`` each squad's feed of recent alerts (open
+    alerts are kept beyond it, in their session), ``subscriber_queue`` each subscriber's queue,
+    ``max_athletes`` the athletes kept (the least recently updated one is forgotten beyond it).
+    ``connected`` (set by the server's owner, e.g. ``lambda: monitor.connected``) tells the page whether the
+    monitor has its broker.
     """
 
     name = "live"
@@ -262,12 +103,16 @@ class LiveView(Sink):
             raise ValueError("LiveView bounds must be positive")
         self.history_points = history_points
         self.session_alerts = session_alerts
+        self.feed_size = feed_size
         self.subscriber_queue = subscriber_queue
         self.max_athletes = max_athletes
+        self.connected: Callable[[], bool] | None = None
         self._athletes: dict[tuple[str, str], AthleteLive] = {}
-        self._feed: deque[dict[str, Any]] = deque(maxlen=feed_size)
+        self._feeds: dict[str, deque[dict[str, Any]]] = {}
         self._subscribers: set[Subscription] = set()
         self._seq = 0
+        self._arrivals = 0
+        self._last_status = 0.0  # wall clock (monotonic) of the last status of anyone
         self.counters: dict[str, int] = {"statuses": 0, "alerts": 0, "acks": 0, "dropped": 0, "ignored": 0}
 
     # ---- Sink ------------------------------------------------------------------------------------------
@@ -298,18 +143,18 @@ class LiveView(Sink):
     def add_status(self, status: Mapping[str, Any]) -> None:
         """Take one status snapshot (contract shape; unknown extras are kept in the full status)."""
         squad, athlete = status.get("squad"), status.get("athlete")
-        if not valid_id(squad) or not valid_id(athlete) or _num(status.get("t")) is None:
+        if not valid_id(squad) or not valid_id(athlete) or num(status.get("t")) is None:
             self.counters["ignored"] += 1
             return
         assert isinstance(squad, str) and isinstance(athlete, str)
         state = self._athlete(squad, athlete)
-        start = _num(status.get("session_start"))
+        start = num(status.get("session_start"))
         if state.session is None or (start is not None and start != state.session.start):
             state.session = SessionHistory(start, self.history_points, self.session_alerts)
             state.last_alert = None
         state.session.add(status)
         state.status = dict(status)
-        state.received = time.monotonic()
+        state.received = self._last_status = time.monotonic()
         self.counters["statuses"] += 1
         if self._subscribers:
             self._publish("status", self._tile(state))
@@ -328,26 +173,55 @@ class LiveView(Sink):
         if state.status is not None:
             item["name"] = state.status.get("name")
         if state.session is None:
-            state.session = SessionHistory(_num(alert.get("t")), self.history_points, self.session_alerts)
+            state.session = SessionHistory(num(alert.get("t")), self.history_points, self.session_alerts)
         if any(a["id"] == item["id"] for a in state.session.alerts):
             return  # a redelivery (ids are deterministic)
         item["acked"] = False
+        self._arrivals += 1
+        item["seq"] = self._arrivals  # arrival order: the feed's "newest first"
         state.session.alerts.append(item)
         state.session.alerts_total += 1
         state.last_alert = item
-        self._feed.append(item)
+        feed = self._feeds.get(squad)
+        if feed is None:
+            feed = self._feeds[squad] = deque(maxlen=self.feed_size)
+        feed.append(item)
         self.counters["alerts"] += 1
         self._publish("alert", dict(item))
+        if state.status is not None and item["kind"] in CRAMP_KINDS:
+            self._publish("status", self._tile(state))  # the tile's word turns to "cramp" at once
 
-    def mark_acked(self, squad: str, athlete: str, alert_id: str) -> bool:
-        """Record that the alert was acknowledged (from the dashboard); False if the view does not know it."""
+    def mark_acked(self, squad: str, athlete: str, alert_id: str) -> list[str]:
+        """Record that the alert was acknowledged; the runner's earlier open alerts of the same kind close
+        with it. The ids closed (the alert first), or ``[]`` if the view does not know the alert."""
+        state = self._athletes.get((squad, athlete))
         item = self.find_alert(squad, athlete, alert_id)
-        if item is None:
-            return False
+        if state is None or state.session is None or item is None:
+            return []
+        closed = [alert_id] if not item["acked"] else []
         item["acked"] = True
+        t = num(item.get("t")) or 0.0
+        for other in state.session.alerts:
+            if not other["acked"] and other["kind"] == item["kind"] and (num(other.get("t")) or 0.0) <= t:
+                other["acked"] = True
+                closed.append(other["id"])
         self.counters["acks"] += 1
-        self._publish("ack", {"squad": squad, "athlete": athlete, "alert_id": alert_id})
-        return True
+        for aid in closed:
+            self._publish("ack", {"squad": squad, "athlete": athlete, "alert_id": aid})
+        if closed and state.status is not None:
+            self._publish("status", self._tile(state))
+        return closed if closed else [alert_id]
+
+    def latest_open(self, squad: str, athlete: str) -> list[dict[str, Any]]:
+        """The newest open alert of each kind of the runner's current session (what "acknowledge all" sends:
+        acknowledging these closes every open alert)."""
+        state = self._athletes.get((squad, athlete))
+        if state is None or state.session is None:
+            return []
+        latest: dict[str, dict[str, Any]] = {}
+        for a in state.session.open_alerts():
+            latest[a["kind"]] = a  # alerts are kept in arrival order: the last one of a kind wins
+        return [dict(a) for a in latest.values()]
 
     # ---- queries ---------------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -360,32 +234,51 @@ class LiveView(Sink):
         status = state.status or {}
         tile: dict[str, Any] = {key: status.get(key) for key in TILE_KEYS}
         tile["squad"], tile["athlete"] = state.squad, state.athlete
-        tile["top_reason"] = top_reason(status.get("factors"))
+        cramp = state.cramp()
+        word = display_level(status.get("level"), cramp=cramp)
+        tile["cramp"] = cramp
+        tile["display_level"] = word
+        tile["display_risk"] = display_risk(word, status.get("risk"))
+        tile["top_reason"] = "acute_cramp" if cramp else top_reason(status.get("factors"))
+        tile["top_reason_text"] = "Cramp signs" if cramp else reason_text(tile["top_reason"], status)
+        tile["session_state"] = session_state(status)
+        tile["hr_pct_max"], tile["hr_zone"] = hr_zone(status)
+        tile["hr_max"] = hr_max_of(status)
+        tile["target_pace"] = target_pace(status)
         last = state.last_alert
         tile["last_alert"] = (
             None
             if last is None
             else {k: last.get(k) for k in ("id", "t", "level", "kind", "message", "acked")}
         )
+        tile["open_alerts"] = 0 if state.session is None else len(state.session.open_alerts())
         tile["age_s"] = round(time.monotonic() - state.received, 1) if state.status is not None else None
         return tile
 
     def squads(self) -> list[dict[str, Any]]:
-        """Every squad with its athlete count, its worst level and the number of unacknowledged alerts."""
+        """Every squad: athlete count, worst word and counts per word among runners not finished, and the
+        number of unacknowledged alerts."""
         out: dict[str, dict[str, Any]] = {}
         for state in self._athletes.values():
             entry = out.setdefault(state.squad, {"squad": state.squad, "athletes": 0, "worst_level": None,
-                                                 "open_alerts": 0})  # fmt: skip
+                                                 "counts": {}, "finished": 0, "open_alerts": 0})  # fmt: skip
             entry["athletes"] += 1
-            level = (state.status or {}).get("level")
-            if level_rank(level) > level_rank(entry["worst_level"]):
-                entry["worst_level"] = level
             if state.session is not None:
-                entry["open_alerts"] += sum(1 for a in state.session.alerts if not a["acked"])
+                entry["open_alerts"] += len(state.session.open_alerts())
+            if state.status is None:
+                continue
+            if session_state(state.status) == "finished":
+                entry["finished"] += 1
+                continue
+            word = display_level(state.status.get("level"), cramp=state.cramp())
+            entry["counts"][word] = entry["counts"].get(word, 0) + 1
+            if level_rank(word) > level_rank(entry["worst_level"]):
+                entry["worst_level"] = word
         return [out[k] for k in sorted(out)]
 
     def athletes(self, squad: str | None = None) -> list[dict[str, Any]]:
-        """One tile per athlete (latest status essentials, top reason, last alert), riskiest first."""
+        """One tile per athlete (latest status essentials, word, top reason, last alert): live sessions
+        first, riskiest first."""
         tiles = [
             self._tile(s)
             for s in self._athletes.values()
@@ -394,9 +287,13 @@ class LiveView(Sink):
         return sorted(tiles, key=sort_key)
 
     def status(self, squad: str, athlete: str) -> dict[str, Any] | None:
-        """The latest full status (every key the monitor published), or None."""
+        """The latest full status (every key the monitor published, plus ``session_state``), or None."""
         state = self._athletes.get((squad, athlete))
-        return None if state is None or state.status is None else dict(state.status)
+        if state is None or state.status is None:
+            return None
+        out = dict(state.status)
+        out["session_state"] = session_state(state.status)
+        return out
 
     def tile(self, squad: str, athlete: str) -> dict[str, Any] | None:
         state = self._athletes.get((squad, athlete))
@@ -408,8 +305,10 @@ class LiveView(Sink):
         state = self._athletes.get((squad, athlete))
         if state is None or state.session is None:
             return None
+        status = state.status or {}
         out = state.session.to_dict()
-        out.update(squad=squad, athlete=athlete, name=(state.status or {}).get("name"))
+        out.update(squad=squad, athlete=athlete, name=status.get("name"), session_state=session_state(status),
+                   hr_max=hr_max_of(status), target_pace=target_pace(status))  # fmt: skip
         out["alerts"] = [dict(a) for a in state.session.alerts]
         return out
 
@@ -420,10 +319,33 @@ class LiveView(Sink):
             return None
         return [] if state.session is None else [dict(a) for a in state.session.alerts]
 
-    def feed(self, squad: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        """The latest alerts across athletes (optionally of one squad), newest first."""
-        items = [a for a in reversed(self._feed) if squad is None or a["squad"] == squad]
-        return [dict(a) for a in items[:limit]]
+    def feed(self, squad: str | None = None, limit: int = 50, *, open_only: bool = False) -> list[dict[str, Any]]:
+        """Alerts across athletes (optionally of one squad), newest first: every unacknowledged alert of the
+        runners' sessions, however many others came since, plus the latest acknowledged ones up to ``limit``
+        alerts in all."""
+        feeds = [self._feeds.get(squad, ())] if squad is not None else list(self._feeds.values())
+        recent = [] if open_only else [a for feed in feeds for a in feed]
+        opened = [
+            a
+            for s in self._athletes.values()
+            if s.session is not None and (squad is None or s.squad == squad)
+            for a in s.session.open_alerts()
+        ]
+        seen: set[str] = set()
+        items: list[dict[str, Any]] = []
+        for a in sorted([*opened, *recent], key=lambda a: -int(a["seq"])):
+            if a["id"] not in seen:
+                seen.add(a["id"])
+                items.append(a)
+        room = max(0, limit - len(opened))
+        picked: list[dict[str, Any]] = []
+        for a in items:
+            if not a["acked"]:
+                picked.append(dict(a))
+            elif room > 0:
+                picked.append(dict(a))
+                room -= 1
+        return picked
 
     def find_alert(self, squad: str, athlete: str, alert_id: str) -> dict[str, Any] | None:
         state = self._athletes.get((squad, athlete))
@@ -431,9 +353,30 @@ class LiveView(Sink):
             return None
         return next((a for a in state.session.alerts if a["id"] == alert_id), None)
 
+    def health(self) -> dict[str, Any]:
+        """The monitor as the page's badge shows it: broker connection, and whether data is fresh while
+        sessions are live. ``state`` is ``ok``, ``stale`` (live sessions but no status for ``FRESH_S``),
+        ``down`` (the monitor lost its broker) or ``unknown`` (no monitor attached)."""
+        broker = None if self.connected is None else bool(self.connected())
+        live = sum(1 for s in self._athletes.values()
+                   if s.status is not None and session_state(s.status) != "finished")  # fmt: skip
+        age = round(time.monotonic() - self._last_status, 1) if self._last_status else None
+        if broker is False:
+            state = "down"
+        elif live and age is not None and age > FRESH_S:
+            state = "stale"
+        else:
+            state = "ok" if broker else "unknown"
+        return {"state": state, "broker_connected": broker, "data_age_s": age, "live_sessions": live}
+
     def snapshot(self, squad: str | None = None) -> dict[str, Any]:
-        """What a new dashboard needs at once: squads, tiles and the alert feed."""
-        return {"squads": self.squads(), "athletes": self.athletes(squad), "alerts": self.feed(squad)}
+        """What a new dashboard needs at once: squads, tiles, the alert feed and the monitor's health."""
+        return {
+            "squads": self.squads(),
+            "athletes": self.athletes(squad),
+            "alerts": self.feed(squad, self.feed_size),
+            "health": self.health(),
+        }
 
     # ---- subscribers -----------------------------------------------------------------------------------
     def subscribe(self, *, squad: str | None = None, maxsize: int | None = None) -> Subscription:

@@ -21,7 +21,8 @@ from typing import Any, TextIO
 
 import aiomqtt
 
-from monitor.coach.live import LEVELS, LiveView, reason_text, top_reason, valid_id
+from monitor.coach.live import LiveView, valid_id
+from monitor.coach.words import WORDS, display_level, reason_text, top_reason
 from monitor.commands.common import (
     add_broker_flags,
     broker_from_args,
@@ -34,7 +35,7 @@ from monitor.errors import BrokerError, CrampwatchError, UsageError
 from monitor.mqtt.broker import BrokerURL
 
 #: ANSI styles of the level cell: colour AND the word, so it also reads without colour.
-STYLE = {"low": "32", "elevated": "1;33", "high": "1;38;5;208", "critical": "1;97;41"}
+STYLE = {"low": "32", "elevated": "1;33", "high": "1;38;5;208", "critical": "1;97;41", "cramp": "1;97;45"}
 SIGNAL_STYLE = {"stale": "33", "lost": "1;31"}
 #: --once: the table is printed when no status came for this long after the first one (or after BURST_MAX_S).
 QUIET_S = 0.3
@@ -113,14 +114,18 @@ def render_table(
 
     >>> row = {"squad": "club", "athlete": "sam", "name": "Sam", "level": "high", "risk": 0.71, "hr": 171.2,
     ...        "pace": 301, "cadence": 166, "temp": 29.6, "signal": "ok", "top_reason": "heat",
-    ...        "last_alert": {"message": "Drink now", "acked": True}}
-    >>> print(render_table([row], squad="club", width=100, clock="12:00:00"))
-    crampwatch · squad club · 1 runner (1 high) · 12:00:00
-    LEVEL     RISK NAME                HR  PACE CAD TEMP SIGNAL REASON                       LAST ALERT
-    HIGH       71% Sam                171  5:01 166   30 ok     Heat (30 °C)                 ✓ Drink now
+    ...        "session_state": "live", "last_alert": {"message": "Drink now", "acked": True}}
+    >>> done = {"squad": "club", "athlete": "ann", "level": "low", "risk": 0.1, "session_state": "finished"}
+    >>> print(render_table([row, done], squad="club", width=110, clock="12:00:00"))
+    crampwatch · squad club · 2 runners (1 high, 1 finished) · 12:00:00
+    LEVEL     RISK NAME                HR  PACE CAD TEMP SESSION  SIGNAL REASON                       LAST ALERT
+    HIGH       71% Sam                171  5:01 166   30 live     ok     Heat (30 °C)                 ✓ Drink now
+    LOW        10% ann                  -     -   -    - finished ok     -                            -
     """
-    counts = [f"{sum(1 for t in tiles if t.get('level') == lv)} {lv}" for lv in reversed(LEVELS)]
-    counts = [c for c in counts if not c.startswith("0 ")]
+    words = [_word(t) for t in tiles if t.get("session_state") != "finished"]
+    counts = [f"{words.count(w)} {w}" for w in reversed(WORDS) if w in words]
+    finished = sum(1 for t in tiles if t.get("session_state") == "finished")
+    counts += [f"{finished} finished"] if finished else []
     runners = f"{len(tiles)} runner{'s' if len(tiles) != 1 else ''}"
     head = f"crampwatch · {'squad ' + squad if squad else 'all squads'} · {runners}"
     head += f" ({', '.join(counts)})" if counts else ""
@@ -128,17 +133,18 @@ def render_table(
     lines = [_cut(head, width)]
     show_squad = squad is None
     cols = f"{'LEVEL':<10}{'RISK':>4} {'NAME':<18} " + (f"{'SQUAD':<10} " if show_squad else "")
-    cols += f"{'HR':>3} {'PACE':>5} {'CAD':>3} {'TEMP':>4} {'SIGNAL':<6} {'REASON':<28} LAST ALERT"
+    cols += f"{'HR':>3} {'PACE':>5} {'CAD':>3} {'TEMP':>4} {'SESSION':<8} {'SIGNAL':<6} {'REASON':<28} LAST ALERT"
     lines.append(_cut(cols, width))
     if not tiles:
         lines.append("(no runner yet)")
     for t in tiles:
-        level = str(t.get("level")) if t.get("level") in LEVELS else "low"
-        risk = t.get("risk")
+        level = _word(t)
+        risk = t.get("display_risk", t.get("risk"))
         risk_cell = f"{round(risk * 100):>3d}%" if isinstance(risk, int | float) else "   -"
         name = str(t.get("name") or t.get("athlete") or "")
         signal = str(t.get("signal")) if t.get("signal") in ("ok", "stale", "lost") else "ok"
-        reason = reason_text(t.get("top_reason") or top_reason(t.get("factors")), t) or "-"
+        reason = t.get("top_reason_text") or reason_text(t.get("top_reason") or top_reason(t.get("factors")), t)
+        session = str(t.get("session_state") or "live")
         last = t.get("last_alert")
         last_text = "-"
         if isinstance(last, Mapping):
@@ -148,7 +154,7 @@ def render_table(
             rest += f"{_cut(str(t.get('squad', '')), 10):<10} "
         rest += (
             f"{_fmt(t.get('hr')):>3} {fmt_pace(t.get('pace')):>5} {_fmt(t.get('cadence')):>3} "
-            f"{_fmt(t.get('temp')):>4} {signal:<6} {_cut(reason, 28):<28} {last_text}"
+            f"{_fmt(t.get('temp')):>4} {session:<8} {signal:<6} {_cut(reason or '-', 28):<28} {last_text}"
         )
         level_cell = f"{level.upper():<10}"
         rest = _cut(rest, max(0, width - len(level_cell))).rstrip()
@@ -157,6 +163,11 @@ def render_table(
             rest = rest.replace(f" {signal:<6} ", f" {_style(f'{signal:<6}', sig, True)} ", 1)
         lines.append(_style(level.upper(), STYLE[level], color) + " " * (len(level_cell) - len(level)) + rest)
     return "\n".join(lines)
+
+
+def _word(tile: Mapping[str, Any]) -> str:
+    word = tile.get("display_level")
+    return str(word) if word in WORDS else display_level(tile.get("level"), cramp=False)
 
 
 # ---- the MQTT side --------------------------------------------------------------------------------------------------

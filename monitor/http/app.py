@@ -36,6 +36,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
 #: Seconds between SSE keep-alive comments (also how soon a vanished client is noticed).
 HEARTBEAT_S: Final = 10.0
+#: Seconds between checks of the monitor's health for the event stream (a change is sent as ``health``).
+HEALTH_S: Final = 1.0
 #: Most alerts ``/api/alerts`` returns.
 FEED_LIMIT: Final = 200
 
@@ -127,6 +129,10 @@ async def athlete_page(request: web.Request) -> web.StreamResponse:
 
 
 # ---- API ---------------------------------------------------------------------------------------------------
+async def api_monitor(request: web.Request) -> web.Response:
+    return _json(request.app[VIEW].health())
+
+
 async def api_squads(request: web.Request) -> web.Response:
     return _json(request.app[VIEW].squads())
 
@@ -161,10 +167,12 @@ async def api_alerts(request: web.Request) -> web.Response:
     raw = request.query.get("limit", "50")
     if not raw.isdigit() or not 1 <= int(raw) <= FEED_LIMIT:
         raise ApiError(400, f"limit must be 1-{FEED_LIMIT}")
-    return _json(request.app[VIEW].feed(_squad_param(request), int(raw)))
+    open_only = request.query.get("open", "") in ("1", "true")
+    return _json(request.app[VIEW].feed(_squad_param(request), int(raw), open_only=open_only))
 
 
-async def api_ack(request: web.Request) -> web.Response:
+async def _body(request: web.Request, keys: tuple[str, ...]) -> list[str]:
+    """The JSON body's ids (same-origin, ``application/json`` only)."""
     origin = request.headers.get("Origin")
     if origin is not None and urlsplit(origin).netloc != request.host:
         raise ApiError(403, "cross-origin acknowledgements are not accepted")
@@ -175,23 +183,44 @@ async def api_ack(request: web.Request) -> web.Response:
     except ValueError:
         raise ApiError(400, "body is not JSON") from None
     if not isinstance(body, dict):
-        raise ApiError(400, "body must be an object {squad, athlete, alert_id}")
-    squad, athlete, alert_id = body.get("squad"), body.get("athlete"), body.get("alert_id")
-    for key, value in (("squad", squad), ("athlete", athlete), ("alert_id", alert_id)):
-        if not valid_id(value):
+        raise ApiError(400, f"body must be an object {{{', '.join(keys)}}}")
+    for key in keys:
+        if not valid_id(body.get(key)):
             raise ApiError(400, f"bad {key}: 1-64 characters from [A-Za-z0-9_-]")
-    assert isinstance(squad, str) and isinstance(athlete, str) and isinstance(alert_id, str)
-    view = request.app[VIEW]
-    _known(view, squad, athlete)
-    if view.find_alert(squad, athlete, alert_id) is None:
-        raise ApiError(404, f"no alert {alert_id} in the current session of {squad}/{athlete}")
+    return [str(body[key]) for key in keys]
+
+
+def _send_ack(request: web.Request, squad: str, athlete: str, alert_id: str) -> None:
     try:
         request.app[ACK](squad, athlete, alert_id)
     except Exception:
         log.exception("acknowledging %s/%s %s failed", squad, athlete, alert_id)
         raise ApiError(503, "the acknowledgement could not be sent") from None
-    view.mark_acked(squad, athlete, alert_id)
-    return _json({"ok": True, "squad": squad, "athlete": athlete, "alert_id": alert_id}, 202)
+
+
+async def api_ack(request: web.Request) -> web.Response:
+    """One alert; the runner's earlier open alerts of the same kind close with it (``closed``)."""
+    squad, athlete, alert_id = await _body(request, ("squad", "athlete", "alert_id"))
+    view = request.app[VIEW]
+    _known(view, squad, athlete)
+    if view.find_alert(squad, athlete, alert_id) is None:
+        raise ApiError(404, f"no alert {alert_id} in the current session of {squad}/{athlete}")
+    _send_ack(request, squad, athlete, alert_id)
+    closed = view.mark_acked(squad, athlete, alert_id)
+    return _json({"ok": True, "squad": squad, "athlete": athlete, "alert_id": alert_id, "closed": closed}, 202)
+
+
+async def api_ack_all(request: web.Request) -> web.Response:
+    """Every open alert of the runner's current session: the newest of each kind is acknowledged over MQTT
+    (which tells the alert policy), and the earlier ones close with it."""
+    squad, athlete = await _body(request, ("squad", "athlete"))
+    view = request.app[VIEW]
+    _known(view, squad, athlete)
+    closed: list[str] = []
+    for alert in view.latest_open(squad, athlete):
+        _send_ack(request, squad, athlete, alert["id"])
+        closed += view.mark_acked(squad, athlete, alert["id"])
+    return _json({"ok": True, "squad": squad, "athlete": athlete, "closed": closed}, 202)
 
 
 async def api_openapi(request: web.Request) -> web.Response:
@@ -201,14 +230,19 @@ async def api_openapi(request: web.Request) -> web.Response:
 
 
 # ---- server-sent events ------------------------------------------------------------------------------------
+def _health_key(health: dict[str, Any]) -> tuple[Any, ...]:
+    return (health["state"], health["broker_connected"])
+
+
 def _sse(event: str, data: Any, seq: int | None = None) -> bytes:
     head = f"event: {event}\n" + (f"id: {seq}\n" if seq is not None else "")
     return (head + f"data: {_dumps(data)}\n\n").encode()
 
 
 async def events(request: web.Request) -> web.StreamResponse:
-    """``snapshot`` first (squads, tiles, alert feed), then ``status``/``alert``/``ack`` events as they
-    happen. A client that fell behind and lost events gets a fresh ``snapshot`` (with ``resync: true``)."""
+    """``snapshot`` first (squads, tiles, alert feed, health), then ``status``/``alert``/``ack`` events as
+    they happen, and ``health`` when the monitor's broker connection or data freshness changes. A client
+    that fell behind and lost events gets a fresh ``snapshot`` (with ``resync: true``)."""
     squad = _squad_param(request)
     view = request.app[VIEW]
     response = web.StreamResponse(
@@ -221,8 +255,18 @@ async def events(request: web.Request) -> web.StreamResponse:
             await response.prepare(request)
             await response.write(b"retry: 2000\n\n" + _sse("snapshot", view.snapshot(squad), view.seq))
             dropped = 0
+            health = _health_key(view.health())
+            quiet_since = asyncio.get_running_loop().time()
             while not closing.is_set() and not sub.closed:
-                batch = await sub.get_batch(timeout=HEARTBEAT_S)
+                batch = await sub.get_batch(timeout=HEALTH_S)
+                now_health = view.health()
+                if _health_key(now_health) != health:
+                    health = _health_key(now_health)
+                    await response.write(_sse("health", now_health))
+                idle = asyncio.get_running_loop().time() - quiet_since
+                if not batch and sub.dropped == dropped and idle < HEARTBEAT_S:
+                    continue
+                quiet_since = asyncio.get_running_loop().time()
                 if sub.dropped != dropped:
                     dropped = sub.dropped
                     snap = view.snapshot(squad)
@@ -260,7 +304,9 @@ def make_app(view: LiveView, *, ack: AckFn, monitor: Monitor | None = None) -> w
     r.add_get("/api/athletes/{squad}/{athlete}/status", api_status)
     r.add_get("/api/athletes/{squad}/{athlete}/history", api_history)
     r.add_get("/api/athletes/{squad}/{athlete}/alerts", api_athlete_alerts)
+    r.add_get("/api/monitor", api_monitor)
     r.add_post("/api/ack", api_ack)
+    r.add_post("/api/ack-all", api_ack_all)
     r.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)
     return app
 
@@ -300,7 +346,9 @@ async def serve(
 ) -> HttpServer:
     """Start the dashboard on ``host:port`` (port 0: a free one; see ``.url``). ``ack(squad, athlete,
     alert_id)`` sends the contract acknowledgement (``Monitor.publish_ack``); with ``monitor``, ``/healthz`` and
-    ``/metrics`` report on it."""
+    ``/metrics`` report on it, and the page's health badge shows its broker connection."""
+    if monitor is not None:
+        view.connected = lambda: monitor.connected
     app = make_app(view, ack=ack, monitor=monitor)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()

@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 description of the dashboard's HTTP API (served at ``/openapi.json``).
 
-Hand-written, and tested against the routes the application registers: every route is described, and every
+Paths hand-written, schemas generated from the pydantic models in :mod:`monitor.http.models`; tested
+against the routes the application registers: every route is described, and every
 described path exists.
 
 >>> doc = openapi()
@@ -21,9 +22,6 @@ STATUS_KEYS = (
 )  # fmt: skip
 
 ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
-NUM_OR_NULL: dict[str, Any] = {"type": ["number", "null"]}
-LEVEL: dict[str, Any] = {"type": "string", "enum": ["low", "elevated", "high", "critical"]}
-SIGNAL: dict[str, Any] = {"type": "string", "enum": ["ok", "stale", "lost"]}
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -69,127 +67,31 @@ def _athlete_get(summary: str, schema: dict[str, Any], description: str) -> dict
 
 
 def _schemas() -> dict[str, Any]:
-    status_props: dict[str, Any] = {key: NUM_OR_NULL for key in STATUS_KEYS}
-    status_props.update(
-        squad=ID_SCHEMA,
-        athlete=ID_SCHEMA,
-        t={"type": "number", "description": "event time, Unix seconds"},
-        level=LEVEL,
-        signal=SIGNAL,
-        factors={"type": "object", "additionalProperties": {"type": "number"}},
-        name={"type": ["string", "null"]},
-        session_start={"type": ["number", "null"]},
-    )
-    alert_props: dict[str, Any] = {
-        "id": ID_SCHEMA,
-        "t": {"type": "number"},
-        "squad": ID_SCHEMA,
-        "athlete": ID_SCHEMA,
-        "level": {"type": "string", "enum": ["advice", "warning", "critical"]},
-        "kind": {"type": "string"},
-        "risk": {"type": "number"},
-        "message": {"type": "string", "maxLength": 80},
-        "detail": {"type": "string"},
-        "factors": {"type": "object", "additionalProperties": {"type": "number"}},
-        "acked": {"type": "boolean", "description": "acknowledged from this dashboard"},
-        "name": {"type": ["string", "null"]},
-    }
-    series = {"type": "array", "items": NUM_OR_NULL}
+    from monitor.http.models import schemas
+
+    return schemas()
+
+
+def _post(summary: str, body: str, errors: dict[str, str]) -> dict[str, Any]:
     return {
-        "Error": {
-            "type": "object",
-            "required": ["error", "status"],
-            "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
-        },
-        "Status": {
-            "type": "object",
-            "description": "the contract's status snapshot (monitor → all), with any extras the monitor adds",
-            "required": list(STATUS_KEYS),
-            "properties": status_props,
-        },
-        "Tile": {
-            "type": "object",
-            "description": "what a dashboard tile shows: status essentials, top reason, last alert",
-            "required": ["squad", "athlete", "risk", "level", "signal"],
-            "properties": {
-                **{k: status_props[k] for k in ("t", "squad", "athlete", "name", "session_start", "level")},
-                **{
-                    k: NUM_OR_NULL
-                    for k in (
-                        "elapsed_s",
-                        "distance_m",
-                        "hr",
-                        "pace",
-                        "cadence",
-                        "temp",
-                        "stride_m",
-                        "fatigue",
-                        "pace_over_training",
-                        "risk",
-                        "wall_idle_s",
-                        "age_s",
-                    )
-                },
-                "signal": SIGNAL,
-                "factors": status_props["factors"],
-                "top_reason": {
-                    "type": ["string", "null"],
-                    "description": "factor with the largest contribution",
-                },
-                "last_alert": {"oneOf": [{"type": "null"}, {"type": "object"}]},
+        "post": {
+            "summary": summary,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(body)}}},
+            "responses": {
+                "202": _json_body(_ref("AckResult"), "acknowledgement sent"),
+                **{code: _error(text) for code, text in errors.items()},
             },
-        },
-        "Alert": {
-            "type": "object",
-            "required": ["id", "t", "squad", "athlete", "level", "kind", "message"],
-            "properties": alert_props,
-        },
-        "Squad": {
-            "type": "object",
-            "required": ["squad", "athletes"],
-            "properties": {
-                "squad": ID_SCHEMA,
-                "athletes": {"type": "integer"},
-                "worst_level": {"oneOf": [LEVEL, {"type": "null"}]},
-                "open_alerts": {"type": "integer"},
-            },
-        },
-        "History": {
-            "type": "object",
-            "description": "the current (or last) session, one point per status, as column arrays",
-            "required": [
-                "session_start",
-                "t",
-                "hr",
-                "pace",
-                "cadence",
-                "stride_m",
-                "risk",
-                "level",
-                "alerts",
-            ],
-            "properties": {
-                "squad": ID_SCHEMA,
-                "athlete": ID_SCHEMA,
-                "name": {"type": ["string", "null"]},
-                "session_start": {"type": ["number", "null"]},
-                "points": {"type": "integer"},
-                "t": {"type": "array", "items": {"type": "number"}},
-                **{
-                    k: series
-                    for k in ("hr", "pace", "cadence", "stride_m", "temp", "risk", "fatigue", "distance_m")
-                },
-                "level": {"type": "array", "items": {"oneOf": [LEVEL, {"type": "null"}]}},
-                "alerts": {"type": "array", "items": _ref("Alert")},
-            },
-        },
-        "AckRequest": {
-            "type": "object",
-            "required": ["squad", "athlete", "alert_id"],
-            "properties": {"squad": ID_SCHEMA, "athlete": ID_SCHEMA, "alert_id": ID_SCHEMA},
-            "additionalProperties": False,
-        },
+        }
     }
+
+
+ACK_ERRORS = {
+    "400": "malformed body or id",
+    "403": "request from another origin",
+    "404": "unknown athlete or alert",
+    "415": "body is not application/json",
+    "503": "the ack could not be sent",
+}
 
 
 def openapi() -> dict[str, Any]:
@@ -215,9 +117,10 @@ def openapi() -> dict[str, Any]:
             "/events": {
                 "get": {
                     "summary": "server-sent events: snapshot, then status, alert and ack events",
-                    "description": "Event `snapshot` carries `{squads, athletes, alerts}` (again with "
+                    "description": "Event `snapshot` carries `{squads, athletes, alerts, health}` (again with "
                     "`resync: true` after a slow client lost events); `status` a Tile; `alert` an Alert; "
-                    "`ack` `{squad, athlete, alert_id}`. A comment line is sent every 10 s as keep-alive.",
+                    "`ack` `{squad, athlete, alert_id}`; `health` a Health when the monitor's broker "
+                    "connection or data freshness changes. A comment line is sent every 10 s as keep-alive.",
                     "parameters": [SQUAD_QUERY],
                     "responses": {
                         "200": {
@@ -289,9 +192,17 @@ def openapi() -> dict[str, Any]:
             },
             "/api/alerts": {
                 "get": {
-                    "summary": "the latest alerts of all athletes, newest first",
+                    "summary": "alerts of all athletes, newest first: every unacknowledged one, then the "
+                    "latest acknowledged ones up to `limit`",
                     "parameters": [
                         SQUAD_QUERY,
+                        {
+                            "name": "open",
+                            "in": "query",
+                            "required": False,
+                            "description": "1: only unacknowledged alerts",
+                            "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
+                        },
                         {
                             "name": "limit",
                             "in": "query",
@@ -316,25 +227,24 @@ def openapi() -> dict[str, Any]:
                 {"type": "array", "items": _ref("Alert")},
                 "alerts",
             ),
-            "/api/ack": {
-                "post": {
-                    "summary": "acknowledge an alert (publishes the contract's ack to the monitor)",
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": _ref("AckRequest")}},
-                    },
-                    "responses": {
-                        "202": _json_body(
-                            {"type": "object", "properties": {"ok": {"type": "boolean"}}}, "ack sent"
-                        ),
-                        "400": _error("malformed body or id"),
-                        "403": _error("request from another origin"),
-                        "404": _error("unknown athlete or alert"),
-                        "415": _error("body is not application/json"),
-                        "503": _error("the ack could not be sent"),
-                    },
+            "/api/monitor": {
+                "get": {
+                    "summary": "the monitor's health as the badge shows it: broker connection, data freshness",
+                    "responses": {"200": _json_body(_ref("Health"), "health")},
                 }
             },
+            "/api/ack": _post(
+                "acknowledge an alert (publishes the contract's ack); the runner's earlier open alerts of the "
+                "same kind close with it",
+                "AckRequest",
+                ACK_ERRORS,
+            ),
+            "/api/ack-all": _post(
+                "acknowledge every open alert of a runner's current session (the newest of each kind is sent "
+                "as the contract's ack; the earlier ones close with it)",
+                "AckAllRequest",
+                ACK_ERRORS,
+            ),
         },
         "components": {"schemas": _schemas()},
     }

@@ -88,7 +88,10 @@ def test_alerts_bounded_deduplicated_and_in_the_feed() -> None:
     view.add_alert(alert("bob", T0 + 50, squad="track", level="critical").to_dict())
     alerts = view.alerts("club", "ann")
     assert alerts is not None and [a["t"] for a in alerts] == [T0 + 200, T0 + 300, T0 + 400]
-    assert [a["athlete"] for a in view.feed()] == ["bob", "ann", "ann", "ann"]
+    # newest first (arrival order); each squad keeps its latest 4 (feed_size), open ones beyond that too
+    assert [(a["athlete"], a["t"]) for a in view.feed()] == [("bob", T0 + 50)] + [
+        ("ann", T0 + 100 * k) for k in (4, 3, 2, 1)
+    ]
     assert [a["athlete"] for a in view.feed("track")] == ["bob"]
     assert view.feed()[1]["name"] == "Ann"
     tile = view.tile("club", "ann")
@@ -103,8 +106,10 @@ def test_squads_summary() -> None:
     view.add_status(status("cid", 0, squad="track"))
     view.add_alert(alert("ann", T0 + 5).to_dict())
     assert view.squads() == [
-        {"squad": "club", "athletes": 2, "worst_level": "high", "open_alerts": 1},
-        {"squad": "track", "athletes": 1, "worst_level": "low", "open_alerts": 0},
+        {"squad": "club", "athletes": 2, "worst_level": "high", "counts": {"high": 1, "low": 1}, "finished": 0,
+         "open_alerts": 1},
+        {"squad": "track", "athletes": 1, "worst_level": "low", "counts": {"low": 1}, "finished": 0,
+         "open_alerts": 0},
     ]
     assert [t["athlete"] for t in view.athletes("track")] == ["cid"]
 
@@ -115,7 +120,7 @@ def test_ack_marks_the_alert_everywhere() -> None:
     a = alert("ann", T0 + 5)
     view.add_alert(a.to_dict())
     assert not view.mark_acked("club", "ann", "unknown")
-    assert view.mark_acked("club", "ann", a.id)
+    assert view.mark_acked("club", "ann", a.id) == [a.id]
     assert view.feed()[0]["acked"] and (view.alerts("club", "ann") or [{}])[0]["acked"]
     assert view.tile("club", "ann")["last_alert"]["acked"]  # type: ignore[index]
     assert view.squads()[0]["open_alerts"] == 0
