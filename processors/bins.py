@@ -26,6 +26,9 @@ HEAD_KEEP_S = 1200.0
 TAIL_KEEP_S = 3700.0
 #: Below this many steps/min nobody is running: such cadence seconds are not used for gait.
 MIN_STEP_RATE = 30.0
+#: Longest plausible step (m): half of :data:`processors.stride.MAX_STRIDE_M`. Seconds with a longer step come
+#: from a GPS speed spike and count for no gait sum (cadence, step length).
+MAX_STEP_M = 2.0
 # Each bin column as (mask, value) of the masks @ values product in Bins.update: masks hr, paired, cadence,
 # moving, temperature; values 1, hr, speed, cadence, cadence², step, temperature.
 _PICK = {
@@ -54,7 +57,7 @@ def _sums_small(hr: list[float], spd: list[float], cad: list[float], tmp: list[f
                 acc[N_P] += 1.0
                 acc[S_P_SPD] += v
                 acc[S_P_HR] += h
-            if c >= MIN_STEP_RATE:
+            if c >= MIN_STEP_RATE and 60.0 * v <= MAX_STEP_M * c:
                 acc[N_C] += 1.0
                 acc[S_C] += c
                 acc[SS_C] += c * c
@@ -181,7 +184,7 @@ class Bins(Processor):
         with np.errstate(all="ignore"):
             f_hr = hr == hr  # NaN compares False
             moving = spd >= MOVING_MIN_SPEED
-            f_c = moving & (cad >= MIN_STEP_RATE)
+            f_c = moving & (cad >= MIN_STEP_RATE) & (60.0 * spd <= MAX_STEP_M * cad)
             step = np.where(f_c, 60.0 * spd / cad, 0.0)
         # masks (rows) x values (columns); NaN values are zeroed, the masks select what each sum counts
         masks = np.stack((f_hr, moving & f_hr, f_c, moving, tmp == tmp)).astype(np.float64)

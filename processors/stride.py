@@ -7,6 +7,10 @@ from processors.registry import Context, Processor, register
 
 #: Below this cadence (steps/min) the athlete is not running steadily; stride is not reported.
 MIN_CADENCE = 60.0
+#: Longest plausible stride (m, two steps) for distance running: elite marathoners at 2:50/km and ~185
+#: steps/min stride about 3.8 m (120 · 5.9 / 185). A longer "stride" comes from a GPS speed spike, not from
+#: the runner, and is not reported (nor used by anything downstream).
+MAX_STRIDE_M = 4.0
 
 
 def stride_length(speed_mps: float, cadence_spm: float) -> float:
@@ -21,7 +25,8 @@ def stride_length(speed_mps: float, cadence_spm: float) -> float:
 @register
 class Stride(Processor):
     """``stride_m`` = 120 · speed (m/s) / cadence (steps/min), from the current cleaned values; None when
-    stopped or cadence unknown/below 60 steps/min. Garmin's "stride length" is one step, half of this.
+    stopped, cadence unknown/below 60 steps/min, or implausibly long (above :data:`MAX_STRIDE_M`: a GPS speed
+    spike). Garmin's "stride length" is one step, half of this.
 
     >>> import numpy as np
     >>> from processors.registry import compute
@@ -29,6 +34,9 @@ class Stride(Processor):
     >>> w = Window.from_arrays(t=np.arange(30.0), speed=np.full(30, 3.3), cadence=np.full(30, 165.0))
     >>> compute("stride_m", w)
     2.4
+    >>> spike = Window.from_arrays(t=np.arange(30.0), speed=np.full(30, 9.0), cadence=np.full(30, 165.0))
+    >>> compute("stride_m", spike) is None
+    True
     """
 
     symbol = "stride_m"
@@ -44,7 +52,8 @@ class Stride(Processor):
         v: float | None = ctx["speed"]
         c: float | None = ctx["cadence"]
         ok = v is not None and c is not None and v >= MOVING_MIN_SPEED and c >= MIN_CADENCE
-        self._value = round(stride_length(v, c), 4) if ok and v is not None and c is not None else None
+        stride = stride_length(v, c) if ok and v is not None and c is not None else None
+        self._value = round(stride, 4) if stride is not None and stride <= MAX_STRIDE_M else None
 
     def get(self) -> float | None:
         return self._value

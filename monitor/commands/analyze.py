@@ -10,7 +10,11 @@ pipeline as the live service, offline.
   (statuses emitted, one per 5 s of event time), ``peak_risk``, ``peak_risk_t``, ``peak_level`` and
   ``level_s`` (seconds spent at each level, 5 s per tick);
 - ``alerts``: every alert, as published on the ``alert`` topic;
-- ``device`` (addition): the watch's own session summary when the file has one, for comparison.
+- ``device`` (addition): the watch's own session summary when the file has one, for comparison;
+- ``profile`` (addition): the profile used and its ``source``: ``given`` (``--profile``), ``file`` (the FIT
+  file's own ``user_profile``: HRmax, resting HR, sex, weight, age, height) or ``defaults``;
+- ``reader`` (addition): what the reader could not use, counted by reason (``skipped``), and the pauses the
+  device declared (timer stopped; ``pauses``, ``paused_s``), which count for nothing in the summary.
 
 Without ``--json`` the same as a readable table.
 """
@@ -22,6 +26,7 @@ import json
 import math
 import re
 import tomllib
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +60,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     squad = check_id("--squad", args.squad)
     athlete = check_id("--athlete", args.athlete) if args.athlete else athlete_id(args.file)
-    profile = load_profile(args.profile) if args.profile else Profile()
+    profile = load_profile(args.profile) if args.profile else None
     from simulators.readers import read_recording
 
     rec = read_recording(args.file)
@@ -67,13 +72,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def analyze(rec: Recording, *, squad: str, athlete: str, profile: Profile) -> dict[str, Any]:
-    """The ``--json`` document for one recording."""
+def analyze(rec: Recording, *, squad: str, athlete: str, profile: Profile | None) -> dict[str, Any]:
+    """The ``--json`` document for one recording. Without a ``profile``, the file's own description of the
+    athlete (a FIT ``user_profile``: HRmax, resting HR, sex, weight, ...) is used, else the defaults."""
+    source = "given"
+    if profile is None:
+        profile, source = file_profile(rec)
     from monitor.core.pipeline import run_offline
     from simulators.readers import summarize
 
     result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=profile)
     return {
+        "profile": {"source": source, **{k: v for k, v in asdict(profile).items() if v is not None}},
+        "reader": {"skipped": dict(rec.skipped), "pauses": len(rec.pauses), "paused_s": _paused_s(rec)},
         "summary": {k: _round(v) for k, v in summarize(rec).to_dict().items()},
         "indicators": indicators(result),
         "alerts": [_clean(a.to_dict()) for a in result.alerts],
@@ -107,6 +118,18 @@ def indicators(result: OfflineResult, tick_s: float | None = None) -> dict[str, 
         "level_s": level_s,
         "late_samples": result.late,
     }
+
+
+def file_profile(rec: Recording) -> tuple[Profile, str]:
+    """The athlete as the file describes them (``"file"``), or the documented defaults (``"defaults"``)."""
+    if not rec.athlete:
+        return Profile(), "defaults"
+    profile, _invalid = profile_from_mapping(rec.athlete)  # the reader keeps plausible values only
+    return profile, "file"
+
+
+def _paused_s(rec: Recording) -> float:
+    return round(sum(b - a for a, b in rec.pauses), 3)
 
 
 # ---- profile files ------------------------------------------------------------------------------------------
@@ -205,6 +228,14 @@ def render(report: dict[str, Any], rec: Recording) -> str:
     s = report["summary"]
     d = report["device"] or {}
     lines = [f"{rec.source}  ({rec.format.upper()}{', ' + rec.creator if rec.creator else ''}, {len(rec)} samples)"]
+    prof = report["profile"]
+    shown = ", ".join(f"{k} {v}" for k, v in prof.items() if k in ("sex", "age", "hr_rest", "hr_max", "mass_kg"))
+    lines.append(f"profile: {prof['source']}{': ' + shown if shown else ''}")
+    reader = report["reader"]
+    if reader["pauses"]:
+        lines.append(f"pauses (timer stopped): {reader['pauses']}, {reader['paused_s']:.0f} s, not counted")
+    for reason, count in reader["skipped"].items():
+        lines.append(f"not used: {count} {reason}")
     lines.append("")
     lines.append(f"{'summary':<22}{'ours':>14}{'device':>14}")
     rows = [

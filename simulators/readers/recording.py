@@ -86,6 +86,16 @@ class Recording:
     creator: str | None = None
     #: Sport as the file states it (e.g. "running"), lower case.
     sport: str | None = None
+    #: Intervals ``(start, end)`` (Unix s) in which the device's timer was stopped (FIT timer events): pauses
+    #: the watch itself declared; they count for nothing in the summary.
+    pauses: list[tuple[float, float]] = field(default_factory=list)
+    #: What the reader could not use, by reason (e.g. ``{"record without timestamp": 3}``): counted, never
+    #: dropped silently.
+    skipped: dict[str, int] = field(default_factory=dict)
+    #: The athlete as the file describes them (FIT ``user_profile``/``zones_target``), contract profile field
+    #: names (``sex``, ``age``, ``mass_kg``, ``height_cm``, ``hr_rest``, ``hr_max``); empty when the file says
+    #: nothing.
+    athlete: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = self.t.shape[0]
@@ -115,6 +125,9 @@ class Recording:
         laps: list[DeviceSummary] | None = None,
         creator: str | None = None,
         sport: str | None = None,
+        pauses: list[tuple[float, float]] | None = None,
+        skipped: dict[str, int] | None = None,
+        athlete: dict[str, Any] | None = None,
     ) -> Recording:
         """Build from lists or arrays (missing columns become all-NaN); rows are sorted by time (stable)."""
         times = np.asarray(t, dtype=np.float64)
@@ -142,6 +155,9 @@ class Recording:
             lap_of=laps_arr,
             creator=creator,
             sport=sport,
+            pauses=[] if pauses is None else pauses,
+            skipped={} if skipped is None else skipped,
+            athlete={} if athlete is None else athlete,
         )
 
     def __len__(self) -> int:
@@ -159,7 +175,8 @@ class Recording:
         """The same run with every time moved by ``offset`` seconds (for replaying at "now")."""
         laps = [_shift_summary(lap, offset) for lap in self.laps]
         device = None if self.device is None else _shift_summary(self.device, offset)
-        return replace(self, t=self.t + offset, laps=laps, device=device)
+        pauses = [(a + offset, b + offset) for a, b in self.pauses]
+        return replace(self, t=self.t + offset, laps=laps, device=device, pauses=pauses)
 
     def frames(self) -> list[Frame]:
         """The run as contract frames, one per sample that has at least one plausible stream.

@@ -92,6 +92,22 @@ def held_intervals(t: FloatArray, speed: FloatArray | None = None) -> BoolArray:
     return held
 
 
+def paused_intervals(t: FloatArray, pauses: list[tuple[float, float]]) -> BoolArray:
+    """Which intervals between samples fall in a pause the device declared (its timer stopped): those whose
+    midpoint lies inside a ``(start, end)`` pause.
+
+    >>> paused_intervals(np.array([0.0, 1.0, 2.0, 3.0]), [(1.0, 2.5)]).tolist()
+    [False, True, False]
+    """
+    out = np.zeros(max(t.shape[0] - 1, 0), dtype=bool)
+    if not pauses or t.shape[0] < 2:
+        return out
+    mid = (t[:-1] + t[1:]) / 2.0
+    for start, end in pauses:
+        out |= (mid > start) & (mid < end)
+    return out
+
+
 def sample_weights(t: FloatArray, held: BoolArray) -> FloatArray:
     """Seconds each sample stands for: half of each held interval on either side (nearest-sample hold).
 
@@ -130,7 +146,7 @@ def summarize(
             mask &= t >= start
         if end is not None:
             mask &= t < end
-    held = held_intervals(t, rec.speed)
+    held = held_intervals(t, rec.speed) & ~paused_intervals(t, rec.pauses)
     w = np.where(mask, sample_weights(t, held), 0.0)
 
     duration = float(w.sum())
