@@ -21,7 +21,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-from monitor.commands.analyze import athlete_id, check_id, load_profile
+from monitor.commands.analyze import athlete_id, check_id, file_profile, load_profile
 from monitor.commands.common import (
     add_broker_flags,
     add_publish_flags,
@@ -51,7 +51,11 @@ def add_parser(sub: Any) -> None:
     )
     add_publish_flags(p)
     p.add_argument("--now", action="store_true", help="shift every run to start at the current time")
-    p.add_argument("--profile", metavar="FILE", help="athlete profile (TOML or JSON), published retained for all")
+    p.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="athlete profile (TOML or JSON), published retained for all (default: a FIT file's own user profile)",
+    )
 
 
 def athlete_ids(files: list[str], athlete: str | None) -> list[str]:
@@ -88,7 +92,9 @@ def build_runs(
         frames = rec.frames()
         if not frames:
             raise UsageError(f"{rec.source}: nothing to publish (no heart rate, pace, cadence or temperature)")
-        runs.append(Run(squad=squad, athlete=athlete, profile=profile, frames=frames))
+        # Without --profile, the file's own athlete description (FIT user_profile), as `analyze` uses it.
+        own = profile if profile is not None or not rec.athlete else file_profile(rec)[0]
+        runs.append(Run(squad=squad, athlete=athlete, profile=own, frames=frames))
     return runs
 
 

@@ -58,7 +58,7 @@ def _csv_run(tmp_path: Path, minutes: int = 20) -> Path:
 def test_analyze_json_agrees_with_the_device(capsys: pytest.CaptureFixture[str], name: str) -> None:
     path = _realdata(name)
     data = _json(capsys, str(path))
-    assert set(data) == {"summary", "indicators", "alerts", "device"}
+    assert set(data) == {"summary", "indicators", "alerts", "device", "profile", "reader"}
     summary = data["summary"]
     assert set(SUMMARY_KEYS) <= set(summary)
     rec = read_recording(path)

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.commands.analyze import analyze
+from monitor.commands.analyze import analyze, file_profile
 from monitor.core.pipeline import run_offline
 from monitor.mqtt.service import Monitor
-from processors.profile import Profile
 from simulators.readers import read_recording
 from tests.brokers import BrokerProcess
 from tests.runs import Collector
@@ -28,7 +27,9 @@ def test_replay_into_the_live_monitor_matches_analyze(
 ) -> None:
     path = realdata / name
     rec = read_recording(path)
-    expected = analyze(rec, squad="club", athlete="rec", profile=Profile())
+    # Both sides use what the file says of the athlete (fenix5: its user_profile), as the CLIs do by default.
+    expected = analyze(rec, squad="club", athlete="rec", profile=None)
+    profile, _source = file_profile(rec)
     last_t = max(f.t for f in rec.frames())
     url = mosquitto_proc.url
 
@@ -44,7 +45,7 @@ def test_replay_into_the_live_monitor_matches_analyze(
     seen = asyncio.run(scenario())
     capsys.readouterr()
     live = {s["t"]: s for s in seen.statuses}
-    offline = run_offline(rec.frames(), squad="club", athlete="rec", profile=Profile()).statuses
+    offline = run_offline(rec.frames(), squad="club", athlete="rec", profile=profile).statuses
     assert offline, "the recording yields statuses"
     assert [live[s["t"]] for s in offline] == offline  # every offline status, identical live
     assert [a["id"] for a in seen.alerts] == [a["id"] for a in expected["alerts"]]

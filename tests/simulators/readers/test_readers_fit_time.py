@@ -120,3 +120,15 @@ def test_user_profile_is_read_and_used_by_analyze(tmp_path: Path) -> None:
 def test_real_fenix5_file_carries_its_user_profile(realdata: Path) -> None:
     rec = read_recording(str(realdata / "fenix5-run-1min.fit"))
     assert rec.athlete.get("hr_max") == 183.0 and rec.athlete.get("sex") == "male"
+
+
+def test_replay_publishes_the_files_own_profile_unless_one_is_given() -> None:
+    from monitor.commands.replay import build_runs
+    from processors.profile import Profile
+
+    user = fw.user_profile(gender=1, age=50, default_max_heart_rate=168)
+    rec = read_fit(fw.fit_file(fw.file_id() + user + fw.records(_run(30))), "user.fit")
+    (own,) = build_runs([rec], "club", ["ann"], None, None)
+    assert own.profile is not None and own.profile.hr_max == 168.0 and own.profile.sex == "male"
+    (given,) = build_runs([rec], "club", ["ann"], Profile(hr_max=190.0), None)
+    assert given.profile == Profile(hr_max=190.0)
