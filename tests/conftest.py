@@ -18,6 +18,13 @@ def _run(broker: BrokerProcess) -> Iterator[BrokerProcess]:
         broker.stop()
 
 
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``crampwatch monitor`` keeps its session store in the user data dir by default: never the real one in tests
+    (also inherited by the monitor subprocesses tests start)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+
+
 @pytest.fixture
 def mosquitto_proc(tmp_path: Path) -> Iterator[BrokerProcess]:
     """A Mosquitto process on a free port (``.stop()``/``.start()`` restart it on the same port)."""

@@ -21,6 +21,7 @@ from monitor.errors import UsageError
 
 if TYPE_CHECKING:  # the service (SciPy, aiomqtt) loads only when the command runs: fast --help / usage errors
     from monitor.mqtt.service import Monitor  # noqa: F401
+    from monitor.store.base import SessionStore
 
 log = logging.getLogger("crampwatch")
 
@@ -30,7 +31,12 @@ def add_parser(sub: Any) -> None:
     add_broker_flags(p)
     p.add_argument("--profiles", help="athlete profiles file (TOML or JSON)")
     p.add_argument("--http", type=host_port, metavar="HOST:PORT", help="serve the coach dashboard and JSON API")
-    p.add_argument("--store", metavar="FILE", help="append every status, alert and ack to FILE (JSON lines)")
+    p.add_argument(
+        "--store",
+        metavar="PATH",
+        help="session store: a SQLite file (default: sessions.db in the user data dir; sessions survive a restart), "
+        "postgresql://... , a .jsonl file (JSON lines, no recovery) or 'none'",
+    )
     p.add_argument("--webhook", action="append", default=[], metavar="URL", help="POST every alert (repeatable)")
     p.add_argument("--client-id", help="MQTT client id (default: random)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -45,11 +51,25 @@ def make_sinks(args: argparse.Namespace) -> list[Sink]:
             if not url.startswith(("http://", "https://")):
                 raise UsageError(f"--webhook {url!r}: expected an http:// or https:// URL")
             sinks.append(make_sink(f"webhook:{url}"))
-    if args.store:
+    if args.store is not None and args.store.endswith(".jsonl"):
         from monitor.store.jsonl import JsonlStore
 
         sinks.append(JsonlStore(args.store))
     return sinks
+
+
+def make_session_store(args: argparse.Namespace) -> SessionStore | None:
+    """``--store``: absent → the default SQLite file; ``none`` → no store; ``*.jsonl`` → a sink, not a store."""
+    from monitor.store import DISABLED, make_store
+
+    spec = args.store
+    if spec is not None and (spec.lower() in DISABLED or spec.endswith(".jsonl")):
+        return None
+    if spec is None:
+        from monitor.store.sqlite import default_store_path
+
+        spec = str(default_store_path())
+    return make_store(spec)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,12 +77,20 @@ def run(args: argparse.Namespace) -> int:
     topics = topics_from_args(args)
     profiles = ProfileBook.load(args.profiles) if args.profiles else ProfileBook()
     sinks = make_sinks(args)
+    store = make_session_store(args)
     setup_logging(args.log_level)
-    asyncio.run(_serve(broker, topics.prefix, profiles, sinks, args))
+    asyncio.run(_serve(broker, topics.prefix, profiles, sinks, store, args))
     return 0
 
 
-async def _serve(broker: Any, prefix: str, profiles: ProfileBook, sinks: list[Sink], args: argparse.Namespace) -> None:
+async def _serve(
+    broker: Any,
+    prefix: str,
+    profiles: ProfileBook,
+    sinks: list[Sink],
+    store: SessionStore | None,
+    args: argparse.Namespace,
+) -> None:
     view = None
     if args.http:
         from monitor.coach.live import LiveView
@@ -71,9 +99,10 @@ async def _serve(broker: Any, prefix: str, profiles: ProfileBook, sinks: list[Si
         sinks = [*sinks, view]
     from monitor.mqtt.service import Monitor
 
-    monitor = Monitor(broker, prefix=prefix, profiles=profiles, sinks=sinks, identifier=args.client_id)
+    monitor = Monitor(broker, prefix=prefix, profiles=profiles, sinks=sinks, identifier=args.client_id, store=store)
     install_stop_handlers(monitor.stop)
-    log.info("crampwatch monitor on %s (prefix %s, %d file profiles)", broker, prefix, len(profiles))
+    log.info("crampwatch monitor on %s (prefix %s, %d file profiles, store %s)",
+             broker, prefix, len(profiles), store.description if store else "none")  # fmt: skip
     async with monitor:
         server = None
         if args.http and view is not None:

@@ -19,6 +19,7 @@ class Routed:
     out: Output = field(default_factory=Output)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     acked: tuple[str, str, str] | None = None  # (squad, athlete, alert_id) of an ack the policy knew
+    applied: tuple[str, str, str] | None = None  # (squad, athlete, leaf) when the message reached a pipeline
 
 
 class Router:
@@ -68,6 +69,7 @@ class Router:
             if parsed.samples:
                 self.counters["samples"] += len(parsed.samples)
                 routed.out = self.pipeline(where.squad, where.athlete).add_many(parsed.samples)
+                routed.applied = (where.squad, where.athlete, leaf)
         elif leaf == "profile":
             if not payload:
                 return  # clearing a retained profile
@@ -76,14 +78,17 @@ class Router:
             routed.rejected.extend((topic, r) for r in bad)
             merged = self.profiles.set_retained(where.squad, where.athlete, profile)
             self.pipeline(where.squad, where.athlete).set_profile(merged)
+            routed.applied = (where.squad, where.athlete, leaf)
             self.counters["profiles"] += 1
         elif leaf == "session":
             msg = wire.parse_session(payload)
             pipe = self.pipeline(where.squad, where.athlete)
             routed.out = pipe.start(msg.t) if msg.event == "start" else pipe.stop(msg.t)
+            routed.applied = (where.squad, where.athlete, leaf)
         elif leaf == "ack":
             ack = wire.parse_ack(payload)
             known = self.pipelines.get((where.squad, where.athlete))
             if known is not None and known.ack(ack.alert_id):
                 routed.acked = (where.squad, where.athlete, ack.alert_id)
+                routed.applied = (where.squad, where.athlete, leaf)
             self.counters["acks" if routed.acked else "acks_unknown"] += 1

@@ -32,9 +32,11 @@ from monitor.core.pipeline import Output, PipelineConfig
 from monitor.core.profiles import ProfileBook
 from monitor.core.rejects import RejectReporter
 from monitor.core.router import Routed, Router
-from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack
+from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack, encode_session
 from monitor.errors import BrokerError
 from monitor.mqtt.broker import BrokerURL
+from monitor.store.base import SessionStore
+from monitor.store.recorder import Recorder
 
 log = logging.getLogger("crampwatch.monitor")
 
@@ -92,6 +94,8 @@ class Monitor:
         idle_lost_s: float = 60.0,
         idle_end_s: float = 600.0,
         idle_publish_s: float = 5.0,
+        store: SessionStore | None = None,
+        snapshot_s: float = 30.0,
     ) -> None:
         self.broker = broker
         self.topics = Topics(prefix)
@@ -118,11 +122,21 @@ class Monitor:
         self.observers: list[Callable[[Routed, float], None]] = []
         #: ``time.monotonic()`` when the last message was handled (None: none yet). Health checks read it.
         self.last_input_at: float | None = None
+        self.store = store
+        self.recorder = Recorder(store, self.router, snapshot_s=snapshot_s) if store is not None else None
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     async def __aenter__(self) -> Monitor:
         for sink in self.sinks:
             await sink.start()
+        if self.store is not None and self.recorder is not None:
+            await self.store.open()
+            restored = await self.recorder.recover()
+            now = time.monotonic()
+            for key, pipe in self.router.pipelines.items():
+                if pipe.active:
+                    self._arrival[key] = now
+            await self._emit(restored.out)
         self._tasks = [
             asyncio.create_task(self._connection_loop(), name="crampwatch-mqtt"),
             asyncio.create_task(self._process_loop(), name="crampwatch-process"),
@@ -156,6 +170,12 @@ class Monitor:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self.store is not None and self.recorder is not None:
+            self.recorder.finish()
+            try:
+                await self.store.close()
+            except Exception:
+                log.exception("closing the session store failed")
         for sink in self.sinks:
             with contextlib.suppress(Exception):
                 await sink.close()
@@ -258,8 +278,9 @@ class Monitor:
                 if routed.out.statuses or routed.out.alerts:
                     await self._emit(routed.out)
                 if routed.acked is not None:
-                    for sink in self.sinks:
-                        await sink.on_ack(*routed.acked)
+                    await self._notify("on_ack", *routed.acked)
+                if routed.applied is not None and self.recorder is not None:
+                    self.recorder.step(*routed.applied, payload, routed.out)
                 key = self._athlete_key(topic)
                 if key is not None:
                     self._arrival[key] = time.monotonic()
@@ -278,10 +299,18 @@ class Monitor:
     async def _emit(self, out: Output) -> None:
         for status in out.statuses:
             self._publish_status(status)
-            for sink in self.sinks:
-                await sink.on_status(status)
+            await self._notify("on_status", status)
         for alert in out.alerts:
             await self.publish_alert(alert)
+
+    async def _notify(self, method: str, *args: Any) -> None:
+        """Hand a record to every sink; a failing sink is logged and counted, never stops the others or MQTT."""
+        for sink in self.sinks:
+            try:
+                await getattr(sink, method)(*args)
+            except Exception as exc:
+                self.counters["sink_errors"] += 1
+                log.warning("sink %s failed in %s: %s", sink.name, method, exc)
 
     def _publish_status(self, status: dict[str, Any]) -> None:
         topic = self.topics.of(status["squad"], status["athlete"], "status")
@@ -292,8 +321,7 @@ class Monitor:
         self._outbox.put(self.topics.of(alert.squad, alert.athlete, "alert"), payload, 1, False)
         self._outbox.put(self.topics.coach_feed(alert.squad), payload, 1, False)
         self.counters["alerts"] += 1
-        for sink in self.sinks:
-            await sink.on_alert(alert)
+        await self._notify("on_alert", alert)
 
     def _reject(self, topic: str, reason: str) -> None:
         for payload in self.rejects.add(topic, reason):
@@ -311,6 +339,8 @@ class Monitor:
             for payload in self.rejects.due():
                 self._outbox.put(self.topics.rejected, payload, 0, False)
             await self._check_idle(time.monotonic())
+            if self.recorder is not None:
+                self.recorder.tick()
             if self._stopping.is_set():
                 return
 
@@ -325,6 +355,8 @@ class Monitor:
             if idle >= self.idle_end_s:
                 end = pipe.stop(pipe.last_status["t"])
                 await self._emit(end)
+                if self.recorder is not None:
+                    self.recorder.step(*key, "session", encode_session(pipe.last_status["t"], "stop"), end)
                 del self._arrival[key]
                 continue
             if now - self._idle_published.get(key, -1e18) >= self.idle_publish_s:
@@ -333,5 +365,4 @@ class Monitor:
                 status["signal"] = "lost" if idle >= self.idle_lost_s else "stale"
                 status["wall_idle_s"] = round(idle, 1)
                 self._publish_status(status)
-                for sink in self.sinks:
-                    await sink.on_status(status)
+                await self._notify("on_status", status)
