@@ -7,11 +7,19 @@ follows the why, because what helps depends on it (UW Medicine Sports Medicine, 
 kind                   pushed by                                              what the runner does
 =====================  =====================================================  ======================
 ``shorten_stride``     fatigue, duration, cadence drop / long strides          shorter, quicker steps
-``change_form``        monotony (same muscles, same way, for a long time)      vary step rate / strike
-``ease_pace``          pace over training pace, aerobic decoupling             slow to training pace
-``hydrate``            heat, sweat loss, cardiac drift                         drink
-``stop_and_stretch``   the acute cramp signature, or a critical risk           stop, stretch the muscle
+``change_form``        gait uniformity ("monotony": same muscles, same way)    vary step rate / strike
+``ease_pace``          pace, intensity, decoupling, cardiac drift, heat;       slow down / easy jog
+                       every critical level without cramp signs
+``hydrate``            sweat loss ≥ 2 % of body mass (advice level only)       drink to thirst
+``stop_and_stretch``   the acute cramp signature (cramp signs) only            stop, stretch the muscle
+``medical``            a red flag (``Indicators.red_flag``), coach only        check on the runner now
 =====================  =====================================================  ======================
+
+Safety rules (docs/alerts.md): ``stop_and_stretch`` only when cramp signs are seen — a critical risk without
+them eases the pace ("Ease to an easy jog for 2 minutes"), never stops a runner to stretch a muscle that is not
+cramping. No stride or form advice unless the athlete is running (``Indicators.gait_state``). Drink advice
+follows current guidance (Hew-Butler et al. 2015; ACSM): drink to thirst, never more than you sweat, not before
+about 2 % of body mass is lost, never above the advice level, and never framed as cramp prevention.
 
 Fixed traits (``cramp_history``, ``recent_injury``, ``sex``, ``age``) raise the risk but ask for no action of
 their own; they appear in the coach's ``detail`` only. This is risk guidance, not diagnosis: no message claims
@@ -24,14 +32,42 @@ with extreme values).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from alerts.alert import MAX_MESSAGE, AlertLevel
+from alerts.detail import detail_for
+from alerts.inputs import (
+    contributions,
+    finite,
+    fmt_pace,
+    num,
+    target_cadence,
+    target_pace,
+    training_pace,
+    value_of,
+)
+from processors.gait import RUN_MIN_CADENCE
 from processors.indicators import Indicators
 from processors.profile import Profile
+from processors.red_flag import REASONS
+
+__all__ = [
+    "KIND_OF_FACTOR",
+    "STRETCH",
+    "Advice",
+    "advise",
+    "choose_kind",
+    "contributions",
+    "detail_for",
+    "eligible_kinds",
+    "fmt_pace",
+    "kind_scores",
+    "message_for",
+    "target_cadence",
+    "target_pace",
+]
 
 Muscle = Literal["calf", "quadriceps", "hamstring"]
 
@@ -45,28 +81,27 @@ KIND_OF_FACTOR: Final[Mapping[str, str]] = {
     "duration": "shorten_stride",
     "cadence_drop": "shorten_stride",
     "stride": "shorten_stride",
-    "heat": "hydrate",
+    "heat": "ease_pace",  # in the heat, slow down (ACSM); drinking follows thirst and the sweat loss itself
     "sweat_loss": "hydrate",
-    "cardiac_drift": "hydrate",
+    "cardiac_drift": "ease_pace",  # the heart working harder at the same pace: ease off
     "monotony": "change_form",
+    "gait_uniformity": "change_form",
     "acute_cramp": "stop_and_stretch",
 }
+#: Drink advice only from this estimated sweat loss (% body mass): about 2 % is where performance and heat
+#: tolerance start to suffer; below it, thirst is guide enough (ACSM 2007; Hew-Butler et al. 2015).
+HYDRATE_MIN_LOSS_PCT: Final = 2.0
+#: Kinds that ask the runner to change how they run: only while running.
+FORM_KINDS: Final = frozenset({"shorten_stride", "change_form"})
+#: A critical risk without cramp signs: an easy jog, this much slower than training pace (or than now), for
+#: EASY_JOG_MIN minutes.
+EASY_JOG_FACTOR: Final = 1.15
+EASY_JOG_MIN: Final = 2
 
 #: Tie-break between kinds whose factors contribute equally (first wins), and the fallback when no factor asks
 #: for an action (``ease_pace``: easing off is safe whatever the cause).
 KIND_PRIORITY: Final[tuple[str, ...]] = ("ease_pace", "shorten_stride", "hydrate", "change_form")
 
-#: Target cadence when shortening the stride: the athlete's baseline cadence + 5 %.
-CADENCE_STEP_UP: Final = 1.05
-#: Keys of ``Indicators.values`` that may carry the athlete's baseline cadence (steps/min), first found wins.
-BASELINE_CADENCE_KEYS: Final[tuple[str, ...]] = (
-    "cadence_baseline",
-    "baseline_cadence",
-    "cadence_ref",
-    "cadence_reference",
-)
-#: Without a training pace, "ease the pace" targets 5 % slower than now.
-EASE_PACE_FACTOR: Final = 1.05
 
 #: The stretch for each muscle (seed 000): short forms for the watch.
 STRETCH: Final[Mapping[Muscle, str]] = {
@@ -87,123 +122,6 @@ class Advice:
     detail: str
 
 
-# ------------------------------------------------------------------------------------------- number formats
-
-
-def _finite(x: object) -> float | None:
-    if isinstance(x, bool) or not isinstance(x, int | float):
-        return None
-    v = float(x)
-    return v if math.isfinite(v) else None
-
-
-def fmt_pace(s_per_km: float) -> str:
-    """A pace in m:ss (per km), rounded to the second.
-
-    >>> fmt_pace(287.4)
-    '4:47'
-    >>> fmt_pace(310)
-    '5:10'
-    >>> fmt_pace(59.6)
-    '1:00'
-    >>> fmt_pace(float("inf"))
-    '-:--'
-    """
-    if not math.isfinite(s_per_km):
-        return "-:--"
-    total = round(s_per_km)
-    return f"{total // 60}:{total % 60:02d}"
-
-
-def _num(x: float, digits: int = 0) -> str:
-    """Round for display; never shows ``-0``; ``?`` for a non-finite number."""
-    if not math.isfinite(x):
-        return "?"
-    v = round(x, digits)
-    if v == 0:
-        v = 0.0
-    return f"{v:.{digits}f}"
-
-
-# ------------------------------------------------------------------------------------------------ the inputs
-
-
-def _value(ind: Indicators, *names: str) -> float | None:
-    """The first finite value among the typed indicator fields and ``ind.values`` under these names."""
-    for name in names:
-        v = _finite(getattr(ind, name, None))
-        if v is not None:
-            return v
-        v = _finite(ind.values.get(name))
-        if v is not None:
-            return v
-    return None
-
-
-def contributions(ind: Indicators) -> dict[str, float]:
-    """The finite factor contributions, rounded to 4 decimals (what an alert's ``factors`` carries)."""
-    out: dict[str, float] = {}
-    for name, c in ind.factors.items():
-        v = _finite(c)
-        if v is not None:
-            out[str(name)] = round(v, 4)
-    return out
-
-
-def baseline_cadence(ind: Indicators) -> float | None:
-    """The athlete's baseline cadence (steps/min) if the processors report one."""
-    for key in BASELINE_CADENCE_KEYS:
-        v = _finite(ind.values.get(key))
-        if v is not None and v > 0:
-            return v
-    return None
-
-
-def target_cadence(ind: Indicators) -> int | None:
-    """The athlete's baseline cadence + 5 % (without a baseline: current + 5 %), in whole steps per minute.
-    None without cadence data, or when the current cadence already reaches the target (a number would then
-    tell the runner to slow their steps).
-
-    >>> target_cadence(Indicators(t=0.0, elapsed_s=0.0, cadence=160.0, values={"cadence_baseline": 168.0}))
-    176
-    >>> target_cadence(Indicators(t=0.0, elapsed_s=0.0, cadence=180.0, values={"cadence_baseline": 168.0}))
-    """
-    current = _value(ind, "cadence")
-    if current is not None and current <= 0:
-        current = None
-    base = baseline_cadence(ind)
-    reference = base if base is not None else current
-    if reference is None:
-        return None
-    target = _finite(reference * CADENCE_STEP_UP)
-    if target is None or (current is not None and current >= round(target)):
-        return None
-    return round(target)
-
-
-def training_pace(ind: Indicators, profile: Profile) -> float | None:
-    """The athlete's training pace (s/km): the profile's, else derived from ``pace_over_training``."""
-    own = _finite(profile.training_pace)
-    if own is not None and own > 0:
-        return own
-    pace = _value(ind, "pace")
-    ratio = _value(ind, "pace_over_training")
-    if pace is not None and ratio is not None and ratio > 0:
-        return _finite(pace * ratio)  # ratio = training_pace / pace
-    return None
-
-
-def target_pace(ind: Indicators, profile: Profile) -> float | None:
-    """The pace to ease to (s/km): training pace if slower than now, else 5 % slower than now."""
-    pace = _value(ind, "pace")
-    train = training_pace(ind, profile)
-    if train is not None and (pace is None or train > pace):
-        return train
-    if pace is not None and pace > 0:
-        return _finite(pace * EASE_PACE_FACTOR)
-    return None
-
-
 # --------------------------------------------------------------------------------------------------- the kind
 
 
@@ -217,22 +135,54 @@ def kind_scores(ind: Indicators) -> dict[str, float]:
     return scores
 
 
-def choose_kind(ind: Indicators, level: AlertLevel) -> str:
-    """The action for this alert: ``stop_and_stretch`` on the acute cramp signature or a critical level, else
-    the kind whose factors contribute most (ties and no actionable factor: :data:`KIND_PRIORITY` order).
+def running(ind: Indicators) -> bool:
+    """Whether the athlete runs now (``gait_state``), so stride and form advice make sense."""
+    return ind.gait_state == "running"
 
-    >>> ind = Indicators(t=0.0, elapsed_s=0.0,
-    ...                  factors={"heat": 0.1, "sweat_loss": 0.15, "pace_over_training": 0.2})
-    >>> choose_kind(ind, "advice")
-    'hydrate'
-    >>> choose_kind(ind, "critical")
+
+def eligible_kinds(ind: Indicators, level: AlertLevel) -> tuple[str, ...]:
+    """The kinds a level alert may ask for now, in :data:`KIND_PRIORITY` order: no stride or form advice unless
+    running; drink advice only at the advice level and from :data:`HYDRATE_MIN_LOSS_PCT` estimated sweat loss;
+    a critical level without cramp signs only eases the pace.
+
+    >>> walking = Indicators(t=0.0, elapsed_s=0.0, gait_state="walking", sweat_loss_pct=0.6)
+    >>> eligible_kinds(walking, "advice")
+    ('ease_pace',)
+    >>> eligible_kinds(Indicators(t=0.0, elapsed_s=0.0, gait_state="running", sweat_loss_pct=2.1), "advice")
+    ('ease_pace', 'shorten_stride', 'hydrate', 'change_form')
+    """
+    if level == "critical":
+        return ("ease_pace",)
+    out = []
+    for kind in KIND_PRIORITY:
+        if kind in FORM_KINDS and not running(ind):
+            continue
+        if kind == "hydrate":
+            loss = value_of(ind, "sweat_loss_pct")
+            if level != "advice" or loss is None or loss < HYDRATE_MIN_LOSS_PCT:
+                continue
+        out.append(kind)
+    return tuple(out)
+
+
+def choose_kind(ind: Indicators, level: AlertLevel) -> str:
+    """The action for this alert: ``stop_and_stretch`` on the acute cramp signature only; otherwise the eligible
+    kind (:func:`eligible_kinds`) whose factors contribute most (ties and no actionable factor:
+    :data:`KIND_PRIORITY` order, i.e. ``ease_pace``: easing off is safe whatever the cause).
+
+    >>> ind = Indicators(t=0.0, elapsed_s=0.0, gait_state="running", sweat_loss_pct=2.4,
+    ...                  factors={"heat": 0.1, "sweat_loss": 0.35, "pace_over_training": 0.2})
+    >>> choose_kind(ind, "advice"), choose_kind(ind, "warning"), choose_kind(ind, "critical")
+    ('hydrate', 'ease_pace', 'ease_pace')
+    >>> choose_kind(Indicators(t=0.0, elapsed_s=0.0, acute_cramp=True), "critical")
     'stop_and_stretch'
     """
-    if ind.acute_cramp or level == "critical":
+    if ind.acute_cramp:
         return "stop_and_stretch"
+    allowed = eligible_kinds(ind, level)
     scores = kind_scores(ind)
-    best = KIND_PRIORITY[0]
-    for kind in KIND_PRIORITY:
+    best = allowed[0]
+    for kind in allowed:
         if scores[kind] > scores[best]:
             best = kind
     return best
@@ -243,7 +193,7 @@ def likely_muscle(ind: Indicators) -> Muscle:
     (``values["muscle_quadriceps"]`` / ``values["muscle_hamstring"]`` > 0.5), assume the calf, the most often
     affected in runners."""
     for muscle in ("quadriceps", "hamstring"):
-        v = _finite(ind.values.get(f"muscle_{muscle}"))
+        v = finite(ind.values.get(f"muscle_{muscle}"))
         if v is not None and v > 0.5:
             return muscle
     return DEFAULT_MUSCLE
@@ -254,22 +204,36 @@ def likely_muscle(ind: Indicators) -> Muscle:
 
 def _shorten_stride(ind: Indicators) -> str:
     target = target_cadence(ind)
-    cadence = _value(ind, "cadence")
+    cadence = value_of(ind, "cadence")
     if target is None:
         return "Shorten your stride: quicker, lighter steps"
-    if cadence is None:
+    if cadence is None or cadence < RUN_MIN_CADENCE:  # a walking step rate is no "now" to compare with
         return f"Shorten your stride: aim for ~{target} steps/min"
-    return f"Shorten your stride: aim for ~{target} steps/min (now {_num(cadence)})"
+    return f"Shorten your stride: aim for ~{target} steps/min (now {num(cadence)})"
 
 
 def _change_form(ind: Indicators) -> str:
     minutes = max(0.0, ind.elapsed_s / 60.0)
-    return f"{_num(minutes)} min at one rhythm: vary step rate or foot strike for a minute"
+    return f"{num(minutes)} min at one rhythm: vary step rate or foot strike for a minute"
 
 
-def _ease_pace(ind: Indicators, profile: Profile) -> str:
+def easy_jog_pace(ind: Indicators, profile: Profile) -> float | None:
+    """The pace of an easy jog (s/km): :data:`EASY_JOG_FACTOR` × the slower of training pace and the current
+    pace (so it always means slowing down)."""
+    pace = value_of(ind, "pace")
+    train = training_pace(ind, profile)
+    known = [p for p in (pace, train) if p is not None and p > 0]
+    return finite(max(known) * EASY_JOG_FACTOR) if known else None
+
+
+def _ease_pace(ind: Indicators, profile: Profile, level: AlertLevel) -> str:
+    pace = value_of(ind, "pace")
+    if level == "critical":  # high risk, no cramp signs: ease off, do not stop to stretch
+        jog = easy_jog_pace(ind, profile)
+        if jog is None:
+            return f"Ease to an easy jog for {EASY_JOG_MIN} minutes"
+        return f"Ease to an easy jog for {EASY_JOG_MIN} minutes: about {fmt_pace(jog)}/km"
     target = target_pace(ind, profile)
-    pace = _value(ind, "pace")
     if target is None:
         return "Ease the pace until you can talk in full sentences"
     if pace is None:
@@ -278,43 +242,54 @@ def _ease_pace(ind: Indicators, profile: Profile) -> str:
 
 
 def _hydrate(ind: Indicators) -> str:
-    sweat = _value(ind, "sweat_loss_pct", "sweat_loss")
-    temp = _value(ind, "temp")
+    sweat = value_of(ind, "sweat_loss_pct", "sweat_loss")
+    temp = value_of(ind, "temp")
     if sweat is not None and temp is not None:
-        return f"Drink now: about {_num(sweat, 1)} % body weight sweated out, {_num(temp)} °C"
+        return f"Drink to thirst, not more: ~{num(sweat, 1)} % body weight sweated, {num(temp)} °C"
     if sweat is not None:
-        return f"Drink now: about {_num(sweat, 1)} % body weight sweated out"
-    if temp is not None:
-        return f"Drink a few sips now: it is {_num(temp)} °C"
-    return "Drink a few sips now"
+        return f"Drink to thirst, not more: about {num(sweat, 1)} % body weight sweated out"
+    return "Drink to thirst, not more"
 
 
 def _stop_and_stretch(ind: Indicators) -> str:
-    stretch = STRETCH[likely_muscle(ind)]
-    if ind.acute_cramp:
-        return f"Cramp signs: stop and stretch. {stretch}"
-    # the risk is a relative index (0–1), not a probability: never shown as "x % chance"
-    risk = _finite(ind.risk)
-    index = 0.0 if risk is None else min(max(risk, 0.0), 1.0)
-    return f"Risk {_num(index, 2)} critical: stop, stretch. {stretch}"
+    return f"Cramp signs: stop and stretch. {STRETCH[likely_muscle(ind)]}"
 
 
-def message_for(kind: str, ind: Indicators, profile: Profile) -> str:
+def _medical(ind: Indicators) -> str:
+    pct = value_of(ind, "hr_pct_max")
+    flag = ind.red_flag
+    if flag == "high_hr_stopped":
+        hr = f"HR {num(pct)} % of max" if pct is not None else "HR very high"
+        return f"Red flag: {hr} after stopping. Check on the runner now"
+    if flag == "high_hr_walking":
+        hr = f"HR {num(pct)} % of max" if pct is not None else "HR very high"
+        return f"Red flag: {hr} at a walk. Check on the runner now"
+    if flag == "cramp_not_easing":
+        return "Red flag: cramp keeps coming back. Get medical help to the runner"
+    return "Red flag: check on the runner now"
+
+
+def message_for(kind: str, ind: Indicators, profile: Profile, level: AlertLevel = "advice") -> str:
     """The watch message for ``kind`` (≤ 80 characters; longer ones are cut at a word, never left to fail).
 
     >>> message_for("ease_pace", Indicators(t=0.0, elapsed_s=2880.0, pace=287.0), Profile(training_pace=310))
     'Ease the pace to about 5:10/km (now 4:47/km)'
+    >>> message_for("ease_pace", Indicators(t=0.0, elapsed_s=2880.0, pace=287.0), Profile(training_pace=310),
+    ...             "critical")
+    'Ease to an easy jog for 2 minutes: about 5:56/km'
     """
     if kind == "shorten_stride":
         text = _shorten_stride(ind)
     elif kind == "change_form":
         text = _change_form(ind)
     elif kind == "ease_pace":
-        text = _ease_pace(ind, profile)
+        text = _ease_pace(ind, profile, level)
     elif kind == "hydrate":
         text = _hydrate(ind)
     elif kind == "stop_and_stretch":
         text = _stop_and_stretch(ind)
+    elif kind == "medical":
+        text = _medical(ind)
     else:
         text = "Cramp risk up: ease off a little"
     return _fit(text)
@@ -327,127 +302,27 @@ def _fit(text: str) -> str:
     return cut + "…"
 
 
-# ------------------------------------------------------------------------------------------------- the detail
-
-
-def _describe(name: str, contribution: float, ind: Indicators, profile: Profile) -> str:
-    """One factor in the coach's words, with its value."""
-    if name == "pace_over_training":
-        # the factor rests on the 10-min mean pace when the processors give it, else on the current pace
-        ratio10 = _finite(ind.values.get("pace_ratio_10min"))
-        ratio = ratio10 if ratio10 is not None and ratio10 > 0 else _value(ind, "pace_over_training")
-        if ratio is None:
-            return "pace over training"
-        pct = (ratio - 1.0) * 100.0
-        head = f"pace {_num(abs(pct))} % {'over' if pct >= 0 else 'under'} training"
-        train = training_pace(ind, profile)
-        pace = _value(ind, "pace")
-        if ratio10 is not None and ratio10 > 0 and train is not None:
-            pace = train / ratio10
-        if pace is not None and train is not None:
-            return f"{head} ({fmt_pace(pace)} vs {fmt_pace(train)}/km)"
-        return head
-    if name == "intensity":
-        hrr = _finite(ind.values.get("hrr_10min"))
-        return f"HR at {_num(hrr * 100.0)} % of reserve" if hrr is not None else "intensity"
-    if name == "duration":
-        text = f"{_num(max(0.0, ind.elapsed_s) / 60.0)} min"
-        share = _value(ind, "duration_vs_longest")
-        if share is not None:
-            text += f" ({_num(share * 100.0)} % of longest run)"
-        return text
-    if name == "heat":
-        temp = _value(ind, "temp")
-        if temp is not None:
-            return f"{_num(temp)} °C"
-        return "heat"
-    if name == "sweat_loss":
-        sweat = _value(ind, "sweat_loss_pct", "sweat_loss")
-        return f"sweat loss {_num(sweat, 1)} %" if sweat is not None else "sweat loss"
-    if name == "fatigue":
-        return _describe_fatigue(ind)
-    if name == "decoupling":
-        dec = _value(ind, "decoupling_pct", "decoupling")
-        return f"decoupling {_num(dec, 1)} %" if dec is not None else "decoupling"
-    if name == "cardiac_drift":
-        drift = _value(ind, "cardiac_drift_bpm_h", "cardiac_drift")
-        return f"cardiac drift {_num(drift)} bpm/h" if drift is not None else "cardiac drift"
-    if name == "monotony":
-        mono = _value(ind, "monotony")
-        return f"monotony {_num(mono, 2)}" if mono is not None else "monotony"
-    if name == "acute_cramp":
-        return "acute cramp signature"
-    if name == "cramp_history":
-        return "cramp history"
-    if name == "recent_injury":
-        return "injury in the last 12 months"
-    if name == "sex":
-        return profile.sex if profile.sex is not None else "sex"
-    if name == "age":
-        return f"age {_num(profile.age_years)}"
-    return f"{name} +{_num(contribution, 2)}"
-
-
-def _describe_fatigue(ind: Indicators) -> str:
-    """Gait fatigue (the factor's input) and what shows it: cadence decline, irregular rhythm, the stride."""
-    fatigue = _finite(ind.values.get("fatigue_gait"))
-    if fatigue is None:
-        fatigue = _value(ind, "fatigue")
-    text = f"fatigue {_num(fatigue, 2)}" if fatigue is not None else "fatigue"
-    bits: list[str] = []
-    decline = _finite(ind.values.get("cadence_decline_pct"))
-    cadence = _value(ind, "cadence")
-    base = baseline_cadence(ind)
-    if decline is not None and decline > 0:
-        bit = f"cadence {_num(decline, 1)} % below baseline"
-        if base is not None:  # the decline is over the last minutes, not this second's cadence
-            bit += f" ({_num(base * (1.0 - decline / 100.0))} vs {_num(base)}/min)"
-        bits.append(bit)
-    elif cadence is not None:
-        bits.append(f"cadence {_num(cadence)}/min")
-    cv_ratio = _finite(ind.values.get("cadence_cv_ratio"))
-    if cv_ratio is not None and cv_ratio >= 1.1:
-        bits.append(f"step rhythm {_num(cv_ratio, 1)}x less regular")
-    if decline is None and cv_ratio is None:
-        parts: list[tuple[str, float]] = []
-        for part, raw in ind.fatigue_parts.items():
-            v = _finite(raw)
-            if v is not None and v > 0:
-                parts.append((str(part), v))
-        parts = sorted(parts, key=lambda kv: (-kv[1], kv[0]))[:3]
-        if parts:
-            text += " (" + ", ".join(f"{k} {_num(v, 2)}" for k, v in parts) + ")"
-    stride = _value(ind, "stride_m")
-    if stride is not None:
-        change = _finite(ind.values.get("stride_change_pct"))
-        signed = ""
-        if change is not None and abs(change) >= 0.5:
-            signed = f" ({'+' if change > 0 else '-'}{_num(abs(change))} %)"
-        bits.append(f"stride {_num(stride, 2)} m{signed}")
-    return ", ".join([text, *bits])
-
-
-def detail_for(ind: Indicators, profile: Profile) -> str:
-    """The coach's line: risk, level and every contributing factor with its value, largest first.
-
-    >>> ind = Indicators(t=0.0, elapsed_s=2880.0, pace=287.0, temp=31.0, sweat_loss_pct=1.9, risk=0.62,
-    ...                  level="high", pace_over_training=1.08,
-    ...                  factors={"pace_over_training": 0.2, "heat": 0.1, "sweat_loss": 0.08,
-    ...                           "duration": 0.05})
-    >>> detail_for(ind, Profile(training_pace=310))
-    'risk 0.62 (high): pace 8 % over training (4:47 vs 5:10/km), 31 °C, sweat loss 1.9 %, 48 min'
-    """
-    risk = _finite(ind.risk)
-    head = f"risk {_num(risk if risk is not None else 0.0, 2)} ({ind.level})"
-    items = sorted(((n, c) for n, c in contributions(ind).items() if c > 0), key=lambda nc: (-nc[1], nc[0]))
-    if ind.acute_cramp and "acute_cramp" not in dict(items):
-        items.insert(0, ("acute_cramp", 0.0))
-    if not items:
-        return f"{head}: no single factor stands out"
-    return f"{head}: " + ", ".join(_describe(n, c, ind, profile) for n, c in items)
+#: What the coach reads beside a drink or a medical alert.
+HYDRATE_NOTE: Final = "drink to thirst, never more than sweated: over-drinking risks hyponatraemia"
+MEDICAL_NOTE: Final = "call medical help if the runner is confused, vomiting, collapsed or the cramp will not ease"
 
 
 def advise(ind: Indicators, profile: Profile, level: AlertLevel, kind: str | None = None) -> Advice:
     """Kind (chosen from the factors unless given), message and detail for one alert."""
     chosen = kind if kind is not None else choose_kind(ind, level)
-    return Advice(kind=chosen, message=message_for(chosen, ind, profile), detail=detail_for(ind, profile))
+    detail = detail_for(ind, profile)
+    if chosen == "hydrate":
+        detail = f"{detail}; {HYDRATE_NOTE}"
+    elif chosen == "medical":
+        reason = REASONS.get(ind.red_flag or "", "red flag")
+        detail = f"RED FLAG: {reason} ({gait_words(ind)}); {MEDICAL_NOTE}. {detail}"
+    return Advice(kind=chosen, message=message_for(chosen, ind, profile, level), detail=detail)
+
+
+def gait_words(ind: Indicators) -> str:
+    """The gait state and the HR for the coach, e.g. ``"stopped 75 s, HR 176 (95 % of max)"``."""
+    text = f"{ind.gait_state} {num(max(ind.gait_state_s, 0.0))} s"
+    hr, pct = value_of(ind, "hr"), value_of(ind, "hr_pct_max")
+    if hr is not None:
+        text += f", HR {num(hr)}" + (f" ({num(pct)} % of max)" if pct is not None else "")
+    return text

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 AlertLevel = Literal["advice", "warning", "critical"]
-AlertKind = Literal["shorten_stride", "change_form", "ease_pace", "hydrate", "stop_and_stretch"]
+AlertKind = Literal["shorten_stride", "change_form", "ease_pace", "hydrate", "stop_and_stretch", "medical"]
 ALERT_LEVELS: tuple[AlertLevel, ...] = ("advice", "warning", "critical")
 MAX_MESSAGE = 80
 

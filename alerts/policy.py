@@ -34,9 +34,17 @@ The rules (all numbers are :class:`PolicyConfig` fields):
   higher level still comes through. Acknowledgements are forgotten once the tick level has been ``low`` for
   ``ack_clear_s`` (the episode is over), and a new acute cramp is always reported.
 * **Cap.** At most ``cap`` alerts per ``cap_window_s``; critical alerts always pass (and count).
-* **Acute cramp.** ``ind.acute_cramp`` raises an immediate critical ``stop_and_stretch`` (no debounce, no
-  warm-up, no cap). While the signature persists it repeats after ``cooldown_s`` unless acknowledged, and no
-  other alert is sent; it counts as a new cramp once it has been absent for ``acute_rearm_s``.
+* **Acute cramp.** ``ind.acute_cramp`` (cramp signs) raises an immediate critical ``stop_and_stretch`` (no
+  debounce, no warm-up, no cap). While the signature persists it repeats after ``cooldown_s`` unless
+  acknowledged, and no other alert is sent; it counts as a new cramp once it has been absent for
+  ``acute_rearm_s``. ``stop_and_stretch`` is never sent without it: a critical level alone eases the pace.
+* **Red flags.** ``ind.red_flag`` raises an immediate coach-only critical ``medical`` alert (before anything
+  else that tick), again after ``cooldown_s`` while it persists unless acknowledged, at once when its reason
+  changes.
+* **Gait.** While the athlete walks or stands (``ind.gait_state``), no level alert at all: they have already
+  eased off, and stride or form advice to a walker is nonsense. Stride and form advice need ``running``.
+* **Drink advice** only at the advice level, from 2 % estimated sweat loss (:mod:`alerts.advice`), at most once
+  per ``hydrate_every_s``.
 * At most one alert per tick; ticks that do not move event time forward are ignored.
 """
 
@@ -44,95 +52,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Final, Literal
+from dataclasses import fields
+from typing import Any, Final
 
-from alerts.advice import advise, choose_kind, contributions, kind_scores
+from alerts.advice import advise, choose_kind, eligible_kinds, kind_scores
 from alerts.alert import ALERT_LEVELS, Alert, AlertLevel, alert_id
+from alerts.inputs import contributions
+from alerts.policy_config import LevelSource, PolicyConfig
 from processors.indicators import LEVELS, Indicators
 from processors.profile import Profile
-
-LevelSource = Literal["processor", "risk"]
 
 #: Alert levels by rank (0 = no alert).
 _RANK_NAME: Final[tuple[AlertLevel | None, ...]] = (None, *ALERT_LEVELS)
 #: How many acknowledged/issued ids a policy remembers for :meth:`AlertPolicy.ack`.
 KNOWN_IDS: Final = 256
 STATE_VERSION: Final = 1
+#: Gait states in which no level alert is sent: the runner has already eased off (walk break, light, stop).
+RESTING: Final = frozenset({"walking", "stopped"})
 
-
-@dataclass(frozen=True, slots=True)
-class PolicyConfig:
-    """Every timing and threshold of the alert policy (seconds are event-time seconds).
-
-    >>> PolicyConfig().debounce_s
-    25.0
-    """
-
-    #: No advice/warning before this much of the session has passed (critical passes).
-    warmup_s: float = 600.0
-    #: The level must hold on consecutive ticks this long before an advice/warning fires (5 s ticks: 6 ticks).
-    debounce_s: float = 25.0
-    #: The same for critical (3 ticks): short, because it is critical, but never a single tick.
-    critical_debounce_s: float = 10.0
-    #: A longer gap between ticks breaks "consecutive" (two missed 5 s ticks are tolerated).
-    max_tick_gap_s: float = 15.0
-    #: Per kind: no repeat sooner than this; escalation bypasses it.
-    cooldown_s: float = 300.0
-    #: Each further unacknowledged repeat of a kind waits this many times longer ...
-    repeat_backoff: float = 2.0
-    #: ... up to this.
-    max_cooldown_s: float = 1200.0
-    #: A warning/critical repeat (not an escalation) needs the risk this much above the kind's last alert ...
-    alarm_repeat_rise: float = 0.20
-    #: ... or this long since that alert (a reminder of a risk that stays high).
-    alarm_reminder_s: float = 1800.0
-    #: Between two non-escalating advice/warning alerts of any kind.
-    min_gap_s: float = 60.0
-    #: A new kind replaces the episode's last one only when its factors weigh this many times more.
-    kind_margin: float = 1.5
-    #: At most ``cap`` alerts per ``cap_window_s`` per athlete (critical always passes).
-    cap: int = 4
-    cap_window_s: float = 600.0
-    #: Acknowledgements are forgotten after the level has been low this long.
-    ack_clear_s: float = 300.0
-    #: An acute cramp signature absent this long counts as a new cramp when it returns.
-    acute_rearm_s: float = 60.0
-    #: ``"processor"``: use ``ind.level``; ``"risk"``: own hysteresis on ``ind.risk`` (below).
-    level_source: LevelSource = "processor"
-    #: Risk thresholds entering advice, warning, critical (``level_source="risk"`` only); the same numbers as
-    #: the processors' level (entered at 0.25 / 0.50 / 0.75).
-    thresholds: tuple[float, float, float] = (0.25, 0.50, 0.75)
-    #: A level is left only when the risk falls this far below its threshold (processors: 0.05 too).
-    hysteresis: float = 0.05
-    #: The risk the own hysteresis sees: the mean over ticks this recent (5 ticks).
-    risk_mean_s: float = 20.0
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, float) and (not math.isfinite(value) or value < 0):
-                raise ValueError(f"PolicyConfig.{f.name} must be a finite number >= 0, got {value!r}")
-        if self.cap < 0:
-            raise ValueError("PolicyConfig.cap must be >= 0")
-        if self.level_source not in ("processor", "risk"):
-            raise ValueError(f"PolicyConfig.level_source: 'processor' or 'risk', not {self.level_source!r}")
-        if list(self.thresholds) != sorted(self.thresholds) or len(self.thresholds) != 3:
-            raise ValueError("PolicyConfig.thresholds must be three increasing risks")
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["thresholds"] = list(self.thresholds)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PolicyConfig:
-        known = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in data.items() if k in known}
-        if "thresholds" in kwargs:
-            a, b, c = (float(x) for x in kwargs["thresholds"])
-            kwargs["thresholds"] = (a, b, c)
-        return cls(**kwargs)
+__all__ = ["AlertPolicy", "LevelSource", "PolicyConfig"]
 
 
 class AlertPolicy:
@@ -141,11 +79,11 @@ class AlertPolicy:
     >>> from processors.indicators import Indicators
     >>> from processors.profile import Profile
     >>> policy = AlertPolicy(squad="s", athlete="a", session_start=0.0, profile=Profile())
-    >>> ticks = [Indicators(t=float(t), elapsed_s=float(t), risk=0.5, level="elevated", factors={"heat": 0.2})
-    ...          for t in range(600, 700, 5)]
+    >>> ticks = [Indicators(t=float(t), elapsed_s=float(t), risk=0.5, level="elevated", factors={"heat": 0.2},
+    ...                     gait_state="running") for t in range(600, 700, 5)]
     >>> alerts = [a for ind in ticks for a in policy.update(ind)]
-    >>> [(a.t, a.kind, a.level) for a in alerts]
-    [(625.0, 'hydrate', 'advice')]
+    >>> [(a.t, a.kind, a.level, a.message) for a in alerts]
+    [(625.0, 'ease_pace', 'advice', 'Ease the pace until you can talk in full sentences')]
     >>> policy.ack(alerts[0].id)
     True
     """
@@ -181,6 +119,7 @@ class AlertPolicy:
         self._last_kind: str | None = None  # kind of the episode's last advice/warning (sticky reason)
         self._under_since: float | None = None  # since when the debounced rank is below it
         self._known: dict[str, tuple[str, int]] = {}  # alert id -> (kind, rank)
+        self._flag: str | None = None  # the red flag reported last (a new reason is a new medical alert)
 
     # ------------------------------------------------------------------------------------------------ public
 
@@ -221,6 +160,9 @@ class AlertPolicy:
 
         debounced = self._debounced_rank(t)
         self._track_episode(t, debounced)
+        medical = self._medical(ind, t)
+        if medical is not None:  # a red flag goes first; the runner's alert follows on the next tick
+            return [medical]
         if ind.acute_cramp or self._acute_on:
             acute = self._acute(ind, t)
             if ind.acute_cramp:  # while a cramp is on, nothing but stop_and_stretch
@@ -262,6 +204,7 @@ class AlertPolicy:
             "last_kind": self._last_kind,
             "under_since": self._under_since,
             "known": [[aid, kind, rank] for aid, (kind, rank) in self._known.items()],
+            "flag": self._flag,
         }
 
     @classmethod
@@ -300,6 +243,8 @@ class AlertPolicy:
         policy._last_kind = None if last_kind is None else str(last_kind)
         policy._under_since = _opt_float(state.get("under_since"))
         policy._known = {str(a): (str(k), int(r)) for a, k, r in state.get("known", [])}
+        flag = state.get("flag")
+        policy._flag = None if flag is None else str(flag)
         return policy
 
     # ----------------------------------------------------------------------------------------------- private
@@ -360,6 +305,23 @@ class AlertPolicy:
             return None
         return self._emit(ind, t, kind, 3)
 
+    def _medical(self, ind: Indicators, t: float) -> Alert | None:
+        """A coach-only critical ``medical`` alert on a red flag: at once when it appears (or its reason changes),
+        then every ``cooldown_s`` while it persists, unless acknowledged. No warm-up, debounce or cap."""
+        flag = ind.red_flag
+        if not flag:
+            self._flag = None
+            return None
+        kind = "medical"
+        if flag != self._flag:
+            self._flag = flag
+            self._acked.pop(kind, None)
+            return self._emit(ind, t, kind, 3)
+        last = self._last_by_kind.get(kind)
+        if self._acked.get(kind, 0) >= 3 or (last is not None and t - last < self.config.cooldown_s):
+            return None
+        return self._emit(ind, t, kind, 3)
+
     def _track_episode(self, t: float, rank: int) -> None:
         """Lower the escalation reference once the level has stayed below it for ``cooldown_s``."""
         if rank >= self._episode_max:
@@ -377,10 +339,15 @@ class AlertPolicy:
         critical = rank == 3
         if not critical and t - self.session_start < cfg.warmup_s:
             return None
+        if ind.gait_state in RESTING:
+            return None  # walking or stopped: already eased off; no stride, form or pace advice to a walker
         level = _RANK_NAME[rank]
         assert level is not None
-        kind = self._sticky(choose_kind(ind, level), ind)
+        kind = self._sticky(choose_kind(ind, level), ind, level)
         if self._acked.get(kind, 0) >= rank:
+            return None
+        last_drink = self._last_by_kind.get("hydrate")
+        if kind == "hydrate" and last_drink is not None and t - last_drink < cfg.hydrate_every_s:
             return None
         recent = [h for h in self._history if t - h[0] < cfg.cooldown_s]
         if any(h[2] > rank for h in recent):
@@ -405,10 +372,10 @@ class AlertPolicy:
             self._repeats[kind] = 0
         return self._emit(ind, t, kind, rank)
 
-    def _sticky(self, kind: str, ind: Indicators) -> str:
-        """Keep the episode's last reason unless the new one clearly outweighs it."""
+    def _sticky(self, kind: str, ind: Indicators, level: AlertLevel) -> str:
+        """Keep the episode's last reason unless the new one clearly outweighs it (or is no longer allowed)."""
         last = self._last_kind
-        if last is None or kind == last or kind == "stop_and_stretch":
+        if last is None or kind == last or kind == "stop_and_stretch" or last not in eligible_kinds(ind, level):
             return kind
         scores = kind_scores(ind)
         if scores.get(last, 0.0) > 0 and scores.get(kind, 0.0) < self.config.kind_margin * scores[last]:
@@ -453,7 +420,7 @@ class AlertPolicy:
         self._risk_by_kind[kind] = risk
         self._history.append((t, kind, rank))
         self._episode_max = max(self._episode_max, rank)
-        if kind != "stop_and_stretch":
+        if kind not in ("stop_and_stretch", "medical"):
             self._last_kind = kind
         self._known[aid] = (kind, rank)
         while len(self._known) > KNOWN_IDS:

@@ -6,19 +6,13 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
-
 from processors._util import FloatArray
 from processors.bins import N_C, S_C, S_C_SPD, SS_C, BinStore
+from processors.gait import steady_running_bins
 from processors.registry import Context, Processor, register
 
 #: Floor of the baseline coefficient of variation (watches report cadence in whole steps; 0.5 % ≈ 1 step/min).
 MIN_BASELINE_CV = 0.005
-#: Below this mean step rate a 10-s bin is not running gait: walking is ~100–130 steps/min, running (even a slow
-#: jog) ~150 and up; the walk–run transition lies in between.
-RUN_MIN_CADENCE = 140.0
-#: A bin counts as steady when its mean speed is within this fraction of the median bin speed of its span.
-STEADY_SPEED_TOL = 0.10
 #: Recent and baseline steady speeds must match within this fraction: stride-rate variability depends on speed
 #: itself (lowest near the preferred speed, higher when jogging slowly; Jordan, Challis & Newell 2007), so a
 #: cool-down jog is not compared with the early race pace (the same ±20 % as aerobic decoupling).
@@ -42,37 +36,6 @@ class SteadyCadence:
     cadence: float
     speed: float
     seconds: float
-
-
-def steady_running_bins(
-    rows: FloatArray, bin_s: int, tol: float = STEADY_SPEED_TOL, min_cadence: float = RUN_MIN_CADENCE
-) -> np.ndarray:
-    """Mask of the bins of steady running: every second moving with a cadence (no stop, no gap, no walk slower
-    than 20 min/km), mean cadence of running gait (≥ ``min_cadence``), mean speed within ``tol`` of the median
-    speed of such bins, and both neighbours steady too (a bin next to a walk, a stop, a surge or a gap may hold
-    the transition itself).
-
-    >>> from processors.bins import N_FIELDS
-    >>> rows = np.zeros((6, N_FIELDS))
-    >>> rows[:, N_C] = 10; rows[:, S_C] = 10 * 170.0; rows[:, S_C_SPD] = 10 * 3.0
-    >>> rows[3, S_C] = 10 * 120.0; rows[3, S_C_SPD] = 10 * 1.4   # a walking bin
-    >>> steady_running_bins(rows, 10).tolist()
-    [False, True, False, False, False, False]
-    """
-    n = rows[:, N_C]
-    nn = np.maximum(n, 1.0)
-    spd = rows[:, S_C_SPD] / nn
-    running = (n >= bin_s) & (rows[:, S_C] / nn >= min_cadence)
-    ok = np.zeros(rows.shape[0], dtype=bool)
-    if rows.shape[0] < 3 or not running.any():
-        return ok
-    v = sorted(spd[running].tolist())
-    h = len(v) // 2
-    med = v[h] if len(v) % 2 else 0.5 * (v[h - 1] + v[h])
-    steady = running & (np.abs(spd - med) <= tol * med)
-    # guards: both neighbours must be steady too (the first and last bins of a span have an unknown neighbour)
-    ok[1:-1] = steady[1:-1] & steady[:-2] & steady[2:]
-    return ok
 
 
 def steady_cadence(rows: FloatArray, bin_s: int, min_s: float) -> SteadyCadence | None:

@@ -9,6 +9,7 @@ import numpy as np
 
 from processors.fatigue import Fatigue
 from processors.gait import Gait
+from processors.gait_state import GaitState
 from processors.indicators import Indicators
 from processors.profile import Profile
 from processors.registry import Context, Processor, load_all, resolve
@@ -82,6 +83,7 @@ class Engine:
         base: Gait | None = r["gait_baseline"]
         recent: Gait | None = r["gait_recent"]
         speed = _f(r["speed"])
+        gait_state: GaitState = r["gait_state"]
         stride = _f(r["stride_m"])
         base_cad = base_stride = None
         if base is not None and recent is not None and r["cadence_decline_pct"] is not None:
@@ -95,7 +97,7 @@ class Engine:
             "training_speed_mps": _f(prof.training_speed),
             "pace_ratio_10min": _f(r["pace_ratio_10min"]),
             "hr_bpm": _f(r["hr"]),
-            "hr_max_bpm": _f(prof.hr_max_bpm),
+            "hr_max_bpm": _f(r["hr_max_bpm"]),
             "hrr_10min": _f(r["hrr_10min"]),
             "cadence_spm": _f(r["cadence"]),
             "baseline_cadence_spm": base_cad,
@@ -142,6 +144,13 @@ class Engine:
             hr_zone_s=[float(v) for v in r["hr_zone_s"]],
             hr_unreliable=bool(r["hr_unreliable"]),
             acute_cramp=bool(r["acute_cramp"]),
+            hr_pct_max=_f(r["hr_pct_max"]),
+            hr_zone=r["hr_zone"],
+            hr_max_bpm=_f(r["hr_max_bpm"]),
+            gait_state=gait_state.mode,
+            gait_state_s=round(gait_state.seconds(window.now), 1),
+            gait_steady=gait_state.steady,
+            red_flag=r["red_flag"],
             values=values,
         )
 

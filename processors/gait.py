@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from processors._util import FloatArray
 from processors.bins import N_C, S_C, S_C_SPD, S_STEP, SS_C
 
@@ -12,6 +14,11 @@ from processors.bins import N_C, S_C, S_C_SPD, S_STEP, SS_C
 #: exponents add up to 1 because speed = cadence · step / 60); e.g. Cavanagh & Kram, MSSE 1989: runners
 #: lengthen the step more than they quicken it as they speed up.
 CADENCE_SPEED_EXPONENT = 0.25
+#: Below this mean step rate a 10-s bin is not running gait: walking is ~100–130 steps/min, running (even a slow
+#: jog) ~150 and up; the walk–run transition lies in between.
+RUN_MIN_CADENCE = 140.0
+#: A bin counts as steady when its mean speed is within this fraction of the median bin speed of its span.
+STEADY_SPEED_TOL = 0.10
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,15 @@ class Gait:
         return float(self.step * (speed / self.speed) ** (1.0 - CADENCE_SPEED_EXPONENT))
 
 
+def steady_gait(rows: FloatArray, bin_s: int, min_s: float) -> Gait | None:
+    """:func:`gait_of` over the steady-running bins of ``rows`` only (:func:`steady_running_bins`): walk breaks,
+    stops, surges and the bins next to them change cadence and step length on purpose, not from fatigue
+    (science.md, gait), so the fatigue measures compare steady running with steady running."""
+    if rows.shape[0] < 3:
+        return None
+    return gait_of(rows[steady_running_bins(rows, bin_s)], min_s)
+
+
 def gait_of(rows: FloatArray, min_s: float) -> Gait | None:
     """Summarise bins (None with fewer than ``min_s`` moving seconds with cadence)."""
     if rows.shape[0] == 0:
@@ -53,3 +69,34 @@ def gait_of(rows: FloatArray, min_s: float) -> Gait | None:
     within = float((var_b * n[ok]).sum() / n[ok].sum())
     cv = math.sqrt(within) / cad
     return Gait(speed=spd, cadence=cad, step=step, cadence_cv=cv, seconds=total)
+
+
+def steady_running_bins(
+    rows: FloatArray, bin_s: int, tol: float = STEADY_SPEED_TOL, min_cadence: float = RUN_MIN_CADENCE
+) -> np.ndarray:
+    """Mask of the bins of steady running: every second moving with a cadence (no stop, no gap, no walk slower
+    than 20 min/km), mean cadence of running gait (≥ ``min_cadence``), mean speed within ``tol`` of the median
+    speed of such bins, and both neighbours steady too (a bin next to a walk, a stop, a surge or a gap may hold
+    the transition itself).
+
+    >>> from processors.bins import N_FIELDS
+    >>> rows = np.zeros((6, N_FIELDS))
+    >>> rows[:, N_C] = 10; rows[:, S_C] = 10 * 170.0; rows[:, S_C_SPD] = 10 * 3.0
+    >>> rows[3, S_C] = 10 * 120.0; rows[3, S_C_SPD] = 10 * 1.4   # a walking bin
+    >>> steady_running_bins(rows, 10).tolist()
+    [False, True, False, False, False, False]
+    """
+    n = rows[:, N_C]
+    nn = np.maximum(n, 1.0)
+    spd = rows[:, S_C_SPD] / nn
+    running = (n >= bin_s) & (rows[:, S_C] / nn >= min_cadence)
+    ok = np.zeros(rows.shape[0], dtype=bool)
+    if rows.shape[0] < 3 or not running.any():
+        return ok
+    v = sorted(spd[running].tolist())
+    h = len(v) // 2
+    med = v[h] if len(v) % 2 else 0.5 * (v[h - 1] + v[h])
+    steady = running & (np.abs(spd - med) <= tol * med)
+    # guards: both neighbours must be steady too (the first and last bins of a span have an unknown neighbour)
+    ok[1:-1] = steady[1:-1] & steady[:-2] & steady[2:]
+    return ok

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from processors.bins import BinStore
-from processors.gait import Gait, gait_of
+from processors.gait import Gait, steady_gait
 from processors.registry import Context, Processor, register
 
 
 @register
 class GaitBaseline(Processor):
-    """Speed, cadence, step length and cadence variability over minutes 5–15 of the session (moving seconds),
-    once that span is complete and holds at least ``min_s`` seconds of running. None before.
+    """Speed, cadence, step length and cadence variability over the **steady running** of minutes 5–15 of the
+    session (:func:`~processors.gait.steady_running_bins`: walk breaks, stops, surges and their edges left out),
+    once that span is complete and holds at least ``min_s`` seconds of it. None before.
 
     Fatigue shows late in a run as falling cadence and step length (Hanley et al. 2020, marathon) and rising
     stride-rate variability; the early minutes, past the first steps but before fatigue, are the athlete's own
@@ -40,9 +41,11 @@ class GaitBaseline(Processor):
         self._value = None
         if elapsed < self.end_s:
             return
-        self._value = gait_of(store.between(self.start_s, self.end_s), self.min_s)
-        # the bins of the span no longer change once a whole bin has passed its end
-        self._final = elapsed >= self.end_s + store.bin_s
+        # one guard bin either side of the span, so its edge bins are judged like the others
+        rows = store.between(self.start_s - store.bin_s, self.end_s + store.bin_s)
+        self._value = steady_gait(rows, store.bin_s, self.min_s)
+        # the bins of the span (and its guard) no longer change once two whole bins have passed its end
+        self._final = elapsed >= self.end_s + 2 * store.bin_s
 
     def get(self) -> Gait | None:
         return self._value

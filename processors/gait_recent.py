@@ -1,26 +1,28 @@
-"""The athlete's gait over the last few minutes."""
+"""The athlete's steady-running gait over the last few minutes."""
 
 from __future__ import annotations
 
 from processors._span import RecentSpan
 from processors._util import FloatArray
-from processors.gait import Gait, gait_of
+from processors.gait import Gait, steady_gait
 from processors.registry import Context, register
 
 
 @register
 class GaitRecent(RecentSpan[Gait]):
-    """Speed, cadence, step length and cadence variability over the last ``span_s`` seconds (complete 10-s bins,
-    moving seconds with cadence; None with fewer than ``min_s``).
+    """Speed, cadence, step length and cadence variability over the steady running
+    (:func:`~processors.gait.steady_running_bins`) of the last ``span_s`` seconds (complete 10-s bins; None with
+    fewer than ``min_s`` steady seconds). A walk break, a stop or a surge in the span is left out, with the bins
+    next to it, so cadence decline and stride change compare running with running (science.md, gait).
     """
 
     symbol = "gait_recent"
     name = "Recent gait"
     units = "m/s, steps/min, m"
-    source = "aggregation of cleaned speed and cadence (processors.bins)"
+    source = "aggregation of cleaned speed and cadence (processors.bins); science.md (gait under fatigue)"
 
-    def __init__(self, span_s: float = 300.0, min_s: float = 120.0) -> None:
+    def __init__(self, span_s: float = 310.0, min_s: float = 120.0) -> None:
         super().__init__(span_s, min_s)
 
     def compute(self, rows: FloatArray, ctx: Context) -> Gait | None:
-        return gait_of(rows, self.min_s)
+        return steady_gait(rows, ctx["bins"].bin_s, self.min_s)

@@ -1,4 +1,4 @@
-"""Time in five heart-rate zones."""
+"""Time in five heart-rate zones (% of HRmax, the same bands as ``hr_zone``)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,18 @@ import numpy as np
 
 from processors._util import SMALL
 from processors.registry import Context, Processor, register
-from processors.trimp import heart_rate_reserve, heart_rate_reserve_small, new_reliable_hr
+from processors.trimp import new_reliable_hr
 
-#: Lower bounds (fractions of heart-rate reserve) of zones 2–5; zone 1 is everything below 60 % HRR.
+#: Lower bounds (fractions of HRmax) of zones 2–5; zone 1 is everything below 60 % HRmax.
 ZONE_BOUNDS = (0.6, 0.7, 0.8, 0.9)
 
 
 @register
 class HrZones(Processor):
-    """Seconds spent in five zones of heart-rate reserve (Karvonen): Z1 < 60 %, Z2 60–70 %, Z3 70–80 %,
-    Z4 80–90 %, Z5 ≥ 90 % HRR. Zone 1 includes everything below 60 % so the five add up to the time with a
-    reliable HR. Integrates only new seconds.
+    """Seconds spent in five zones of % HRmax: Z1 < 60 %, Z2 60–70 %, Z3 70–80 %, Z4 80–90 %, Z5 ≥ 90 % — the
+    bands of the live ``hr_zone`` (contract additions), with the HRmax in use (``hr_max_bpm``: measured or Tanaka,
+    raised on observed HR). Zone 1 includes everything below 60 % so the five add up to the time with a reliable
+    HR. Integrates only new seconds.
 
     >>> import numpy as np
     >>> from processors.registry import compute
@@ -32,8 +33,8 @@ class HrZones(Processor):
     symbol = "hr_zone_s"
     name = "Time in HR zones"
     units = "s (five zones)"
-    source = "Karvonen, Kentala & Mustala 1957 (heart-rate reserve); zone bounds 60/70/80/90 % HRR"
-    depends = ("clean", "hr_unreliable")
+    source = "five %HRmax zones (<60/60-70/70-80/80-90/>=90 %), as hr_zone; HRmax: Tanaka et al. 2001"
+    depends = ("clean", "hr_unreliable", "hr_max_bpm")
 
     def __init__(self) -> None:
         self._zones = [0.0] * 5
@@ -42,11 +43,13 @@ class HrZones(Processor):
         hr = new_reliable_hr(ctx)
         if hr is None:
             return
+        hr_max = max(float(ctx["hr_max_bpm"]), 1.0)
         if hr.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
-            for r in heart_rate_reserve_small(hr, ctx.profile):
-                self._zones[sum(1 for bound in ZONE_BOUNDS if r >= bound)] += 1.0
+            for h in hr.tolist():
+                if h == h:
+                    self._zones[sum(1 for bound in ZONE_BOUNDS if h / hr_max >= bound)] += 1.0
             return
-        x = heart_rate_reserve(hr[np.isfinite(hr)], ctx.profile)
+        x = hr[np.isfinite(hr)] / hr_max
         counts = np.bincount(np.searchsorted(ZONE_BOUNDS, x, side="right"), minlength=5)
         for i in range(5):
             self._zones[i] += float(counts[i])

@@ -46,6 +46,14 @@ class Indicators:
     hr_zone_s: list[float] = field(default_factory=list)
     hr_unreliable: bool = False
     acute_cramp: bool = False
+    # coach indicators and gait awareness (contract additions: hr_pct_max, hr_zone)
+    hr_pct_max: float | None = None
+    hr_zone: int | None = None
+    hr_max_bpm: float | None = None  # the HRmax in use: measured or Tanaka, raised on observed HR
+    gait_state: str = "unknown"  # "running" | "walking" | "stopped" | "unknown"
+    gait_state_s: float = 0.0  # how long the current gait state has lasted
+    gait_steady: bool = False  # running steadily through the last minute
+    red_flag: str | None = None  # reason code of a medical red flag (processors.red_flag.REASONS)
     values: dict[str, float | None] = field(default_factory=dict)  # raw factor inputs, for alert details
 
     def to_dict(self) -> dict[str, Any]:

@@ -18,8 +18,8 @@ DEFAULT_HR_REST = 60.0
 class Profile:
     """What we know about an athlete. Every field is optional on the wire; see :meth:`hr_max_bpm` and friends.
 
-    >>> Profile(age=40).hr_max_bpm
-    180.0
+    >>> Profile(age=40).hr_max_bpm, Profile(age=60).hr_max_bpm
+    (180.0, 166.0)
     >>> Profile(hr_max=195).hr_max_bpm
     195.0
     """
@@ -50,10 +50,12 @@ class Profile:
 
     @property
     def hr_max_bpm(self) -> float:
-        """Measured maximum, else the classic 220 − age estimate (Fox 1971)."""
+        """Measured maximum, else Tanaka, Monahan & Seals 2001: 208 − 0.7 · age (the classic 220 − age
+        underestimates older runners). The processors raise it further when the athlete's sustained HR exceeds
+        it (``processors.hr_max``)."""
         if self.hr_max is not None:
             return float(self.hr_max)
-        return 220.0 - self.age_years
+        return round(208.0 - 0.7 * self.age_years, 1)
 
     @property
     def training_speed(self) -> float | None:

@@ -21,7 +21,7 @@ RISK: dict[str, float] = {"low": 0.2, "elevated": 0.45, "high": 0.62, "critical"
 FACTORS: dict[str, dict[str, float]] = {
     "ease_pace": {"pace_over_training": 0.25, "duration": 0.05, "sex": 0.03},
     "shorten_stride": {"fatigue": 0.3, "duration": 0.1},
-    "hydrate": {"heat": 0.15, "sweat_loss": 0.12, "pace_over_training": 0.05},
+    "hydrate": {"sweat_loss": 0.3, "heat": 0.05, "pace_over_training": 0.05},
     "change_form": {"monotony": 0.3, "fatigue": 0.05},
 }
 
@@ -58,13 +58,14 @@ def ind(
         stride_m=2.2,
         fatigue=0.4,
         pace_over_training=310.0 / 290.0,
-        sweat_loss_pct=1.2,
+        sweat_loss_pct=2.2 if kind == "hydrate" else 1.2,  # drink advice only from 2 % loss
         monotony=0.6,
         risk=RISK[level] if risk is None else risk,
         level=level,
         factors=dict(FACTORS[kind]),
         signal=signal,
         acute_cramp=acute,
+        gait_state="running",
         values={"cadence_baseline": 168.0},
     )
 

@@ -51,6 +51,8 @@ class Template:
     acute: bool = False
     muscle: str | None = None
     has: tuple[str, ...] = ()  # inputs that must be present (others absent)
+    level: str = "advice"
+    flag: str | None = None  # a red flag (medical templates)
 
 
 TEMPLATES = [
@@ -63,10 +65,16 @@ TEMPLATES = [
     Template("ease_plain", "ease_pace", False),
     Template("hydrate_sweat_temp", "hydrate", True, has=("sweat", "temp")),
     Template("hydrate_sweat", "hydrate", True, has=("sweat",)),
-    Template("hydrate_temp", "hydrate", True, has=("temp",)),
+    Template("hydrate_temp", "hydrate", False, has=("temp",)),  # no loss known: "drink to thirst", no number
     Template("hydrate_plain", "hydrate", False),
     *[Template(f"acute_{m}", "stop_and_stretch", False, acute=True, muscle=m) for m in STRETCH],
-    *[Template(f"critical_{m}", "stop_and_stretch", True, muscle=m) for m in STRETCH],
+    # a critical level without cramp signs eases the pace to an easy jog (never "stop and stretch")
+    Template("critical_ease_now", "ease_pace", True, has=("pace",), level="critical"),
+    Template("critical_ease_training", "ease_pace", True, has=("training_pace",), level="critical"),
+    Template("critical_ease_plain", "ease_pace", True, level="critical"),  # "for 2 minutes"
+    Template("medical_stopped", "medical", True, flag="high_hr_stopped"),
+    Template("medical_walking", "medical", True, flag="high_hr_walking"),
+    Template("medical_cramp", "medical", False, flag="cramp_not_easing"),
     Template("unknown_kind", "something_new", False),
 ]
 
@@ -90,6 +98,8 @@ def _make(tpl: Template, value: dict[str, float | None], elapsed: float, risk: f
         risk=risk,
         level="critical",
         acute_cramp=tpl.acute,
+        red_flag=tpl.flag,
+        hr_pct_max=None if tpl.flag is None else 93.0,
         values=values,
     )
     return ind, Profile(training_pace=get("training_pace"))
@@ -111,7 +121,7 @@ def test_every_template_fits_the_watch_with_plausible_extremes(tpl: Template) ->
     seen: set[str] = set()
     for value, elapsed, risk in _cases(PLAUSIBLE, tpl):
         ind, profile = _make(tpl, value, elapsed, risk)
-        msg = message_for(tpl.kind, ind, profile)
+        msg = message_for(tpl.kind, ind, profile, tpl.level)  # type: ignore[arg-type]
         assert len(msg) <= MAX_MESSAGE, msg
         assert "…" not in msg, msg  # never cut within the plausible ranges
         assert "nan" not in msg.lower() and "inf" not in msg.lower(), msg
@@ -128,7 +138,7 @@ def test_every_template_survives_absurd_values(tpl: Template) -> None:
     pool: dict[str, list[float | None]] = {k: ABSURD for k in PLAUSIBLE}
     for value, elapsed, risk in _cases(pool, tpl):
         ind, profile = _make(tpl, value, elapsed, risk)
-        msg = message_for(tpl.kind, ind, profile)
+        msg = message_for(tpl.kind, ind, profile, tpl.level)  # type: ignore[arg-type]
         assert 0 < len(msg) <= MAX_MESSAGE, msg
 
 
@@ -147,10 +157,9 @@ def test_template_examples() -> None:
     assert message_for("shorten_stride", ind, p) == "Shorten your stride: aim for ~176 steps/min (now 162)"
     assert message_for("change_form", ind, p) == "48 min at one rhythm: vary step rate or foot strike for a minute"
     assert message_for("ease_pace", ind, p) == "Ease the pace to about 5:10/km (now 4:47/km)"
-    assert message_for("hydrate", ind, p) == "Drink now: about 1.9 % body weight sweated out, 31 °C"
-    assert message_for("stop_and_stretch", ind, p) == (
-        "Risk 0.86 critical: stop, stretch. Calf: lunge, cramped leg straight behind"
-    )
+    assert message_for("hydrate", ind, p) == "Drink to thirst, not more: ~1.9 % body weight sweated, 31 °C"
+    # critical without cramp signs: an easy jog, 15 % slower than the slower of training pace and now
+    assert message_for("ease_pace", ind, p, "critical") == "Ease to an easy jog for 2 minutes: about 5:56/km"
     ind.acute_cramp = True
     assert (
         message_for("stop_and_stretch", ind, p)
@@ -182,9 +191,11 @@ def test_targets() -> None:
         ({"decoupling": 0.2, "fatigue": 0.1}, "ease_pace"),
         ({"fatigue": 0.3, "pace_over_training": 0.1}, "shorten_stride"),
         ({"duration": 0.2, "cramp_history": 0.4}, "shorten_stride"),
-        ({"heat": 0.1, "sweat_loss": 0.1, "pace_over_training": 0.15}, "hydrate"),
-        ({"cardiac_drift": 0.2}, "hydrate"),
+        ({"heat": 0.1, "sweat_loss": 0.3, "pace_over_training": 0.15}, "hydrate"),
+        ({"heat": 0.1, "sweat_loss": 0.1, "pace_over_training": 0.15}, "ease_pace"),  # heat: slow down
+        ({"cardiac_drift": 0.2}, "ease_pace"),  # the heart works harder at this pace: ease off
         ({"monotony": 0.25, "fatigue": 0.2}, "change_form"),
+        ({"gait_uniformity": 0.25, "fatigue": 0.2}, "change_form"),
         (
             {"cramp_history": 0.3, "recent_injury": 0.2, "sex": 0.1, "age": 0.1},
             "ease_pace",
@@ -193,16 +204,44 @@ def test_targets() -> None:
         ({"fatigue": 0.2, "pace_over_training": 0.2}, "ease_pace"),  # tie: priority order
         ({"heat": float("nan"), "monotony": 0.01}, "change_form"),  # NaN ignored
         ({"pace_over_training": -0.5, "monotony": 0.01}, "change_form"),  # negative ignored
-        ({"brand_new_factor": 0.9, "heat": 0.01}, "hydrate"),  # unknown names choose nothing
+        ({"brand_new_factor": 0.9, "sweat_loss": 0.01}, "hydrate"),  # unknown names choose nothing
     ],
 )
 def test_kind_follows_the_factors(factors: dict[str, float], kind: str) -> None:
-    ind = Indicators(t=0.0, elapsed_s=0.0, factors=factors)
+    ind = Indicators(t=0.0, elapsed_s=0.0, factors=factors, gait_state="running", sweat_loss_pct=2.2)
     assert choose_kind(ind, "advice") == kind
-    assert choose_kind(ind, "warning") == kind
-    assert choose_kind(ind, "critical") == "stop_and_stretch"
+    # drink advice is never a warning: a warning on the same factors eases the pace
+    assert choose_kind(ind, "warning") == ("ease_pace" if kind == "hydrate" else kind)
+    assert choose_kind(ind, "critical") == "ease_pace"  # no cramp signs: never stop and stretch
     ind.acute_cramp = True
     assert choose_kind(ind, "advice") == "stop_and_stretch"
+    assert choose_kind(ind, "critical") == "stop_and_stretch"
+
+
+@pytest.mark.parametrize("gait", ["walking", "stopped", "unknown"])
+def test_no_stride_or_form_advice_unless_running(gait: str) -> None:
+    ind = Indicators(t=0.0, elapsed_s=3000.0, cadence=97.0, factors={"fatigue": 0.6, "monotony": 0.5},
+                     gait_state=gait, values={"cadence_baseline": 135.0})  # fmt: skip
+    for level in ("advice", "warning", "critical"):
+        assert choose_kind(ind, level) == "ease_pace"  # type: ignore[arg-type]
+    ind.gait_state = "running"
+    assert choose_kind(ind, "advice") == "shorten_stride"
+    # a walking step rate is never quoted as "now": no "aim for ~142 steps/min (now 97)"
+    assert message_for("shorten_stride", ind, Profile()) == "Shorten your stride: aim for ~142 steps/min"
+
+
+@pytest.mark.parametrize(("loss", "kind"), [(None, "ease_pace"), (0.6, "ease_pace"), (1.49, "ease_pace"),
+                                            (1.99, "ease_pace"), (2.0, "hydrate"), (3.1, "hydrate")])  # fmt: skip
+def test_drink_advice_only_from_two_percent_loss(loss: float | None, kind: str) -> None:
+    ind = Indicators(t=0.0, elapsed_s=3000.0, temp=31.0, sweat_loss_pct=loss, gait_state="running",
+                     factors={"sweat_loss": 0.5, "heat": 0.2})  # fmt: skip
+    assert choose_kind(ind, "advice") == kind
+    a = advise(ind, Profile(), "advice")
+    if kind == "hydrate":
+        assert a.message.startswith("Drink to thirst, not more")
+        assert "hyponatraemia" in a.detail
+    else:
+        assert "drink" not in a.message.lower()
 
 
 def test_every_mapped_kind_has_a_template() -> None:
@@ -250,7 +289,7 @@ def test_detail_names_the_factors_and_their_values() -> None:
     assert detail == (
         "risk 0.62 (high): pace 8 % over training (4:47 vs 5:10/km), 31 °C, sweat loss 1.9 %, "
         "48 min (80 % of longest run), fatigue 0.71 (cadence_drop 0.30, hr_drift 0.20), cadence 158/min, "
-        "stride 2.71 m, decoupling 6.4 %, cardiac drift 9 bpm/h, monotony 0.83, cramp history, "
+        "stride 2.71 m, decoupling 6.4 %, cardiac drift 9 bpm/h, gait uniformity 0.83, cramp history, "
         "injury in the last 12 months, male, age 52, mystery +0.01"
     )
 
@@ -304,8 +343,17 @@ def test_detail_with_missing_values_and_no_factors() -> None:
 def test_advise_bundles_kind_message_detail() -> None:
     ind = Indicators(t=0.0, elapsed_s=1800.0, temp=29.0, risk=0.5, level="elevated", factors={"heat": 0.3})
     a = advise(ind, Profile(), "advice")
-    assert (a.kind, a.message) == ("hydrate", "Drink a few sips now: it is 29 °C")
+    assert (a.kind, a.message) == ("ease_pace", "Ease the pace until you can talk in full sentences")
     assert a.detail == "risk 0.50 (elevated): 29 °C"
+
+
+def test_medical_advice_says_so() -> None:
+    ind = Indicators(t=0.0, elapsed_s=4000.0, hr=176.0, hr_pct_max=95.1, risk=0.4, level="elevated",
+                     gait_state="stopped", gait_state_s=75.0, red_flag="high_hr_stopped")  # fmt: skip
+    a = advise(ind, Profile(), "critical", kind="medical")
+    assert a.message == "Red flag: HR 95 % of max after stopping. Check on the runner now"
+    assert a.detail.startswith("RED FLAG: very high heart rate a minute after stopping (stopped 75 s, HR 176 (95 %")
+    assert "call medical help" in a.detail
 
 
 @settings(max_examples=200, deadline=None)
@@ -346,3 +394,4 @@ def test_any_indicators_give_a_valid_message(
         a = advise(ind, Profile(training_pace=300.0), level)  # type: ignore[arg-type]
         assert 0 < len(a.message) <= MAX_MESSAGE
         assert a.detail.startswith("risk ")
+        assert (a.kind == "stop_and_stretch") == acute  # never without cramp signs

@@ -197,7 +197,8 @@ def _chunks_agree(
             hr_raw=hr[a:b], cadence_raw=cad[a:b], new_from=0,
         )  # fmt: skip
         w = Window.from_arrays(t=t[a:b], session_start=T0)
-        ctx = Context(window=w, profile=profile, first_new=0, results={"clean": tail, "hr_unreliable": False})
+        results = {"clean": tail, "hr_unreliable": False, "hr_max_bpm": 190.0}
+        ctx = Context(window=w, profile=profile, first_new=0, results=results)
         proc.update(ctx)  # type: ignore[attr-defined]
 
     reg = load_all()

@@ -138,7 +138,7 @@ def test_trimp_through_the_engine_integrates_each_second_once() -> None:
         ind = eng.tick(Window.from_arrays(t=t[a : end + 1], hr=hr[a : end + 1], session_start=T0))
     assert ind.trimp == pytest.approx(30 * 0.5 * 0.64 * math.exp(0.96), rel=2e-3)
     assert sum(ind.hr_zone_s) == pytest.approx(1800, abs=1)
-    assert ind.hr_zone_s[0] == pytest.approx(1800, abs=1)  # 50 % HRR is zone 1
+    assert ind.hr_zone_s[1] == pytest.approx(1800, abs=1)  # 120/180 = 67 % HRmax is zone 2 (60-70 %)
 
 
 # --------------------------------------------------------------------------------------- drift, decoupling
