@@ -89,7 +89,7 @@ class Tile(BaseModel):
     hr_pct_max: Num
     hr_zone: int | None
     hr_max: Num
-    hr_zone_s: list[float] | None = Field(description="seconds in five heart-rate-reserve zones")
+    hr_zone_s: list[float] | None = Field(description="seconds in the five %HRmax zones of hr_zone")
     trimp: Num
     pace: Num
     target_pace: Num = Field(description="today's target pace, else the training pace (s/km)")
