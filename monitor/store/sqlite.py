@@ -245,6 +245,7 @@ class SqliteStore(SessionStore):
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         for kind, item in batch:
+            conn.execute("SAVEPOINT record")  # a record is all or nothing, even when it is skipped
             try:
                 if kind == "step":
                     schema.write_step(conn, *item)
@@ -256,8 +257,10 @@ class SqliteStore(SessionStore):
                         (squad, athlete, seq, sid, state, time.time()),
                     )
             except (ValueError, TypeError) as exc:  # a record that cannot be encoded: skipped, never retried
+                conn.execute("ROLLBACK TO record")
                 self.counters["bad_records"] += 1
                 log.error("session store %s: skipped a %s record that cannot be stored: %s", self.path, kind, exc)
+            conn.execute("RELEASE record")
         conn.execute("COMMIT")
 
     # ---- recovery and read API (worker threads, own connections) -----------------------------------------
