@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from processors._util import MOVING_MIN_SPEED, SMALL, FloatArray
 from processors.clean import CleanTail
@@ -70,30 +71,75 @@ def _sums_small(hr: list[float], spd: list[float], cad: list[float], tmp: list[f
 
 
 class BinStore:
-    """Growable ``(n_bins, N_FIELDS)`` array; bin ``k`` covers elapsed seconds ``[k·bin_s, (k+1)·bin_s)``."""
+    """The session's 10-s bins in a preallocated ``(capacity, N_FIELDS)`` array; bin ``k`` covers elapsed seconds
+    ``[k·bin_s, (k+1)·bin_s)``.
+
+    Memory is flat from the start: the store keeps the first ``HEAD_KEEP_S`` seconds (baselines, decoupling
+    reference) and at least the last ``TAIL_KEEP_S`` seconds (drift, monotony, recent windows); when the session
+    outgrows the array, the bins in between are dropped (they read as zeros, exactly as after restoring a saved
+    state, which never held them). Reads return contiguous rows without copying unless they span dropped bins.
+
+    >>> store = BinStore(10)
+    >>> store.ensure(2000)  # 5.5 h of bins
+    >>> store.n, store.capacity < 2000, store.between(0, 50).shape, store.last(100, 19_999).shape
+    (2000, True, (5, 14), (10, 14))
+    """
 
     def __init__(self, bin_s: int) -> None:
         self.bin_s = bin_s
-        self._rows = np.zeros((0, N_FIELDS))
+        self.head = math.ceil(HEAD_KEEP_S / bin_s)
+        self.keep = math.ceil(TAIL_KEEP_S / bin_s)
+        self.capacity = self.head + self.keep + max(16, self.keep // 6)
+        self._rows = np.zeros((self.capacity, N_FIELDS))
+        self._off = 0  # bins dropped between the head and the tail: bin k >= head + _off is row k - _off
         self.n = 0
 
     def ensure(self, n_bins: int) -> None:
-        if n_bins > self._rows.shape[0]:
-            cap = max(n_bins, 2 * self._rows.shape[0], 64)
-            grown = np.zeros((cap, N_FIELDS))
-            grown[: self.n] = self._rows[: self.n]
-            self._rows = grown
+        if n_bins - self._off > self.capacity:
+            off = n_bins - self.head - self.keep
+            rows, h = self._rows, self.head
+            first = max(self.head + off, h)  # the oldest bin that stays in the tail
+            m = max(0, self.n - first)
+            if m:
+                rows[h : h + m] = rows[first - self._off : self.n - self._off].copy()
+            rows[h + m :] = 0.0
+            self._off = off
         self.n = max(self.n, n_bins)
+
+    def row(self, k: int) -> int | None:
+        """The array row of bin ``k`` (None: dropped or not yet allocated)."""
+        if k < self.head:
+            return k if k < self.n else None
+        return k - self._off if self.head + self._off <= k < self.n else None
+
+    def rows_of(self, ks: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Array rows of bins ``ks`` (each kept: the newest bins always are)."""
+        return np.where(ks < self.head, ks, ks - self._off)
+
+    def _get(self, k0: int, k1: int) -> FloatArray:
+        if k1 <= k0:
+            return self._rows[0:0]
+        if self._off == 0 or k1 <= self.head:
+            return self._rows[k0:k1]
+        if k0 >= self.head + self._off:
+            return self._rows[k0 - self._off : k1 - self._off]
+        out = np.zeros((k1 - k0, N_FIELDS))  # spans dropped bins (zeros)
+        for k in range(k0, k1):
+            r = self.row(k)
+            if r is not None:
+                out[k - k0] = self._rows[r]
+        return out
 
     @property
     def rows(self) -> FloatArray:
-        return self._rows[: self.n]
+        """All ``n`` bins (dropped ones as zeros; a copy once bins were dropped)."""
+        return self._get(0, self.n)
 
     def between(self, e0: float, e1: float) -> FloatArray:
         """Rows of the bins whose start lies in elapsed ``[e0, e1)`` (seconds since session start)."""
         k0 = max(0, math.ceil(e0 / self.bin_s))
         k1 = self.n if e1 == math.inf else min(self.n, max(0, math.ceil(e1 / self.bin_s)))
-        return self._rows[k0:k1] if k1 > k0 else self._rows[0:0]
+        return self._get(k0, k1)
 
     def last(self, span_s: float, elapsed: float) -> FloatArray:
         """Rows of the bins that start within the last ``span_s`` seconds up to ``elapsed`` (the newest bin,
@@ -109,7 +155,14 @@ class BinStore:
         changes only every ``bin_s`` seconds and can be cached on :meth:`n_complete`)."""
         k1 = self.n_complete(elapsed)
         k0 = max(0, k1 - math.ceil(span_s / self.bin_s))
-        return self._rows[k0:k1]
+        return self._get(k0, k1)
+
+    def put(self, k0: int, rows: FloatArray) -> None:
+        """Write ``rows`` as bins ``k0, k0+1, …`` (bins that are not kept are skipped)."""
+        for i in range(rows.shape[0]):
+            r = self.row(k0 + i)
+            if r is not None:
+                self._rows[r] = rows[i]
 
     def to_lists(self) -> list[list[float]]:
         return [[float(v) for v in row] for row in self.rows.tolist()]
@@ -120,7 +173,7 @@ class BinStore:
         if rows:
             arr = np.asarray(rows, dtype=np.float64).reshape(-1, N_FIELDS)
             store.ensure(arr.shape[0])
-            store._rows[: arr.shape[0]] = arr
+            store.put(0, arr)
         return store
 
 
@@ -178,7 +231,9 @@ class Bins(Processor):
                 b = a
                 while b < m and ks[b] == ks[a]:
                     b += 1
-                self._store._rows[ks[a]] += _sums_small(h[a:b], v[a:b], c[a:b], tc[a:b])
+                r = self._store.row(ks[a])
+                if r is not None:
+                    self._store._rows[r] += _sums_small(h[a:b], v[a:b], c[a:b], tc[a:b])
                 a = b
             return
         with np.errstate(all="ignore"):
@@ -191,13 +246,19 @@ class Bins(Processor):
         values = np.nan_to_num(
             np.stack((np.ones_like(spd), hr, spd, cad, cad * cad, step, tmp), axis=1), posinf=0.0, neginf=0.0
         )
+        store = self._store
         if k0 == k_last:
-            self._store._rows[k0] += (masks @ values)[_PICK_ROW, _PICK_COL]
+            r = store.row(k0)
+            if r is not None:
+                store._rows[r] += (masks @ values)[_PICK_ROW, _PICK_COL]
         else:
             k = (np.maximum(t - ss, 0.0) // self.bin_s).astype(np.int64)
+            kept = (k < store.head) | (k >= store.head + store._off)  # a long gap may start in dropped bins
             firsts = np.flatnonzero(np.concatenate(([True], np.diff(k) != 0)))
             per_second = masks.T[:, _PICK_ROW] * values[:, _PICK_COL]  # (m, N_FIELDS)
-            self._store._rows[k[firsts]] += np.add.reduceat(per_second, firsts, axis=0)
+            sums = np.add.reduceat(per_second, firsts, axis=0)
+            ok = kept[firsts]
+            store._rows[store.rows_of(k[firsts][ok])] += sums[ok]
 
     def get(self) -> BinStore:
         return self._store
@@ -209,13 +270,12 @@ class Bins(Processor):
         store = self._store
         head = min(store.n, math.ceil(HEAD_KEEP_S / self.bin_s))
         tail_start = max(head, store.n - math.ceil(TAIL_KEEP_S / self.bin_s))
-        rows = store.rows
         return {
             "bin_s": self.bin_s,
             "n": store.n,
-            "head": [[float(v) for v in row] for row in rows[:head].tolist()],
+            "head": [[float(v) for v in row] for row in store._get(0, head).tolist()],
             "tail_start": tail_start,
-            "tail": [[float(v) for v in row] for row in rows[tail_start:].tolist()],
+            "tail": [[float(v) for v in row] for row in store._get(tail_start, store.n).tolist()],
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -227,7 +287,6 @@ class Bins(Processor):
             store.ensure(int(state.get("n", 0)))
             for start, rows in ((0, state.get("head", [])), (int(state.get("tail_start", 0)), state.get("tail", []))):
                 if rows:
-                    arr = np.asarray(rows, dtype=np.float64).reshape(-1, N_FIELDS)
-                    store._rows[start : start + arr.shape[0]] = arr
+                    store.put(start, np.asarray(rows, dtype=np.float64).reshape(-1, N_FIELDS))
             self._store = store
         self.bin_s = self._store.bin_s

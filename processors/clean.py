@@ -204,7 +204,7 @@ class Clean(Processor):
             t0 = max(0, ts - 300)
             temp = hold_forward(in_range(w.temp[t0:], *TEMP_RANGE), max_hold=300.0)[ts - t0 :]
         self._value = CleanTail(
-            t=w.t[ts:],
+            t=w.t[ts:].copy(),  # not a view: the tail outlives the tick, the window must not
             hr=self._smooth[0, cut:],
             speed=self._smooth[1, cut:],
             cadence=self._smooth[2, cut:],

@@ -30,7 +30,7 @@ def _f(x: Any) -> float | None:
 class Engine:
     """Per-athlete, stateful runner of all registered processors.
 
-    Call :meth:`tick` every 5 s of event time with the athlete's last ≤ 3600 s on the 1 Hz grid. Consecutive
+    Call :meth:`tick` every 5 s of event time with the athlete's recent seconds on the 1 Hz grid. Consecutive
     windows overlap; cumulative indicators integrate only the grid seconds newer than the newest one this
     engine has already seen, so re-ticking the same window never double-counts. ``profile`` may be replaced
     between ticks (the next tick uses it). A window with a different ``session_start`` starts a new session

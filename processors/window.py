@@ -14,7 +14,8 @@ STREAMS = ("hr", "speed", "cadence", "temp")
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """One athlete's last (up to) 60 minutes on a 1 Hz grid ending at ``t[-1]``.
+    """One athlete's recent history on a 1 Hz grid ending at ``t[-1]`` (the live pipeline hands the last 10
+    minutes; the engine's processors keep longer memory in their own state).
 
     Units: ``hr`` bpm, ``speed`` m/s (0.0 when the athlete is stopped or walking slower than 20 min/km),
     ``cadence`` steps/min (both feet), ``temp`` °C. A missing value is NaN: gaps stay gaps, nothing is

@@ -1,7 +1,8 @@
 """Event-time resampling of irregular streams onto a bounded 1 Hz grid (sample-and-hold with a hold limit).
 
-Memory does not grow with run length: the grid is a fixed ring of ``capacity`` seconds per stream, and raw samples
-wait in a small pending list only until the watermark passes them.
+Memory does not grow with run length: the grid is a fixed ring of ``capacity`` seconds per stream (one copy,
+preallocated at start; float64, so windows carry the exact values received), and raw samples wait in a small pending
+list only until the watermark passes them.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class StreamGrid:
         self.name = name
         self.capacity = capacity
         self.hold = HOLD_S.get(name, 10.0) if hold is None else hold
-        self._buf: NDArray[np.float64] = np.full(2 * capacity, np.nan)
+        self._buf: NDArray[np.float64] = np.full(capacity, np.nan)
         self._count = 0  # grid seconds written
         self._pending_t: list[float] = []
         self._pending_v: list[float] = []
@@ -81,16 +82,21 @@ class StreamGrid:
             self._held_t, self._held_v = pt[k - 1], pv[k - 1]
             del pt[:k], pv[:k]
         value = self._held_v if s - self._held_t < self.hold else math.nan
-        p = self._count % self.capacity
-        self._buf[p] = value
-        self._buf[p + self.capacity] = value
+        self._buf[self._count % self.capacity] = value
         self._count += 1
 
     def last(self, n: int) -> NDArray[np.float64]:
         """The last ``n`` grid values (a copy), oldest first; ``n`` is capped at what was written and capacity."""
         n = min(n, self._count, self.capacity)
-        end = self._count % self.capacity + self.capacity
-        return self._buf[end - n : end].copy()
+        end = self._count % self.capacity
+        out = np.empty(n)
+        if n <= end:
+            out[:] = self._buf[end - n : end]
+        else:  # wrapped: the older part sits at the end of the ring
+            k = n - end
+            out[:k] = self._buf[self.capacity - k :]
+            out[k:] = self._buf[:end]
+        return out
 
     def state_dict(self) -> dict[str, Any]:
         n = min(self._count, self.capacity)
@@ -109,8 +115,7 @@ class StreamGrid:
         self._buf[:] = math.nan
         self._count = int(state["count"]) - len(values)
         for v in values:
-            p = self._count % self.capacity
-            self._buf[p] = self._buf[p + self.capacity] = v
+            self._buf[self._count % self.capacity] = v
             self._count += 1
         self._pending_t, self._pending_v = list(state["pending"][0]), list(state["pending"][1])
         held_t, held_v = state["held"]
