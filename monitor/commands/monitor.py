@@ -7,7 +7,6 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from alerts.sinks.base import Sink
 from monitor.commands.common import (
     add_broker_flags,
     broker_from_args,
@@ -20,6 +19,7 @@ from monitor.core.profiles import ProfileBook
 from monitor.errors import UsageError
 
 if TYPE_CHECKING:  # the service (SciPy, aiomqtt) loads only when the command runs: fast --help / usage errors
+    from alerts.sinks.base import Sink
     from monitor.mqtt.service import Monitor  # noqa: F401
     from monitor.store.base import SessionStore
 
