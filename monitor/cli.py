@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import NoReturn
 
@@ -17,8 +17,23 @@ from monitor.errors import CrampwatchError, UsageError
 class _Parser(argparse.ArgumentParser):
     """argparse that prints one line (not the usage block) on a bad flag and exits 2."""
 
+    commands: Mapping[str, argparse.ArgumentParser]  # the sub-parsers by command name
+
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"crampwatch: error: {message} (see crampwatch {self.prog.split()[-1]} --help)\n")
+        words = self.prog.split()
+        command = " ".join(["crampwatch", *words[1:]])  # "crampwatch" or "crampwatch demo"
+        self.exit(2, f"crampwatch: error: {message} (see {command} --help)\n")
+
+
+def version() -> str:
+    """The installed distribution's version (the source tree's when it is not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("crampwatch")
+    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
+        return "0+unknown"
 
 
 def _chosen(argv: Sequence[str]) -> str | None:
@@ -45,7 +60,9 @@ def build_parser(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentPa
     full sub-parser; the others are listed from :data:`monitor.commands.HELP` (so ``crampwatch --help`` imports
     no command, no NumPy, no SciPy, no MQTT client). ``argv=None``: every command (for docs and tests)."""
     parser = _Parser(prog="crampwatch", description="Live cramp-risk monitoring for runners over MQTT.")
+    parser.add_argument("--version", action="version", version=f"crampwatch {version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.commands = sub.choices
     chosen = _chosen(argv) if argv is not None else None
     modules: dict[str, ModuleType] = {}
     for name in COMMANDS:
@@ -61,7 +78,10 @@ def build_parser(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentPa
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser, modules = build_parser(argv)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # report an unknown flag against the command it was given to, not against "crampwatch"
+        commands: Mapping[str, argparse.ArgumentParser] = getattr(parser, "commands", {})
+        (commands.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         code = modules[args.command].run(args)
     except UsageError as exc:

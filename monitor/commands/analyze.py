@@ -8,7 +8,8 @@ pipeline as the live service, offline.
   :mod:`simulators.readers.summary` and docs/realdata.md;
 - ``indicators``: ``final`` (the last status the pipeline emitted, contract status keys and extras), ``ticks``
   (statuses emitted, one per 5 s of event time), ``peak_risk``, ``peak_risk_t``, ``peak_level`` and
-  ``level_s`` (seconds spent at each level, 5 s per tick);
+  ``level_s`` (seconds spent at each level while data was flowing: 5 s per tick whose ``signal`` is ``ok``;
+  pauses, when the watch recorded nothing, count for no level);
 - ``alerts``: every alert, as published on the ``alert`` topic;
 - ``device`` (addition): the watch's own session summary when the file has one, for comparison;
 - ``profile`` (addition): the profile used and its ``source``: ``given`` (``--profile``), ``file`` (the FIT
@@ -103,7 +104,7 @@ def indicators(result: OfflineResult, tick_s: float | None = None) -> dict[str, 
     peak: dict[str, Any] | None = None
     for status in statuses:
         level = status.get("level")
-        if level in level_s:
+        if level in level_s and status.get("signal", "ok") == "ok":  # a pause (stale/lost) is no time in a level
             level_s[level] += tick
         risk = status.get("risk")
         if isinstance(risk, int | float) and (peak is None or risk > peak["risk"]):
@@ -143,8 +144,10 @@ def load_profile(path: str) -> Profile:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise InputFileError(f"{path}: no such profile file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"{path}: cannot read profile file: {exc.__class__.__name__}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: cannot read profile file: not UTF-8 text") from exc
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read profile file: {exc.strerror or exc}") from exc
     is_json = p.suffix.lower() == ".json" or text.lstrip().startswith("{")
     try:
         data: Any = json.loads(text) if is_json else tomllib.loads(text)

@@ -32,7 +32,9 @@ def add_broker_flags(parser: argparse.ArgumentParser, *, required: bool = True) 
     parser.add_argument("--prefix", default=DEFAULT_PREFIX, help=f"topic prefix (default {DEFAULT_PREFIX})")
 
 
-def broker_from_args(args: argparse.Namespace) -> BrokerURL:
+def broker_from_args(args: argparse.Namespace, *, resolve: bool = False) -> BrokerURL:
+    """The broker of ``--broker`` and the TLS flags. ``resolve``: also check that the host name resolves (one-shot
+    commands: an unknown host is a usage error; the service instead keeps retrying and logs why)."""
     if not args.broker:
         raise UsageError("--broker URL is required (or set CRAMPWATCH_BROKER)")
     for name in ("ca_file", "cert_file", "key_file"):
@@ -41,7 +43,10 @@ def broker_from_args(args: argparse.Namespace) -> BrokerURL:
             raise UsageError(f"--{name.replace('_', '-')} {path}: no such file")
     from monitor.mqtt.broker import BrokerURL
 
-    return BrokerURL.parse(args.broker, ca_file=args.ca_file, cert_file=args.cert_file, key_file=args.key_file)
+    broker = BrokerURL.parse(args.broker, ca_file=args.ca_file, cert_file=args.cert_file, key_file=args.key_file)
+    if resolve:
+        broker.resolve()
+    return broker
 
 
 def topics_from_args(args: argparse.Namespace) -> Topics:
@@ -69,6 +74,15 @@ def check_publish_args(args: argparse.Namespace) -> None:
         raise UsageError("--speed must be a number >= 0 (0 = as fast as possible)")
     if not 1 <= args.batch <= MAX_BATCH:
         raise UsageError(f"--batch must be 1-{MAX_BATCH}")
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 athlete``, ``2 athletes``.
+
+    >>> plural(1, "athlete"), plural(3, "run"), plural(0, "ply", "plies")
+    ('1 athlete', '3 runs', '0 plies')
+    """
+    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def host_port(value: str) -> tuple[str, int]:

@@ -10,7 +10,7 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from monitor.commands.common import host_port, install_stop_handlers, positive_float, setup_logging
+from monitor.commands.common import host_port, install_stop_handlers, plural, positive_float, setup_logging
 from monitor.errors import UsageError
 
 if TYPE_CHECKING:  # the service, broker and simulator load only when the command runs: fast --help / usage errors
@@ -18,7 +18,13 @@ if TYPE_CHECKING:  # the service, broker and simulator load only when the comman
 
 
 def add_parser(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("demo", help="embedded broker + simulated squad + monitor + dashboard")
+    p: argparse.ArgumentParser = sub.add_parser(
+        "demo",
+        help="embedded broker + simulated squad + monitor + dashboard",
+        description="Everything in one process, nothing to install: an embedded MQTT broker on 127.0.0.1, a "
+        "simulated squad, the monitor and the coach dashboard. Prints the dashboard URL, a squad table now and "
+        "then and every alert; Ctrl-C (or --duration) stops it cleanly.",
+    )
     p.add_argument("--duration", type=positive_float, metavar="S", help="stop by itself after S seconds")
     p.add_argument("--speed", type=positive_float, default=120.0, help="event time per wall second (default x120)")
     p.add_argument("--scenario", default="squad", help="built-in scenario name or TOML file (default squad)")
@@ -62,7 +68,7 @@ async def _demo(args: argparse.Namespace, scenario: Any) -> None:
             minutes = max((r.frames[-1].t - r.frames[0].t) / 60 for r in runs if r.frames)
             print(f"crampwatch demo — dashboard: {server.url}", file=out)
             print(
-                f"broker {broker} (embedded); scenario {scenario.name!r}: {len(runs)} runners, "
+                f"broker {broker} (embedded); scenario {scenario.name!r}: {plural(len(runs), 'runner')}, "
                 f"~{minutes:.0f} min of running at x{args.speed:g}; Ctrl-C to stop",
                 file=out,
             )
@@ -93,7 +99,8 @@ async def _demo(args: argparse.Namespace, scenario: Any) -> None:
                         await task
                 _print_table(monitor, out)
                 await server.close()
-    print(f"stopped: {monitor.counters['alerts']} alerts, {monitor.router.counters['statuses']} statuses", file=out)
+    alerts, statuses = monitor.counters["alerts"], monitor.router.counters["statuses"]
+    print(f"stopped: {plural(alerts, 'alert')}, {plural(statuses, 'status', 'statuses')}", file=out)
 
 
 async def _tables(monitor: Monitor, out: TextIO, every: float) -> None:

@@ -28,6 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from monitor.commands.common import plural
 from monitor.errors import UsageError
 from simulators.runner import DEFAULT_START
 from simulators.scenarios import MAX_ATHLETES, load_scenario
@@ -241,7 +242,7 @@ def _num(x: float | None, fmt: str = ".1f") -> str:
 def render(settings: dict[str, Any], rep: dict[str, Any]) -> str:
     o = rep["overall"]
     lines = [
-        f"evaluate: {', '.join(settings['scenarios'])} x {settings['athletes_per_scenario']} runners, "
+        f"evaluate: {', '.join(settings['scenarios'])} x {plural(settings['athletes_per_scenario'], 'runner')}, "
         f"seed {settings['seed']}, horizon {settings['horizon_min']:g} min",
         f"runners {o['runners']} ({o['runner_hours']:.1f} h), cramping {o['cramping']}",
         f"sensitivity        {_pct(o['sensitivity'])} ({o['hits']}/{o['cramping']} cramping runners warned "

@@ -27,7 +27,13 @@ log = logging.getLogger("crampwatch")
 
 
 def add_parser(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("monitor", help="run the monitoring service on a broker")
+    p: argparse.ArgumentParser = sub.add_parser(
+        "monitor",
+        help="run the monitoring service on a broker",
+        description="The service: subscribe to every athlete's streams on the broker, compute statuses and "
+        "alerts on event time and publish them; optionally serve the coach dashboard, /healthz and /metrics "
+        "(--http). Keeps reconnecting while the broker is away.",
+    )
     add_broker_flags(p)
     p.add_argument("--profiles", help="athlete profiles file (TOML or JSON)")
     p.add_argument("--http", type=host_port, metavar="HOST:PORT", help="serve the coach dashboard and JSON API")

@@ -99,7 +99,7 @@ def build_runs(
 
 
 def run(args: argparse.Namespace) -> int:
-    broker = broker_from_args(args)
+    broker = broker_from_args(args, resolve=True)
     topics = topics_from_args(args)
     check_publish_args(args)
     squad = check_id("--squad", args.squad)

@@ -16,6 +16,7 @@ from monitor.commands.common import (
     add_publish_flags,
     broker_from_args,
     check_publish_args,
+    plural,
     topics_from_args,
 )
 from monitor.core.wire import ID_RE
@@ -70,7 +71,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
 def list_scenarios() -> None:
     for name in builtin_names():
         scenario = load_scenario(name)
-        print(f"{name:15s} {len(scenario.templates):2d} athletes  {scenario.description}")
+        print(f"{name:15s} {plural(len(scenario.templates), 'athlete'):>11s}  {scenario.description}")
 
 
 def truth_json(runs: list[SimulatedRun], squad: str) -> dict[str, Any]:
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         list_scenarios()
         return 0
-    broker = broker_from_args(args)
+    broker = broker_from_args(args, resolve=True)
     topics = topics_from_args(args)
     check_publish_args(args)
     if not (math.isfinite(args.start) and args.start >= 0):
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     runs = [Run(squad=squad, athlete=s.athlete, profile=s.profile, frames=s.frames) for s in sims]
     frames = sum(len(r.frames) for r in runs)
     print(
-        f"simulate: {scenario.name}: {len(runs)} athletes, {frames} frames → {broker} at "
+        f"simulate: {scenario.name}: {plural(len(runs), 'athlete')}, {plural(frames, 'frame')} → {broker} at "
         + ("full speed" if args.speed == 0 else f"x{args.speed:g}"),
         file=sys.stderr,
     )

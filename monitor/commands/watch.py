@@ -46,7 +46,10 @@ MAX_PAYLOAD = 256 * 1024
 
 def add_parser(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
-        "watch", help="show the squad's live cramp-risk table in the terminal"
+        "watch",
+        help="show the squad's live cramp-risk table in the terminal",
+        description="Subscribe to the monitor's statuses and alerts on the broker and show the squad's live "
+        "table (riskiest first) and new alerts in the terminal.",
     )
     add_broker_flags(p)
     p.add_argument("--squad", help="only this squad (default: every squad)")

@@ -52,8 +52,12 @@ class ProfileBook:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputFileError(f"{path}: cannot read profiles file: {exc.__class__.__name__}") from exc
+        except FileNotFoundError as exc:
+            raise InputFileError(f"{path}: no such profiles file") from exc
+        except UnicodeDecodeError as exc:
+            raise InputFileError(f"{path}: cannot read profiles file: not UTF-8 text") from exc
+        except OSError as exc:
+            raise InputFileError(f"{path}: cannot read profiles file: {exc.strerror or exc}") from exc
         try:
             data: Any = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
         except (ValueError, tomllib.TOMLDecodeError) as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import socket
 import ssl
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -9,6 +11,9 @@ from urllib.parse import unquote, urlsplit
 import aiomqtt
 
 from monitor.errors import UsageError
+
+#: A DNS name (letters, digits, ``-``, ``_``, dots), an IPv4 address or an IPv6 address (from ``[...]``).
+_HOST_RE = re.compile(r"[A-Za-z0-9_.-]{1,253}|[0-9A-Fa-f:.%A-Za-z]*:[0-9A-Fa-f:.%A-Za-z]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,8 @@ class BrokerURL:
             raise UsageError(f"bad broker URL {url!r}: scheme must be mqtt:// or mqtts://")
         if not parts.hostname:
             raise UsageError(f"bad broker URL {url!r}: no host")
+        if not _HOST_RE.fullmatch(parts.hostname):
+            raise UsageError(f"bad broker URL {url!r}: {parts.hostname!r} is not a host name or address")
         if parts.path not in ("", "/") or parts.query or parts.fragment:
             raise UsageError(f"bad broker URL {url!r}: no path or query allowed")
         tls = parts.scheme == "mqtts"
@@ -61,9 +68,22 @@ class BrokerURL:
             key_file=key_file,
         )
 
+    def resolve(self) -> None:
+        """Check that the host name resolves; raise :class:`UsageError` (one line) if it does not. One-shot
+        commands call this first, so a typo is an immediate error instead of endless retries.
+
+        >>> BrokerURL.parse("mqtt://127.0.0.1").resolve()
+        """
+        try:
+            socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            reason = exc.strerror if isinstance(exc, socket.gaierror) and exc.strerror else str(exc)
+            raise UsageError(f"broker {self}: cannot resolve host {self.host!r} ({reason})") from exc
+
     def __str__(self) -> str:
         user = f"{self.username}@" if self.username else ""
-        return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'mqtts' if self.tls else 'mqtt'}://{user}{host}:{self.port}"
 
     def client(self, *, identifier: str | None = None, clean_session: bool | None = None) -> aiomqtt.Client:
         """An aiomqtt client for this broker (not yet connected; use ``async with``)."""

@@ -131,7 +131,7 @@ def _read_messages(data: bytes, source: str) -> _Messages:
     except fitdecode.FitEOFError as exc:
         raise InputFileError(f"{source}: not a complete FIT file: truncated ({exc})") from exc
     except fitdecode.FitHeaderError as exc:
-        raise InputFileError(f"{source}: not a FIT file ({exc})") from exc
+        raise InputFileError(f"{source}: not a FIT file (no FIT file header at the start)") from exc
     except fitdecode.FitCRCError as exc:
         raise InputFileError(f"{source}: damaged FIT file: {exc}") from exc
     except (fitdecode.FitError, ValueError, KeyError, IndexError, TypeError) as exc:

@@ -1,0 +1,137 @@
+"""The command line's messages (issue 13.6): ``--version``, a description for every command, and the one-line
+errors that used to be confusing."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import build_parser, main
+from monitor.commands import COMMANDS
+from monitor.mqtt.broker import BrokerURL
+
+CLI = [sys.executable, "-m", "monitor.cli"]
+
+
+@pytest.fixture(autouse=True)
+def _no_env_broker() -> Iterator[None]:
+    saved = os.environ.pop("CRAMPWATCH_BROKER", None)
+    yield
+    if saved is not None:
+        os.environ["CRAMPWATCH_BROKER"] = saved
+
+
+def one_line_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exc:
+        raise SystemExit(main(argv))
+    assert exc.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("crampwatch: error: ")
+    return err.strip()
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"crampwatch {version('crampwatch')}\n"
+
+
+def test_every_command_has_a_description() -> None:
+    parser, modules = build_parser()
+    assert set(modules) == set(COMMANDS)
+    for name, sub in parser.commands.items():
+        assert sub.description and len(sub.description) > 40, name
+        assert sub.format_help().count(sub.description.split()[0]) >= 1
+
+
+@pytest.mark.parametrize("command", ["monitor", "watch", "demo"])
+def test_help_shows_the_description(command: str) -> None:
+    out = subprocess.run([*CLI, command, "--help"], capture_output=True, text=True, check=True).stdout
+    head = out.split("\n\n")[1]  # the paragraph after the usage block
+    assert not head.startswith(("options:", "  -h")) and len(head) > 40, out
+
+
+def test_unknown_flag_names_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    err = one_line_error(["demo", "--durationn", "5"], capsys)
+    assert err == "crampwatch: error: unrecognized arguments: --durationn 5 (see crampwatch demo --help)"
+    assert "crampwatch crampwatch" not in one_line_error(["--nope"], capsys)
+
+
+def test_not_a_fit_file_says_it_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "x.fit"
+    path.write_bytes(b"\x01\x02\x03\x04" * 50)
+    err = one_line_error(["analyze", str(path)], capsys)
+    assert err.count("not a FIT file") == 1 and "@" not in err, err
+
+
+def test_missing_profiles_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.toml"
+    err = one_line_error(["monitor", "--broker", "mqtt://127.0.0.1:1", "--profiles", str(missing)], capsys)
+    assert err == f"crampwatch: error: {missing}: no such profiles file"
+    assert "FileNotFoundError" not in err
+
+
+def test_one_athlete_is_singular(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert not re.search(r"\b1 athletes\b", out)
+    assert re.search(r"\b1 athlete\b", out) or re.search(r"\b[02-9]\d* athletes\b", out)
+
+
+@pytest.mark.broker
+def test_simulate_one_athlete_banner(mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--athletes", "1", "--speed", "0"]) == 0
+    err = capsys.readouterr().err
+    assert "1 athlete," in err and "1 athletes" not in err, err
+
+
+@pytest.mark.parametrize("command", [["simulate"], ["monitor"], ["replay", "x.csv", "--squad", "s"]])
+def test_broker_host_with_spaces_is_a_usage_error(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    err = one_line_error([*command, "--broker", "mqtt://no such host"], capsys)
+    assert "'no such host' is not a host name or address" in err
+
+
+@pytest.mark.parametrize("command", [["simulate", "--speed", "0"], ["replay", "RUN", "--squad", "s", "--speed", "0"]])
+def test_unresolvable_broker_host_is_one_line_for_one_shot_commands(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run.csv"
+    run.write_text("time,hr\n1700000000,140\n1700000001,141\n", encoding="utf-8")
+    argv = [str(run) if a == "RUN" else a for a in command]
+    err = one_line_error([*argv, "--broker", "mqtt://no-such-host.invalid"], capsys)
+    assert err.startswith("crampwatch: error: broker mqtt://no-such-host.invalid:1883: cannot resolve host")
+
+
+def test_the_service_keeps_retrying_an_unresolvable_host_and_says_why() -> None:
+    proc = subprocess.Popen(
+        [*CLI, "monitor", "--broker", "mqtt://no-such-host.invalid"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:  # blocks until the service logs; pytest-timeout guards the loop
+            lines.append(line)
+            if sum("cannot reach broker" in x for x in lines) >= 2:
+                break
+        assert proc.poll() is None  # still running: it retries
+        retry = next(x for x in lines if "cannot reach broker" in x)
+        assert "no-such-host.invalid" in retry and "retrying" in retry
+        assert "Traceback" not in "".join(lines)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
