@@ -20,7 +20,12 @@ HELP = "list the sessions in the session store (athlete, start, duration, distan
 
 
 def add_parser(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("sessions", help=HELP)
+    p: argparse.ArgumentParser = sub.add_parser(
+        "sessions",
+        help=HELP,
+        description="List the sessions the monitor recorded in its session store (SQLite): athlete, start, "
+        "duration, distance, peak risk and alerts; --json for a list, --export for the raw records.",
+    )
     p.add_argument("--squad", help="only this squad")
     p.add_argument("--athlete", help="only this athlete")
     p.add_argument("--store", metavar="PATH", help="session store (default: the monitor's, in the user data dir)")
