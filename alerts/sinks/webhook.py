@@ -19,6 +19,7 @@ import logging
 from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -42,6 +43,22 @@ class WebhookStats:
         return asdict(self)
 
 
+def redact_url(url: str) -> str:
+    """The URL as logs show it: scheme, host and port only (a webhook's credentials, path or query are often its
+    secret).
+
+    >>> redact_url("https://user:pw@hooks.example:8443/services/T0/B0/XXXX?token=1")
+    'https://hooks.example:8443/***'
+    """
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "***"
+    shown = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{shown}{f':{port}' if port else ''}/***"
+
+
 class WebhookSink(Sink):
     """HTTP POST of ``alert.to_dict()`` (and, with ``statuses=True``, of each status) to ``url``."""
 
@@ -61,10 +78,11 @@ class WebhookSink(Sink):
         statuses: bool = False,
     ) -> None:
         if not url.startswith(("http://", "https://")):
-            raise ValueError(f"webhook URL must start with http:// or https://: {url!r}")
+            raise ValueError(f"webhook URL must start with http:// or https://: {redact_url(url)!r}")
         if timeout_s <= 0 or retries < 0 or backoff_s < 0 or queue_size < 1 or close_deadline_s < 0:
             raise ValueError("webhook: timeout_s > 0, retries >= 0, backoff_s >= 0, queue_size >= 1 required")
         self.url = url
+        self.shown = redact_url(url)  # for logs: the path or query of a webhook URL is often its secret
         self.timeout_s = timeout_s
         self.retries = retries
         self.backoff_s = backoff_s
@@ -154,7 +172,7 @@ class WebhookSink(Sink):
             self._idle.set()
         else:
             self._wake.set()
-        self._worker = loop.create_task(self._run(), name=f"webhook {self.url}")
+        self._worker = loop.create_task(self._run(), name=f"webhook {self.shown}")
 
     async def _run(self) -> None:
         assert self._wake is not None and self._idle is not None
@@ -169,7 +187,7 @@ class WebhookSink(Sink):
             try:
                 await self._deliver(payload)
             except Exception:  # never let one payload kill the worker
-                log.exception("webhook %s: unexpected error", self.url)
+                log.exception("webhook %s: unexpected error", self.shown)
                 self.stats.failed += 1
             finally:
                 self._in_flight = 0
@@ -189,11 +207,11 @@ class WebhookSink(Sink):
                         self.stats.sent += 1
                         return
                     if resp.status < 500 and resp.status not in RETRY_STATUS:
-                        log.warning("webhook %s: HTTP %d, not retried", self.url, resp.status)
+                        log.warning("webhook %s: HTTP %d, not retried", self.shown, resp.status)
                         self.stats.failed += 1
                         return
                     reason = f"HTTP {resp.status}"
             except (aiohttp.ClientError, TimeoutError) as exc:
                 reason = type(exc).__name__
-            log.info("webhook %s: attempt %d failed (%s)", self.url, attempt + 1, reason)
+            log.info("webhook %s: attempt %d failed (%s)", self.shown, attempt + 1, reason)
         self.stats.failed += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 from monitor.commands.common import (
@@ -17,9 +18,11 @@ from monitor.commands.common import (
 )
 from monitor.core.profiles import ProfileBook
 from monitor.errors import UsageError
+from monitor.redact import redact_url
 
 if TYPE_CHECKING:  # the service (SciPy, aiomqtt) loads only when the command runs: fast --help / usage errors
     from alerts.sinks.base import Sink
+    from monitor.http.security import HttpSecurity
     from monitor.mqtt.service import Monitor  # noqa: F401
     from monitor.store.base import SessionStore
 
@@ -44,6 +47,21 @@ def add_parser(sub: Any) -> None:
         "postgresql://... , a .jsonl file (JSON lines, no recovery) or 'none'",
     )
     p.add_argument("--webhook", action="append", default=[], metavar="URL", help="POST every alert (repeatable)")
+    p.add_argument(
+        "--http-token",
+        default=os.environ.get("CRAMPWATCH_HTTP_TOKEN") or None,
+        metavar="TOKEN",
+        help="require this token (Authorization: Bearer) for coach actions on the dashboard "
+        "(env CRAMPWATCH_HTTP_TOKEN)",
+    )
+    p.add_argument(
+        "--http-allow-host",
+        action="append",
+        default=[h for h in os.environ.get("CRAMPWATCH_HTTP_ALLOW_HOSTS", "").split(",") if h.strip()],
+        metavar="NAME",
+        help="also accept this Host name on the dashboard (repeatable; env CRAMPWATCH_HTTP_ALLOW_HOSTS, "
+        "comma-separated; localhost names, IP addresses and the bound host are always accepted)",
+    )
     p.add_argument("--client-id", help="MQTT client id (default: random)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
@@ -55,7 +73,7 @@ def make_sinks(args: argparse.Namespace) -> list[Sink]:
 
         for url in args.webhook:
             if not url.startswith(("http://", "https://")):
-                raise UsageError(f"--webhook {url!r}: expected an http:// or https:// URL")
+                raise UsageError(f"--webhook {redact_url(url)!r}: expected an http:// or https:// URL")
             sinks.append(make_sink(f"webhook:{url}"))
     if args.store is not None and args.store.endswith(".jsonl"):
         from monitor.store.jsonl import JsonlStore
@@ -76,6 +94,15 @@ def make_session_store(args: argparse.Namespace) -> SessionStore | None:
 
         spec = str(default_store_path())
     return make_store(spec)
+
+
+def _security(args: argparse.Namespace) -> HttpSecurity:
+    from monitor.http.security import HttpSecurity
+
+    host = args.http[0]
+    if not args.http_token and host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("dashboard on %s without --http-token: anyone who can reach it can acknowledge alerts", host or "*")
+    return HttpSecurity.default(host, token=args.http_token, extra_hosts=args.http_allow_host)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,7 +141,9 @@ async def _serve(
         if args.http and view is not None:
             from monitor.http import serve
 
-            server = await serve(view, args.http[0], args.http[1], ack=monitor.publish_ack, monitor=monitor)
+            server = await serve(
+                view, args.http[0], args.http[1], ack=monitor.publish_ack, monitor=monitor, security=_security(args)
+            )
             log.info("dashboard at %s", server.url)
         try:
             await monitor.wait_stopped()

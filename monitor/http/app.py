@@ -24,6 +24,7 @@ from aiohttp import web
 from monitor.coach.live import LiveView, Subscription, valid_id
 from monitor.errors import UsageError
 from monitor.http import ops
+from monitor.http.security import HttpSecurity
 
 if TYPE_CHECKING:
     from monitor.mqtt.service import Monitor
@@ -285,8 +286,11 @@ async def events(request: web.Request) -> web.StreamResponse:
 
 
 # ---- application -------------------------------------------------------------------------------------------
-def make_app(view: LiveView, *, ack: AckFn, monitor: Monitor | None = None) -> web.Application:
-    app = web.Application(middlewares=[_errors], client_max_size=64 * 1024)
+def make_app(
+    view: LiveView, *, ack: AckFn, monitor: Monitor | None = None, security: HttpSecurity | None = None
+) -> web.Application:
+    guard = security or HttpSecurity.default("127.0.0.1")  # Host allow-list, token for coach actions
+    app = web.Application(middlewares=[guard.middleware(), _errors], client_max_size=64 * 1024)
     app[VIEW] = view
     app[ACK] = ack
     app[SUBS] = set()
@@ -342,14 +346,20 @@ class HttpServer:
 
 
 async def serve(
-    view: LiveView, host: str, port: int, *, ack: AckFn, monitor: Monitor | None = None
+    view: LiveView,
+    host: str,
+    port: int,
+    *,
+    ack: AckFn,
+    monitor: Monitor | None = None,
+    security: HttpSecurity | None = None,
 ) -> HttpServer:
     """Start the dashboard on ``host:port`` (port 0: a free one; see ``.url``). ``ack(squad, athlete,
     alert_id)`` sends the contract acknowledgement (``Monitor.publish_ack``); with ``monitor``, ``/healthz`` and
     ``/metrics`` report on it, and the page's health badge shows its broker connection."""
     if monitor is not None:
         view.connected = lambda: monitor.connected
-    app = make_app(view, ack=ack, monitor=monitor)
+    app = make_app(view, ack=ack, monitor=monitor, security=security or HttpSecurity.default(host))
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host or None, port)

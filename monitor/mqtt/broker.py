@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 import aiomqtt
 
 from monitor.errors import UsageError
+from monitor.redact import redact_url
 
 #: A DNS name (letters, digits, ``-``, ``_``, dots), an IPv4 address or an IPv6 address (from ``[...]``).
 _HOST_RE = re.compile(r"[A-Za-z0-9_.-]{1,253}|[0-9A-Fa-f:.%A-Za-z]*:[0-9A-Fa-f:.%A-Za-z]*")
@@ -47,15 +48,15 @@ class BrokerURL:
             parts = urlsplit(url)
             port = parts.port
         except ValueError as exc:
-            raise UsageError(f"bad broker URL {url!r}: {exc}") from exc
+            raise UsageError(f"bad broker URL {redact_url(url)!r}: {exc}") from exc
         if parts.scheme not in ("mqtt", "mqtts"):
-            raise UsageError(f"bad broker URL {url!r}: scheme must be mqtt:// or mqtts://")
+            raise UsageError(f"bad broker URL {redact_url(url)!r}: scheme must be mqtt:// or mqtts://")
         if not parts.hostname:
-            raise UsageError(f"bad broker URL {url!r}: no host")
+            raise UsageError(f"bad broker URL {redact_url(url)!r}: no host")
         if not _HOST_RE.fullmatch(parts.hostname):
-            raise UsageError(f"bad broker URL {url!r}: {parts.hostname!r} is not a host name or address")
+            raise UsageError(f"bad broker URL {redact_url(url)!r}: {parts.hostname!r} is not a host name or address")
         if parts.path not in ("", "/") or parts.query or parts.fragment:
-            raise UsageError(f"bad broker URL {url!r}: no path or query allowed")
+            raise UsageError(f"bad broker URL {redact_url(url)!r}: no path or query allowed")
         tls = parts.scheme == "mqtts"
         return cls(
             host=parts.hostname,

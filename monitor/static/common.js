@@ -124,16 +124,44 @@ const CW = (() => {
     return el(tag, Object.assign({ svg: true }, attrs), ...children);
   }
 
-  /** POST /api/ack; resolves to the JSON answer, rejects with an Error carrying the server's message. */
-  async function ack(squad, athlete, alertId) {
-    const res = await fetch("/api/ack", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ squad, athlete, alert_id: alertId }),
-    });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
-    return body;
+  /** The coach token (monitor --http-token), if given: from the page URL's ``#token=…`` (then removed from the
+   * address bar) or typed in when the server asks (401); kept for this tab only. */
+  const TOKEN_KEY = "crampwatch-token";
+  function authHeaders() {
+    const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    if (m) {
+      sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    return token ? { Authorization: `Bearer ${token}` } : {};
+  }
+
+  /** POST JSON (a coach action); resolves to the JSON answer, rejects with an Error carrying the server's message.
+   * On 401 the coach is asked for the token once. */
+  async function post(path, data) {
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(path, {
+        method: "POST",
+        headers: Object.assign({ "Content-Type": "application/json" }, authHeaders()),
+        body: JSON.stringify(data),
+      });
+      if (res.status === 401 && attempt === 0) {
+        const token = window.prompt("Coach token (crampwatch monitor --http-token):");
+        if (token) {
+          sessionStorage.setItem(TOKEN_KEY, token.trim());
+          continue;
+        }
+      }
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
+      return body;
+    }
+  }
+
+  /** POST /api/ack. */
+  function ack(squad, athlete, alertId) {
+    return post("/api/ack", { squad, athlete, alert_id: alertId });
   }
 
   /** Connect to /events; handlers: snapshot, status, alert, ack. Shows the state in #conn. */
@@ -260,7 +288,7 @@ const CW = (() => {
 
   return {
     LEVELS, LEVEL_WORD, ALERT_WORD, num, reasonText, topReason, levelRank, compareTiles, displayName, fmtPace,
-    fmtNum, fmtElapsed, fmtClock, fmtAgo, el, svg, ack, connect, throttle, alertItem, athletePath, levelOf,
+    fmtNum, fmtElapsed, fmtClock, fmtAgo, el, svg, ack, post, connect, throttle, alertItem, athletePath, levelOf,
     signalOf, metric, coreMetrics, riskRow,
   };
 })();
