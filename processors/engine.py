@@ -151,6 +151,10 @@ class Engine:
             gait_state_s=round(gait_state.seconds(window.now), 1),
             gait_steady=gait_state.steady,
             red_flag=r["red_flag"],
+            gait_uniformity=_f(r["gait_uniformity"]),
+            efficiency_factor=_f(r["efficiency_factor"]),
+            decoupling_friel_pct=_f(r["decoupling_friel_pct"]),
+            hr_recovery_bpm=_f(r["hr_recovery_bpm"]),
             values=values,
         )
 

@@ -54,6 +54,10 @@ class Indicators:
     gait_state_s: float = 0.0  # how long the current gait state has lasted
     gait_steady: bool = False  # running steadily through the last minute
     red_flag: str | None = None  # reason code of a medical red flag (processors.red_flag.REASONS)
+    gait_uniformity: float | None = None  # the same value as ``monotony`` (the contract's name), better named
+    efficiency_factor: float | None = None  # m/min per bpm, last 10 min
+    decoupling_friel_pct: float | None = None  # first vs second half of the steady running so far
+    hr_recovery_bpm: float | None = None  # HR drop in the minute after the latest hard effort
     values: dict[str, float | None] = field(default_factory=dict)  # raw factor inputs, for alert details
 
     def to_dict(self) -> dict[str, Any]:
