@@ -7,7 +7,7 @@ aiomqtt, the embedded broker) inside the functions that run the command.
 """
 
 #: Subcommands in the order ``crampwatch --help`` lists them.
-COMMANDS = ("demo", "monitor", "simulate", "replay", "analyze", "evaluate", "watch", "sessions")
+COMMANDS = ("demo", "monitor", "simulate", "replay", "analyze", "evaluate", "watch", "sessions", "gateway")
 
 #: One line per subcommand for ``crampwatch --help``.
 HELP = {
@@ -18,5 +18,6 @@ HELP = {
     "analyze": "run a recorded run (FIT, TCX, GPX, CSV) through the pipeline offline",
     "evaluate": "warning quality on simulated runners with known cramp onsets",
     "watch": "show the squad's live cramp-risk table in the terminal",
+    "gateway": "bring standard sensors onto the broker (gateway ble: heart-rate strap + foot pod)",
     "sessions": "list the sessions in the session store (athlete, start, duration, distance, peak risk, alerts)",
 }

@@ -135,3 +135,13 @@ def test_the_service_keeps_retrying_an_unresolvable_host_and_says_why() -> None:
         proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_gateway_ble_without_bleak_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("bleak") is not None:
+        pytest.skip("bleak is installed here")
+    argv = ["gateway", "ble", "--squad", "club", "--athlete", "ann", "--broker", "mqtt://127.0.0.1:1"]
+    err = one_line_error(argv, capsys)
+    assert "pip install 'crampwatch[ble]'" in err

@@ -1,0 +1,173 @@
+"""Send a gateway's frames to the broker (QoS 1), buffered while the broker is away, and hand the athlete's
+alerts and statuses back to the caller.
+
+The buffer is bounded (``limit`` frames, one hour at one frame per second by default); when it overflows the
+*oldest* frames are dropped and counted (``dropped``) — session events are always kept. A backlog goes out as
+lists of up to 60 frames per message; live data one frame per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Literal
+
+import aiomqtt
+
+from monitor.core.wire import Topics, encode_session
+from monitor.mqtt.broker import BrokerURL
+
+log = logging.getLogger("crampwatch.gateway")
+
+#: Frames per message when a backlog is sent after the broker comes back.
+CHUNK = 60
+
+
+def _close_socket(client: aiomqtt.Client) -> None:
+    paho = getattr(client, "_client", None)
+    close = getattr(paho, "_sock_close", None)
+    if callable(close):
+        with contextlib.suppress(Exception):
+            close()
+
+
+class FramePublisher:
+    """Publishes one athlete's frames and session events; calls ``on_alert``/``on_status`` with what the monitor
+    sends back for that athlete."""
+
+    def __init__(
+        self,
+        broker: BrokerURL,
+        squad: str,
+        athlete: str,
+        *,
+        topics: Topics | None = None,
+        limit: int = 3600,
+        on_alert: Callable[[dict[str, Any]], None] | None = None,
+        on_status: Callable[[dict[str, Any]], None] | None = None,
+        reconnect_min_s: float = 0.5,
+        reconnect_max_s: float = 15.0,
+    ) -> None:
+        self.broker = broker
+        self.topics = topics or Topics()
+        self.squad, self.athlete = squad, athlete
+        self.limit = limit
+        self.on_alert = on_alert
+        self.on_status = on_status
+        self.reconnect_min_s, self.reconnect_max_s = reconnect_min_s, reconnect_max_s
+        self._queue: deque[tuple[str, Any]] = deque()  # ("frame", dict) | ("session", bytes) | ("profile", bytes)
+        self._ready = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self.connected = asyncio.Event()
+        self.frames_sent = 0
+        self.messages_sent = 0
+        self.dropped = 0
+        self.connects = 0
+
+    # ---- producer side (never waits) ----------------------------------------------------------------------
+    def frame(self, frame: dict[str, Any]) -> None:
+        self._queue.append(("frame", frame))
+        frames = sum(1 for kind, _ in self._queue if kind == "frame") if len(self._queue) > self.limit else 0
+        while frames > self.limit:
+            for i, (kind, _) in enumerate(self._queue):
+                if kind == "frame":
+                    del self._queue[i]
+                    self.dropped += 1
+                    frames -= 1
+                    break
+        self._wake()
+
+    def session(self, t: float, event: Literal["start", "stop"]) -> None:
+        self._queue.append(("session", encode_session(t, event)))
+        self._wake()
+
+    def profile(self, payload: bytes) -> None:
+        self._queue.append(("profile", payload))
+        self._wake()
+
+    def _wake(self) -> None:
+        self._drained.clear()
+        self._ready.set()
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    async def drained(self, timeout: float) -> bool:
+        """Wait until everything queued has been acknowledged by the broker (False after ``timeout`` s)."""
+        try:
+            await asyncio.wait_for(self._drained.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    # ---- connection -----------------------------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event) -> None:
+        """Connect, subscribe to the athlete's alerts and statuses, send the queue; reconnect with back-off until
+        ``stop`` is set."""
+        delay = self.reconnect_min_s
+        while not stop.is_set():
+            client = self.broker.client()
+            try:
+                async with client:
+                    await client.subscribe(self.topics.of(self.squad, self.athlete, "alert"), qos=1)
+                    await client.subscribe(self.topics.of(self.squad, self.athlete, "status"), qos=0)
+                    self.connects += 1
+                    self.connected.set()
+                    delay = self.reconnect_min_s
+                    log.info("connected to %s", self.broker)
+                    sender = asyncio.create_task(self._send_loop(client))
+                    try:
+                        async for message in client.messages:
+                            self._incoming(str(message.topic), message.payload)
+                    finally:
+                        sender.cancel()
+                        await asyncio.gather(sender, return_exceptions=True)
+            except aiomqtt.MqttError as exc:
+                _close_socket(client)
+                log.warning("broker %s: %s; %d message(s) buffered, retrying in %.1f s", self.broker, exc,
+                            self.pending, delay)  # fmt: skip
+            self.connected.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(self.reconnect_max_s, delay * 2)
+
+    async def _send_loop(self, client: aiomqtt.Client) -> None:
+        while True:
+            if not self._queue:
+                self._drained.set()
+                self._ready.clear()
+                await self._ready.wait()
+                continue
+            kind, item = self._queue[0]
+            if kind == "frame":
+                n = 1
+                while n < min(CHUNK, len(self._queue)) and self._queue[n][0] == "frame":
+                    n += 1
+                frames = [self._queue[i][1] for i in range(n)]
+                payload = json.dumps(frames[0] if n == 1 else frames, allow_nan=False).encode()
+                await client.publish(self.topics.of(self.squad, self.athlete, "frame"), payload, qos=1)
+                for _ in range(n):
+                    self._queue.popleft()
+                self.frames_sent += n
+            else:
+                retain = kind == "profile"
+                await client.publish(self.topics.of(self.squad, self.athlete, kind), item, qos=1, retain=retain)
+                self._queue.popleft()
+            self.messages_sent += 1
+
+    def _incoming(self, topic: str, payload: Any) -> None:
+        try:
+            data = json.loads(payload if isinstance(payload, bytes | str) else b"null")
+        except ValueError:
+            return
+        if not isinstance(data, dict):
+            return
+        callback = self.on_alert if topic.endswith("/alert") else self.on_status
+        if callback is not None:
+            callback(data)
