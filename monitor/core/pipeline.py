@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
+import orjson
 
 from alerts.alert import Alert
 from alerts.policy import AlertPolicy
@@ -90,6 +91,26 @@ def _clean(value: Any) -> Any:
     if isinstance(value, np.bool_):
         return bool(value)
     return value
+
+
+def _num(value: Any) -> Any:
+    """:func:`_clean` with a fast path for plain floats."""
+    if value.__class__ is float:
+        return round(value, 4) if value - value == 0.0 else None
+    return value if value is None else _clean(value)
+
+
+def encode_status(status: dict[str, Any]) -> bytes:
+    """A status as compact JSON (orjson: ~10x faster than ``json.dumps``; a status holds no NaN, see ``_status``).
+
+    >>> encode_status({"t": 1.5, "level": "low", "factors": {"heat": 0.25}, "hr": None})
+    b'{"t":1.5,"level":"low","factors":{"heat":0.25},"hr":null}'
+    """
+    return orjson.dumps(status)
+
+
+#: Indicators fields in status order after t/squad/athlete (contract keys first, then the additions).
+_STATUS_FIELDS = STATUS_KEYS[3:] + _EXTRA_KEYS
 
 
 class AthletePipeline:
@@ -292,14 +313,23 @@ class AthletePipeline:
         out.tick_seconds.append(time.perf_counter() - started)
 
     def _status(self, ind: Indicators) -> dict[str, Any]:
-        status: dict[str, Any] = {"t": ind.t, "squad": self.squad, "athlete": self.athlete}
-        for key in STATUS_KEYS[3:]:
-            status[key] = getattr(ind, key)
-        for key in _EXTRA_KEYS:
-            status[key] = getattr(ind, key)
-        status["session_start"] = self.session_start
+        """The status document: every float rounded to 4 decimals, NaN/inf as None, nested dicts and lists
+        copied (the same as :func:`_clean` of the indicators, built in one pass without a deep copy)."""
+        status: dict[str, Any] = {"t": _num(ind.t), "squad": self.squad, "athlete": self.athlete}
+        for key in _STATUS_FIELDS:
+            v = getattr(ind, key)
+            cls = v.__class__
+            if cls is float:
+                status[key] = round(v, 4) if v - v == 0.0 else None  # v - v is NaN for NaN and ±inf
+            elif v is None or cls is str or cls is bool or cls is int:
+                status[key] = v
+            elif cls is dict:
+                status[key] = {str(k): _num(x) for k, x in v.items()}
+            else:
+                status[key] = _clean(v)
+        status["session_start"] = _num(self.session_start)
         status["name"] = self.profile.name
-        return dict(_clean(status))  # _clean copies the nested dicts and lists
+        return status
 
     # ---- save / restore --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

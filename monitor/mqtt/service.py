@@ -28,7 +28,7 @@ import aiomqtt
 
 from alerts.alert import Alert
 from alerts.sinks.base import Sink
-from monitor.core.pipeline import Output, PipelineConfig
+from monitor.core.pipeline import Output, PipelineConfig, encode_status
 from monitor.core.profiles import ProfileBook
 from monitor.core.rejects import RejectReporter
 from monitor.core.router import Routed, Router
@@ -314,7 +314,7 @@ class Monitor:
 
     def _publish_status(self, status: dict[str, Any]) -> None:
         topic = self.topics.of(status["squad"], status["athlete"], "status")
-        self._outbox.put(topic, json.dumps(status, allow_nan=False).encode(), 0, True)
+        self._outbox.put(topic, encode_status(status), 0, True)
 
     async def publish_alert(self, alert: Alert) -> None:
         payload = json.dumps(alert.to_dict(), allow_nan=False).encode()

@@ -1,0 +1,73 @@
+"""The status is built in one pass (no deep copy) and encoded with orjson — same document as before."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import orjson
+
+from monitor.core.pipeline import STATUS_KEYS, AthletePipeline, _clean, encode_status
+from processors.indicators import Indicators
+from tests.runs import HOT_PROFILE, hot_fast_run
+
+
+def _reference(pipe: AthletePipeline, ind: Indicators) -> dict[str, object]:
+    """What the pipeline published before: the indicators through the recursive ``_clean``."""
+    raw = {"t": ind.t, "squad": pipe.squad, "athlete": pipe.athlete}
+    raw.update({k: getattr(ind, k) for k in STATUS_KEYS[3:]})
+    raw.update({f.name: getattr(ind, f.name) for f in dataclasses.fields(Indicators) if f.name not in raw})
+    raw["session_start"] = pipe.session_start
+    raw["name"] = pipe.profile.name
+    return dict(_clean(raw))
+
+
+def test_awkward_values_match_the_reference() -> None:
+    pipe = AthletePipeline("club", "ann", HOT_PROFILE)
+    pipe.add("hr", 1000.0, 150.0)
+    ind = Indicators(
+        t=1005.123456789,
+        elapsed_s=5.0,
+        hr=math.nan,
+        pace=math.inf,
+        cadence=np.float64(171.123456),
+        stride_m=-math.inf,
+        factors={"heat": 0.123456789, "pace": math.nan, "n": np.float64(2.5)},
+        hr_zone_s=[1.0, 2.000001, math.nan],
+        hr_unreliable=np.bool_(True),  # type: ignore[arg-type]
+        values={"hr_bpm": None, "temp_c": 12.345678},
+    )
+    status = pipe._status(ind)
+    assert status == _reference(pipe, ind)
+    assert list(status) == list(_reference(pipe, ind))  # same key order
+    assert status["cadence"] == 171.1235 and status["hr"] is None and status["pace"] is None
+    assert status["factors"] == {"heat": 0.1235, "pace": None, "n": 2.5}
+    assert status["hr_unreliable"] is True
+    assert ind.factors["pace"] != ind.factors["pace"]  # the indicators were not modified
+
+
+def test_statuses_of_a_run_match_the_reference_and_encode_the_same() -> None:
+    pipe = AthletePipeline("club", "ann", HOT_PROFILE)
+    seen: list[tuple[Indicators, dict[str, object]]] = []
+    engine_tick = None
+
+    for f in hot_fast_run(minutes=25):
+        out = pipe.add_many((name, f.t, v) for name, v in f.streams().items())
+        if engine_tick is None and pipe._engine is not None:
+            engine = pipe._engine
+            engine_tick = engine.tick
+
+            def capture(window, _tick=engine_tick):  # type: ignore[no-untyped-def]
+                ind = _tick(window)
+                seen.append((ind, {}))
+                return ind
+
+            engine.tick = capture  # type: ignore[method-assign]
+        for status in out.statuses:
+            seen[-1] = (seen[-1][0], status)
+    assert len(seen) > 250
+    for ind, status in seen:
+        assert status == _reference(pipe, ind)
+        assert orjson.loads(encode_status(status)) == json.loads(json.dumps(status, allow_nan=False))
