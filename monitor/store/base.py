@@ -53,8 +53,10 @@ class Step:
 
     ``leaf`` and ``payload`` are the message's topic leaf (``frame``, ``hr``, ..., ``session``, ``profile``,
     ``ack``) and raw payload: recovery replays them through the same :class:`~monitor.core.router.Router`, so a
-    restored session continues exactly as it would have. ``leaf=None`` records outputs without an input (e.g.
-    alerts first sent during a recovery). ``session_start`` is the athlete's session *after* the input (``None``
+    restored session continues exactly as it would have. A leaf starting with ``_`` is a wall-clock action of
+    the service on the pipeline (``_release``: :meth:`~monitor.core.pipeline.AthletePipeline.release`, when the
+    athlete went quiet), replayed by calling it. ``leaf=None`` records outputs without an input (e.g. alerts first
+    sent during a recovery). ``session_start`` is the athlete's session *after* the input (``None``
     when it ended the session). ``alerts`` are the alert dicts actually sent.
     """
 
@@ -65,6 +67,8 @@ class Step:
     session_start: float | None
     statuses: tuple[dict[str, Any], ...] = ()
     alerts: tuple[dict[str, Any], ...] = ()
+    wall: float | None = None  # the service's wall clock (Unix s) when it applied the input: the "future time"
+    # bound of the replay is the one the input met then
 
 
 @dataclass(slots=True)
@@ -75,9 +79,10 @@ class Recovery:
     athlete: str
     session_start: float
     snapshot: dict[str, Any] | None  # AthletePipeline.state_dict() at the last snapshot, None if none was taken
-    inputs: list[tuple[str, bytes]]  # (leaf, payload) recorded after the snapshot, in order
+    inputs: list[tuple[str, bytes, float | None]]  # (leaf, payload, wall) recorded after the snapshot, in order
     sent: set[str] = field(default_factory=set)  # alert ids already sent in this session
     last_status_t: float | None = None  # event time of the newest stored status of this session
+    last_status: dict[str, Any] | None = None  # that status (the pipeline's ``last_status`` after a restart)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,10 @@ from monitor.store.base import Recovery, SessionStore, Step
 
 log = logging.getLogger("crampwatch.store")
 
+#: Wall-clock actions a service may take on a pipeline, recorded as steps with these leaves and replayed by
+#: calling the pipeline method of the same name (without the underscore).
+ACTIONS = frozenset({"_release"})
+
 
 @dataclass(slots=True)
 class Restored:
@@ -84,8 +88,13 @@ class Recorder:
         replay = Router(self.router.topics, self.router.profiles, config)
         replay.pipelines = self.router.pipelines
         out = Output()
-        for leaf, payload in rec.inputs:
-            out.extend(replay.handle(self.router.topics.of(rec.squad, rec.athlete, leaf), payload).out)
+        for leaf, payload, _wall in rec.inputs:
+            if leaf in ACTIONS:
+                out.extend(getattr(pipe, leaf[1:])())
+            elif not leaf.startswith("_"):
+                out.extend(replay.handle(self.router.topics.of(rec.squad, rec.athlete, leaf), payload).out)
+        if pipe.last_status is None:
+            pipe.last_status = rec.last_status
         self._session[key] = pipe.session_start
         self._snapped[key] = self.clock()
         if rec.inputs:
@@ -111,12 +120,19 @@ class Recorder:
             return
         start = pipe.session_start
         self.store.record_step(
-            Step(squad, athlete, leaf, bytes(payload), start, tuple(out.statuses), _dicts(out.alerts))
+            Step(squad, athlete, leaf, bytes(payload), start, tuple(out.statuses), _dicts(out.alerts), time.time())
         )
         self._dirty.add(key)
         if start is not None and self._session.get(key) != start:
             self._snapshot(key, pipe)  # every session has a snapshot from its first input on
         self._session[key] = start
+
+    def action(self, squad: str, athlete: str, name: str, out: Output) -> None:
+        """After the service acted on a pipeline on its own (wall clock), e.g. ``"release"`` when the athlete went
+        quiet: recorded so that recovery does the same at the same point."""
+        if f"_{name}" not in ACTIONS:
+            raise ValueError(f"unknown pipeline action {name!r}")
+        self.step(squad, athlete, f"_{name}", b"", out)
 
     def tick(self, *, budget: int | None = None) -> int:
         """Snapshot athletes changed since their last snapshot ``snapshot_s`` ago; spread: at most ``budget``

@@ -31,7 +31,7 @@ CREATE INDEX IF NOT EXISTS sessions_by_squad ON sessions(squad, start);
 CREATE INDEX IF NOT EXISTS sessions_open ON sessions(open);
 CREATE TABLE IF NOT EXISTS inputs (
     squad TEXT NOT NULL, athlete TEXT NOT NULL, seq INTEGER NOT NULL, session_id TEXT,
-    leaf TEXT NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (squad, athlete, seq));
+    leaf TEXT NOT NULL, payload BLOB NOT NULL, wall REAL, PRIMARY KEY (squad, athlete, seq));
 CREATE INDEX IF NOT EXISTS inputs_by_session ON inputs(session_id);
 CREATE TABLE IF NOT EXISTS statuses (id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, t REAL NOT NULL,
     data TEXT NOT NULL);
@@ -74,8 +74,9 @@ def write_step(
     sid = session_id(squad, athlete, step.session_start) if step.session_start is not None else closed
     if leaf is not None and seq is not None and step.payload is not None:
         conn.execute(
-            "INSERT OR REPLACE INTO inputs(squad, athlete, seq, session_id, leaf, payload) VALUES (?, ?, ?, ?, ?, ?)",
-            (squad, athlete, seq, sid, leaf, step.payload),
+            "INSERT OR REPLACE INTO inputs(squad, athlete, seq, session_id, leaf, payload, wall) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (squad, athlete, seq, sid, leaf, step.payload, step.wall),
         )
         if leaf == "ack" and sid is not None:
             alert_id = _ack_id(step.payload)
@@ -141,15 +142,20 @@ def recover(conn: sqlite3.Connection) -> list[Recovery]:
             first = conn.execute("SELECT MIN(seq) FROM inputs WHERE session_id = ?", (sid,)).fetchone()[0]
             after, state = (int(first) - 1 if first is not None else 0), None
         inputs = [
-            (str(leaf), bytes(payload))
-            for leaf, payload in conn.execute(
-                "SELECT leaf, payload FROM inputs WHERE squad = ? AND athlete = ? AND seq > ? ORDER BY seq",
+            (str(leaf), bytes(payload), None if wall is None else float(wall))
+            for leaf, payload, wall in conn.execute(
+                "SELECT leaf, payload, wall FROM inputs WHERE squad = ? AND athlete = ? AND seq > ? ORDER BY seq",
                 (squad, athlete, after),
             )
         ]
         sent = {row[0] for row in conn.execute("SELECT id FROM alerts WHERE session_id = ?", (sid,))}
-        last = conn.execute("SELECT MAX(t) FROM statuses WHERE session_id = ?", (sid,)).fetchone()[0]
-        out.append(Recovery(squad, athlete, float(start), state, inputs, sent, last))
+        last = conn.execute(
+            "SELECT t, data FROM statuses WHERE session_id = ? ORDER BY t DESC, id DESC LIMIT 1", (sid,)
+        ).fetchone()
+        out.append(
+            Recovery(squad, athlete, float(start), state, inputs, sent,
+                     None if last is None else float(last[0]), None if last is None else json.loads(last[1]))
+        )  # fmt: skip
     return out
 
 
