@@ -9,7 +9,10 @@ pipeline as the live service, offline.
 - ``indicators``: ``final`` (the last status the pipeline emitted, contract status keys and extras), ``ticks``
   (statuses emitted, one per 5 s of event time), ``peak_risk``, ``peak_risk_t``, ``peak_level`` and
   ``level_s`` (seconds spent at each level while data was flowing: 5 s per tick whose ``signal`` is ``ok``;
-  pauses, when the watch recorded nothing, count for no level);
+  pauses, when the watch recorded nothing, count for no level); ``coach`` (addition): the post-run indicators
+  of :func:`monitor.commands.analyze_coach.coach_summary` — whole-run efficiency factor, Friel decoupling (first
+  vs second half of the steady running), HR recoveries after hard efforts, HRmax in use, time in %HRmax zones,
+  time running / walking / stopped, red flags;
 - ``alerts``: every alert, as published on the ``alert`` topic;
 - ``device`` (addition): the watch's own session summary when the file has one, for comparison;
 - ``profile`` (addition): the profile used and its ``source``: ``given`` (``--profile``), ``file`` (the FIT
@@ -79,15 +82,19 @@ def analyze(rec: Recording, *, squad: str, athlete: str, profile: Profile | None
     source = "given"
     if profile is None:
         profile, source = file_profile(rec)
-    from monitor.core.pipeline import run_offline
+    from monitor.commands.analyze_coach import coach_summary
+    from monitor.core.pipeline import PipelineConfig, run_offline
     from simulators.readers import summarize
 
     result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=profile)
+    summary = {k: _round(v) for k, v in summarize(rec).to_dict().items()}
+    found = indicators(result)
+    found["coach"] = coach_summary(result.statuses, summary, float(PipelineConfig().tick_s))
     return {
         "profile": {"source": source, **{k: v for k, v in asdict(profile).items() if v is not None}},
         "reader": {"skipped": dict(rec.skipped), "pauses": len(rec.pauses), "paused_s": _paused_s(rec)},
-        "summary": {k: _round(v) for k, v in summarize(rec).to_dict().items()},
-        "indicators": indicators(result),
+        "summary": summary,
+        "indicators": found,
         "alerts": [_clean(a.to_dict()) for a in result.alerts],
         "device": None if rec.device is None else {k: _round(v) for k, v in rec.device.to_dict().items()},
     }
@@ -269,6 +276,10 @@ def render(report: dict[str, Any], rec: Recording) -> str:
     level_s = ", ".join(f"{k} {v:.0f} s" for k, v in ind["level_s"].items() if v)
     lines.append(f"  {'peak risk':<20}{_fmt(ind['peak_risk'], '', 2)} ({ind['peak_level'] or '-'}); {level_s}")
     lines.append("")
+    if "coach" in ind:
+        from monitor.commands.analyze_coach import render_coach
+
+        lines += [*render_coach(ind["coach"]), ""]
     alerts = report["alerts"]
     lines.append(f"alerts: {len(alerts)}")
     start = rec.start

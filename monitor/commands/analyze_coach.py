@@ -1,0 +1,91 @@
+"""The post-run indicators a coach expects, from the pipeline's statuses and the run summary (``analyze``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+GAITS = ("running", "walking", "stopped", "unknown")
+
+
+def _num(x: Any) -> float | None:
+    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(float(x)):
+        return None
+    return float(x)
+
+
+def run_efficiency_factor(summary: Mapping[str, Any]) -> float | None:
+    """Whole-run efficiency factor (Friel): average speed (m/min) / average HR, from the summary's average pace
+    and HR (moving time).
+
+    >>> run_efficiency_factor({"avg_pace_s_per_km": 333.3333, "avg_hr_bpm": 150.0})
+    1.2
+    """
+    pace, hr = _num(summary.get("avg_pace_s_per_km")), _num(summary.get("avg_hr_bpm"))
+    if pace is None or hr is None or pace <= 0 or hr <= 0:
+        return None
+    return round(60_000.0 / pace / hr, 3)
+
+
+def coach_summary(statuses: Sequence[Mapping[str, Any]], summary: Mapping[str, Any], tick_s: float) -> dict[str, Any]:
+    """``efficiency_factor`` (whole run), ``decoupling_friel_pct`` (first vs second half of the steady running),
+    ``hr_recoveries_bpm`` (HR drop in the minute after each hard effort, in order), ``hr_max_bpm`` (in use at the
+    end: measured or Tanaka, raised on observed HR), ``hr_zone_s`` (time in the %HRmax zones), ``gait_s`` (time
+    running / walking / stopped), ``red_flags`` (the medical red flags seen, in order) and
+    ``grade_adjusted_pace`` (None: the contract's streams carry no altitude)."""
+    final = statuses[-1] if statuses else {}
+    recoveries: list[float] = []
+    flags: list[str] = []
+    gait_s = dict.fromkeys(GAITS, 0.0)
+    last_rec: float | None = None
+    last_flag: str | None = None
+    for s in statuses:
+        rec = _num(s.get("hr_recovery_bpm"))
+        if rec is not None and rec != last_rec:
+            recoveries.append(rec)
+        last_rec = rec
+        flag = s.get("red_flag")
+        if isinstance(flag, str) and flag != last_flag:
+            flags.append(flag)
+        last_flag = flag if isinstance(flag, str) else None
+        gait = s.get("gait_state")
+        if s.get("signal", "ok") == "ok":
+            gait_s[gait if gait in gait_s else "unknown"] += tick_s
+    return {
+        "efficiency_factor": run_efficiency_factor(summary),
+        "decoupling_friel_pct": _num(final.get("decoupling_friel_pct")),
+        "hr_recoveries_bpm": recoveries,
+        "hr_max_bpm": _num(final.get("hr_max_bpm")),
+        "hr_zone_s": final.get("hr_zone_s"),
+        "gait_s": gait_s,
+        "red_flags": flags,
+        "grade_adjusted_pace": None,
+    }
+
+
+def render_coach(coach: Mapping[str, Any]) -> list[str]:
+    """The table lines of :func:`coach_summary`."""
+
+    def fmt(x: Any, unit: str = "", digits: int = 2) -> str:
+        v = _num(x)
+        return "-" if v is None else f"{v:.{digits}f}{unit}"
+
+    zones = coach.get("hr_zone_s") or []
+    lines = [
+        "coach indicators",
+        f"  {'efficiency factor':<20}{fmt(coach['efficiency_factor'])} m/min per bpm",
+        f"  {'decoupling (Friel)':<20}{fmt(coach['decoupling_friel_pct'], ' %', 1)}",
+        f"  {'HR recoveries':<20}"
+        + (
+            ", ".join(f"{r:.0f}" for r in coach["hr_recoveries_bpm"]) + " bpm/min"
+            if coach["hr_recoveries_bpm"]
+            else "-"
+        ),
+        f"  {'HRmax in use':<20}{fmt(coach['hr_max_bpm'], ' bpm', 0)}",
+        f"  {'time in zones 1-5':<20}" + (" / ".join(f"{z / 60:.0f}" for z in zones) + " min" if zones else "-"),
+        f"  {'gait':<20}" + ", ".join(f"{k} {v / 60:.0f} min" for k, v in coach["gait_s"].items() if v),
+    ]
+    if coach["red_flags"]:
+        lines.append(f"  {'RED FLAGS':<20}{', '.join(coach['red_flags'])}")
+    return lines
