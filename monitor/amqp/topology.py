@@ -88,6 +88,12 @@ class Topology:
     def exchange(self) -> str:
         return f"{self.base}.shards"
 
+    @property
+    def presence(self) -> str:
+        """A queue that nothing is published to and every worker consumes: its consumer count is the number of
+        workers (a single-active-consumer queue reports only its active consumer)."""
+        return f"{self.base}.workers"
+
     def queue(self, shard: int) -> str:
         return f"{self.base}.shard.{shard}"
 
@@ -112,6 +118,7 @@ async def declare(channel: AbstractChannel, topo: Topology) -> AbstractExchange:
     shards = await channel.declare_exchange(
         topo.exchange, "x-consistent-hash", durable=True, arguments={"hash-header": HASH_HEADER}
     )
+    await channel.declare_queue(topo.presence, durable=False, auto_delete=True)
     for k in range(topo.shards):
         queue = await channel.declare_queue(topo.queue(k), durable=True, arguments=QUEUE_ARGS)
         await queue.bind(shards, "1")  # consistent-hash weight: equal shares

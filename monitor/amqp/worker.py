@@ -23,76 +23,60 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
-import socket
+import math
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 import aio_pika
 import aiormq
-from aio_pika.abc import AbstractConnection, AbstractExchange, AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+)
 
 from alerts.alert import Alert
 from monitor.amqp.state import Key, ShardStore
 from monitor.amqp.topology import HASH_HEADER, Topology, athlete_of, declare, routing_key, topic_of
+from monitor.amqp.url import check_amqp_url, default_worker_id, redact_amqp
 from monitor.core.pipeline import AthletePipeline, Output, PipelineConfig
 from monitor.core.profiles import ProfileBook
 from monitor.core.rejects import RejectReporter
 from monitor.core.router import Router
-from monitor.core.wire import DEFAULT_PREFIX, Topics
-from monitor.errors import BrokerError, UsageError
+from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack
+from monitor.errors import BrokerError
 
 log = logging.getLogger("crampwatch.amqp")
 
-
-def check_amqp_url(url: str) -> str:
-    """Validate an ``--amqp`` URL (one clear line on error).
-
-    >>> check_amqp_url("amqp://guest:guest@127.0.0.1:5673/")
-    'amqp://guest:guest@127.0.0.1:5673/'
-    >>> check_amqp_url("mqtt://x")
-    Traceback (most recent call last):
-    ...
-    monitor.errors.UsageError: --amqp mqtt://x: expected amqp:// or amqps://
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
-        raise UsageError(f"--amqp {redact_amqp(url)}: expected amqp:// or amqps://")
-    return url
+CHECKPOINT = "checkpoint"  # inbox command: save and acknowledge what the shard has handled so far
+RELEASE = "release"  # inbox command: checkpoint, then hand the shard to the next waiting worker
+AMQP_ERRORS = (aiormq.exceptions.AMQPError, ConnectionError, OSError, TimeoutError)
 
 
-def redact_amqp(url: str) -> str:
-    """>>> redact_amqp("amqp://u:secret@h/")
-    'amqp://u:***@h/'
-    """
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user, host = parts.netloc.rsplit("@", 1)
-    return parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}").geturl()
-
-
-def default_worker_id() -> str:
-    """Stable for the process: host, pid and a short random suffix (pids repeat across hosts and restarts)."""
-    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:4]}"
-
-
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Shard:
-    """What this worker holds for one shard while it is the active consumer."""
+    """One shard queue as this worker consumes it (on its own channel, so acknowledgements are per shard)."""
 
+    index: int
     router: Router
-    active: bool = False
+    channel: AbstractChannel
+    queue: AbstractQueue
+    tag: str = ""
+    active: bool = False  # a message arrived: RabbitMQ made us the single active consumer
+    activated_at: float = 0.0
     dirty: set[Key] = field(default_factory=set)
     last: AbstractIncomingMessage | None = None  # newest delivery not yet acknowledged
     unacked: int = 0
     sent: set[str] = field(default_factory=set)
     since: float = field(default_factory=time.monotonic)
+
+
+Item = tuple[_Shard, "AbstractIncomingMessage | str"]
 
 
 class ShardWorker:
@@ -105,17 +89,19 @@ class ShardWorker:
         shards: int,
         store: ShardStore | None = None,
         prefix: str = DEFAULT_PREFIX,
+        base: str = "crampwatch",
         profiles: ProfileBook | None = None,
         config: PipelineConfig | None = None,
         worker_id: str | None = None,
         prefetch: int = 20_000,
         checkpoint_s: float = 5.0,
         checkpoint_messages: int = 10_000,
+        rebalance_s: float = 2.0,
         reconnect_min_s: float = 0.2,
         reconnect_max_s: float = 10.0,
     ) -> None:
         self.url = check_amqp_url(url)
-        self.topology = Topology(shards, prefix)
+        self.topology = Topology(shards, prefix, base)
         self.topics = Topics(prefix)
         self.store = store
         self.profiles = profiles or ProfileBook()
@@ -124,19 +110,23 @@ class ShardWorker:
         self.prefetch = prefetch
         self.checkpoint_s = checkpoint_s
         self.checkpoint_messages = min(checkpoint_messages, prefetch)
+        self.rebalance_s = rebalance_s
         self.reconnect_min_s = reconnect_min_s
         self.reconnect_max_s = reconnect_max_s
         self.counters: Counter[str] = Counter()
         self.rejects = RejectReporter()
         self.shards: dict[int, _Shard] = {}
-        # per connection: (shard, message); a None message asks for a checkpoint of the shard
-        self._inbox: asyncio.Queue[tuple[int, AbstractIncomingMessage | None]] = asyncio.Queue()
-        self._consumers: list[tuple[AbstractQueue, str]] = []
+        self._inbox: asyncio.Queue[Item] = asyncio.Queue()
+        self._conn: AbstractConnection | None = None
+        self._setup: AbstractChannel | None = None
+        self._relay_queue: tuple[AbstractQueue, str] | None = None
         self._out: AbstractExchange | None = None
         self._confirmed: AbstractExchange | None = None
         self._connected = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[None]] = set()
+        self._rebalanced_at = 0.0
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     async def __aenter__(self) -> ShardWorker:
@@ -165,7 +155,11 @@ class ShardWorker:
             await self._stopping.wait()
 
     async def close(self) -> None:
+        """Stop gracefully: what was handled is checkpointed and acknowledged, the rest goes back to the queue."""
         self._stopping.set()
+        if self._tasks:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._tasks[0]), 15.0)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -178,6 +172,10 @@ class ShardWorker:
             await asyncio.wait_for(self._connected.wait(), timeout)
         except TimeoutError as exc:
             raise BrokerError(f"cannot reach {redact_amqp(self.url)} within {timeout:g} s") from exc
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
 
     @property
     def active_shards(self) -> list[int]:
@@ -200,17 +198,16 @@ class ShardWorker:
                     await asyncio.wait({stop, lost}, return_when=asyncio.FIRST_COMPLETED)
                     stop.cancel()
                     lost.cancel()
-                    if self._stopping.is_set():
+                    if self._stopping.is_set() and not closed.is_set():
                         await self._shutdown()
                 finally:
                     self._connected.clear()
-                    await self._forget()
+                    self.shards.clear()  # other workers take our shards: our copies of their state must go
+                    self._conn = None
                     with contextlib.suppress(Exception):
                         await conn.close()
-            except (aiormq.exceptions.AMQPError, ConnectionError, OSError, TimeoutError) as exc:
+            except AMQP_ERRORS as exc:
                 log.warning("AMQP broker %s: %s; retrying in %.1f s", redact_amqp(self.url), exc, delay)
-                self._connected.clear()
-                await self._forget()
             if self._stopping.is_set():
                 break
             self.counters["reconnect_attempts"] += 1
@@ -219,38 +216,54 @@ class ShardWorker:
             delay = min(self.reconnect_max_s, delay * 2)
 
     async def _session(self, conn: AbstractConnection) -> None:
-        setup = await conn.channel()
-        shard_exchange = await declare(setup, self.topology)
+        self._conn = conn
+        self._setup = await conn.channel()
+        shard_exchange = await declare(self._setup, self.topology)
         out_channel = await conn.channel(publisher_confirms=False)
         self._out = await out_channel.get_exchange("amq.topic", ensure=False)
-        alert_channel = await conn.channel()  # publisher confirms: an alert is recorded as sent once confirmed
+        alert_channel = await conn.channel()  # publisher confirms: an alert counts as sent once confirmed
         self._confirmed = await alert_channel.get_exchange("amq.topic", ensure=False)
         self._inbox = asyncio.Queue()
         self._tasks.append(asyncio.create_task(self._process_loop(self._inbox), name="crampwatch-amqp-process"))
-        self._consumers = []
         relay_channel = await conn.channel()
         await relay_channel.set_qos(prefetch_count=1000)
         relay_out = await relay_channel.get_exchange(shard_exchange.name, ensure=False)
         ingress = await relay_channel.get_queue(self.topology.ingress, ensure=False)
-        self._consumers.append((ingress, await ingress.consume(lambda m: self._relay(relay_out, m))))
+
+        async def relay(message: AbstractIncomingMessage) -> None:
+            await self._relay(relay_out, message)
+
+        self._relay_queue = (ingress, await ingress.consume(relay))
+        presence = await self._setup.get_queue(self.topology.presence, ensure=False)
+
+        async def never(message: AbstractIncomingMessage) -> None:
+            await message.reject()
+
+        await presence.consume(never)
         for k in range(self.topology.shards):
-            channel = await conn.channel(publisher_confirms=False)
-            await channel.set_qos(prefetch_count=self.prefetch)
-            self.shards[k] = _Shard(Router(self.topics, self.profiles, self.config))
-            queue = await channel.get_queue(self.topology.queue(k), ensure=False)
-            self._consumers.append((queue, await queue.consume(self._deliver(self._inbox, k))))
+            await self._subscribe(k)
         self.counters["connects"] += 1
         self._connected.set()
         log.info("worker %s connected to %s (%d shards)", self.worker_id, redact_amqp(self.url), len(self.shards))
 
-    def _deliver(self, inbox: asyncio.Queue[tuple[int, AbstractIncomingMessage | None]], shard: int) -> Any:
-        async def on_message(message: AbstractIncomingMessage) -> None:
-            inbox.put_nowait((shard, message))  # synchronous: the queue keeps the delivery order
+    async def _subscribe(self, k: int) -> None:
+        """Join the shard queue's consumers (active at once if nobody else consumes it, otherwise waiting)."""
+        assert self._conn is not None
+        channel = await self._conn.channel(publisher_confirms=False)
+        await channel.set_qos(prefetch_count=self.prefetch)
+        queue = await channel.get_queue(self.topology.queue(k), ensure=False)
+        shard = _Shard(k, Router(self.topics, self.profiles, self.config), channel, queue)
+        self.shards[k] = shard
+        inbox = self._inbox
 
-        return on_message
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            inbox.put_nowait((shard, message))  # synchronous: the inbox keeps the delivery order
+
+        shard.tag = await queue.consume(on_message)
 
     async def _relay(self, exchange: AbstractExchange, message: AbstractIncomingMessage) -> None:
-        """Ingress → shard exchange, stamped with the athlete; acknowledged once the broker confirmed it."""
+        """Ingress → shard exchange, stamped with the athlete; acknowledged once the broker confirmed it.
+        Deliveries start their tasks in order and publishing takes a FIFO lock first, so order is kept."""
         stamped = aio_pika.Message(
             message.body,
             headers={HASH_HEADER: athlete_of(message.routing_key or "")},
@@ -260,60 +273,60 @@ class ShardWorker:
             await exchange.publish(stamped, routing_key=message.routing_key or "", mandatory=False)
             await message.ack()
             self.counters["relayed"] += 1
-        except (aiormq.exceptions.AMQPError, ConnectionError, asyncio.CancelledError):
+        except AMQP_ERRORS:
             return  # the connection is going: the broker requeues the unacknowledged message
-
-    async def _forget(self) -> None:
-        """Connection gone: other workers take our shards, so our copies of their state must go."""
-        self.shards.clear()  # the old process loop finds no shard and skips what is left in its inbox
 
     async def _shutdown(self) -> None:
         """Graceful stop: no new deliveries; finish what arrived, checkpoint and acknowledge it."""
-        for queue, tag in self._consumers:
-            with contextlib.suppress(Exception):
+        relay = [self._relay_queue] if self._relay_queue is not None else []
+        for queue, tag in [*relay, *((s.queue, s.tag) for s in self.shards.values())]:
+            with contextlib.suppress(*AMQP_ERRORS):
                 await queue.cancel(tag)
-        for k in list(self.shards):
-            self._inbox.put_nowait((k, None))
+        for shard in list(self.shards.values()):
+            self._inbox.put_nowait((shard, CHECKPOINT))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._inbox.join(), 10.0)
 
     # ---- processing ------------------------------------------------------------------------------------
-    async def _process_loop(self, inbox: asyncio.Queue[tuple[int, AbstractIncomingMessage | None]]) -> None:
+    async def _process_loop(self, inbox: asyncio.Queue[Item]) -> None:
         while True:
-            k, message = await inbox.get()
+            shard, what = await inbox.get()
             try:
-                shard = self.shards.get(k) if inbox is self._inbox else None
-                if shard is None:
-                    continue
-                if message is None:
-                    await self._checkpoint(k)
-                    continue
-                if not shard.active:
-                    await self._activate(k, shard)
-                await self._handle(k, shard, message)
-                if shard.unacked >= self.checkpoint_messages:
-                    await self._checkpoint(k)
-            except (aiormq.exceptions.AMQPError, ConnectionError):
-                log.warning("AMQP connection lost while handling a message")
+                if self.shards.get(shard.index) is not shard:
+                    continue  # delivered on a channel we closed: the broker has requeued it
+                if what == CHECKPOINT:
+                    await self._checkpoint(shard)
+                elif what == RELEASE:
+                    await self._release(shard)
+                elif not isinstance(what, str):
+                    if not shard.active:
+                        await self._activate(shard)
+                    await self._handle(shard, what)
+                    if shard.unacked >= self.checkpoint_messages:
+                        await self._checkpoint(shard)
+            except AMQP_ERRORS as exc:
+                log.warning("AMQP connection lost while handling a message: %s", exc)
             except Exception:  # a bug must not stop the worker; it is logged and counted
                 log.exception("error while handling a message")
                 self.counters["errors"] += 1
             finally:
                 inbox.task_done()
 
-    async def _activate(self, k: int, shard: _Shard) -> None:
+    async def _activate(self, shard: _Shard) -> None:
         """We became the shard's active consumer: restore its open sessions and the alerts already sent."""
         restored = 0
         if self.store is not None:
-            for key, state in (await self.store.load(k)).items():
+            for key, state in (await self.store.load(shard.index)).items():
                 shard.router.pipelines[key] = AthletePipeline.from_state(state, self.config)
                 restored += 1
-            shard.sent = await self.store.sent(k)
+            shard.sent = await self.store.sent(shard.index)
         shard.active = True
+        shard.activated_at = time.monotonic()
         self.counters["activations"] += 1
-        log.info("worker %s active on shard %d (%d sessions restored)", self.worker_id, k, restored)
+        self.counters["restored"] += restored
+        log.info("worker %s active on shard %d (%d sessions restored)", self.worker_id, shard.index, restored)
 
-    async def _handle(self, k: int, shard: _Shard, message: AbstractIncomingMessage) -> None:
+    async def _handle(self, shard: _Shard, message: AbstractIncomingMessage) -> None:
         topic = topic_of(message.routing_key or "")
         routed = shard.router.handle(topic, message.body)
         self.counters["messages"] += 1
@@ -324,20 +337,20 @@ class ShardWorker:
         key = (parts[-3], parts[-2]) if len(parts) >= 3 else None
         if key is not None and key in shard.router.pipelines:
             shard.dirty.add(key)
-        await self._emit(k, shard, routed.out)
+        await self._emit(shard, routed.out)
         shard.last = message
         shard.unacked += 1
 
-    async def _emit(self, k: int, shard: _Shard, out: Output) -> None:
+    async def _emit(self, shard: _Shard, out: Output) -> None:
         for status in out.statuses:
             status["worker"] = self.worker_id
             topic = self.topics.of(status["squad"], status["athlete"], "status")
             await self._publish(topic, json.dumps(status, allow_nan=False).encode())
             self.counters["statuses"] += 1
         for alert in out.alerts:
-            await self._send_alert(k, shard, alert)
+            await self._send_alert(shard, alert)
 
-    async def _send_alert(self, k: int, shard: _Shard, alert: Alert) -> None:
+    async def _send_alert(self, shard: _Shard, alert: Alert) -> None:
         if alert.id in shard.sent:
             self.counters["alerts_deduplicated"] += 1
             return
@@ -348,43 +361,88 @@ class ShardWorker:
             await self._confirmed.publish(message, routing_key=routing_key(topic), mandatory=False)
         shard.sent.add(alert.id)
         if self.store is not None:
-            await self.store.mark_sent(k, (alert.squad, alert.athlete), alert.id, alert.t)
+            await self.store.mark_sent(shard.index, (alert.squad, alert.athlete), alert.id, alert.t)
         self.counters["alerts"] += 1
 
     async def _publish(self, topic: str, payload: bytes) -> None:
         assert self._out is not None
         await self._out.publish(aio_pika.Message(payload), routing_key=routing_key(topic), mandatory=False)
 
-    async def _checkpoint(self, k: int) -> None:
+    def publish_ack(self, squad: str, athlete: str, alert_id: str) -> None:
+        """Send a contract ``ack`` through the broker (the dashboard's acknowledge button); it reaches the shard
+        that holds the athlete like any gateway's ack."""
+        if not self._connected.is_set():
+            raise BrokerError("not connected to the AMQP broker")
+        task = asyncio.get_running_loop().create_task(
+            self._publish(self.topics.of(squad, athlete, "ack"), encode_ack(alert_id))
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # ---- checkpoints and hand-over ---------------------------------------------------------------------
+    async def _checkpoint(self, shard: _Shard) -> None:
         """Save the athletes the shard's unacknowledged messages changed, then acknowledge those messages."""
-        shard = self.shards.get(k)
-        if shard is None or shard.last is None:
+        shard.since = time.monotonic()
+        if shard.last is None:
             return
         last, dirty = shard.last, shard.dirty
         states = {key: shard.router.pipelines[key].state_dict() for key in dirty if key in shard.router.pipelines}
-        shard.last, shard.dirty, shard.unacked, shard.since = None, set(), 0, time.monotonic()
+        shard.last, shard.dirty, shard.unacked = None, set(), 0
         if self.store is not None:
-            await self.store.save(k, states)
+            await self.store.save(shard.index, states)
         await last.ack(multiple=True)
         self.counters["checkpoints"] += 1
 
+    async def _release(self, shard: _Shard) -> None:
+        """Hand the shard over: checkpoint, close its channel (the broker requeues what we had not handled and
+        makes the next waiting consumer active), forget its athletes, then wait in line again."""
+        await self._checkpoint(shard)
+        del self.shards[shard.index]
+        with contextlib.suppress(*AMQP_ERRORS):
+            await shard.channel.close()
+        self.counters["released"] += 1
+        log.info("worker %s hands shard %d over", self.worker_id, shard.index)
+        await self._subscribe(shard.index)
+
+    async def _rebalance(self) -> None:
+        """Take no more than a fair share: RabbitMQ makes the first consumer of a queue its active one, so the
+        first worker up gets every shard; a worker over ceil(shards / workers) hands the excess over."""
+        if self._setup is None:
+            return
+        queue = await self._setup.declare_queue(self.topology.presence, passive=True)
+        result = queue.declaration_result
+        workers = max(1, result.consumer_count or 1)
+        fair = math.ceil(self.topology.shards / workers)
+        now = time.monotonic()
+        active = [s for s in self.shards.values() if s.active]
+        settled = sorted((s for s in active if now - s.activated_at >= self.rebalance_s), key=lambda s: -s.index)
+        log.debug("rebalance: %d workers, fair share %d, active on %d", workers, fair, len(active))
+        for shard in settled[: max(0, len(active) - fair)]:
+            self._inbox.put_nowait((shard, RELEASE))
+
     async def _clock(self) -> None:
-        """Wall-clock duties: checkpoints of quiet shards, rate-limited rejection reports."""
+        """Wall-clock duties: checkpoints of quiet shards, rejection reports, rebalancing."""
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), min(1.0, self.checkpoint_s))
-            if not self._connected.is_set():
+            if not self._connected.is_set() or self._stopping.is_set():
                 continue
             try:
                 for payload in self.rejects.due():
                     await self._publish(self.topics.rejected, payload)
                 now = time.monotonic()
-                for k, shard in list(self.shards.items()):
+                for shard in list(self.shards.values()):
                     if shard.last is not None and now - shard.since >= self.checkpoint_s:
                         shard.since = now  # asked once; the process loop checkpoints between two messages
-                        self._inbox.put_nowait((k, None))
-            except (aiormq.exceptions.AMQPError, ConnectionError):
-                continue
+                        self._inbox.put_nowait((shard, CHECKPOINT))
+                if self.rebalance_s > 0 and now - self._rebalanced_at >= self.rebalance_s:
+                    self._rebalanced_at = now
+                    await self._rebalance()
+            except AMQP_ERRORS as exc:
+                log.warning("worker %s: broker error in the wall-clock task: %s", self.worker_id, exc)
+            except Exception:  # a bug must not stop checkpoints; it is logged and counted
+                log.exception("error in the wall-clock task")
+                self.counters["errors"] += 1
 
 
-__all__ = ["ShardWorker", "check_amqp_url", "default_worker_id", "redact_amqp"]
+__all__ = ["ShardWorker"]

@@ -38,13 +38,18 @@ def add_parser(sub: Any) -> None:
         "(--http). Keeps reconnecting while the broker is away.",
     )
     add_broker_flags(p)
+    p.add_argument(
+        "--amqp", metavar="URL", help="scale-out: consume shard queues on RabbitMQ (amqp://...); see docs/scale-out.md"
+    )
+    p.add_argument("--shards", type=int, default=8, help="number of shard queues with --amqp (default 8)")
+    p.add_argument("--worker-id", help="this worker's id in statuses with --amqp (default: host-pid-random)")
     p.add_argument("--profiles", help="athlete profiles file (TOML or JSON)")
     p.add_argument("--http", type=host_port, metavar="HOST:PORT", help="serve the coach dashboard and JSON API")
     p.add_argument(
         "--store",
         metavar="PATH",
         help="session store: a SQLite file (default: sessions.db in the user data dir; sessions survive a restart), "
-        "postgresql://... , a .jsonl file (JSON lines, no recovery) or 'none'",
+        "postgresql://... (with --amqp: the workers' shared state), a .jsonl file (JSON lines, no recovery) or 'none'",
     )
     p.add_argument("--webhook", action="append", default=[], metavar="URL", help="POST every alert (repeatable)")
     p.add_argument(
@@ -106,6 +111,8 @@ def _security(args: argparse.Namespace) -> HttpSecurity:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.amqp or str(args.store or "").startswith(("postgresql:", "postgres:")):
+        return run_amqp(args)
     broker = broker_from_args(args)
     topics = topics_from_args(args)
     profiles = ProfileBook.load(args.profiles) if args.profiles else ProfileBook()
@@ -151,3 +158,62 @@ async def _serve(
             if server is not None:
                 await server.close()
     log.info("stopped: %s", dict(monitor.router.counters))
+
+
+def run_amqp(args: argparse.Namespace) -> int:
+    """``--amqp URL --shards N [--store postgresql://...] [--broker mqtt://... --http HOST:PORT]``."""
+    if not args.amqp:
+        raise UsageError("--store postgresql://... is the shared state of --amqp workers: give --amqp URL too")
+    from monitor.amqp.topology import MAX_SHARDS
+    from monitor.amqp.url import check_amqp_url
+
+    check_amqp_url(args.amqp)
+    if not 1 <= args.shards <= MAX_SHARDS:
+        raise UsageError(f"--shards must be 1-{MAX_SHARDS}")
+    if args.store and not args.store.startswith(("postgresql:", "postgres:")):
+        raise UsageError("--store with --amqp must be a postgresql:// URL (the workers' shared state)")
+    if args.webhook:
+        raise UsageError("--webhook is not supported with --amqp yet (alerts reach subscribers through the broker)")
+    if args.http and not args.broker:
+        raise UsageError("--http with --amqp needs --broker mqtt://... (the dashboard reads the broker)")
+    broker = broker_from_args(args) if args.broker else None
+    topics = topics_from_args(args)
+    profiles = ProfileBook.load(args.profiles) if args.profiles else ProfileBook()
+    setup_logging(args.log_level)
+    asyncio.run(_serve_amqp(args, broker, topics, profiles))
+    return 0
+
+
+async def _serve_amqp(args: argparse.Namespace, broker: Any, topics: Any, profiles: ProfileBook) -> None:
+    from monitor.amqp.url import redact_amqp
+    from monitor.amqp.worker import ShardWorker
+
+    store = None
+    if args.store:
+        from monitor.store.postgres import PostgresShardStore
+
+        store = PostgresShardStore(args.store)
+    worker = ShardWorker(
+        args.amqp, shards=args.shards, store=store, prefix=topics.prefix, profiles=profiles, worker_id=args.worker_id
+    )
+    install_stop_handlers(worker.stop)
+    log.info("crampwatch worker %s on %s (%d shards)", worker.worker_id, redact_amqp(args.amqp), args.shards)
+    async with worker:
+        server = None
+        feed = None
+        if args.http and broker is not None:
+            from monitor.amqp.view import BrokerView
+            from monitor.http import serve
+
+            feed = BrokerView(broker, topics)
+            await feed.__aenter__()
+            server = await serve(feed.view, args.http[0], args.http[1], ack=worker.publish_ack)
+            log.info("dashboard (whole field, read from %s) at %s", broker, server.url)
+        try:
+            await worker.wait_stopped()
+        finally:
+            if server is not None:
+                await server.close()
+            if feed is not None:
+                await feed.close()
+    log.info("stopped: %s", dict(worker.counters))

@@ -1,0 +1,53 @@
+"""A private RabbitMQ node (session-scoped: start-up takes ~10 s) and a fresh PostgreSQL database per test."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.rabbitmq import RabbitNode, server_binary
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="session")
+def rabbit() -> Iterator[RabbitNode]:
+    """RabbitMQ with the MQTT and consistent-hash plugins on free ports (never 5672/1883)."""
+    if server_binary() is None:
+        pytest.skip("rabbitmq-server is not installed (apt-get install rabbitmq-server)")
+    node = RabbitNode(Path(tempfile.mkdtemp(prefix="crampwatch-rabbit-")))
+    try:
+        node.start()
+    except (TimeoutError, RuntimeError) as exc:
+        node.cleanup()
+        pytest.fail(f"RabbitMQ node did not start: {exc}\n{node.log_tail()}")
+    yield node
+    node.stop()
+    node.cleanup()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A database created for the test and dropped after it (local server, trust auth)."""
+    psycopg = pytest.importorskip("psycopg")
+    name = f"crampwatch_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL at 127.0.0.1:5432 (user postgres): {str(exc).strip().splitlines()[0]}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A topic prefix (and so a topology) of the test's own on the shared node."""
+    return f"cw{uuid.uuid4().hex[:8]}/v1"

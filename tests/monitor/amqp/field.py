@@ -1,0 +1,105 @@
+"""A field of runners published over MQTT to RabbitMQ, and what the workers sent back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from monitor.amqp.state import ShardStore
+from monitor.amqp.worker import ShardWorker
+from monitor.core.wire import Topics
+from monitor.mqtt.broker import BrokerURL
+from simulators.publish import Mode, Run, publish
+from tests.rabbitmq import RabbitNode
+from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_fast_run
+
+
+def field_runs(n: int, minutes: float) -> list[Run]:
+    """``n`` runners in two squads: two of three hot and fast (alerts), one of three easy."""
+    runs = []
+    for i in range(n):
+        hot = i % 3 != 2
+        frames = hot_fast_run(minutes, seed=i) if hot else easy_cool_run(minutes, seed=i)
+        runs.append(Run(f"sq{i % 2}", f"r{i:04d}", HOT_PROFILE if hot else EASY_PROFILE, frames))
+    return runs
+
+
+def finished(runs: Sequence[Run]) -> Any:
+    """Condition: every runner's final status (the session stop's tick) has arrived (checked incrementally)."""
+    ends = {(r.squad, r.athlete): int(r.frames[-1].t) for r in runs}
+    seen = 0
+    done: set[tuple[str, str]] = set()
+
+    def check(c: Collector) -> bool:
+        nonlocal seen
+        for s in c.statuses[seen:]:
+            key = (s["squad"], s["athlete"])
+            if s["t"] >= ends.get(key, float("inf")):
+                done.add(key)
+        seen = len(c.statuses)
+        return len(done) == len(ends)
+
+    return check
+
+
+def by_athlete(statuses: list[dict[str, Any]]) -> dict[tuple[str, str], dict[float, dict[str, Any]]]:
+    """Statuses per athlete and event time, ``worker`` left out (a recomputed tick is the same tick)."""
+    out: dict[tuple[str, str], dict[float, dict[str, Any]]] = defaultdict(dict)
+    for s in statuses:
+        out[(s["squad"], s["athlete"])][s["t"]] = {k: v for k, v in s.items() if k != "worker"}
+    return out
+
+
+def workers_in_order(statuses: list[dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
+    """Per athlete, the workers that computed its statuses in arrival order, repeats collapsed."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for s in statuses:
+        seq = out[(s["squad"], s["athlete"])]
+        if not seq or seq[-1] != s["worker"]:
+            seq.append(s["worker"])
+    return out
+
+
+async def run_field(
+    node: RabbitNode,
+    prefix: str,
+    runs: Sequence[Run],
+    *,
+    workers: int,
+    shards: int,
+    stores: Sequence[ShardStore | None],
+    mode: Mode = "samples",
+    batch: int = 10,
+    timeout: float = 180.0,
+) -> tuple[Collector, list[ShardWorker]]:
+    """Start ``workers`` in-process workers (separate connections), publish ``runs``, collect until done."""
+    base = prefix.split("/")[0]
+    async with contextlib.AsyncExitStack() as stack:
+        pool = []
+        for i in range(workers):
+            worker = ShardWorker(
+                node.amqp_url, shards=shards, store=stores[i], prefix=prefix, base=base, worker_id=f"w{i}",
+                checkpoint_s=1.0, rebalance_s=1.0,
+            )  # fmt: skip
+            pool.append(await stack.enter_async_context(worker))
+        for worker in pool:
+            await worker.wait_connected()
+        seen = await stack.enter_async_context(Collector(node.mqtt_url, Topics(prefix)))
+        await publish(node.mqtt_url, runs, mode=mode, batch=batch, prefix=prefix)
+        await seen.wait_for(finished(runs), timeout=timeout)
+    return seen, pool
+
+
+async def wait_until(condition: Any, timeout: float) -> None:
+    """Poll a cheap condition on the event loop (wall-clock state such as a consumer hand-over)."""
+    async def loop() -> None:
+        while not condition():
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(loop(), timeout)
+
+
+__all__ = ["BrokerURL", "by_athlete", "field_runs", "finished", "run_field", "wait_until", "workers_in_order"]
