@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor.amqp.state import ShardStore
+from monitor.amqp.view import BrokerView
 from monitor.amqp.worker import ShardWorker
 from monitor.core.wire import Topics
 from monitor.mqtt.broker import BrokerURL
@@ -88,8 +89,11 @@ async def run_field(
         for worker in pool:
             await worker.wait_connected()
         seen = await stack.enter_async_context(Collector(node.mqtt_url, Topics(prefix)))
+        dashboard = await stack.enter_async_context(BrokerView(node.mqtt_url, Topics(prefix)))
+        await asyncio.wait_for(dashboard.connected.wait(), 10)
         await publish(node.mqtt_url, runs, mode=mode, batch=batch, prefix=prefix)
         await seen.wait_for(finished(runs), timeout=timeout)
+        seen.dashboard = dashboard.view.athletes()  # type: ignore[attr-defined]
     return seen, pool
 
 
