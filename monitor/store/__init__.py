@@ -40,7 +40,7 @@ def make_store(spec: str | Path, *, read_only: bool = False) -> SessionStore:
     text = str(spec)
     if text.startswith(("postgresql://", "postgres://")):
         try:
-            from monitor.store.postgres import PostgresStore  # type: ignore[import-not-found,unused-ignore]
+            from monitor.store.postgres import PostgresStore  # type: ignore[attr-defined,unused-ignore]
         except ImportError as exc:
             raise UsageError(f"--store {text.split('@')[-1]}: PostgreSQL store not available ({exc})") from exc
         store: SessionStore = PostgresStore(text, read_only=read_only)
