@@ -61,7 +61,9 @@ class CadenceVariability(Processor):
     """Ratio of the recent within-10-s coefficient of variation of cadence to the early-run baseline one
     (1 = unchanged, 2 = twice as irregular), both over **steady running only** (:func:`steady_running_bins`):
     walk breaks, stops, surges and their transitions change the step rate on purpose and are not the
-    stride-to-stride irregularity that rises with fatigue (science.md, gait under fatigue; Hanley et al. 2020).
+    stride-to-stride irregularity this ratio looks for. That irregularity rises with fatigue is the project's working
+    hypothesis (science.md); Meardon, Hamill & Derrick 2011 found no change of the CV of stride time over a run to
+    fatigue, so the fatigue score gives this part the smallest weight.
     Baseline: minutes 5–15 (≥ ``min_base_s`` steady seconds); recent: the last ``span_s`` seconds of complete
     bins (≥ ``min_recent_s``). None without both, and None when the two steady speeds differ by more than
     ``max_speed_change`` (variability depends on speed: :data:`MAX_SPEED_CHANGE`).
@@ -74,7 +76,7 @@ class CadenceVariability(Processor):
     symbol = "cadence_cv_ratio"
     name = "Cadence variability ratio"
     units = "ratio"
-    source = "science.md (stride-rate variability rises with fatigue); Hanley et al. 2020"
+    source = "project hypothesis (science.md); Meardon, Hamill & Derrick 2011; Jordan et al. 2007 (speed)"
     depends = ("bins",)
 
     def __init__(

@@ -76,7 +76,8 @@ class Trimp(Processor):
     """Banister TRIMP accumulated over the new seconds of reliable, cleaned heart rate.
 
     Constants: Morton et al. 1990 (men a = 0.64, b = 1.92; women a = 0.86, b = 1.67); sex unknown: a = 0.75,
-    b = 1.795 (the midpoint). HRmax and HRrest from the profile (defaults: 220 − age, 60 bpm). Seconds with HR
+    b = 1.795 (the midpoint). HRmax and HRrest from the profile (defaults: Tanaka 208 − 0.7·age, 60 bpm).
+    Seconds with HR
     unknown or in cadence lock add nothing.
 
     >>> import numpy as np
