@@ -20,7 +20,8 @@ metric                                       meaning
 ``crampwatch_broker_connects_total``         successful broker connections (the first one included)
 ``crampwatch_broker_reconnect_attempts_total``  connection attempts after a failure or a lost connection
 ``crampwatch_broker_connected``              1 while connected
-``crampwatch_sink_failures_total{sink}``     deliveries a sink gave up on (webhook, console)
+``crampwatch_sink_failures_total{sink}``     deliveries a sink gave up on (by sink class; ``raised``: calls
+                                             that raised, caught and logged by the monitor)
 ``crampwatch_errors_total``                  unexpected errors while handling a message (logged)
 ===========================================  ===========================================================
 """
@@ -112,6 +113,7 @@ class _StateCollector(Collector):
         sinks = CounterMetricFamily("crampwatch_sink_failures", "deliveries a sink gave up on", labels=["sink"])
         for name, n in _sink_failures(monitor.sinks):
             sinks.add_metric([name], n)
+        sinks.add_metric(["raised"], mc["sink_errors"])  # a sink call that raised (the monitor logged it)
         out.append(sinks)
         return out
 

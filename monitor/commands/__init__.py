@@ -7,7 +7,7 @@ aiomqtt, the embedded broker) inside the functions that run the command.
 """
 
 #: Subcommands in the order ``crampwatch --help`` lists them.
-COMMANDS = ("demo", "monitor", "simulate", "replay", "analyze", "evaluate", "watch", "sessions", "gateway")
+COMMANDS = ("demo", "monitor", "simulate", "replay", "analyze", "evaluate", "watch", "sessions", "gateway", "config")
 
 #: One line per subcommand for ``crampwatch --help``.
 HELP = {
@@ -19,5 +19,6 @@ HELP = {
     "evaluate": "warning quality on simulated runners with known cramp onsets",
     "watch": "show the squad's live cramp-risk table in the terminal",
     "gateway": "bring standard sensors onto the broker (gateway ble: heart-rate strap + foot pod)",
+    "config": "check a configuration file and show the effective settings",
     "sessions": "list the sessions in the session store (athlete, start, duration, distance, peak risk, alerts)",
 }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import math
 import os
 import signal
@@ -22,19 +21,21 @@ if TYPE_CHECKING:  # aiomqtt loads only when a command connects: fast --help / u
 def add_broker_flags(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     parser.add_argument(
         "--broker",
-        default=os.environ.get("CRAMPWATCH_BROKER"),
+        default=None,
         help="mqtt://[user[:password]@]host[:port] or mqtts://… (env CRAMPWATCH_BROKER)"
         + ("" if required else "; none = embedded broker"),
     )
     parser.add_argument("--ca-file", help="CA bundle for mqtts:// brokers with a private CA")
     parser.add_argument("--cert-file", help="client certificate (mqtts://)")
     parser.add_argument("--key-file", help="client key (mqtts://)")
-    parser.add_argument("--prefix", default=DEFAULT_PREFIX, help=f"topic prefix (default {DEFAULT_PREFIX})")
+    parser.add_argument("--prefix", help=f"topic prefix (default {DEFAULT_PREFIX})")
 
 
 def broker_from_args(args: argparse.Namespace, *, resolve: bool = False) -> BrokerURL:
     """The broker of ``--broker`` and the TLS flags. ``resolve``: also check that the host name resolves (one-shot
     commands: an unknown host is a usage error; the service instead keeps retrying and logs why)."""
+    if not args.broker:
+        args.broker = os.environ.get("CRAMPWATCH_BROKER") or None
     if not args.broker:
         raise UsageError("--broker URL is required (or set CRAMPWATCH_BROKER)")
     for name in ("ca_file", "cert_file", "key_file"):
@@ -51,7 +52,7 @@ def broker_from_args(args: argparse.Namespace, *, resolve: bool = False) -> Brok
 
 def topics_from_args(args: argparse.Namespace) -> Topics:
     try:
-        return Topics(args.prefix)
+        return Topics(args.prefix or DEFAULT_PREFIX)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
 
@@ -103,10 +104,11 @@ def positive_float(value: str) -> float:
     return x
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level.upper()), format="%(asctime)s %(levelname)s %(message)s")
-    for name in ("amqtt", "transitions", "aiohttp.access", "asyncio"):
-        logging.getLogger(name).setLevel(max(logging.ERROR, logging.getLogger().level))
+def setup_logging(level: str, fmt: str = "text") -> None:
+    """Logging for a command: readable text (default) or JSON lines (:mod:`monitor.logs`)."""
+    from monitor.logs import setup
+
+    setup(level, "json" if fmt == "json" else "text")
 
 
 def install_stop_handlers(stop: Callable[[], None]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 from typing import TYPE_CHECKING, Any
 
 from monitor.commands.common import (
@@ -51,10 +50,9 @@ def add_parser(sub: Any) -> None:
         help="session store: a SQLite file (default: sessions.db in the user data dir; sessions survive a restart), "
         "postgresql://... (with --amqp: the workers' shared state), a .jsonl file (JSON lines, no recovery) or 'none'",
     )
-    p.add_argument("--webhook", action="append", default=[], metavar="URL", help="POST every alert (repeatable)")
+    p.add_argument("--webhook", action="append", metavar="URL", help="POST every alert (repeatable)")
     p.add_argument(
         "--http-token",
-        default=os.environ.get("CRAMPWATCH_HTTP_TOKEN") or None,
         metavar="TOKEN",
         help="require this token (Authorization: Bearer) for coach actions on the dashboard "
         "(env CRAMPWATCH_HTTP_TOKEN)",
@@ -62,13 +60,58 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--http-allow-host",
         action="append",
-        default=[h for h in os.environ.get("CRAMPWATCH_HTTP_ALLOW_HOSTS", "").split(",") if h.strip()],
         metavar="NAME",
         help="also accept this Host name on the dashboard (repeatable; env CRAMPWATCH_HTTP_ALLOW_HOSTS, "
         "comma-separated; localhost names, IP addresses and the bound host are always accepted)",
     )
     p.add_argument("--client-id", help="MQTT client id (default: random)")
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default info")
+    p.add_argument("--log-format", choices=["text", "json"], help="text (default, readable) or json (one per line)")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML file with any of these settings (flags > CRAMPWATCH_* environment > file > defaults; "
+        "check it with: crampwatch config --check FILE)",
+    )
+
+
+#: Settings (monitor.config) and the argparse destination of their flag.
+FLAGS = {
+    "broker": "broker",
+    "prefix": "prefix",
+    "ca_file": "ca_file",
+    "cert_file": "cert_file",
+    "key_file": "key_file",
+    "client_id": "client_id",
+    "profiles": "profiles",
+    "http": "http",
+    "http_token": "http_token",
+    "http_allow_hosts": "http_allow_host",
+    "store": "store",
+    "webhook": "webhook",
+    "log_level": "log_level",
+    "log_format": "log_format",
+}
+
+
+def apply_settings(args: argparse.Namespace) -> None:
+    """Merge flags, ``CRAMPWATCH_*`` environment and ``--config`` file (monitor.config) into ``args``."""
+    from monitor.config import load
+
+    flags = {name: getattr(args, dest, None) for name, dest in FLAGS.items()}
+    if isinstance(flags["http"], tuple):
+        flags["http"] = f"{flags['http'][0]}:{flags['http'][1]}"
+    settings = load(flags, args.config)
+    for name, dest in FLAGS.items():
+        value = getattr(settings, name)
+        if name == "http_token":
+            value = value.get_secret_value() if value is not None else None
+        elif name == "http" and value is not None:
+            try:
+                value = host_port(value)
+            except argparse.ArgumentTypeError as exc:
+                raise UsageError(f"http: {exc}") from None
+        setattr(args, dest, value)
 
 
 def make_sinks(args: argparse.Namespace) -> list[Sink]:
@@ -111,6 +154,7 @@ def _security(args: argparse.Namespace) -> HttpSecurity:
 
 
 def run(args: argparse.Namespace) -> int:
+    apply_settings(args)
     if args.amqp or str(args.store or "").startswith(("postgresql:", "postgres:")):
         return run_amqp(args)
     broker = broker_from_args(args)
@@ -118,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     profiles = ProfileBook.load(args.profiles) if args.profiles else ProfileBook()
     sinks = make_sinks(args)
     store = make_session_store(args)
-    setup_logging(args.log_level)
+    setup_logging(args.log_level, args.log_format)
     asyncio.run(_serve(broker, topics.prefix, profiles, sinks, store, args))
     return 0
 
@@ -140,6 +184,9 @@ async def _serve(
     from monitor.mqtt.service import Monitor
 
     monitor = Monitor(broker, prefix=prefix, profiles=profiles, sinks=sinks, identifier=args.client_id, store=store)
+    from monitor.logs import RejectLog
+
+    monitor.observers.append(RejectLog())  # bad input: one line per topic and reason per minute
     install_stop_handlers(monitor.stop)
     log.info("crampwatch monitor on %s (prefix %s, %d file profiles, store %s)",
              broker, prefix, len(profiles), store.description if store else "none")  # fmt: skip
@@ -179,7 +226,7 @@ def run_amqp(args: argparse.Namespace) -> int:
     broker = broker_from_args(args) if args.broker else None
     topics = topics_from_args(args)
     profiles = ProfileBook.load(args.profiles) if args.profiles else ProfileBook()
-    setup_logging(args.log_level)
+    setup_logging(args.log_level, args.log_format)
     asyncio.run(_serve_amqp(args, broker, topics, profiles))
     return 0
 
