@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import aiohttp
 import pytest
@@ -102,15 +103,20 @@ def test_cli_flags_reach_the_server_and_token_is_never_logged(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from monitor.cli import build_parser
-    from monitor.commands.monitor import _security
+    from monitor.commands.monitor import _security, apply_settings
+
+    def args_of(argv: list[str]) -> Any:  # the command merges flags, CRAMPWATCH_* env and --config first
+        args = parser.parse_args(argv)
+        apply_settings(args)
+        return args
 
     monkeypatch.setenv("CRAMPWATCH_HTTP_TOKEN", TOKEN)
     monkeypatch.setenv("CRAMPWATCH_HTTP_ALLOW_HOSTS", "dash.club.example,other.example")
     argv = ["monitor", "--broker", "mqtt://u:pw@localhost", "--http", "0.0.0.0:8080"]
     parser, _ = build_parser(argv)
     with caplog.at_level(logging.DEBUG):
-        sec = _security(parser.parse_args(argv))
+        sec = _security(args_of(argv))
     assert sec.token == TOKEN and sec.host_allowed("dash.club.example") and sec.host_allowed("other.example")
     assert TOKEN not in caplog.text
     parser, _ = build_parser([*argv, "--http-token", "flag-token"])
-    assert _security(parser.parse_args([*argv, "--http-token", "flag-token"])).token == "flag-token"
+    assert _security(args_of([*argv, "--http-token", "flag-token"])).token == "flag-token"
