@@ -114,7 +114,7 @@ class DecouplingFriel(Processor):
         k = store.n_complete(ctx.window.elapsed)
         grown = False
         while self._bins_used + per <= k:
-            r = store.rows[self._bins_used : self._bins_used + per]
+            r = store.between(self._bins_used * store.bin_s, (self._bins_used + per) * store.bin_s)
             self._minutes.append([float(x) for x in r[:, [N_M, S_M, N_P, S_P_SPD, S_P_HR]].sum(axis=0)])
             self._bins_used += per
             grown = True

@@ -122,12 +122,14 @@ class GaitStateNow(Processor):
     def _steady(self, tail: CleanTail) -> bool:
         if len(tail) < self.steady_s:
             return False
-        v = tail.speed[-self.steady_s :].tolist()
-        c = tail.cadence_rough[-self.steady_s :].tolist()
-        if any(x != x for x in v) or sum(1 for x in c if x == x and x >= RUN_MIN_CADENCE) < 0.9 * self.steady_s:
+        v = sorted(tail.speed[-self.steady_s :].tolist())
+        if v[-1] != v[-1]:  # NaN sorts last: a gap
             return False
-        med = sorted(v)[len(v) // 2]
-        return med > 0 and all(abs(x - med) <= 0.1 * med for x in v)
+        med = v[len(v) // 2]
+        if med <= 0 or v[0] < 0.9 * med or v[-1] > 1.1 * med:
+            return False
+        c = tail.cadence_rough[-self.steady_s :].tolist()
+        return sum(1 for x in c if x >= RUN_MIN_CADENCE) >= 0.9 * self.steady_s  # NaN compares False
 
     def get(self) -> GaitState:
         return self._value

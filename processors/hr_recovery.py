@@ -87,7 +87,8 @@ class HrRecovery(Processor):
         first_e = last_e - 120  # a fresh start looks two minutes back
         if self._checked is not None:
             first_e = last_e - round(float(w.t[last_e]) - self._checked) + 1  # only end times not yet examined
-        for e in range(max(60, first_e), last_e + 1):
+        first_e = max(60, first_e)
+        for e in self._eased(w.speed, first_e, last_e):
             t_e = float(w.t[e])
             if self._last_end is not None and t_e - self._last_end < 60:
                 continue  # the same effort's end, or its recovery minute
@@ -95,6 +96,27 @@ class HrRecovery(Processor):
             if v is not None:
                 self._value, self._last_end = v, t_e
         self._checked = float(w.t[last_e])
+
+    def _eased(self, speed: FloatArray, first_e: int, last_e: int) -> list[int]:
+        """The candidate ends (``first_e..last_e``) where the 10 s after are at most ``ease`` × the minute before,
+        moving at ``min_speed`` or more before: prefix sums in plain Python over ~75 values (a steady run costs a
+        few microseconds; NumPy's call overhead would dominate)."""
+        if last_e < first_e:
+            return []
+        cs, cn = [0.0], [0]
+        for x in speed[first_e - 60 : last_e + 11].tolist():
+            ok = x == x  # NaN compares False
+            cs.append(cs[-1] + (x if ok else 0.0))
+            cn.append(cn[-1] + ok)
+        out = []
+        for i in range(60, 61 + last_e - first_e):
+            n_before, n_soon = cn[i] - cn[i - 60], cn[i + 11] - cn[i + 1]
+            if n_before < 45 or n_soon == 0:
+                continue
+            before = (cs[i] - cs[i - 60]) / n_before
+            if before >= self.min_speed and (cs[i + 11] - cs[i + 1]) / n_soon <= self.ease * before:
+                out.append(first_e + i - 60)
+        return out
 
     def get(self) -> float | None:
         return self._value
