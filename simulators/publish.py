@@ -17,7 +17,7 @@ import heapq
 import math
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -202,9 +202,11 @@ async def publish(
     prefix: str = DEFAULT_PREFIX,
     session_events: bool = True,
     client: aiomqtt.Client | None = None,
+    on_sent: Callable[[Message], None] | None = None,
 ) -> PublishStats:
     """Publish ``runs`` (see the module docstring for order and pacing). ``client``: an already connected
     client to use (it is left connected); otherwise one is opened to ``broker`` and closed at the end.
+    ``on_sent(message)`` is called as each message is handed to the client (progress display).
 
     Raises :class:`BrokerError` if the broker cannot be reached or drops the connection; ``ValueError`` for a
     bad mode, batch, speed or duplicate athlete.
@@ -215,17 +217,19 @@ async def publish(
     began = time.monotonic()
     try:
         if client is not None:
-            await _send(client, messages, speed)
+            await _send(client, messages, speed, on_sent)
         else:
             async with broker.client() as own:
-                await _send(own, messages, speed)
+                await _send(own, messages, speed, on_sent)
     except aiomqtt.MqttError as exc:
         raise BrokerError(f"publishing to {broker} failed: {exc}") from exc
     stats.wall_s = time.monotonic() - began
     return stats
 
 
-async def _send(client: aiomqtt.Client, messages: Iterator[Message], speed: float) -> None:
+async def _send(
+    client: aiomqtt.Client, messages: Iterator[Message], speed: float, on_sent: Callable[[Message], None] | None
+) -> None:
     loop = asyncio.get_running_loop()
     pending: deque[asyncio.Task[None]] = deque()
     origin: tuple[float, float] | None = None  # (event time, loop time) of the first timed message
@@ -244,6 +248,8 @@ async def _send(client: aiomqtt.Client, messages: Iterator[Message], speed: floa
             pending.append(
                 asyncio.ensure_future(client.publish(msg.topic, msg.payload, qos=msg.qos, retain=msg.retain))
             )
+            if on_sent is not None:
+                on_sent(msg)
             if len(pending) >= WINDOW:
                 await pending.popleft()
         while pending:

@@ -23,7 +23,7 @@ import json
 import multiprocessing
 import os
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -112,15 +112,30 @@ def _score_job(job: tuple[str, int, int, float]) -> RunScore:
 
 
 def score_all(
-    scenarios: Sequence[str], athletes: int, seed: int, *, jobs: int = 1, start: float = DEFAULT_START
+    scenarios: Sequence[str],
+    athletes: int,
+    seed: int,
+    *,
+    jobs: int = 1,
+    start: float = DEFAULT_START,
+    progress: Callable[[], None] | None = None,
 ) -> list[RunScore]:
-    """Score ``athletes`` runners of each scenario, in a deterministic order whatever ``jobs`` is."""
+    """Score ``athletes`` runners of each scenario, in a deterministic order whatever ``jobs`` is; ``progress()``
+    is called after each runner."""
     work = [(ref, i, seed, start) for ref in scenarios for i in range(athletes)]
+    done = progress or (lambda: None)
+    out: list[RunScore] = []
     if jobs <= 1 or len(work) <= 1:
-        return [_score_job(job) for job in work]
+        for job in work:
+            out.append(_score_job(job))
+            done()
+        return out
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        return list(pool.map(_score_job, work, chunksize=1))
+        for score in pool.map(_score_job, work, chunksize=1):
+            out.append(score)
+            done()
+    return out
 
 
 def summarize(scores: Sequence[RunScore], horizon_s: float = HORIZON_MIN * 60.0) -> dict[str, Any]:
@@ -220,7 +235,10 @@ def run(args: argparse.Namespace) -> int:
     for ref in scenarios:
         load_scenario(ref)  # bad names and files fail here, in the parent, with one line
     horizon_s = args.horizon_min * 60.0
-    scores = score_all(scenarios, args.athletes, args.seed, jobs=args.jobs)
+    from monitor.commands.progress import progress_bar
+
+    with progress_bar("evaluating", total=len(scenarios) * args.athletes, unit="runners") as advance:
+        scores = score_all(scenarios, args.athletes, args.seed, jobs=args.jobs, progress=advance)
     rep = report(scores, horizon_s)
     settings = {"scenarios": list(scenarios), "athletes_per_scenario": args.athletes, "seed": args.seed,
                 "horizon_min": args.horizon_min}  # fmt: skip

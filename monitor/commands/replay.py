@@ -8,10 +8,12 @@ Athlete ids: with one file, ``--athlete A`` (default: the file name's stem). Wit
 ``--athlete A`` is a prefix: ``A-1``, ``A-2``... in the order the files are given; without it, each file's
 stem (made unique with ``-2``, ``-3``... when two stems are equal).
 
-Time: frames keep the event times the watch recorded, unless ``--now`` shifts every run so that it starts at
-the current time (several runs then start together, whatever day they were recorded). ``--speed`` 1 is real
-time (default), 60 is x60, 0 as fast as the broker acknowledges; the event times (and so the monitor's
-statuses and alerts) never depend on it.
+Time: several runs start together by default — each is shifted so that it starts at the earliest file's start,
+whatever day it was recorded (a squad replay of runs from different days takes the length of the longest run,
+not the days between them); ``--keep-times`` keeps the recorded times, ``--now`` shifts every run to start at
+the current time. One file keeps its times unless ``--now``. The command says how long the replay will take.
+``--speed`` 1 is real time (default), 60 is x60, 0 as fast as the broker acknowledges; the event times (and so
+the monitor's statuses and alerts) never depend on it.
 """
 
 from __future__ import annotations
@@ -27,13 +29,15 @@ from monitor.commands.common import (
     add_publish_flags,
     broker_from_args,
     check_publish_args,
+    plural,
     topics_from_args,
 )
+from monitor.commands.progress import duration_note, progress_bar
 from monitor.errors import UsageError
 from processors.profile import Profile
 
 if TYPE_CHECKING:  # the publisher and file readers load only when the command runs: fast --help / usage errors
-    from simulators.publish import Run
+    from simulators.publish import Message, Run
     from simulators.readers import Recording
 
 
@@ -50,7 +54,14 @@ def add_parser(sub: Any) -> None:
         "--athlete", help="athlete id (one file) or id prefix (several files: A-1, A-2...); default: file stems"
     )
     add_publish_flags(p)
-    p.add_argument("--now", action="store_true", help="shift every run to start at the current time")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--now", action="store_true", help="shift every run to start at the current time")
+    when.add_argument(
+        "--keep-times",
+        action="store_true",
+        help="keep each file's recorded times (default: runs recorded on different days start together, at the "
+        "earliest file's start)",
+    )
     p.add_argument(
         "--profile",
         metavar="FILE",
@@ -98,6 +109,16 @@ def build_runs(
     return runs
 
 
+def start_time(recordings: list[Recording], args: argparse.Namespace) -> float | None:
+    """Where the runs start: now (``--now``), where they were recorded (``--keep-times``), or by default all at
+    the earliest recording's start (files from different days replay together)."""
+    if args.now:
+        return time.time()
+    if args.keep_times or len(recordings) < 2:
+        return None
+    return min(rec.start for rec in recordings)
+
+
 def run(args: argparse.Namespace) -> int:
     broker = broker_from_args(args, resolve=True)
     topics = topics_from_args(args)
@@ -109,24 +130,33 @@ def run(args: argparse.Namespace) -> int:
     from simulators.readers import read_recording
 
     recordings = [read_recording(path) for path in args.files]  # all read before anything is sent
-    runs = build_runs(recordings, squad, athletes, profile, time.time() if args.now else None)
+    runs = build_runs(recordings, squad, athletes, profile, start_time(recordings, args))
     frames = sum(len(r.frames) for r in runs)
+    first = min(r.frames[0].t for r in runs)
+    span = max(r.frames[-1].t for r in runs) - first
     print(
-        f"replaying {len(runs)} run(s), {frames} frames, to {broker} "
-        f"(squad {squad}: {', '.join(r.athlete for r in runs)}; speed {args.speed:g})",
+        f"replaying {plural(len(runs), 'run')}, {plural(frames, 'frame')}, to {broker} "
+        f"(squad {squad}: {', '.join(r.athlete for r in runs)}); {duration_note(span, args.speed)}",
         flush=True,
     )
-    stats = asyncio.run(
-        publish(
-            broker,
-            runs,
-            speed=args.speed,
-            mode=args.mode,
-            batch=args.batch,
-            prefix=topics.prefix,
-            session_events=not args.no_session,
+    with progress_bar("replaying", total=max(span, 1.0), unit="s of run") as advance:
+
+        def sent(message: Message) -> None:
+            if message.at is not None:
+                advance(to=message.at - first)
+
+        stats = asyncio.run(
+            publish(
+                broker,
+                runs,
+                speed=args.speed,
+                mode=args.mode,
+                batch=args.batch,
+                prefix=topics.prefix,
+                session_events=not args.no_session,
+                on_sent=sent,
+            )
         )
-    )
     print(
         f"published {stats.messages} messages ({stats.frames} frames, {stats.samples} samples) in {stats.wall_s:.1f} s"
     )

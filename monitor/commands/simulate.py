@@ -19,9 +19,10 @@ from monitor.commands.common import (
     plural,
     topics_from_args,
 )
+from monitor.commands.progress import duration_note, progress_bar
 from monitor.core.wire import ID_RE
 from monitor.errors import InputFileError, UsageError
-from simulators.publish import Run, publish
+from simulators.publish import Message, Run, publish
 from simulators.runner import DEFAULT_START, SimulatedRun
 from simulators.scenarios import MAX_ATHLETES, Scenario, builtin_names, load_scenario
 
@@ -112,17 +113,26 @@ def run(args: argparse.Namespace) -> int:
             raise InputFileError(f"--truth {args.truth}: {exc}") from exc
     runs = [Run(squad=squad, athlete=s.athlete, profile=s.profile, frames=s.frames) for s in sims]
     frames = sum(len(r.frames) for r in runs)
+    first = min((r.frames[0].t for r in runs if r.frames), default=0.0)
+    span = max((r.frames[-1].t for r in runs if r.frames), default=first) - first
     print(
         f"simulate: {scenario.name}: {plural(len(runs), 'athlete')}, {plural(frames, 'frame')} → {broker} at "
-        + ("full speed" if args.speed == 0 else f"x{args.speed:g}"),
+        + ("full speed" if args.speed == 0 else f"x{args.speed:g}")
+        + f"; {duration_note(span, args.speed)}",
         file=sys.stderr,
     )
-    stats = asyncio.run(
-        publish(
-            broker, runs, speed=args.speed, mode=args.mode, batch=args.batch, prefix=topics.prefix,
-            session_events=not args.no_session,
-        )
-    )  # fmt: skip
+    with progress_bar("simulating", total=max(span, 1.0), unit="s of run") as advance:
+
+        def sent(message: Message) -> None:
+            if message.at is not None:
+                advance(to=message.at - first)
+
+        stats = asyncio.run(
+            publish(
+                broker, runs, speed=args.speed, mode=args.mode, batch=args.batch, prefix=topics.prefix,
+                session_events=not args.no_session, on_sent=sent,
+            )
+        )  # fmt: skip
     print(
         f"published {stats.messages} messages ({stats.frames or stats.samples} "
         f"{'frames' if stats.frames else 'samples'}, {stats.bytes} bytes) in {stats.wall_s:.1f} s"

@@ -106,7 +106,7 @@ def test_replay_through_mosquitto_gives_the_same_indicators_as_analyze(
     )
     assert code == 0
     out = capsys.readouterr().out
-    assert "replaying 1 run(s), 2809 frames" in out and "published 2811 messages" in out
+    assert "replaying 1 run, 2809 frames" in out and "published 2811 messages" in out
 
     rec = read_recording(path)
     leaves = [_leaf(t) for t, _ in received]

@@ -1,0 +1,132 @@
+"""Progress bars on a terminal (a pseudo-terminal here) and silence when piped; ``replay`` aligns the starts of runs
+recorded on different days (``--keep-times`` keeps them) and says how long it will take."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.mqtt.broker import BrokerURL
+
+pytestmark = pytest.mark.broker
+CLI = [sys.executable, "-m", "monitor.cli"]
+DAY = 86_400
+
+
+def csv_run(path: Path, start: int, minutes: int = 10) -> Path:
+    rows = ["time,hr,speed,cadence"]
+    rows += [f"{start + i},{140 + i // 60},3.0,170" for i in range(minutes * 60)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def run_on_pty(argv: list[str], timeout: float = 120.0) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a pseudo-terminal (stdout piped); return (code, stdout, terminal output)."""
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    proc = subprocess.Popen([*CLI, *argv], stdout=subprocess.PIPE, stderr=slave, env=env)
+    os.close(slave)
+    chunks: list[bytes] = []
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], timeout)
+            assert ready, "the command stopped writing to the terminal"
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the child closed the terminal (EIO on Linux)
+                break
+            if not data:
+                break
+            chunks.append(data)
+        out, _ = proc.communicate(timeout=timeout)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, out.decode(), b"".join(chunks).decode(errors="replace")
+
+
+def test_replay_progress_on_a_terminal_only(mosquitto: BrokerURL, tmp_path: Path) -> None:
+    a = csv_run(tmp_path / "a.csv", 1_700_000_000)
+    argv = ["replay", str(a), "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--squad", "s", "--speed", "0"]
+    code, _out, tty = run_on_pty(argv)
+    assert code == 0, tty
+    assert "replaying" in tty and "s of run" in tty and "━" in tty  # rich's bar on the terminal
+    piped = subprocess.run([*CLI, *argv], capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0
+    assert piped.stderr == ""  # nothing on a pipe: no bar, no control characters
+    assert "\r" not in piped.stdout and "━" not in piped.stdout
+    assert "published" in piped.stdout
+
+
+def test_simulate_progress_on_a_terminal_only(mosquitto: BrokerURL) -> None:
+    argv = ["simulate", "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--scenario", "intervals", "--speed", "0"]
+    code, _out, tty = run_on_pty(argv)
+    assert code == 0, tty
+    assert "simulating" in tty and "━" in tty
+    piped = subprocess.run([*CLI, *argv], capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and "simulating" not in piped.stderr and "━" not in piped.stderr
+    assert piped.stderr.count("\n") == 1 and "of running" in piped.stderr  # the one banner line
+
+
+def test_evaluate_progress_on_a_terminal_only() -> None:
+    argv = ["evaluate", "--scenario", "intervals", "--athletes", "1", "--json"]
+    code, out, tty = run_on_pty(argv, timeout=300)
+    assert code == 0, tty
+    assert "evaluating" in tty and "runners" in tty
+    json.loads(out)  # stdout stays clean JSON
+    piped = subprocess.run([*CLI, *argv], capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and piped.stderr == ""
+
+
+async def _collect_first_times(broker: BrokerURL, n_athletes: int, ready: asyncio.Event) -> dict[str, float]:
+    first: dict[str, float] = {}
+    async with broker.client() as client:
+        await client.subscribe("crampwatch/v1/s/+/frame", qos=1)
+        ready.set()
+        async for msg in client.messages:
+            athlete = str(msg.topic).split("/")[-2]
+            payload = json.loads(msg.payload if isinstance(msg.payload, bytes) else b"{}")
+            t = payload[0]["t"] if isinstance(payload, list) else payload["t"]
+            first.setdefault(athlete, t)
+            if len(first) == n_athletes:
+                return first
+    return first
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_replay_aligns_runs_from_different_days(
+    mosquitto: BrokerURL, tmp_path: Path, keep: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from monitor.cli import main
+
+    a = csv_run(tmp_path / "a.csv", 1_700_000_000, minutes=10)
+    b = csv_run(tmp_path / "b.csv", 1_700_000_000 + 597 * DAY + 3600, minutes=12)
+    argv = ["replay", str(a), str(b), "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--squad", "s",
+            "--speed", "0", *(["--keep-times"] if keep else [])]  # fmt: skip
+
+    async def scenario() -> dict[str, float]:
+        ready = asyncio.Event()
+        collector = asyncio.create_task(_collect_first_times(mosquitto, 2, ready))
+        await asyncio.wait_for(ready.wait(), 10)
+        assert await asyncio.to_thread(main, argv) == 0
+        return await asyncio.wait_for(collector, 30)
+
+    first = asyncio.run(scenario())
+    out = capsys.readouterr().out
+    assert first["a"] == 1_700_000_000
+    if keep:
+        assert first["b"] == 1_700_000_000 + 597 * DAY + 3600
+        assert "14329:11:59 of running" in out  # honest about the ~597 days it would take
+    else:
+        assert first["b"] == 1_700_000_000  # aligned to the earliest start
+        assert "0:11:59 of running, as fast as the broker takes it" in out
