@@ -82,11 +82,19 @@ def analyze(rec: Recording, *, squad: str, athlete: str, profile: Profile | None
     source = "given"
     if profile is None:
         profile, source = file_profile(rec)
-    from monitor.commands.analyze_coach import coach_summary
-    from monitor.core.pipeline import PipelineConfig, run_offline
-    from simulators.readers import summarize
+    from monitor.core.pipeline import run_offline
 
     result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=profile)
+    return document(rec, result, profile, source)
+
+
+def document(rec: Recording, result: OfflineResult, profile: Profile, source: str) -> dict[str, Any]:
+    """The ``--json`` document from a recording and its offline pipeline run with ``profile`` (from
+    ``source``); ``crampwatch report`` uses the same, so its numbers equal ``analyze --json``."""
+    from monitor.commands.analyze_coach import coach_summary
+    from monitor.core.pipeline import PipelineConfig
+    from simulators.readers import summarize
+
     summary = {k: _round(v) for k, v in summarize(rec).to_dict().items()}
     found = indicators(result)
     found["coach"] = coach_summary(result.statuses, summary, float(PipelineConfig().tick_s))

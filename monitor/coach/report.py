@@ -1,0 +1,212 @@
+"""The post-run report's numbers: one :class:`RunReport` from a recorded file (through the offline pipeline, the
+same numbers as ``crampwatch analyze --json``), from a stored session, or from the live view's session.
+
+Plain Python, no plotting (:mod:`monitor.coach.report_html` draws it)::
+
+    >>> statuses = [{"t": 100.0 + 5 * i, "elapsed_s": 5.0 * i, "distance_m": 15.0 * i, "hr": 140.0 + i,
+    ...              "pace": 333.0, "cadence": 170.0, "risk": 0.1, "level": "low", "trimp": 0.5 * i,
+    ...              "hr_zone_s": [0, 5.0 * i, 0, 0, 0]} for i in range(61)]
+    >>> rep = from_statuses(statuses, [], squad="club", athlete="ann", source="test")
+    >>> n = rep.numbers()
+    >>> n["duration_s"], n["distance_m"], n["max_hr_bpm"], n["trimp"], n["hr_zone_pct"][1]
+    (300.0, 900.0, 200.0, 30.0, 100.0)
+    >>> after = response(statuses, {"t": 200.0}, window_s=60)
+    >>> after["pace_before"], after["pace_after"], after["cadence_after"]
+    (333.0, 333.0, 170.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from monitor.coach.words import LEVELS, hr_max_of, num, target_pace
+
+#: Seconds after an alert over which the report shows what the runner did (and the same span before it).
+RESPONSE_S: Final = 300.0
+#: Pace above this (s/km) is "not running" (contract).
+STOPPED_PACE: Final = 1200.0
+#: The contract's ``analyze --json`` summary keys.
+SUMMARY_KEYS: Final = ("duration_s", "distance_m", "avg_hr_bpm", "max_hr_bpm", "avg_cadence_spm", "avg_pace_s_per_km")
+#: Seconds of event time per status (the monitor's tick).
+TICK_S: Final = 5.0
+
+
+@dataclass(slots=True)
+class RunReport:
+    """Everything the report shows. ``summary`` has the contract's ``analyze --json`` summary keys,
+    ``indicators`` the ``analyze --json`` indicators (``final``, ``peak_risk``, ``level_s``, ...)."""
+
+    squad: str
+    athlete: str
+    source: str
+    statuses: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    summary: dict[str, Any]
+    indicators: dict[str, Any]
+    name: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def final(self) -> dict[str, Any]:
+        final = self.indicators.get("final")
+        return final if isinstance(final, dict) else {}
+
+    @property
+    def start(self) -> float | None:
+        start = num(self.final.get("session_start"))
+        if start is None and self.statuses:
+            first = self.statuses[0]
+            start = num(first.get("session_start"))
+            if start is None and (t := num(first.get("t"))) is not None:
+                start = t - (num(first.get("elapsed_s")) or 0.0)
+        return start
+
+    @property
+    def hr_max(self) -> float | None:
+        return hr_max_of(self.final)
+
+    @property
+    def target_pace(self) -> float | None:
+        return target_pace(self.final)
+
+    def numbers(self) -> dict[str, Any]:
+        """The summary numbers the report prints (also embedded in the HTML as JSON)."""
+        final, s = self.final, self.summary
+        zones = final.get("hr_zone_s")
+        zone_total = sum(z for z in zones if num(z) is not None) if isinstance(zones, list) else 0.0
+        coach = self.indicators.get("coach")
+        ef = num(coach.get("efficiency_factor")) if isinstance(coach, dict) else None
+        if ef is None:
+            ef = efficiency_factor(s)
+        return {
+            **{k: s.get(k) for k in SUMMARY_KEYS},
+            "trimp": final.get("trimp"),
+            "decoupling_pct": final.get("decoupling_pct"),
+            "efficiency_factor": ef,
+            "hr_zone_pct": (
+                [round(100.0 * z / zone_total, 1) for z in zones] if isinstance(zones, list) and zone_total else None
+            ),
+            "peak_risk": self.indicators.get("peak_risk"),
+            "peak_level": self.indicators.get("peak_level"),
+            "alerts": len(self.alerts),
+        }
+
+
+def efficiency_factor(summary: Mapping[str, Any]) -> float | None:
+    """Whole-run efficiency factor (Friel): average speed (m/min) per beat, from the average pace and HR
+    (``analyze --json``'s ``indicators.coach.efficiency_factor`` uses the same formula).
+
+    >>> efficiency_factor({"avg_pace_s_per_km": 333.3333, "avg_hr_bpm": 150.0})
+    1.2
+    """
+    pace, hr = num(summary.get("avg_pace_s_per_km")), num(summary.get("avg_hr_bpm"))
+    if pace is None or hr is None or pace <= 0 or hr <= 0:
+        return None
+    return round(60_000.0 / pace / hr, 3)
+
+
+def from_analysis(doc: Mapping[str, Any], statuses: list[dict[str, Any]], *, source: str) -> RunReport:
+    """From an ``analyze --json`` document (:func:`monitor.commands.analyze.document`) and the statuses of
+    the same run: the report's numbers are the document's."""
+    final = doc["indicators"].get("final") or {}
+    return RunReport(
+        squad=str(final.get("squad", "offline")),
+        athlete=str(final.get("athlete", "athlete")),
+        source=source,
+        statuses=statuses,
+        alerts=[dict(a) for a in doc["alerts"]],
+        summary=dict(doc["summary"]),
+        indicators=dict(doc["indicators"]),
+        name=final.get("name"),
+    )
+
+
+def from_statuses(
+    statuses: Sequence[Mapping[str, Any]], alerts: Sequence[Mapping[str, Any]], *, squad: str, athlete: str,
+    source: str,
+) -> RunReport:  # fmt: skip
+    """From a session's statuses (stored or live, one per 5 s): the summary is computed from them."""
+    rows = [dict(s) for s in statuses if num(s.get("t")) is not None]
+    rows.sort(key=lambda s: s["t"])
+    unique = [s for i, s in enumerate(rows) if i == 0 or s["t"] > rows[i - 1]["t"]]  # re-published idle statuses
+    return RunReport(
+        squad=squad,
+        athlete=athlete,
+        source=source,
+        statuses=unique,
+        alerts=sorted((dict(a) for a in alerts), key=lambda a: num(a.get("t")) or 0.0),
+        summary=summary_of(unique),
+        indicators=indicators_of(unique),
+        name=next((s.get("name") for s in reversed(unique) if s.get("name")), None),
+    )
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 3) if values else None
+
+
+def summary_of(statuses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The contract summary keys from statuses: duration and distance of the last one; averages over the
+    statuses (each stands for 5 s); pace from distance over running time."""
+    if not statuses:
+        return dict.fromkeys(SUMMARY_KEYS)
+    last = statuses[-1]
+    hr = [v for s in statuses if (v := num(s.get("hr"))) is not None]
+    cadence = [v for s in statuses if (v := num(s.get("cadence"))) is not None]
+    running = [v for s in statuses if (v := num(s.get("pace"))) is not None and v <= STOPPED_PACE]
+    distance = num(last.get("distance_m"))
+    moving_s = TICK_S * len(running)
+    return {
+        "duration_s": num(last.get("elapsed_s")),
+        "distance_m": None if distance is None else round(distance, 3),
+        "avg_hr_bpm": _mean(hr),
+        "max_hr_bpm": max(hr) if hr else None,
+        "avg_cadence_spm": _mean(cadence),
+        "avg_pace_s_per_km": round(1000.0 * moving_s / distance, 3) if distance and moving_s else None,
+    }
+
+
+def indicators_of(statuses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """``analyze --json``'s indicators from statuses (same definitions as ``analyze.indicators``)."""
+    level_s = dict.fromkeys(LEVELS, 0.0)
+    peak: Mapping[str, Any] | None = None
+    for s in statuses:
+        if s.get("level") in level_s:
+            level_s[str(s["level"])] += TICK_S
+        risk = num(s.get("risk"))
+        if risk is not None and (peak is None or risk > peak["risk"]):
+            peak = s
+    levels = [str(s["level"]) for s in statuses if s.get("level") in LEVELS]
+    return {
+        "final": dict(statuses[-1]) if statuses else None,
+        "ticks": len(statuses),
+        "peak_risk": None if peak is None else round(float(peak["risk"]), 3),
+        "peak_risk_t": None if peak is None else peak.get("t"),
+        "peak_level": max(levels, key=LEVELS.index) if levels else None,
+        "level_s": level_s,
+    }
+
+
+def response(statuses: Sequence[Mapping[str, Any]], alert: Mapping[str, Any], window_s: float = RESPONSE_S) -> dict[
+    str, Any
+]:
+    """What the runner did after an alert: mean pace (running only) and cadence over ``window_s`` before and
+    after it, and the seconds stopped or walking (pace above 20 min/km) after it."""
+    t = num(alert.get("t"))
+    out: dict[str, Any] = dict.fromkeys(("pace_before", "pace_after", "cadence_before", "cadence_after"))
+    out["stopped_s"] = 0.0
+    if t is None:
+        return out
+    before = [s for s in statuses if t - window_s <= (num(s.get("t")) or -math.inf) < t]
+    after = [s for s in statuses if t < (num(s.get("t")) or -math.inf) <= t + window_s]
+    for name, group in (("before", before), ("after", after)):
+        paces = [v for s in group if (v := num(s.get("pace"))) is not None and v <= STOPPED_PACE]
+        cadences = [v for s in group if (v := num(s.get("cadence"))) is not None and v > 0]
+        out[f"pace_{name}"] = _mean(paces)
+        out[f"cadence_{name}"] = _mean(cadences)
+    out["stopped_s"] = TICK_S * sum(1 for s in after if (num(s.get("pace")) or 0.0) > STOPPED_PACE)
+    out["after_s"] = TICK_S * len(after)
+    return out

@@ -1,0 +1,325 @@
+"""The post-run report as one self-contained HTML file: summary, charts (matplotlib, inline SVG, Agg backend,
+imported only here and only when a report is drawn), the alerts with their reasons and what the runner did
+after each. ``render_pdf`` writes the same charts and summary as a PDF.
+
+The summary numbers are also embedded as JSON (``<script type="application/json" id="report-numbers">``,
+never executed) so tools and tests can read exactly what the page prints.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from monitor.coach.report import RunReport, response
+from monitor.coach.words import HR_ZONE_BOUNDS, TRAITS, num, reason_text
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+LEVEL_COLOURS: Final = {"low": "#2e7d32", "elevated": "#e0a400", "high": "#d4520c", "critical": "#c01f1f"}
+ALERT_COLOURS: Final = {"advice": "#2160a8", "warning": "#d4520c", "critical": "#c01f1f"}
+ZONE_COLOURS: Final = ("#e8f1fb", "#e3f4e4", "#fff6d6", "#ffe9d6", "#fde0e0")
+#: The charts, in order: key, title, unit.
+CHARTS: Final = (
+    ("hr", "Heart rate", "bpm"),
+    ("pace", "Pace", "min/km"),
+    ("cadence", "Cadence", "spm"),
+    ("stride_m", "Stride (two steps)", "m"),
+    ("temp", "Temperature", "°C"),
+    ("risk", "Cramp risk", "%"),
+)
+
+
+def _matplotlib() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "crampwatch", "font.size": 9,
+                                "axes.spines.top": False, "axes.spines.right": False})  # fmt: skip
+
+
+def fmt_pace(v: Any) -> str:
+    """m:ss (s/km), "-" when unknown.
+
+    >>> fmt_pace(301.4), fmt_pace(None)
+    ('5:01', '-')
+    """
+    x = num(v)
+    if x is None:
+        return "-"
+    total = round(x)
+    return f"{total // 60}:{total % 60:02d}"
+
+
+def fmt_duration(v: Any) -> str:
+    """h:mm:ss or m:ss.
+
+    >>> fmt_duration(2833.0), fmt_duration(59)
+    ('47:13', '0:59')
+    """
+    x = num(v)
+    if x is None:
+        return "-"
+    t = round(x)
+    h, m, s = t // 3600, t % 3600 // 60, t % 60
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _fmt(v: Any, digits: int = 0, unit: str = "") -> str:
+    x = num(v)
+    return "-" if x is None else f"{x:.{digits}f}{unit}"
+
+
+# ---- charts ----------------------------------------------------------------------------------------------------
+def _series(rep: RunReport, key: str) -> tuple[list[float], list[float]]:
+    start = rep.start or 0.0
+    xs: list[float] = []
+    ys: list[float] = []
+    for s in rep.statuses:
+        t, v = num(s.get("t")), num(s.get(key))
+        if t is None:
+            continue
+        if v is not None and key == "pace" and v > 1200:
+            v = None  # stopped or walking: a gap, not a spike
+        if v is not None and key == "risk":
+            v *= 100.0
+        xs.append((t - start) / 60.0)
+        ys.append(float("nan") if v is None else v)
+    return xs, ys
+
+
+def _pace_ticks(ax: Axes, ys: Sequence[float]) -> None:
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    finite = [y for y in ys if y == y]
+    if finite:
+        lo, hi = min(finite), max(finite)
+        pad = max(10.0, (hi - lo) * 0.08)
+        ax.set_ylim(hi + pad, lo - pad)  # faster is up
+        span = hi - lo + 2 * pad
+        ax.yaxis.set_major_locator(MultipleLocator(30 if span <= 300 else 60))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_pace(v)))
+
+
+def _chart(rep: RunReport, key: str, title: str, unit: str) -> Figure:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MultipleLocator
+
+    fig = Figure(figsize=(9.0, 2.3), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    xs, ys = _series(rep, key)
+    colour = "#c01f1f" if key == "risk" else "#1b1f24"
+    ax.plot(xs, ys, color=colour, linewidth=1.4, label=title)
+    ax.set_ylabel(f"{title} ({unit})")
+    ax.set_xlabel("minutes since the start")
+    ax.grid(True, color="#e6e9ed", linewidth=0.8)
+    ax.set_xlim(0, max(xs) if xs and max(xs) > 0 else 1)
+    finite = [y for y in ys if y == y]
+    if key == "hr":
+        _hr_bands(ax, rep, finite)
+    elif key == "pace":
+        _pace_ticks(ax, ys)
+        target = rep.target_pace
+        if target is not None:
+            ax.axhline(target, color="#2160a8", linestyle="--", linewidth=1.2, label=f"target {fmt_pace(target)}")
+            ax.legend(loc="lower right", frameon=False)
+    elif key == "risk":
+        ax.set_ylim(0, 100)
+        ax.yaxis.set_major_locator(MultipleLocator(25))
+        _level_strip(ax, rep, xs)
+    for a in rep.alerts:
+        t = num(a.get("t"))
+        if t is None:
+            continue
+        x = (t - (rep.start or 0.0)) / 60.0
+        c = ALERT_COLOURS.get(str(a.get("level")), "#2160a8")
+        ax.axvline(x, color=c, linestyle=":", linewidth=1.2)
+        if key == "risk" and (r := num(a.get("risk"))) is not None:
+            ax.plot([x], [100 * r], marker="v", color=c, markersize=7)
+    if not finite:
+        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="#5b6470")
+    return fig
+
+
+def _hr_bands(ax: Axes, rep: RunReport, finite: Sequence[float]) -> None:
+    from matplotlib.ticker import MultipleLocator
+
+    if finite:
+        lo, hi = min(finite) - 5, max(finite) + 5
+        ax.set_ylim(lo, hi)
+        ax.yaxis.set_major_locator(MultipleLocator(10 if hi - lo <= 80 else 20))
+    hr_max = rep.hr_max
+    if hr_max is None:
+        return
+    bounds = [0.0, *(b * hr_max for b in HR_ZONE_BOUNDS), 1.5 * hr_max]
+    for zone in range(5):
+        ax.axhspan(bounds[zone], bounds[zone + 1], color=ZONE_COLOURS[zone], zorder=0, linewidth=0)
+        mid = (max(bounds[zone], ax.get_ylim()[0]) + min(bounds[zone + 1], ax.get_ylim()[1])) / 2
+        if ax.get_ylim()[0] < mid < ax.get_ylim()[1]:
+            ax.text(1.005, mid, f"Z{zone + 1}", transform=ax.get_yaxis_transform(), fontsize=8, color="#5b6470",
+                    va="center")  # fmt: skip
+
+
+def _level_strip(ax: Axes, rep: RunReport, xs: Sequence[float]) -> None:
+    levels = [str(s.get("level")) for s in rep.statuses if num(s.get("t")) is not None]
+    for i in range(len(xs) - 1):
+        colour = LEVEL_COLOURS.get(levels[i])
+        if colour:
+            ax.axvspan(xs[i], xs[i + 1], ymin=0, ymax=0.04, color=colour, linewidth=0)
+
+
+def _svg(fig: Figure) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def charts(rep: RunReport, draw: Callable[[Figure], str] = _svg) -> list[tuple[str, str, str]]:
+    """``(key, title, drawn)`` for every chart."""
+    _matplotlib()
+    return [(key, title, draw(_chart(rep, key, title, unit))) for key, title, unit in CHARTS]
+
+
+# ---- HTML ------------------------------------------------------------------------------------------------------
+CSS: Final = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1b1f24;max-width:1000px;
+margin:0 auto;padding:1rem 1.2rem 3rem;background:#fff}h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.1rem;
+margin:1.6rem 0 .5rem;border-bottom:1px solid #d9dee4;padding-bottom:.2rem}.muted{color:#5b6470}
+table{border-collapse:collapse;width:100%}td,th{padding:.3rem .5rem;border-bottom:1px solid #eceff2;
+text-align:left;vertical-align:top}th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:#5b6470}
+.num{font-variant-numeric:tabular-nums;text-align:right}.grid{display:grid;grid-template-columns:repeat(auto-fill,
+minmax(150px,1fr));gap:.5rem}.cell{border:1px solid #d9dee4;border-radius:8px;padding:.4rem .6rem}.cell b{display:
+block;font-size:1.25rem}.cell span{font-size:.75rem;text-transform:uppercase;color:#5b6470}figure{margin:.4rem 0 1rem}
+figure svg{width:100%;height:auto}.zones{display:flex;height:22px;border-radius:5px;overflow:hidden}.zones div{
+font-size:.72rem;color:#1b1f24;text-align:center;line-height:22px;overflow:hidden}.pill{color:#fff;border-radius:
+4px;padding:0 .35rem;font-size:.75rem;font-weight:700;text-transform:uppercase}.advice{background:#2160a8}
+.warning{background:#d4520c}.critical{background:#c01f1f}@media print{h2{break-after:avoid}figure{break-inside:avoid}}
+"""
+
+
+def _cell(label: str, value: str) -> str:
+    return f'<div class="cell"><span>{html.escape(label)}</span><b>{html.escape(value)}</b></div>'
+
+
+def _summary(rep: RunReport, n: dict[str, Any]) -> str:
+    ef = n["efficiency_factor"]
+    peak = None if n["peak_risk"] is None else 100 * n["peak_risk"]
+    dec = n["decoupling_pct"]
+    cells = [
+        ("Duration", fmt_duration(n["duration_s"])),
+        ("Distance", _fmt(None if n["distance_m"] is None else n["distance_m"] / 1000, 2, " km")),
+        ("Average pace", f"{fmt_pace(n['avg_pace_s_per_km'])} /km"),
+        ("Average HR", _fmt(n["avg_hr_bpm"], 0, " bpm")),
+        ("Max HR", _fmt(n["max_hr_bpm"], 0, " bpm")),
+        ("Average cadence", _fmt(n["avg_cadence_spm"], 0, " spm")),
+        ("TRIMP", _fmt(n["trimp"], 0)),
+        ("Decoupling", "too little steady running" if dec is None else _fmt(dec, 1, " %")),
+        ("Efficiency factor", _fmt(ef, 2, " m/min/bpm")),
+        ("Peak risk", f"{_fmt(peak, 0, ' %')} ({n['peak_level'] or '-'})"),
+        ("Alerts", str(n["alerts"])),
+    ]
+    out = '<div class="grid">' + "".join(_cell(k, v) for k, v in cells) + "</div>"
+    zones = n["hr_zone_pct"]
+    if zones:
+        bars = "".join(
+            f'<div style="width:{z}%;background:{ZONE_COLOURS[i]}" title="Z{i + 1} {z} %">Z{i + 1} {z:.0f} %</div>'
+            for i, z in enumerate(zones)
+            if z > 0
+        )
+        rows = "".join(f"<td class=num>{z:.1f} %</td>" for z in zones)
+        out += (
+            "<h3>Time per heart-rate zone <span class=muted>(% of heart-rate reserve: Z1 &lt;60, Z2 60–70, "
+            "Z3 70–80, Z4 80–90, Z5 ≥90)</span></h3>"
+            f'<div class="zones" id="zone-bar">{bars}</div><table id="zones"><tr>'
+            + "".join(f"<th class=num>Z{i}</th>" for i in range(1, 6))
+            + f"</tr><tr>{rows}</tr></table>"
+        )
+    return out
+
+
+def _reason(a: dict[str, Any]) -> str:
+    """The alert's three largest factors in plain words, profile traits left out."""
+    factors = a.get("factors")
+    items = factors.items() if isinstance(factors, dict) else ()
+    ranked = sorted(((x, k) for k, v in items if (x := num(v)) and x > 0 and k not in TRAITS), reverse=True)
+    return ", ".join(reason_text(k) for _, k in ranked[:3])
+
+
+def _alerts(rep: RunReport) -> str:
+    if not rep.alerts:
+        return "<p class=muted>No alert in this run.</p>"
+    start = rep.start or 0.0
+    rows = []
+    for a in rep.alerts:
+        r = response(rep.statuses, a)
+        level = html.escape(str(a.get("level")))
+        did = (
+            f"pace {fmt_pace(r['pace_before'])} → {fmt_pace(r['pace_after'])} /km, "
+            f"cadence {_fmt(r['cadence_before'])} → {_fmt(r['cadence_after'])} spm"
+        )
+        if r["stopped_s"]:
+            did += f", stopped or walked {r['stopped_s']:.0f} s"
+        if not r.get("after_s"):
+            did = "no data after the alert"
+        rows.append(
+            f"<tr data-alert=\"{html.escape(str(a.get('id')))}\"><td class=num>{fmt_duration(a['t'] - start)}</td>"
+            f'<td><span class="pill {level}">{level}</span></td>'
+            f"<td><b>{html.escape(str(a.get('message', '')))}</b><br><span class=muted>{html.escape(_reason(a))}"
+            f"</span><br><small class=muted>{html.escape(str(a.get('detail', '')))}</small></td>"
+            f"<td>{html.escape(did)}</td></tr>"
+        )
+    return (
+        "<table id=alerts><tr><th>time</th><th>level</th><th>alert and reasons</th>"
+        "<th>the next 5 min (vs the 5 min before)</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def render_html(rep: RunReport) -> str:
+    """The whole report as one HTML document (no external resource of any kind)."""
+    n = rep.numbers()
+    name = rep.name or rep.athlete
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(rep.start)) if rep.start else ""
+    figures = "".join(
+        f'<figure data-chart="{key}"><figcaption>{html.escape(title)}</figcaption>{svg}</figure>'
+        for key, title, svg in charts(rep)
+    )
+    data = json.dumps(n, allow_nan=False).replace("</", "<\\/")
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>crampwatch report — {html.escape(name)} {html.escape(when)}</title><style>{CSS}</style></head><body>"
+        f"<h1>{html.escape(name)} <span class=muted>· {html.escape(rep.squad)} · {html.escape(when)}</span></h1>"
+        f"<p class=muted>{html.escape(rep.source)}</p>"
+        f'<script type="application/json" id="report-numbers">{data}</script>'
+        f"<h2>Summary</h2>{_summary(rep, n)}"
+        f"<h2>Charts <span class=muted>(dotted lines: alerts)</span></h2>{figures}"
+        f"<h2>Alerts</h2>{_alerts(rep)}"
+        "<p class=muted>Cramp-risk guidance from the run's data, not a diagnosis.</p></body></html>"
+    )
+
+
+def render_pdf(rep: RunReport, path: str) -> None:
+    """The summary and the charts as a PDF (one page of numbers, then the charts)."""
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
+    _matplotlib()
+    n = rep.numbers()
+    with PdfPages(path, metadata={"Title": f"crampwatch report {rep.name or rep.athlete}"}) as pdf:
+        page = Figure(figsize=(8.27, 11.69))
+        lines = [f"{rep.name or rep.athlete} · {rep.squad}", rep.source, ""]
+        lines += [f"{k.replace('_', ' ')}: {v}" for k, v in n.items()]
+        lines += ["", "Alerts:"] + [f"  {fmt_duration(a['t'] - (rep.start or 0.0))}  {a.get('level')}: "
+                                    f"{a.get('message')}" for a in rep.alerts]  # fmt: skip
+        page.text(0.06, 0.96, "\n".join(lines), va="top", family="monospace", fontsize=8)
+        pdf.savefig(page)
+        for key, title, unit in CHARTS:
+            pdf.savefig(_chart(rep, key, title, unit))
+
