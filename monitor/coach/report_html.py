@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -94,16 +95,37 @@ def _series(rep: RunReport, key: str) -> tuple[list[float], list[float]]:
     return xs, ys
 
 
+def robust_range(values: Sequence[float], min_span: float) -> tuple[float, float] | None:
+    """The 2nd–98th percentile range, padded, at least ``min_span`` wide (a few stops or GPS spikes do not
+    squash the chart; values outside are cut at the edge).
+
+    >>> robust_range([150.0] * 98 + [0.0, 300.0], 20.0)
+    (138.4, 161.6)
+    """
+    import numpy as np
+
+    x = np.asarray([v for v in values if v == v], dtype=float)
+    if x.size == 0:
+        return None
+    lo, hi = (float(v) for v in np.percentile(x, [2, 98]))
+    if hi - lo < min_span:
+        mid = (hi + lo) / 2
+        lo, hi = mid - min_span / 2, mid + min_span / 2
+    pad = 0.08 * (hi - lo)
+    return round(lo - pad, 1), round(hi + pad, 1)
+
+
+#: Smallest y span (chart units) of each chart, so that a steady run does not look like a storm.
+MIN_SPAN: Final = {"hr": 30.0, "pace": 60.0, "cadence": 16.0, "stride_m": 0.3, "temp": 4.0}
+
+
 def _pace_ticks(ax: Axes, ys: Sequence[float]) -> None:
     from matplotlib.ticker import FuncFormatter, MultipleLocator
 
-    finite = [y for y in ys if y == y]
-    if finite:
-        lo, hi = min(finite), max(finite)
-        pad = max(10.0, (hi - lo) * 0.08)
-        ax.set_ylim(hi + pad, lo - pad)  # faster is up
-        span = hi - lo + 2 * pad
-        ax.yaxis.set_major_locator(MultipleLocator(30 if span <= 300 else 60))
+    lim = robust_range(ys, MIN_SPAN["pace"])
+    if lim is not None:
+        ax.set_ylim(lim[1], lim[0])  # faster is up
+        ax.yaxis.set_major_locator(MultipleLocator(30 if lim[1] - lim[0] <= 240 else 60))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_pace(v)))
 
 
@@ -129,6 +151,8 @@ def _chart(rep: RunReport, key: str, title: str, unit: str) -> Figure:
         if target is not None:
             ax.axhline(target, color="#2160a8", linestyle="--", linewidth=1.2, label=f"target {fmt_pace(target)}")
             ax.legend(loc="lower right", frameon=False)
+    elif key in ("cadence", "stride_m", "temp") and (lim := robust_range(ys, MIN_SPAN[key])) is not None:
+        ax.set_ylim(*lim)
     elif key == "risk":
         ax.set_ylim(0, 100)
         ax.yaxis.set_major_locator(MultipleLocator(25))
@@ -150,8 +174,9 @@ def _chart(rep: RunReport, key: str, title: str, unit: str) -> Figure:
 def _hr_bands(ax: Axes, rep: RunReport, finite: Sequence[float]) -> None:
     from matplotlib.ticker import MultipleLocator
 
-    if finite:
-        lo, hi = min(finite) - 5, max(finite) + 5
+    lim = robust_range(finite, MIN_SPAN["hr"])
+    if lim is not None:
+        lo, hi = lim
         ax.set_ylim(lo, hi)
         ax.yaxis.set_major_locator(MultipleLocator(10 if hi - lo <= 80 else 20))
     hr_max = rep.hr_max
@@ -174,17 +199,20 @@ def _level_strip(ax: Axes, rep: RunReport, xs: Sequence[float]) -> None:
             ax.axvspan(xs[i], xs[i + 1], ymin=0, ymax=0.04, color=colour, linewidth=0)
 
 
-def _svg(fig: Figure) -> str:
+def _svg(fig: Figure, prefix: str) -> str:
+    """The figure as inline SVG; its ids get ``prefix`` so that several charts in one page never share one."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
-    return text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text[text.index("<svg") :], flags=re.S)
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
+    return re.sub(r'(url\(#|href="#)', rf"\g<1>{prefix}-", text)
 
 
-def charts(rep: RunReport, draw: Callable[[Figure], str] = _svg) -> list[tuple[str, str, str]]:
+def charts(rep: RunReport, draw: Callable[[Figure, str], str] = _svg) -> list[tuple[str, str, str]]:
     """``(key, title, drawn)`` for every chart."""
     _matplotlib()
-    return [(key, title, draw(_chart(rep, key, title, unit))) for key, title, unit in CHARTS]
+    return [(key, title, draw(_chart(rep, key, title, unit), f"c-{key}")) for key, title, unit in CHARTS]
 
 
 # ---- HTML ------------------------------------------------------------------------------------------------------
@@ -271,8 +299,9 @@ def _alerts(rep: RunReport) -> str:
         rows.append(
             f"<tr data-alert=\"{html.escape(str(a.get('id')))}\"><td class=num>{fmt_duration(a['t'] - start)}</td>"
             f'<td><span class="pill {level}">{level}</span></td>'
-            f"<td><b>{html.escape(str(a.get('message', '')))}</b><br><span class=muted>{html.escape(_reason(a))}"
-            f"</span><br><small class=muted>{html.escape(str(a.get('detail', '')))}</small></td>"
+            f"<td><b>{html.escape(str(a.get('message', '')))}</b><br>"
+            f"<span class='muted reasons'>{html.escape(_reason(a))}</span>"
+            f"<br><small class=muted>{html.escape(str(a.get('detail', '')))}</small></td>"
             f"<td>{html.escape(did)}</td></tr>"
         )
     return (
@@ -299,7 +328,8 @@ def render_html(rep: RunReport) -> str:
         f"<p class=muted>{html.escape(rep.source)}</p>"
         f'<script type="application/json" id="report-numbers">{data}</script>'
         f"<h2>Summary</h2>{_summary(rep, n)}"
-        f"<h2>Charts <span class=muted>(dotted lines: alerts)</span></h2>{figures}"
+        "<h2>Charts <span class=muted>(dotted lines: alerts; heart-rate bands: zones of % HRmax as on the live "
+        f"tile)</span></h2>{figures}"
         f"<h2>Alerts</h2>{_alerts(rep)}"
         "<p class=muted>Cramp-risk guidance from the run's data, not a diagnosis.</p></body></html>"
     )

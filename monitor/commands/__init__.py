@@ -7,7 +7,9 @@ aiomqtt, the embedded broker) inside the functions that run the command.
 """
 
 #: Subcommands in the order ``crampwatch --help`` lists them.
-COMMANDS = ("demo", "monitor", "simulate", "replay", "analyze", "evaluate", "watch", "sessions", "gateway", "config")
+COMMANDS = (
+    "demo", "monitor", "simulate", "replay", "analyze", "evaluate", "watch", "sessions", "report", "gateway", "config",
+)
 
 #: One line per subcommand for ``crampwatch --help``.
 HELP = {
@@ -21,4 +23,5 @@ HELP = {
     "gateway": "bring standard sensors onto the broker (gateway ble: heart-rate strap + foot pod)",
     "config": "check a configuration file and show the effective settings",
     "sessions": "list the sessions in the session store (athlete, start, duration, distance, peak risk, alerts)",
+    "report": "the post-run report (HTML with charts) of a stored session or a recorded file",
 }

@@ -1,0 +1,108 @@
+"""``crampwatch report SESSION|FILE [-o report.html] [--store PATH]``: the post-run report as one self-contained
+HTML file (or a PDF with ``-o report.pdf``).
+
+FILE is a recorded run (FIT, TCX, GPX, CSV, also .gz), run through the offline pipeline exactly like
+``crampwatch analyze`` (same profile rules, so the numbers equal ``analyze --json``). SESSION is a session id of
+the session store (``crampwatch sessions`` lists them; ``--store PATH``, default ``$CRAMPWATCH_STORE``).
+matplotlib is imported only when the report is drawn (Agg backend).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from monitor.errors import InputFileError, UsageError
+
+if TYPE_CHECKING:
+    from monitor.coach.report import RunReport
+
+HELP = "the post-run report (HTML with charts) of a stored session or a recorded file"
+_RUN_SUFFIXES = (".fit", ".tcx", ".gpx", ".csv", ".txt", ".tsv", ".gz")
+
+
+def add_parser(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "report",
+        help=HELP,
+        description="Write the post-run report: summary (duration, distance, HR, zones, TRIMP, decoupling, "
+        "efficiency factor), charts with the alerts marked, the alerts with their reasons and what the runner "
+        "did in the 5 minutes after each.",
+    )
+    p.add_argument("source", metavar="SESSION|FILE", help="a session id of the store, or a recorded run file")
+    p.add_argument("-o", "--output", metavar="FILE", help="report file, .html or .pdf (default: report-<id>.html)")
+    p.add_argument("--store", metavar="PATH", help="session store (default: $CRAMPWATCH_STORE)")
+    p.add_argument("--profile", metavar="FILE", help="FILE only: athlete profile, TOML or JSON")
+    p.add_argument("--squad", default="offline", help="FILE only: squad id in statuses and alert ids (offline)")
+    p.add_argument("--athlete", help="FILE only: athlete id (default: from the file name)")
+
+
+def run(args: argparse.Namespace) -> int:
+    source: str = args.source
+    if Path(source).exists() or source.lower().endswith(_RUN_SUFFIXES):
+        rep = from_file(source, profile=args.profile, squad=args.squad, athlete=args.athlete)
+        stem = Path(source).name.split(".")[0] or "run"
+    else:
+        store = args.store or os.environ.get("CRAMPWATCH_STORE")
+        if not store:
+            raise UsageError(f"{source[:80]!r} is no file; for a stored session give --store PATH")
+        rep = asyncio.run(from_store(store, source))
+        stem = source
+    out = Path(args.output or f"report-{stem}.html")
+    if out.suffix.lower() not in (".html", ".htm", ".pdf"):
+        raise UsageError(f"-o {out}: the report is .html or .pdf")
+    write(rep, out)
+    print(f"report: {out}")
+    return 0
+
+
+def write(rep: RunReport, out: Path) -> None:
+    from monitor.coach import report_html
+
+    try:
+        if out.suffix.lower() == ".pdf":
+            report_html.render_pdf(rep, str(out))
+        else:
+            out.write_text(report_html.render_html(rep), encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(f"-o {out}: cannot write: {exc.strerror or exc}") from exc
+
+
+def from_file(path: str, *, profile: str | None, squad: str, athlete: str | None) -> RunReport:
+    """A recorded run through the offline pipeline (as ``analyze``)."""
+    from monitor.coach.report import from_analysis
+    from monitor.commands import analyze
+    from monitor.core.pipeline import run_offline
+    from simulators.readers import read_recording
+
+    squad = analyze.check_id("--squad", squad)
+    athlete = analyze.check_id("--athlete", athlete) if athlete else analyze.athlete_id(path)
+    prof, origin = (analyze.load_profile(profile), "given") if profile else (None, "")
+    rec = read_recording(path)
+    if prof is None:
+        prof, origin = analyze.file_profile(rec)
+    result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=prof)
+    doc = analyze.document(rec, result, prof, origin)
+    return from_analysis(doc, result.statuses, source=f"Recorded run {Path(path).name} ({rec.format.upper()})")
+
+
+async def from_store(spec: str, sid: str) -> RunReport:
+    """A stored session (statuses and alerts as the monitor published them)."""
+    from monitor.coach.report import from_statuses
+    from monitor.store import make_store
+
+    store = make_store(spec, read_only=True)
+    await store.open()
+    try:
+        summary = await store.session(sid)
+        if summary is None:
+            raise InputFileError(f"no session {sid[:80]!r} in {spec} (see crampwatch sessions --store {spec})")
+        statuses = await store.statuses(sid)
+        alerts = await store.alerts(sid)
+    finally:
+        await store.close()
+    return from_statuses(statuses, alerts, squad=summary.squad, athlete=summary.athlete,
+                         source=f"Stored session {sid}")  # fmt: skip

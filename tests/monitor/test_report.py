@@ -1,0 +1,138 @@
+"""``crampwatch report``: one self-contained HTML file whose numbers equal ``crampwatch analyze --json``, for
+each real recording (skipped when ../shared/realdata is absent), a CSV, and a session's statuses."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.cli import main
+from monitor.coach.report import from_statuses, response
+from monitor.coach.report_html import render_html
+from monitor.core.pipeline import run_offline
+from tests.monitor.test_analyze_cli import _csv_run
+from tests.runs import HOT_PROFILE, hot_fast_run
+
+REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
+REAL_FILES = ("fenix2-run-47min.fit", "fenix5-run-1min.fit", "polar-m400-run.tcx", "watch-run-2020-12-06.tcx")
+CHARTS = ("hr", "pace", "cadence", "stride_m", "temp", "risk")
+
+
+def numbers_of(page: str) -> dict[str, Any]:
+    m = re.search(r'<script type="application/json" id="report-numbers">(.*?)</script>', page, re.S)
+    assert m is not None
+    data: dict[str, Any] = json.loads(m.group(1))
+    return data
+
+
+def analyze_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    assert main(["analyze", *argv, "--json"]) == 0
+    data: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return data
+
+
+def report_page(capsys: pytest.CaptureFixture[str], out: Path, *argv: str) -> str:
+    assert main(["report", *argv, "-o", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == f"report: {out}"
+    return out.read_text(encoding="utf-8")
+
+
+def assert_numbers_equal(page: str, doc: dict[str, Any]) -> None:
+    n = numbers_of(page)
+    for key, value in doc["summary"].items():
+        if key in n:
+            assert n[key] == value, key
+    final = doc["indicators"]["final"]
+    assert n["trimp"] == final["trimp"] and n["decoupling_pct"] == final["decoupling_pct"]
+    assert n["peak_risk"] == doc["indicators"]["peak_risk"] and n["peak_level"] == doc["indicators"]["peak_level"]
+    assert n["alerts"] == len(doc["alerts"])
+    zones = final["hr_zone_s"]
+    if sum(zones):
+        assert n["hr_zone_pct"] == [round(100 * z / sum(zones), 1) for z in zones]
+    if final.get("efficiency_factor") is not None:
+        assert n["efficiency_factor"] == final["efficiency_factor"]
+    # what the page prints is those numbers
+    s = doc["summary"]
+    if s["max_hr_bpm"] is not None:
+        assert f"{s['max_hr_bpm']:.0f} bpm" in page
+    assert f"{s['distance_m'] / 1000:.2f} km" in page
+    assert page.count("<figure data-chart=") == len(CHARTS) and page.count("<svg") >= len(CHARTS)
+    for a in doc["alerts"]:
+        assert f'data-alert="{a["id"]}"' in page
+    for fetch in ('href="http', "href='http", "src=", "<link", "@import"):
+        assert fetch not in page, fetch  # self-contained: nothing to fetch
+    assert re.findall(r"url\((?!#c-)", page) == []  # only the charts' own clip paths
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # six inline SVGs, no id shared
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_report_numbers_equal_analyze_on_real_files(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = REALDATA / name
+    if not path.is_file():
+        pytest.skip("../shared/realdata is not here (only in the project workspace)")
+    profile = tmp_path / "ann.toml"
+    profile.write_text("training_pace = 320\n")  # faster than this runner trains: the 47-min run raises alerts
+    argv = (str(path), "--profile", str(profile), "--athlete", "ann")
+    doc = analyze_json(capsys, *argv)
+    page = report_page(capsys, tmp_path / "report.html", *argv)
+    assert_numbers_equal(page, doc)
+    if name.startswith("fenix2"):
+        assert doc["alerts"] and "the next 5 min" in page and "→" in page
+
+
+def test_report_of_a_csv_and_its_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv = str(_csv_run(tmp_path))
+    doc = analyze_json(capsys, csv)
+    page = report_page(capsys, tmp_path / "steady.html", csv)
+    assert_numbers_equal(page, doc)
+    pdf = tmp_path / "steady.pdf"
+    assert main(["report", csv, "-o", str(pdf)]) == 0
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.read_bytes().count(b"/Type /Page\n") + pdf.read_bytes().count(
+        b"/Type /Page\r"
+    ) + pdf.read_bytes().count(b"/Type /Page ") >= 1 + len(CHARTS)
+
+
+def test_report_of_a_sessions_statuses_marks_alerts_and_what_followed() -> None:
+    result = run_offline(hot_fast_run(45), squad="club", athlete="sam", profile=HOT_PROFILE)
+    alerts = [a.to_dict() for a in result.alerts]
+    assert alerts
+    rep = from_statuses(result.statuses, alerts, squad="club", athlete="sam", source="test session")
+    n = rep.numbers()
+    last = result.statuses[-1]
+    assert n["duration_s"] == last["elapsed_s"] and n["distance_m"] == round(last["distance_m"], 3)
+    assert n["max_hr_bpm"] == max(s["hr"] for s in result.statuses if s["hr"] is not None)
+    assert n["trimp"] == last["trimp"] and n["alerts"] == len(alerts)
+    page = render_html(rep)
+    assert numbers_of(page) == json.loads(json.dumps(n))
+    assert all(f'data-alert="{a["id"]}"' in page for a in alerts)
+    reasons = re.findall(r"<span class='muted reasons'>(.*?)</span>", page)
+    assert len(reasons) == len(alerts) and all(r and "male" not in r.lower() and "age" not in r for r in reasons)
+    first = response(result.statuses, alerts[0])
+    assert first["pace_before"] is not None and first["pace_after"] is not None and first["after_s"] == 300
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["report", str(tmp_path / "missing.fit")], ["report", "club.ann.1"],
+                 ["report", str(_csv_run(tmp_path)), "-o", str(tmp_path / "x.txt")]):  # fmt: skip
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+
+
+def test_matplotlib_is_imported_only_when_a_report_is_drawn() -> None:
+    code = (
+        "import sys; from monitor.cli import build_parser; import monitor.commands.report, monitor.coach.report; "
+        "build_parser(); print('matplotlib' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
