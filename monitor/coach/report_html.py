@@ -263,7 +263,7 @@ def _summary(rep: RunReport, n: dict[str, Any]) -> str:
         )
         rows = "".join(f"<td class=num>{z:.1f} %</td>" for z in zones)
         out += (
-            "<h3>Time per heart-rate zone <span class=muted>(% of heart-rate reserve: Z1 &lt;60, Z2 60–70, "
+            "<h3>Time per heart-rate zone <span class=muted>(% of HRmax: Z1 &lt;60, Z2 60–70, "
             "Z3 70–80, Z4 80–90, Z5 ≥90)</span></h3>"
             f'<div class="zones" id="zone-bar">{bars}</div><table id="zones"><tr>'
             + "".join(f"<th class=num>Z{i}</th>" for i in range(1, 6))
@@ -328,8 +328,8 @@ def render_html(rep: RunReport) -> str:
         f"<p class=muted>{html.escape(rep.source)}</p>"
         f'<script type="application/json" id="report-numbers">{data}</script>'
         f"<h2>Summary</h2>{_summary(rep, n)}"
-        "<h2>Charts <span class=muted>(dotted lines: alerts; heart-rate bands: zones of % HRmax as on the live "
-        f"tile)</span></h2>{figures}"
+        "<h2>Charts <span class=muted>(dotted lines: alerts; heart-rate bands: the same zones, % of HRmax, as on "
+        f"the live tile)</span></h2>{figures}"
         f"<h2>Alerts</h2>{_alerts(rep)}"
         "<p class=muted>Cramp-risk guidance from the run's data, not a diagnosis.</p></body></html>"
     )

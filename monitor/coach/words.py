@@ -134,9 +134,10 @@ def reason_text(name: str | None, status: Mapping[str, Any] | None = None) -> st
 
 
 def hr_max_of(status: Mapping[str, Any]) -> float | None:
-    """The HRmax the monitor used (``hr_max`` or ``values.hr_max_bpm``), or None."""
+    """The HRmax the monitor used (``hr_max_bpm``, ``hr_max`` or ``values.hr_max_bpm``), or None."""
     values = status.get("values")
-    v = num(status.get("hr_max"))
+    v = num(status.get("hr_max_bpm"))
+    v = num(status.get("hr_max")) if v is None else v
     if v is None and isinstance(values, Mapping):
         v = num(values.get("hr_max_bpm"))
     return v
