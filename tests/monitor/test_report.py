@@ -55,8 +55,7 @@ def assert_numbers_equal(page: str, doc: dict[str, Any]) -> None:
     zones = final["hr_zone_s"]
     if sum(zones):
         assert n["hr_zone_pct"] == [round(100 * z / sum(zones), 1) for z in zones]
-    if final.get("efficiency_factor") is not None:
-        assert n["efficiency_factor"] == final["efficiency_factor"]
+    assert n["efficiency_factor"] == doc["indicators"]["coach"]["efficiency_factor"]
     # what the page prints is those numbers
     s = doc["summary"]
     if s["max_hr_bpm"] is not None:
