@@ -1,0 +1,148 @@
+"""Soak: a real ``crampwatch monitor`` process (with its SQLite session store) on a real Mosquitto, N athletes
+publishing a minute of 1 Hz frames each per step for M minutes of event time; the monitor's RSS after every
+minute, and the throughput.
+
+    python -m benchmarks.bench_soak [--athletes 300] [--minutes 120] [--warmup 15]
+
+Prints one line per 10 minutes and a summary (RSS after warm-up: first, last, min, max; frames/s). The CI-sized
+form runs in ``tests/monitor/fuzz/test_soak.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from monitor.core.wire import Topics, encode_frames, encode_profile
+from monitor.mqtt.broker import BrokerURL
+from tests.runs import HOT_PROFILE, hot_fast_run
+
+T = Topics()
+
+
+@dataclass
+class Soak:
+    athletes: int
+    minutes: int
+    rss_mb: list[float] = field(default_factory=list)  # after each minute of event time was processed
+    wall_s: float = 0.0
+    frames: int = 0
+    exit_code: int | None = None
+    log: str = ""
+
+    def after(self, warmup: int) -> list[float]:
+        return self.rss_mb[warmup:]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process (Linux ``/proc``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+async def _wait_log(path: Path, needle: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while needle not in path.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"monitor did not log {needle!r}: {path.read_text(errors='replace')[-2000:]}")
+        await asyncio.sleep(0.05)  # polling a log file for start-up, not synchronising the measurement
+
+
+async def soak(broker: BrokerURL, athletes: int, minutes: int, workdir: Path) -> Soak:
+    """Run the soak; the monitor is a subprocess (its RSS is the service's alone)."""
+    result = Soak(athletes, minutes)
+    frames = hot_fast_run(minutes=minutes)
+    t0 = frames[0].t
+    per_minute = [encode_frames(frames[m * 60 : (m + 1) * 60]) for m in range(minutes)]
+    log_path = workdir / "soak-monitor.log"
+    cmd = [sys.executable, "-m", "monitor.cli", "monitor", "--broker", str(broker), "--store",
+           str(workdir / "soak.db"), "--log-level", "info"]  # fmt: skip
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        await _wait_log(log_path, "connected to", proc, 60)
+        last = f"a{athletes - 1}"
+        seen_t = [0.0]
+        progressed = asyncio.Event()
+        async with broker.client() as watcher, broker.client() as client:
+            await watcher.subscribe(T.of("soak", last, "status"), qos=0)
+
+            async def watch() -> None:
+                async for msg in watcher.messages:
+                    if isinstance(msg.payload, bytes | str):
+                        seen_t[0] = max(seen_t[0], json.loads(msg.payload)["t"])
+                        progressed.set()
+
+            watching = asyncio.create_task(watch())
+            for i in range(athletes):
+                await client.publish(T.of("soak", f"a{i}", "profile"), encode_profile(HOT_PROFILE), qos=1, retain=True)
+            began = time.perf_counter()
+            for m in range(minutes):
+                for i in range(athletes):
+                    await client.publish(T.of("soak", f"a{i}", "frame"), per_minute[m], qos=1)
+                # the last tick this minute releases (lateness 10 s, ticks of 5 s); in the first two minutes the
+                # grid waits for streams that may still appear (the batch span sets the lag), so nothing to wait for
+                target = t0 + 60 * (m + 1) - 15 if m >= 2 else -1.0
+                while seen_t[0] < target:
+                    progressed.clear()
+                    await asyncio.wait_for(progressed.wait(), 120)
+                result.rss_mb.append(rss_mb(proc.pid))
+            result.wall_s = time.perf_counter() - began
+            result.frames = athletes * minutes * 60
+            watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
+            for i in range(athletes):  # clear the retained profiles
+                await client.publish(T.of("soak", f"a{i}", "profile"), b"", qos=1, retain=True)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            result.exit_code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            result.exit_code = proc.wait()
+        result.log = log_path.read_text(errors="replace")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--athletes", type=int, default=300)
+    parser.add_argument("--minutes", type=int, default=120)
+    parser.add_argument("--warmup", type=int, default=15, help="minutes before RSS is expected to be flat")
+    args = parser.parse_args()
+    from tests.brokers import Mosquitto
+
+    with tempfile.TemporaryDirectory() as tmp:
+        broker = Mosquitto(Path(tmp))
+        broker.start()
+        try:
+            result = asyncio.run(soak(broker.url, args.athletes, args.minutes, Path(tmp)))
+        finally:
+            broker.stop()
+    for m in range(9, len(result.rss_mb), 10):
+        print(f"minute {m + 1:4d}: monitor RSS {result.rss_mb[m]:7.1f} MB")
+    flat = result.after(args.warmup)
+    print(f"athletes {args.athletes}, {args.minutes} min of event time each, {result.frames:,} frames "
+          f"in {result.wall_s:.1f} s: {result.frames / result.wall_s:,.0f} frames/s "
+          f"({result.frames / result.wall_s / args.athletes:.1f}x real time)")  # fmt: skip
+    print(f"RSS after {args.warmup} min warm-up: first {flat[0]:.1f} MB, last {flat[-1]:.1f} MB, "
+          f"min {min(flat):.1f}, max {max(flat):.1f} (growth {flat[-1] - flat[0]:+.1f} MB); exit {result.exit_code}")
+    print(f"cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
