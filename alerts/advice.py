@@ -84,6 +84,7 @@ KIND_OF_FACTOR: Final[Mapping[str, str]] = {
     "heat": "ease_pace",  # in the heat, slow down (ACSM); drinking follows thirst and the sweat loss itself
     "sweat_loss": "hydrate",
     "cardiac_drift": "ease_pace",  # the heart working harder at the same pace: ease off
+    "cardiac": "ease_pace",  # the one cardiac factor (max of drift and decoupling)
     "monotony": "change_form",
     "gait_uniformity": "change_form",
     "acute_cramp": "stop_and_stretch",

@@ -10,13 +10,20 @@ from processors.profile import Profile
 def _describe(name: str, contribution: float, ind: Indicators, profile: Profile) -> str:
     """One factor in the coach's words, with its value."""
     if name == "pace_over_training":
-        # the factor rests on the 10-min mean pace when the processors give it, else on the current pace
-        ratio10 = finite(ind.values.get("pace_ratio_10min"))
+        # the factor rests on the 10-min mean pace against today's reference pace (target → race → training)
+        # when the processors give it, else on the 10-min pace against training pace, else on the current pace
+        ref = finite(ind.values.get("reference_pace_s_per_km"))
+        own = finite(profile.training_pace)
+        planned = ref is not None and (own is None or abs(ref - own) > 0.5)
+        ratio10 = finite(ind.values.get("pace_ratio_plan" if planned else "pace_ratio_10min"))
+        if ratio10 is None:
+            ratio10 = finite(ind.values.get("pace_ratio_10min"))
         ratio = ratio10 if ratio10 is not None and ratio10 > 0 else value_of(ind, "pace_over_training")
+        word = "today's plan" if planned else "training"
         if ratio is None:
-            return "pace over training"
+            return f"pace over {word}"
         pct = (ratio - 1.0) * 100.0
-        head = f"pace {num(abs(pct))} % {'over' if pct >= 0 else 'under'} training"
+        head = f"pace {num(abs(pct))} % {'over' if pct >= 0 else 'under'} {word}"
         train = training_pace(ind, profile)
         pace = value_of(ind, "pace")
         if ratio10 is not None and ratio10 > 0 and train is not None:
@@ -46,6 +53,12 @@ def _describe(name: str, contribution: float, ind: Indicators, profile: Profile)
     if name == "decoupling":
         dec = value_of(ind, "decoupling_pct", "decoupling")
         return f"decoupling {num(dec, 1)} %" if dec is not None else "decoupling"
+    if name == "cardiac":  # one cardiac factor: the larger of drift and decoupling (issue 9.1)
+        drift = value_of(ind, "cardiac_drift_bpm_h")
+        dec = value_of(ind, "decoupling_pct")
+        bits = [f"cardiac drift {num(drift)} bpm/h"] if drift is not None else []
+        bits += [f"decoupling {num(dec, 1)} %"] if dec is not None else []
+        return ", ".join(bits) if bits else "cardiac drift"
     if name == "cardiac_drift":
         drift = value_of(ind, "cardiac_drift_bpm_h", "cardiac_drift")
         return f"cardiac drift {num(drift)} bpm/h" if drift is not None else "cardiac drift"

@@ -117,7 +117,20 @@ def target_cadence(ind: Indicators) -> int | None:
 
 
 def training_pace(ind: Indicators, profile: Profile) -> float | None:
-    """The athlete's training pace (s/km): the profile's, else derived from ``pace_over_training``."""
+    """The pace the runner is judged against (s/km): today's reference pace when the processors give one
+    (``values["reference_pace_s_per_km"]``: the session's target pace, else the race pace on a race/tempo/interval
+    day, else the training pace — issue 9.2), else the profile's training pace, else derived from
+    ``pace_over_training``. So "ease the pace" on a tempo day eases toward the tempo target, not to an easy
+    training pace.
+
+    >>> ind = Indicators(t=0.0, elapsed_s=0.0, pace=262.0, values={"reference_pace_s_per_km": 270.0})
+    >>> training_pace(ind, Profile(training_pace=330)), training_pace(Indicators(t=0.0, elapsed_s=0.0),
+    ...                                                                 Profile(training_pace=330))
+    (270.0, 330.0)
+    """
+    ref = finite(ind.values.get("reference_pace_s_per_km"))
+    if ref is not None and ref > 0:
+        return ref
     own = finite(profile.training_pace)
     if own is not None and own > 0:
         return own
