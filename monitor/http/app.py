@@ -23,11 +23,12 @@ from aiohttp import web
 
 from monitor.coach.live import LiveView, Subscription, valid_id
 from monitor.errors import UsageError
-from monitor.http import ops
+from monitor.http import history, ops
 from monitor.http.security import HttpSecurity
 
 if TYPE_CHECKING:
     from monitor.mqtt.service import Monitor
+    from monitor.store.base import SessionStore
 
 log = logging.getLogger("crampwatch.http")
 
@@ -287,8 +288,14 @@ async def events(request: web.Request) -> web.StreamResponse:
 
 # ---- application -------------------------------------------------------------------------------------------
 def make_app(
-    view: LiveView, *, ack: AckFn, monitor: Monitor | None = None, security: HttpSecurity | None = None
+    view: LiveView,
+    *,
+    ack: AckFn,
+    monitor: Monitor | None = None,
+    security: HttpSecurity | None = None,
+    store: SessionStore | None = None,
 ) -> web.Application:
+    """The application; the session history reads ``store`` (default: the monitor's)."""
     guard = security or HttpSecurity.default("127.0.0.1")  # Host allow-list, token for coach actions
     app = web.Application(middlewares=[guard.middleware(), _errors], client_max_size=64 * 1024)
     app[VIEW] = view
@@ -301,6 +308,7 @@ def make_app(
     r.add_get("/athlete/{squad}/{athlete}", athlete_page)
     r.add_get("/events", events, allow_head=False)
     ops.add_routes(app, view, monitor)  # /healthz, /metrics
+    history.add_routes(app, store if store is not None or monitor is None else monitor.store)  # /history, /report
     r.add_get("/openapi.json", api_openapi)
     r.add_get("/api/squads", api_squads)
     r.add_get("/api/athletes", api_athletes)
@@ -353,13 +361,15 @@ async def serve(
     ack: AckFn,
     monitor: Monitor | None = None,
     security: HttpSecurity | None = None,
+    store: SessionStore | None = None,
 ) -> HttpServer:
     """Start the dashboard on ``host:port`` (port 0: a free one; see ``.url``). ``ack(squad, athlete,
     alert_id)`` sends the contract acknowledgement (``Monitor.publish_ack``); with ``monitor``, ``/healthz`` and
-    ``/metrics`` report on it, and the page's health badge shows its broker connection."""
+    ``/metrics`` report on it, the page's health badge shows its broker connection, and the history reads its
+    session store (or ``store``)."""
     if monitor is not None:
         view.connected = lambda: monitor.connected
-    app = make_app(view, ack=ack, monitor=monitor, security=security or HttpSecurity.default(host))
+    app = make_app(view, ack=ack, monitor=monitor, security=security or HttpSecurity.default(host), store=store)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host or None, port)

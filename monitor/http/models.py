@@ -122,7 +122,7 @@ class Alert(BaseModel):
     detail: str
     factors: dict[str, float]
     acked: bool = Field(description="acknowledged (from a dashboard, or an earlier one of its kind closed)")
-    seq: int = Field(description="arrival order at this monitor")
+    seq: int | None = Field(None, description="arrival order at this monitor (live alerts)")
     name: str | None = None
 
 
@@ -168,6 +168,31 @@ class History(BaseModel):
     alerts: list[Alert]
 
 
+class SessionRow(BaseModel):
+    """One stored session (``crampwatch sessions``)."""
+
+    id: str = Field(description="SQUAD.ATHLETE.START_MS")
+    squad: Id
+    athlete: Id
+    name: str | None
+    start: float
+    last_t: Num
+    duration_s: Num
+    distance_m: Num
+    peak_risk: Num
+    peak_level: Level | None
+    alerts: int
+    open: bool = Field(description="the session had not ended when last written")
+    report: str = Field(description="path of the session's report page")
+
+
+class StoredSession(History):
+    """A stored session as the live history's column arrays, with its alerts."""
+
+    id: str
+    report: str
+
+
 class AckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     squad: Id
@@ -190,7 +215,8 @@ class AckResult(BaseModel):
 
 
 MODELS: tuple[type[BaseModel], ...] = (
-    Error, Status, LastAlert, Tile, Alert, Squad, Health, History, AckRequest, AckAllRequest, AckResult,
+    Error, Status, LastAlert, Tile, Alert, Squad, Health, History, SessionRow, StoredSession, AckRequest,
+    AckAllRequest, AckResult,
 )  # fmt: skip
 
 

@@ -52,6 +52,15 @@ SQUAD_QUERY: dict[str, Any] = {
 }
 
 
+SID: dict[str, Any] = {
+    "name": "sid",
+    "in": "path",
+    "required": True,
+    "description": "session id SQUAD.ATHLETE.START_MS (crampwatch sessions)",
+    "schema": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}\.\d{1,16}$"},
+}
+
+
 def _athlete_get(summary: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {
         "get": {
@@ -227,6 +236,55 @@ def openapi() -> dict[str, Any]:
                 {"type": "array", "items": _ref("Alert")},
                 "alerts",
             ),
+            "/history": {"get": {"summary": "the session history page (per squad and athlete)",
+                                 "parameters": [SQUAD_QUERY], "responses": {"200": html}}},
+            "/session/{sid}": {
+                "get": {
+                    "summary": "a stored session in the athlete view: charts with alerts marked",
+                    "parameters": [SID],
+                    "responses": {"200": html, "400": _error("malformed session id")},
+                }
+            },
+            "/api/sessions": {
+                "get": {
+                    "summary": "stored sessions, newest first",
+                    "parameters": [SQUAD_QUERY, {**SQUAD_QUERY, "name": "athlete", "description": "only this athlete"},
+                                   {"name": "limit", "in": "query", "required": False,
+                                    "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}],
+                    "responses": {
+                        "200": _json_body({"type": "array", "items": _ref("SessionRow")}, "sessions"),
+                        "400": _error("malformed id or limit"),
+                        "503": _error("no session store"),
+                    },
+                }
+            },
+            "/api/sessions/{sid}": {
+                "get": {
+                    "summary": "one stored session as column arrays, with its alerts",
+                    "parameters": [SID],
+                    "responses": {
+                        "200": _json_body(_ref("StoredSession"), "session"),
+                        "400": _error("malformed session id"),
+                        "404": _error("no such session"),
+                        "503": _error("no session store"),
+                    },
+                }
+            },
+            "/report/session/{sid}": {
+                "get": {
+                    "summary": "the post-run report of a stored session (self-contained HTML)",
+                    "parameters": [SID],
+                    "responses": {"200": html, "400": _error("malformed session id"),
+                                  "404": _error("no such session"), "503": _error("no session store")},
+                }
+            },
+            "/report/live/{squad}/{athlete}": {
+                "get": {
+                    "summary": "the report of a runner's current (or last) live session so far",
+                    "parameters": _path_ids(),
+                    "responses": {"200": html, "400": _error("malformed id"), "404": _error("no session")},
+                }
+            },
             "/api/monitor": {
                 "get": {
                     "summary": "the monitor's health as the badge shows it: broker connection, data freshness",

@@ -1,0 +1,84 @@
+"""Session history and reports over HTTP, read from a real SQLite session store."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from monitor.coach.live import LiveView
+from monitor.http import serve
+from monitor.http.history import REPORT_CSP
+from monitor.http.models import SessionRow, StoredSession
+from monitor.store.sqlite import SqliteStore
+from tests.monitor.store_helpers import store_sessions
+from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_fast_run
+
+
+async def _get(http: aiohttp.ClientSession, path: str, expect: int = 200) -> Any:
+    async with http.get(path) as res:
+        assert res.status == expect, (path, res.status, await res.text())
+        return await (res.json() if res.content_type == "application/json" else res.text())
+
+
+def test_history_api_pages_and_reports(tmp_path: Path) -> None:
+    db = tmp_path / "sessions.db"
+    stored = store_sessions(db, {("club", "sam"): (hot_fast_run(30), HOT_PROFILE),
+                                 ("track", "kim"): (easy_cool_run(20), EASY_PROFILE)})  # fmt: skip
+    sam = next(sid for sid in stored if sid.startswith("club.sam."))
+    view = LiveView()
+    for status in stored[sam].statuses:  # the same run is also the live view's current session
+        view.add_status(status)
+    for alert in stored[sam].alerts:
+        view.add_alert(alert.to_dict())
+
+    async def main() -> None:
+        store = SqliteStore(str(db), read_only=True)
+        await store.open()
+        server = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None, store=store)
+        try:
+            async with aiohttp.ClientSession(base_url=server.url) as http:
+                rows = await _get(http, "/api/sessions")
+                assert sorted(r["id"] for r in rows) == sorted(stored)
+                for row in rows:
+                    SessionRow.model_validate(row)
+                club = await _get(http, "/api/sessions?squad=club")
+                assert [r["id"] for r in club] == [sam] and club[0]["alerts"] == len(stored[sam].alerts) > 0
+                session = await _get(http, f"/api/sessions/{sam}")
+                StoredSession.model_validate(session)
+                assert session["points"] == len(stored[sam].statuses) and session["session_state"] == "finished"
+                assert session["hr"] == [s["hr"] for s in stored[sam].statuses]
+                assert [a["id"] for a in session["alerts"]] == [a.id for a in stored[sam].alerts]
+                assert "charts" in await _get(http, f"/session/{sam}")
+                assert 'id="sessions"' in await _get(http, "/history?squad=club")
+                await _get(http, "/api/sessions/club.nobody.1", 404)
+                await _get(http, "/api/sessions/not-an-id", 400)
+                await _get(http, "/api/sessions?squad=bad.id", 400)
+                for path in (f"/report/session/{sam}", "/report/live/club/sam"):
+                    async with http.get(path) as res:
+                        assert res.status == 200 and res.content_type == "text/html"
+                        assert res.headers["Content-Security-Policy"] == REPORT_CSP
+                        page = await res.text()
+                    assert page.count("<figure data-chart=") == 6
+                    assert all(f'data-alert="{a.id}"' in page for a in stored[sam].alerts)
+                await _get(http, "/report/live/club/nobody", 404)
+        finally:
+            await server.close()
+            await store.close()
+
+    asyncio.run(main())
+
+
+def test_without_a_store_the_history_says_so() -> None:
+    async def main() -> None:
+        server = await serve(LiveView(), "127.0.0.1", 0, ack=lambda s, a, i: None)
+        try:
+            async with aiohttp.ClientSession(base_url=server.url) as http:
+                body = await _get(http, "/api/sessions", 503)
+                assert "store" in body["error"]
+        finally:
+            await server.close()
+
+    asyncio.run(main())
