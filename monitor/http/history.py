@@ -85,6 +85,7 @@ def columns(statuses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     out["level"] = [s.get("level") if s.get("level") in LEVELS else None for s in rows]
     last = rows[-1] if rows else {}
     out.update(hr_max=hr_max_of(last), target_pace=target_pace(last), name=last.get("name"))
+    out["last"] = {k: last.get(k) for k in ("trimp", "hr_zone_s", "factors", "hr_pct_max", "hr_zone", "elapsed_s")}
     return out
 
 

@@ -191,6 +191,7 @@ class StoredSession(History):
 
     id: str
     report: str
+    last: dict[str, Any] = Field(description="the last status's trimp, hr_zone_s, factors, hr_pct_max, hr_zone")
 
 
 class AckRequest(BaseModel):

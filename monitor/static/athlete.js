@@ -1,28 +1,28 @@
-/* crampwatch athlete view: the session's risk, HR, pace, cadence and stride, hand-drawn in SVG, alerts marked. */
+/* crampwatch athlete view: a live session (/athlete/{squad}/{athlete}) or a stored one (/session/{id}); the charts
+ * (uPlot, charts.js) are the same in both, with the alerts marked. */
 "use strict";
 
 (() => {
-  const { el, svg, num } = CW;
+  const { el, num } = CW;
   const MAX_POINTS = 2880;
   const COLUMNS = ["hr", "pace", "cadence", "stride_m", "temp", "risk", "fatigue", "distance_m"];
   const parts = location.pathname.split("/").filter(Boolean);
-  const squad = decodeURIComponent(parts[1] || "");
-  const athlete = decodeURIComponent(parts[2] || "");
+  const past = parts[0] === "session" ? decodeURIComponent(parts[1] || "") : null;
+  const ids = past ? past.split(".") : [];
+  const squad = past ? ids[0] || "" : decodeURIComponent(parts[1] || "");
+  const athlete = past ? ids[1] || "" : decodeURIComponent(parts[2] || "");
 
-  const CHARTS = [
-    { key: "risk", title: "Cramp risk", fmt: (v) => `${Math.round(v * 100)}%`, domain: [0, 1], strip: true, height: 150 },
-    { key: "hr", title: "Heart rate", unit: "bpm", fmt: (v) => v.toFixed(0), minSpan: 30 },
-    { key: "pace", title: "Pace", unit: "/km", fmt: CW.fmtPace, invert: true, valid: (v) => v <= 1200, minSpan: 40 },
-    { key: "cadence", title: "Cadence", unit: "spm", fmt: (v) => v.toFixed(0), minSpan: 16 },
-    { key: "stride_m", title: "Stride (two steps)", unit: "m", fmt: (v) => v.toFixed(2), minSpan: 0.3 },
-  ];
-
-  const state = { hist: null, tile: null, loading: false, pending: [], pendingAlerts: [], missing: false, reload: false };
+  const state = { hist: null, tile: null, loading: false, pending: [], pendingAlerts: [], missing: false, reload: false, charts: {} };
   const feedEls = new Map();
   const $now = document.getElementById("now");
   const $charts = document.getElementById("charts");
   const $feed = document.getElementById("feed");
   document.getElementById("back").href = `/?squad=${encodeURIComponent(squad)}`;
+  document.getElementById("history-link").href = `/history?squad=${encodeURIComponent(squad)}&athlete=${encodeURIComponent(athlete)}`;
+  document.getElementById("report-link").href = past
+    ? `/report/session/${encodeURIComponent(past)}`
+    : `/report/live/${encodeURIComponent(squad)}/${encodeURIComponent(athlete)}`;
+  if (past) document.getElementById("h-charts").firstChild.textContent = "Past session ";
 
   // ---- data ---------------------------------------------------------------------------------------------
   async function load() {
@@ -32,13 +32,16 @@
     }
     state.loading = true;
     try {
-      const res = await fetch(`/api/athletes/${encodeURIComponent(squad)}/${encodeURIComponent(athlete)}/history`);
+      const res = await fetch(past
+        ? `/api/sessions/${encodeURIComponent(past)}`
+        : `/api/athletes/${encodeURIComponent(squad)}/${encodeURIComponent(athlete)}/history`);
       if (res.status === 404) {
         state.hist = null;
         state.missing = true;
       } else if (res.ok) {
         state.hist = await res.json();
         state.missing = false;
+        if (past) state.tile = pastTile(state.hist);
       }
     } catch (e) {
       /* the event stream reconnects and asks again */
@@ -89,152 +92,58 @@
       $now.replaceChildren(el("h2", { class: "name", text: athlete }), el("p", { class: "empty", text: state.missing ? "No data from this runner yet — waiting…" : "Loading…" }));
       return;
     }
-    const level = CW.levelOf(t);
-    const risk = num(t.risk);
-    const reason = t.top_reason || CW.topReason(t.factors);
+    const level = CW.wordOf(t);
+    const risk = num(t.display_risk) ?? num(t.risk);
     const signal = CW.signalOf(t);
+    const session = past ? "finished" : CW.stateOf(t);
     document.title = `${CW.displayName(t)} — ${CW.LEVEL_WORD[level]} — crampwatch`;
-    $now.className = `now tile lvl-${level} sig-${signal}`;
+    $now.className = `now tile lvl-${level} sig-${signal} st-${session}`;
     $now.dataset.level = level;
-    const factors = Object.entries(t.factors || {})
-      .filter(([, v]) => num(v) !== null && v > 0)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 4)
-      .map(([k]) => el("li", { text: CW.reasonText(k, t) }));
+    $now.dataset.state = session;
+    const reasons = level === "cramp" ? ["Cramp signs — check on the runner"] : CW.reasonList(t.factors, t, 4);
     $now.replaceChildren(
-      el("div", { class: "tile-top" }, el("h2", { class: "name", text: CW.displayName(t) }), el("span", { class: "lvl-word", text: CW.LEVEL_WORD[level] })),
+      el("div", { class: "tile-top" }, el("h2", { class: "name", text: CW.displayName(t) }), el("span", { class: "lvl-word", text: past ? `peak ${CW.LEVEL_WORD[level]}` : CW.LEVEL_WORD[level] })),
       CW.riskRow(risk),
-      factors.length ? el("ol", { class: "reasons" }, ...factors) : el("p", { class: "reason", text: "No risk factor stands out" }),
-      el(
-        "dl",
-        { class: "metrics" },
-        ...CW.coreMetrics(t),
-        CW.metric("Stride", CW.fmtNum(t.stride_m, 2), " m"),
-        CW.metric("Distance", num(t.distance_m) === null ? "—" : (t.distance_m / 1000).toFixed(2), " km"),
-      ),
+      reasons.length ? el("ol", { class: "reasons" }, ...reasons.map((r) => el("li", { text: r }))) : el("p", { class: "reason", text: "No risk factor stands out" }),
+      el("dl", { class: "metrics" }, ...CW.coreMetrics(t), CW.metric("Stride", CW.fmtNum(t.stride_m, 2), " m")),
+      el("dl", { class: "metrics metrics-load" }, ...CW.loadMetrics(t)),
       el(
         "div",
         { class: "tile-foot" },
-        el("span", { class: `signal sig-${signal}`, text: `signal ${signal}` }),
+        el("span", { class: `session st-${session}`, text: past ? `past session · ${new Date(1000 * (num(t.session_start) || 0)).toLocaleString()}` : CW.STATE_WORD[session] }),
+        past || session === "finished" ? null : el("span", { class: `signal sig-${signal}`, text: `signal ${signal}` }),
         el("span", { class: "elapsed", text: `${CW.fmtElapsed(t.elapsed_s)} run` }),
         el("span", { class: "squad-name", text: t.squad }),
       ),
     );
   }
 
-  // ---- rendering: charts -------------------------------------------------------------------------------
-  function niceStep(span, target) {
-    const raw = span / Math.max(1, target);
-    const mag = 10 ** Math.floor(Math.log10(raw));
-    for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw) return m * mag;
-    return 10 * mag;
-  }
-
-  function fmtMinutes(m) {
-    if (m < 60) return `${Math.round(m)}′`;
-    const h = Math.floor(m / 60);
-    return `${h}h${String(Math.round(m % 60)).padStart(2, "0")}`;
-  }
-
-  function drawChart(cfg, xs, ys, levels, alerts, width) {
-    const H = cfg.height || 120;
-    const W = Math.max(260, width);
-    const m = { l: 46, r: 12, t: 14, b: 22 };
-    const iw = W - m.l - m.r;
-    const ih = H - m.t - m.b;
-    const valid = ys.map((v) => (v !== null && (!cfg.valid || cfg.valid(v)) ? v : null));
-    const finite = valid.filter((v) => v !== null);
-    const xmax = Math.max(1, ...xs);
-    let [lo, hi] = cfg.domain || [Math.min(...finite), Math.max(...finite)];
-    if (!finite.length && !cfg.domain) [lo, hi] = [0, 1];
-    if (cfg.minSpan && hi - lo < cfg.minSpan) {
-      const mid = (hi + lo) / 2;
-      [lo, hi] = [mid - cfg.minSpan / 2, mid + cfg.minSpan / 2];
-    }
-    if (hi - lo < 1e-9) [lo, hi] = [lo - 1, hi + 1];
-    if (!cfg.domain) {
-      const pad = (hi - lo) * 0.08;
-      [lo, hi] = [lo - pad, hi + pad];
-    }
-    const X = (x) => m.l + (x / xmax) * iw;
-    const Y = (y) => {
-      const f = (y - lo) / (hi - lo);
-      return m.t + (cfg.invert ? f : 1 - f) * ih;
+  /** A past session's summary tile: its peak, its final values. */
+  function pastTile(h) {
+    const n = h.t.length;
+    let peak = 0;
+    for (let i = 0; i < n; i++) if ((num(h.risk[i]) ?? -1) > (num(h.risk[peak]) ?? -1)) peak = i;
+    const last = (k) => (n ? h[k][n - 1] : null);
+    const start = num(h.session_start) ?? h.t[0];
+    return {
+      squad: h.squad, athlete: h.athlete, name: h.name, session_start: start, session_state: "finished",
+      level: h.level[peak] || "low", risk: n ? h.risk[peak] : null, hr: last("hr"), pace: last("pace"),
+      cadence: last("cadence"), temp: last("temp"), stride_m: last("stride_m"), distance_m: last("distance_m"),
+      elapsed_s: n ? h.t[n - 1] - start : null, factors: {}, signal: "ok", ...(h.last || {}),
     };
-    const now = finite.length ? valid[valid.length - 1] ?? finite[finite.length - 1] : null;
-    const label = `${cfg.title} over the session${now !== null ? `, now ${cfg.fmt(now)} ${cfg.unit || ""}` : ""}`;
-    const root = svg("svg", { class: `chart chart-${cfg.key}`, width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": label });
-
-    // level strip (risk chart): what the coach saw on the tile, over time
-    if (cfg.strip && levels) {
-      for (let i = 0; i < xs.length; i++) {
-        const x0 = X(xs[i]);
-        const x1 = i + 1 < xs.length ? X(xs[i + 1]) : x0 + 2;
-        root.append(svg("rect", { class: `strip lvl-${levels[i] || "low"}`, x: x0.toFixed(1), y: m.t + ih + 2, width: Math.max(1, x1 - x0 + 0.5).toFixed(1), height: 5 }));
-      }
-    }
-    // y grid and labels
-    const step = niceStep(hi - lo, 4);
-    for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) {
-      const y = Y(v).toFixed(1);
-      root.append(svg("line", { class: "grid", x1: m.l, x2: W - m.r, y1: y, y2: y }));
-      root.append(svg("text", { class: "ylab", x: m.l - 6, y: (+y + 4).toFixed(1), "text-anchor": "end" }, cfg.fmt(v)));
-    }
-    // x ticks (minutes)
-    const xstep = [1, 2, 5, 10, 15, 30, 60, 120].find((s) => xmax / s <= Math.max(3, iw / 90)) || 240;
-    for (let v = 0; v <= xmax + 1e-9; v += xstep) {
-      const x = X(v).toFixed(1);
-      root.append(svg("text", { class: "xlab", x, y: H - 4, "text-anchor": "middle" }, fmtMinutes(v)));
-    }
-    // the line (gaps where unknown)
-    let d = "";
-    let pen = false;
-    for (let i = 0; i < xs.length; i++) {
-      const v = valid[i];
-      if (v === null) {
-        pen = false;
-        continue;
-      }
-      d += `${pen ? "L" : "M"}${X(xs[i]).toFixed(1)},${Y(Math.min(hi, Math.max(lo, v))).toFixed(1)}`;
-      pen = true;
-    }
-    if (d) root.append(svg("path", { class: "line", d }));
-    // alerts: a dashed line and a marker with the message as tooltip
-    for (const a of alerts) {
-      const x = X(a.x).toFixed(1);
-      root.append(svg("line", { class: `mark mark-${a.level}`, x1: x, x2: x, y1: m.t, y2: m.t + ih }));
-      root.append(
-        svg("path", { class: `tri mark-${a.level}`, d: `M${+x - 5},${m.t - 8}L${+x + 5},${m.t - 8}L${x},${m.t}Z` },
-          svg("title", {}, `${CW.ALERT_WORD[a.level] || a.level} ${CW.fmtClock(a.t)}: ${a.message}`)),
-      );
-      if (cfg.key === "risk" && num(a.risk) !== null) root.append(svg("circle", { class: `dot mark-${a.level}`, cx: x, cy: Y(a.risk).toFixed(1), r: 4 }));
-    }
-    if (now !== null && xs.length) {
-      root.append(svg("circle", { class: "now-dot", cx: X(xs[xs.length - 1]).toFixed(1), cy: Y(Math.min(hi, Math.max(lo, now))).toFixed(1), r: 3 }));
-    }
-    return { root, now };
   }
 
+  // ---- rendering: charts (charts.js) -------------------------------------------------------------------
   function renderCharts() {
     const h = state.hist;
     if (!h || !h.t || !h.t.length) {
+      for (const c of Object.values(state.charts)) c.u.destroy();
+      state.charts = {};
       $charts.replaceChildren(el("p", { class: "empty", text: "No data yet this session." }));
       return;
     }
-    const start = num(h.session_start) ?? h.t[0];
-    const xs = h.t.map((t) => (t - start) / 60);
-    const alerts = (h.alerts || []).map((a) => Object.assign({ x: Math.max(0, (a.t - start) / 60) }, a));
-    const width = $charts.clientWidth || 600;
-    const figures = CHARTS.map((cfg) => {
-      const { root, now } = drawChart(cfg, xs, h[cfg.key] || [], h.level, alerts, width);
-      return el(
-        "figure",
-        { class: "chart-box", "data-key": cfg.key },
-        el("figcaption", {}, el("span", { class: "chart-title", text: cfg.title }), el("span", { class: "chart-now", text: now === null ? "—" : `${cfg.fmt(now)} ${cfg.unit || ""}` })),
-        root,
-      );
-    });
-    $charts.replaceChildren(...figures);
+    if ($charts.querySelector("p.empty")) $charts.replaceChildren();
+    CWCharts.render($charts, h, state);
   }
 
   function renderFeed() {
@@ -247,6 +156,7 @@
       let node = feedEls.get(a.id);
       if (!node || (a.acked && !node.classList.contains("acked"))) {
         node = CW.alertItem(a, { showName: false });
+        if (past) node.querySelector("button.ack")?.remove();
         feedEls.set(a.id, node);
       }
       return node;
@@ -263,6 +173,15 @@
   const schedule = CW.throttle(render, 250);
 
   // ---- live events -------------------------------------------------------------------------------------
+  if (past) {
+    const conn = document.getElementById("conn");
+    conn.dataset.state = "past";
+    conn.textContent = "past session";
+    document.getElementById("h-alerts").textContent = "Alerts of the session";
+    load();
+    window.addEventListener("resize", schedule);
+    return;
+  }
   CW.connect(`squad=${encodeURIComponent(squad)}`, {
     snapshot(snap) {
       state.tile = (snap.athletes || []).find(mine) || state.tile;

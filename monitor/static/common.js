@@ -3,7 +3,12 @@
 
 const CW = (() => {
   const LEVELS = ["low", "elevated", "high", "critical"];
-  const LEVEL_WORD = { low: "Low", elevated: "Elevated", high: "High", critical: "Critical" };
+  const LEVEL_WORD = { low: "Low", elevated: "Elevated", high: "High", critical: "Critical", cramp: "Cramp" };
+  /** Words from least to most worrying: the monitor's levels, then "cramp" (until the coach acknowledges). */
+  const WORDS = [...LEVELS, "cramp"];
+  /** Profile traits: they raise the risk but are never "the reason" a coach can act on. */
+  const TRAITS = new Set(["sex", "age", "cramp_history", "recent_injury"]);
+  const STATE_WORD = { live: "live", quiet: "quiet — no data", finished: "finished" };
   const ALERT_WORD = { advice: "Advice", warning: "Warning", critical: "Critical" };
 
   /** Human-readable reason for a risk factor; ``s`` is the status (for numbers where known). */
@@ -22,7 +27,7 @@ const CW = (() => {
     decoupling: () => "Heart rate drifting from pace",
     cardiac_drift: () => "Heart rate creeping up",
     monotony: () => "Same effort for a long time",
-    acute_cramp: () => "Cramp signature now",
+    acute_cramp: () => "Cramp signs now",
     cramp_history: () => "Has cramped before",
     recent_injury: () => "Recent injury",
     sex: () => "Sex (risk trait)",
@@ -41,23 +46,42 @@ const CW = (() => {
     return words.charAt(0).toUpperCase() + words.slice(1);
   }
 
-  /** The factor with the largest positive contribution. */
+  /** The factor with the largest positive contribution that is not a profile trait. */
   function topReason(factors) {
     let best = null;
     for (const [k, v] of Object.entries(factors || {})) {
-      if (num(v) !== null && v > 0 && (best === null || v > best[1])) best = [k, v];
+      if (!TRAITS.has(k) && num(v) !== null && v > 0 && (best === null || v > best[1])) best = [k, v];
     }
     return best ? best[0] : null;
   }
 
-  function levelRank(level) {
-    return LEVELS.indexOf(level);
+  /** Up to ``n`` factors in plain words, largest first, profile traits left out. */
+  function reasonList(factors, status, n = 3) {
+    return Object.entries(factors || {})
+      .filter(([k, v]) => !TRAITS.has(k) && num(v) !== null && v > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k]) => reasonText(k, status));
   }
 
-  /** Riskiest first: level, then risk, then name. */
+  function levelRank(level) {
+    return WORDS.indexOf(level);
+  }
+
+  /** The word on a tile: the server's display_level (cramp until acknowledged), else the level. */
+  function wordOf(t) {
+    return WORDS.includes(t.display_level) ? t.display_level : levelOf(t);
+  }
+
+  function stateOf(t) {
+    return ["live", "quiet", "finished"].includes(t.session_state) ? t.session_state : "live";
+  }
+
+  /** The one rule (the server's too): live before finished, then the word, then the risk, then the name. */
   function compareTiles(a, b) {
     return (
-      levelRank(b.level) - levelRank(a.level) ||
+      (stateOf(a) === "finished") - (stateOf(b) === "finished") ||
+      levelRank(wordOf(b)) - levelRank(wordOf(a)) ||
       (num(b.risk) ?? -1) - (num(a.risk) ?? -1) ||
       displayName(a).localeCompare(displayName(b))
     );
@@ -164,24 +188,55 @@ const CW = (() => {
     return post("/api/ack", { squad, athlete, alert_id: alertId });
   }
 
-  /** Connect to /events; handlers: snapshot, status, alert, ack. Shows the state in #conn. */
+  /** POST /api/ack-all: every open alert of the runner. */
+  function ackAll(squad, athlete) {
+    return post("/api/ack-all", { squad, athlete });
+  }
+
+  /** Connect to /events; handlers: snapshot, status, alert, ack, health. The badge (#conn) shows the browser's
+   * link to the monitor AND the monitor's own health: its broker connection and whether data is fresh. */
   function connect(query, handlers) {
     const conn = document.getElementById("conn");
-    const show = (state, text) => {
+    let link = "connecting";
+    let health = null;
+    const show = () => {
       if (!conn) return;
+      let state = "connecting";
+      let text = "connecting…";
+      let title = "connecting to the monitor";
+      if (link === "down") [state, text, title] = ["down", "reconnecting…", "the browser lost the monitor"];
+      else if (link === "up" && health && health.state === "down") {
+        [state, text, title] = ["down", "broker down", "the monitor lost its MQTT broker: no new data"];
+      } else if (link === "up" && health && health.state === "stale") {
+        const age = num(health.data_age_s);
+        [state, text] = ["stale", age === null ? "no data" : `no data for ${fmtAgo(age).replace(" ago", "")}`];
+        title = "runners are live but no status came lately";
+      } else if (link === "up") [state, text, title] = ["live", "live", "monitor connected to its broker, data flowing"];
       conn.dataset.state = state;
       conn.textContent = text;
+      conn.title = title;
     };
     const source = new EventSource("/events" + (query ? `?${query}` : ""));
-    source.onopen = () => show("live", "live");
-    source.onerror = () => show("down", "reconnecting…");
-    for (const kind of ["snapshot", "status", "alert", "ack"]) {
+    source.onopen = () => {
+      link = "up";
+      show();
+    };
+    source.onerror = () => {
+      link = "down";
+      show();
+    };
+    for (const kind of ["snapshot", "status", "alert", "ack", "health"]) {
       source.addEventListener(kind, (ev) => {
         let data;
         try {
           data = JSON.parse(ev.data);
         } catch (e) {
           return;
+        }
+        if (kind === "snapshot" || kind === "health") {
+          health = kind === "health" ? data : data.health || health;
+          link = "up";
+          show();
         }
         if (handlers[kind]) handlers[kind](data);
       });
@@ -239,7 +294,12 @@ const CW = (() => {
         li.append(el("p", { class: "error", role: "alert", text: `Not sent: ${err.message}` }));
       }
     });
-    const detail = a.detail ? el("details", {}, el("summary", { text: "Why" }), el("p", { text: a.detail })) : null;
+    const reasons = reasonList(a.factors, {});
+    const detail = a.detail || reasons.length
+      ? el("details", {}, el("summary", { text: "Why" }),
+          reasons.length ? el("p", { class: "why", text: reasons.join(" · ") }) : null,
+          a.detail ? el("p", { class: "why-detail", text: a.detail }) : null)
+      : null;
     li.append(head, el("p", { class: "message", text: a.message }), detail, button);
     return li;
   }
@@ -259,13 +319,35 @@ const CW = (() => {
     return el("div", { class: "metric" }, el("dt", { text: label }), el("dd", {}, value, unit ? el("small", { text: unit }) : null));
   }
 
-  /** HR, pace, cadence and temperature: the readings every tile shows. */
+  /** HR (with zone and % of HRmax), pace, cadence and temperature: the readings every tile shows. */
   function coreMetrics(t) {
     return [
       metric("HR", fmtNum(t.hr), " bpm"),
       metric("Pace", fmtPace(t.pace), num(t.pace) !== null && t.pace <= 1200 ? " /km" : ""),
       metric("Cadence", fmtNum(t.cadence), " spm"),
       metric("Temp", fmtNum(t.temp), " °C"),
+    ];
+  }
+
+  /** What coaches expect live beside the risk: distance, training load (TRIMP), time in the HR zones. */
+  function loadMetrics(t) {
+    const zones = Array.isArray(t.hr_zone_s) ? t.hr_zone_s : null;
+    const total = zones ? zones.reduce((x, y) => x + (num(y) ?? 0), 0) : 0;
+    const bar = el("span", { class: "zone-bar", "aria-label": "time in heart-rate zones 1 to 5" });
+    if (zones && total > 0) {
+      zones.forEach((z, i) => {
+        const part = el("span", { class: `zone z${i + 1}`, title: `Z${i + 1}: ${fmtElapsed(z)}` });
+        part.style.width = `${(100 * (num(z) ?? 0)) / total}%`;
+        bar.append(part);
+      });
+    }
+    const zone = num(t.hr_zone);
+    const pct = num(t.hr_pct_max);
+    return [
+      metric("Zone", zone === null ? "—" : `Z${zone}`, pct === null ? "" : ` ${Math.round(pct)}%`),
+      metric("Distance", num(t.distance_m) === null ? "—" : (t.distance_m / 1000).toFixed(2), " km"),
+      metric("TRIMP", fmtNum(t.trimp), ""),
+      el("div", { class: "metric metric-zones" }, el("dt", { text: "Time in zone" }), el("dd", {}, bar)),
     ];
   }
 
@@ -287,7 +369,7 @@ const CW = (() => {
   }
 
   return {
-    LEVELS, LEVEL_WORD, ALERT_WORD, num, reasonText, topReason, levelRank, compareTiles, displayName, fmtPace,
+    LEVELS, WORDS, TRAITS, STATE_WORD, LEVEL_WORD, ALERT_WORD, num, reasonList, wordOf, stateOf, ackAll, loadMetrics, reasonText, topReason, levelRank, compareTiles, displayName, fmtPace,
     fmtNum, fmtElapsed, fmtClock, fmtAgo, el, svg, ack, post, connect, throttle, alertItem, athletePath, levelOf,
     signalOf, metric, coreMetrics, riskRow,
   };

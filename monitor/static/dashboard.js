@@ -31,10 +31,14 @@
     state.squads.add(tile.squad);
   }
 
+  /** Newest first; open alerts are never trimmed (a busy squad cannot push another runner's out). */
   function putAlert(a) {
     if (state.alerts.some((x) => x.id === a.id)) return;
     state.alerts.unshift(a);
-    if (state.alerts.length > FEED_MAX) state.alerts.length = FEED_MAX;
+    if (state.alerts.length > FEED_MAX) {
+      let acked = 0;
+      state.alerts = state.alerts.filter((x) => !x.acked || ++acked <= FEED_MAX / 2);
+    }
     state.squads.add(a.squad);
   }
 
@@ -69,16 +73,18 @@
   // ---- rendering ----------------------------------------------------------------------------------------
   /** The top reason: prominent when the risk matters, quiet ("main factor") when it is low. */
   function reasonLine(level, reason, t) {
+    if (level === "cramp") return el("p", { class: "reason", text: "Cramp signs — check on the runner" });
     if (!reason) return el("p", { class: "reason quiet", text: "No risk factor stands out" });
-    const text = CW.reasonText(reason, t);
+    const text = t.top_reason_text || CW.reasonText(reason, t);
     return level === "low" ? el("p", { class: "reason quiet", text: `Main factor: ${text.charAt(0).toLowerCase()}${text.slice(1)}` }) : el("p", { class: "reason", text });
   }
 
   function tileContent(t) {
-    const level = CW.levelOf(t);
-    const risk = num(t.risk);
+    const level = CW.wordOf(t);
+    const risk = num(t.display_risk) ?? num(t.risk);
     const ageS = (Date.now() - t.receivedAt) / 1000;
-    const ended = ageS > ENDED_AFTER_S;
+    const session = CW.stateOf(t);
+    const ended = session !== "live" || ageS > ENDED_AFTER_S;
     const reason = t.top_reason || CW.topReason(t.factors);
     const last = t.last_alert;
     const signal = CW.signalOf(t);
@@ -91,11 +97,8 @@
       ),
       CW.riskRow(risk),
       reasonLine(level, reason, t),
-      el(
-        "dl",
-        { class: "metrics" },
-        ...CW.coreMetrics(t),
-      ),
+      el("dl", { class: "metrics" }, ...CW.coreMetrics(t)),
+      el("dl", { class: "metrics metrics-load" }, ...CW.loadMetrics(t)),
       last
         ? el(
             "p",
@@ -109,7 +112,8 @@
       el(
         "div",
         { class: "tile-foot" },
-        el("span", { class: `signal sig-${signal}`, text: `signal ${signal}` }),
+        el("span", { class: `session st-${session}`, text: CW.STATE_WORD[session] }),
+        session === "finished" ? null : el("span", { class: `signal sig-${signal}`, text: `signal ${signal}` }),
         el("span", { class: "elapsed", text: `${CW.fmtElapsed(t.elapsed_s)} run` }),
         state.squad ? null : el("span", { class: "squad-name", text: t.squad }),
         ended ? el("span", { class: "ended", text: `last update ${CW.fmtAgo(ageS)}` }) : null,
@@ -132,17 +136,20 @@
         node = el("a", { href: CW.athletePath(t) });
         tileEls.set(k, node);
       }
-      const level = CW.levelOf(t);
-      const ended = (Date.now() - t.receivedAt) / 1000 > ENDED_AFTER_S;
-      node.className = `tile lvl-${level} sig-${t.signal || "ok"}${ended ? " ended" : ""}${i === 0 ? " first" : ""}`;
+      const level = CW.wordOf(t);
+      const session = CW.stateOf(t);
+      const ended = session !== "live" || (Date.now() - t.receivedAt) / 1000 > ENDED_AFTER_S;
+      node.className = `tile lvl-${level} sig-${t.signal || "ok"} st-${session}${ended ? " ended" : ""}${i === 0 ? " first" : ""}`;
       node.dataset.squad = t.squad;
       node.dataset.athlete = t.athlete;
       node.dataset.level = level;
+      node.dataset.state = session;
       node.dataset.risk = String(num(t.risk) ?? "");
+      node.dataset.shown = String(num(t.display_risk) ?? "");
       node.dataset.t = String(num(t.t) ?? "");
       node.setAttribute(
         "aria-label",
-        `${CW.displayName(t)}: ${CW.LEVEL_WORD[level]} risk ${num(t.risk) === null ? "" : Math.round(t.risk * 100) + "%"}`,
+        `${CW.displayName(t)}: ${CW.LEVEL_WORD[level]} risk ${num(t.display_risk) === null ? "" : Math.round(t.display_risk * 100) + "%"}, ${CW.STATE_WORD[session]}`,
       );
       node.replaceChildren(...tileContent(t));
       return node;
@@ -158,39 +165,93 @@
   }
 
   function renderSummary(tiles, openAlerts) {
-    const counts = { critical: 0, high: 0, elevated: 0, low: 0 };
-    for (const t of tiles) if (t.level in counts) counts[t.level] += 1;
-    const chips = ["critical", "high", "elevated", "low"]
+    const counts = { cramp: 0, critical: 0, high: 0, elevated: 0, low: 0 };
+    let finished = 0;
+    for (const t of tiles) {
+      if (CW.stateOf(t) === "finished") finished += 1;
+      else counts[CW.wordOf(t)] += 1;
+    }
+    const chips = ["cramp", "critical", "high", "elevated", "low"]
       .filter((l) => counts[l])
-      .map((l) => el("span", { class: `chip pill-lvl-${l}`, text: `${counts[l]} ${CW.LEVEL_WORD[l].toLowerCase()}` }));
+      .map((l) => el("span", { class: `chip pill-lvl-${l}`, "data-word": l, text: `${counts[l]} ${CW.LEVEL_WORD[l].toLowerCase()}` }));
+    if (finished) chips.push(el("span", { class: "chip chip-finished", "data-word": "finished", text: `${finished} finished` }));
     if (openAlerts) chips.push(el("a", { class: "chip chip-alerts", href: "#h-alerts", text: `${openAlerts} alert${openAlerts > 1 ? "s" : ""} to acknowledge` }));
     $summary.replaceChildren(...chips);
   }
 
+  /** Open alerts grouped by runner (most urgent runner first, each with "Acknowledge all"), then the latest
+   * acknowledged ones. */
   function renderFeed() {
-    const shown = state.alerts.filter((a) => !state.squad || a.squad === state.squad).slice(0, FEED_SHOWN);
-    const open = shown.filter((a) => !a.acked).length;
-    $open.textContent = open ? `${open} open` : "";
-    if (!shown.length) {
+    const mine = state.alerts.filter((a) => !state.squad || a.squad === state.squad);
+    const open = mine.filter((a) => !a.acked);
+    $open.textContent = open.length ? `${open.length} open` : "";
+    if (!mine.length) {
       feedEls.clear();
       $feed.replaceChildren(el("li", { class: "empty", text: "No alerts yet." }));
-      return open;
+      return 0;
     }
-    const items = shown.map((a) => {
-      let node = feedEls.get(a.id);
-      if (!node || (a.acked && !node.classList.contains("acked"))) {
-        const tile = state.tiles.get(key(a));
-        if (tile && !a.name) a.name = tile.name;
-        node = CW.alertItem(a, { onAck: () => onAck({ squad: a.squad, athlete: a.athlete, alert_id: a.id }) });
-        feedEls.set(a.id, node);
-      }
-      return node;
-    });
-    const keep = new Set(shown.map((a) => a.id));
+    const groups = new Map();
+    for (const a of open) {
+      const k = key(a);
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k).push(a);
+    }
+    const rank = { critical: 3, warning: 2, advice: 1 };
+    const worst = (list) => Math.max(...list.map((a) => rank[a.level] || 0));
+    const ordered = Array.from(groups.values()).sort((x, y) => worst(y) - worst(x) || y[0].t - x[0].t);
+    const items = ordered.map((list) => runnerGroup(list));
+    const acked = mine.filter((a) => a.acked).slice(0, FEED_SHOWN);
+    if (acked.length) {
+      items.push(
+        el("li", { class: "acked-group" },
+          el("h3", { class: "group-head", text: `Acknowledged (${acked.length})` }),
+          el("ol", { class: "feed-inner" }, ...acked.map(alertNode))),
+      );
+    }
+    const keep = new Set(mine.map((a) => a.id));
     for (const id of Array.from(feedEls.keys())) if (!keep.has(id)) feedEls.delete(id);
-    const current = Array.from($feed.children);
-    if (current.length !== items.length || items.some((n, i) => current[i] !== n)) $feed.replaceChildren(...items);
-    return open;
+    $feed.replaceChildren(...items);
+    return open.length;
+  }
+
+  function alertNode(a) {
+    let node = feedEls.get(a.id);
+    if (!node || (a.acked && !node.classList.contains("acked"))) {
+      const tile = state.tiles.get(key(a));
+      if (tile && !a.name) a.name = tile.name;
+      node = CW.alertItem(a, { showName: false, onAck: () => schedule() });
+      feedEls.set(a.id, node);
+    }
+    return node;
+  }
+
+  function runnerGroup(list) {
+    const a0 = list[0];
+    const tile = state.tiles.get(key(a0));
+    const name = (tile && tile.name) || a0.name || a0.athlete;
+    const button = el("button", { type: "button", class: "ack ack-all", text: `Acknowledge all (${list.length})`,
+      "aria-label": `Acknowledge all ${list.length} open alerts of ${name}` });
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      button.textContent = "Sending…";
+      try {
+        const res = await CW.ackAll(a0.squad, a0.athlete);
+        for (const id of res.closed || []) onAck({ squad: a0.squad, athlete: a0.athlete, alert_id: id });
+      } catch (err) {
+        button.disabled = false;
+        button.textContent = `Acknowledge all (${list.length})`;
+        button.after(el("p", { class: "error", role: "alert", text: `Not sent: ${err.message}` }));
+      }
+    });
+    return el(
+      "li",
+      { class: "runner-group", "data-athlete": a0.athlete, "data-squad": a0.squad },
+      el("div", { class: "group-head" },
+        el("a", { class: "who", href: CW.athletePath(a0), text: name }),
+        el("span", { class: "count", text: `${list.length} open` }),
+        button),
+      el("ol", { class: "feed-inner" }, ...list.map(alertNode)),
+    );
   }
 
   function renderSquads() {
@@ -202,6 +263,7 @@
       $squad.append(el("option", { value: state.squad, text: state.squad }));
     }
     $squad.value = state.squad;
+    document.getElementById("history-link").href = state.squad ? `/history?squad=${encodeURIComponent(state.squad)}` : "/history";
   }
 
   function render() {
