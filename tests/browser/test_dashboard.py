@@ -115,7 +115,7 @@ async def until(condition: Callable[[], bool], timeout: float, what: str) -> Non
 TILE_ORDER_JS = """() => Array.from(document.querySelectorAll('#tiles .tile')).map(t => ({
     athlete: t.dataset.athlete, squad: t.dataset.squad, level: t.dataset.level,
     risk: parseFloat(t.dataset.risk), text: t.innerText}))"""
-LEVELS = ["low", "elevated", "high", "critical"]
+LEVELS = ["low", "elevated", "high", "critical", "cramp"]
 
 
 def test_live_dashboard_end_to_end(chromium: str, artifacts: Path, mosquitto: BrokerURL) -> None:
@@ -211,9 +211,13 @@ def test_live_dashboard_end_to_end(chromium: str, artifacts: Path, mosquitto: Br
                 # 5. the athlete view: charts of the session with the alerts marked
                 await page.click("#tiles .tile[data-athlete=sam]")
                 await page.wait_for_url("**/athlete/club/sam", timeout=5_000)
-                for key in ("risk", "hr", "pace", "cadence", "stride_m"):
-                    await page.wait_for_selector(f"figure[data-key={key}] svg path.line", timeout=10_000)
-                markers = await page.locator("figure[data-key=risk] svg path.tri").count()
+                for key in ("risk", "hr", "pace", "cadence", "stride_m", "temp"):
+                    await page.wait_for_selector(f"figure[data-key={key}] canvas", timeout=10_000)
+                await page.wait_for_function(
+                    "() => parseInt(document.querySelector('figure[data-key=risk]').dataset.points) > 100",
+                    timeout=10_000,
+                )
+                markers = int(await page.get_attribute("figure[data-key=risk]", "data-alerts") or "0")
                 assert markers == len(view.alerts("club", "sam") or []) > 0
                 assert "Sam Okafor" in await page.inner_text("#now")
                 assert await page.locator("#feed li.alert.acked").count() >= 1
@@ -230,7 +234,7 @@ def test_live_dashboard_end_to_end(chromium: str, artifacts: Path, mosquitto: Br
                 assert first_tile is not None and first_tile["y"] < 300  # the riskiest runner is on screen
                 await phone.screenshot(path=str(artifacts / "dashboard-phone.png"))
                 await phone.goto(server.url + "athlete/club/sam")
-                await phone.wait_for_selector("figure[data-key=stride_m] svg path.line", timeout=10_000)
+                await phone.wait_for_selector("figure[data-key=stride_m] canvas", timeout=10_000)
                 await phone.screenshot(path=str(artifacts / "athlete-phone.png"), full_page=True)
 
                 # 7. names come from MQTT: they are shown as text, never run as HTML
