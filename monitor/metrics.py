@@ -23,6 +23,9 @@ metric                                       meaning
 ``crampwatch_sink_failures_total{sink}``     deliveries a sink gave up on (by sink class; ``raised``: calls
                                              that raised, caught and logged by the monitor)
 ``crampwatch_errors_total``                  unexpected errors while handling a message (logged)
+``crampwatch_store_write_errors_total``      session-store writes that failed (each is retried; logged)
+``crampwatch_store_dropped_total``           records the session store dropped because its queue was full
+``crampwatch_store_pending``                 records waiting to be written to the session store
 ===========================================  ===========================================================
 """
 
@@ -115,6 +118,14 @@ class _StateCollector(Collector):
             sinks.add_metric([name], n)
         sinks.add_metric(["raised"], mc["sink_errors"])  # a sink call that raised (the monitor logged it)
         out.append(sinks)
+        store = monitor.store
+        if store is not None:
+            sc = store.counters
+            out += [
+                CounterMetricFamily("crampwatch_store_write_errors", "session-store writes that failed", sc["errors"]),
+                CounterMetricFamily("crampwatch_store_dropped", "records the session store dropped", sc["dropped"]),
+                GaugeMetricFamily("crampwatch_store_pending", "records waiting to be written", store.pending()),
+            ]
         return out
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from monitor.core.pipeline import run_offline
+from monitor.metrics import metrics_for
 from monitor.mqtt.service import Monitor
 from monitor.store.sqlite import SqliteStore
 from tests.brokers import BrokerProcess
@@ -43,6 +44,10 @@ def test_full_store_does_not_stop_alerts_and_catches_up(mosquitto_proc: BrokerPr
             await seen.wait_for(lambda c: c.final_status("full", frames[-1].t), timeout=60)
             await seen.wait_for(lambda c: len(c.alerts) >= len(expected.alerts), timeout=30)
             errors, waiting = store.counters["errors"], store.pending()
+            scraped = metrics_for(monitor).render().decode()
+            (line,) = [x for x in scraped.splitlines() if x.startswith("crampwatch_store_write_errors_total ")]
+            assert float(line.split()[1]) >= errors  # the failures are visible to operators (/metrics)
+            assert "crampwatch_store_pending " in scraped
             store.pages = None  # space again: the queued records are written
             caught_up = await store.flush(timeout=30)
         reader = SqliteStore(store.path, read_only=True)
