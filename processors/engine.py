@@ -11,7 +11,7 @@ from processors.fatigue import Fatigue
 from processors.gait import Gait
 from processors.gait_state import GaitState
 from processors.indicators import Indicators
-from processors.profile import Profile
+from processors.profile import Profile, SessionPlan
 from processors.registry import Context, Processor, load_all, resolve
 from processors.risk import Risk
 from processors.window import Window
@@ -47,8 +47,9 @@ class Engine:
     True
     """
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, plan: SessionPlan | None = None) -> None:
         self.profile = profile
+        self.plan = plan if plan is not None else SessionPlan()  # today's plan; may be replaced like profile
         load_all()
         self._order = resolve()
         self._procs: dict[str, Processor] = {}
@@ -67,7 +68,7 @@ class Engine:
             self._reset()
         self._session_start = window.session_start
         first_new = int(np.searchsorted(window.t, self._last_t, side="right")) if len(window) else 0
-        ctx = Context(window=window, profile=self.profile, first_new=first_new)
+        ctx = Context(window=window, profile=self.profile, first_new=first_new, plan=self.plan)
         for sym in self._order:
             proc = self._procs[sym]
             proc.update(ctx)
@@ -90,12 +91,15 @@ class Engine:
             base_cad = round(base.expected_cadence(recent.speed), 3)
             base_stride = round(2.0 * base.expected_step(recent.speed), 4)
         prof = self.profile
+        ref = self.plan.reference_pace(prof)
         values: dict[str, float | None] = {
             "elapsed_min": round(max(window.elapsed, 0.0) / 60.0, 4),
             "speed_mps": speed,
             "training_pace_s_per_km": _f(prof.training_pace),
             "training_speed_mps": _f(prof.training_speed),
             "pace_ratio_10min": _f(r["pace_ratio_10min"]),
+            "pace_ratio_plan": _f(r["pace_ratio_plan"]),
+            "reference_pace_s_per_km": _f(ref[0]) if ref is not None else None,
             "hr_bpm": _f(r["hr"]),
             "hr_max_bpm": _f(r["hr_max_bpm"]),
             "hrr_10min": _f(r["hrr_10min"]),
@@ -117,6 +121,7 @@ class Engine:
             "fatigue_gait": _f(fatigue.gait()),
             "duration_vs_longest": _f(r["duration_vs_longest"]),
             "risk_logit": _f(risk.logit),
+            "risk_evidence": _f(risk.evidence),
         }
         return Indicators(
             t=window.now,

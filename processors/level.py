@@ -13,11 +13,11 @@ ENTER = (0.0, 0.25, 0.5, 0.75)
 LEAVE_MARGIN = 0.10
 
 
-def next_level(current: Level, risk: float, critical_ok: bool = True) -> Level:
+def next_level(current: Level, risk: float, critical_ok: bool = True, cap: Level = "critical") -> Level:
     """The level after seeing ``risk``: up as soon as an enter threshold is reached, down only once the risk
-    is ``LEAVE_MARGIN`` below the threshold of the current level (possibly several levels at once). Without
-    ``critical_ok`` (no acute sign, duration or fatigue evidence: :func:`processors.risk.critical_evidence`)
-    the level stops at "high".
+    is ``LEAVE_MARGIN`` below the threshold of the current level (possibly several levels at once). The level
+    never exceeds ``cap`` (the highest level the run's evidence allows: :func:`processors.risk.max_level`);
+    without ``critical_ok`` it stops at "high".
 
     >>> next_level("low", 0.52), next_level("high", 0.42), next_level("high", 0.39)
     ('high', 'high', 'elevated')
@@ -25,8 +25,10 @@ def next_level(current: Level, risk: float, critical_ok: bool = True) -> Level:
     'low'
     >>> next_level("high", 0.9, critical_ok=False), next_level("critical", 0.9, critical_ok=False)
     ('high', 'high')
+    >>> next_level("high", 0.9, cap="elevated")
+    'elevated'
     """
-    top = 3 if critical_ok else 2
+    top = min(3 if critical_ok else 2, LEVELS.index(cap))
     rank = min(LEVELS.index(current), top)
     up = min(max(i for i, th in enumerate(ENTER) if risk >= th), top)
     if up >= rank:
@@ -39,8 +41,8 @@ def next_level(current: Level, risk: float, critical_ok: bool = True) -> Level:
 @register
 class RiskLevel(Processor):
     """``level`` low / elevated / high / critical from the risk: entered at 0.25 / 0.50 / 0.75, left 0.10
-    below (0.15 / 0.40 / 0.65), so a risk hovering at a border does not flap; "critical" from the risk alone
-    only with duration or fatigue evidence (``Risk.critical_ok``). Stateful."""
+    below (0.15 / 0.40 / 0.65), so a risk hovering at a border does not flap; never above what the run's own
+    evidence allows (``Risk.max_level``: priors alone at most "elevated"). Stateful."""
 
     symbol = "level"
     name = "Risk level"
@@ -53,7 +55,7 @@ class RiskLevel(Processor):
 
     def update(self, ctx: Context) -> None:
         r: Risk = ctx["risk"]
-        self._level = next_level(self._level, r.risk, r.critical_ok)
+        self._level = next_level(self._level, r.risk, cap=r.max_level)
 
     def get(self) -> Level:
         return self._level

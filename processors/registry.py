@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-from processors.profile import Profile
+from processors.profile import Profile, SessionPlan
 from processors.window import Window
 
 
@@ -47,6 +47,8 @@ class Context:
     profile: Profile
     first_new: int
     results: dict[str, Any] = field(default_factory=dict)
+    #: Today's plan (session ``start`` message): the pace the risk model judges against.
+    plan: SessionPlan = field(default_factory=SessionPlan)
 
     def __getitem__(self, symbol: str) -> Any:
         return self.results[symbol]

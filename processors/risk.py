@@ -1,4 +1,11 @@
-"""The cramp-risk model: a transparent logistic combination of factors."""
+"""The cramp-risk model: static priors set a baseline, evidence from the run itself raises it.
+
+risk = logistic(INTERCEPT + softcap(Σ prior terms) + Σ evidence terms). The priors (who the runner is, how fast
+against today's plan, how long against the longest run, heat, sweat, monotony) may make the risk "elevated"
+but never more: their sum is capped softly below the "high" threshold, and the level needs evidence from the
+streams (gait fatigue, one cardiac factor, the acute signature) for "high" and more for "critical". See
+docs/science.md, "The risk model".
+"""
 
 from __future__ import annotations
 
@@ -7,41 +14,57 @@ from dataclasses import dataclass, field
 
 from processors._util import clip, logistic
 from processors.fatigue import Fatigue
+from processors.indicators import LEVELS, Level
 from processors.profile import Profile
 from processors.registry import Context, Processor, register
 
-#: Log-odds of the baseline: a runner at training pace, in the cool, at the start, no risk traits → 2.7 %.
-INTERCEPT = -3.6
+#: Log-odds of the baseline: a runner at today's reference pace, in the cool, at the start, no risk traits.
+INTERCEPT = -3.7
 
 #: factor → coefficient (log-odds per unit of the scaled input; the scaling is in :func:`factor_inputs`).
 COEFFICIENTS: dict[str, float] = {
-    "pace_over_training": 1.2,  # per 10 % faster than training pace (sustained, 10 min); −1 … +2.5 units,
-    # PACE_LOAD_START = 1.0: counted in full from the start (a ramp broke the hot-run calibration)
-    "intensity": 0.6,  # (HRR − 0.75)/0.15 clipped 0…1: 75 % HRR → 0, 90 % → 1
-    "duration": 0.6,  # elapsed / longest run (else / 150 min), 0…1.5; plus LAST_QUARTER_BONUS through the last quarter
-    "heat": 1.2,  # heat_factor 0…1 (13 °C → 0, 33 °C → 1); dry-bulb graded as if WBGT: coarse
-    "sweat_loss": 0.8,  # per 2 % body mass, 0…2
-    "fatigue": 1.2,  # gait fatigue (cadence decline, cadence variability) 0…1
-    "decoupling": 0.8,  # per 10 % decoupling, 0…1.5
-    "cardiac_drift": 0.6,  # per 20 bpm/h, 0…1.5
-    "monotony": 0.4,  # monotony 0…1
-    "acute_cramp": 3.0,  # signature present
+    # ---- priors: who, how fast against today's plan, how long, conditions (Schwellnus 2011 first)
+    "pace_over_training": 0.9,  # per 10 % faster than TODAY'S REFERENCE pace (target → race → training), 10 min
+    "duration": 0.7,  # elapsed / longest run (else / 150 min), 0…1.5; plus LAST_QUARTER_BONUS through the last quarter
     "cramp_history": math.log(2.4),  # OR 2.4 (earlier cramp; Schwellnus 2011 / Kona data)
     "recent_injury": math.log(1.55),  # prevalence ratio 1.4–1.7 (SAFER studies), midpoint
     "sex": math.log(1.9) / 2.0,  # men ≈ 1.9× women: +½ln1.9 male, −½ln1.9 female, 0 unknown
     "age": 0.015,  # per year above 35, at most +0.45
+    "heat": 0.6,  # heat_factor 0…1 of a WRIST reading (biased warm: skin and sun), so weighed low
+    "sweat_loss": 0.3,  # per 2 % body mass, 0…2: dehydration is the weakest-supported cause (Schwellnus 2009/2011)
+    "monotony": 0.3,  # monotony 0…1 (seed 002; plausibility, no odds ratio)
+    # ---- evidence from the run itself
+    "fatigue": 1.8,  # gait fatigue 0…1: cadence decline at matched speed, cadence irregularity (steady running)
+    "cardiac": 0.6,  # ONE cardiac factor: max(drift / 20 bpm/h, decoupling / 10 %), 0…1.5
+    "acute_cramp": 3.0,  # the acute cramp signature
 }
+PRIOR_FACTORS = frozenset(
+    {"pace_over_training", "duration", "cramp_history", "recent_injury", "sex", "age", "heat", "sweat_loss",
+     "monotony"}
+)  # fmt: skip
+EVIDENCE_FACTORS = frozenset({"fatigue", "cardiac", "acute_cramp"})
+#: The contribution that records the soft cap of the priors (≤ 0; absent when it takes nothing off).
+PRIOR_CAP_KEY = "priors_capped"
+#: The priors' sum (log-odds above INTERCEPT) saturates smoothly towards this, so that priors alone keep the risk
+#: below "high" (0.50): INTERCEPT + PRIOR_CAP = logit(0.45).
+PRIOR_CAP = math.log(0.45 / 0.55) - INTERCEPT
+#: The cap bends in over the last PRIOR_KNEE log-odds below it (identity below).
+PRIOR_KNEE = 1.0
 #: Extra duration input through the last quarter (d 0.75 → 1). 56 % of Ironman cramps fall in the last quarter
 #: (Schwellnus 2011 / science notes): hazard there ≈ (0.56/0.25)/(0.44/0.75) = 3.8× the earlier average, ln 3.8 ≈ 1.3.
 LAST_QUARTER_BONUS = 1.3
 DEFAULT_LONGEST_MIN = 150.0
-#: Running faster than trained is a load that builds up: at the start it counts this share of its weight, rising
-#: linearly to the full weight at half of the longest run (d = 1 − PACE_LOAD_START).
-PACE_LOAD_START = 1.0
-#: A risk-only "critical" needs evidence that the muscles are loaded: at least this much of the run done ...
+#: The cardiac factor counts in full from this elapsed time (linearly from the start before it): a drift or
+#: decoupling estimate from the first ~15 steady minutes is mostly HR still settling at the pace.
+CARDIAC_FULL_S = 2400.0
+#: Slower than planned does not lower the risk: late in a run a runner slows because the legs tire (pace fade).
+PACE_FLOOR = 0.0
+#: "high" (a warning) needs at least this much evidence in log-odds (gait fatigue ≈ 0.55, or gait fatigue ≈ 0.3
+#: with the cardiac factor ≈ 0.8) ...
+EVIDENCE_HIGH = 1.0
+#: ... "critical" from the risk alone the acute signature, or ≥ 30 min run and gait fatigue at least this high.
 CRITICAL_MIN_ELAPSED_S = 1800.0
-#: ... and the last quarter of the longest run (d ≥ 0.75) or gait fatigue at least this high.
-CRITICAL_MIN_FATIGUE = 0.5
+CRITICAL_MIN_FATIGUE = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,26 +72,39 @@ class Risk:
     risk: float
     logit: float
     factors: dict[str, float] = field(default_factory=dict)
-    #: Whether a "critical" level is allowed (see :func:`critical_evidence`); the level caps at "high" otherwise.
-    critical_ok: bool = True
+    #: The highest level the evidence allows (see :func:`max_level`); the level is capped there.
+    max_level: Level = "critical"
+    #: Σ evidence contributions (log-odds) and the capped prior part, for the alert layer and evaluations.
+    evidence: float = 0.0
+    prior: float = 0.0
+
+    @property
+    def critical_ok(self) -> bool:
+        return self.max_level == "critical"
 
 
-def critical_evidence(*, elapsed_s: float, d: float, fatigue_gait: float | None, acute: bool) -> bool:
-    """May the risk alone make the level "critical" (whose alert says stop and stretch)? Only with an acute
-    cramp signature, or after :data:`CRITICAL_MIN_ELAPSED_S` with the last quarter of the longest run reached
-    (d ≥ 0.75) or gait fatigue ≥ :data:`CRITICAL_MIN_FATIGUE`: cramps come from loaded, tired muscles (Nelson &
-    Churilla 2016) and late in the race (Schwellnus 2011), so "stop" at minute 13 without either is bad advice.
+def max_level(*, elapsed_s: float, evidence: float, fatigue_gait: float | None, acute: bool) -> Level:
+    """The highest level the run's own evidence allows. Priors alone: "elevated" (advice). "high" (a warning)
+    needs :data:`EVIDENCE_HIGH` log-odds of evidence; "critical" the acute signature, or at least
+    :data:`CRITICAL_MIN_ELAPSED_S` of running with gait fatigue ≥ :data:`CRITICAL_MIN_FATIGUE` (cramps come
+    from loaded, tired muscle: Nelson & Churilla 2016).
 
-    >>> critical_evidence(elapsed_s=780.0, d=0.2, fatigue_gait=0.0, acute=False)
-    False
-    >>> critical_evidence(elapsed_s=5400.0, d=0.8, fatigue_gait=None, acute=False)
-    True
+    >>> max_level(elapsed_s=5400.0, evidence=0.0, fatigue_gait=None, acute=False)
+    'elevated'
+    >>> max_level(elapsed_s=780.0, evidence=1.2, fatigue_gait=0.8, acute=False)
+    'high'
+    >>> max_level(elapsed_s=2400.0, evidence=1.2, fatigue_gait=0.8, acute=False)
+    'critical'
+    >>> max_level(elapsed_s=60.0, evidence=0.0, fatigue_gait=None, acute=True)
+    'critical'
     """
     if acute:
-        return True
-    if elapsed_s < CRITICAL_MIN_ELAPSED_S:
-        return False
-    return d >= 0.75 or (fatigue_gait is not None and fatigue_gait >= CRITICAL_MIN_FATIGUE)
+        return "critical"
+    if evidence < EVIDENCE_HIGH:
+        return "elevated"
+    if elapsed_s >= CRITICAL_MIN_ELAPSED_S and fatigue_gait is not None and fatigue_gait >= CRITICAL_MIN_FATIGUE:
+        return "critical"
+    return "high"
 
 
 def duration_share(elapsed_s: float, duration_vs_longest: float | None) -> float:
@@ -77,10 +113,22 @@ def duration_share(elapsed_s: float, duration_vs_longest: float | None) -> float
     return clip(d, 0.0, 1.5)
 
 
+def cardiac_input(drift: float | None, decoupling: float | None) -> float | None:
+    """One cardiac factor: the larger of drift / 20 bpm/h and decoupling / 10 %, clipped 0…1.5. Drift, decoupling
+    and intensity all measure the same rise of HR against pace, so they are counted once; intensity (a level,
+    not a rise) is left to the pace factor.
+
+    >>> cardiac_input(10.0, 8.0), cardiac_input(None, 5.0), cardiac_input(None, None) is None
+    (0.8, 0.5, True)
+    """
+    parts = [v for v in (None if drift is None else drift / 20.0, None if decoupling is None else decoupling / 10.0)
+             if v is not None]  # fmt: skip
+    return clip(max(parts), 0.0, 1.5) if parts else None
+
+
 def factor_inputs(
     *,
     pace_ratio: float | None,
-    hrr: float | None,
     elapsed_s: float,
     duration_vs_longest: float | None,
     heat: float | None,
@@ -92,16 +140,12 @@ def factor_inputs(
     acute: bool,
     profile: Profile,
 ) -> dict[str, float]:
-    """The scaled input of every known factor (unknown inputs are left out, never guessed)."""
+    """The scaled input of every known factor (unknown inputs are left out, never guessed). ``pace_ratio`` is the
+    sustained speed over today's reference speed (``pace_ratio_plan``)."""
     x: dict[str, float] = {}
     d = duration_share(elapsed_s, duration_vs_longest)
     if pace_ratio is not None:
-        xp = clip((pace_ratio - 1.0) / 0.10, -1.0, 2.5)
-        if xp > 0:  # faster than trained: a load that builds up over the run (slower counts in full at once)
-            xp *= min(1.0, PACE_LOAD_START + d)
-        x["pace_over_training"] = xp
-    if hrr is not None:
-        x["intensity"] = clip((hrr - 0.75) / 0.15, 0.0, 1.0)
+        x["pace_over_training"] = clip((pace_ratio - 1.0) / 0.10, PACE_FLOOR, 2.5)
     x["duration"] = d + LAST_QUARTER_BONUS * clip((d - 0.75) / 0.25, 0.0, 1.0)
     if heat is not None:
         x["heat"] = clip(heat, 0.0, 1.0)
@@ -109,10 +153,9 @@ def factor_inputs(
         x["sweat_loss"] = clip(sweat_pct / 2.0, 0.0, 2.0)
     if fatigue_gait is not None:
         x["fatigue"] = clip(fatigue_gait, 0.0, 1.0)
-    if decoupling is not None:
-        x["decoupling"] = clip(decoupling / 10.0, 0.0, 1.5)
-    if drift is not None:
-        x["cardiac_drift"] = clip(drift / 20.0, 0.0, 1.5)
+    cardiac = cardiac_input(drift, decoupling)
+    if cardiac is not None:  # early estimates rest on few steady minutes (HR still settling): ramped in
+        x["cardiac"] = cardiac * clip(elapsed_s / CARDIAC_FULL_S, 0.0, 1.0)
     if monotony is not None:
         x["monotony"] = clip(monotony, 0.0, 1.0)
     if acute:
@@ -128,17 +171,54 @@ def factor_inputs(
     return {k: v for k, v in x.items() if math.isfinite(v)}
 
 
-def risk_of(inputs: dict[str, float]) -> Risk:
-    """risk = logistic(INTERCEPT + Σ coefficient·input); factors = the terms (log-odds, + pushes risk up).
+def soft_cap(z: float, cap: float = PRIOR_CAP, knee: float = PRIOR_KNEE) -> float:
+    """A smooth, increasing cap: z itself up to ``cap − knee``, then bending towards ``cap`` (a tanh shoulder
+    with slope 1 at the bend), never reaching it.
 
-    >>> r = risk_of({"pace_over_training": 1.0, "heat": 0.85})
-    >>> r.factors, round(r.risk, 3)
-    ({'pace_over_training': 1.2, 'heat': 1.02}, 0.201)
+    >>> soft_cap(-3.0, 3.0), soft_cap(2.0, 3.0), round(soft_cap(2.5, 3.0), 3), round(soft_cap(10.0, 3.0), 3)
+    (-3.0, 2.0, 2.462, 3.0)
+    """
+    start = cap - knee
+    if z <= start:
+        return z
+    return start + knee * math.tanh((z - start) / knee)
+
+
+def risk_of(inputs: dict[str, float]) -> Risk:
+    """risk = logistic(INTERCEPT + soft_cap(Σ priors) + Σ evidence); factors = the terms (log-odds, + pushes the
+    risk up), plus ``priors_capped`` (≤ 0) for what the soft cap took off, so the factors add up to the logit.
+
+    >>> r = risk_of({"pace_over_training": 1.0, "fatigue": 0.5})
+    >>> r.factors, round(r.risk, 3), r.evidence
+    ({'pace_over_training': 0.9, 'fatigue': 0.9}, 0.13, 0.9)
+    >>> r = risk_of({"pace_over_training": 2.5, "duration": 2.5, "cramp_history": 1.0})
+    >>> r.factors["priors_capped"] < 0 < 0.45 - r.risk
+    True
     """
     factors = {k: round(COEFFICIENTS[k] * v, 4) for k, v in inputs.items()}
-    z = INTERCEPT + sum(factors.values())
+    prior = sum(v for k, v in factors.items() if k in PRIOR_FACTORS)
+    evidence = sum(v for k, v in factors.items() if k in EVIDENCE_FACTORS)
+    capped = soft_cap(prior, PRIOR_CAP, PRIOR_KNEE)
+    if capped - prior < -5e-5:
+        factors[PRIOR_CAP_KEY] = round(capped - prior, 4)
+    z = INTERCEPT + capped + evidence
     p = clip(logistic(z), 0.0, 1.0)
-    return Risk(risk=round(p, 4), logit=round(z, 4), factors=factors)
+    return Risk(risk=round(p, 4), logit=round(z, 4), factors=factors, evidence=round(evidence, 4),
+                prior=round(capped, 4))  # fmt: skip
+
+
+def baseline_logit(profile: Profile, elapsed_s: float, duration_vs_longest: float | None) -> float:
+    """The profile-and-time baseline of the evaluation: the same model with only the profile traits and the
+    duration (elapsed / longest run), i.e. what is known without reading a single stream.
+
+    >>> round(baseline_logit(Profile(), 0.0, None), 3) == INTERCEPT
+    True
+    """
+    x = factor_inputs(
+        pace_ratio=None, elapsed_s=elapsed_s, duration_vs_longest=duration_vs_longest, heat=None, sweat_pct=None,
+        fatigue_gait=None, decoupling=None, drift=None, monotony=None, acute=False, profile=profile,
+    )  # fmt: skip
+    return risk_of(x).logit
 
 
 @register
@@ -157,8 +237,7 @@ class CrampRisk(Processor):
         "coefficients in docs/science.md"
     )
     depends = (
-        "pace_ratio_10min",
-        "hrr_10min",
+        "pace_ratio_plan",
         "duration_vs_longest",
         "heat_factor",
         "sweat_loss_pct",
@@ -170,14 +249,14 @@ class CrampRisk(Processor):
     )
 
     def __init__(self) -> None:
-        self._value = Risk(risk=logistic(INTERCEPT), logit=INTERCEPT)
+        self._value = Risk(risk=logistic(INTERCEPT), logit=INTERCEPT, max_level="elevated")
 
     def update(self, ctx: Context) -> None:
         fatigue: Fatigue = ctx["fatigue"]
         elapsed_s = max(ctx.window.elapsed, 0.0)
+        acute = bool(ctx["acute_cramp"])
         inputs = factor_inputs(
-            pace_ratio=ctx["pace_ratio_10min"],
-            hrr=ctx["hrr_10min"],
+            pace_ratio=ctx["pace_ratio_plan"],
             elapsed_s=elapsed_s,
             duration_vs_longest=ctx["duration_vs_longest"],
             heat=ctx["heat_factor"],
@@ -186,17 +265,16 @@ class CrampRisk(Processor):
             decoupling=ctx["decoupling_pct"],
             drift=ctx["cardiac_drift_bpm_h"],
             monotony=ctx["monotony"],
-            acute=bool(ctx["acute_cramp"]),
+            acute=acute,
             profile=ctx.profile,
         )
         r = risk_of(inputs)
-        ok = critical_evidence(
-            elapsed_s=elapsed_s,
-            d=duration_share(elapsed_s, ctx["duration_vs_longest"]),
-            fatigue_gait=fatigue.gait(),
-            acute=bool(ctx["acute_cramp"]),
-        )
-        self._value = Risk(risk=r.risk, logit=r.logit, factors=r.factors, critical_ok=ok)
+        top = max_level(elapsed_s=elapsed_s, evidence=r.evidence, fatigue_gait=fatigue.gait(), acute=acute)
+        self._value = Risk(risk=r.risk, logit=r.logit, factors=r.factors, max_level=top, evidence=r.evidence,
+                           prior=r.prior)  # fmt: skip
 
     def get(self) -> Risk:
         return self._value
+
+
+assert set(COEFFICIENTS) == PRIOR_FACTORS | EVIDENCE_FACTORS and LEVELS[-1] == "critical"

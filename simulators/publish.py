@@ -36,7 +36,7 @@ from monitor.core.wire import (
 )
 from monitor.errors import BrokerError
 from monitor.mqtt.broker import BrokerURL
-from processors.profile import Profile
+from processors.profile import Profile, SessionPlan
 from simulators.frame import Frame
 
 Mode = Literal["frame", "samples"]
@@ -52,6 +52,7 @@ class Run:
     athlete: str
     profile: Profile | None
     frames: Sequence[Frame]
+    plan: SessionPlan | None = None  # today's plan, sent with the session start
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +153,7 @@ def _run_stream(index: int, run: Run, topics: Topics, mode: Mode, batch: int, se
     session = topics.of(run.squad, run.athlete, "session")
     if session_events:
         t0 = min(f.t for f in frames)
-        yield (t0, index, seq, Message(session, encode_session(t0, "start"), 1, False, t0), 0, 0)
+        yield (t0, index, seq, Message(session, encode_session(t0, "start", run.plan), 1, False, t0), 0, 0)
         seq += 1
     clock = -math.inf
     for k in range(0, len(frames), batch):

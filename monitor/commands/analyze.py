@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.core.wire import ID_RE, ProfileMsg, profile_from_mapping
 from monitor.errors import InputFileError, RejectedMessage, UsageError
 from processors.indicators import LEVELS
-from processors.profile import Profile
+from processors.profile import PLAN_NAMES, Profile, SessionPlan
 
 if TYPE_CHECKING:  # the pipeline (SciPy) and readers load only when a command runs: fast --help / usage errors
     from monitor.core.pipeline import OfflineResult
@@ -59,16 +59,23 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--squad", default=DEFAULT_SQUAD, help=f"squad id used in statuses and alert ids ({DEFAULT_SQUAD})")
     p.add_argument("--athlete", help="athlete id (default: from the file name)")
+    p.add_argument(
+        "--plan", choices=PLAN_NAMES, help="today's plan, as a session start would carry it (pace is judged against it)"
+    )
+    p.add_argument("--target-pace", type=float, metavar="S_PER_KM", help="today's target pace in s/km (120-1200)")
 
 
 def run(args: argparse.Namespace) -> int:
     squad = check_id("--squad", args.squad)
     athlete = check_id("--athlete", args.athlete) if args.athlete else athlete_id(args.file)
     profile = load_profile(args.profile) if args.profile else None
+    if args.target_pace is not None and not 120 <= args.target_pace <= 1200:
+        raise UsageError("--target-pace must be 120-1200 s/km")
+    plan = SessionPlan(plan=args.plan, target_pace=args.target_pace)
     from simulators.readers import read_recording
 
     rec = read_recording(args.file)
-    report = analyze(rec, squad=squad, athlete=athlete, profile=profile)
+    report = analyze(rec, squad=squad, athlete=athlete, profile=profile, plan=plan)
     if args.json:
         print(json.dumps(report, indent=2, allow_nan=False))
     else:
@@ -76,15 +83,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def analyze(rec: Recording, *, squad: str, athlete: str, profile: Profile | None) -> dict[str, Any]:
+def analyze(
+    rec: Recording, *, squad: str, athlete: str, profile: Profile | None, plan: SessionPlan | None = None
+) -> dict[str, Any]:
     """The ``--json`` document for one recording. Without a ``profile``, the file's own description of the
-    athlete (a FIT ``user_profile``: HRmax, resting HR, sex, weight, ...) is used, else the defaults."""
+    athlete (a FIT ``user_profile``: HRmax, resting HR, sex, weight, ...) is used, else the defaults. ``plan``:
+    today's plan (optional), as a session start would carry it."""
     source = "given"
     if profile is None:
         profile, source = file_profile(rec)
     from monitor.core.pipeline import run_offline
 
-    result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=profile)
+    result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=profile, plan=plan)
     return document(rec, result, profile, source)
 
 

@@ -55,7 +55,7 @@ async def _demo(args: argparse.Namespace, scenario: Any) -> None:
 
     out = sys.stdout
     sims = scenario.simulate(args.athletes, seed=args.seed)
-    runs = [Run(squad=scenario.squad, athlete=s.athlete, profile=s.profile, frames=s.frames) for s in sims]
+    runs = [Run(squad=scenario.squad, athlete=s.athlete, profile=s.profile, frames=s.frames, plan=s.plan) for s in sims]
     view = LiveView()
     async with EmbeddedBroker() as broker:
         monitor = Monitor(broker, sinks=[ConsoleSink(out), view])

@@ -26,12 +26,15 @@ import statistics
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.commands.common import plural
 from monitor.errors import UsageError
 from simulators.runner import DEFAULT_START
-from simulators.scenarios import MAX_ATHLETES, load_scenario
+from simulators.scenarios import MAX_ATHLETES, builtin_names, load_scenario
+
+if TYPE_CHECKING:
+    from monitor.commands._truth_eval import TruthRun
 
 DEFAULT_SCENARIOS = ("squad", "hot-marathon", "easy")
 DEFAULT_ATHLETES = 16
@@ -92,7 +95,7 @@ def score_athlete(scenario_ref: str, index: int, seed: int, start: float = DEFAU
 
     scenario = load_scenario(scenario_ref)
     run = scenario.simulate_one(index, seed=seed, start=start)
-    result = run_offline(run.frames, squad=scenario.squad, athlete=run.athlete, profile=run.profile)
+    result = run_offline(run.frames, squad=scenario.squad, athlete=run.athlete, profile=run.profile, plan=run.plan)
     alarms = tuple((float(a.t), str(a.level), str(a.kind)) for a in result.alerts if a.level in ALARM_LEVELS)
     template = scenario.templates[index % len(scenario.templates)].id
     return RunScore(
@@ -220,10 +223,26 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--horizon-min", type=float, default=HORIZON_MIN, help="warning window before onset (30)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: CPUs)")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.add_argument(
+        "--truth",
+        action="append",
+        metavar="NAME",
+        help="score against cramp truth model(s): current, neuromuscular, dehydration, susceptibility, random, null "
+        "or all; repeatable (default scenarios then: every built-in one); --json prints {truth, auc, baseline_auc, "
+        "auc_ci, sensitivity, median_lead_min, false_alarms_per_h, precision} (a list for several)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    scenarios = tuple(args.scenario or DEFAULT_SCENARIOS)
+    truths: tuple[str, ...] = ()
+    if args.truth:
+        from monitor.commands._truth_eval import parse_truths
+
+        try:
+            truths = parse_truths(args.truth)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    scenarios = tuple(args.scenario or (builtin_names() if truths else DEFAULT_SCENARIOS))
     if not 1 <= args.athletes <= MAX_ATHLETES:
         raise UsageError(f"--athletes must be 1-{MAX_ATHLETES}")
     if args.seed < 0:
@@ -235,6 +254,8 @@ def run(args: argparse.Namespace) -> int:
     for ref in scenarios:
         load_scenario(ref)  # bad names and files fail here, in the parent, with one line
     horizon_s = args.horizon_min * 60.0
+    if truths:
+        return _run_truths(args, scenarios, truths, horizon_s)
     from monitor.commands.progress import progress_bar
 
     with progress_bar("evaluating", total=len(scenarios) * args.athletes, unit="runners") as advance:
@@ -246,6 +267,52 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"settings": settings, **rep}, indent=2))
     else:
         print(render(settings, rep))
+    return 0
+
+
+def truth_runs(
+    scenarios: Sequence[str],
+    athletes: int,
+    seed: int,
+    truths: Sequence[str],
+    *,
+    jobs: int = 1,
+    progress: Callable[[], None] | None = None,
+) -> list[TruthRun]:
+    """Shadow-mode runs of every scenario's runners (deterministic order whatever ``jobs`` is)."""
+    from monitor.commands._truth_eval import run_truth_job
+
+    work = [(ref, i, seed, tuple(truths)) for ref in scenarios for i in range(athletes)]
+    done = progress or (lambda: None)
+    out: list[TruthRun] = []
+    if jobs <= 1 or len(work) <= 1:
+        for job in work:
+            out.append(run_truth_job(job))
+            done()
+        return out
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        for run in pool.map(run_truth_job, work, chunksize=1):
+            out.append(run)
+            done()
+    return out
+
+
+def _run_truths(args: argparse.Namespace, scenarios: Sequence[str], truths: Sequence[str], horizon_s: float) -> int:
+    from monitor.commands._truth_eval import JSON_KEYS, evaluate_truth, render_truths
+
+    from monitor.commands.progress import progress_bar
+
+    with progress_bar("evaluating", total=len(scenarios) * args.athletes, unit="runners") as advance:
+        runs = truth_runs(scenarios, args.athletes, args.seed, truths, jobs=args.jobs, progress=advance)
+    rows = [evaluate_truth(runs, name, horizon_s, seed=args.seed) for name in truths]
+    if args.json:
+        out = [{k: r[k] for k in JSON_KEYS} for r in rows]
+        print(json.dumps(out[0] if len(out) == 1 else out, indent=2))
+    else:
+        settings = {"scenarios": list(scenarios), "athletes_per_scenario": args.athletes, "seed": args.seed,
+                    "horizon_min": args.horizon_min}  # fmt: skip
+        print(render_truths(settings, rows))
     return 0
 
 

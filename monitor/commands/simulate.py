@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             Path(args.truth).write_text(json.dumps(truth_json(sims, squad), indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise InputFileError(f"--truth {args.truth}: {exc}") from exc
-    runs = [Run(squad=squad, athlete=s.athlete, profile=s.profile, frames=s.frames) for s in sims]
+    runs = [Run(squad=squad, athlete=s.athlete, profile=s.profile, frames=s.frames, plan=s.plan) for s in sims]
     frames = sum(len(r.frames) for r in runs)
     first = min((r.frames[0].t for r in runs if r.frames), default=0.0)
     span = max((r.frames[-1].t for r in runs if r.frames), default=first) - first

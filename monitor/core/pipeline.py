@@ -23,7 +23,7 @@ from alerts.policy import AlertPolicy
 from monitor.core.grid import StreamGrid
 from processors.engine import Engine
 from processors.indicators import Indicators, Signal
-from processors.profile import Profile
+from processors.profile import Profile, SessionPlan
 from processors.window import Window
 from simulators.frame import Frame
 
@@ -126,6 +126,7 @@ class AthletePipeline:
         self.profile = profile
         self.config = config or PipelineConfig()
         self.session_start: float | None = None
+        self.plan = SessionPlan()  # today's plan, from the session start message (empty without one)
         self.late_dropped = 0
         self.samples = 0
         self.last_status: dict[str, Any] | None = None
@@ -141,11 +142,12 @@ class AthletePipeline:
         self._engine: Engine | None = None
         self._policy: AlertPolicy | None = None
 
-    def _begin(self, t: float) -> None:
+    def _begin(self, t: float, plan: SessionPlan | None = None) -> None:
         self._reset()
         self.session_start = t
+        self.plan = plan if plan is not None else SessionPlan()
         self._filled = math.floor(t) - 1
-        self._engine = Engine(self.profile)
+        self._engine = Engine(self.profile, self.plan)
         self._policy = AlertPolicy(squad=self.squad, athlete=self.athlete, session_start=t, profile=self.profile)
 
     def _end(self, out: Output) -> None:
@@ -157,6 +159,7 @@ class AthletePipeline:
             if last % self.config.tick_s != 0:
                 self._tick(last, out)
         self.session_start = None
+        self.plan = SessionPlan()
         out.sessions_ended += 1
         self._reset()
 
@@ -164,14 +167,22 @@ class AthletePipeline:
     def active(self) -> bool:
         return self.session_start is not None
 
-    def start(self, t: float) -> Output:
+    def start(self, t: float, plan: SessionPlan | None = None) -> Output:
+        """Start a session at ``t`` with today's ``plan`` (optional: ``plan``, ``target_pace``)."""
         out = Output()
         if self.session_start is not None:
             if t <= self._filled:
-                return out  # a repeated or stale start within the running session changes nothing
+                if plan is not None and plan != SessionPlan():  # a repeated start may still bring the plan
+                    self.set_plan(plan)
+                return out  # otherwise a repeated or stale start within the running session changes nothing
             self._end(out)
-        self._begin(t)
+        self._begin(t, plan)
         return out
+
+    def set_plan(self, plan: SessionPlan) -> None:
+        self.plan = plan
+        if self._engine is not None:
+            self._engine.plan = plan
 
     def stop(self, t: float) -> Output:
         out = Output()
@@ -328,6 +339,8 @@ class AthletePipeline:
             else:
                 status[key] = _clean(v)
         status["session_start"] = _num(self.session_start)
+        status["plan"] = self.plan.plan
+        status["target_pace"] = _num(self.plan.target_pace)
         status["name"] = self.profile.name
         return status
 
@@ -339,6 +352,7 @@ class AthletePipeline:
             "athlete": self.athlete,
             "profile": self.profile.to_dict(),
             "session_start": self.session_start,
+            "plan": self.plan.to_dict(),
             "max_t": self._max_t if math.isfinite(self._max_t) else None,
             "max_span": self._max_span,
             "filled": self._filled,
@@ -356,7 +370,7 @@ class AthletePipeline:
         pipe.late_dropped = int(state["late_dropped"])
         pipe.samples = int(state["samples"])
         if state["session_start"] is not None:
-            pipe._begin(float(state["session_start"]))
+            pipe._begin(float(state["session_start"]), SessionPlan.from_dict(state.get("plan")))
             pipe._filled = int(state["filled"])
             pipe._max_t = -math.inf if state["max_t"] is None else float(state["max_t"])
             pipe._max_span = float(state.get("max_span", 0.0))
@@ -383,10 +397,15 @@ def run_offline(
     athlete: str,
     profile: Profile,
     config: PipelineConfig | None = None,
+    plan: SessionPlan | None = None,
 ) -> OfflineResult:
-    """Run a whole recorded or simulated run through the pipeline, no broker (``analyze``, ``evaluate``)."""
+    """Run a whole recorded or simulated run through the pipeline, no broker (``analyze``, ``evaluate``).
+    ``plan``: today's plan, as a session ``start`` message would carry it (at the first frame's time)."""
     pipe = AthletePipeline(squad, athlete, profile, config)
     out = Output()
+    frames = list(frames)
+    if plan is not None and frames:
+        out.extend(pipe.start(min(f.t for f in frames), plan))
     for frame in frames:
         out.extend(pipe.add_many((name, frame.t, v) for name, v in frame.streams().items()))
     out.extend(pipe.flush())

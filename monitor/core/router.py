@@ -83,7 +83,7 @@ class Router:
         elif leaf == "session":
             msg = wire.parse_session(payload)
             pipe = self.pipeline(where.squad, where.athlete)
-            routed.out = pipe.start(msg.t) if msg.event == "start" else pipe.stop(msg.t)
+            routed.out = pipe.start(msg.t, msg.session_plan()) if msg.event == "start" else pipe.stop(msg.t)
             routed.applied = (where.squad, where.athlete, leaf)
         elif leaf == "ack":
             ack = wire.parse_ack(payload)

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, ValidationError
 
 from monitor.errors import RejectedMessage
-from processors.profile import Profile
+from processors.profile import Profile, SessionPlan
 from simulators.frame import Frame
 
 DEFAULT_PREFIX = "crampwatch/v1"
@@ -45,9 +45,17 @@ _VALUE = {
 
 
 class SessionMsg(BaseModel):
+    """``{"t", "event": "start"|"stop"}``; a start may carry today's plan (``plan``, ``target_pace`` s/km)."""
+
     model_config = ConfigDict(extra="forbid")
     t: EventTime
     event: Literal["start", "stop"]
+    plan: Literal["easy", "long", "tempo", "intervals", "race"] | None = None
+    target_pace: Annotated[Finite, Field(ge=120, le=1200)] | None = None
+
+    def session_plan(self) -> SessionPlan:
+        """Today's plan as the processors see it (empty for a stop or a start without one)."""
+        return SessionPlan(plan=self.plan, target_pace=self.target_pace)
 
 
 class AckMsg(BaseModel):
@@ -67,6 +75,7 @@ class ProfileMsg(BaseModel):
     hr_rest: Annotated[Finite, Field(ge=25, le=120)] | None = None
     hr_max: Annotated[Finite, Field(ge=100, le=250)] | None = None
     training_pace: Annotated[Finite, Field(ge=120, le=1200)] | None = None
+    race_pace: Annotated[Finite, Field(ge=120, le=1200)] | None = None
     longest_run_min: Annotated[Finite, Field(ge=1, le=2000)] | None = None
     cramp_history: StrictBool | None = None
     recent_injury: StrictBool | None = None
@@ -280,7 +289,9 @@ def parse_session(payload: bytes | bytearray | str) -> SessionMsg:
     try:
         return SessionMsg.model_validate(_load(payload))
     except ValidationError as exc:
-        raise RejectedMessage("session must be {t, event: start|stop}") from exc
+        raise RejectedMessage(
+            "session must be {t, event: start|stop[, plan: easy|long|tempo|intervals|race, target_pace: 120-1200]}"
+        ) from exc
 
 
 def parse_ack(payload: bytes | bytearray | str) -> AckMsg:
@@ -331,8 +342,16 @@ def encode_profile(profile: Profile) -> bytes:
     return _dumps(ProfileMsg.from_profile(profile).model_dump(exclude_none=True))
 
 
-def encode_session(t: float, event: Literal["start", "stop"]) -> bytes:
-    return _dumps(SessionMsg(t=t, event=event).model_dump())
+def encode_session(t: float, event: Literal["start", "stop"], plan: SessionPlan | None = None) -> bytes:
+    """A session message; a start may carry today's plan (absent fields are left out).
+
+    >>> encode_session(5.0, "start", SessionPlan("tempo", 290.0))
+    b'{"t":5.0,"event":"start","plan":"tempo","target_pace":290.0}'
+    >>> encode_session(9.0, "stop")
+    b'{"t":9.0,"event":"stop"}'
+    """
+    extra = plan.to_dict() if plan is not None and event == "start" else {}
+    return _dumps(SessionMsg(t=t, event=event, **extra).model_dump(exclude_none=True))
 
 
 def encode_ack(alert_id: str) -> bytes:

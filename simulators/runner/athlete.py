@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args
 
-from processors.profile import Profile
+from processors.profile import Profile, SessionPlan
 from simulators.runner.plans import Plan
 
 Response = Literal["resume", "slow", "stretch", "walk", "stop"]
@@ -159,6 +159,21 @@ class AthleteSpec:
         if self.traits.training_pace is not None:
             return self.traits.training_pace
         return FALLBACK_TRAINING_PACE
+
+    def session_plan(self) -> SessionPlan | None:
+        """Today's plan as the runner's watch would announce it in the session start: an ``intervals`` plan is a
+        ``tempo`` (one rep) or ``intervals`` session with the work pace as target; other plans announce nothing.
+
+        >>> spec = AthleteSpec("x", Profile(training_pace=336.0), Plan(kind="intervals", reps=1, work_speed=1.12))
+        >>> spec.session_plan()
+        SessionPlan(plan='tempo', target_pace=300.0)
+        >>> AthleteSpec("y", Profile(), Plan(duration_min=30)).session_plan() is None
+        True
+        """
+        if self.plan.kind != "intervals" or self.plan.reps < 1:
+            return None
+        target = round(self.training_pace / self.plan.work_speed, 1)
+        return SessionPlan(plan="tempo" if self.plan.reps == 1 else "intervals", target_pace=target)
 
 
 def dataclass_from_mapping(cls: type[Any], data: dict[str, Any], what: str) -> Any:

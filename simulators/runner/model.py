@@ -20,17 +20,19 @@ docs/simulators.md):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from processors.profile import Profile
+from processors.profile import Profile, SessionPlan
 from simulators.frame import Frame
 from simulators.runner.athlete import DEFAULT_START, RESPONSES, AthleteSpec, Weather
 from simulators.runner.cramp import HazardInputs, hazard, static_log_hazard
 from simulators.runner.plans import MAX_DURATION_S, effort_cost
+from simulators.runner.truth import TruthModel, TruthState, make_truth
 
 FloatArray = NDArray[np.float64]
 Gait = Literal["run", "limp", "acute", "walk", "stand"]
@@ -43,6 +45,8 @@ WALK_CADENCE = 108.0  # steps/min
 TAU_HR_UP = 25.0
 TAU_HR_DOWN = 50.0
 DRIFT_DELAY_S = 600.0
+#: Steadiness of the effort for the neuromuscular truth model: exp(−cv / STEADY_CV), cv of intensity over 15 min.
+STEADY_CV = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,10 @@ class SimulatedRun:
     frames: list[Frame]
     truth: Truth
     trace: Trace
+    plan: SessionPlan | None = None  # today's plan as the session start announces it (tempo, intervals)
+    #: Shadow mode (``simulate(..., truths=...)``): the first onset under each truth model; the run itself then
+    #: has no cramp (the streams before each onset are those of the cramping run; nothing after it is scored).
+    truth_onsets: dict[str, float | None] | None = None
 
 
 @dataclass(slots=True)
@@ -110,8 +118,14 @@ def simulate(
     *,
     seed: int | np.random.SeedSequence | np.random.Generator = 0,
     start: float = DEFAULT_START,
+    truths: Sequence[str] | None = None,
+    truth_seed: int | np.random.SeedSequence | None = None,
 ) -> SimulatedRun:
     """Simulate one athlete. Deterministic: the same spec, weather, seed and start give the same run.
+
+    ``truths`` (shadow mode, for ``crampwatch evaluate --truth``): integrate the hazard of each named truth model
+    (:mod:`simulators.runner.truth`) and record its first onset in ``truth_onsets``, but let no cramp happen, so
+    one run serves every truth model; ``truth_seed`` seeds their hidden per-runner draws.
 
     >>> from simulators.runner.plans import Plan
     >>> spec = AthleteSpec("ann", Profile(training_pace=330.0), Plan(duration_min=5))
@@ -122,10 +136,17 @@ def simulate(
     from simulators.runner.sensors import observe  # late import: sensors imports Trace from here
 
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    trace, onsets, responses, end = _physiology(spec, weather, rng, start + spec.start_offset_s)
+    models = None
+    if truths is not None:
+        trng = np.random.default_rng(truth_seed)
+        models = [make_truth(n, spec.profile, stretches=spec.traits.stretches, rng=trng) for n in truths]
+    trace, onsets, responses, end, shadow = _physiology(spec, weather, rng, start + spec.start_offset_s, models)
     frames, artefacts = observe(trace, spec.sensors, rng)
     truth = Truth(onsets=tuple(onsets), responses=tuple(responses), end=end, artefacts=tuple(artefacts))
-    return SimulatedRun(athlete=spec.id, profile=spec.profile, frames=frames, truth=truth, trace=trace)
+    return SimulatedRun(
+        athlete=spec.id, profile=spec.profile, frames=frames, truth=truth, trace=trace, plan=spec.session_plan(),
+        truth_onsets=shadow,
+    )
 
 
 def hrr_steady(intensity: float, hr_offset: float = 0.0) -> float:
@@ -143,8 +164,8 @@ def hrr_steady(intensity: float, hr_offset: float = 0.0) -> float:
 
 
 def _physiology(
-    spec: AthleteSpec, weather: Weather, rng: np.random.Generator, t0: float
-) -> tuple[Trace, list[float], list[str], Literal["finished", "stopped"]]:
+    spec: AthleteSpec, weather: Weather, rng: np.random.Generator, t0: float, models: list[TruthModel] | None = None
+) -> tuple[Trace, list[float], list[str], Literal["finished", "stopped"], dict[str, float | None] | None]:
     profile, plan, traits = spec.profile, spec.plan, spec.traits
     v_tr = 1000.0 / spec.training_pace
     hr_rest, hr_max = profile.hr_rest_bpm, profile.hr_max_bpm
@@ -179,6 +200,9 @@ def _physiology(
     srv = 0.0  # stride-rate variability (AR(1), steps/min)
     r_ema: float | None = None
     e_mean = e_sq = g_sq = 0.0
+    steady_load = 0.0
+    shadow_cum = [0.0] * len(models or [])
+    shadow: dict[str, float | None] | None = None if models is None else {m.name: None for m in models}
     cum_h = 0.0
     post_mult = 1.0
     phases: list[_Phase] = []
@@ -267,7 +291,21 @@ def _physiology(
         g_sq += (grade * grade - g_sq) * a
         cv = math.sqrt(max(0.0, e_sq - e_mean * e_mean)) / max(e_mean, 0.1)
         monotony = math.exp(-(cv / 0.04 + math.sqrt(g_sq) / 0.01)) * min(1.0, elapsed / 3600.0)
+        if running:
+            steady_load += min(intensity, 2.0) ** 2 * math.exp(-cv / STEADY_CV) / cap_s
         h = 0.0
+        if models is not None and shadow is not None:
+            if running:
+                state = TruthState(r_ema, fatigue, elapsed / cap_s, temp, loss_pct, monotony, steady_load)
+                for k, model in enumerate(models):
+                    shadow_cum[k] += model.hazard(state)
+                    if shadow[model.name] is None and shadow_cum[k] >= threshold:
+                        shadow[model.name] = t0 + elapsed
+            if forced is not None and running and elapsed >= forced:
+                forced = None
+                for name, when in shadow.items():
+                    shadow[name] = t0 + elapsed if when is None else when
+            running = False  # shadow mode: no cramp happens in the streams
         if running and elapsed >= refractory_until:
             x = HazardInputs(
                 pace_over_training=r_ema, fatigue=fatigue, duration_ratio=elapsed / cap_s, temp=temp,
@@ -318,7 +356,7 @@ def _physiology(
         drift_bpm=np.array(cols["drift"]), hazard=np.array(cols["hazard"]),
         gait=np.array(gaits, dtype=np.int8),
     )  # fmt: skip
-    return trace, onsets, responses, end
+    return trace, onsets, responses, end, shadow
 
 
 def _response(choice: str, rng: np.random.Generator) -> list[_Phase]:

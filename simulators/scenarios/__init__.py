@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -105,10 +106,16 @@ class Scenario:
         self.athletes(count, seed=seed)  # validates the count
         return [self.simulate_one(i, seed=seed, start=start) for i in range(count)]
 
-    def simulate_one(self, i: int, *, seed: int = 0, start: float = DEFAULT_START) -> SimulatedRun:
-        """Simulate athlete ``i`` alone (the same run as ``simulate(n)[i]`` for any ``n > i``)."""
+    def simulate_one(
+        self, i: int, *, seed: int = 0, start: float = DEFAULT_START, truths: Sequence[str] | None = None
+    ) -> SimulatedRun:
+        """Simulate athlete ``i`` alone (the same run as ``simulate(n)[i]`` for any ``n > i``). With ``truths``:
+        shadow mode (onsets of each truth model, no cramp in the streams; :func:`simulators.runner.simulate`)."""
         spec = self.athlete(i, seed=seed)
-        return simulate(spec, self.weather, seed=np.random.SeedSequence(seed, spawn_key=(i, 1)), start=start)
+        return simulate(
+            spec, self.weather, seed=np.random.SeedSequence(seed, spawn_key=(i, 1)), start=start, truths=truths,
+            truth_seed=np.random.SeedSequence(seed, spawn_key=(i, 2)),
+        )  # fmt: skip
 
 
 def builtin_names() -> list[str]:

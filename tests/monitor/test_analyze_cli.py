@@ -133,6 +133,26 @@ def test_analyze_with_profiles(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert with_json["indicators"] == with_toml["indicators"]
 
 
+def test_analyze_with_todays_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--plan``/``--target-pace``: the pace is judged against today's target (issue 9.2)."""
+    run = str(_csv_run(tmp_path))
+    toml = tmp_path / "ann.toml"
+    toml.write_text("training_pace = 360\n", encoding="utf-8")
+    plain = _json(capsys, run, "--profile", str(toml))["indicators"]["final"]
+    planned = _json(capsys, run, "--profile", str(toml), "--plan", "tempo", "--target-pace", "333")["indicators"]
+    final = planned["final"]
+    assert final["plan"] == "tempo" and final["target_pace"] == 333.0
+    assert final["values"]["pace_ratio_plan"] == pytest.approx(1.0, abs=0.02)
+    assert plain["values"]["pace_ratio_plan"] == pytest.approx(360 / 333.3, abs=0.02)
+    assert final["pace_over_training"] == plain["pace_over_training"]  # the contract key stays "vs training"
+    for bad in (["--target-pace", "50"], ["--plan", "jog"]):
+        with pytest.raises(SystemExit) as exc:
+            raise SystemExit(main(["analyze", run, *bad]))
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     ("content", "suffix", "expected"),
     [

@@ -9,6 +9,7 @@ import pytest
 
 from processors.indicators import Indicators
 from processors.profile import Profile
+from processors.risk import EVIDENCE_HIGH
 from tests.processors.synth import drive, easy_cool_run, falling_cadence, hot_fast_run, make_run, warm_hr
 
 TRAIN = Profile(training_pace=330)
@@ -26,15 +27,29 @@ def first_minute(out: list[Indicators], levels: set[str]) -> float | None:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("profile", [TRAIN, HOT_PROFILE, EASY_PROFILE], ids=["plain", "hot-profile", "easy-profile"])
-def test_a_fast_in_heat_reaches_high_by_40_min(seed: int, profile: Profile) -> None:
-    out = list(drive(hot_fast_run(60, seed=seed), profile))
+def test_a_fast_in_heat_with_fading_gait_reaches_high_with_a_risky_profile(seed: int) -> None:
+    """Issue 9.1: the streams carry the warning. Gait fatigue and cardiac drift are evidence (≥ EVIDENCE_HIGH) by
+    minute 45; with the end-to-end runner's profile (male, 45, longest run 90 min) that makes "high" by 50 min."""
+    out = list(drive(hot_fast_run(60, seed=seed), HOT_PROFILE))
     when = first_minute(out, {"high", "critical"})
+    assert when is not None and when <= 50, when
+    assert at(out, 60).risk >= 0.55
+    assert (at(out, 45).values["risk_evidence"] or 0.0) >= EVIDENCE_HIGH
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("profile", [TRAIN, EASY_PROFILE], ids=["plain", "easy-profile"])
+def test_a_fast_in_heat_without_risky_traits_is_elevated_and_rising(seed: int, profile: Profile) -> None:
+    """The same run for a runner with no risk traits: "elevated" (advice) by 40 min, risk still rising at 60 min,
+    not yet a warning in this hour (the model was tuned on the simulator's false alarms; docs/science.md)."""
+    out = list(drive(hot_fast_run(60, seed=seed), profile))
+    when = first_minute(out, {"elevated", "high", "critical"})
     assert when is not None and when <= 40, when
-    assert at(out, 40).risk >= 0.5
+    assert at(out, 60).risk > at(out, 40).risk + 0.1
+    assert at(out, 60).factors["fatigue"] > 0.5 and at(out, 60).factors["cardiac"] > 0.4
 
 
-def test_a_milder_drift_still_reaches_high_by_40_min() -> None:
+def test_a_milder_drift_is_less_evidence_than_the_full_one() -> None:
     run = make_run(
         60,
         pace_s_km=300.0,
@@ -43,9 +58,11 @@ def test_a_milder_drift_still_reaches_high_by_40_min() -> None:
         temp_c=30.0,
         seed=8,
     )
-    out = list(drive(run, TRAIN))
-    when = first_minute(out, {"high", "critical"})
-    assert when is not None and when <= 40, when
+    mild = at(list(drive(run, TRAIN)), 60)
+    full = at(list(drive(hot_fast_run(60, seed=1), TRAIN)), 60)
+    assert mild.values["risk_evidence"] is not None and full.values["risk_evidence"] is not None
+    assert mild.values["risk_evidence"] < full.values["risk_evidence"] - 0.3
+    assert mild.risk < full.risk and mild.level in ("low", "elevated")
 
 
 def test_a_like_the_end_to_end_hot_run() -> None:

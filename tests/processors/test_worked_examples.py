@@ -346,9 +346,9 @@ def test_cadence_lock_vs_real_hr_crossing_cadence() -> None:
 
 # ---------------------------------------------------------------------------------------------------- risk
 def test_risk_is_the_logistic_of_the_factor_sum() -> None:
-    inputs = {"pace_over_training": 1.0, "heat": 0.5, "cramp_history": 1.0}
+    inputs = {"pace_over_training": 1.0, "heat": 0.5, "cramp_history": 1.0, "fatigue": 0.5}
     r = risk_of(inputs)
-    z = INTERCEPT + 1.2 * 1.0 + 1.2 * 0.5 + math.log(2.4)
+    z = INTERCEPT + 0.9 * 1.0 + 0.6 * 0.5 + math.log(2.4) + 1.8 * 0.5  # priors well below their cap
     assert r.risk == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-4)
     assert r.factors["cramp_history"] == pytest.approx(math.log(2.4), abs=1e-4)
     assert r.factors == {k: round(COEFFICIENTS[k] * v, 4) for k, v in inputs.items()}
@@ -357,7 +357,6 @@ def test_risk_is_the_logistic_of_the_factor_sum() -> None:
 def test_profile_priors() -> None:
     base = dict(
         pace_ratio=None,
-        hrr=None,
         elapsed_s=0.0,
         duration_vs_longest=None,
         heat=None,

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from monitor.core.pipeline import AthletePipeline
 from monitor.core.profiles import ProfileBook
 from monitor.core.router import Router
 from processors.profile import Profile
@@ -58,3 +61,24 @@ def test_bad_messages_counted_never_raised() -> None:
         routed = router.handle(topic, payload)
         assert len(routed.rejected) == 1
     assert router.counters["rejected"] == 5 and router.counters["messages"] == 5
+
+
+def test_session_start_plan_reaches_the_processors_and_the_status() -> None:
+    """Today's plan from the start message: the pace is judged against its target (status values), the status
+    names the plan, the state keeps it, and the next session starts without it."""
+    router = Router(profiles=ProfileBook({"ann": Profile(training_pace=330)}))
+    start = {"t": T0, "event": "start", "plan": "tempo", "target_pace": 300}
+    assert router.handle(f"{BASE}/session", json.dumps(start)).rejected == []
+    statuses = []
+    for i in range(0, 1200, 600):
+        statuses += router.handle(f"{BASE}/frame", frames_payload(i, i + 600)).out.statuses
+    last = statuses[-1]
+    assert last["plan"] == "tempo" and last["target_pace"] == 300.0
+    assert last["values"]["reference_pace_s_per_km"] == 300.0
+    assert last["values"]["pace_ratio_plan"] == pytest.approx(1.0, abs=0.05)  # on plan: 5:00/km
+    assert last["pace_over_training"] == pytest.approx(1.1, abs=0.05)  # the contract key: against training
+    pipe = router.pipeline("club", "ann")
+    assert AthletePipeline.from_state(json.loads(json.dumps(pipe.state_dict()))).plan == pipe.plan
+    router.handle(f"{BASE}/session", json.dumps({"t": T0 + 1300, "event": "stop"}))
+    router.handle(f"{BASE}/session", json.dumps({"t": T0 + 2000, "event": "start"}))
+    assert router.pipeline("club", "ann").plan.plan is None

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from monitor.core import wire
 from monitor.errors import RejectedMessage
-from processors.profile import Profile
+from processors.profile import Profile, SessionPlan
 from simulators.frame import Frame
 
 
@@ -137,3 +137,19 @@ def test_encoders_refuse_what_the_monitor_would_reject() -> None:
         wire.encode_samples([1.0, 2.0], [1.0])
     with pytest.raises(ValueError):
         wire.encode_frame(Frame(t=float("nan"), hr=150.0))
+
+
+def test_session_start_carries_todays_plan_and_profile_race_pace() -> None:
+    """Contract additions (second wave): plan/target_pace on the session start, race_pace in the profile."""
+    msg = wire.parse_session(b'{"t": 5, "event": "start", "plan": "tempo", "target_pace": 290}')
+    assert msg.session_plan() == SessionPlan(plan="tempo", target_pace=290.0)
+    assert wire.parse_session(b'{"t": 5, "event": "start"}').session_plan() == SessionPlan()
+    for bad in (b'{"t": 5, "event": "start", "plan": "jog"}', b'{"t": 5, "event": "start", "target_pace": 50}',
+                b'{"t": 5, "event": "start", "target_pace": "fast"}'):  # fmt: skip
+        with pytest.raises(RejectedMessage):
+            wire.parse_session(bad)
+    profile, bad_fields = wire.parse_profile(b'{"training_pace": 330, "race_pace": 300}')
+    assert profile.race_pace == 300.0 and bad_fields == []
+    assert wire.parse_profile(b'{"race_pace": 20}')[1] == ["profile field race_pace invalid"]
+    encoded = wire.encode_session(7.0, "start", SessionPlan("race"))
+    assert wire.parse_session(encoded).session_plan() == SessionPlan("race")
