@@ -20,6 +20,8 @@ def _reference(pipe: AthletePipeline, ind: Indicators) -> dict[str, object]:
     raw.update({k: getattr(ind, k) for k in STATUS_KEYS[3:]})
     raw.update({f.name: getattr(ind, f.name) for f in dataclasses.fields(Indicators) if f.name not in raw})
     raw["session_start"] = pipe.session_start
+    raw["plan"] = pipe.plan.plan  # today's plan (issue 9.2)
+    raw["target_pace"] = pipe.plan.target_pace
     raw["name"] = pipe.profile.name
     return dict(_clean(raw))
 
