@@ -31,7 +31,10 @@ def test_three_workers_share_the_field_and_match_one_process(rabbit: RabbitNode,
     # same statuses (event time, values) and the same alerts as the single-process run
     assert by_athlete(three.statuses) == by_athlete(one.statuses)
     assert sorted(a["id"] for a in three.alerts) == sorted(a["id"] for a in one.alerts)
-    assert len(three.alerts) >= len(runs)  # the hot runners do get alerts: the comparison is not empty
+    # the hot runners (two of three) do get alerts: the comparison is not empty (20 min is early for warnings,
+    # which need evidence from the run since issue 9.1; advice comes)
+    hot = {r.athlete for i, r in enumerate(runs) if i % 3 != 2}
+    assert hot <= {a["athlete"] for a in three.alerts}
     assert len({a["id"] for a in three.alerts}) == len(three.alerts)
     # the coach's dashboard, fed from the broker, shows the whole field whichever worker computed it
     assert {(t["squad"], t["athlete"]) for t in three.dashboard} == {(r.squad, r.athlete) for r in runs}
