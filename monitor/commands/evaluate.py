@@ -300,7 +300,6 @@ def truth_runs(
 
 def _run_truths(args: argparse.Namespace, scenarios: Sequence[str], truths: Sequence[str], horizon_s: float) -> int:
     from monitor.commands._truth_eval import JSON_KEYS, evaluate_truth, render_truths
-
     from monitor.commands.progress import progress_bar
 
     with progress_bar("evaluating", total=len(scenarios) * args.athletes, unit="runners") as advance:
