@@ -250,7 +250,12 @@
         el("a", { class: "who", href: CW.athletePath(a0), text: name }),
         el("span", { class: "count", text: `${list.length} open` }),
         button),
-      el("ol", { class: "feed-inner" }, ...list.map(alertNode)),
+      el("ol", { class: "feed-inner" }, alertNode(list[0])),
+      list.length > 1
+        ? el("details", { class: "earlier" },
+            el("summary", { text: `${list.length - 1} earlier open alert${list.length > 2 ? "s" : ""}` }),
+            el("ol", { class: "feed-inner" }, ...list.slice(1).map(alertNode)))
+        : null,
     );
   }
 
