@@ -59,9 +59,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def need_matplotlib() -> None:
+    """A clear usage error when the optional plotting library is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise UsageError("crampwatch report draws with matplotlib: pip install 'crampwatch[report]'")
+
+
 def write(rep: RunReport, out: Path) -> None:
     from monitor.coach import report_html
 
+    need_matplotlib()
     try:
         if out.suffix.lower() == ".pdf":
             report_html.render_pdf(rep, str(out))

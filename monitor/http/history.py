@@ -131,6 +131,13 @@ async def api_session(request: web.Request) -> web.Response:
 # ---- reports -----------------------------------------------------------------------------------------------
 async def _report_response(rep: RunReport) -> web.Response:
     from monitor.coach.report_html import render_html
+    from monitor.commands.report import need_matplotlib
+    from monitor.errors import UsageError
+
+    try:
+        need_matplotlib()
+    except UsageError as exc:
+        raise _fail(503, str(exc)) from None
 
     page = await asyncio.get_running_loop().run_in_executor(None, render_html, rep)
     headers = {"Content-Security-Policy": REPORT_CSP, "Cache-Control": "no-store"}
