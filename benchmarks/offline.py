@@ -1,0 +1,199 @@
+"""Benchmarks without a broker: in-service tick cost, RSS per athlete, offline analyze speed.
+
+    python -m benchmarks.offline tick --athletes 100 --minutes 10      # after a 60-min warm-up
+    python -m benchmarks.offline rss --athletes 100 --marks 10,180     # RSS per athlete at 10 min and 3 h
+    python -m benchmarks.offline analyze --hours 3                     # one 3-h run, multiple of real time
+
+Each prints one JSON line. ``tick``: the time of ``AthletePipeline._tick`` as the pipeline itself records it
+(``Output.tick_seconds``: window, engine, signal, policy, status build) plus the status encode (``encode_status``)
+per status, median and p95 in µs; ``--breakdown`` adds a per-part split (window, engine, policy, status, encode)
+and the ten most expensive processors. ``rss``: the process's VmRSS growth divided by the athletes, driving the
+athletes through the Router (60-frame messages) to each mark of event time. ``analyze``: ``run_offline`` over a
+3-hour run, event seconds per wall second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from benchmarks.loadgen import STAGGER_S, T0, _frames, run_arrays
+from monitor.core.pipeline import AthletePipeline, Output, encode_status, run_offline
+from monitor.core.wire import DEFAULT_PREFIX, encode_frames
+from processors.profile import Profile
+
+PROFILE = Profile(name="Bench", sex="male", age=40, hr_max=185, hr_rest=50, training_pace=330, longest_run_min=120)
+
+
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
+
+
+def bench_tick(athletes: int, minutes: float, warm_minutes: float = 60.0, breakdown: bool = False) -> dict[str, Any]:
+    seconds = int((warm_minutes + minutes) * 60)
+    run = run_arrays(seconds + STAGGER_S)
+    pipes = [AthletePipeline("bench", f"a{i}", PROFILE) for i in range(athletes)]
+    warm = int(warm_minutes * 60)
+    for i, pipe in enumerate(pipes):
+        for f in _frames(run, i % STAGGER_S, warm, T0):
+            pipe.add_many((n, f.t, v) for n, v in f.streams().items())
+    per = [_frames(run, i % STAGGER_S + warm, seconds - warm, T0 + warm) for i in range(athletes)]
+    parts: Counter[str] = Counter()
+    if breakdown:
+        _instrument(parts)
+    ticks: list[float] = []
+    encodes: list[float] = []
+    gc.collect()
+    for k in range(seconds - warm):  # athletes interleaved second by second, as the service sees them
+        for i, pipe in enumerate(pipes):
+            f = per[i][k]
+            out: Output = pipe.add_many((n, f.t, v) for n, v in f.streams().items())
+            ticks.extend(out.tick_seconds)
+            for status in out.statuses:
+                t0 = time.perf_counter()
+                encode_status(status)
+                encodes.append(time.perf_counter() - t0)
+    total = [(a + b) * 1e6 for a, b in zip(ticks, encodes, strict=True)]
+    result: dict[str, Any] = {
+        "athletes": athletes,
+        "ticks": len(total),
+        "tick_us_median": statistics.median(total),
+        "tick_us_p95": _pct(total, 0.95),
+        "encode_us_median": statistics.median(encodes) * 1e6,
+    }
+    if breakdown:
+        n = parts.pop("#ticks")
+        result["parts_us"] = {k: round(v / n / 1000, 1) for k, v in parts.most_common() if not k.startswith("p:")}
+        procs = [(k[2:], round(v / n / 1000, 1)) for k, v in parts.most_common() if k.startswith("p:")]
+        result["processors_us"] = dict(procs[:10])
+        result["processors_total_us"] = round(sum(v for _, v in procs), 1)
+    return result
+
+
+def _instrument(acc: Counter[str]) -> None:
+    """Time the parts of ``AthletePipeline._tick`` and each processor (a benchmark-only monkeypatch that repeats
+    ``_tick``'s and ``Engine.tick``'s steps; it adds ~1 µs per timed part)."""
+    import processors.engine as engine_mod
+    from processors.registry import Context
+
+    clock = time.perf_counter_ns
+
+    def tick(self: AthletePipeline, s: int, out: Output) -> None:
+        assert self._engine is not None and self._policy is not None
+        started = time.perf_counter()
+        t0 = clock()
+        w = self.window()
+        t1 = clock()
+        ind = self._engine.tick(w)
+        t2 = clock()
+        ind.signal = self.signal_at(s)
+        alerts = self._policy.update(ind)
+        t3 = clock()
+        status = self._status(ind)
+        t4 = clock()
+        acc["window"] += t1 - t0
+        acc["engine"] += t2 - t1
+        acc["signal+policy"] += t3 - t2
+        acc["status"] += t4 - t3
+        acc["#ticks"] += 1
+        self.last_status = status
+        out.statuses.append(status)
+        out.alerts.extend(alerts)
+        out.tick_seconds.append(time.perf_counter() - started)
+
+    original = engine_mod.Engine.tick
+
+    def engine_tick(self: engine_mod.Engine, window: Any) -> Any:
+        procs = self._procs
+        update = {}
+        for sym, proc in procs.items():
+            update[sym] = proc.update
+
+            def timed(ctx: Context, _u: Any = proc.update, _s: str = sym) -> None:
+                a = clock()
+                _u(ctx)
+                acc["p:" + _s] += clock() - a
+
+            proc.update = timed  # type: ignore[method-assign]
+        try:
+            return original(self, window)
+        finally:
+            for sym, proc in procs.items():
+                proc.update = update[sym]  # type: ignore[method-assign]
+
+    AthletePipeline._tick = tick  # type: ignore[method-assign]
+    engine_mod.Engine.tick = engine_tick  # type: ignore[method-assign]
+
+
+def bench_rss(athletes: int, marks_min: list[float]) -> dict[str, Any]:
+    from monitor.core.router import Router
+
+    seconds = int(max(marks_min) * 60)
+    run = run_arrays(max(seconds, 1200) + STAGGER_S)
+    router = Router()
+    warm = f"{DEFAULT_PREFIX}/bench/warm/frame"  # one athlete first: imports, caches and interned strings are
+    for a0 in range(0, 1200, 60):  # the process's, not per athlete
+        router.handle(warm, encode_frames(_frames(run, a0, 60, T0 + a0)))
+    gc.collect()
+    base = _rss_kb()
+    topics = [f"{DEFAULT_PREFIX}/bench/a{i:05d}/frame" for i in range(athletes)]
+    out: dict[str, Any] = {"athletes": athletes, "base_rss_kb": base}
+    done = 0
+    for mark in sorted(marks_min):
+        end = int(mark * 60)
+        for a0 in range(done, end, 60):
+            n = min(60, end - a0)
+            for i, topic in enumerate(topics):
+                router.handle(topic, encode_frames(_frames(run, i % STAGGER_S + a0, n, T0 + a0)))
+        done = end
+        gc.collect()
+        out[f"kb_per_athlete_{mark:g}min"] = (_rss_kb() - base) / athletes
+    out["statuses"] = router.counters["statuses"]
+    return out
+
+
+def bench_analyze(hours: float) -> dict[str, Any]:
+    seconds = int(hours * 3600)
+    run = run_arrays(seconds + STAGGER_S)
+    frames = _frames(run, 0, seconds, T0)
+    began = time.perf_counter()
+    result = run_offline(frames, squad="bench", athlete="a", profile=PROFILE)
+    wall = time.perf_counter() - began
+    return {"event_s": seconds, "wall_s": wall, "x_real_time": seconds / wall, "statuses": len(result.statuses)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="benchmarks without a broker")
+    ap.add_argument("what", choices=("tick", "rss", "analyze"))
+    ap.add_argument("--athletes", type=int, default=100)
+    ap.add_argument("--minutes", type=float, default=10.0, help="tick: timed event minutes per athlete")
+    ap.add_argument("--warm-minutes", type=float, default=60.0, help="tick: event minutes before timing")
+    ap.add_argument("--breakdown", action="store_true", help="tick: time the parts and the processors")
+    ap.add_argument("--marks", default="10,180", help="rss: event minutes to measure at")
+    ap.add_argument("--hours", type=float, default=3.0, help="analyze: run length")
+    args = ap.parse_args(argv)
+    if args.what == "tick":
+        result = bench_tick(args.athletes, args.minutes, args.warm_minutes, args.breakdown)
+    elif args.what == "rss":
+        result = bench_rss(args.athletes, [float(x) for x in args.marks.split(",")])
+    else:
+        result = bench_analyze(args.hours)
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

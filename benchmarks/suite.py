@@ -1,0 +1,281 @@
+"""The benchmark suite: one command, one table.
+
+    python -m benchmarks.suite            # the full suite (~10 min on 2 shared cores)
+    python -m benchmarks.suite --quick    # tiny sizes: checks that everything runs (CI smoke)
+
+Starts its own Mosquitto on a free port. Each consumer, the load generator and the offline benchmarks run in their
+own processes (``benchmarks/consumers.py``, ``benchmarks/loadgen.py``, ``benchmarks/offline.py``). Rows:
+
+1. throughput — the same pre-built load (per-stream samples, as fast as possible) consumed in turn by a bare
+   aiomqtt consumer, a bare paho consumer and the monitor, on the same broker in the same run; the ratios;
+2. paced real time — per-stream samples at 4 msg/s per athlete: the largest athlete count the monitor keeps up
+   with (done handling ≤ 2 s after the last message was published), from a doubling search;
+3. latency at 1,000 athletes (frames, 1/s each, after a warm-up so alerts fire): ingest → status and
+   ingest → alert p50/p99 (receive time of the status/alert minus the time the generator published event second t);
+4. RSS per athlete at 10 min and 3 h of event time; in-service tick per athlete; offline analyze of a 3-h run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Proc:
+    """A child Python process speaking JSON lines on stdout."""
+
+    def __init__(self, *args: str) -> None:
+        self.p = subprocess.Popen(
+            [sys.executable, "-m", *args], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.p.stdout is not None
+        for line in self.p.stdout:
+            with contextlib.suppress(ValueError):
+                self.lines.put(json.loads(line))
+        self.lines.put({"eof": True})
+
+    def next(self, key: str, timeout: float = 900.0) -> dict[str, Any]:
+        """The next line that has ``key`` (lines without it are dropped; see :meth:`progress`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            if key in line:
+                return line
+            if "eof" in line:
+                raise RuntimeError(f"{self.p.args} ended without {key!r}")
+
+    def progress(self) -> Iterator[dict[str, Any]]:
+        while True:
+            line = self.lines.get(timeout=900)
+            if "eof" in line:
+                return
+            yield line
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            assert self.p.stdin is not None
+            self.p.stdin.close()
+
+    def end(self) -> None:
+        self.close()
+        try:
+            self.p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def consumer(kind: str, port: int, *flags: str) -> Proc:
+    proc = Proc("benchmarks.consumers", kind, "--port", str(port), *flags)
+    proc.next("ready", timeout=60)
+    return proc
+
+
+def loadgen(port: int, *flags: str) -> dict[str, Any]:
+    proc = Proc("benchmarks.loadgen", "--port", str(port), *flags)
+    result = proc.next("published")
+    proc.end()
+    return result
+
+
+def offline(*flags: str) -> dict[str, Any]:
+    proc = Proc("benchmarks.offline", *flags)
+    result = proc.next(
+        {"tick": "ticks", "rss": "athletes", "analyze": "x_real_time"}[flags[0]], timeout=3600
+    )
+    proc.end()
+    return result
+
+
+# ---- 1. throughput --------------------------------------------------------------------------------------
+def throughput(port: int, athletes: int, seconds: int) -> dict[str, Any]:
+    expect = athletes * seconds * 4
+    out: dict[str, Any] = {"athletes": athletes, "messages": expect}
+    for kind in ("aiomqtt", "paho", "monitor"):
+        log(f"throughput: {kind}, {expect:,} messages")
+        c = consumer(kind, port, "--expect", str(expect), "--idle", "5")
+        sent = loadgen(port, "--athletes", str(athletes), "--seconds", str(seconds), "--mode", "samples")
+        got = c.next("kind")
+        c.end()
+        out[kind] = got
+        out[f"{kind}_publish_rate"] = sent["rate"]
+    return out
+
+
+# ---- 2. paced capacity -----------------------------------------------------------------------------------
+def keeps_up(port: int, athletes: int, seconds: int) -> tuple[bool, float]:
+    """Paced samples for ``athletes``; (kept up, seconds the monitor needed after the last publish)."""
+    log(f"paced: {athletes:,} athletes for {seconds} s")
+    c = consumer("monitor", port, "--progress", "--idle", "600")
+    sent = loadgen(port, "--athletes", str(athletes), "--seconds", str(seconds), "--mode", "samples", "--paced")
+    done_at = time.time()
+    lag = float("inf")
+    for line in c.progress():
+        if "handled" in line and line["handled"] >= sent["published"]:
+            lag = max(0.0, line["wall"] - done_at)
+            break
+        if time.time() - done_at > 30:
+            break
+    c.end()
+    return lag <= 2.0, lag
+
+
+def capacity(port: int, start: int, seconds: int, limit: int) -> dict[str, Any]:
+    trials: list[tuple[int, bool, float]] = []
+    n, best = start, 0
+    while n <= limit:
+        ok, lag = keeps_up(port, n, seconds)
+        trials.append((n, ok, lag))
+        if not ok:
+            break
+        best = n
+        n *= 2
+    if trials and not trials[-1][1] and best:  # one bisection step between the last good and the first bad
+        mid = (best + trials[-1][0]) // 2
+        ok, lag = keeps_up(port, mid, seconds)
+        trials.append((mid, ok, lag))
+        best = mid if ok else best
+    return {"largest": best, "trials": trials}
+
+
+# ---- 3. latency -------------------------------------------------------------------------------------------
+def latency(port: int, athletes: int, warmup: int, seconds: int, workdir: Path) -> dict[str, Any]:
+    mon = consumer("monitor", port, "--progress", "--idle", "900")
+    out_file = workdir / "collected.json"
+    col = consumer("collect", port, "--idle", "900", "--out", str(out_file))
+    log(f"latency: warm-up of {athletes:,} athletes x {warmup} s")
+    warm = loadgen(port, "--athletes", str(athletes), "--seconds", "0", "--warmup", str(warmup))
+    for line in mon.progress():  # the monitor works off the warm-up before the paced clock starts
+        if "handled" in line and line["handled"] >= warm["warmup_messages"]:
+            break
+    log(f"latency: paced {seconds} s")
+    sent = loadgen(
+        port, "--athletes", str(athletes), "--seconds", str(seconds), "--offset", str(warmup), "--mode", "frame",
+        "--paced",
+    )  # fmt: skip
+    time.sleep(3.0)  # statuses of the last seconds still on their way (a benchmark, not test synchronisation)
+    col.close()
+    col.next("kind")
+    col.end()
+    mon.end()
+    rows = json.loads(out_file.read_text())
+    shift = sent["paced_start_wall"] - sent["paced_start_event"]
+    result: dict[str, Any] = {"athletes": athletes}
+    for kind in ("status", "alert"):
+        lat = sorted(
+            recv - (t + shift)
+            for recv, k, t, idle in rows
+            if k == kind and not idle and t >= sent["paced_start_event"]
+        )
+        result[kind] = {
+            "n": len(lat),
+            "p50_ms": 1000 * lat[len(lat) // 2] if lat else None,
+            "p99_ms": 1000 * lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else None,
+        }
+    return result
+
+
+# ---- the table ----------------------------------------------------------------------------------------------
+def _f(x: float | None, unit: str = "", digits: int = 0) -> str:
+    return "n/a" if x is None else f"{x:,.{digits}f}{unit}"
+
+
+def table(r: dict[str, Any]) -> str:
+    th, lat, cap = r["throughput"], r["latency"], r["capacity"]
+    mon, aio, paho = th["monitor"]["rate"], th["aiomqtt"]["rate"], th["paho"]["rate"]
+    rows = [
+        ("monitor rate (per-stream samples, as fast as possible)", f"{mon:,.0f} msg/s", ""),
+        ("bare aiomqtt consumer, same broker and load", f"{aio:,.0f} msg/s", ""),
+        ("bare paho consumer, same broker and load", f"{paho:,.0f} msg/s", ""),
+        ("monitor / bare aiomqtt", f"{mon / aio:.2f}x" if aio else "n/a", "≥ 0.8x (goal ≥ 1.2x)"),
+        ("monitor / bare paho", f"{mon / paho:.2f}x" if paho else "n/a", ""),
+        ("athletes at paced real time (4 msg/s each), one process", f"{cap['largest']:,}", "≥ 5,000 (goal ≥ 10,000)"),
+        (f"ingest → status p50 / p99, {lat['athletes']:,} athletes (frames)",
+         f"{_f(lat['status']['p50_ms'], ' ms')} / {_f(lat['status']['p99_ms'], ' ms')}", "p99 ≤ 100 ms (goal ≤ 20)"),
+        (f"ingest → alert p50 / p99, {lat['athletes']:,} athletes ({lat['alert']['n']} alerts)",
+         f"{_f(lat['alert']['p50_ms'], ' ms')} / {_f(lat['alert']['p99_ms'], ' ms')}", ""),
+        (f"RSS per athlete at {r['rss']['marks'][0]} / {r['rss']['marks'][-1]} min of event time",
+         f"{_f(r['rss']['kb_at_10'], ' KB')} / {_f(r['rss']['kb_at_end'], ' KB')}", "≤ 200 KB flat (goal ≤ 64)"),
+        ("in-service tick per athlete (window, engine, policy, status, encode), median / p95",
+         f"{r['tick']['tick_us_median']:.0f} / {r['tick']['tick_us_p95']:.0f} µs", "≤ 120 µs (goal ≤ 40)"),
+        (f"offline analyze, {r['analyze']['event_s'] / 3600:g}-h run", f"{r['analyze']['x_real_time']:,.0f}x real time",
+         "≥ 20,000x (goal ≥ 100,000x)"),
+    ]  # fmt: skip
+    lines = ["| figure | measured | target |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+SIZES = {
+    "full": {"tp_athletes": 400, "tp_seconds": 75, "cap_start": 1000, "cap_seconds": 20, "cap_limit": 16000,
+             "lat_athletes": 1000, "lat_warmup": 590, "lat_seconds": 40, "rss_athletes": 50, "rss_marks": "10,180",
+             "tick_athletes": 50, "tick_minutes": 5, "analyze_hours": 3},
+    "quick": {"tp_athletes": 5, "tp_seconds": 4, "cap_start": 5, "cap_seconds": 3, "cap_limit": 5,
+              "lat_athletes": 5, "lat_warmup": 120, "lat_seconds": 15, "rss_athletes": 3, "rss_marks": "1,2",
+              "tick_athletes": 2, "tick_minutes": 1, "analyze_hours": 0.05},
+}  # fmt: skip
+
+
+def run(quick: bool) -> dict[str, Any]:
+    from tests.brokers import Mosquitto
+
+    s = SIZES["quick" if quick else "full"]
+    results: dict[str, Any] = {"sizes": s}
+    with tempfile.TemporaryDirectory(prefix="crampwatch-bench-") as tmp:
+        broker = Mosquitto(Path(tmp))
+        broker.start()
+        try:
+            results["throughput"] = throughput(broker.port, s["tp_athletes"], s["tp_seconds"])
+            results["capacity"] = capacity(broker.port, s["cap_start"], s["cap_seconds"], s["cap_limit"])
+            results["latency"] = latency(broker.port, s["lat_athletes"], s["lat_warmup"], s["lat_seconds"], Path(tmp))
+        finally:
+            broker.stop()
+    log("offline: rss, tick, analyze")
+    marks = s["rss_marks"].split(",")
+    rss = offline("rss", "--athletes", str(s["rss_athletes"]), "--marks", s["rss_marks"])
+    rss["marks"] = marks
+    rss["kb_at_10"], rss["kb_at_end"] = rss[f"kb_per_athlete_{marks[0]}min"], rss[f"kb_per_athlete_{marks[-1]}min"]
+    results["rss"] = rss
+    warm = "5" if quick else "60"
+    results["tick"] = offline(
+        "tick", "--athletes", str(s["tick_athletes"]), "--minutes", str(s["tick_minutes"]), "--warm-minutes", warm
+    )
+    results["analyze"] = offline("analyze", "--hours", str(s["analyze_hours"]))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="crampwatch benchmark suite: one table")
+    ap.add_argument("--quick", action="store_true", help="tiny sizes (CI smoke: everything runs, numbers meaningless)")
+    ap.add_argument("--json", metavar="FILE", help="also write every raw result to FILE")
+    args = ap.parse_args(argv)
+    began = time.monotonic()
+    results = run(args.quick)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    print(table(results))
+    print(f"\n(suite took {time.monotonic() - began:.0f} s; sizes: {'quick' if args.quick else 'full'})")
+
+
+if __name__ == "__main__":
+    main()
