@@ -236,8 +236,11 @@ async def _send(
     origin: tuple[float, float] | None = None  # (event time, loop time) of the first timed message
     threshold = client.pending_calls_threshold  # aiomqtt warns above it; a full window is expected here
     client.pending_calls_threshold = max(threshold, WINDOW + 16)
+    task = asyncio.current_task()
     try:
         for msg in messages:
+            if task is not None and task.cancelling():  # asyncio.wait_for (3.11) may swallow a cancellation
+                raise asyncio.CancelledError
             if speed > 0 and msg.at is not None:
                 if origin is None:
                     origin = (msg.at, loop.time())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +63,10 @@ def add_parser(sub: Any) -> None:
         help="also accept this Host name on the dashboard (repeatable; env CRAMPWATCH_HTTP_ALLOW_HOSTS, "
         "comma-separated; localhost names, IP addresses and the bound host are always accepted)",
     )
-    p.add_argument("--client-id", help="MQTT client id (default: random)")
+    p.add_argument(
+        "--client-id",
+        help="MQTT client id of the persistent session (default: crampwatch-monitor-<host>; one per monitor)",
+    )
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default info")
     p.add_argument("--log-format", choices=["text", "json"], help="text (default, readable) or json (one per line)")
     p.add_argument(
@@ -163,7 +165,9 @@ def run(args: argparse.Namespace) -> int:
     sinks = make_sinks(args)
     store = make_session_store(args)
     setup_logging(args.log_level, args.log_format)
-    asyncio.run(_serve(broker, topics.prefix, profiles, sinks, store, args))
+    from monitor.mqtt.loop import run as run_loop
+
+    run_loop(_serve(broker, topics.prefix, profiles, sinks, store, args))
     return 0
 
 
@@ -181,9 +185,11 @@ async def _serve(
 
         view = LiveView()
         sinks = [*sinks, view]
+    from monitor.mqtt.broker import default_client_id
     from monitor.mqtt.service import Monitor
 
-    monitor = Monitor(broker, prefix=prefix, profiles=profiles, sinks=sinks, identifier=args.client_id, store=store)
+    client_id = args.client_id or default_client_id()
+    monitor = Monitor(broker, prefix=prefix, profiles=profiles, sinks=sinks, identifier=client_id, store=store)
     from monitor.logs import RejectLog
 
     monitor.observers.append(RejectLog())  # bad input: one line per topic and reason per minute

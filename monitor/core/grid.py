@@ -40,6 +40,7 @@ class StreamGrid:
         self.hold = HOLD_S.get(name, 10.0) if hold is None else hold
         self._buf: NDArray[np.float64] = np.full(capacity, np.nan)
         self._count = 0  # grid seconds written
+        self._own = np.zeros(capacity, dtype=np.bool_)  # per ring slot: a sample of that very second (not held)
         self._pending_t: list[float] = []
         self._pending_v: list[float] = []
         self._held_t = -math.inf
@@ -58,11 +59,14 @@ class StreamGrid:
             self._pending_t.append(t)
             self._pending_v.append(v)
         if t > self.last_t:
-            if math.isfinite(self.last_t) and t - self.last_t < 600:
-                gap = t - self.last_t
-                self.interval = gap if math.isnan(self.interval) else 0.9 * self.interval + 0.1 * gap
             self.last_t = t
         self.n_samples += 1
+
+    @property
+    def held_t(self) -> float:
+        """Event time of the newest sample at or before the last grid second written (-inf before any): what the
+        grid knows at that second, whatever arrived since (so the signal state does not depend on arrival)."""
+        return self._held_t
 
     def hold_late(self, t: float, v: float) -> bool:
         """A sample whose grid second is already written: hold it from the next second on if it is newer than
@@ -79,11 +83,47 @@ class StreamGrid:
         while k < len(pt) and pt[k] <= s:
             k += 1
         if k:
+            prev = self._held_t
+            for t in pt[:k]:  # the sampling interval, from the samples in event-time order as they reach the grid
+                gap = t - prev
+                if 0 < gap < 600:
+                    self.interval = gap if math.isnan(self.interval) else 0.9 * self.interval + 0.1 * gap
+                prev = t
             self._held_t, self._held_v = pt[k - 1], pv[k - 1]
             del pt[:k], pv[:k]
         value = self._held_v if s - self._held_t < self.hold else math.nan
-        self._buf[self._count % self.capacity] = value
+        p = self._count % self.capacity
+        self._buf[p] = value
+        self._own[p] = k > 0
         self._count += 1
+
+    def patch(self, t: float, v: float, newest: int) -> int:
+        """Merge a sample into grid seconds already written (``newest`` = the absolute second written last), as
+        if it had come in time: from its own second on it replaces gaps and values held from older samples, and
+        stops at the first second that had a sample of its own. Returns how many seconds it wrote (0: nothing
+        to merge, e.g. a duplicate).
+
+        >>> g = StreamGrid("hr", capacity=8)
+        >>> for s in range(6):
+        ...     g.fill(s)
+        >>> g.patch(2.5, 150.0, newest=5), g.patch(4.0, 151.0, newest=5), g.patch(4.0, 152.0, newest=5)
+        (3, 2, 0)
+        >>> g.last(6).tolist()
+        [nan, nan, nan, 150.0, 151.0, 151.0]
+        """
+        written = min(self._count, self.capacity)
+        done = 0
+        for s in range(math.ceil(t), newest + 1):
+            back = newest - s
+            if back >= written or s - t >= self.hold:
+                break
+            p = (self._count - 1 - back) % self.capacity
+            if self._own[p]:
+                break
+            self._buf[p] = v
+            self._own[p] = done == 0
+            done += 1
+        return done
 
     def last(self, n: int) -> NDArray[np.float64]:
         """The last ``n`` grid values (a copy), oldest first; ``n`` is capped at what was written and capacity."""
@@ -103,6 +143,7 @@ class StreamGrid:
         return {
             "values": [None if math.isnan(x) else x for x in self.last(n).tolist()],
             "count": self._count,
+            "own": "".join("1" if self._own[(self._count - n + i) % self.capacity] else "0" for i in range(n)),
             "pending": [self._pending_t, self._pending_v],
             "held": [self._held_t if math.isfinite(self._held_t) else None, self._held_v],
             "last_t": self.last_t if math.isfinite(self.last_t) else None,
@@ -113,9 +154,13 @@ class StreamGrid:
     def load_state(self, state: dict[str, Any]) -> None:
         values = [math.nan if x is None else float(x) for x in state["values"]]
         self._buf[:] = math.nan
+        self._own[:] = False
+        own = str(state.get("own", ""))
         self._count = int(state["count"]) - len(values)
-        for v in values:
-            self._buf[self._count % self.capacity] = v
+        for i, v in enumerate(values):
+            p = self._count % self.capacity
+            self._buf[p] = v
+            self._own[p] = own[i : i + 1] == "1"
             self._count += 1
         self._pending_t, self._pending_v = list(state["pending"][0]), list(state["pending"][1])
         held_t, held_v = state["held"]

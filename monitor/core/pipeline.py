@@ -1,10 +1,13 @@
 """The one pipeline: per-athlete event-time state → processors → alert policy.
 
 Pure (no I/O, no asyncio): the live monitor, replay and offline ``analyze`` all drive this same code, so they can
-never disagree. Everything runs on event time: a 1 Hz grid advances when the watermark (newest event time seen
-minus the allowed lateness) passes a second — where the newest time is that of the slowest of hr/pace/cadence, so
-streams published separately line up (see ``max_lag_s``); a tick every ``tick_s`` seconds of event time
-(aligned to multiples of ``tick_s``) computes indicators, decides alerts and emits a status.
+never disagree. Everything runs on event time: a 1 Hz grid second is written as soon as every stream has reported
+past it (a frame reports all streams at its instant), or else when the watermark (newest event time seen minus the
+allowed lateness) passes it — where the newest time is that of the slowest of hr/pace/cadence, so streams published
+separately line up (see ``max_lag_s``); a tick every ``tick_s`` seconds of event time (aligned to multiples of
+``tick_s``) computes indicators, decides alerts and emits a status. Each stream's samples are taken in event-time
+order: one older than its stream's newest is late (dropped and counted) unless it is older by more than the
+lateness (a redelivered backlog), which is merged into the gaps it left. See docs/architecture.md, "Event time".
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -20,18 +23,21 @@ import orjson
 
 from alerts.alert import Alert
 from alerts.policy import AlertPolicy
+from monitor.core.eventtime import HeldJump
 from monitor.core.grid import StreamGrid
+from monitor.core.intake import SampleIntake
+from monitor.core.output import SIGNAL_STREAMS, SLOW_STREAMS, STREAMS, Output, PipelineConfig
 from processors.engine import Engine
 from processors.indicators import Indicators, Signal
 from processors.profile import Profile, SessionPlan
 from processors.window import Window
 from simulators.frame import Frame
 
-STREAMS = ("hr", "pace", "cadence", "temp")
-#: Streams whose silence makes the signal stale/lost (temperature is slow by nature and never does).
-SIGNAL_STREAMS = ("hr", "pace", "cadence")
-#: Streams whose late samples are held from the next grid second instead of dropped.
-SLOW_STREAMS = ("temp",)
+__all__ = [
+    "SIGNAL_STREAMS", "SLOW_STREAMS", "STATUS_KEYS", "STREAMS", "AthletePipeline", "OfflineResult", "Output",
+    "PipelineConfig", "run_offline",
+]  # fmt: skip
+
 #: Status keys required by the contract, in contract order.
 STATUS_KEYS = (
     "t", "squad", "athlete", "elapsed_s", "distance_m", "hr", "pace", "cadence", "temp", "stride_m", "fatigue",
@@ -42,42 +48,6 @@ STATUS_KEYS = (
 
 #: Indicators published beside the contract's keys (the contract allows additions).
 _EXTRA_KEYS = tuple(f.name for f in fields(Indicators) if f.name not in STATUS_KEYS)
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineConfig:
-    """Event-time behaviour. All durations in seconds of event time."""
-
-    lateness_s: float = 10.0  # samples older than (newest − lateness) at the time their second was filled: dropped
-    max_lag_s: float = 60.0  # a stream lagging the newest sample by more (or silent) no longer holds the grid back;
-    # raised automatically to 1.5 x the span of the largest batch a stream sends, so per-stream batches line up
-    tick_s: int = 5  # status/indicator cadence
-    history_s: int = 600  # the raw 1 Hz window the processors see (see window()); the 10-s bins keep the hour
-    session_timeout_s: float = 600.0  # silence that ends a session
-    stale_s: float = 10.0  # minimum silence before a stream is stale (or 3 sampling intervals if longer)
-    lost_s: float = 60.0  # minimum silence before a stream is lost (or 10 sampling intervals if longer)
-
-    def __post_init__(self) -> None:
-        if self.lateness_s < 0 or self.tick_s < 1 or self.history_s < 60 or self.session_timeout_s <= 0:
-            raise ValueError("bad pipeline config")
-
-
-@dataclass(slots=True)
-class Output:
-    """What one call produced, in event-time order."""
-
-    statuses: list[dict[str, Any]] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
-    late: int = 0
-    sessions_ended: int = 0
-    tick_seconds: list[float] = field(default_factory=list)  # wall time of each tick (metrics)
-
-    def extend(self, other: Output) -> None:
-        self.statuses.extend(other.statuses)
-        self.alerts.extend(other.alerts)
-        self.tick_seconds.extend(other.tick_seconds)
-        self.late += other.late
-        self.sessions_ended += other.sessions_ended
 
 
 def _clean(value: Any) -> Any:
@@ -113,7 +83,7 @@ def encode_status(status: dict[str, Any]) -> bytes:
 _STATUS_FIELDS = STATUS_KEYS[3:] + _EXTRA_KEYS
 
 
-class AthletePipeline:
+class AthletePipeline(SampleIntake):
     """One athlete: bounded event-time state, processors and alert policy.
 
     Sessions start with the first sample (or a ``start``) and end with ``stop`` or ``session_timeout_s`` of
@@ -131,19 +101,23 @@ class AthletePipeline:
         self.samples = 0
         self.last_status: dict[str, Any] | None = None
         self._max_span = 0.0  # widest time span of one message's samples of one stream (the gateway's habit)
+        self._held_frames = False  # whether the held jump came as frames
         self._reset()
 
     # ---- session ---------------------------------------------------------------------------------------
     def _reset(self) -> None:
-        cap = self.config.history_s
-        self._grids = {name: StreamGrid(name, capacity=cap) for name in STREAMS}
+        self._grids: dict[str, StreamGrid] = {}  # allocated when a session begins, released when it ends
         self._max_t = -math.inf
+        self._frame_t = -math.inf  # newest frame: every stream has reported up to it
+        self._held = HeldJump()
         self._filled = -1  # last grid second written (valid once a session runs)
         self._engine: Engine | None = None
         self._policy: AlertPolicy | None = None
 
     def _begin(self, t: float, plan: SessionPlan | None = None) -> None:
         self._reset()
+        cap = self.config.history_s
+        self._grids = {name: StreamGrid(name, capacity=cap) for name in STREAMS}
         self.session_start = t
         self.plan = plan if plan is not None else SessionPlan()
         self._filled = math.floor(t) - 1
@@ -153,11 +127,20 @@ class AthletePipeline:
     def _end(self, out: Output) -> None:
         if self.session_start is None:
             return
+        out.future.extend(s for s, _, _ in self._held.samples)
+        self._held = HeldJump()
         if math.isfinite(self._max_t):
             last = math.floor(self._max_t)
             self._advance(last, out)
             if last % self.config.tick_s != 0:
                 self._tick(last, out)
+        if self.last_status is not None:  # the session's final status says so
+            final = {**self.last_status, "session_state": "finished"}
+            if out.statuses and out.statuses[-1] is self.last_status:
+                out.statuses[-1] = final
+            else:
+                out.statuses.append(final)
+            self.last_status = final
         self.session_start = None
         self.plan = SessionPlan()
         out.sessions_ended += 1
@@ -187,6 +170,8 @@ class AthletePipeline:
     def stop(self, t: float) -> Output:
         out = Output()
         if self.session_start is not None and t >= self.session_start:
+            if self._held.samples and t >= self._held.lo - self.config.max_jump_s:
+                self._apply_held(out)  # the gateway's own stop confirms where its stream jumped to
             self._end(out)
         return out
 
@@ -199,82 +184,6 @@ class AthletePipeline:
 
     def ack(self, alert_id: str) -> bool:
         return self._policy.ack(alert_id) if self._policy is not None else False
-
-    # ---- samples ---------------------------------------------------------------------------------------
-    def add(self, stream: str, t: float, value: float) -> Output:
-        """Add one validated sample (contract units) and run every tick its watermark releases."""
-        out = Output()
-        self._add(stream, t, value, out)
-        return out
-
-    def add_many(self, samples: Iterable[tuple[str, float, float]]) -> Output:
-        """Add the samples of one message. A batch's time span widens how far streams may lag each other."""
-        out = Output()
-        items = list(samples)
-        if len(items) > 1:
-            spans: dict[str, tuple[float, float]] = {}
-            for stream, t, _ in items:
-                lo, hi = spans.get(stream, (t, t))
-                spans[stream] = (min(lo, t), max(hi, t))
-            self._max_span = max(self._max_span, *(hi - lo for lo, hi in spans.values()))
-        for stream, t, value in items:
-            self._add(stream, t, value, out)
-        return out
-
-    def watermark(self) -> float:
-        """Event time up to which the grid may be filled, before the lateness is taken off.
-
-        The slowest of hr/pace/cadence that reported within the allowed lag holds the grid back, so streams
-        published separately line up; during the first lag seconds of a session every stream may still appear,
-        so the grid waits the whole lag. Temperature, slow by nature, never holds it back (see ``_add``).
-        """
-        lag = max(self.config.max_lag_s, 1.5 * self._max_span + 5.0)
-        floor_t = self._max_t - lag
-        assert self.session_start is not None
-        if self._max_t < self.session_start + lag and self._max_span > 0:
-            return floor_t
-        lead = self._max_t
-        for name in SIGNAL_STREAMS:
-            grid = self._grids[name]
-            if grid.n_samples and floor_t <= grid.last_t < lead:
-                lead = grid.last_t
-        return lead
-
-    def _add(self, stream: str, t: float, value: float, out: Output) -> None:
-        timed_out = math.isfinite(self._max_t) and t > self._max_t + self.config.session_timeout_s
-        if self.session_start is not None and timed_out:
-            self._end(out)
-        if self.session_start is None:
-            self._begin(t)
-        if t <= self._filled:
-            if stream in SLOW_STREAMS and self._grids[stream].hold_late(t, value):
-                return  # a slow stream's late sample applies from the next grid second, with its own time
-            self.late_dropped += 1
-            out.late += 1
-            return
-        self.samples += 1
-        self._grids[stream].add(t, value)
-        if t > self._max_t:
-            self._max_t = t
-        target = math.floor(self.watermark() - self.config.lateness_s)
-        if target > self._filled:
-            self._advance(target, out)
-
-    def flush(self) -> Output:
-        """End of input (offline): release everything held back for lateness, without ending the session."""
-        out = Output()
-        if self.session_start is not None and math.isfinite(self._max_t):
-            self._advance(math.floor(self._max_t), out)
-        return out
-
-    def _advance(self, target: int, out: Output) -> None:
-        tick = self.config.tick_s
-        for s in range(self._filled + 1, target + 1):
-            for grid in self._grids.values():
-                grid.fill(s)
-            self._filled = s
-            if s % tick == 0:
-                self._tick(s, out)
 
     # ---- ticks -----------------------------------------------------------------------------------------
     def window(self) -> Window:
@@ -300,11 +209,12 @@ class AthletePipeline:
         )
 
     def signal_at(self, s: float) -> Signal:
+        """Signal state at grid second ``s`` (just written), from the samples up to ``s`` only."""
         worst: Signal = "ok"
-        grids = [g for name, g in self._grids.items() if name in SIGNAL_STREAMS and g.n_samples]
-        for grid in grids or [g for g in self._grids.values() if g.n_samples]:
+        grids = [g for name, g in self._grids.items() if name in SIGNAL_STREAMS and math.isfinite(g.held_t)]
+        for grid in grids or [g for g in self._grids.values() if math.isfinite(g.held_t)]:
             interval = 1.0 if math.isnan(grid.interval) else grid.interval
-            age = s - grid.last_t
+            age = s - grid.held_t
             if age > max(self.config.lost_s, 10 * interval):
                 return "lost"
             if age > max(self.config.stale_s, 3 * interval):
@@ -339,6 +249,7 @@ class AthletePipeline:
             else:
                 status[key] = _clean(v)
         status["session_start"] = _num(self.session_start)
+        status["session_state"] = "live"
         status["plan"] = self.plan.plan
         status["target_pace"] = _num(self.plan.target_pace)
         status["name"] = self.profile.name
@@ -355,6 +266,9 @@ class AthletePipeline:
             "plan": self.plan.to_dict(),
             "max_t": self._max_t if math.isfinite(self._max_t) else None,
             "max_span": self._max_span,
+            "frame_t": self._frame_t if math.isfinite(self._frame_t) else None,
+            "held": [list(x) for x in self._held.samples],
+            "held_frames": self._held_frames,
             "filled": self._filled,
             "late_dropped": self.late_dropped,
             "samples": self.samples,
@@ -374,6 +288,10 @@ class AthletePipeline:
             pipe._filled = int(state["filled"])
             pipe._max_t = -math.inf if state["max_t"] is None else float(state["max_t"])
             pipe._max_span = float(state.get("max_span", 0.0))
+            frame_t = state.get("frame_t")
+            pipe._frame_t = -math.inf if frame_t is None else float(frame_t)
+            pipe._held = HeldJump([(str(s), float(t), float(v)) for s, t, v in state.get("held", [])])
+            pipe._held_frames = bool(state.get("held_frames", False))
             for name, g in state["grids"].items():
                 pipe._grids[name].load_state(g)
             if state["engine"] is not None:
@@ -407,6 +325,6 @@ def run_offline(
     if plan is not None and frames:
         out.extend(pipe.start(min(f.t for f in frames), plan))
     for frame in frames:
-        out.extend(pipe.add_many((name, frame.t, v) for name, v in frame.streams().items()))
+        out.extend(pipe.add_many(((name, frame.t, v) for name, v in frame.streams().items()), frames=True))
     out.extend(pipe.flush())
     return OfflineResult(statuses=out.statuses, alerts=out.alerts, late=out.late)

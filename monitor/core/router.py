@@ -1,8 +1,15 @@
-"""Routes one MQTT message to the right athlete pipeline (pure: no I/O, testable without a broker)."""
+"""Routes one MQTT message to the right athlete pipeline (pure: no I/O, testable without a broker).
+
+Bounded: a payload over ``max_payload`` bytes is rejected before parsing; at most ``max_athletes`` pipelines are
+kept (a new athlete beyond that takes the place of the longest-finished one, or is rejected when every one is
+running); a sample more than ``max_future_s`` ahead of the caller's wall clock (``now``) is rejected as
+"future time". Every rejection is returned as ``(topic, reason)`` and counted.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -28,47 +35,90 @@ class Router:
         topics: wire.Topics | None = None,
         profiles: ProfileBook | None = None,
         config: PipelineConfig | None = None,
+        *,
+        max_athletes: int = 10_000,
+        max_payload: int = 256 * 1024,
+        max_future_s: float = 300.0,
     ) -> None:
         self.topics = topics or wire.Topics()
         self.profiles = profiles or ProfileBook()
         self.config = config or PipelineConfig()
+        self.max_athletes = max_athletes
+        self.max_payload = max_payload
+        self.max_future_s = max_future_s
         self.pipelines: dict[tuple[str, str], AthletePipeline] = {}
         self.counters: Counter[str] = Counter()
+        self._finished: OrderedDict[tuple[str, str], None] = OrderedDict()  # athletes without a running session
 
     def pipeline(self, squad: str, athlete: str) -> AthletePipeline:
+        """The athlete's pipeline, created on first use; :class:`RejectedMessage` ("athlete cap reached") when
+        ``max_athletes`` run a session already."""
         key = (squad, athlete)
         pipe = self.pipelines.get(key)
         if pipe is None:
+            if len(self.pipelines) >= self.max_athletes:
+                if not self._finished:
+                    raise RejectedMessage("athlete cap reached")
+                old, _ = self._finished.popitem(last=False)
+                del self.pipelines[old]
+                self.counters["evicted"] += 1
             pipe = AthletePipeline(squad, athlete, self.profiles.get(squad, athlete), self.config)
             self.pipelines[key] = pipe
         return pipe
 
+    def note(self, key: tuple[str, str]) -> None:
+        """Keep the set of finished athletes (the ones a new athlete may replace) up to date after ``key``
+        changed outside :meth:`handle` (e.g. a session ended on the wall clock)."""
+        pipe = self.pipelines.get(key)
+        if pipe is not None and not pipe.active:
+            self._finished[key] = None
+            self._finished.move_to_end(key)
+        else:
+            self._finished.pop(key, None)
+
     def __iter__(self) -> Iterator[AthletePipeline]:
         return iter(self.pipelines.values())
 
-    def handle(self, topic: str, payload: bytes | bytearray | str) -> Routed:
-        """Validate and apply one message. Never raises on bad input: rejections are returned and counted."""
+    def handle(self, topic: str, payload: bytes | bytearray | str, *, now: float | None = None) -> Routed:
+        """Validate and apply one message. Never raises on bad input: rejections are returned and counted.
+        ``now``: the wall clock (Unix seconds) for the "future time" bound; None (offline) checks no bound."""
         routed = Routed()
         self.counters["messages"] += 1
         try:
             where = self.topics.parse(topic)
-            self._apply(where, payload, routed)
+            if len(payload) > self.max_payload:
+                raise RejectedMessage("payload too large")
+            self._apply(where, payload, routed, now)
         except RejectedMessage as exc:
             routed.rejected.append((topic, exc.reason))
+        else:
+            if routed.out.future:
+                routed.rejected.extend((topic, "future time") for _ in routed.out.future)
+            self.note((where.squad, where.athlete))
+        out = routed.out
         self.counters["rejected"] += len(routed.rejected)
-        self.counters["late"] += routed.out.late
-        self.counters["statuses"] += len(routed.out.statuses)
-        self.counters["alerts"] += len(routed.out.alerts)
+        self.counters["late"] += out.late
+        self.counters["merged"] += out.merged
+        self.counters["future"] += len(out.future)
+        self.counters["statuses"] += len(out.statuses)
+        self.counters["alerts"] += len(out.alerts)
         return routed
 
-    def _apply(self, where: wire.Topic, payload: bytes | bytearray | str, routed: Routed) -> None:
+    def _apply(self, where: wire.Topic, payload: bytes | bytearray | str, routed: Routed, now: float | None) -> None:
         leaf = where.leaf
         if leaf in wire.STREAMS or leaf == "frame":
             parsed = wire.parse_frames(payload) if leaf == "frame" else wire.parse_stream(leaf, payload)
-            routed.rejected.extend((self.topics.of(where.squad, where.athlete, leaf), r) for r in parsed.rejected)
-            if parsed.samples:
-                self.counters["samples"] += len(parsed.samples)
-                routed.out = self.pipeline(where.squad, where.athlete).add_many(parsed.samples)
+            topic = self.topics.of(where.squad, where.athlete, leaf)
+            routed.rejected.extend((topic, r) for r in parsed.rejected)
+            samples = parsed.samples
+            bound = math.inf if now is None else now + self.max_future_s
+            if samples and max(x[1] for x in samples) > bound:
+                samples = [x for x in samples if x[1] <= bound]
+                self.counters["future"] += len(parsed.samples) - len(samples)
+                routed.rejected.extend((topic, "future time") for _ in range(len(parsed.samples) - len(samples)))
+            if samples:
+                self.counters["samples"] += len(samples)
+                routed.out = self.pipeline(where.squad, where.athlete).add_many(samples, frames=leaf == "frame")
                 routed.applied = (where.squad, where.athlete, leaf)
         elif leaf == "profile":
             if not payload:
@@ -82,6 +132,8 @@ class Router:
             self.counters["profiles"] += 1
         elif leaf == "session":
             msg = wire.parse_session(payload)
+            if now is not None and msg.t > now + self.max_future_s:
+                raise RejectedMessage("future time")
             pipe = self.pipeline(where.squad, where.athlete)
             routed.out = pipe.start(msg.t, msg.session_plan()) if msg.event == "start" else pipe.stop(msg.t)
             routed.applied = (where.squad, where.athlete, leaf)

@@ -4,6 +4,10 @@ Parsing is forgiving per value and strict per envelope: a message whose envelope
 batch lengths, decreasing times) is rejected whole; a bad value inside a good envelope is rejected alone and the
 valid values beside it are kept. Publishers (simulators, replay) encode through the same models, so they can
 never speak a dialect the monitor does not accept.
+
+The hot path (samples and frames) parses with orjson and checks types and ranges inline — the same rules as the
+pydantic models, which stay for profiles, sessions and acks. JSON nested deeper than :data:`MAX_DEPTH` is rejected
+("payload nested too deeply") before any model sees it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, ValidationError
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from monitor.errors import RejectedMessage
 from processors.profile import Profile, SessionPlan
@@ -34,14 +39,12 @@ RANGES: dict[str, tuple[float, float]] = {
 MAX_BATCH = 600
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 IN_LEAVES = (*STREAMS, "frame", "profile", "session", "ack")
+#: Deepest JSON nesting accepted for profiles, sessions and acks (samples and frames need 3).
+MAX_DEPTH = 16
+_TOPIC_CACHE_SIZE = 100_000
 
 Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 EventTime = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0.0)]
-_TIME = TypeAdapter(EventTime)
-_VALUE = {
-    name: TypeAdapter(Annotated[float, Field(strict=True, allow_inf_nan=False, ge=lo, le=hi)])
-    for name, (lo, hi) in RANGES.items()
-}
 
 
 class SessionMsg(BaseModel):
@@ -125,6 +128,7 @@ class Topics:
         if not prefix or prefix.startswith("/") or prefix.endswith("/") or any(c in prefix for c in "#+"):
             raise ValueError(f"bad topic prefix {prefix!r}")
         self.prefix = prefix
+        self._parsed: dict[str, Topic] = {}  # topic → (squad, athlete, leaf): the hot path parses a topic once
 
     def of(self, squad: str, athlete: str, leaf: str) -> str:
         """Topic of one athlete's leaf.
@@ -149,6 +153,17 @@ class Topics:
         return [f"{self.prefix}/+/+/{leaf}" for leaf in IN_LEAVES]
 
     def parse(self, topic: str) -> Topic:
+        """``(squad, athlete, leaf)`` of an input topic (cached); :class:`RejectedMessage` if it is not one."""
+        known = self._parsed.get(topic)
+        if known is not None:
+            return known
+        where = self._parse(topic)
+        if len(self._parsed) >= _TOPIC_CACHE_SIZE:
+            self._parsed.clear()
+        self._parsed[topic] = where
+        return where
+
+    def _parse(self, topic: str) -> Topic:
         head = self.prefix + "/"
         if not topic.startswith(head):
             raise RejectedMessage("topic outside prefix")
@@ -171,30 +186,56 @@ def check_id(value: str) -> str:
 
 def _load(payload: bytes | bytearray | str) -> Any:
     try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        if "depth" in str(exc):
+            raise RejectedMessage("payload nested too deeply") from None
+    try:  # NaN and Infinity are not JSON but common; the stdlib reads them, so they are rejected value by value
         return json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RejectedMessage("payload is not UTF-8 JSON") from exc
+    except RecursionError:
+        raise RejectedMessage("payload nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise RejectedMessage("payload is not UTF-8 JSON") from None
+
+
+def _load_shallow(payload: bytes | bytearray | str) -> Any:
+    """JSON for the pydantic models, no deeper than :data:`MAX_DEPTH`.
+
+    >>> _load_shallow(b'{"a": [1, {"b": 2}]}')
+    {'a': [1, {'b': 2}]}
+    >>> _load_shallow(b"[" * 20 + b"]" * 20)
+    Traceback (most recent call last):
+    monitor.errors.RejectedMessage: payload nested too deeply
+    """
+    data = _load(payload)
+    level: list[Any] = [data]
+    for _ in range(MAX_DEPTH):
+        level = [v for x in level if isinstance(x, dict | list) for v in (x.values() if isinstance(x, dict) else x)]
+        if not level:
+            return data
+    raise RejectedMessage("payload nested too deeply")
 
 
 def _time(raw: Any) -> float:
-    try:
-        return float(_TIME.validate_python(raw))
-    except ValidationError as exc:
-        raise RejectedMessage("bad event time t") from exc
+    """An event time: a finite, non-negative JSON number (booleans and strings are not numbers)."""
+    if type(raw) is float or (type(raw) is int and -(2**53) <= raw <= 2**53):
+        t = float(raw)
+        if t >= 0.0 and t != math.inf:
+            return t
+    raise RejectedMessage("bad event time t")
 
 
 def _value(stream: str, raw: Any, parsed: Parsed, t: float) -> None:
-    try:
-        value = float(_VALUE[stream].validate_python(raw))
-    except ValidationError:
-        kind = "out of range" if _is_number(raw) else "not a finite number"
-        parsed.rejected.append(f"{stream} value {kind}")
-        return
-    parsed.samples.append((stream, t, value))
-
-
-def _is_number(raw: Any) -> bool:
-    return isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
+    if type(raw) is float or type(raw) is int:
+        value = float(raw)
+        lo, hi = RANGES[stream]
+        if lo <= value <= hi:
+            parsed.samples.append((stream, t, value))
+            return
+        kind = "out of range" if math.isfinite(value) else "not a finite number"
+    else:
+        kind = "not a finite number"
+    parsed.rejected.append(f"{stream} value {kind}")
 
 
 def parse_stream(stream: str, payload: bytes | bytearray | str) -> Parsed:
@@ -263,7 +304,7 @@ def parse_profile(payload: bytes | bytearray | str) -> tuple[Profile, list[str]]
     >>> profile.name, profile.age, profile.training_pace, bad
     ('Ann', None, 330.0, ['profile field age invalid'])
     """
-    data = _load(payload)
+    data = _load_shallow(payload)
     if not isinstance(data, dict):
         raise RejectedMessage("profile must be an object")
     return profile_from_mapping(data)
@@ -287,7 +328,7 @@ def profile_from_mapping(data: dict[str, Any]) -> tuple[Profile, list[str]]:
 
 def parse_session(payload: bytes | bytearray | str) -> SessionMsg:
     try:
-        return SessionMsg.model_validate(_load(payload))
+        return SessionMsg.model_validate(_load_shallow(payload))
     except ValidationError as exc:
         raise RejectedMessage(
             "session must be {t, event: start|stop[, plan: easy|long|tempo|intervals|race, target_pace: 120-1200]}"
@@ -296,7 +337,7 @@ def parse_session(payload: bytes | bytearray | str) -> SessionMsg:
 
 def parse_ack(payload: bytes | bytearray | str) -> AckMsg:
     try:
-        return AckMsg.model_validate(_load(payload))
+        return AckMsg.model_validate(_load_shallow(payload))
     except ValidationError as exc:
         raise RejectedMessage("ack must be {alert_id}") from exc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import ssl
@@ -104,3 +105,19 @@ class BrokerURL:
             keepalive=30,
             timeout=10,
         )
+
+
+def default_client_id() -> str:
+    """Stable per host, so a restarted monitor resumes its persistent session."""
+    host = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname())[:40] or "host"
+    return f"crampwatch-monitor-{host}"
+
+
+def close_socket(client: aiomqtt.Client) -> None:
+    """aiomqtt leaves paho's socket open when the broker refuses the connection (bad password) or the TLS
+    handshake fails; without this every retry would leak a file descriptor until garbage collection."""
+    paho = getattr(client, "_client", None)
+    close = getattr(paho, "_sock_close", None)
+    if callable(close):
+        with contextlib.suppress(Exception):
+            close()

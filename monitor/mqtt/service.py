@@ -6,10 +6,24 @@ Usage feels like aiomqtt::
         await monitor.wait_connected()
         ...                       # runs until the block exits or monitor.stop() is called
 
-Queue policy (never a silent drop): incoming messages pass through a bounded queue (``queue_size``); when it is
-full the newest message is refused, counted as ``overload`` and reported on ``_monitor/rejected`` with reason
-"monitor overloaded". Outgoing messages wait in a bounded buffer while the broker is away; when it overflows the
-oldest *status* is dropped (a newer snapshot supersedes it) and counted as ``status_dropped``; alerts are kept.
+Durable: with a fixed client id (``identifier``; ``crampwatch monitor`` defaults to ``crampwatch-monitor-<host>``,
+see :func:`default_client_id`) the session is persistent (clean session off, QoS 1 subscriptions), so what the
+broker accepted while the monitor was away is delivered when it returns; QoS 1 messages are acknowledged once
+processed (see ``monitor/mqtt/intake.py``). Without one (tests, the demo) the id is random and the session clean.
+
+Queue policy (never a silent drop): incoming messages are drained from the socket into a bounded inbox
+(``queue_size`` messages, ``queue_bytes`` bytes). When it is full the monitor stops reading the socket
+(back-pressure: the broker keeps the messages) until the processor has drained half of it; only a receiver that
+cannot stop reading makes it refuse messages beyond twice the bound, counted as ``overload`` and reported on
+``_monitor/rejected`` ("monitor overloaded"). Outgoing messages wait in a bounded buffer while the broker is away;
+when it overflows the oldest *status* is dropped (a newer snapshot supersedes it); alerts are kept. Every task is
+supervised (a task that dies is logged, counted in ``task_restarts`` and restarted); a publish the broker does not
+confirm in time (a stalled broker) is counted in ``publish_timeouts`` and publishing goes on.
+
+Liveness: an athlete whose messages stop for ``quiet_s`` of wall clock (while the monitor is connected and has
+read everything) is released — the seconds held back for streams that had not reported are judged at once
+(:meth:`AthletePipeline.release`) — and its last status is re-published with ``session_state: "quiet"``
+(``signal`` stale/lost after ``idle_stale_s``/``idle_lost_s``); its session ends after ``idle_end_s``.
 """
 
 from __future__ import annotations
@@ -19,8 +33,8 @@ import contextlib
 import json
 import logging
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -34,44 +48,14 @@ from monitor.core.rejects import RejectReporter
 from monitor.core.router import Routed, Router
 from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack, encode_session
 from monitor.errors import BrokerError
-from monitor.mqtt.broker import BrokerURL
+from monitor.mqtt.broker import BrokerURL, close_socket
+from monitor.mqtt.intake import Inbox, Receiver
+from monitor.mqtt.outbox import Outbox, publish_loop
+from monitor.mqtt.supervise import supervised
 from monitor.store.base import SessionStore
 from monitor.store.recorder import Recorder
 
 log = logging.getLogger("crampwatch.monitor")
-
-
-class _Outbox:
-    """Bounded buffer of (topic, payload, qos, retain) waiting for the broker."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.items: deque[tuple[str, bytes, int, bool]] = deque()
-        self.ready = asyncio.Event()
-        self.drained = asyncio.Event()  # set whenever the buffer is empty
-        self.drained.set()
-        self.dropped = 0
-
-    def put(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
-        self.items.append((topic, payload, qos, retain))
-        self.drained.clear()
-        if len(self.items) > self.limit:
-            for i, item in enumerate(self.items):
-                if item[3]:  # retained = a status snapshot
-                    del self.items[i]
-                    self.dropped += 1
-                    break
-        self.ready.set()
-
-
-def _close_socket(client: aiomqtt.Client) -> None:
-    """aiomqtt leaves paho's socket open when the broker refuses the connection (bad password) or the TLS
-    handshake fails; without this every retry would leak a file descriptor until garbage collection."""
-    paho = getattr(client, "_client", None)
-    close = getattr(paho, "_sock_close", None)
-    if callable(close):
-        with contextlib.suppress(Exception):
-            close()
 
 
 class Monitor:
@@ -86,6 +70,8 @@ class Monitor:
         sinks: Sequence[Sink] = (),
         config: PipelineConfig | None = None,
         queue_size: int = 50_000,
+        queue_bytes: int = 64 * 1024 * 1024,
+        batch_size: int = 2000,
         outbox_size: int = 100_000,
         identifier: str | None = None,
         reconnect_min_s: float = 0.2,
@@ -94,12 +80,18 @@ class Monitor:
         idle_lost_s: float = 60.0,
         idle_end_s: float = 600.0,
         idle_publish_s: float = 5.0,
+        quiet_s: float = 2.0,
+        publish_timeout_s: float = 10.0,
+        max_athletes: int = 10_000,
+        max_payload: int = 256 * 1024,
         store: SessionStore | None = None,
         snapshot_s: float = 30.0,
     ) -> None:
         self.broker = broker
         self.topics = Topics(prefix)
-        self.router = Router(self.topics, profiles or ProfileBook(), config)
+        self.router = Router(
+            self.topics, profiles or ProfileBook(), config, max_athletes=max_athletes, max_payload=max_payload
+        )
         self.sinks = list(sinks)
         self.identifier = identifier
         self.reconnect_min_s = reconnect_min_s
@@ -108,10 +100,19 @@ class Monitor:
         self.idle_lost_s = idle_lost_s
         self.idle_end_s = idle_end_s
         self.idle_publish_s = idle_publish_s
+        self.quiet_s = quiet_s
+        self.publish_timeout_s = publish_timeout_s
+        self.batch_size = batch_size
         self.counters: Counter[str] = Counter()
         self.rejects = RejectReporter()
-        self._inbox: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize=queue_size)
-        self._outbox = _Outbox(outbox_size)
+        self._inbox = Inbox(max_messages=queue_size, max_bytes=queue_bytes)
+        self._receiver = Receiver(self._inbox, self.counters, lambda topic: self._reject(topic, "monitor overloaded"))
+        self._outbox = Outbox(outbox_size)
+        self._busy = False  # a batch is being processed
+        self._idle = asyncio.Event()  # set when nothing waits or is being processed
+        self._idle.set()
+        self._connected_at = 0.0  # monotonic time of the last (re)connection
+        self._quiet: set[tuple[str, str]] = set()
         self._connected = asyncio.Event()
         self._connect_event = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -137,10 +138,10 @@ class Monitor:
                 if pipe.active:
                     self._arrival[key] = now
             await self._emit(restored.out)
+        loops = {"mqtt": self._connection_loop, "process": self._process_loop, "housekeeping": self._housekeeping}
         self._tasks = [
-            asyncio.create_task(self._connection_loop(), name="crampwatch-mqtt"),
-            asyncio.create_task(self._process_loop(), name="crampwatch-process"),
-            asyncio.create_task(self._housekeeping_loop(), name="crampwatch-housekeeping"),
+            asyncio.create_task(supervised(name, run, self.counters, self._stopping), name=f"crampwatch-{name}")
+            for name, run in loops.items()
         ]
         return self
 
@@ -181,7 +182,7 @@ class Monitor:
                 await sink.close()
 
     async def _drain(self) -> None:
-        await self._inbox.join()
+        await self._idle.wait()
         if self._connected.is_set():
             await self._outbox.drained.wait()
 
@@ -204,35 +205,39 @@ class Monitor:
 
     def queue_depths(self) -> dict[str, int]:
         """Messages waiting: ``incoming`` (to be processed) and ``outgoing`` (to be published)."""
-        return {"incoming": self._inbox.qsize(), "outgoing": len(self._outbox.items)}
+        return {"incoming": len(self._inbox), "outgoing": len(self._outbox.items)}
+
+    @property
+    def reading(self) -> bool:
+        """False while back-pressure holds the socket (the inbox is full)."""
+        return not self._receiver.paused
 
     # ---- MQTT ------------------------------------------------------------------------------------------
     async def _connection_loop(self) -> None:
         delay = self.reconnect_min_s
         while not self._stopping.is_set():
-            client = self.broker.client(identifier=self.identifier)
+            client = self.broker.client(identifier=self.identifier, clean_session=self.identifier is None)
+            self._receiver.prepare(client, ack_after=self.identifier is not None)
             try:
                 async with client:
+                    attached = self._receiver.attach(client)
                     for topic in self.topics.subscriptions():
                         await client.subscribe(topic, qos=1)
                     self.counters["connects"] += 1
+                    self._connected_at = time.monotonic()
                     self._connected.set()
                     self._connect_event.set()
                     delay = self.reconnect_min_s
-                    log.info("connected to %s", self.broker)
-                    publisher = asyncio.create_task(self._publish_loop(client))
-                    try:
-                        async for message in client.messages:
-                            self._receive(str(message.topic), message.payload)
-                    finally:
-                        publisher.cancel()
-                        await asyncio.gather(publisher, return_exceptions=True)
+                    log.info("connected to %s as %s", self.broker, client.identifier)
+                    await self._serve_connection(client, attached)
             except aiomqtt.MqttError as exc:
-                _close_socket(client)
+                close_socket(client)
                 if self._connected.is_set():
                     log.warning("lost broker %s: %s; reconnecting", self.broker, exc)
                 else:
                     log.warning("cannot reach broker %s: %s; retrying in %.1f s", self.broker, exc, delay)
+            finally:
+                self._receiver.detach()
             self._connected.clear()
             if self._stopping.is_set():
                 break
@@ -241,60 +246,74 @@ class Monitor:
                 await asyncio.wait_for(self._stopping.wait(), delay)
             delay = min(self.reconnect_max_s, delay * 2)
 
-    def _receive(self, topic: str, payload: Any) -> None:
-        data = payload if isinstance(payload, bytes | bytearray | str) else b""
-        try:
-            self._inbox.put_nowait((topic, bytes(data) if not isinstance(data, str) else data.encode()))
-        except asyncio.QueueFull:
-            self.counters["overload"] += 1
-            self._reject(topic, "monitor overloaded")
+    async def _serve_connection(self, client: aiomqtt.Client, attached: bool) -> None:
+        """Publish while the connection lasts; read with aiomqtt's iterator only where the receiver could not
+        take the socket over. Raises :class:`aiomqtt.MqttError` when the connection is lost."""
 
-    async def _publish_loop(self, client: aiomqtt.Client) -> None:
-        box = self._outbox
-        while True:
-            if not box.items:
-                box.ready.clear()
-                await box.ready.wait()
-                continue
-            topic, payload, qos, retain = box.items[0]
-            await client.publish(topic, payload, qos=qos, retain=retain)
-            box.items.popleft()
-            if not box.items:
-                box.drained.set()
-            self.counters["published"] += 1
+        async def publish() -> None:
+            await publish_loop(client, self._outbox, self.counters, self.publish_timeout_s)
+
+        publisher = asyncio.create_task(supervised("publish", publish, self.counters, self._stopping))
+        try:
+            if attached:
+                await asyncio.shield(client._disconnected)  # aiomqtt's own future: raises when the connection is lost
+            else:
+                async for message in client.messages:
+                    payload = message.payload
+                    self._receiver.put(str(message.topic), payload if isinstance(payload, bytes) else b"")
+        finally:
+            publisher.cancel()
+            await asyncio.gather(publisher, return_exceptions=True)
 
     # ---- processing ------------------------------------------------------------------------------------
     async def _process_loop(self) -> None:
+        box = self._inbox
         while True:
-            topic, payload = await self._inbox.get()
+            if not box.items:
+                self._idle.set()
+                await box.ready.wait()
+                continue
+            self._idle.clear()
+            batch = box.take(self.batch_size)
             try:
-                started = time.perf_counter()
-                routed = self.router.handle(topic, payload)
-                self.last_input_at = time.monotonic()
-                for observe in self.observers:
-                    observe(routed, time.perf_counter() - started)
-                for rtopic, reason in routed.rejected:
-                    self._reject(rtopic, reason)
-                if routed.out.statuses or routed.out.alerts:
-                    await self._emit(routed.out)
-                if routed.acked is not None:
-                    await self._notify("on_ack", *routed.acked)
-                if routed.applied is not None and self.recorder is not None:
-                    self.recorder.step(*routed.applied, payload, routed.out)
-                key = self._athlete_key(topic)
-                if key is not None:
-                    self._arrival[key] = time.monotonic()
-                    self._idle_published.pop(key, None)
+                await self.process_batch((topic, payload) for topic, payload, *_ in batch)
+            finally:
+                self._receiver.ack(batch)
+                if self._receiver.paused and box.low:
+                    self._receiver.resume()
+
+    async def process_batch(self, messages: Iterable[tuple[str, bytes]]) -> None:
+        """Route received messages in order and deliver what they produce (statuses, alerts, rejections, sinks,
+        store). The path every transport shares: MQTT here, others may call it with their own batches."""
+        now = time.time()
+        for topic, payload in messages:
+            try:
+                await self._handle(topic, payload, now)
             except Exception:  # a bug must not stop the service; it is logged and counted
                 log.exception("error while handling a message on %s", topic[:200])
                 self.counters["errors"] += 1
-            finally:
-                self._inbox.task_done()
 
-    def _athlete_key(self, topic: str) -> tuple[str, str] | None:
-        parts = topic.split("/")
-        key = (parts[-3], parts[-2]) if len(parts) >= 3 else None
-        return key if key in self.router.pipelines else None
+    async def _handle(self, topic: str, payload: bytes, now: float) -> None:
+        started = time.perf_counter()
+        routed = self.router.handle(topic, payload, now=now)
+        self.last_input_at = time.monotonic()
+        for observe in self.observers:
+            observe(routed, time.perf_counter() - started)
+        for rtopic, reason in routed.rejected:
+            self._reject(rtopic, reason)
+        if routed.out.statuses or routed.out.alerts:
+            await self._emit(routed.out)
+        if routed.acked is not None:
+            await self._notify("on_ack", *routed.acked)
+        if routed.applied is not None:
+            if self.recorder is not None:
+                self.recorder.step(*routed.applied, payload, routed.out)
+            squad, athlete, leaf = routed.applied
+            if leaf != "profile" and leaf != "ack":
+                key = (squad, athlete)
+                self._arrival[key] = self.last_input_at
+                self._idle_published.pop(key, None)
+                self._quiet.discard(key)
 
     async def _emit(self, out: Output) -> None:
         for status in out.statuses:
@@ -332,10 +351,11 @@ class Monitor:
         self._outbox.put(self.topics.of(squad, athlete, "ack"), encode_ack(alert_id), 1, False)
 
     # ---- wall-clock housekeeping ----------------------------------------------------------------------
-    async def _housekeeping_loop(self) -> None:
+    async def _housekeeping(self) -> None:
+        tick = min(0.5, self.quiet_s / 2)
         while True:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), 1.0)
+                await asyncio.wait_for(self._stopping.wait(), tick)
             for payload in self.rejects.due():
                 self._outbox.put(self.topics.rejected, payload, 0, False)
             await self._check_idle(time.monotonic())
@@ -345,24 +365,40 @@ class Monitor:
                 return
 
     async def _check_idle(self, now: float) -> None:
-        """Athletes whose gateway went silent: their last status is re-published as stale/lost (wall clock,
-        since event time stands still without data), and the session ends after ``idle_end_s``."""
+        """Athletes whose messages stopped (wall clock; event time stands still without data). Judged only while
+        the monitor is connected and has read and processed everything (otherwise their data may be waiting in
+        the broker or the inbox), counting from the last (re)connection."""
+        if not self._connected.is_set() or self._receiver.paused or not self._idle.is_set():
+            return
         for key, arrived in list(self._arrival.items()):
             pipe = self.router.pipelines.get(key)
-            idle = now - arrived
-            if pipe is None or not pipe.active or pipe.last_status is None or idle < self.idle_stale_s:
-                continue
-            if idle >= self.idle_end_s:
-                end = pipe.stop(pipe.last_status["t"])
-                await self._emit(end)
-                if self.recorder is not None:
-                    self.recorder.step(*key, "session", encode_session(pipe.last_status["t"], "stop"), end)
+            idle = now - max(arrived, self._connected_at)
+            if pipe is None or not pipe.active:
                 del self._arrival[key]
                 continue
-            if now - self._idle_published.get(key, -1e18) >= self.idle_publish_s:
+            if idle < min(self.quiet_s, self.idle_stale_s):
+                continue
+            if idle >= self.idle_end_s and pipe.last_status is not None:
+                await self._end_idle(key, pipe.last_status["t"])
+                continue
+            fresh = key not in self._quiet
+            if fresh:  # gone quiet: judge the seconds held back for streams that had not reported
+                self._quiet.add(key)
+                await self._emit(pipe.release())
+            last = pipe.last_status
+            if last is not None and (fresh or now - self._idle_published.get(key, -1e18) >= self.idle_publish_s):
                 self._idle_published[key] = now
-                status = dict(pipe.last_status)
-                status["signal"] = "lost" if idle >= self.idle_lost_s else "stale"
-                status["wall_idle_s"] = round(idle, 1)
+                signal = "lost" if idle >= self.idle_lost_s else "stale" if idle >= self.idle_stale_s else "ok"
+                status = {**last, "session_state": "quiet", "signal": signal, "wall_idle_s": round(idle, 1)}
                 self._publish_status(status)
                 await self._notify("on_status", status)
+
+    async def _end_idle(self, key: tuple[str, str], t: float) -> None:
+        pipe = self.router.pipelines[key]
+        end = pipe.stop(t)
+        self.router.note(key)
+        await self._emit(end)
+        if self.recorder is not None:
+            self.recorder.step(*key, "session", encode_session(t, "stop"), end)
+        self._arrival.pop(key, None)
+        self._quiet.discard(key)

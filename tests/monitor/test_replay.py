@@ -13,7 +13,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.commands.analyze import analyze, indicators
-from monitor.core.pipeline import run_offline
+from monitor.core.pipeline import AthletePipeline, OfflineResult, Output, run_offline
 from monitor.core.wire import parse_frames, parse_stream
 from monitor.mqtt.broker import BrokerURL
 from monitor.mqtt.embedded import free_port
@@ -131,15 +131,19 @@ def test_replay_samples_mode_carries_the_same_run(mosquitto: BrokerURL, capsys: 
     code, received = _replay(mosquitto, "club", argv, 1)
     assert code == 0
     samples = []
-    for topic, payload in received:
+    pipe = AthletePipeline("club", "a", Profile())
+    out = Output()
+    for topic, payload in received:  # the monitor's view: one message per stream batch, in the order sent
         leaf = _leaf(topic)
         assert topic.startswith("crampwatch/v1/club/fenix5-run-1min/")
         if leaf in ("hr", "pace", "cadence", "temp"):
-            samples += parse_stream(leaf, payload).samples
-    frames = [Frame(t=t, **{stream: value}) for stream, t, value in samples]
+            parsed = parse_stream(leaf, payload).samples
+            samples += parsed
+            out.extend(pipe.add_many(parsed))
+    out.extend(pipe.flush())
     rec = read_recording(path)
     assert len(samples) == sum(len(f.streams()) for f in rec.frames())
-    assert indicators(run_offline(frames, squad="club", athlete="a", profile=Profile())) == indicators(
+    assert indicators(OfflineResult(out.statuses, out.alerts, out.late)) == indicators(
         run_offline(rec.frames(), squad="club", athlete="a", profile=Profile())
     )
 

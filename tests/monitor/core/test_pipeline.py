@@ -31,13 +31,16 @@ def test_ticks_every_5_s_of_event_time_with_contract_keys() -> None:
     assert result.statuses[-1]["elapsed_s"] == pytest.approx(frames[-1].t - T0, abs=5)
 
 
-def test_late_samples_dropped_and_counted_out_of_order_within_lateness_kept() -> None:
+def test_late_samples_dropped_and_counted_streams_lagging_within_lateness_kept() -> None:
     pipe = AthletePipeline("s", "a", EASY_PROFILE, PipelineConfig(lateness_s=5))
     for i in range(100):
         pipe.add("hr", T0 + i, 140.0)
-    assert pipe.add("hr", T0 + 97.5, 141.0).late == 0  # within lateness: placed by event time
+        if i <= 95:
+            pipe.add("pace", T0 + i, 330.0)
+    assert pipe.add("pace", T0 + 97.5, 331.0).late == 0  # pace lags hr within the lateness: placed by event time
+    assert pipe.add("hr", T0 + 98.5, 141.0).late == 1  # older than hr's own newest sample: late
     assert pipe.add("hr", T0 + 50, 141.0).late == 1  # its second is long filled: dropped
-    assert pipe.late_dropped == 1
+    assert pipe.late_dropped == 2
 
 
 def test_feeding_order_of_arrival_chunks_does_not_matter() -> None:
@@ -55,10 +58,14 @@ def test_silence_longer_than_timeout_starts_a_new_session() -> None:
     feed(pipe, easy_cool_run(minutes=2))
     first = pipe.session_start
     later = [replace(f, t=f.t + 2000) for f in easy_cool_run(minutes=1)]
-    out = pipe.add_many((k, later[0].t, v) for k, v in later[0].streams().items())
+    held = pipe.add_many((k, later[0].t, v) for k, v in later[0].streams().items())
+    assert held.sessions_ended == 0 and pipe.session_start == first  # a jump waits for a second message
+    out = pipe.add_many((k, later[1].t, v) for k, v in later[1].streams().items())
     assert out.sessions_ended == 1
     assert pipe.session_start == later[0].t != first
-    assert out.statuses and out.statuses[-1]["session_start"] == first  # the old session's final status
+    old = [st for st in out.statuses if st["session_start"] == first]
+    assert old and old[-1]["session_state"] == "finished"  # the old session's final status
+    assert all(st["session_state"] == "live" for st in out.statuses if st["session_start"] != first)
 
 
 def test_stop_ends_the_session_with_a_final_status() -> None:

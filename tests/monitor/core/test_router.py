@@ -82,3 +82,37 @@ def test_session_start_plan_reaches_the_processors_and_the_status() -> None:
     router.handle(f"{BASE}/session", json.dumps({"t": T0 + 1300, "event": "stop"}))
     router.handle(f"{BASE}/session", json.dumps({"t": T0 + 2000, "event": "start"}))
     assert router.pipeline("club", "ann").plan.plan is None
+
+
+def test_oversized_and_deep_payloads_rejected_and_counted_without_traceback() -> None:
+    router = Router(max_payload=1000)
+    big = router.handle(f"{BASE}/hr", b'{"t": 1, "v": 150' + b" " * 2000 + b"}")
+    assert big.rejected == [(f"{BASE}/hr", "payload too large")]
+    for leaf, payload in [("profile", b"[" * 50 + b"]" * 50), ("session", b'{"t": ' + b"[" * 30 + b"]" * 30 + b"}"),
+                          ("hr", b"[" * 2000 + b"]" * 2000), ("frame", b"[" * 5000 + b"]" * 5000)]:  # fmt: skip
+        routed = Router().handle(f"{BASE}/{leaf}", payload)
+        assert len(routed.rejected) == 1 and routed.rejected[0][1] in ("payload nested too deeply", "payload too large")
+    assert router.counters["rejected"] == 1
+
+
+def test_athlete_cap_rejects_new_ids_and_finished_sessions_make_room() -> None:
+    router = Router(max_athletes=3)
+    for name in ("a", "b", "c"):
+        assert router.handle(f"crampwatch/v1/club/{name}/hr", json.dumps({"t": T0, "v": 150})).rejected == []
+    over = router.handle("crampwatch/v1/club/d/hr", json.dumps({"t": T0, "v": 150}))
+    assert over.rejected == [("crampwatch/v1/club/d/hr", "athlete cap reached")]
+    router.handle("crampwatch/v1/club/b/session", json.dumps({"t": T0 + 1, "event": "stop"}))
+    assert router.handle("crampwatch/v1/club/d/hr", json.dumps({"t": T0, "v": 150})).rejected == []
+    assert set(router.pipelines) == {("club", "a"), ("club", "c"), ("club", "d")}
+    assert router.counters["evicted"] == 1 and router.counters["rejected"] == 1
+
+
+def test_samples_far_ahead_of_the_wall_clock_are_future_time() -> None:
+    router = Router()
+    now = T0 + 100
+    payload = json.dumps({"t": [T0, T0 + 1, now + 301], "v": [150, 151, 152]})
+    routed = router.handle(f"{BASE}/hr", payload, now=now)
+    assert routed.rejected == [(f"{BASE}/hr", "future time")]
+    stop = router.handle(f"{BASE}/session", json.dumps({"t": 1e10, "event": "stop"}), now=now)
+    assert stop.rejected == [(f"{BASE}/session", "future time")]
+    assert router.pipeline("club", "ann").active and router.counters["future"] == 1

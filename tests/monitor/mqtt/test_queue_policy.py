@@ -1,4 +1,5 @@
-"""The documented queue policy: a full inbox refuses, counts and reports; a full outbox drops the oldest status,
+"""The documented queue policy: a full inbox stops reading (tested over a broker in test_durable.py) and beyond
+that refuses, counts and reports; a full outbox drops the oldest status,
 never an alert."""
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from monitor.mqtt.broker import BrokerURL
 from monitor.mqtt.service import Monitor
 
 
-def test_full_inbox_refuses_counts_and_reports() -> None:
+def test_a_receiver_that_cannot_stop_reading_refuses_beyond_twice_the_bound_counts_and_reports() -> None:
     async def scenario() -> Monitor:
         monitor = Monitor(BrokerURL("127.0.0.1", 1), queue_size=2)
-        for i in range(5):
-            monitor._receive("crampwatch/v1/club/ann/hr", json.dumps({"t": i, "v": 150}).encode())
+        for i in range(7):
+            monitor._receiver.put("crampwatch/v1/club/ann/hr", json.dumps({"t": i, "v": 150}).encode())
         return monitor
 
     monitor = asyncio.run(scenario())
-    assert monitor._inbox.qsize() == 2
+    assert len(monitor._inbox) == 4 and monitor._inbox.full  # full at 2: a paho receiver stops reading there
     assert monitor.counters["overload"] == 3
     reports = [json.loads(p) for topic, p, _, _ in monitor._outbox.items if topic.endswith("_monitor/rejected")]
     assert reports and reports[0]["reason"] == "monitor overloaded"

@@ -1,0 +1,175 @@
+"""How samples reach an athlete's 1 Hz grid: per-stream event-time order, frames completing their second at once,
+lateness for streams that have not reported, held jumps, merged backlogs, quiet release (see docs/architecture.md,
+"Event time"). A mixin of :class:`monitor.core.pipeline.AthletePipeline`, which provides the session and tick
+methods declared here."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from monitor.core.eventtime import HeldJump, Sample, complete_until, split_ahead
+from monitor.core.grid import StreamGrid
+from monitor.core.output import SIGNAL_STREAMS, SLOW_STREAMS, Output, PipelineConfig
+
+
+class SampleIntake:
+    config: PipelineConfig
+    session_start: float | None
+    samples: int
+    late_dropped: int
+    _grids: dict[str, StreamGrid]
+    _max_t: float
+    _max_span: float
+    _frame_t: float
+    _filled: int
+    _held: HeldJump
+    _held_frames: bool
+
+    def _begin(self, t: float) -> None:
+        raise NotImplementedError
+
+    def _end(self, out: Output) -> None:
+        raise NotImplementedError
+
+    def _tick(self, s: int, out: Output) -> None:
+        raise NotImplementedError
+
+    # ---- samples ---------------------------------------------------------------------------------------
+    def add(self, stream: str, t: float, value: float) -> Output:
+        """Add one validated sample (contract units) and run every tick its watermark releases."""
+        return self.add_many([(stream, t, value)])
+
+    def add_many(self, samples: Iterable[Sample], *, frames: bool = False) -> Output:
+        """Add the samples of one message. A batch's time span widens how far streams may lag each other.
+
+        ``frames``: the samples come from frames, each a snapshot of all the gateway's streams at its instant,
+        so a frame completes its grid second at once. Samples jumping more than ``max_jump_s`` ahead of the
+        athlete's newest time wait for a later message to confirm the jump (see :class:`HeldJump`).
+        """
+        out = Output()
+        items = list(samples)
+        ahead: list[Sample] = []
+        if self.session_start is None:
+            near = items
+        else:
+            newest = self._max_t if math.isfinite(self._max_t) else self.session_start
+            near, ahead = split_ahead(items, newest, self.config.max_jump_s)
+        self._take(near, frames, out)
+        held = self._held
+        if held.samples and held.confirmed_by(ahead, self.config.max_jump_s):
+            self._apply_held(out)
+            self._take(ahead, frames, out)
+            ahead = []
+        elif held.samples and (ahead or held.contradicted_by(near)):
+            out.future.extend(s for s, _, _ in held.samples)
+            self._held = HeldJump()
+        if ahead:
+            self._held = HeldJump(ahead)
+            self._held_frames = frames
+        return out
+
+    def _apply_held(self, out: Output) -> None:
+        held, self._held = self._held, HeldJump()
+        self._take(held.samples, self._held_frames, out)
+
+    def _take(self, items: list[Sample], frames: bool, out: Output) -> None:
+        if len(items) > 1:
+            spans: dict[str, tuple[float, float]] = {}
+            for stream, t, _ in items:
+                lo, hi = spans.get(stream, (t, t))
+                spans[stream] = (min(lo, t), max(hi, t))
+            self._max_span = max(self._max_span, *(hi - lo for lo, hi in spans.values()))
+        for stream, t, value in items:
+            self._add(stream, t, value, out, frames)
+        if self.session_start is not None:
+            self._catch_up(out)
+
+    def _catch_up(self, out: Output) -> None:
+        """Write the grid seconds that are complete (every stream reported past them) or whose lateness ran
+        out. Called once per message: the samples of one message never make each other late."""
+        target = max(self.watermark() - self.config.lateness_s, complete_until(self._grids, self._frame_t))
+        if target >= self._filled + 1:
+            self._advance(math.floor(target), out)
+
+    def watermark(self) -> float:
+        """Event time up to which the grid may be filled, before the lateness is taken off.
+
+        The slowest of hr/pace/cadence that reported within the allowed lag holds the grid back, so streams
+        published separately line up; during the first lag seconds of a session every stream may still appear,
+        so the grid waits the whole lag. Temperature, slow by nature, never holds it back (see ``_add``).
+        """
+        lag = max(self.config.max_lag_s, 1.5 * self._max_span + 5.0)
+        floor_t = self._max_t - lag
+        assert self.session_start is not None
+        if self._max_t < self.session_start + lag and self._max_span > 0:
+            return floor_t
+        lead = self._max_t
+        for name in SIGNAL_STREAMS:
+            grid = self._grids[name]
+            if grid.n_samples and floor_t <= grid.last_t < lead:
+                lead = grid.last_t
+        return lead
+
+    def _add(self, stream: str, t: float, value: float, out: Output, frame: bool = False) -> None:
+        timed_out = math.isfinite(self._max_t) and t > self._max_t + self.config.session_timeout_s
+        if self.session_start is not None and timed_out:
+            self._end(out)
+        if self.session_start is None:
+            self._begin(t)
+        grid = self._grids[stream]
+        if t <= self._filled or t < grid.last_t:
+            self._late(grid, t, value, out)
+            return
+        self.samples += 1
+        grid.add(t, value)
+        if t > self._max_t:
+            self._max_t = t
+        if frame and t > self._frame_t:
+            self._frame_t = t
+
+    def _late(self, grid: StreamGrid, t: float, value: float, out: Output) -> None:
+        """A sample older than its stream's newest, or whose grid second is written."""
+        assert self.session_start is not None
+        if t >= grid.last_t and grid.name in SLOW_STREAMS and grid.hold_late(t, value):
+            return  # a slow stream's late sample applies from the next grid second, with its own time
+        backlog = t < grid.last_t - self.config.lateness_s and t >= self.session_start
+        if backlog and t > self._filled:
+            grid.add(t, value)  # a backlog whose seconds are not written yet: in its place
+            self.samples += 1
+            out.merged += 1
+            return
+        if backlog and grid.patch(t, value, self._filled):
+            self.samples += 1
+            out.merged += 1
+            return
+        self.late_dropped += 1
+        out.late += 1
+
+    def flush(self) -> Output:
+        """End of input (offline): release everything held back, without ending the session (a jump held for
+        confirmation is taken: a file's times are its own)."""
+        out = Output()
+        if self._held.samples:
+            self._apply_held(out)
+        if self.session_start is not None and math.isfinite(self._max_t):
+            self._advance(math.floor(self._max_t), out)
+        return out
+
+    def release(self) -> Output:
+        """The gateway went quiet (wall clock): judge the seconds held back for streams that have not reported,
+        up to the newest event time seen. Only what would be judged anyway once data resumes (samples of a
+        stream come in event-time order); a jump held for confirmation stays held."""
+        out = Output()
+        if self.session_start is not None and math.isfinite(self._max_t):
+            self._advance(math.floor(self._max_t), out)
+        return out
+
+    def _advance(self, target: int, out: Output) -> None:
+        tick = self.config.tick_s
+        for s in range(self._filled + 1, target + 1):
+            for grid in self._grids.values():
+                grid.fill(s)
+            self._filled = s
+            if s % tick == 0:
+                self._tick(s, out)
