@@ -19,7 +19,6 @@ import gc
 import json
 import statistics
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +51,7 @@ def bench_tick(athletes: int, minutes: float, warm_minutes: float = 60.0, breakd
         for f in _frames(run, i % STAGGER_S, warm, T0):
             pipe.add_many((n, f.t, v) for n, v in f.streams().items())
     per = [_frames(run, i % STAGGER_S + warm, seconds - warm, T0 + warm) for i in range(athletes)]
-    parts: Counter[str] = Counter()
+    parts: dict[str, list[float]] = {}
     if breakdown:
         _instrument(parts)
     ticks: list[float] = []
@@ -75,16 +74,17 @@ def bench_tick(athletes: int, minutes: float, warm_minutes: float = 60.0, breakd
         "tick_us_p95": _pct(total, 0.95),
         "encode_us_median": statistics.median(encodes) * 1e6,
     }
-    if breakdown:
-        n = parts.pop("#ticks")
-        result["parts_us"] = {k: round(v / n / 1000, 1) for k, v in parts.most_common() if not k.startswith("p:")}
-        procs = [(k[2:], round(v / n / 1000, 1)) for k, v in parts.most_common() if k.startswith("p:")]
-        result["processors_us"] = dict(procs[:10])
-        result["processors_total_us"] = round(sum(v for _, v in procs), 1)
+    if breakdown:  # medians per tick (a mean would mostly measure preemption on a shared machine)
+        med = sorted(((round(statistics.median(v) / 1000, 1), k) for k, v in parts.items()), reverse=True)
+        result["parts_us_median"] = {k: v for v, k in med if not k.startswith("p:")}
+        procs = [(k[2:], v) for v, k in med if k.startswith("p:")]
+        result["processors_us_median"] = dict(procs[:12])
+        result["processors_sum_of_medians_us"] = round(sum(v for _, v in procs), 1)
+        result["processors"] = len(procs)
     return result
 
 
-def _instrument(acc: Counter[str]) -> None:
+def _instrument(acc: dict[str, list[float]]) -> None:
     """Time the parts of ``AthletePipeline._tick`` and each processor (a benchmark-only monkeypatch that repeats
     ``_tick``'s and ``Engine.tick``'s steps; it adds ~1 µs per timed part)."""
     import processors.engine as engine_mod
@@ -105,11 +105,8 @@ def _instrument(acc: Counter[str]) -> None:
         t3 = clock()
         status = self._status(ind)
         t4 = clock()
-        acc["window"] += t1 - t0
-        acc["engine"] += t2 - t1
-        acc["signal+policy"] += t3 - t2
-        acc["status"] += t4 - t3
-        acc["#ticks"] += 1
+        for key, ns in (("window", t1 - t0), ("engine", t2 - t1), ("signal+policy", t3 - t2), ("status", t4 - t3)):
+            acc.setdefault(key, []).append(ns)
         self.last_status = status
         out.statuses.append(status)
         out.alerts.extend(alerts)
@@ -126,7 +123,7 @@ def _instrument(acc: Counter[str]) -> None:
             def timed(ctx: Context, _u: Any = proc.update, _s: str = sym) -> None:
                 a = clock()
                 _u(ctx)
-                acc["p:" + _s] += clock() - a
+                acc.setdefault("p:" + _s, []).append(clock() - a)
 
             proc.update = timed  # type: ignore[method-assign]
         try:
