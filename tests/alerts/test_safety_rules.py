@@ -16,7 +16,7 @@ from alerts.alert import Alert
 from alerts.policy import AlertPolicy
 from processors.engine import Engine
 from processors.indicators import Indicators
-from processors.profile import Profile
+from processors.profile import Profile, SessionPlan
 from processors.window import Window
 
 F = NDArray[np.float64]
@@ -62,10 +62,11 @@ def drive(
     temp: float = 15.0,
     profile: Profile = PROFILE,
     tweak: Callable[[Indicators], None] | None = None,
+    plan: SessionPlan | None = None,
 ) -> tuple[list[Indicators], list[Alert]]:
     """Tick the engine every 5 s (as the monitor does) and feed the policy; ``tweak`` may script the risk."""
     t, hr, spd, cad, tmp = course.arrays(temp)
-    eng = Engine(profile)
+    eng = Engine(profile, plan)
     pol = AlertPolicy(squad="s", athlete="a", session_start=T0, profile=profile)
     inds: list[Indicators] = []
     alerts: list[Alert] = []
@@ -182,6 +183,26 @@ def test_pre_cramp_critical_eases_the_pace_never_stop_and_stretch() -> None:
     for a in stops:
         assert by_t[a.t].acute_cramp
     assert min(a.t for a in stops) >= T0 + 70 * 60
+
+
+# ------------------------------------------------------------------------------------------------ plan
+def test_tempo_with_a_plan_is_not_too_fast() -> None:
+    """45 min with a 25-min tempo block at 4:30/km (training pace 5:30): announced as a tempo with that target,
+    no pace alert and the pace factor stays near zero; the same run without a plan is judged against training
+    pace. Any advice on the planned tempo eases toward the target, never to the training pace."""
+    c = Course().run(12, hr=145, pace=330).run(25, hr=168, pace=270).run(8, hr=150, pace=330)
+    planned, alerts = drive(c, plan=SessionPlan("tempo", 270.0), temp=12.0)
+    unplanned, _ = drive(c, temp=12.0)
+    in_tempo = [i for i in planned if 27 * 60 <= i.elapsed_s <= 37 * 60]
+    assert all(i.values["reference_pace_s_per_km"] == 270.0 for i in in_tempo)
+    plan_pace = max(i.factors.get("pace_over_training", 0.0) for i in in_tempo)
+    no_plan = max(i.factors.get("pace_over_training", 0.0)
+                  for i in unplanned if 27 * 60 <= i.elapsed_s <= 37 * 60)  # fmt: skip
+    assert plan_pace < 0.2 < no_plan
+    for a in alerts:
+        assert a.kind != "stop_and_stretch"
+        if a.kind == "ease_pace" and a.level != "critical":
+            assert "about 4:30/km" in a.message  # toward today's target, never "to 5:30" on a tempo day
 
 
 # ------------------------------------------------------------------------------------------------ drinking
