@@ -35,6 +35,7 @@ class RabbitNode:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.name = f"crampwatch-{uuid.uuid4().hex[:10]}@localhost"
         self.amqp_port = free_port()
         self.mqtt_port = free_port()

@@ -226,12 +226,14 @@ class ShardWorker:
         self._inbox = asyncio.Queue()
         self._tasks.append(asyncio.create_task(self._process_loop(self._inbox), name="crampwatch-amqp-process"))
         relay_channel = await conn.channel()
-        await relay_channel.set_qos(prefetch_count=1000)
+        await relay_channel.set_qos(prefetch_count=2000)
         relay_out = await relay_channel.get_exchange(shard_exchange.name, ensure=False)
         ingress = await relay_channel.get_queue(self.topology.ingress, ensure=False)
+        relay_inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        self._tasks.append(asyncio.create_task(self._relay_loop(relay_out, relay_inbox), name="crampwatch-relay"))
 
         async def relay(message: AbstractIncomingMessage) -> None:
-            await self._relay(relay_out, message)
+            relay_inbox.put_nowait(message)  # synchronous: keeps the delivery order
 
         self._relay_queue = (ingress, await ingress.consume(relay))
         presence = await self._setup.get_queue(self.topology.presence, ensure=False)
@@ -261,20 +263,35 @@ class ShardWorker:
 
         shard.tag = await queue.consume(on_message)
 
-    async def _relay(self, exchange: AbstractExchange, message: AbstractIncomingMessage) -> None:
-        """Ingress → shard exchange, stamped with the athlete; acknowledged once the broker confirmed it.
-        Deliveries start their tasks in order and publishing takes a FIFO lock first, so order is kept."""
-        stamped = aio_pika.Message(
-            message.body,
-            headers={HASH_HEADER: athlete_of(message.routing_key or "")},
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        )
-        try:
-            await exchange.publish(stamped, routing_key=message.routing_key or "", mandatory=False)
-            await message.ack()
-            self.counters["relayed"] += 1
-        except AMQP_ERRORS:
-            return  # the connection is going: the broker requeues the unacknowledged message
+    async def _relay_loop(self, exchange: AbstractExchange, inbox: asyncio.Queue[AbstractIncomingMessage]) -> None:
+        """Ingress → shard exchange, each message stamped with its athlete. Batches of what has arrived are
+        published in delivery order (publishes take a FIFO lock, so starting them in order keeps the order), and
+        acknowledged together once the broker confirmed them all: a crash re-relays, never loses."""
+        while True:
+            batch = [await inbox.get()]
+            while not inbox.empty() and len(batch) < 1000:
+                batch.append(inbox.get_nowait())
+            publishes = [
+                asyncio.ensure_future(
+                    exchange.publish(
+                        aio_pika.Message(
+                            m.body,
+                            headers={HASH_HEADER: athlete_of(m.routing_key or "")},
+                            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        ),
+                        routing_key=m.routing_key or "",
+                        mandatory=False,
+                    )
+                )
+                for m in batch
+            ]
+            try:
+                await asyncio.gather(*publishes)
+                await batch[-1].ack(multiple=True)
+            except AMQP_ERRORS as exc:
+                log.warning("relay stopped: %s", exc)  # the connection is going: the broker requeues the batch
+                return
+            self.counters["relayed"] += len(batch)
 
     async def _shutdown(self) -> None:
         """Graceful stop: no new deliveries; finish what arrived, checkpoint and acknowledge it."""
