@@ -26,12 +26,10 @@ import logging
 import math
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 import aio_pika
-import aiormq
 from aio_pika.abc import (
     AbstractChannel,
     AbstractConnection,
@@ -41,8 +39,10 @@ from aio_pika.abc import (
 )
 
 from alerts.alert import Alert
-from monitor.amqp.state import Key, ShardStore
-from monitor.amqp.topology import HASH_HEADER, Topology, athlete_of, declare, routing_key, topic_of
+from monitor.amqp.relay import relay_loop
+from monitor.amqp.shard import AMQP_ERRORS, CHECKPOINT, RELEASE, Item, Shard
+from monitor.amqp.state import ShardStore
+from monitor.amqp.topology import Topology, declare, routing_key, topic_of
 from monitor.amqp.url import check_amqp_url, default_worker_id, redact_amqp
 from monitor.core.pipeline import AthletePipeline, Output, PipelineConfig
 from monitor.core.profiles import ProfileBook
@@ -52,32 +52,6 @@ from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack
 from monitor.errors import BrokerError
 
 log = logging.getLogger("crampwatch.amqp")
-
-CHECKPOINT = "checkpoint"  # inbox command: save and acknowledge what the shard has handled so far
-RELEASE = "release"  # inbox command: checkpoint, then hand the shard to the next waiting worker
-AMQP_ERRORS = (aiormq.exceptions.AMQPError, ConnectionError, OSError, TimeoutError)
-
-
-@dataclass(slots=True, eq=False)
-class _Shard:
-    """One shard queue as this worker consumes it (on its own channel, so acknowledgements are per shard)."""
-
-    index: int
-    router: Router
-    channel: AbstractChannel
-    queue: AbstractQueue
-    tag: str = ""
-    active: bool = False  # a message arrived: RabbitMQ made us the single active consumer
-    activated_at: float = 0.0
-    dirty: set[Key] = field(default_factory=set)
-    last: AbstractIncomingMessage | None = None  # newest delivery not yet acknowledged
-    unacked: int = 0
-    sent: set[str] = field(default_factory=set)
-    since: float = field(default_factory=time.monotonic)
-
-
-Item = tuple[_Shard, "AbstractIncomingMessage | str"]
-
 
 class ShardWorker:
     """One worker of a sharded deployment (see the module docstring)."""
@@ -115,7 +89,7 @@ class ShardWorker:
         self.reconnect_max_s = reconnect_max_s
         self.counters: Counter[str] = Counter()
         self.rejects = RejectReporter()
-        self.shards: dict[int, _Shard] = {}
+        self.shards: dict[int, Shard] = {}
         self._inbox: asyncio.Queue[Item] = asyncio.Queue()
         self._conn: AbstractConnection | None = None
         self._setup: AbstractChannel | None = None
@@ -230,7 +204,9 @@ class ShardWorker:
         relay_out = await relay_channel.get_exchange(shard_exchange.name, ensure=False)
         ingress = await relay_channel.get_queue(self.topology.ingress, ensure=False)
         relay_inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-        self._tasks.append(asyncio.create_task(self._relay_loop(relay_out, relay_inbox), name="crampwatch-relay"))
+        self._tasks.append(
+            asyncio.create_task(relay_loop(relay_out, relay_inbox, self.counters), name="crampwatch-relay")
+        )
 
         async def relay(message: AbstractIncomingMessage) -> None:
             relay_inbox.put_nowait(message)  # synchronous: keeps the delivery order
@@ -254,7 +230,7 @@ class ShardWorker:
         channel = await self._conn.channel(publisher_confirms=False)
         await channel.set_qos(prefetch_count=self.prefetch)
         queue = await channel.get_queue(self.topology.queue(k), ensure=False)
-        shard = _Shard(k, Router(self.topics, self.profiles, self.config), channel, queue)
+        shard = Shard(k, Router(self.topics, self.profiles, self.config), channel, queue)
         self.shards[k] = shard
         inbox = self._inbox
 
@@ -262,36 +238,6 @@ class ShardWorker:
             inbox.put_nowait((shard, message))  # synchronous: the inbox keeps the delivery order
 
         shard.tag = await queue.consume(on_message)
-
-    async def _relay_loop(self, exchange: AbstractExchange, inbox: asyncio.Queue[AbstractIncomingMessage]) -> None:
-        """Ingress → shard exchange, each message stamped with its athlete. Batches of what has arrived are
-        published in delivery order (publishes take a FIFO lock, so starting them in order keeps the order), and
-        acknowledged together once the broker confirmed them all: a crash re-relays, never loses."""
-        while True:
-            batch = [await inbox.get()]
-            while not inbox.empty() and len(batch) < 1000:
-                batch.append(inbox.get_nowait())
-            publishes = [
-                asyncio.ensure_future(
-                    exchange.publish(
-                        aio_pika.Message(
-                            m.body,
-                            headers={HASH_HEADER: athlete_of(m.routing_key or "")},
-                            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        ),
-                        routing_key=m.routing_key or "",
-                        mandatory=False,
-                    )
-                )
-                for m in batch
-            ]
-            try:
-                await asyncio.gather(*publishes)
-                await batch[-1].ack(multiple=True)
-            except AMQP_ERRORS as exc:
-                log.warning("relay stopped: %s", exc)  # the connection is going: the broker requeues the batch
-                return
-            self.counters["relayed"] += len(batch)
 
     async def _shutdown(self) -> None:
         """Graceful stop: no new deliveries; finish what arrived, checkpoint and acknowledge it."""
@@ -329,7 +275,7 @@ class ShardWorker:
             finally:
                 inbox.task_done()
 
-    async def _activate(self, shard: _Shard) -> None:
+    async def _activate(self, shard: Shard) -> None:
         """We became the shard's active consumer: restore its open sessions and the alerts already sent."""
         restored = 0
         if self.store is not None:
@@ -343,7 +289,7 @@ class ShardWorker:
         self.counters["restored"] += restored
         log.info("worker %s active on shard %d (%d sessions restored)", self.worker_id, shard.index, restored)
 
-    async def _handle(self, shard: _Shard, message: AbstractIncomingMessage) -> None:
+    async def _handle(self, shard: Shard, message: AbstractIncomingMessage) -> None:
         topic = topic_of(message.routing_key or "")
         routed = shard.router.handle(topic, message.body)
         self.counters["messages"] += 1
@@ -351,14 +297,10 @@ class ShardWorker:
             for payload in self.rejects.add(rtopic, reason):
                 await self._publish(self.topics.rejected, payload)
         parts = topic.split("/")
-        key = (parts[-3], parts[-2]) if len(parts) >= 3 else None
-        if key is not None and key in shard.router.pipelines:
-            shard.dirty.add(key)
         await self._emit(shard, routed.out)
-        shard.last = message
-        shard.unacked += 1
+        shard.handled(message, (parts[-3], parts[-2]) if len(parts) >= 3 else None)
 
-    async def _emit(self, shard: _Shard, out: Output) -> None:
+    async def _emit(self, shard: Shard, out: Output) -> None:
         for status in out.statuses:
             status["worker"] = self.worker_id
             topic = self.topics.of(status["squad"], status["athlete"], "status")
@@ -367,7 +309,7 @@ class ShardWorker:
         for alert in out.alerts:
             await self._send_alert(shard, alert)
 
-    async def _send_alert(self, shard: _Shard, alert: Alert) -> None:
+    async def _send_alert(self, shard: Shard, alert: Alert) -> None:
         if alert.id in shard.sent:
             self.counters["alerts_deduplicated"] += 1
             return
@@ -397,20 +339,11 @@ class ShardWorker:
         task.add_done_callback(self._background.discard)
 
     # ---- checkpoints and hand-over ---------------------------------------------------------------------
-    async def _checkpoint(self, shard: _Shard) -> None:
-        """Save the athletes the shard's unacknowledged messages changed, then acknowledge those messages."""
-        shard.since = time.monotonic()
-        if shard.last is None:
-            return
-        last, dirty = shard.last, shard.dirty
-        states = {key: shard.router.pipelines[key].state_dict() for key in dirty if key in shard.router.pipelines}
-        shard.last, shard.dirty, shard.unacked = None, set(), 0
-        if self.store is not None:
-            await self.store.save(shard.index, states)
-        await last.ack(multiple=True)
-        self.counters["checkpoints"] += 1
+    async def _checkpoint(self, shard: Shard) -> None:
+        if await shard.checkpoint(self.store):
+            self.counters["checkpoints"] += 1
 
-    async def _release(self, shard: _Shard) -> None:
+    async def _release(self, shard: Shard) -> None:
         """Hand the shard over: checkpoint, close its channel (the broker requeues what we had not handled and
         makes the next waiting consumer active), forget its athletes, then wait in line again."""
         await self._checkpoint(shard)

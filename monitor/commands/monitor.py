@@ -42,6 +42,13 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--shards", type=int, default=8, help="number of shard queues with --amqp (default 8)")
     p.add_argument("--worker-id", help="this worker's id in statuses with --amqp (default: host-pid-random)")
+    p.add_argument(
+        "--checkpoint",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="with --amqp: seconds between checkpoints (state saved, messages acknowledged; default 5)",
+    )
     p.add_argument("--profiles", help="athlete profiles file (TOML or JSON)")
     p.add_argument("--http", type=host_port, metavar="HOST:PORT", help="serve the coach dashboard and JSON API")
     p.add_argument(
@@ -224,6 +231,8 @@ def run_amqp(args: argparse.Namespace) -> int:
     check_amqp_url(args.amqp)
     if not 1 <= args.shards <= MAX_SHARDS:
         raise UsageError(f"--shards must be 1-{MAX_SHARDS}")
+    if not 0.1 <= args.checkpoint <= 3600:
+        raise UsageError("--checkpoint must be 0.1-3600 seconds")
     if args.store and not args.store.startswith(("postgresql:", "postgres:")):
         raise UsageError("--store with --amqp must be a postgresql:// URL (the workers' shared state)")
     if args.webhook:
@@ -248,7 +257,13 @@ async def _serve_amqp(args: argparse.Namespace, broker: Any, topics: Any, profil
 
         store = PostgresShardStore(args.store)
     worker = ShardWorker(
-        args.amqp, shards=args.shards, store=store, prefix=topics.prefix, profiles=profiles, worker_id=args.worker_id
+        args.amqp,
+        shards=args.shards,
+        store=store,
+        prefix=topics.prefix,
+        profiles=profiles,
+        worker_id=args.worker_id,
+        checkpoint_s=args.checkpoint,
     )
     install_stop_handlers(worker.stop)
     log.info("crampwatch worker %s on %s (%d shards)", worker.worker_id, redact_amqp(args.amqp), args.shards)

@@ -1,0 +1,58 @@
+"""One shard queue as a worker consumes it, and its checkpoint (save the changed athletes, then acknowledge)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import aiormq
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+
+from monitor.amqp.state import Key, ShardStore
+from monitor.core.router import Router
+
+CHECKPOINT = "checkpoint"  # inbox command: save and acknowledge what the shard has handled so far
+RELEASE = "release"  # inbox command: checkpoint, then hand the shard to the next waiting worker
+AMQP_ERRORS = (aiormq.exceptions.AMQPError, ConnectionError, OSError, TimeoutError)
+
+
+@dataclass(slots=True, eq=False)
+class Shard:
+    """One shard queue as this worker consumes it (on its own channel, so acknowledgements are per shard)."""
+
+    index: int
+    router: Router
+    channel: AbstractChannel
+    queue: AbstractQueue
+    tag: str = ""
+    active: bool = False  # a message arrived: RabbitMQ made us the single active consumer
+    activated_at: float = 0.0
+    dirty: set[Key] = field(default_factory=set)
+    last: AbstractIncomingMessage | None = None  # newest delivery not yet acknowledged
+    unacked: int = 0
+    sent: set[str] = field(default_factory=set)
+    since: float = field(default_factory=time.monotonic)
+
+    def handled(self, message: AbstractIncomingMessage, key: Key | None) -> None:
+        """``message`` was applied (changing athlete ``key``); it waits for the next checkpoint."""
+        if key is not None and key in self.router.pipelines:
+            self.dirty.add(key)
+        self.last = message
+        self.unacked += 1
+
+    async def checkpoint(self, store: ShardStore | None) -> bool:
+        """Save the athletes the unacknowledged messages changed, then acknowledge those messages (one
+        multiple-ack). Returns whether there was anything to acknowledge."""
+        self.since = time.monotonic()
+        if self.last is None:
+            return False
+        last, dirty = self.last, self.dirty
+        states = {key: self.router.pipelines[key].state_dict() for key in dirty if key in self.router.pipelines}
+        self.last, self.dirty, self.unacked = None, set(), 0
+        if store is not None:
+            await store.save(self.index, states)
+        await last.ack(multiple=True)
+        return True
+
+
+Item = tuple[Shard, "AbstractIncomingMessage | str"]
