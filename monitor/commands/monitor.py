@@ -165,7 +165,7 @@ def _security(args: argparse.Namespace) -> HttpSecurity:
 
 def run(args: argparse.Namespace) -> int:
     apply_settings(args)
-    if args.amqp or str(args.store or "").startswith(("postgresql:", "postgres:")):
+    if args.amqp:
         return run_amqp(args)
     broker = broker_from_args(args)
     topics = topics_from_args(args)
@@ -223,8 +223,6 @@ async def _serve(
 
 def run_amqp(args: argparse.Namespace) -> int:
     """``--amqp URL --shards N [--store postgresql://...] [--broker mqtt://... --http HOST:PORT]``."""
-    if not args.amqp:
-        raise UsageError("--store postgresql://... is the shared state of --amqp workers: give --amqp URL too")
     from monitor.amqp.topology import MAX_SHARDS
     from monitor.amqp.url import check_amqp_url
 

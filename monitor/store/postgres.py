@@ -1,11 +1,16 @@
-"""``--store postgresql://...``: shared state of sharded workers in PostgreSQL (psycopg 3, async).
+"""``--store postgresql://...``: the session store and the shared state of sharded workers in PostgreSQL
+(psycopg 3).
 
-Two tables, created if missing (idempotent, safe for several workers at once):
+* :class:`PostgresStore` — the session store of the MQTT service (the SQLite backend's behaviour and SQL, on
+  PostgreSQL; see the end of this module).
+* :class:`PostgresShardStore` — the failover state of ``--amqp`` shard workers. Two tables, created if missing
+  (idempotent, safe for several workers at once):
 
-- ``crampwatch_athlete_state`` — one row per athlete: its shard, whether its session is open, the event time of
+
+  - ``crampwatch_athlete_state`` — one row per athlete: its shard, whether its session is open, the event time of
   its newest status and its whole state (:meth:`AthletePipeline.state_dict`, compressed JSON). A worker that
   becomes the active consumer of a shard loads the open rows of that shard and continues from them.
-- ``crampwatch_sent_alert`` — the id of every alert sent (ids are deterministic, so a worker that recomputes a
+  - ``crampwatch_sent_alert`` — the id of every alert sent (ids are deterministic, so a worker that recomputes a
   tick after a failover recognises an alert its predecessor already sent and does not send it again).
 
 The URL is never logged with its password (:func:`redact`).
@@ -13,13 +18,20 @@ The URL is never logged with its password (:func:`redact`).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+import re
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from monitor.amqp.state import Key, State, decode_state, encode_state
 from monitor.errors import CrampwatchError, UsageError
+from monitor.store import schema
+from monitor.store.sqlite import SqliteStore
 
 log = logging.getLogger("crampwatch.store")
 
@@ -138,3 +150,118 @@ class PostgresShardStore:
             "ON CONFLICT (id) DO NOTHING",
             (alert_id, shard, key[0], key[1], t),
         )
+
+
+# ---- the session store (``SessionStore``) on PostgreSQL --------------------------------------------------------
+# The SQLite backend's SQL (monitor.store.schema) runs here through a thin connection that speaks PostgreSQL: the
+# same statements, translated once each (placeholders, INSERT OR REPLACE/IGNORE, two-argument MAX), against the
+# DDL below. So the two backends cannot drift apart in what they store or how recovery reads it.
+
+PG_DDL = (
+    "CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS sessions (
+        id text PRIMARY KEY, squad text NOT NULL, athlete text NOT NULL, start double precision NOT NULL,
+        open integer NOT NULL DEFAULT 1, name text, last_t double precision, elapsed_s double precision,
+        distance_m double precision, peak_risk double precision, peak_rank integer)""",
+    "CREATE INDEX IF NOT EXISTS sessions_by_squad ON sessions(squad, start)",
+    "CREATE INDEX IF NOT EXISTS sessions_open ON sessions(open)",
+    """CREATE TABLE IF NOT EXISTS inputs (
+        squad text NOT NULL, athlete text NOT NULL, seq bigint NOT NULL, session_id text, leaf text NOT NULL,
+        payload bytea NOT NULL, wall double precision, PRIMARY KEY (squad, athlete, seq))""",
+    "CREATE INDEX IF NOT EXISTS inputs_by_session ON inputs(session_id)",
+    """CREATE TABLE IF NOT EXISTS statuses (id bigserial PRIMARY KEY, session_id text NOT NULL,
+        t double precision NOT NULL, data text NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS statuses_by_session ON statuses(session_id, t)",
+    """CREATE TABLE IF NOT EXISTS alerts (id text PRIMARY KEY, session_id text NOT NULL,
+        t double precision NOT NULL, data text NOT NULL, rowid bigserial)""",
+    "CREATE INDEX IF NOT EXISTS alerts_by_session ON alerts(session_id, t)",
+    """CREATE TABLE IF NOT EXISTS acks (session_id text NOT NULL, alert_id text NOT NULL,
+        PRIMARY KEY (session_id, alert_id))""",
+    """CREATE TABLE IF NOT EXISTS snapshots (squad text NOT NULL, athlete text NOT NULL, seq bigint NOT NULL,
+        session_id text NOT NULL, state text NOT NULL, wall double precision NOT NULL, PRIMARY KEY (squad, athlete))""",
+)
+_KEYS = {"inputs": ("squad", "athlete", "seq"), "snapshots": ("squad", "athlete"), "meta": ("key",)}
+_REPLACE = re.compile(r"INSERT OR REPLACE INTO (\w+)\s*\(([^)]*)\)(.*)$", re.S)
+
+
+@functools.lru_cache(maxsize=256)
+def translate(sql: str) -> str:
+    """The SQLite dialect of :mod:`monitor.store.schema` → PostgreSQL.
+
+    >>> translate("INSERT OR IGNORE INTO acks(session_id, alert_id) VALUES (?, ?)")
+    'INSERT INTO acks(session_id, alert_id) VALUES (%s, %s) ON CONFLICT DO NOTHING'
+    >>> translate("INSERT OR REPLACE INTO snapshots(squad, athlete, seq) VALUES (?, ?, ?)").split(" ON ")[1]
+    'CONFLICT (squad, athlete) DO UPDATE SET seq = EXCLUDED.seq'
+    >>> translate("UPDATE s SET p = MAX(COALESCE(p, 0), ?)")
+    'UPDATE s SET p = GREATEST(COALESCE(p, 0), %s)'
+    """
+    out = sql.replace("?", "%s").replace("BEGIN IMMEDIATE", "BEGIN").replace("= MAX(", "= GREATEST(")
+    if out.startswith("INSERT OR IGNORE INTO"):
+        return out.replace("INSERT OR IGNORE INTO", "INSERT INTO", 1) + " ON CONFLICT DO NOTHING"
+    match = _REPLACE.match(out)
+    if match:
+        table, columns, rest = match.group(1), [c.strip() for c in match.group(2).split(",")], match.group(3)
+        keys = _KEYS[table]
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in keys)
+        return f"INSERT INTO {table}({', '.join(columns)}){rest} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
+    return out
+
+
+class _Connection:
+    """Just what :mod:`monitor.store.schema` and the SQLite backend call on a connection, on psycopg."""
+
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> psycopg.Cursor[tuple[Any, ...]]:
+        return self._conn.execute(translate(sql), tuple(args) or None)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class PostgresStore(SqliteStore):
+    """``--store postgresql://...``: the session store (sessions, inputs, statuses, alerts, acks, snapshots) in a
+    PostgreSQL database. Same behaviour as the SQLite backend (a writer thread, batches, retries, recovery); one
+    monitor writes a database at a time (a PostgreSQL advisory lock, held by the writer's connection)."""
+
+    def __init__(self, url: str, *, read_only: bool = False, **options: Any) -> None:
+        super().__init__(check_url(url), read_only=read_only, **options)
+        self.url = url
+        self.description = f"postgresql:{redact(url)}"
+
+    def _connect(self, *, read_only: bool) -> Any:
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise UsageError(f"--store {redact(self.url)}: {str(exc).strip().splitlines()[0]}") from exc
+        if read_only:
+            conn.read_only = True
+        return _Connection(conn)
+
+    def _open_sync(self) -> None:
+        where = f"--store {redact(self.url)}"
+        try:
+            if self.read_only:
+                with contextlib.closing(self._connect(read_only=True)) as conn:
+                    row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+                if row is None or int(row[0]) != schema.VERSION:
+                    raise UsageError(f"{where}: not a crampwatch session store")
+                return
+            self._conn = self._connect(read_only=False)
+            row = self._conn.execute("SELECT pg_try_advisory_lock(7401924)").fetchone()
+            if not row or not row[0]:
+                self._conn.close()
+                raise UsageError(f"{where}: in use by another running monitor")
+            for statement in PG_DDL:
+                self._conn.execute(statement)
+            self._conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('version', ?)", (str(schema.VERSION),))
+            self._load_bookkeeping()
+        except psycopg.Error as exc:
+            raise UsageError(f"{where}: cannot use as a session store ({str(exc).strip().splitlines()[0]})") from exc
+
+    def _lock(self) -> None:  # the advisory lock in _open_sync replaces the SQLite backend's lock file
+        return None
+
+    def _unlock(self) -> None:
+        return None

@@ -17,7 +17,7 @@ from monitor.cli import main
         (["--amqp", "amqp://127.0.0.1/", "--store", "postgresql:///"], "no database name"),
         (["--amqp", "amqp://127.0.0.1/", "--http", "127.0.0.1:0"], "needs --broker"),
         (["--amqp", "amqp://127.0.0.1/", "--checkpoint", "0"], "--checkpoint"),
-        (["--store", "postgresql://u:secret@db/cw", "--broker", "mqtt://127.0.0.1:1"], "give --amqp URL too"),
+        (["--amqp", "amqp://u:secret@127.0.0.1/", "--store", "postgresql://u:secret@db/"], "no database name"),
     ],
 )
 def test_bad_amqp_flags_exit_2_with_one_line(argv: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:

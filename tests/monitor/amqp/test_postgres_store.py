@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import pytest
 
 from monitor.core.pipeline import AthletePipeline
+from monitor.errors import UsageError
 from monitor.store.postgres import PostgresShardStore
 from tests.runs import HOT_PROFILE, hot_fast_run
 
@@ -41,3 +45,49 @@ def test_snapshots_restore_an_open_session_that_continues_identically(pg_url: st
 
     assert asyncio.run(scenario()) == expected
     assert len(expected) > 100
+
+
+def test_session_store_on_postgres_restarts_after_a_crash_exactly(pg_url: str) -> None:
+    """The SQLite store's crash-recovery scenario (tests/monitor/store/test_recovery.py), on PostgreSQL."""
+    from monitor.store import make_store
+    from monitor.store.postgres import PostgresStore
+    from tests.monitor.store.test_recovery import Service, messages, uninterrupted
+
+    msgs = messages(30)
+    whole_statuses, whole_alerts = uninterrupted(msgs)
+    cut = len(msgs) // 2
+
+    async def scenario() -> tuple[Service, Service, int, tuple[Any, ...]]:
+        first = make_store(pg_url)
+        assert isinstance(first, PostgresStore)
+        await first.open()
+        with pytest.raises(UsageError, match="in use by another running monitor"):
+            await PostgresStore(pg_url).open()
+        a = Service(first, snapshot_s=7)  # type: ignore[arg-type]
+        for topic, payload in msgs[:cut]:
+            a.handle(topic, payload)
+        assert await first.flush()
+        await first.close()  # no final snapshot: the "crash" falls between two
+        second = PostgresStore(pg_url)
+        await second.open()
+        b = Service(second, snapshot_s=7)  # type: ignore[arg-type]
+        restored = await b.recorder.recover()
+        b.emit(restored.out)
+        for topic, payload in msgs[cut:]:
+            b.handle(topic, payload)
+        assert await second.flush()
+        await second.close()
+        reader = PostgresStore(pg_url, read_only=True)
+        await reader.open()
+        (summary,) = await reader.sessions()
+        read = (summary, await reader.statuses(summary.id), await reader.alerts(summary.id))
+        return a, b, restored.inputs, read
+
+    a, b, replayed, (summary, statuses, alerts) = asyncio.run(scenario())
+    assert 0 < replayed < 7
+    assert a.statuses + b.statuses == whole_statuses
+    assert a.alerts + b.alerts == whole_alerts and a.alerts and b.alerts
+    assert statuses == whole_statuses
+    assert [x["id"] for x in alerts] == [x.id for x in whole_alerts]
+    assert not summary.open and summary.alerts == len(whole_alerts)
+    assert summary.peak_risk == max(s["risk"] for s in whole_statuses if s["risk"] is not None)
