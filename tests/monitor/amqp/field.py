@@ -74,7 +74,7 @@ async def run_field(
     stores: Sequence[ShardStore | None],
     mode: Mode = "samples",
     batch: int = 10,
-    timeout: float = 180.0,
+    timeout: float = 400.0,
 ) -> tuple[Collector, list[ShardWorker]]:
     """Start ``workers`` in-process workers (separate connections), publish ``runs``, collect until done."""
     base = prefix.split("/")[0]

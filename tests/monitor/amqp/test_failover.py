@@ -22,7 +22,7 @@ from tests.monitor.amqp.field import by_athlete, field_runs, finished, run_field
 from tests.rabbitmq import RabbitNode
 from tests.runs import Collector
 
-pytestmark = [pytest.mark.broker, pytest.mark.timeout(400)]
+pytestmark = [pytest.mark.broker, pytest.mark.timeout(900)]
 
 
 def worker_process(node: RabbitNode, pg_url: str, prefix: str, name: str, log: Path) -> subprocess.Popen[bytes]:
@@ -69,7 +69,7 @@ def test_sigkilled_worker_loses_nothing_and_repeats_no_alert(
                 await seen.wait_for(moved, timeout=60)
                 moved_after = time.monotonic() - killed_at
                 await publisher
-                await seen.wait_for(finished(runs), timeout=180)
+                await seen.wait_for(finished(runs), timeout=400)
                 return seen, busiest, moved_after
         finally:
             for proc in procs.values():

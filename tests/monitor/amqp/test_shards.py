@@ -10,11 +10,11 @@ from monitor.amqp.state import MemoryShardStore
 from tests.monitor.amqp.field import by_athlete, field_runs, run_field, workers_in_order
 from tests.rabbitmq import RabbitNode
 
-pytestmark = [pytest.mark.broker, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.broker, pytest.mark.timeout(900)]
 
 
 def test_three_workers_share_the_field_and_match_one_process(rabbit: RabbitNode, prefix: str) -> None:
-    runs = field_runs(24, minutes=20)
+    runs = field_runs(15, minutes=20)
     one, _ = asyncio.run(run_field(rabbit, prefix + "a", runs, workers=1, shards=6, stores=[MemoryShardStore()]))
     shared = MemoryShardStore()
     three, pool = asyncio.run(run_field(rabbit, prefix + "b", runs, workers=3, shards=6, stores=[shared] * 3))
