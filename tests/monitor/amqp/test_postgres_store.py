@@ -53,7 +53,7 @@ def test_session_store_on_postgres_restarts_after_a_crash_exactly(pg_url: str) -
     from monitor.store.postgres import PostgresStore
     from tests.monitor.store.test_recovery import Service, messages, uninterrupted
 
-    msgs = messages(30)
+    msgs = messages()
     whole_statuses, whole_alerts = uninterrupted(msgs)
     cut = len(msgs) // 2
 
