@@ -12,7 +12,6 @@ from monitor.amqp.state import ShardStore
 from monitor.amqp.view import BrokerView
 from monitor.amqp.worker import ShardWorker
 from monitor.core.wire import Topics
-from monitor.mqtt.broker import BrokerURL
 from simulators.publish import Mode, Run, publish
 from tests.rabbitmq import RabbitNode
 from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_fast_run
@@ -51,6 +50,14 @@ def by_athlete(statuses: list[dict[str, Any]]) -> dict[tuple[str, str], dict[flo
     out: dict[tuple[str, str], dict[float, dict[str, Any]]] = defaultdict(dict)
     for s in statuses:
         out[(s["squad"], s["athlete"])][s["t"]] = {k: v for k, v in s.items() if k != "worker"}
+    return out
+
+
+def by_arrival(statuses: list[dict[str, Any]]) -> dict[tuple[str, str], list[float]]:
+    """Per athlete, the event times of its statuses in arrival order."""
+    out: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for s in statuses:
+        out[(s["squad"], s["athlete"])].append(s["t"])
     return out
 
 
@@ -104,6 +111,3 @@ async def wait_until(condition: Any, timeout: float) -> None:
             await asyncio.sleep(0.05)
 
     await asyncio.wait_for(loop(), timeout)
-
-
-__all__ = ["BrokerURL", "by_athlete", "field_runs", "finished", "run_field", "wait_until", "workers_in_order"]
