@@ -9,7 +9,7 @@ import math
 import os
 import signal
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor.core.wire import DEFAULT_PREFIX, MAX_BATCH, Topics
 from monitor.errors import UsageError
@@ -109,6 +109,17 @@ def setup_logging(level: str, fmt: str = "text") -> None:
     from monitor.logs import setup
 
     setup(level, "json" if fmt == "json" else "text")
+
+
+async def cancel_and_wait(task: asyncio.Task[Any], *, every_s: float = 0.5) -> None:
+    """Cancel ``task`` and wait until it is done, cancelling again if it swallowed the cancellation (on Python
+    3.11, ``asyncio.wait_for`` inside aiomqtt can lose a cancel that races with a completed publish, gh-86296)."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=every_s)
+    if not task.cancelled():
+        with contextlib.suppress(Exception):
+            task.result()  # retrieved: no "exception was never retrieved" warning
 
 
 def install_stop_handlers(stop: Callable[[], None]) -> None:

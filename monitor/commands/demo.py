@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import math
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from monitor.commands.common import host_port, install_stop_handlers, plural, positive_float, setup_logging
+from monitor.commands.common import (
+    cancel_and_wait,
+    host_port,
+    install_stop_handlers,
+    plural,
+    positive_float,
+    setup_logging,
+)
 from monitor.errors import UsageError
 
 if TYPE_CHECKING:  # the service, broker and simulator load only when the command runs: fast --help / usage errors
@@ -94,9 +100,7 @@ async def _demo(args: argparse.Namespace, scenario: Any) -> None:
                         task.cancel()
             finally:
                 for task in (publisher, table):
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await task
+                    await cancel_and_wait(task)
                 _print_table(monitor, out)
                 await server.close()
     alerts, statuses = monitor.counters["alerts"], monitor.router.counters["statuses"]

@@ -126,8 +126,9 @@ class FramePublisher:
                         async for message in client.messages:
                             self._incoming(str(message.topic), message.payload)
                     finally:
-                        sender.cancel()
-                        await asyncio.gather(sender, return_exceptions=True)
+                        while not sender.done():  # insist: Python 3.11's wait_for can swallow a cancel
+                            sender.cancel()
+                            await asyncio.wait({sender}, timeout=0.5)
             except aiomqtt.MqttError as exc:
                 _close_socket(client)
                 log.warning("broker %s: %s; %d message(s) buffered, retrying in %.1f s", self.broker, exc,

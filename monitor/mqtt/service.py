@@ -262,8 +262,11 @@ class Monitor:
                     payload = message.payload
                     self._receiver.put(str(message.topic), payload if isinstance(payload, bytes) else b"")
         finally:
-            publisher.cancel()
-            await asyncio.gather(publisher, return_exceptions=True)
+            # Insist: on Python 3.11, aiomqtt's wait_for can swallow a cancellation that races with a completed
+            # publish (gh-86296); the publisher would then keep waiting for more to publish.
+            while not publisher.done():
+                publisher.cancel()
+                await asyncio.wait({publisher}, timeout=0.5)
 
     # ---- processing ------------------------------------------------------------------------------------
     async def _process_loop(self) -> None:
