@@ -54,6 +54,7 @@ REASON_WORDS: Final[Mapping[str, str]] = {
     "fatigue": "Tiring stride (cadence falling)",
     "decoupling": "Heart rate drifting from pace",
     "cardiac_drift": "Heart rate creeping up",
+    "cardiac": "Heart rate drifting up at the same pace",
     "monotony": "Same effort for a long time",
     "acute_cramp": "Cramp signs now",
     "cramp_history": "Has cramped before",
