@@ -153,11 +153,13 @@ def test_live_dashboard_end_to_end(chromium: str, artifacts: Path, mosquitto: Br
                 early = {t["athlete"]: t for t in await page.evaluate(TILE_ORDER_JS)}
                 assert "Sam Okafor" in early["sam"]["text"] and "bpm" in early["sam"]["text"]
 
-                # 2. the rest of the run: the tiles change, Sam's risk climbs to critical, alerts arrive
+                # 2. the rest of the run: the tiles change, Sam's risk climbs to high (critical needs cramp or fatigue
+                # evidence since the risk model's evidence gate), alerts arrive
                 await publish(mosquitto, {k: f[300:] for k, f in runs.items()}, profiles=False)
                 await page.wait_for_function(
                     """() => { const t = document.querySelector('#tiles .tile');
-                               return t && t.dataset.athlete === 'sam' && t.dataset.level === 'critical'; }""",
+                               return t && t.dataset.athlete === 'sam'
+                                        && ['high', 'critical'].includes(t.dataset.level); }""",
                     timeout=60_000,
                 )
                 last_t = runs[("club", "sam")][-1].t - 15  # the lateness window holds back the last seconds
@@ -169,7 +171,8 @@ def test_live_dashboard_end_to_end(chromium: str, artifacts: Path, mosquitto: Br
                 tiles = await page.evaluate(TILE_ORDER_JS)
                 late = {t["athlete"]: t for t in tiles}
                 assert late["sam"]["risk"] > early["sam"]["risk"] and late["sam"]["text"] != early["sam"]["text"]
-                assert "CRITICAL" in late["sam"]["text"].upper() and "%" in late["sam"]["text"]
+                assert late["sam"]["level"].upper() in late["sam"]["text"].upper() and "%" in late["sam"]["text"]
+                assert late["sam"]["level"] in ("high", "critical")
                 keys = [(LEVELS.index(t["level"]), t["risk"]) for t in tiles]
                 assert keys == sorted(keys, reverse=True), tiles  # riskiest first
                 assert late["lena"]["level"] in ("low", "elevated")
