@@ -1,11 +1,18 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiomqtt
 import pytest
+import pytest_asyncio
 
+from monitor.mqtt.broker import BrokerURL
+from monitor.mqtt.service import Monitor
 from tests.brokers import Amqtt, BrokerProcess, Mosquitto
+from tests.rabbitmq import RabbitNode, server_binary
+from tests.runs import Collector
 
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
 
@@ -53,3 +60,43 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip("../shared/realdata is not here (only in the project workspace)")
     return REALDATA.resolve()
+
+
+@pytest.fixture(scope="session")
+def rabbit() -> Iterator[RabbitNode]:
+    """RabbitMQ with the MQTT and consistent-hash plugins on free ports (never 5672/1883); session-scoped: start-up
+    takes ~10 s."""
+    if server_binary() is None:
+        pytest.skip("rabbitmq-server is not installed (apt-get install rabbitmq-server)")
+    node = RabbitNode(Path(tempfile.mkdtemp(prefix="crampwatch-rabbit-")))
+    try:
+        node.start()
+    except (TimeoutError, RuntimeError) as exc:
+        node.cleanup()
+        pytest.fail(f"RabbitMQ node did not start: {exc}\n{node.log_tail()}")
+    yield node
+    node.stop()
+    node.cleanup()
+
+
+# ---- async fixtures (pytest-asyncio): a running monitor and clients on the test's Mosquitto --------------------
+@pytest_asyncio.fixture
+async def live_monitor(mosquitto: BrokerURL) -> AsyncIterator[Monitor]:
+    """A :class:`Monitor` connected and subscribed to the test's Mosquitto; closed after the test."""
+    async with Monitor(mosquitto) as monitor:
+        await monitor.wait_connected()
+        yield monitor
+
+
+@pytest_asyncio.fixture
+async def collector(mosquitto: BrokerURL) -> AsyncIterator[Collector]:
+    """A subscriber collecting statuses, alerts and rejections on the test's Mosquitto."""
+    async with Collector(mosquitto) as seen:
+        yield seen
+
+
+@pytest_asyncio.fixture
+async def mqtt_client(mosquitto: BrokerURL) -> AsyncIterator[aiomqtt.Client]:
+    """A connected aiomqtt client on the test's Mosquitto."""
+    async with mosquitto.client() as client:
+        yield client

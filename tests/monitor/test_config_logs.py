@@ -146,7 +146,7 @@ def test_reject_log_is_rate_limited_and_never_shows_the_payload() -> None:
 
 
 @pytest.mark.broker
-def test_monitor_from_a_config_file_logs_json(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
+async def test_monitor_from_a_config_file_logs_json(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
     path = write(
         tmp_path,
         f'broker = "{mosquitto_proc.url}"\nhttp = "127.0.0.1:0"\nlog_format = "json"\nstore = "none"\n'
@@ -175,9 +175,8 @@ def test_monitor_from_a_config_file_logs_json(mosquitto_proc: BrokerProcess, tmp
                     await client.publish("crampwatch/v1/club/ann/frame", b'{"t": 1, "secret-payload": 1', qos=1)
                 return res.status
 
-        import asyncio
 
-        assert asyncio.run(poke()) == 200
+        assert await poke() == 200
         reader.start()
         rejected = None
         for _ in range(600):  # until the rejection is logged (the reader thread appends)

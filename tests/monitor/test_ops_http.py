@@ -16,6 +16,7 @@ from monitor.coach.live import LiveView
 from monitor.core.wire import Topics, encode_frames, encode_session
 from monitor.http import serve
 from monitor.http.ops import check
+from monitor.mqtt.broker import BrokerURL
 from monitor.mqtt.service import Monitor
 from simulators.frame import Frame
 from tests.brokers import BrokerProcess
@@ -135,20 +136,18 @@ async def _is(health: Callable[[], Awaitable[tuple[int, dict[str, Any]]]], code:
     return (await health())[0] == code
 
 
-async def test_healthz_is_503_when_an_active_session_goes_silent(mosquitto_proc: BrokerProcess) -> None:
-    broker = mosquitto_proc.url
-    async with Monitor(broker) as monitor:
-        await monitor.wait_connected()
-        frames = hot_fast_run(minutes=1)
-        await publish_frames(broker, "club", "quiet", frames, stop=False)
+async def test_healthz_is_503_when_an_active_session_goes_silent(mosquitto: BrokerURL, live_monitor: Monitor) -> None:
+    monitor = live_monitor
+    frames = hot_fast_run(minutes=1)
+    await publish_frames(mosquitto, "club", "quiet", frames, stop=False)
 
-        async def handled() -> bool:
-            return monitor.router.counters["samples"] >= 3 * len(frames)
+    async def handled() -> bool:
+        return monitor.router.counters["samples"] >= 3 * len(frames)
 
-        await until(handled)
-        assert monitor.last_input_at is not None
-        fresh = check(monitor, now=monitor.last_input_at + 5)
-        assert fresh.ok and fresh.body["sessions"] == 1
-        silent = check(monitor, now=monitor.last_input_at + 61)
-        assert not silent.ok
-        assert silent.reason == "no data for more than 60 s while 1 session(s) are active"
+    await until(handled)
+    assert monitor.last_input_at is not None
+    fresh = check(monitor, now=monitor.last_input_at + 5)
+    assert fresh.ok and fresh.body["sessions"] == 1
+    silent = check(monitor, now=monitor.last_input_at + 61)
+    assert not silent.ok
+    assert silent.reason == "no data for more than 60 s while 1 session(s) are active"

@@ -104,7 +104,7 @@ async def _collect_first_times(broker: BrokerURL, n_athletes: int, ready: asynci
 
 
 @pytest.mark.parametrize("keep", [False, True])
-def test_replay_aligns_runs_from_different_days(
+async def test_replay_aligns_runs_from_different_days(
     mosquitto: BrokerURL, tmp_path: Path, keep: bool, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from monitor.cli import main
@@ -121,7 +121,7 @@ def test_replay_aligns_runs_from_different_days(
         assert await asyncio.to_thread(main, argv) == 0
         return await asyncio.wait_for(collector, 30)
 
-    first = asyncio.run(scenario())
+    first = await scenario()
     out = capsys.readouterr().out
     assert first["a"] == 1_700_000_000
     if keep:

@@ -1,33 +1,13 @@
-"""A private RabbitMQ node (session-scoped: start-up takes ~10 s) and a fresh PostgreSQL database per test."""
+"""A fresh PostgreSQL database per test (the RabbitMQ node, ``rabbit``, is a broker: tests/conftest.py)."""
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.rabbitmq import RabbitNode, server_binary
-
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-@pytest.fixture(scope="session")
-def rabbit() -> Iterator[RabbitNode]:
-    """RabbitMQ with the MQTT and consistent-hash plugins on free ports (never 5672/1883)."""
-    if server_binary() is None:
-        pytest.skip("rabbitmq-server is not installed (apt-get install rabbitmq-server)")
-    node = RabbitNode(Path(tempfile.mkdtemp(prefix="crampwatch-rabbit-")))
-    try:
-        node.start()
-    except (TimeoutError, RuntimeError) as exc:
-        node.cleanup()
-        pytest.fail(f"RabbitMQ node did not start: {exc}\n{node.log_tail()}")
-    yield node
-    node.stop()
-    node.cleanup()
 
 
 @pytest.fixture
