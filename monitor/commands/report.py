@@ -41,20 +41,26 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from monitor.commands.progress import progress_bar
+
     source: str = args.source
-    if Path(source).exists() or source.lower().endswith(_RUN_SUFFIXES):
-        rep = from_file(source, profile=args.profile, squad=args.squad, athlete=args.athlete)
-        stem = Path(source).name.split(".")[0] or "run"
-    else:
-        store = args.store or os.environ.get("CRAMPWATCH_STORE")
-        if not store:
-            raise UsageError(f"{source[:80]!r} is no file; for a stored session give --store PATH")
-        rep = asyncio.run(from_store(store, source))
-        stem = source
+    is_file = Path(source).exists() or source.lower().endswith(_RUN_SUFFIXES)
+    store = None if is_file else (args.store or os.environ.get("CRAMPWATCH_STORE"))
+    if not is_file and not store:
+        raise UsageError(f"{source[:80]!r} is no file; for a stored session give --store PATH")
+    stem = (Path(source).name.split(".")[0] or "run") if is_file else source
     out = Path(args.output or f"report-{stem}.html")
     if out.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise UsageError(f"-o {out}: the report is .html or .pdf")
-    write(rep, out)
+    with progress_bar("report", total=2, unit="steps") as advance:  # on a terminal only
+        if is_file:
+            rep = from_file(source, profile=args.profile, squad=args.squad, athlete=args.athlete)
+        else:
+            assert store is not None
+            rep = asyncio.run(from_store(store, source))
+        advance()
+        write(rep, out)
+        advance()
     print(f"report: {out}")
     return 0
 

@@ -130,3 +130,15 @@ async def test_replay_aligns_runs_from_different_days(
     else:
         assert first["b"] == 1_700_000_000  # aligned to the earliest start
         assert "0:11:59 of running, as fast as the broker takes it" in out
+
+
+def test_report_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    run = csv_run(tmp_path / "r.csv", 1_700_000_000, minutes=20)
+    argv = ["report", str(run), "-o", str(tmp_path / "r.html")]
+    code, out, tty = run_on_pty(argv, timeout=300)
+    assert code == 0, tty
+    assert "report" in tty and "steps" in tty and "━" in tty
+    assert out.startswith("report: ")
+    piped = subprocess.run([*CLI, *argv], capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and piped.stderr == ""
