@@ -232,27 +232,27 @@ def test_webhook_rejects_bad_settings() -> None:
 # --------------------------------------------------------------------------------------------------- console
 
 
-def test_console_prints_one_line_per_alert() -> None:
+async def test_console_prints_one_line_per_alert() -> None:
     out = io.StringIO()
     sink = ConsoleSink(out)
-    asyncio.run(sink.on_alert(mk_alert(1, level="warning")))
+    await sink.on_alert(mk_alert(1, level="warning"))
     assert out.getvalue() == "22:13:25Z WARNING  club/ana hydrate (risk 0.50): Drink now 1\n"
     detailed = io.StringIO()
-    asyncio.run(ConsoleSink(detailed, detail=True).on_alert(mk_alert(1)))
+    await ConsoleSink(detailed, detail=True).on_alert(mk_alert(1))
     assert detailed.getvalue().rstrip("\n").endswith("| risk 0.50 (elevated): 31 °C #1")
     assert detailed.getvalue().count("\n") == 1
 
 
-def test_console_counts_write_errors() -> None:
+async def test_console_counts_write_errors() -> None:
     out = io.StringIO()
     out.close()
     sink = ConsoleSink(out)
-    asyncio.run(sink.on_alert(mk_alert()))
+    await sink.on_alert(mk_alert())
     assert (sink.written, sink.failed) == (0, 1)
 
 
-def test_console_default_stream_is_stdout(capsys: pytest.CaptureFixture[str]) -> None:
-    asyncio.run(ConsoleSink().on_alert(mk_alert(2)))
+async def test_console_default_stream_is_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    await ConsoleSink().on_alert(mk_alert(2))
     assert "club/ana hydrate" in capsys.readouterr().out
 
 

@@ -233,7 +233,7 @@ def test_events_resynchronise_a_client_that_fell_behind() -> None:
     run(scenario, LiveView(subscriber_queue=4))
 
 
-def test_close_ends_open_event_streams_promptly() -> None:
+async def test_close_ends_open_event_streams_promptly() -> None:
     async def main() -> None:
         view = LiveView()
         server = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None)
@@ -245,7 +245,7 @@ def test_close_ends_open_event_streams_promptly() -> None:
                 await asyncio.wait_for(read_event(stream.content), 5.0)
         assert view.subscribers == 0
 
-    asyncio.run(main())
+    await main()
 
 
 def test_pages_static_assets_and_security_headers() -> None:
@@ -315,7 +315,7 @@ def test_openapi_status_keys_follow_the_pipeline() -> None:
     assert API_STATUS_KEYS == PIPELINE_STATUS_KEYS == STATUS_KEYS
 
 
-def test_a_port_in_use_is_a_usage_error() -> None:
+async def test_a_port_in_use_is_a_usage_error() -> None:
     async def main() -> None:
         with socket.socket() as busy:
             busy.bind(("127.0.0.1", 0))
@@ -323,4 +323,4 @@ def test_a_port_in_use_is_a_usage_error() -> None:
             with pytest.raises(UsageError, match=r"cannot serve HTTP on 127\.0\.0\.1"):
                 await serve(LiveView(), "127.0.0.1", busy.getsockname()[1], ack=lambda s, a, i: None)
 
-    asyncio.run(main())
+    await main()

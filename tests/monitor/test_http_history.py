@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,9 @@ async def _get(http: aiohttp.ClientSession, path: str, expect: int = 200) -> Any
         return await (res.json() if res.content_type == "application/json" else res.text())
 
 
-def test_history_api_pages_and_reports(tmp_path: Path) -> None:
+async def test_history_api_pages_and_reports(tmp_path: Path) -> None:
     db = tmp_path / "sessions.db"
-    stored = store_sessions(db, {("club", "sam"): (hot_fast_run(30), HOT_PROFILE),
+    stored = await store_sessions(db, {("club", "sam"): (hot_fast_run(30), HOT_PROFILE),
                                  ("track", "kim"): (easy_cool_run(20), EASY_PROFILE)})  # fmt: skip
     sam = next(sid for sid in stored if sid.startswith("club.sam."))
     view = LiveView()
@@ -68,10 +67,10 @@ def test_history_api_pages_and_reports(tmp_path: Path) -> None:
             await server.close()
             await store.close()
 
-    asyncio.run(main())
+    await main()
 
 
-def test_without_a_store_the_history_says_so() -> None:
+async def test_without_a_store_the_history_says_so() -> None:
     async def main() -> None:
         server = await serve(LiveView(), "127.0.0.1", 0, ack=lambda s, a, i: None)
         try:
@@ -81,4 +80,4 @@ def test_without_a_store_the_history_says_so() -> None:
         finally:
             await server.close()
 
-    asyncio.run(main())
+    await main()

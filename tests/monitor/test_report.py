@@ -3,6 +3,7 @@ each real recording (skipped when ../shared/realdata is absent), a CSV, and a se
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
@@ -137,17 +138,20 @@ def test_matplotlib_is_imported_only_when_a_report_is_drawn() -> None:
     assert out.strip() == "False"
 
 
-def test_report_of_a_stored_session_equals_its_statuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_report_of_a_stored_session_equals_its_statuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tests.monitor.store_helpers import store_sessions
 
     db = tmp_path / "sessions.db"
-    (sid, result), = store_sessions(db, {("club", "sam"): (hot_fast_run(45), HOT_PROFILE)}).items()
-    page = report_page(capsys, tmp_path / "stored.html", sid, "--store", str(db))
+    (sid, result), = (await store_sessions(db, {("club", "sam"): (hot_fast_run(45), HOT_PROFILE)})).items()
+    # the command runs its own event loop: in a thread, as from a shell
+    page = await asyncio.to_thread(report_page, capsys, tmp_path / "stored.html", sid, "--store", str(db))
     n = numbers_of(page)
     last = result.statuses[-1]
     assert n["duration_s"] == last["elapsed_s"] and n["trimp"] == last["trimp"]
     assert n["alerts"] == len(result.alerts) > 0
     assert n["peak_risk"] == round(max(s["risk"] for s in result.statuses), 3)
     assert all(f'data-alert="{a.id}"' in page for a in result.alerts) and f"Stored session {sid}" in page
-    assert main(["report", "club.nobody.1", "--store", str(db)]) == 2
+    assert await asyncio.to_thread(main, ["report", "club.nobody.1", "--store", str(db)]) == 2
     assert "no session" in capsys.readouterr().err

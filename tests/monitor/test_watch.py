@@ -44,9 +44,10 @@ def rows(out: str) -> list[str]:
 
 
 @pytest.mark.broker
-def test_once_prints_the_table_riskiest_first(mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]) -> None:
-    asyncio.run(publish_statuses(mosquitto, squad_statuses()))
-    code = main(["watch", "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--once", "--timeout", "10"])
+async def test_once_prints_the_table_riskiest_first(mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]) -> None:
+    await publish_statuses(mosquitto, squad_statuses())
+    argv = ["watch", "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--once", "--timeout", "10"]
+    code = await asyncio.to_thread(main, argv)  # the command runs its own event loop, as from a shell
     out = capsys.readouterr().out
     assert code == 0
     assert not ANSI.search(out)  # not a terminal: no colour codes
@@ -58,10 +59,11 @@ def test_once_prints_the_table_riskiest_first(mosquitto: BrokerURL, capsys: pyte
 
 
 @pytest.mark.broker
-def test_once_for_one_squad(mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]) -> None:
-    asyncio.run(publish_statuses(mosquitto, squad_statuses()))
+async def test_once_for_one_squad(mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]) -> None:
+    await publish_statuses(mosquitto, squad_statuses())
     url = f"mqtt://127.0.0.1:{mosquitto.port}"
-    assert main(["watch", "--broker", url, "--once", "--squad", "track", "--color", "always"]) == 0
+    argv = ["watch", "--broker", url, "--once", "--squad", "track", "--color", "always"]
+    assert await asyncio.to_thread(main, argv) == 0
     out = capsys.readouterr().out
     assert "\x1b[32mLOW\x1b[0m" in out  # colour and the word
     plain = ANSI.sub("", out)
@@ -126,7 +128,7 @@ def test_table_fits_the_width_and_shows_alerts() -> None:
 
 
 @pytest.mark.broker
-def test_live_table_redraws_as_statuses_and_alerts_arrive(mosquitto: BrokerURL) -> None:
+async def test_live_table_redraws_as_statuses_and_alerts_arrive(mosquitto: BrokerURL) -> None:
     out = io.StringIO()
 
     async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
@@ -156,4 +158,4 @@ def test_live_table_redraws_as_statuses_and_alerts_arrive(mosquitto: BrokerURL) 
         watcher.stop.set()
         assert await asyncio.wait_for(task, 5) == 0
 
-    asyncio.run(scenario())
+    await scenario()

@@ -125,7 +125,7 @@ def test_late_and_duplicate_frames_keep_their_delivery_order_and_batches_stay_va
     assert sum(len(parse_stream("hr", m.payload).samples) for m in batches) == 7
 
 
-def test_bad_arguments() -> None:
+async def test_bad_arguments() -> None:
     runs = short_runs()
     for kw in ({"batch": 0}, {"batch": 601}, {"mode": "json"}):
         with pytest.raises(ValueError):
@@ -133,16 +133,16 @@ def test_bad_arguments() -> None:
     with pytest.raises(ValueError):
         list(plan_messages([runs[0], runs[0]]))
     with pytest.raises(ValueError):
-        asyncio.run(publish(BrokerURL("127.0.0.1", 1), runs, speed=-1))
+        await publish(BrokerURL("127.0.0.1", 1), runs, speed=-1)
 
 
 # ---- over a real broker ---------------------------------------------------------------------------------
 
 
 @pytest.mark.broker
-def test_subscriber_receives_exactly_what_was_published_frame_mode(mosquitto: BrokerURL) -> None:
+async def test_subscriber_receives_exactly_what_was_published_frame_mode(mosquitto: BrokerURL) -> None:
     runs = short_runs()
-    got, stats = asyncio.run(publish_and_collect(mosquitto, runs))
+    got, stats = await publish_and_collect(mosquitto, runs)
     assert [(g.topic, g.payload) for g in got] == expected(runs)
     assert stats.messages == len(got) == 2 + 4 + 117
     times = event_times(got)
@@ -150,9 +150,9 @@ def test_subscriber_receives_exactly_what_was_published_frame_mode(mosquitto: Br
 
 
 @pytest.mark.broker
-def test_subscriber_receives_exactly_what_was_published_samples_mode(mosquitto: BrokerURL) -> None:
+async def test_subscriber_receives_exactly_what_was_published_samples_mode(mosquitto: BrokerURL) -> None:
     runs = short_runs()
-    got, stats = asyncio.run(publish_and_collect(mosquitto, runs, mode="samples", batch=5))
+    got, stats = await publish_and_collect(mosquitto, runs, mode="samples", batch=5)
     assert [(g.topic, g.payload) for g in got] == expected(runs, mode="samples", batch=5)
     assert stats.samples == sum(len(f.streams()) for r in runs for f in r.frames)
     per_stream: dict[str, list[float]] = {}
@@ -165,10 +165,10 @@ def test_subscriber_receives_exactly_what_was_published_samples_mode(mosquitto: 
 
 
 @pytest.mark.broker
-def test_speed_does_not_change_the_bytes(mosquitto: BrokerURL) -> None:
+async def test_speed_does_not_change_the_bytes(mosquitto: BrokerURL) -> None:
     runs = short_runs(60)
-    fast, fast_stats = asyncio.run(publish_and_collect(mosquitto, runs, prefix="fast/v1", speed=0.0))
-    paced, paced_stats = asyncio.run(publish_and_collect(mosquitto, runs, prefix="paced/v1", speed=60.0))
+    fast, fast_stats = await publish_and_collect(mosquitto, runs, prefix="fast/v1", speed=0.0)
+    paced, paced_stats = await publish_and_collect(mosquitto, runs, prefix="paced/v1", speed=60.0)
     assert [(g.topic.split("/", 2)[2], g.payload) for g in fast] == [
         (g.topic.split("/", 2)[2], g.payload) for g in paced
     ]
@@ -178,8 +178,8 @@ def test_speed_does_not_change_the_bytes(mosquitto: BrokerURL) -> None:
 
 
 @pytest.mark.broker
-def test_profile_is_retained_for_late_subscribers(mosquitto: BrokerURL) -> None:
-    asyncio.run(publish(mosquitto, short_runs(5), prefix="t/v1"))
+async def test_profile_is_retained_for_late_subscribers(mosquitto: BrokerURL) -> None:
+    await publish(mosquitto, short_runs(5), prefix="t/v1")
 
     async def late_subscriber() -> list[Received]:
         async with mosquitto.client() as sub:
@@ -191,7 +191,7 @@ def test_profile_is_retained_for_late_subscribers(mosquitto: BrokerURL) -> None:
                     return got
             return got  # pragma: no cover
 
-    got = asyncio.run(asyncio.wait_for(late_subscriber(), TIMEOUT))
+    got = await asyncio.wait_for(late_subscriber(), TIMEOUT)
     assert {g.topic for g in got} == {"t/v1/club/ann/profile", "t/v1/club/bob/profile"}
     assert all(g.retain for g in got)
     assert json.loads(next(g.payload for g in got if g.topic.endswith("ann/profile"))) == {
@@ -201,23 +201,23 @@ def test_profile_is_retained_for_late_subscribers(mosquitto: BrokerURL) -> None:
 
 
 @pytest.mark.broker
-def test_publish_with_a_given_client_leaves_it_connected(mosquitto: BrokerURL) -> None:
+async def test_publish_with_a_given_client_leaves_it_connected(mosquitto: BrokerURL) -> None:
     async def go() -> tuple[PublishStats, PublishStats]:
         async with mosquitto.client() as client:
             first = await publish(mosquitto, short_runs(5), prefix="a/v1", client=client)
             second = await publish(mosquitto, short_runs(5), prefix="b/v1", client=client, mode="samples")
             return first, second
 
-    first, second = asyncio.run(go())
+    first, second = await go()
     assert first.messages > 0 and second.messages > first.messages
 
 
-def test_unreachable_broker_is_a_broker_error() -> None:
+async def test_unreachable_broker_is_a_broker_error() -> None:
     from monitor.mqtt.embedded import free_port
 
     broker = BrokerURL("127.0.0.1", free_port())
     with pytest.raises(BrokerError, match="failed"):
-        asyncio.run(publish(broker, short_runs(5)))
+        await publish(broker, short_runs(5))
 
 
 def test_message_is_a_value() -> None:

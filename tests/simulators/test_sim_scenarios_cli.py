@@ -159,7 +159,7 @@ def test_simulate_lists_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.broker
-def test_simulate_publishes_a_scenario_file(
+async def test_simulate_publishes_a_scenario_file(
     mosquitto: BrokerURL, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "tiny.toml"
@@ -184,7 +184,7 @@ def test_simulate_publishes_a_scenario_file(
             await asyncio.wait_for(collect(), 20)
             return topics
 
-    topics = asyncio.run(go())
+    topics = await go()
     assert topics[:2] == ["crampwatch/v1/lab/ann/profile", "crampwatch/v1/lab/bob/profile"]
     assert {"crampwatch/v1/lab/ann/hr", "crampwatch/v1/lab/bob/cadence"} <= set(topics)
     assert topics.count("crampwatch/v1/lab/ann/hr") == 12  # 120 s in batches of 10

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -141,7 +140,7 @@ def test_least_recently_updated_athlete_is_forgotten_beyond_the_bound() -> None:
     assert [t["athlete"] for t in sorted(view.athletes(), key=lambda t: t["athlete"])] == ["a2", "a3"]
 
 
-def test_subscriber_drops_oldest_and_counts() -> None:
+async def test_subscriber_drops_oldest_and_counts() -> None:
     view = LiveView(subscriber_queue=3)
 
     async def scenario() -> None:
@@ -158,10 +157,10 @@ def test_subscriber_drops_oldest_and_counts() -> None:
             assert view.subscribers == 2
         assert view.subscribers == 0 and sub.closed
 
-    asyncio.run(scenario())
+    await scenario()
 
 
-def test_sink_interface() -> None:
+async def test_sink_interface() -> None:
     view = LiveView()
 
     async def scenario() -> None:
@@ -172,7 +171,7 @@ def test_sink_interface() -> None:
             await view.close()
             assert sub.closed and await sub.get_batch() == []
 
-    asyncio.run(scenario())
+    await scenario()
     assert view.counters["statuses"] == 1 and view.counters["alerts"] == 1
 
 
