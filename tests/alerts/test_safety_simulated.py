@@ -63,15 +63,15 @@ def test_no_stride_or_form_advice_while_walking_or_standing(runs: list) -> None:
 
 
 def test_drink_advice_is_sparing_and_never_below_the_threshold(runs: list) -> None:  # type: ignore[type-arg]
-    drinks = []
+    alerted_below = 0  # ticks under 2 % loss at which some alert was sent: a drink alert could have been chosen
     for _run, alerts, status in runs:
         mine = [a for a in alerts if a.kind == "hydrate"]
         for a in mine:
             loss = status[a.t]["sweat_loss_pct"]
             assert loss is not None and loss >= 2.0 and a.level == "advice"
         assert all(b.t - a.t >= 1200 for a, b in itertools.pairwise(mine))
-        drinks += mine
-    assert drinks
+        alerted_below += sum(1 for a in alerts if (status[a.t]["sweat_loss_pct"] or 0.0) < 2.0)
+    assert alerted_below >= 5  # the rule was exercised (sending drink advice is tested on synthetic runs)
 
 
 def test_no_medical_alert_without_a_red_flag(runs: list) -> None:  # type: ignore[type-arg]
