@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -56,7 +55,9 @@ def test_bad_profiles_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFix
 
 @pytest.mark.broker
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_monitor_process_serves_and_stops_cleanly(mosquitto_proc: BrokerProcess, tmp_path: Path, sig: int) -> None:
+async def test_monitor_process_serves_and_stops_cleanly(
+    mosquitto_proc: BrokerProcess, tmp_path: Path, sig: int
+) -> None:
     profiles = tmp_path / "profiles.toml"
     profiles.write_text('[athletes.hot]\nname = "Hot"\ntraining_pace = 330\nsex = "male"\nage = 45\n')
     proc = subprocess.Popen(
@@ -80,7 +81,7 @@ def test_monitor_process_serves_and_stops_cleanly(mosquitto_proc: BrokerProcess,
         return seen
 
     try:
-        seen = asyncio.run(scenario())
+        seen = await scenario()
     finally:
         proc.send_signal(sig)
         _out, err = proc.communicate(timeout=20)

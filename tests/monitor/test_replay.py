@@ -192,7 +192,7 @@ def test_replay_now_shifts_every_run_to_the_present(
 
 
 @pytest.mark.broker
-def test_one_unreadable_file_publishes_nothing(
+async def test_one_unreadable_file_publishes_nothing(
     mosquitto: BrokerURL, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good = _csv(tmp_path, "good.csv", 1_700_000_000, 10)
@@ -216,7 +216,7 @@ def test_one_unreadable_file_publishes_nothing(
                     break
         return code, seen
 
-    code, seen = asyncio.run(asyncio.wait_for(scenario(), 60))
+    code, seen = await asyncio.wait_for(scenario(), 60)
     assert code == 2 and seen == ["test/sentinel"]
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "bad.tcx: not a TCX file" in err and "Traceback" not in err

@@ -22,7 +22,7 @@ FILES = ["fenix2-run-47min.fit", "fenix5-run-1min.fit", "polar-m400-run.tcx", "w
 @pytest.mark.broker
 @pytest.mark.realdata
 @pytest.mark.parametrize("name", FILES)
-def test_replay_into_the_live_monitor_matches_analyze(
+async def test_replay_into_the_live_monitor_matches_analyze(
     name: str, realdata: Path, mosquitto_proc: BrokerProcess, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = realdata / name
@@ -42,7 +42,7 @@ def test_replay_into_the_live_monitor_matches_analyze(
             await seen.wait_for(lambda c: c.final_status("rec", last_t), timeout=60)
         return seen
 
-    seen = asyncio.run(scenario())
+    seen = await scenario()
     capsys.readouterr()
     live = {s["t"]: s for s in seen.statuses}
     offline = run_offline(rec.frames(), squad="club", athlete="rec", profile=profile).statuses

@@ -3,7 +3,6 @@ the same statuses and the same alerts, with the same ids, through Mosquitto and 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ def squad_runs(minutes: float) -> list[Run]:
     return runs
 
 
-def test_speed_and_mode_do_not_change_statuses_or_alerts(mosquitto_proc: BrokerProcess) -> None:
+async def test_speed_and_mode_do_not_change_statuses_or_alerts(mosquitto_proc: BrokerProcess) -> None:
     runs = squad_runs(minutes=16)
     ends = {r.athlete: max(f.t for f in r.frames) for r in runs}
 
@@ -41,9 +40,9 @@ def test_speed_and_mode_do_not_change_statuses_or_alerts(mosquitto_proc: BrokerP
             await seen.wait_for(lambda c: all(c.final_status(a, t) for a, t in ends.items()), timeout=60)
         return seen
 
-    x60 = asyncio.run(once(60.0, "frame"))
-    fast = asyncio.run(once(0.0, "frame"))
-    samples = asyncio.run(once(0.0, "samples"))
+    x60 = await once(60.0, "frame")
+    fast = await once(0.0, "frame")
+    samples = await once(0.0, "samples")
     assert x60.alerts, "femi, too fast in the heat, gets an alert within 16 min"
     assert [a["id"] for a in x60.alerts] == [a["id"] for a in fast.alerts] == [a["id"] for a in samples.alerts]
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from tests.runs import HOT_PROFILE, Collector, hot_fast_run, publish_frames
 
 
 @pytest.mark.broker
-def test_store_records_what_was_published(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
+async def test_store_records_what_was_published(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
     frames = hot_fast_run(minutes=30)
     path = tmp_path / "session.jsonl"
 
@@ -25,7 +24,7 @@ def test_store_records_what_was_published(mosquitto_proc: BrokerProcess, tmp_pat
             await seen.wait_for(lambda c: c.final_status("rec", frames[-1].t), timeout=60)
         return seen
 
-    seen = asyncio.run(scenario())
+    seen = await scenario()
     records = list(read_store(path))
     assert [d for k, d in records if k == "status"] == seen.statuses
     assert [d for k, d in records if k == "alert"] == seen.alerts

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import shutil
 import subprocess
@@ -50,11 +49,11 @@ def tls_broker(tmp_path: Path) -> Iterator[tuple[Mosquitto, Path]]:
         broker.stop()
 
 
-def test_mqtts_with_private_ca_and_password(tls_broker: tuple[Mosquitto, Path]) -> None:
+async def test_mqtts_with_private_ca_and_password(tls_broker: tuple[Mosquitto, Path]) -> None:
     broker, ca = tls_broker
     url = BrokerURL.parse(f"mqtts://coach:s3cret@127.0.0.1:{broker.port}", ca_file=str(ca))
     frames = easy_cool_run(minutes=3)
-    seen = asyncio.run(run_live(url, "tls", frames, EASY_PROFILE))
+    seen = await run_live(url, "tls", frames, EASY_PROFILE)
     assert seen.statuses and seen.statuses[-1]["t"] >= int(frames[-1].t)
 
 
@@ -63,11 +62,11 @@ async def _attempt(url: BrokerURL) -> None:
         await monitor.wait_connected(timeout=2)
 
 
-def test_wrong_password_never_connects_and_leaks_nothing(tls_broker: tuple[Mosquitto, Path]) -> None:
+async def test_wrong_password_never_connects_and_leaks_nothing(tls_broker: tuple[Mosquitto, Path]) -> None:
     broker, ca = tls_broker
     url = BrokerURL.parse(f"mqtts://coach:wrong@127.0.0.1:{broker.port}", ca_file=str(ca))
     with pytest.raises(BrokerError):
-        asyncio.run(_attempt(url))
+        await _attempt(url)
     gc.collect()  # a leaked socket per retry would warn here (ResourceWarning is an error under filterwarnings)
 
 

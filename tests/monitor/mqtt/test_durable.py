@@ -66,7 +66,7 @@ async def wait_until(monitor: Monitor, condition: Any, timeout: float) -> None:
         monitor.observers.remove(observer)
 
 
-def test_broker_restart_with_persistence_loses_nothing_and_keeps_one_session(
+async def test_broker_restart_with_persistence_loses_nothing_and_keeps_one_session(
     persistent_mosquitto: Mosquitto,
 ) -> None:
     frames = hot_fast_run(minutes=30)
@@ -92,7 +92,7 @@ def test_broker_restart_with_persistence_loses_nothing_and_keeps_one_session(
             seen.alerts += seen2.alerts
         return seen, mon
 
-    seen, mon = asyncio.run(scenario())
+    seen, mon = await scenario()
     assert mon.router.counters["samples"] == samples_of(frames)  # 0 samples lost
     assert mon.router.counters["late"] == 0
     assert {s["session_start"] for s in seen.statuses} == {T0}  # one session
@@ -101,7 +101,7 @@ def test_broker_restart_with_persistence_loses_nothing_and_keeps_one_session(
     assert all(live[s["t"]]["distance_m"] == s["distance_m"] for s in reference.statuses if s["t"] in live)
 
 
-def test_a_monitor_away_gets_what_the_broker_kept_for_its_session(persistent_mosquitto: Mosquitto) -> None:
+async def test_a_monitor_away_gets_what_the_broker_kept_for_its_session(persistent_mosquitto: Mosquitto) -> None:
     frames = hot_fast_run(minutes=12)
     reference = run_offline(frames, squad="club", athlete="away", profile=HOT_PROFILE)
 
@@ -119,13 +119,13 @@ def test_a_monitor_away_gets_what_the_broker_kept_for_its_session(persistent_mos
             await wait_until(back, lambda: back.router.counters["statuses"] >= len(reference.statuses), 30)
         return back
 
-    back = asyncio.run(scenario())
+    back = await scenario()
     assert back.router.counters["samples"] == samples_of(frames) and back.router.counters["late"] == 0
     pipe = back.router.pipelines[("club", "away")]
     assert not pipe.active and pipe.last_status is not None and pipe.last_status["session_state"] == "finished"
 
 
-def test_a_quiet_gateway_is_judged_within_5_s_alert_included(mosquitto_proc: Any) -> None:
+async def test_a_quiet_gateway_is_judged_within_5_s_alert_included(mosquitto_proc: Any) -> None:
     """Per-stream messages without temperature: the grid waits the lateness for the stream that has not
     reported. When the gateway goes quiet, the held seconds are judged on the wall clock."""
     frames = [replace(f, temp=None) for f in hot_fast_run(minutes=40)]
@@ -154,14 +154,14 @@ def test_a_quiet_gateway_is_judged_within_5_s_alert_included(mosquitto_proc: Any
             await seen.wait_for(lambda c: any(s.get("session_state") == "quiet" for s in c.statuses), 10)
         return seen, sent, judged
 
-    seen, sent, judged = asyncio.run(scenario())
+    seen, sent, judged = await scenario()
     assert judged - sent <= 5.0
     assert [a["id"] for a in seen.alerts] == [a.id for a in held + released.alerts]
     last_tick = released.statuses[-1]["t"]
     assert max(s["t"] for s in seen.statuses) == last_tick
 
 
-def test_forged_far_future_samples_leave_the_run_whole(mosquitto_proc: Any) -> None:
+async def test_forged_far_future_samples_leave_the_run_whole(mosquitto_proc: Any) -> None:
     frames = hot_fast_run(minutes=15)
     reference = run_offline(frames, squad="club", athlete="forged", profile=HOT_PROFILE)
 
@@ -179,7 +179,7 @@ def test_forged_far_future_samples_leave_the_run_whole(mosquitto_proc: Any) -> N
             await seen.wait_for(lambda c: sum(r["reason"] == "future time" for r in c.rejected) >= 1, 10)
         return seen, monitor
 
-    seen, monitor = asyncio.run(scenario())
+    seen, monitor = await scenario()
     assert monitor.router.counters["future"] == 2
     assert {s["session_start"] for s in seen.statuses} == {T0}
     live = {s["t"]: s for s in seen.statuses}
@@ -187,7 +187,7 @@ def test_forged_far_future_samples_leave_the_run_whole(mosquitto_proc: Any) -> N
     assert [a["id"] for a in seen.alerts] == [a.id for a in reference.alerts]
 
 
-def test_publishing_resumes_after_the_broker_is_paused_for_15_s(mosquitto_proc: Any) -> None:
+async def test_publishing_resumes_after_the_broker_is_paused_for_15_s(mosquitto_proc: Any) -> None:
     frames = hot_fast_run(minutes=4)
     payloads = [json.dumps([{"t": f.t, **f.streams()} for f in frames[i : i + 30]]).encode() for i in range(0, 240, 30)]
     topic = TOPICS.of("club", "paused", "frame")
@@ -215,12 +215,12 @@ def test_publishing_resumes_after_the_broker_is_paused_for_15_s(mosquitto_proc: 
             await seen.wait_for(lambda c: c.final_status("paused", last), 30)
         return seen, monitor
 
-    seen, monitor = asyncio.run(scenario())
+    seen, monitor = await scenario()
     assert monitor.counters["publish_timeouts"] >= 1 and monitor.counters["task_restarts"] == 0
     assert {s["t"] for s in seen.statuses} >= set(range(int(T0), int(frames[239].t) - 4, 5))
 
 
-def test_a_full_inbox_stops_reading_and_loses_nothing(mosquitto_proc: Any) -> None:
+async def test_a_full_inbox_stops_reading_and_loses_nothing(mosquitto_proc: Any) -> None:
     frames = hot_fast_run(minutes=10)
 
     class Blocking(MemorySink):
@@ -244,13 +244,13 @@ def test_a_full_inbox_stops_reading_and_loses_nothing(mosquitto_proc: Any) -> No
             await wait_until(monitor, lambda: monitor.router.counters["samples"] >= samples_of(frames), 60)
         return monitor
 
-    monitor = asyncio.run(scenario())
+    monitor = await scenario()
     assert monitor.counters["backpressure"] >= 1 and monitor.counters["overload"] == 0
     assert monitor._inbox.high_water <= 41
     assert monitor.router.counters["samples"] == samples_of(frames) and monitor.router.counters["late"] == 0
 
 
-def test_bad_input_over_the_broker_is_counted_and_reported(mosquitto_proc: Any) -> None:
+async def test_bad_input_over_the_broker_is_counted_and_reported(mosquitto_proc: Any) -> None:
     async def scenario() -> tuple[Collector, Monitor]:
         url = mosquitto_proc.url
         async with Monitor(url, max_athletes=2, max_payload=10_000) as monitor, Collector(url) as seen:
@@ -265,7 +265,7 @@ def test_bad_input_over_the_broker_is_counted_and_reported(mosquitto_proc: Any) 
             await seen.wait_for(lambda c: reasons <= {r["reason"] for r in c.rejected}, 10)
         return seen, monitor
 
-    seen, monitor = asyncio.run(scenario())
+    seen, monitor = await scenario()
     assert monitor.router.counters["rejected"] == 4 and set(monitor.router.pipelines) == {("club", "a"), ("club", "b")}
     assert all("[[[" not in json.dumps(r) for r in seen.rejected)
 

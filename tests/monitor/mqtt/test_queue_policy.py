@@ -4,7 +4,6 @@ never an alert."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from alerts.alert import Alert
@@ -12,14 +11,14 @@ from monitor.mqtt.broker import BrokerURL
 from monitor.mqtt.service import Monitor
 
 
-def test_a_receiver_that_cannot_stop_reading_refuses_beyond_twice_the_bound_counts_and_reports() -> None:
+async def test_a_receiver_that_cannot_stop_reading_refuses_beyond_twice_the_bound_counts_and_reports() -> None:
     async def scenario() -> Monitor:
         monitor = Monitor(BrokerURL("127.0.0.1", 1), queue_size=2)
         for i in range(7):
             monitor._receiver.put("crampwatch/v1/club/ann/hr", json.dumps({"t": i, "v": 150}).encode())
         return monitor
 
-    monitor = asyncio.run(scenario())
+    monitor = await scenario()
     assert len(monitor._inbox) == 4 and monitor._inbox.full  # full at 2: a paho receiver stops reading there
     assert monitor.counters["overload"] == 3
     reports = [json.loads(p) for topic, p, _, _ in monitor._outbox.items if topic.endswith("_monitor/rejected")]
@@ -27,7 +26,7 @@ def test_a_receiver_that_cannot_stop_reading_refuses_beyond_twice_the_bound_coun
     assert monitor.rejects.counts[("crampwatch/v1/club/ann/hr", "monitor overloaded")] == 3
 
 
-def test_full_outbox_drops_oldest_status_and_keeps_alerts() -> None:
+async def test_full_outbox_drops_oldest_status_and_keeps_alerts() -> None:
     async def scenario() -> Monitor:
         monitor = Monitor(BrokerURL("127.0.0.1", 1), outbox_size=3)
         alert = Alert(id="a1", t=1.0, squad="club", athlete="ann", level="warning", kind="hydrate", risk=0.6,
@@ -37,7 +36,7 @@ def test_full_outbox_drops_oldest_status_and_keeps_alerts() -> None:
             monitor._publish_status({"squad": "club", "athlete": "ann", "t": t})
         return monitor
 
-    monitor = asyncio.run(scenario())
+    monitor = await scenario()
     items = monitor._outbox.items
     assert len(items) == 3 and monitor._outbox.dropped == 4
     assert [topic.rsplit("/", 1)[1] for topic, *_ in items] == ["alert", "alerts", "status"]

@@ -15,9 +15,9 @@ from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_
 pytestmark = pytest.mark.broker
 
 
-def test_hot_fast_runner_gets_alerts_and_high_risk(any_broker_proc: BrokerProcess) -> None:
+async def test_hot_fast_runner_gets_alerts_and_high_risk(any_broker_proc: BrokerProcess) -> None:
     frames = hot_fast_run()
-    seen = asyncio.run(run_live(any_broker_proc.url, "hot", frames, HOT_PROFILE))
+    seen = await run_live(any_broker_proc.url, "hot", frames, HOT_PROFILE)
     assert all(set(STATUS_KEYS) <= set(s) for s in seen.statuses)
     assert max(s["risk"] for s in seen.statuses) >= 0.5
     assert {s["level"] for s in seen.statuses} & {"high", "critical"}
@@ -29,15 +29,15 @@ def test_hot_fast_runner_gets_alerts_and_high_risk(any_broker_proc: BrokerProces
     assert last["distance_m"] == pytest.approx(len(frames) * 1000 / 300, rel=0.03)
 
 
-def test_easy_cool_run_gets_no_warning(any_broker_proc: BrokerProcess) -> None:
+async def test_easy_cool_run_gets_no_warning(any_broker_proc: BrokerProcess) -> None:
     frames = easy_cool_run()
-    seen = asyncio.run(run_live(any_broker_proc.url, "easy", frames, EASY_PROFILE))
+    seen = await run_live(any_broker_proc.url, "easy", frames, EASY_PROFILE)
     assert len(seen.statuses) >= len(frames) // 5 - 2
     assert not [a for a in seen.alerts if a["level"] in ("warning", "critical")]
     assert max(s["risk"] for s in seen.statuses) < 0.5
 
 
-def test_malformed_payloads_are_rejected_and_valid_samples_kept(mosquitto_proc: BrokerProcess) -> None:
+async def test_malformed_payloads_are_rejected_and_valid_samples_kept(mosquitto_proc: BrokerProcess) -> None:
     frames = easy_cool_run(minutes=12)
     clean = run_offline(frames, squad="club", athlete="mixed", profile=EASY_PROFILE)
 
@@ -77,7 +77,7 @@ def test_malformed_payloads_are_rejected_and_valid_samples_kept(mosquitto_proc: 
             await seen.wait_for(lambda c: sum(1 for r in c.rejected if r["reason"]) >= 3, timeout=10)
         return seen, monitor
 
-    seen, monitor = asyncio.run(scenario())
+    seen, monitor = await scenario()
     n_bad_cadence = sum(1 for i in range(len(frames)) if i % 50 == 7)
     n_bad_msgs = sum(1 for i in range(len(frames)) if i % 100 == 3)
     assert monitor.router.counters["rejected"] == n_bad_cadence + 3 * n_bad_msgs
@@ -93,7 +93,7 @@ def test_malformed_payloads_are_rejected_and_valid_samples_kept(mosquitto_proc: 
         assert got["distance_m"] == pytest.approx(ref["distance_m"], rel=1e-6)
 
 
-def test_monitor_reconnects_after_broker_restart(mosquitto_proc: BrokerProcess) -> None:
+async def test_monitor_reconnects_after_broker_restart(mosquitto_proc: BrokerProcess) -> None:
     frames = easy_cool_run(minutes=20)
     first, second = frames[:600], frames[600:]
 
@@ -114,7 +114,7 @@ def test_monitor_reconnects_after_broker_restart(mosquitto_proc: BrokerProcess) 
             seen.statuses = seen.statuses[:before] + seen2.statuses
         return seen, monitor
 
-    seen, monitor = asyncio.run(scenario())
+    seen, monitor = await scenario()
     assert monitor.counters["connects"] >= 2
     times = [s["t"] for s in seen.statuses]
     assert times == sorted(times)
@@ -122,7 +122,7 @@ def test_monitor_reconnects_after_broker_restart(mosquitto_proc: BrokerProcess) 
     assert seen.statuses[-1]["elapsed_s"] >= 19 * 60  # the session went on across the outage
 
 
-def test_same_input_twice_as_fast_gives_same_alerts(any_broker_proc: BrokerProcess) -> None:
+async def test_same_input_twice_as_fast_gives_same_alerts(any_broker_proc: BrokerProcess) -> None:
     frames = hot_fast_run(minutes=40)
 
     async def once(speed: float) -> Collector:
@@ -133,15 +133,15 @@ def test_same_input_twice_as_fast_gives_same_alerts(any_broker_proc: BrokerProce
             await seen.wait_for(lambda c: c.final_status("det", frames[-1].t), timeout=60)
         return seen
 
-    slow = asyncio.run(once(800.0))
-    fast = asyncio.run(once(1600.0))
+    slow = await once(800.0)
+    fast = await once(1600.0)
     assert slow.alerts, "the run should produce alerts"
     assert [a["id"] for a in slow.alerts] == [a["id"] for a in fast.alerts]
     assert slow.alerts == fast.alerts
     assert slow.statuses == fast.statuses
 
 
-def test_silent_gateway_goes_stale_then_lost_then_session_ends(mosquitto_proc: BrokerProcess) -> None:
+async def test_silent_gateway_goes_stale_then_lost_then_session_ends(mosquitto_proc: BrokerProcess) -> None:
     """Event time stands still without data, so the live monitor marks a silent athlete on the wall clock."""
     frames = easy_cool_run(minutes=2)
 
@@ -157,7 +157,7 @@ def test_silent_gateway_goes_stale_then_lost_then_session_ends(mosquitto_proc: B
             await seen.wait_for(lambda c: not monitor.router.pipelines[("club", "quiet")].active, timeout=15)
         return seen, monitor
 
-    seen, _ = asyncio.run(scenario())
+    seen, _ = await scenario()
     signals = [s["signal"] for s in seen.statuses]
     first_stale = signals.index("stale")
     assert set(signals[:first_stale]) == {"ok"}

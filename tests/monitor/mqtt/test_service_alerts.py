@@ -34,10 +34,10 @@ def noisy(frames: list[Frame], seed: int = 5) -> list[Frame]:
     return out
 
 
-def test_worsening_run_escalates_with_the_exact_offline_sequence(any_broker_proc: BrokerProcess) -> None:
+async def test_worsening_run_escalates_with_the_exact_offline_sequence(any_broker_proc: BrokerProcess) -> None:
     frames = hot_fast_run(minutes=60)
     expected = run_offline(frames, squad="club", athlete="worse", profile=HOT_PROFILE).alerts
-    seen = asyncio.run(run_live(any_broker_proc.url, "worse", frames, HOT_PROFILE))
+    seen = await run_live(any_broker_proc.url, "worse", frames, HOT_PROFILE)
     got = [(a["t"], a["kind"], a["level"], a["id"]) for a in seen.alerts]
     assert got == [(a.t, a.kind, a.level, a.id) for a in expected]
     ranks = [RANK[a["level"]] for a in seen.alerts]
@@ -47,15 +47,15 @@ def test_worsening_run_escalates_with_the_exact_offline_sequence(any_broker_proc
     assert all(a["t"] - frames[0].t >= 600 or a["level"] == "critical" for a in seen.alerts)  # warm-up
 
 
-def test_noisy_but_safe_run_gives_no_alert_storm(mosquitto_proc: BrokerProcess) -> None:
+async def test_noisy_but_safe_run_gives_no_alert_storm(mosquitto_proc: BrokerProcess) -> None:
     frames = noisy(easy_cool_run(minutes=60))
-    seen = asyncio.run(run_live(mosquitto_proc.url, "noisy", frames, EASY_PROFILE))
+    seen = await run_live(mosquitto_proc.url, "noisy", frames, EASY_PROFILE)
     assert len(seen.statuses) > 600
     assert len(seen.alerts) <= 1, [(a["kind"], a["level"]) for a in seen.alerts]
     assert not [a for a in seen.alerts if a["level"] != "advice"]
 
 
-def test_mqtt_ack_stops_repeats(mosquitto_proc: BrokerProcess) -> None:
+async def test_mqtt_ack_stops_repeats(mosquitto_proc: BrokerProcess) -> None:
     frames = hot_fast_run(minutes=70)
     url = mosquitto_proc.url
     unacked = run_offline(frames, squad="club", athlete="ack", profile=HOT_PROFILE).alerts
@@ -86,7 +86,7 @@ def test_mqtt_ack_stops_repeats(mosquitto_proc: BrokerProcess) -> None:
             await seen.wait_for(lambda c: c.final_status("ack", frames[-1].t), timeout=60)
         return seen, first
 
-    seen, first = asyncio.run(scenario())
+    seen, first = await scenario()
     same = [
         a
         for a in seen.alerts[1:]
