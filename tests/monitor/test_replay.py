@@ -39,36 +39,32 @@ def _csv(tmp_path: Path, name: str, start: float, seconds: int = 60, hr: int = 1
     return path
 
 
-def _replay(broker: BrokerURL, squad: str, argv: Sequence[str], stops: int) -> tuple[int, list[Message]]:
+async def _replay(broker: BrokerURL, squad: str, argv: Sequence[str], stops: int) -> tuple[int, list[Message]]:
     """Subscribe to the squad, run ``crampwatch replay`` (in a thread: it runs its own event loop), collect until
     ``stops`` session-stop messages have arrived (the publisher sends each run's stop last)."""
+    received: list[Message] = []
+    async with broker.client() as client:
+        await client.subscribe(f"crampwatch/v1/{squad}/#", qos=1)
+        replay = asyncio.create_task(asyncio.to_thread(main, ["replay", *argv]))
 
-    async def scenario() -> tuple[int, list[Message]]:
-        received: list[Message] = []
-        async with broker.client() as client:
-            await client.subscribe(f"crampwatch/v1/{squad}/#", qos=1)
-            replay = asyncio.create_task(asyncio.to_thread(main, ["replay", *argv]))
+        async def collect() -> None:
+            seen = 0
+            async for msg in client.messages:
+                payload = msg.payload if isinstance(msg.payload, bytes) else str(msg.payload).encode()
+                received.append((str(msg.topic), payload))
+                if str(msg.topic).endswith("/session") and json.loads(payload)["event"] == "stop":
+                    seen += 1
+                    if seen == stops:
+                        return
 
-            async def collect() -> None:
-                seen = 0
-                async for msg in client.messages:
-                    payload = msg.payload if isinstance(msg.payload, bytes) else str(msg.payload).encode()
-                    received.append((str(msg.topic), payload))
-                    if str(msg.topic).endswith("/session") and json.loads(payload)["event"] == "stop":
-                        seen += 1
-                        if seen == stops:
-                            return
-
-            collector = asyncio.create_task(collect())
-            done, _ = await asyncio.wait({replay, collector}, timeout=120, return_when=asyncio.FIRST_EXCEPTION)
-            if replay in done and replay.result() != 0:
-                collector.cancel()
-                return replay.result(), received
-            await asyncio.wait_for(collector, timeout=120)
-            code = await asyncio.wait_for(replay, timeout=120)
-        return code, received
-
-    return asyncio.run(scenario())
+        collector = asyncio.create_task(collect())
+        done, _ = await asyncio.wait({replay, collector}, timeout=120, return_when=asyncio.FIRST_EXCEPTION)
+        if replay in done and replay.result() != 0:
+            collector.cancel()
+            return replay.result(), received
+        await asyncio.wait_for(collector, timeout=120)
+        code = await asyncio.wait_for(replay, timeout=120)
+    return code, received
 
 
 def _url(broker: BrokerURL) -> str:
@@ -94,11 +90,11 @@ def _frames(received: list[Message], athlete: str) -> list[Frame]:
 
 @pytest.mark.broker
 @pytest.mark.realdata
-def test_replay_through_mosquitto_gives_the_same_indicators_as_analyze(
+async def test_replay_through_mosquitto_gives_the_same_indicators_as_analyze(
     mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = _realdata("fenix2-run-47min.fit")
-    code, received = _replay(
+    code, received = await _replay(
         mosquitto,
         "club",
         [str(path), "--broker", _url(mosquitto), "--squad", "club", "--athlete", "ann", "--speed", "0"],
@@ -125,10 +121,12 @@ def test_replay_through_mosquitto_gives_the_same_indicators_as_analyze(
 
 @pytest.mark.broker
 @pytest.mark.realdata
-def test_replay_samples_mode_carries_the_same_run(mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_replay_samples_mode_carries_the_same_run(
+    mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _realdata("fenix5-run-1min.fit")
     argv = [str(path), "--broker", _url(mosquitto), "--squad", "club", "--mode", "samples", "--speed", "0"]
-    code, received = _replay(mosquitto, "club", argv, 1)
+    code, received = await _replay(mosquitto, "club", argv, 1)
     assert code == 0
     samples = []
     pipe = AthletePipeline("club", "a", Profile())
@@ -149,7 +147,7 @@ def test_replay_samples_mode_carries_the_same_run(mosquitto: BrokerURL, capsys: 
 
 
 @pytest.mark.broker
-def test_replay_squad_from_several_files(
+async def test_replay_squad_from_several_files(
     mosquitto: BrokerURL, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a = _csv(tmp_path, "a.csv", 1_700_000_000, 60, hr=140)
@@ -157,7 +155,7 @@ def test_replay_squad_from_several_files(
     profile = tmp_path / "p.toml"
     profile.write_text("training_pace = 330\n", encoding="utf-8")
     argv = [str(a), str(b), "--broker", _url(mosquitto), "--squad", "club", "--athlete", "r", "--speed", "0"]
-    code, received = _replay(mosquitto, "club", [*argv, "--profile", str(profile)], 2)
+    code, received = await _replay(mosquitto, "club", [*argv, "--profile", str(profile)], 2)
     assert code == 0
     topics = [t for t, _ in received]
     assert topics[:2] == ["crampwatch/v1/club/r-1/profile", "crampwatch/v1/club/r-2/profile"]
@@ -170,7 +168,7 @@ def test_replay_squad_from_several_files(
 
 
 @pytest.mark.broker
-def test_replay_now_shifts_every_run_to_the_present(
+async def test_replay_now_shifts_every_run_to_the_present(
     mosquitto: BrokerURL, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import time
@@ -179,7 +177,7 @@ def test_replay_now_shifts_every_run_to_the_present(
     b = _csv(tmp_path, "older.csv", 1_400_000_000, 10)
     before = time.time()
     argv = [str(a), str(b), "--broker", _url(mosquitto), "--squad", "club", "--speed", "0", "--now"]
-    code, received = _replay(mosquitto, "club", argv, 2)
+    code, received = await _replay(mosquitto, "club", argv, 2)
     assert code == 0
     starts = {
         _athlete: json.loads(p)["t"]
