@@ -46,6 +46,7 @@ class Count:
 
     def __init__(self) -> None:
         self.n = 0
+        self.n_first = 0  # messages counted at the first hit (the monitor handles them in batches)
         self.first = 0.0
         self.last = 0.0
         self.done = threading.Event()
@@ -54,12 +55,13 @@ class Count:
         now = time.perf_counter()
         if self.n == 0:
             self.first = now
+            self.n_first = k
         self.n += k
         self.last = now
 
     def result(self, kind: str) -> dict[str, Any]:
         span = self.last - self.first
-        rate = (self.n - 1) / span if self.n > 1 and span > 0 else 0.0
+        rate = (self.n - self.n_first) / span if span > 0 else 0.0
         return {"kind": kind, "received": self.n, "span_s": span, "rate": rate, "rss_kb": _rss_kb()}
 
 

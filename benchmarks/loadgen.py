@@ -5,7 +5,7 @@ published with paho (QoS 0) as fast as possible or paced in event time (one even
 over the second). Modes: ``samples`` (one message per stream and second: hr, pace, cadence, temp — 4 msg/s per
 athlete), ``frame`` (one frame per athlete and second), ``batch`` (one message of ``--batch`` frames per athlete).
 
-``--warmup S`` first publishes S event seconds per athlete as 60-frame batches as fast as possible (so paced runs
+``--warmup S`` first publishes S event seconds per athlete as 10-frame batches as fast as possible (so paced runs
 start with warm athletes whose alerts can fire), then the main part; ``--offset S`` starts the main part at event
 second S without a warm-up (the warm-up sent by an earlier run). Athlete ``i`` starts ``i % 30`` seconds later
 in the same constructed run, so their ticks and alerts spread over the second and the half-minute.
@@ -35,6 +35,8 @@ from simulators.frame import Frame
 T0 = 1_732_400_000.0
 STAGGER_S = 30
 STREAMS = ("hr", "pace", "cadence", "temp")
+#: Frames per warm-up message: small enough that the monitor's processing batches (2,000 messages) stay short.
+WARMUP_BATCH = 10
 
 
 def run_arrays(seconds: int, seed: int = 1) -> dict[str, np.ndarray]:
@@ -74,8 +76,8 @@ def build(
     run = run_arrays(max(warmup, offset + seconds) + STAGGER_S)
     names = [f"a{i:05d}" for i in range(athletes)]
     warm: list[tuple[str, bytes]] = []
-    for a0 in range(0, warmup, 60):  # athletes interleaved, 60-s batches
-        n = min(60, warmup - a0)
+    for a0 in range(0, warmup, WARMUP_BATCH):  # athletes interleaved, batches of WARMUP_BATCH frames
+        n = min(WARMUP_BATCH, warmup - a0)
         for i, name in enumerate(names):
             frames = _frames(run, i % STAGGER_S + a0, n, T0 + a0)
             warm.append((f"{prefix}/{squad}/{name}/frame", encode_frames(frames)))

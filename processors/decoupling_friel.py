@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 from typing import Any
 
 import numpy as np
@@ -104,7 +105,7 @@ class DecouplingFriel(Processor):
         self.min_half_s = min_half_s
         self.steady_tol = steady_tol
         self.settle_s = settle_s
-        self._minutes: list[list[float]] = []
+        self._minutes = array("d")  # 5 values per minute, flat (40 B/min; a list of lists costs ~210)
         self._bins_used = 0
         self._value: float | None = None
 
@@ -115,7 +116,7 @@ class DecouplingFriel(Processor):
         grown = False
         while self._bins_used + per <= k:
             r = store.between(self._bins_used * store.bin_s, (self._bins_used + per) * store.bin_s)
-            self._minutes.append([float(x) for x in r[:, [N_M, S_M, N_P, S_P_SPD, S_P_HR]].sum(axis=0)])
+            self._minutes.extend(r[:, [N_M, S_M, N_P, S_P_SPD, S_P_HR]].sum(axis=0).tolist())
             self._bins_used += per
             grown = True
         if ctx["hr_unreliable"]:
@@ -124,7 +125,7 @@ class DecouplingFriel(Processor):
             self._value = self._compute()
 
     def _compute(self) -> float | None:
-        rows = np.asarray(self._minutes[math.ceil(self.warmup_s / 60.0) :], dtype=np.float64).reshape(-1, 5)
+        rows = np.array(self._minutes, dtype=np.float64).reshape(-1, 5)[math.ceil(self.warmup_s / 60.0) :]  # a copy
         if rows.shape[0] * 60 < 2 * self.min_half_s:
             return None
         sel = rows[steady_minutes(rows, self.steady_tol, math.ceil(self.settle_s / 60.0))]
@@ -137,10 +138,12 @@ class DecouplingFriel(Processor):
         return self._value
 
     def state_dict(self) -> dict[str, Any]:
-        return {"minutes": [list(m) for m in self._minutes], "bins_used": self._bins_used, "value": self._value}
+        m = self._minutes.tolist()
+        minutes = [m[i : i + 5] for i in range(0, len(m), 5)]
+        return {"minutes": minutes, "bins_used": self._bins_used, "value": self._value}
 
     def load_state(self, state: dict[str, Any]) -> None:
-        self._minutes = [[float(x) for x in m] for m in state.get("minutes", [])]
+        self._minutes = array("d", (float(x) for m in state.get("minutes", []) for x in m))
         self._bins_used = int(state.get("bins_used", 0))
         v = state.get("value")
         self._value = None if v is None else float(v)
