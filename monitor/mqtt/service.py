@@ -387,7 +387,10 @@ class Monitor:
             fresh = key not in self._quiet
             if fresh:  # gone quiet: judge the seconds held back for streams that had not reported
                 self._quiet.add(key)
-                await self._emit(pipe.release())
+                released = pipe.release()
+                await self._emit(released)
+                if self.recorder is not None:  # recovery repeats it at the same point
+                    self.recorder.action(*key, "release", released)
             last = pipe.last_status
             if last is not None and (fresh or now - self._idle_published.get(key, -1e18) >= self.idle_publish_s):
                 self._idle_published[key] = now

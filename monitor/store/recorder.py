@@ -85,14 +85,17 @@ class Recorder:
         else:
             pipe = AthletePipeline(rec.squad, rec.athlete, self.router.profiles.get(*key), config)
         self.router.pipelines[key] = pipe
-        replay = Router(self.router.topics, self.router.profiles, config)
+        r = self.router
+        replay = Router(r.topics, r.profiles, config, max_athletes=r.max_athletes, max_payload=r.max_payload,
+                        max_future_s=r.max_future_s)  # fmt: skip
         replay.pipelines = self.router.pipelines
         out = Output()
-        for leaf, payload, _wall in rec.inputs:
+        for leaf, payload, wall in rec.inputs:
             if leaf in ACTIONS:
                 out.extend(getattr(pipe, leaf[1:])())
-            elif not leaf.startswith("_"):
-                out.extend(replay.handle(self.router.topics.of(rec.squad, rec.athlete, leaf), payload).out)
+            elif not leaf.startswith("_"):  # the "future time" bound the input met then
+                topic = self.router.topics.of(rec.squad, rec.athlete, leaf)
+                out.extend(replay.handle(topic, payload, now=wall).out)
         if pipe.last_status is None:
             pipe.last_status = rec.last_status
         self._session[key] = pipe.session_start

@@ -23,9 +23,7 @@ from tests.runs import Collector
 
 T = Topics()
 _ids = itertools.count()
-# TODO(store): + "oversized", "deep", "future" once the payload/depth caps and the future-time bound (issue 10.4,
-# 10.5, engineer mqtt) are on main; the strategies below already generate them.
-KINDS = ["nan", "wrong_type", "unicode", "bytes", "bad_id", "range", "batch"]
+KINDS = ["oversized", "deep", "nan", "wrong_type", "unicode", "bytes", "future", "bad_id", "range", "batch"]
 
 
 @dataclass
@@ -159,7 +157,8 @@ def test_hostile_messages_never_cost_a_valid_sample(mosquitto_proc: BrokerProces
 def test_rejections_are_reported_on_the_monitor_topic(mosquitto_proc: BrokerProcess) -> None:
     """The counts reach operators on ``_monitor/rejected`` (rate-limited totals per topic and reason)."""
     url = mosquitto_proc.url
-    bad = [b'{"t": NaN, "v": 1}', b"\xff\xfe", b'{"t": 1, "v": "x"}', b'{"t": [1, 2], "v": [150]}']
+    bad = [b'{"t": NaN, "v": 1}', b"\xff\xfe", b'{"t": 1, "v": "x"}', b'{"t": [1, 2], "v": [150]}',
+           b"[" * 100_000 + b"]" * 100_000, b'{"t": 1, "v": 150' + b" " * 300_000 + b"}"]  # fmt: skip
 
     async def scenario() -> tuple[int, dict[tuple[str, str], int]]:
         async with Monitor(url) as monitor, Collector(url) as seen:

@@ -134,7 +134,7 @@ async def run(broker: BrokerURL, tmp: Path, *, crash: bool, parts: tuple[int, in
 
 @pytest.mark.broker
 def test_sigkill_mid_run_then_restart_continues_the_session(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
-    parts = (14, 0, 16)  # TODO(store): (14, 6, 10) once the persistent MQTT session (issue 10.1) is on main
+    parts = (21, 4, 5)  # the middle part is published while the monitor is down (alerts at 19, 24, 27 min)
     whole = asyncio.run(run(mosquitto_proc.url, tmp_path, crash=False, parts=parts))
     crashed = asyncio.run(run(mosquitto_proc.url, tmp_path, crash=True, parts=parts))
     kill_t = last_tick(parts[0])

@@ -4,6 +4,7 @@ objects dropped without a clean shutdown) and a restart on the same file."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +139,56 @@ def test_outputs_lost_in_the_crash_are_sent_on_restart_and_never_twice(tmp_path:
 
     resent = asyncio.run(scenario())
     assert [a.id for a in resent] == [a.id for a in whole_alerts if a.t == first_alert_t]
+
+
+def test_wall_clock_release_is_recorded_and_repeated_on_recovery(tmp_path: Path) -> None:
+    """The service judges a quiet athlete's held seconds on the wall clock (``release``): not an input message,
+    so the recorder keeps it as an action and recovery does it again at the same point."""
+    frames = hot_fast_run(minutes=30)
+    msgs = [(TOPICS.of("club", "rec", "profile"), encode_profile(HOT_PROFILE))]
+    release_after = set()
+    for w in range(0, len(frames), 30):  # per-stream batches: cadence comes after hr and pace of the same 30 s
+        part = frames[w : w + 30]
+        for stream in ("hr", "pace", "cadence"):
+            batch = {"t": [f.t for f in part], "v": [getattr(f, stream) for f in part]}
+            msgs.append((TOPICS.of("club", "rec", stream), json.dumps(batch).encode()))
+            if stream == "pace" and w // 30 in (10, 25):
+                release_after.add(len(msgs) - 1)  # the gateway "went quiet" before sending cadence
+    cut = len(msgs) // 2
+
+    def reference() -> Output:
+        router = Router(TOPICS)
+        out = Output()
+        for i, (topic, payload) in enumerate(msgs):
+            out.extend(router.handle(topic, payload).out)
+            if i in release_after:
+                out.extend(router.pipelines[("club", "rec")].release())
+        return out
+
+    async def scenario() -> tuple[Service, Service]:
+        a = Service(SqliteStore(tmp_path / "s.db"), snapshot_s=1e9)  # no periodic snapshot: replay from the start
+        await a.recorder.store.open()
+        for i, (topic, payload) in enumerate(msgs[:cut]):
+            a.handle(topic, payload)
+            if i in release_after:
+                released = a.router.pipelines[("club", "rec")].release()
+                a.emit(released)
+                a.recorder.action("club", "rec", "release", released)
+        assert await a.recorder.store.flush()
+        await a.recorder.store.close()
+        b = Service(SqliteStore(tmp_path / "s.db"), snapshot_s=1e9)
+        await b.recorder.store.open()
+        restored = await b.recorder.recover()
+        assert restored.out.statuses == [] and restored.out.alerts == []  # all of it was stored: nothing resent
+        for i, (topic, payload) in enumerate(msgs[cut:], start=cut):
+            b.handle(topic, payload)
+            if i in release_after:
+                b.emit(b.router.pipelines[("club", "rec")].release())
+        await b.recorder.store.close()
+        return a, b
+
+    whole = reference()
+    a, b = asyncio.run(scenario())
+    assert whole.statuses != uninterrupted(msgs)[0]  # the releases changed the statuses (else this proves nothing)
+    assert a.statuses + b.statuses == whole.statuses
+    assert a.alerts + b.alerts == whole.alerts
