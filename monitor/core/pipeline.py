@@ -272,6 +272,7 @@ class AthletePipeline(SampleIntake):
             "filled": self._filled,
             "late_dropped": self.late_dropped,
             "samples": self.samples,
+            "last_status": self.last_status,
             "grids": {name: g.state_dict() for name, g in self._grids.items()},
             "engine": self._engine.state_dict() if self._engine else None,
             "policy": self._policy.state_dict() if self._policy else None,
@@ -283,6 +284,7 @@ class AthletePipeline(SampleIntake):
         pipe = cls(state["squad"], state["athlete"], profile, config)
         pipe.late_dropped = int(state["late_dropped"])
         pipe.samples = int(state["samples"])
+        pipe.last_status = state.get("last_status")
         if state["session_start"] is not None:
             pipe._begin(float(state["session_start"]), SessionPlan.from_dict(state.get("plan")))
             pipe._filled = int(state["filled"])

@@ -139,3 +139,14 @@ def test_session_state_live_then_finished_and_buffers_released() -> None:
     final: dict[str, Any] = end.statuses[-1]
     assert final["session_state"] == "finished" and final["t"] == int(frames[-1].t)
     assert pipe._grids == {}  # a finished session's buffers are released
+
+
+def test_state_round_trip_keeps_the_last_status_so_a_restored_session_still_finishes() -> None:
+    import json
+
+    frames = easy_cool_run(minutes=2)[:101]  # ends on a tick second: the final status is the last tick's
+    pipe = AthletePipeline("s", "a", EASY_PROFILE)
+    by_frame(pipe, frames)
+    restored = AthletePipeline.from_state(json.loads(json.dumps(pipe.state_dict())))
+    a, b = pipe.stop(frames[-1].t), restored.stop(frames[-1].t)
+    assert a.statuses == b.statuses and b.statuses[-1]["session_state"] == "finished"

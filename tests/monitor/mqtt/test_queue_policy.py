@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from alerts.alert import Alert
 from monitor.mqtt.broker import BrokerURL
+from monitor.mqtt.embedded import free_port
 from monitor.mqtt.service import Monitor
 
 
@@ -41,3 +44,28 @@ async def test_full_outbox_drops_oldest_status_and_keeps_alerts() -> None:
     assert len(items) == 3 and monitor._outbox.dropped == 4
     assert [topic.rsplit("/", 1)[1] for topic, *_ in items] == ["alert", "alerts", "status"]
     assert json.loads(items[-1][1])["t"] == 4  # the newest snapshot survives
+
+
+def test_a_task_that_dies_is_logged_counted_and_restarted(caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> Monitor:
+        monitor = Monitor(BrokerURL("127.0.0.1", free_port()), reconnect_min_s=0.05, quiet_s=0.2)
+        calls: list[float] = []
+        again = asyncio.Event()
+        original = monitor._check_idle
+
+        async def flaky(now: float) -> None:
+            calls.append(now)
+            if len(calls) == 1:
+                raise RuntimeError("boom")
+            if len(calls) >= 3:
+                again.set()
+            await original(now)
+
+        monitor._check_idle = flaky  # type: ignore[method-assign]
+        async with monitor:
+            await asyncio.wait_for(again.wait(), 10)  # the housekeeping task runs again after dying
+        return monitor
+
+    monitor = asyncio.run(scenario())
+    assert monitor.counters["task_restarts"] == 1 and monitor.counters["task_restarts:housekeeping"] == 1
+    assert any("task housekeeping died" in r.getMessage() for r in caplog.records)
