@@ -4,6 +4,7 @@ never an alert."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -46,7 +47,7 @@ async def test_full_outbox_drops_oldest_status_and_keeps_alerts() -> None:
     assert json.loads(items[-1][1])["t"] == 4  # the newest snapshot survives
 
 
-def test_a_task_that_dies_is_logged_counted_and_restarted(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_task_that_dies_is_logged_counted_and_restarted(caplog: pytest.LogCaptureFixture) -> None:
     async def scenario() -> Monitor:
         monitor = Monitor(BrokerURL("127.0.0.1", free_port()), reconnect_min_s=0.05, quiet_s=0.2)
         calls: list[float] = []
@@ -66,6 +67,6 @@ def test_a_task_that_dies_is_logged_counted_and_restarted(caplog: pytest.LogCapt
             await asyncio.wait_for(again.wait(), 10)  # the housekeeping task runs again after dying
         return monitor
 
-    monitor = asyncio.run(scenario())
+    monitor = await scenario()
     assert monitor.counters["task_restarts"] == 1 and monitor.counters["task_restarts:housekeeping"] == 1
     assert any("task housekeeping died" in r.getMessage() for r in caplog.records)
