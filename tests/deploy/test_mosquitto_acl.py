@@ -63,7 +63,7 @@ def as_user(broker: Mosquitto, user: str, password: str | None = None) -> Broker
 
 
 @pytest.mark.broker
-def test_refused_without_the_right_password(acl_broker: Mosquitto) -> None:
+async def test_refused_without_the_right_password(acl_broker: Mosquitto) -> None:
     async def attempt(url: BrokerURL) -> str:
         with pytest.raises(aiomqtt.MqttError) as info:
             async with url.client():
@@ -74,12 +74,12 @@ def test_refused_without_the_right_password(acl_broker: Mosquitto) -> None:
         wrong = as_user(acl_broker, "ann", "not-anns-password")
         return [await attempt(wrong), await attempt(acl_broker.url)]  # wrong password, anonymous
 
-    for message in asyncio.run(scenario()):
+    for message in await scenario():
         assert "authoriz" in message.lower() or "refused" in message.lower()
 
 
 @pytest.mark.broker
-def test_gateways_act_only_as_themselves_and_the_monitor_works_under_the_acl(acl_broker: Mosquitto) -> None:
+async def test_gateways_act_only_as_themselves_and_the_monitor_works_under_the_acl(acl_broker: Mosquitto) -> None:
     bob_run = hot_fast_run(minutes=30)
     ann_run = easy_cool_run(minutes=3)
     acks = Acks()
@@ -128,7 +128,7 @@ def test_gateways_act_only_as_themselves_and_the_monitor_works_under_the_acl(acl
             await asyncio.gather(listener, return_exceptions=True)
         return coach, monitor, len(bob_alerts)
 
-    coach, monitor, n_bob_alerts = asyncio.run(scenario())
+    coach, monitor, n_bob_alerts = await scenario()
     assert n_bob_alerts >= 2
     assert [a[1] for a in acks.seen] == ["bob", "bob"]
     assert ("club", "bob") in monitor.router.pipelines and ("club", "ann") in monitor.router.pipelines

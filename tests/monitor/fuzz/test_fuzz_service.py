@@ -154,7 +154,7 @@ def test_hostile_messages_never_cost_a_valid_sample(mosquitto_proc: BrokerProces
 
 
 @pytest.mark.broker
-def test_rejections_are_reported_on_the_monitor_topic(mosquitto_proc: BrokerProcess) -> None:
+async def test_rejections_are_reported_on_the_monitor_topic(mosquitto_proc: BrokerProcess) -> None:
     """The counts reach operators on ``_monitor/rejected`` (rate-limited totals per topic and reason)."""
     url = mosquitto_proc.url
     bad = [b'{"t": NaN, "v": 1}', b"\xff\xfe", b'{"t": 1, "v": "x"}', b'{"t": [1, 2], "v": [150]}',
@@ -173,7 +173,7 @@ def test_rejections_are_reported_on_the_monitor_topic(mosquitto_proc: BrokerProc
             await seen.wait_for(lambda c: sum(latest(c).values()) >= len(bad), timeout=20)
             return monitor.rejects.total, latest(seen)
 
-    total, reported = asyncio.run(scenario())
+    total, reported = await scenario()
     assert total == len(bad) == sum(reported.values())
     assert all(topic == T.of("fuzz", "reported", "hr") for topic, _ in reported)
     assert all("\xff" not in reason and "NaN" not in reason for _, reason in reported)  # never echoes the payload

@@ -4,7 +4,6 @@ The long form (hundreds of athletes, hours) is ``benchmarks/bench_soak.py``; num
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import sys
 from pathlib import Path
@@ -19,8 +18,8 @@ ATHLETES, MINUTES, WARMUP = 50, 24, 12
 
 @pytest.mark.broker
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the monitor's RSS from /proc")
-def test_soak_rss_flat_after_warmup(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
-    result = asyncio.run(soak(mosquitto_proc.url, ATHLETES, MINUTES, tmp_path))
+async def test_soak_rss_flat_after_warmup(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
+    result = await soak(mosquitto_proc.url, ATHLETES, MINUTES, tmp_path)
     assert result.exit_code == 0, result.log[-2000:]
     assert "Traceback" not in result.log
     assert len(result.rss_mb) == MINUTES

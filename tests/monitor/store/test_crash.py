@@ -133,10 +133,12 @@ async def run(broker: BrokerURL, tmp: Path, *, crash: bool, parts: tuple[int, in
 
 
 @pytest.mark.broker
-def test_sigkill_mid_run_then_restart_continues_the_session(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
+async def test_sigkill_mid_run_then_restart_continues_the_session(
+    mosquitto_proc: BrokerProcess, tmp_path: Path
+) -> None:
     parts = (21, 4, 5)  # the middle part is published while the monitor is down (alerts at 19, 24, 27 min)
-    whole = asyncio.run(run(mosquitto_proc.url, tmp_path, crash=False, parts=parts))
-    crashed = asyncio.run(run(mosquitto_proc.url, tmp_path, crash=True, parts=parts))
+    whole = await run(mosquitto_proc.url, tmp_path, crash=False, parts=parts)
+    crashed = await run(mosquitto_proc.url, tmp_path, crash=True, parts=parts)
     kill_t = last_tick(parts[0])
     assert any(a["t"] <= kill_t for a in whole.alerts) and any(a["t"] > kill_t for a in whole.alerts)
     assert crashed.alerts == whole.alerts  # same alerts, none lost, none repeated
@@ -146,7 +148,7 @@ def test_sigkill_mid_run_then_restart_continues_the_session(mosquitto_proc: Brok
 
 
 @pytest.mark.broker
-def test_store_on_a_full_disk_never_stops_alerts(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
+async def test_store_on_a_full_disk_never_stops_alerts(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
     from monitor.core.pipeline import run_offline
 
     frames = hot_fast_run(minutes=30)
@@ -168,7 +170,7 @@ def test_store_on_a_full_disk_never_stops_alerts(mosquitto_proc: BrokerProcess, 
             assert monitor.stop() == 0
         return seen
 
-    seen = asyncio.run(scenario())
+    seen = await scenario()
     assert [a["id"] for a in seen.alerts] == [a.id for a in expected.alerts]  # every alert went out on MQTT
     log = (tmp_path / "full.log").read_text()
     assert "session store" in log and "write failed" in log  # the store did fail, and said so

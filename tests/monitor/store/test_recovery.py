@@ -3,7 +3,6 @@ objects dropped without a clean shutdown) and a restart on the same file."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -58,7 +57,7 @@ def uninterrupted(msgs: list[tuple[str, bytes]]) -> tuple[list[dict[str, Any]], 
     return out.statuses, out.alerts
 
 
-def test_restart_after_crash_continues_exactly(tmp_path: Path) -> None:
+async def test_restart_after_crash_continues_exactly(tmp_path: Path) -> None:
     msgs = messages()
     whole_statuses, whole_alerts = uninterrupted(msgs)
     assert len(whole_alerts) >= 2  # the run must have alerts on both sides of the crash to prove anything
@@ -84,7 +83,7 @@ def test_restart_after_crash_continues_exactly(tmp_path: Path) -> None:
         await second.close()
         return a, b, restored.inputs
 
-    a, b, replayed = asyncio.run(scenario())
+    a, b, replayed = await scenario()
     assert 0 < replayed < 7  # restored from a snapshot, then the inputs since it replayed
     assert a.statuses + b.statuses == whole_statuses
     assert a.alerts + b.alerts == whole_alerts
@@ -100,7 +99,7 @@ def test_restart_after_crash_continues_exactly(tmp_path: Path) -> None:
             summary.id
         )
 
-    summary, statuses, alerts, samples = asyncio.run(read())
+    summary, statuses, alerts, samples = await read()
     assert statuses == whole_statuses
     assert [a["id"] for a in alerts] == [a.id for a in whole_alerts]
     assert not summary.open and summary.alerts == len(whole_alerts)
@@ -109,7 +108,7 @@ def test_restart_after_crash_continues_exactly(tmp_path: Path) -> None:
     assert len([s for s in samples if s[0] == "hr"]) == 40 * 60
 
 
-def test_outputs_lost_in_the_crash_are_sent_on_restart_and_never_twice(tmp_path: Path) -> None:
+async def test_outputs_lost_in_the_crash_are_sent_on_restart_and_never_twice(tmp_path: Path) -> None:
     """An input whose step was stored but whose alerts were not (a step recorded with outputs stripped, as if
     the crash hit between them): recovery sends exactly the missing alerts and nothing already sent."""
     msgs = messages()
@@ -137,11 +136,11 @@ def test_outputs_lost_in_the_crash_are_sent_on_restart_and_never_twice(tmp_path:
         await store.close()
         return restored.out.alerts
 
-    resent = asyncio.run(scenario())
+    resent = await scenario()
     assert [a.id for a in resent] == [a.id for a in whole_alerts if a.t == first_alert_t]
 
 
-def test_wall_clock_release_is_recorded_and_repeated_on_recovery(tmp_path: Path) -> None:
+async def test_wall_clock_release_is_recorded_and_repeated_on_recovery(tmp_path: Path) -> None:
     """The service judges a quiet athlete's held seconds on the wall clock (``release``): not an input message,
     so the recorder keeps it as an action and recovery does it again at the same point."""
     frames = hot_fast_run(minutes=30)
@@ -188,7 +187,7 @@ def test_wall_clock_release_is_recorded_and_repeated_on_recovery(tmp_path: Path)
         return a, b
 
     whole = reference()
-    a, b = asyncio.run(scenario())
+    a, b = await scenario()
     assert whole.statuses != uninterrupted(msgs)[0]  # the releases changed the statuses (else this proves nothing)
     assert a.statuses + b.statuses == whole.statuses
     assert a.alerts + b.alerts == whole.alerts

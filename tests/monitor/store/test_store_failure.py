@@ -4,7 +4,6 @@ gives), in process; ``test_crash.py`` fills a real file-size limit in a subproce
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ class FillingStore(SqliteStore):
 
 
 @pytest.mark.broker
-def test_full_store_does_not_stop_alerts_and_catches_up(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
+async def test_full_store_does_not_stop_alerts_and_catches_up(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
     frames = hot_fast_run(minutes=30)
     expected = run_offline(frames, squad="club", athlete="full", profile=HOT_PROFILE)
     assert expected.alerts
@@ -55,7 +54,7 @@ def test_full_store_does_not_stop_alerts_and_catches_up(mosquitto_proc: BrokerPr
             (row,) = await reader.sessions()
             return seen, errors, waiting, caught_up, await reader.statuses(row.id)
 
-    seen, errors, waiting, caught_up, stored = asyncio.run(scenario())
+    seen, errors, waiting, caught_up, stored = await scenario()
     assert [a["id"] for a in seen.alerts] == [a.id for a in expected.alerts]  # every alert on MQTT, in time
     assert errors > 0 and waiting > 0  # the store was failing while they went out
     assert caught_up and store.counters["dropped"] == 0
@@ -75,7 +74,7 @@ def test_store_queue_is_bounded_and_drops_snapshots_first(tmp_path: Path) -> Non
     assert store.pending() == 5 and store.counters["dropped"] == 2
 
 
-def test_unencodable_record_is_skipped_not_retried_forever(tmp_path: Path) -> None:
+async def test_unencodable_record_is_skipped_not_retried_forever(tmp_path: Path) -> None:
     from monitor.store.base import Step
 
     async def scenario() -> tuple[int, list[Any]]:
@@ -88,5 +87,5 @@ def test_unencodable_record_is_skipped_not_retried_forever(tmp_path: Path) -> No
         with sqlite3.connect(tmp_path / "s.db") as conn:
             return bad_records, conn.execute("SELECT seq FROM inputs ORDER BY seq").fetchall()
 
-    bad_records, rows = asyncio.run(scenario())
+    bad_records, rows = await scenario()
     assert bad_records == 1 and rows == [(2,)]

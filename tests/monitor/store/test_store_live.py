@@ -18,7 +18,7 @@ from tests.runs import HOT_PROFILE, Collector, hot_fast_run, publish_frames
 
 
 @pytest.mark.broker
-def test_store_keeps_what_was_published_and_sessions_lists_it(
+async def test_store_keeps_what_was_published_and_sessions_lists_it(
     mosquitto_proc: BrokerProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     frames = hot_fast_run(minutes=30)
@@ -32,9 +32,9 @@ def test_store_keeps_what_was_published_and_sessions_lists_it(
             await seen.wait_for(lambda c: c.final_status("rec", frames[-1].t), timeout=60)
         return seen
 
-    seen = asyncio.run(scenario())
+    seen = await scenario()
     assert seen.alerts  # a run with alerts, so the alert columns are tested
-    assert main(["sessions", "--store", str(path), "--json"]) == 0
+    assert await asyncio.to_thread(main, ["sessions", "--store", str(path), "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["id"] == f"club.rec.{int(frames[0].t * 1000)}"
     assert row["athlete"] == "rec" and row["name"] == "Hot" and row["open"] is False
@@ -43,15 +43,15 @@ def test_store_keeps_what_was_published_and_sessions_lists_it(
     assert row["duration_s"] == seen.statuses[-1]["elapsed_s"]
     assert row["peak_risk"] == max(s["risk"] for s in seen.statuses if s["risk"] is not None)
 
-    assert main(["sessions", "--store", str(path), "--squad", "club"]) == 0
+    assert await asyncio.to_thread(main, ["sessions", "--store", str(path), "--squad", "club"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split()[:3] == ["SESSION", "SQUAD", "ATHLETE"]
     assert table[1].split()[:3] == [row["id"], "club", "Hot"] and "finished" in table[1]
-    assert main(["sessions", "--store", str(path), "--squad", "other"]) == 0
+    assert await asyncio.to_thread(main, ["sessions", "--store", str(path), "--squad", "other"]) == 0
     assert capsys.readouterr().out.strip() == "no sessions"
 
     export = tmp_path / "export.jsonl"
-    assert main(["sessions", "--store", str(path), "--export", str(export)]) == 0
+    assert await asyncio.to_thread(main, ["sessions", "--store", str(path), "--export", str(export)]) == 0
     records = list(read_store(export))
     assert [d for k, d in records if k == "status"] == seen.statuses
     assert [d for k, d in records if k == "alert"] == seen.alerts
@@ -64,7 +64,7 @@ def test_store_keeps_what_was_published_and_sessions_lists_it(
         async with store:
             return await store.samples(row["id"])
 
-    assert len([s for s in asyncio.run(samples()) if s[0] == "hr"]) == len(frames)
+    assert len([s for s in await samples() if s[0] == "hr"]) == len(frames)
 
 
 @pytest.mark.parametrize(
@@ -90,11 +90,11 @@ def test_not_a_store_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "not a crampwatch session store" in capsys.readouterr().err
 
 
-def test_a_second_monitor_on_the_same_store_is_refused(tmp_path: Path) -> None:
+async def test_a_second_monitor_on_the_same_store_is_refused(tmp_path: Path) -> None:
     async def scenario() -> str:
         async with SqliteStore(tmp_path / "s.db"):
             with pytest.raises(Exception) as info:
                 await SqliteStore(tmp_path / "s.db").open()
             return str(info.value)
 
-    assert "in use by another running monitor" in asyncio.run(scenario())
+    assert "in use by another running monitor" in await scenario()
