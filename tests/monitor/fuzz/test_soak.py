@@ -18,6 +18,7 @@ ATHLETES, MINUTES, WARMUP = 50, 24, 12
 
 @pytest.mark.broker
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the monitor's RSS from /proc")
+@pytest.mark.timeout(300)  # ~45 s on an idle 2-core machine; generous for a loaded CI runner
 async def test_soak_rss_flat_after_warmup(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
     result = await soak(mosquitto_proc.url, ATHLETES, MINUTES, tmp_path)
     assert result.exit_code == 0, result.log[-2000:]

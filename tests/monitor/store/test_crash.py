@@ -49,6 +49,14 @@ class MonitorProcess:
             assert self.proc.poll() is None and time.monotonic() < deadline, self.log.read_text()[-3000:]
             await asyncio.sleep(0.05)
 
+    async def __aenter__(self) -> MonitorProcess:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:  # never leave a monitor behind, whatever failed
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def kill(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
@@ -103,7 +111,7 @@ async def run(broker: BrokerURL, tmp: Path, *, crash: bool, parts: tuple[int, in
     a, b = parts[0], parts[0] + parts[1]
     store = tmp / ("crash.db" if crash else "whole.db")
     monitor = MonitorProcess(broker, store, tmp / ("crash.log" if crash else "whole.log"))
-    async with Collector(broker) as seen:
+    async with Collector(broker) as seen, monitor:
         await monitor.start()
         async with broker.client() as client:
             await client.publish(T.of(SQUAD, ATHLETE, "profile"), encode_profile(HOT_PROFILE), qos=1, retain=True)
@@ -133,6 +141,7 @@ async def run(broker: BrokerURL, tmp: Path, *, crash: bool, parts: tuple[int, in
 
 
 @pytest.mark.broker
+@pytest.mark.timeout(300)  # two full runs with three monitor start-ups: ~80 s on an idle 2-core machine
 async def test_sigkill_mid_run_then_restart_continues_the_session(
     mosquitto_proc: BrokerProcess, tmp_path: Path
 ) -> None:
@@ -158,7 +167,7 @@ async def test_store_on_a_full_disk_never_stops_alerts(mosquitto_proc: BrokerPro
     monitor = MonitorProcess(url, tmp_path / "full.db", tmp_path / "full.log", fsize=256 * 1024)
 
     async def scenario() -> Collector:
-        async with Collector(url) as seen:
+        async with Collector(url) as seen, monitor:
             await monitor.start()
             async with url.client() as client:
                 await client.publish(T.of(SQUAD, ATHLETE, "profile"), encode_profile(HOT_PROFILE), qos=1, retain=True)
