@@ -3,7 +3,8 @@ HTML file (or a PDF with ``-o report.pdf``).
 
 FILE is a recorded run (FIT, TCX, GPX, CSV, also .gz), run through the offline pipeline exactly like
 ``crampwatch analyze`` (same profile rules, so the numbers equal ``analyze --json``). SESSION is a session id of
-the session store (``crampwatch sessions`` lists them; ``--store PATH``, default ``$CRAMPWATCH_STORE``).
+the session store (``crampwatch sessions`` lists them; ``--store PATH``, default ``$CRAMPWATCH_STORE``, else the
+monitor's default store in the user data dir).
 matplotlib is imported only when the report is drawn (Agg backend).
 """
 
@@ -34,7 +35,9 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("source", metavar="SESSION|FILE", help="a session id of the store, or a recorded run file")
     p.add_argument("-o", "--output", metavar="FILE", help="report file, .html or .pdf (default: report-<id>.html)")
-    p.add_argument("--store", metavar="PATH", help="session store (default: $CRAMPWATCH_STORE)")
+    p.add_argument(
+        "--store", metavar="PATH", help="session store (default: $CRAMPWATCH_STORE, else the monitor's default store)"
+    )
     p.add_argument("--profile", metavar="FILE", help="FILE only: athlete profile, TOML or JSON")
     p.add_argument("--squad", default="offline", help="FILE only: squad id in statuses and alert ids (offline)")
     p.add_argument("--athlete", help="FILE only: athlete id (default: from the file name)")
@@ -45,9 +48,19 @@ def run(args: argparse.Namespace) -> int:
 
     source: str = args.source
     is_file = Path(source).exists() or source.lower().endswith(_RUN_SUFFIXES)
-    store = None if is_file else (args.store or os.environ.get("CRAMPWATCH_STORE"))
-    if not is_file and not store:
-        raise UsageError(f"{source[:80]!r} is no file; for a stored session give --store PATH")
+    store: str | None = None
+    if not is_file:
+        from monitor.store import parse_session_id
+
+        try:
+            parse_session_id(source)
+        except ValueError:
+            raise UsageError(f"{source[:80]!r}: no such file, and not a session id (SQUAD.ATHLETE.START_MS)") from None
+        store = args.store or os.environ.get("CRAMPWATCH_STORE")
+        if not store:
+            from monitor.store.sqlite import default_store_path
+
+            store = str(default_store_path())
     stem = (Path(source).name.split(".")[0] or "run") if is_file else source
     out = Path(args.output or f"report-{stem}.html")
     if out.suffix.lower() not in (".html", ".htm", ".pdf"):
