@@ -71,7 +71,7 @@ class Monitor:
         config: PipelineConfig | None = None,
         queue_size: int = 50_000,
         queue_bytes: int = 64 * 1024 * 1024,
-        batch_size: int = 2000,
+        batch_size: int = 500,
         outbox_size: int = 100_000,
         identifier: str | None = None,
         reconnect_min_s: float = 0.2,
@@ -284,6 +284,7 @@ class Monitor:
                 self._receiver.ack(batch)
                 if self._receiver.paused and box.low:
                     self._receiver.resume()
+            await asyncio.sleep(0)  # between batches the reader, the publisher and the keepalive get their turn
 
     async def process_batch(self, messages: Iterable[tuple[str, bytes]]) -> None:
         """Route received messages in order and deliver what they produce (statuses, alerts, rejections, sinks,
