@@ -47,7 +47,7 @@ async def publish_runs(broker: BrokerURL, runs: dict[tuple[str, str], list[Frame
                     await client.publish(topics.of(squad, athlete, "frame"), encode_frames(part), qos=1)
 
 
-def test_two_squads_ack_all_finished_history_and_broker_health(
+async def test_two_squads_ack_all_finished_history_and_broker_health(
     chromium: str, artifacts: Path, mosquitto_proc: BrokerProcess, tmp_path: Path
 ) -> None:
     from playwright.async_api import async_playwright
@@ -147,5 +147,5 @@ def test_two_squads_ack_all_finished_history_and_broker_health(
                 await browser.close()
                 await server.close()
 
-    asyncio.run(scenario())
+    await scenario()
     assert not problems, problems

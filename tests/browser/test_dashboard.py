@@ -118,7 +118,7 @@ TILE_ORDER_JS = """() => Array.from(document.querySelectorAll('#tiles .tile')).m
 LEVELS = ["low", "elevated", "high", "critical", "cramp"]
 
 
-def test_live_dashboard_end_to_end(chromium: str, artifacts: Path, mosquitto: BrokerURL) -> None:
+async def test_live_dashboard_end_to_end(chromium: str, artifacts: Path, mosquitto: BrokerURL) -> None:
     from playwright.async_api import ConsoleMessage, Page, async_playwright
 
     runs = squad_runs()
@@ -254,4 +254,4 @@ def test_live_dashboard_end_to_end(chromium: str, artifacts: Path, mosquitto: Br
                 await server.close()
         assert not problems, problems
 
-    asyncio.run(scenario())
+    await scenario()

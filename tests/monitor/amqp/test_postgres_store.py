@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from monitor.store.postgres import PostgresShardStore
 from tests.runs import HOT_PROFILE, hot_fast_run
 
 
-def test_snapshots_restore_an_open_session_that_continues_identically(pg_url: str) -> None:
+async def test_snapshots_restore_an_open_session_that_continues_identically(pg_url: str) -> None:
     frames = hot_fast_run(12)
     whole = AthletePipeline("club", "ann", HOT_PROFILE)
     expected = [s for f in frames for s in whole.add_many((n, f.t, v) for n, v in f.streams().items()).statuses]
@@ -43,11 +42,11 @@ def test_snapshots_restore_an_open_session_that_continues_identically(pg_url: st
             got += second.add_many((n, f.t, v) for n, v in f.streams().items()).statuses
         return got
 
-    assert asyncio.run(scenario()) == expected
+    assert await scenario() == expected
     assert len(expected) > 100
 
 
-def test_session_store_on_postgres_restarts_after_a_crash_exactly(pg_url: str) -> None:
+async def test_session_store_on_postgres_restarts_after_a_crash_exactly(pg_url: str) -> None:
     """The SQLite store's crash-recovery scenario (tests/monitor/store/test_recovery.py), on PostgreSQL."""
     from monitor.store import make_store
     from monitor.store.postgres import PostgresStore
@@ -83,7 +82,7 @@ def test_session_store_on_postgres_restarts_after_a_crash_exactly(pg_url: str) -
         read = (summary, await reader.statuses(summary.id), await reader.alerts(summary.id))
         return a, b, restored.inputs, read
 
-    a, b, replayed, (summary, statuses, alerts) = asyncio.run(scenario())
+    a, b, replayed, (summary, statuses, alerts) = await scenario()
     assert 0 < replayed < 7
     assert a.statuses + b.statuses == whole_statuses
     assert a.alerts + b.alerts == whole_alerts and a.alerts and b.alerts
