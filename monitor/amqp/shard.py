@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -53,6 +54,20 @@ class Shard:
             await store.save(self.index, states)
         await last.ack(multiple=True)
         return True
+
+
+def share(shards: int, workers: int, *, relay: bool) -> int:
+    """How many shards a worker keeps. The active relay handles every input once more, so it counts as half a
+    worker: the others keep up to ``ceil(shards / (workers - 0.5))`` each, the relay the rest (the caps add up to
+    exactly ``shards``, so hand-overs settle).
+
+    >>> [share(12, 3, relay=r) for r in (False, True)], share(12, 1, relay=True), share(6, 2, relay=True)
+    ([5, 2], 12, 2)
+    """
+    if workers <= 1:
+        return shards
+    others = math.ceil(shards / (workers - 0.5))
+    return max(0, shards - (workers - 1) * others) if relay else others
 
 
 Item = tuple[Shard, "AbstractIncomingMessage | str"]

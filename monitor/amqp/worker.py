@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
 import time
 from collections import Counter
 from types import TracebackType
@@ -40,7 +39,7 @@ from aio_pika.abc import (
 
 from alerts.alert import Alert
 from monitor.amqp.relay import relay_loop
-from monitor.amqp.shard import AMQP_ERRORS, CHECKPOINT, RELEASE, Item, Shard
+from monitor.amqp.shard import AMQP_ERRORS, CHECKPOINT, RELEASE, Item, Shard, share
 from monitor.amqp.state import ShardStore
 from monitor.amqp.topology import Topology, declare, routing_key, topic_of
 from monitor.amqp.url import check_amqp_url, default_worker_id, redact_amqp
@@ -356,13 +355,13 @@ class ShardWorker:
 
     async def _rebalance(self) -> None:
         """Take no more than a fair share: RabbitMQ makes the first consumer of a queue its active one, so the
-        first worker up gets every shard; a worker over ceil(shards / workers) hands the excess over."""
+        first worker up gets every shard; a worker over its share hands the excess over (see :func:`share`)."""
         if self._setup is None:
             return
         queue = await self._setup.declare_queue(self.topology.presence, passive=True)
         result = queue.declaration_result
         workers = max(1, result.consumer_count or 1)
-        fair = math.ceil(self.topology.shards / workers)
+        fair = share(self.topology.shards, workers, relay=self.counters["relayed"] > 0)
         now = time.monotonic()
         active = [s for s in self.shards.values() if s.active]
         settled = sorted((s for s in active if now - s.activated_at >= self.rebalance_s), key=lambda s: -s.index)

@@ -26,9 +26,9 @@ pytestmark = [pytest.mark.broker, pytest.mark.timeout(900)]
 
 
 def worker_process(node: RabbitNode, pg_url: str, prefix: str, name: str, log: Path) -> subprocess.Popen[bytes]:
-    """``crampwatch monitor --amqp ... --shards 6 --store postgresql://...`` as a real process."""
+    """``crampwatch monitor --amqp ... --shards 9 --store postgresql://...`` as a real process."""
     command = [
-        sys.executable, "-m", "monitor.cli", "monitor", "--amqp", node.amqp_url, "--shards", "6",
+        sys.executable, "-m", "monitor.cli", "monitor", "--amqp", node.amqp_url, "--shards", "9",
         "--store", pg_url, "--prefix", prefix, "--worker-id", name, "--log-level", "info",
     ]  # fmt: skip
     with log.open("ab") as out:
@@ -46,7 +46,7 @@ def test_sigkilled_worker_loses_nothing_and_repeats_no_alert(
         # the topology must exist before gateways publish (amq.topic drops what no binding routes): declare it
         # as the workers will, idempotently; durable queues then hold the data until a worker is up
         async with await aio_pika.connect(rabbit.amqp_url) as conn:
-            await declare(await conn.channel(), Topology(6, prefix))
+            await declare(await conn.channel(), Topology(9, prefix))
         procs = {f"p{i}": worker_process(rabbit, pg_url, prefix, f"p{i}", tmp_path / f"p{i}.log") for i in range(3)}
         try:
             async with Collector(rabbit.mqtt_url, topics) as seen:

@@ -15,9 +15,9 @@ pytestmark = [pytest.mark.broker, pytest.mark.timeout(900)]
 
 def test_three_workers_share_the_field_and_match_one_process(rabbit: RabbitNode, prefix: str) -> None:
     runs = field_runs(15, minutes=20)
-    one, _ = asyncio.run(run_field(rabbit, prefix + "a", runs, workers=1, shards=6, stores=[MemoryShardStore()]))
+    one, _ = asyncio.run(run_field(rabbit, prefix + "a", runs, workers=1, shards=9, stores=[MemoryShardStore()]))
     shared = MemoryShardStore()
-    three, pool = asyncio.run(run_field(rabbit, prefix + "b", runs, workers=3, shards=6, stores=[shared] * 3))
+    three, pool = asyncio.run(run_field(rabbit, prefix + "b", runs, workers=3, shards=9, stores=[shared] * 3))
 
     # one worker at a time per runner: every tick computed once and, in arrival order, each runner's ticks only
     # move forward, so no two workers ever computed a runner side by side (a hand-over while the workers balance
