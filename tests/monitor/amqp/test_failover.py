@@ -54,7 +54,7 @@ def test_sigkilled_worker_loses_nothing_and_repeats_no_alert(
                 publisher = asyncio.create_task(
                     publish(rabbit.mqtt_url, runs, mode="samples", batch=5, prefix=prefix, speed=60.0)
                 )
-                await seen.wait_for(lambda c: len({s["worker"] for s in c.statuses}) == 3, timeout=60)
+                await seen.wait_for(lambda c: len({s["worker"] for s in c.statuses}) == 3, timeout=240)
                 # kill the busiest worker mid-run, without a chance to checkpoint or say goodbye
                 busiest = Counter(s["worker"] for s in seen.statuses).most_common(1)[0][0]
                 victims = {(s["squad"], s["athlete"]) for s in seen.statuses if s["worker"] == busiest}
@@ -66,7 +66,7 @@ def test_sigkilled_worker_loses_nothing_and_repeats_no_alert(
                     later = c.statuses[before:]
                     return {(s["squad"], s["athlete"]) for s in later if s["worker"] != busiest} & victims
 
-                await seen.wait_for(lambda c: bool(taken_over(c)), timeout=60)
+                await seen.wait_for(lambda c: bool(taken_over(c)), timeout=120)
                 moved_after = time.monotonic() - killed_at  # the first of its runners goes on elsewhere
                 await seen.wait_for(lambda c: taken_over(c) == victims, timeout=300)
                 await publisher
@@ -82,7 +82,7 @@ def test_sigkilled_worker_loses_nothing_and_repeats_no_alert(
 
     seen, killed, moved_after = asyncio.run(scenario())
     # the killed worker's shards were taken over within seconds, and all its runners went on elsewhere
-    assert moved_after < 20, moved_after
+    assert moved_after < 30, moved_after
     owners = workers_in_order(seen.statuses)
     assert any(killed in seq and seq[-1] != killed for seq in owners.values())
     assert all(seq.count(killed) <= 1 for seq in owners.values())  # never back to the dead worker
