@@ -155,7 +155,13 @@ def capacity(port: int, start: int, seconds: int, limit: int) -> dict[str, Any]:
         ok, lag = keeps_up(port, mid, seconds)
         trials.append((mid, ok, lag))
         best = mid if ok else best
-    return {"largest": best, "trials": trials}
+    n = start // 2
+    while not best and n >= max(1, start // 8):  # the first count failed: halve (at most three times)
+        ok, lag = keeps_up(port, n, seconds)
+        trials.append((n, ok, lag))
+        best = n if ok else 0
+        n //= 2
+    return {"largest": best, "below": min((t[0] for t in trials if not t[1]), default=None), "trials": trials}
 
 
 # ---- 3. latency -------------------------------------------------------------------------------------------
@@ -165,8 +171,16 @@ def latency(port: int, athletes: int, warmup: int, seconds: int, workdir: Path) 
     col = consumer("collect", port, "--idle", "900", "--out", str(out_file))
     log(f"latency: warm-up of {athletes:,} athletes x {warmup} s")
     warm = loadgen(port, "--athletes", str(athletes), "--seconds", "0", "--warmup", str(warmup))
+    last, since = -1, time.monotonic()
     for line in mon.progress():  # the monitor works off the warm-up before the paced clock starts
-        if "handled" in line and line["handled"] >= warm["warmup_messages"]:
+        if "handled" not in line:
+            continue
+        if line["handled"] >= warm["warmup_messages"]:
+            break
+        if line["handled"] != last:
+            last, since = line["handled"], time.monotonic()
+        elif time.monotonic() - since > 30:  # stalled (messages lost on a reconnect): go on, and say so
+            log(f"latency: the monitor stalled at {last:,} of {warm['warmup_messages']:,} warm-up messages")
             break
     log(f"latency: paced {seconds} s")
     sent = loadgen(
@@ -209,7 +223,9 @@ def table(r: dict[str, Any]) -> str:
         ("bare paho consumer, same broker and load", f"{paho:,.0f} msg/s", ""),
         ("monitor / bare aiomqtt", f"{mon / aio:.2f}x" if aio else "n/a", "≥ 0.8x (goal ≥ 1.2x)"),
         ("monitor / bare paho", f"{mon / paho:.2f}x" if paho else "n/a", ""),
-        ("athletes at paced real time (4 msg/s each), one process", f"{cap['largest']:,}", "≥ 5,000 (goal ≥ 10,000)"),
+        ("athletes at paced real time (4 msg/s each), one process",
+         f"{cap['largest']:,}" + (f" (not {cap['below']:,})" if cap.get("below") else "") if cap["largest"]
+         else f"< {min(t[0] for t in cap['trials']):,}", "≥ 5,000 (goal ≥ 10,000)"),
         (f"ingest → status p50 / p99, {lat['athletes']:,} athletes (frames)",
          f"{_f(lat['status']['p50_ms'], ' ms')} / {_f(lat['status']['p99_ms'], ' ms')}", "p99 ≤ 100 ms (goal ≤ 20)"),
         (f"ingest → alert p50 / p99, {lat['athletes']:,} athletes ({lat['alert']['n']} alerts)",
@@ -266,9 +282,13 @@ def run(quick: bool) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="crampwatch benchmark suite: one table")
+    ap.add_argument("--table", metavar="FILE", help="print the table of an earlier --json FILE (no run)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes (CI smoke: everything runs, numbers meaningless)")
     ap.add_argument("--json", metavar="FILE", help="also write every raw result to FILE")
     args = ap.parse_args(argv)
+    if args.table:
+        print(table(json.loads(Path(args.table).read_text())))
+        return
     began = time.monotonic()
     results = run(args.quick)
     if args.json:
