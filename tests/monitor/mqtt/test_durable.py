@@ -93,8 +93,11 @@ async def test_broker_restart_with_persistence_loses_nothing_and_keeps_one_sessi
         return seen, mon
 
     seen, mon = await scenario()
-    assert mon.router.counters["samples"] == samples_of(frames)  # 0 samples lost
-    assert mon.router.counters["late"] == 0
+    pipe = mon.router.pipelines[("club", "dur")]
+    assert pipe.samples == samples_of(frames)  # 0 samples lost, each taken once
+    # QoS 1 is at least once: what was processed but not yet acknowledged when the broker stopped comes again,
+    # and every such duplicate is counted late, nothing else is
+    assert mon.router.counters["late"] == mon.router.counters["samples"] - samples_of(frames)
     assert {s["session_start"] for s in seen.statuses} == {T0}  # one session
     assert [a["id"] for a in seen.alerts] == [a.id for a in reference.alerts]  # same alerts as uninterrupted
     live = {s["t"]: s for s in seen.statuses}
