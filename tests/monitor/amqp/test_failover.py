@@ -50,11 +50,12 @@ def test_sigkilled_worker_loses_nothing_and_repeats_no_alert(
         procs = {f"p{i}": worker_process(rabbit, pg_url, prefix, f"p{i}", tmp_path / f"p{i}.log") for i in range(3)}
         try:
             async with Collector(rabbit.mqtt_url, topics) as seen:
-                # wait until p0..p2 all compute something (and have balanced the shards)
+                # wait until at least two workers compute (a worker learns that it is a shard's active consumer
+                # only when a message arrives there: with empty shards the third may idle until the kill)
                 publisher = asyncio.create_task(
                     publish(rabbit.mqtt_url, runs, mode="samples", batch=5, prefix=prefix, speed=60.0)
                 )
-                await seen.wait_for(lambda c: len({s["worker"] for s in c.statuses}) == 3, timeout=240)
+                await seen.wait_for(lambda c: len({s["worker"] for s in c.statuses}) >= 2, timeout=240)
                 # kill the busiest worker mid-run, without a chance to checkpoint or say goodbye
                 busiest = Counter(s["worker"] for s in seen.statuses).most_common(1)[0][0]
                 victims = {(s["squad"], s["athlete"]) for s in seen.statuses if s["worker"] == busiest}
