@@ -95,17 +95,15 @@ def free_port() -> int:
     return port
 
 
-def arun(fn: Callable[[], Awaitable[None]]) -> None:
-    async def main() -> None:
-        await asyncio.wait_for(fn(), 60)
-
-    asyncio.run(main())
+async def arun(fn: Callable[[], Awaitable[None]]) -> None:
+    """Run a test body with a 60 s bound (the body may start servers and sinks of its own)."""
+    await asyncio.wait_for(fn(), 60)
 
 
 # --------------------------------------------------------------------------------------------------- webhook
 
 
-def test_webhook_posts_the_alert_dict() -> None:
+async def test_webhook_posts_the_alert_dict() -> None:
     async def body() -> None:
         async with Hook() as hook:
             sink = WebhookSink(hook.url, timeout_s=5.0)
@@ -117,10 +115,10 @@ def test_webhook_posts_the_alert_dict() -> None:
             await sink.close()
             assert sink.stats.to_dict() == {"sent": 1, "failed": 0, "dropped": 0, "retried": 0}
 
-    arun(body)
+    await arun(body)
 
 
-def test_webhook_server_down_retries_counts_failure_and_never_blocks() -> None:
+async def test_webhook_server_down_retries_counts_failure_and_never_blocks() -> None:
     async def body() -> None:
         sink = WebhookSink(f"http://127.0.0.1:{free_port()}/hook", retries=2, backoff_s=0.01, timeout_s=2.0)
         await sink.start()
@@ -130,10 +128,10 @@ def test_webhook_server_down_retries_counts_failure_and_never_blocks() -> None:
         assert sink.stats.to_dict() == {"sent": 0, "failed": 3, "dropped": 0, "retried": 6}
         await sink.close()
 
-    arun(body)
+    await arun(body)
 
 
-def test_webhook_slow_server_times_out_and_retries() -> None:
+async def test_webhook_slow_server_times_out_and_retries() -> None:
     async def body() -> None:
         async with Hook(hold=True) as hook:
             sink = WebhookSink(hook.url, timeout_s=0.2, retries=1, backoff_s=0.01)
@@ -145,10 +143,10 @@ def test_webhook_slow_server_times_out_and_retries() -> None:
             assert sink.stats.to_dict() == {"sent": 0, "failed": 1, "dropped": 0, "retried": 1}
             await sink.close()
 
-    arun(body)
+    await arun(body)
 
 
-def test_webhook_retries_5xx_until_success_but_not_4xx() -> None:
+async def test_webhook_retries_5xx_until_success_but_not_4xx() -> None:
     async def body() -> None:
         async with Hook([503, 500, 200, 400]) as hook:
             sink = WebhookSink(hook.url, retries=3, backoff_s=0.01)
@@ -159,10 +157,10 @@ def test_webhook_retries_5xx_until_success_but_not_4xx() -> None:
             assert sink.stats.to_dict() == {"sent": 1, "failed": 1, "dropped": 0, "retried": 2}
             await sink.close()
 
-    arun(body)
+    await arun(body)
 
 
-def test_webhook_full_queue_drops_the_oldest_and_counts_it() -> None:
+async def test_webhook_full_queue_drops_the_oldest_and_counts_it() -> None:
     async def body() -> None:
         async with Hook(hold=True) as hook:
             sink = WebhookSink(hook.url, queue_size=2, timeout_s=WAIT)
@@ -178,10 +176,10 @@ def test_webhook_full_queue_drops_the_oldest_and_counts_it() -> None:
             assert sink.stats.to_dict() == {"sent": 3, "failed": 0, "dropped": 2, "retried": 0}
             await sink.close()
 
-    arun(body)
+    await arun(body)
 
 
-def test_webhook_close_drains_the_queue() -> None:
+async def test_webhook_close_drains_the_queue() -> None:
     async def body() -> None:
         async with Hook() as hook:
             sink = WebhookSink(hook.url)
@@ -193,10 +191,10 @@ def test_webhook_close_drains_the_queue() -> None:
             await sink.on_alert(mk_alert(9))  # after close: counted, not sent
             assert sink.stats.dropped == 1
 
-    arun(body)
+    await arun(body)
 
 
-def test_webhook_close_gives_up_at_the_deadline() -> None:
+async def test_webhook_close_gives_up_at_the_deadline() -> None:
     async def body() -> None:
         async with Hook(hold=True) as hook:
             sink = WebhookSink(hook.url, timeout_s=WAIT, close_deadline_s=0.2)
@@ -206,10 +204,10 @@ def test_webhook_close_gives_up_at_the_deadline() -> None:
             await asyncio.wait_for(sink.close(), WAIT)  # returns by the deadline, not after the request timeout
             assert sink.stats.to_dict() == {"sent": 0, "failed": 0, "dropped": 4, "retried": 0}
 
-    arun(body)
+    await arun(body)
 
 
-def test_webhook_statuses_only_when_asked() -> None:
+async def test_webhook_statuses_only_when_asked() -> None:
     async def body() -> None:
         async with Hook() as hook:
             quiet, chatty = WebhookSink(hook.url), WebhookSink(hook.url, statuses=True)
@@ -219,7 +217,7 @@ def test_webhook_statuses_only_when_asked() -> None:
                 await sink.close()
             assert hook.received == [{"squad": "club", "athlete": "ana", "risk": 0.1}]
 
-    arun(body)
+    await arun(body)
 
 
 def test_webhook_rejects_bad_settings() -> None:
@@ -265,7 +263,7 @@ def test_format_alert_survives_odd_times() -> None:
 # ---------------------------------------------------------------------------------------------------- memory
 
 
-def test_memory_is_bounded_and_deduplicates() -> None:
+async def test_memory_is_bounded_and_deduplicates() -> None:
     async def body() -> None:
         sink = MemorySink(per_athlete=3, max_athletes=2, feed=4)
         for i in range(5):
@@ -284,10 +282,10 @@ def test_memory_is_bounded_and_deduplicates() -> None:
         sink.clear()
         assert sink.recent() == [] and sink.athletes() == []
 
-    arun(body)
+    await arun(body)
 
 
-def test_memory_wait_for_and_statuses() -> None:
+async def test_memory_wait_for_and_statuses() -> None:
     async def body() -> None:
         sink = MemorySink(statuses=True)
 
@@ -305,7 +303,7 @@ def test_memory_wait_for_and_statuses() -> None:
         assert sink.status_for("club", "ana") == {"squad": "club", "athlete": "ana", "risk": 0.3}
         assert sink.status_for("club", "zed") is None
 
-    arun(body)
+    await arun(body)
 
 
 # -------------------------------------------------------------------------------------------------- registry

@@ -21,7 +21,9 @@ Acks = list[tuple[str, str, str]]
 Scenario = Callable[[HttpServer, aiohttp.ClientSession, LiveView, Acks], Awaitable[None]]
 
 
-def run(scenario: Scenario, view: LiveView | None = None, ack: Callable[[str, str, str], None] | None = None) -> Acks:
+async def run(
+    scenario: Scenario, view: LiveView | None = None, ack: Callable[[str, str, str], None] | None = None
+) -> Acks:
     acks: Acks = []
     live = view if view is not None else LiveView()
 
@@ -33,7 +35,7 @@ def run(scenario: Scenario, view: LiveView | None = None, ack: Callable[[str, st
         finally:
             await server.close()
 
-    asyncio.run(main())
+    await main()
     return acks
 
 
@@ -72,16 +74,16 @@ async def read_event(stream: aiohttp.StreamReader) -> tuple[str, dict[str, Any]]
             data += value
 
 
-def test_serve_reports_the_picked_port_and_healthz() -> None:
+async def test_serve_reports_the_picked_port_and_healthz() -> None:
     async def scenario(server: HttpServer, http: aiohttp.ClientSession, view: LiveView, acks: Acks) -> None:
         assert server.port > 0 and server.url == f"http://127.0.0.1:{server.port}/"
         health = await get_json(http, "/healthz")
         assert health == {"ok": True, "athletes": 4, "subscribers": 0, "events": view.seq}
 
-    run(scenario, squad_view())
+    await run(scenario, squad_view())
 
 
-def test_squads_and_athletes_riskiest_first() -> None:
+async def test_squads_and_athletes_riskiest_first() -> None:
     async def scenario(server: HttpServer, http: aiohttp.ClientSession, view: LiveView, acks: Acks) -> None:
         squads = await get_json(http, "/api/squads")
         assert [(s["squad"], s["athletes"], s["worst_level"]) for s in squads] == [
@@ -98,10 +100,10 @@ def test_squads_and_athletes_riskiest_first() -> None:
         err = await get_json(http, "/api/athletes?squad=bad.id", 400)
         assert err["status"] == 400 and "squad" in err["error"]
 
-    run(scenario, squad_view())
+    await run(scenario, squad_view())
 
 
-def test_athlete_status_history_and_alerts() -> None:
+async def test_athlete_status_history_and_alerts() -> None:
     async def scenario(server: HttpServer, http: aiohttp.ClientSession, view: LiveView, acks: Acks) -> None:
         for i in range(1, 6):
             view.add_status(status("hot", i, risk=0.8 + i / 100, level="critical"))
@@ -123,10 +125,10 @@ def test_athlete_status_history_and_alerts() -> None:
             await get_json(http, f"/api/athletes/club/bad.id/{leaf}", 400)
             await get_json(http, f"/api/athletes/{'x' * 65}/hot/{leaf}", 400)
 
-    run(scenario, squad_view())
+    await run(scenario, squad_view())
 
 
-def test_ack_sends_the_contract_ack_and_marks_the_alert() -> None:
+async def test_ack_sends_the_contract_ack_and_marks_the_alert() -> None:
     hot_alert = alert("hot", T0 + 5)
 
     async def scenario(server: HttpServer, http: aiohttp.ClientSession, view: LiveView, acks: Acks) -> None:
@@ -141,7 +143,7 @@ def test_ack_sends_the_contract_ack_and_marks_the_alert() -> None:
         alerts = await get_json(http, "/api/athletes/club/hot/alerts")
         assert alerts[0]["acked"] is True
 
-    run(scenario, squad_view())
+    await run(scenario, squad_view())
 
 
 @pytest.mark.parametrize(
@@ -162,17 +164,17 @@ def test_ack_sends_the_contract_ack_and_marks_the_alert() -> None:
         ),
     ],
 )
-def test_ack_rejects_bad_requests(body: str, headers: dict[str, str], expect: int) -> None:
+async def test_ack_rejects_bad_requests(body: str, headers: dict[str, str], expect: int) -> None:
     async def scenario(server: HttpServer, http: aiohttp.ClientSession, view: LiveView, acks: Acks) -> None:
         async with http.post("/api/ack", data=body, headers=headers) as res:
             assert res.status == expect
             err = await res.json()
             assert err["status"] == expect and err["error"]
 
-    assert run(scenario, squad_view()) == []
+    assert await run(scenario, squad_view()) == []
 
 
-def test_ack_from_the_dashboards_own_origin_is_accepted_and_a_failing_ack_is_503() -> None:
+async def test_ack_from_the_dashboards_own_origin_is_accepted_and_a_failing_ack_is_503() -> None:
     hot_alert = alert("hot", T0 + 5)
     body = {"squad": "club", "athlete": "hot", "alert_id": hot_alert.id}
 
@@ -180,7 +182,7 @@ def test_ack_from_the_dashboards_own_origin_is_accepted_and_a_failing_ack_is_503
         async with http.post("/api/ack", json=body, headers={"Origin": server.url.rstrip("/")}) as res:
             assert res.status == 202
 
-    assert len(run(same_origin, squad_view())) == 1
+    assert len(await run(same_origin, squad_view())) == 1
 
     def broken(squad: str, athlete: str, alert_id: str) -> None:
         raise RuntimeError("broker buffer gone")
@@ -190,10 +192,10 @@ def test_ack_from_the_dashboards_own_origin_is_accepted_and_a_failing_ack_is_503
             assert res.status == 503
         assert not (view.alerts("club", "hot") or [{}])[0]["acked"]
 
-    run(failing, squad_view(), ack=broken)
+    await run(failing, squad_view(), ack=broken)
 
 
-def test_events_snapshot_then_live_statuses_and_alerts_within_a_second() -> None:
+async def test_events_snapshot_then_live_statuses_and_alerts_within_a_second() -> None:
     async def scenario(server: HttpServer, http: aiohttp.ClientSession, view: LiveView, acks: Acks) -> None:
         async with http.get("/events") as stream:
             assert stream.content_type == "text/event-stream"
@@ -215,10 +217,10 @@ def test_events_snapshot_then_live_statuses_and_alerts_within_a_second() -> None
             assert tile["athlete"] == "far"
         await get_json(http, "/events?squad=a.b", 400)
 
-    run(scenario, squad_view())
+    await run(scenario, squad_view())
 
 
-def test_events_resynchronise_a_client_that_fell_behind() -> None:
+async def test_events_resynchronise_a_client_that_fell_behind() -> None:
     async def scenario(server: HttpServer, http: aiohttp.ClientSession, view: LiveView, acks: Acks) -> None:
         async with http.get("/events") as stream:
             await read_event(stream.content)
@@ -230,7 +232,7 @@ def test_events_resynchronise_a_client_that_fell_behind() -> None:
             assert easy["t"] == T0 + 105
         assert view.counters["dropped"] == 16
 
-    run(scenario, LiveView(subscriber_queue=4))
+    await run(scenario, LiveView(subscriber_queue=4))
 
 
 async def test_close_ends_open_event_streams_promptly() -> None:
@@ -248,7 +250,7 @@ async def test_close_ends_open_event_streams_promptly() -> None:
     await main()
 
 
-def test_pages_static_assets_and_security_headers() -> None:
+async def test_pages_static_assets_and_security_headers() -> None:
     async def scenario(server: HttpServer, http: aiohttp.ClientSession, view: LiveView, acks: Acks) -> None:
         async with http.get("/") as res:
             assert res.status == 200 and res.content_type == "text/html"
@@ -271,10 +273,10 @@ def test_pages_static_assets_and_security_headers() -> None:
         async with http.delete("/api/squads") as res:
             assert res.status == 405 and (await res.json())["status"] == 405
 
-    run(scenario, squad_view())
+    await run(scenario, squad_view())
 
 
-def test_openapi_document_describes_every_route() -> None:
+async def test_openapi_document_describes_every_route() -> None:
     async def scenario(server: HttpServer, http: aiohttp.ClientSession, view: LiveView, acks: Acks) -> None:
         async with http.get("/openapi.json") as res:
             doc = json.loads(await res.text())  # valid JSON (no NaN)
@@ -298,7 +300,7 @@ def test_openapi_document_describes_every_route() -> None:
         for ref in _refs(doc):
             assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas
 
-    run(scenario, squad_view())
+    await run(scenario, squad_view())
 
 
 def _refs(node: Any) -> list[str]:

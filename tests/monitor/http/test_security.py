@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -25,7 +24,7 @@ def view_with_alert() -> tuple[LiveView, str]:
     return view, a["id"]
 
 
-def exchange(
+async def exchange(
     security: HttpSecurity | None, requests: list[tuple[str, str, dict[str, str], dict[str, str] | None]]
 ) -> tuple[list[tuple[int, str]], list[tuple[str, str, str]]]:
     """Send (method, path, headers, json) requests; return (status, body) each and the acks sent over MQTT."""
@@ -43,7 +42,7 @@ def exchange(
         finally:
             await server.close()
 
-    asyncio.run(main())
+    await main()
     return answers, acks
 
 
@@ -52,9 +51,9 @@ def ack_body() -> dict[str, str]:
     return {"squad": "club", "athlete": "hot", "alert_id": alert_id}
 
 
-def test_forged_host_is_refused_everywhere_localhost_and_ip_accepted() -> None:
+async def test_forged_host_is_refused_everywhere_localhost_and_ip_accepted() -> None:
     evil = {"Host": "rebind.evil.example"}
-    answers, acks = exchange(
+    answers, acks = await exchange(
         None,
         [
             ("GET", "/", evil, None),
@@ -70,9 +69,9 @@ def test_forged_host_is_refused_everywhere_localhost_and_ip_accepted() -> None:
     assert acks == []  # the forged-host ack never reached MQTT
 
 
-def test_token_is_required_for_coach_actions_when_set() -> None:
+async def test_token_is_required_for_coach_actions_when_set() -> None:
     sec = HttpSecurity.default("127.0.0.1", token=TOKEN)
-    answers, acks = exchange(
+    answers, acks = await exchange(
         sec,
         [
             ("POST", "/api/ack", {}, ack_body()),
@@ -87,8 +86,8 @@ def test_token_is_required_for_coach_actions_when_set() -> None:
     assert acks == [("club", "hot", ack_body()["alert_id"])]  # only the authorised ack was sent
 
 
-def test_without_token_acks_work_as_before() -> None:
-    answers, acks = exchange(None, [("POST", "/api/ack", {}, ack_body())])
+async def test_without_token_acks_work_as_before() -> None:
+    answers, acks = await exchange(None, [("POST", "/api/ack", {}, ack_body())])
     assert answers[0][0] == 202 and len(acks) == 1
 
 
