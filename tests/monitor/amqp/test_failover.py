@@ -35,11 +35,11 @@ def worker_process(node: RabbitNode, pg_url: str, prefix: str, name: str, log: P
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
 
 
-def test_sigkilled_worker_loses_nothing_and_repeats_no_alert(
+async def test_sigkilled_worker_loses_nothing_and_repeats_no_alert(
     rabbit: RabbitNode, pg_url: str, prefix: str, tmp_path: Path
 ) -> None:
     runs = field_runs(18, minutes=20)
-    reference, _ = asyncio.run(run_field(rabbit, prefix + "r", runs, workers=1, shards=6, stores=[MemoryShardStore()]))
+    reference, _ = await run_field(rabbit, prefix + "r", runs, workers=1, shards=6, stores=[MemoryShardStore()])
 
     async def scenario() -> tuple[Collector, str, float]:
         topics = Topics(prefix)
@@ -81,7 +81,7 @@ def test_sigkilled_worker_loses_nothing_and_repeats_no_alert(
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=20)
 
-    seen, killed, moved_after = asyncio.run(scenario())
+    seen, killed, moved_after = await scenario()
     # the killed worker's shards were taken over within seconds, and all its runners went on elsewhere
     assert moved_after < 30, moved_after
     owners = workers_in_order(seen.statuses)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from monitor.amqp.state import MemoryShardStore
@@ -13,11 +11,11 @@ from tests.rabbitmq import RabbitNode
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(900)]
 
 
-def test_three_workers_share_the_field_and_match_one_process(rabbit: RabbitNode, prefix: str) -> None:
+async def test_three_workers_share_the_field_and_match_one_process(rabbit: RabbitNode, prefix: str) -> None:
     runs = field_runs(15, minutes=20)
-    one, _ = asyncio.run(run_field(rabbit, prefix + "a", runs, workers=1, shards=9, stores=[MemoryShardStore()]))
+    one, _ = await run_field(rabbit, prefix + "a", runs, workers=1, shards=9, stores=[MemoryShardStore()])
     shared = MemoryShardStore()
-    three, pool = asyncio.run(run_field(rabbit, prefix + "b", runs, workers=3, shards=9, stores=[shared] * 3))
+    three, pool = await run_field(rabbit, prefix + "b", runs, workers=3, shards=9, stores=[shared] * 3)
 
     # one worker at a time per runner: every tick computed once and, in arrival order, each runner's ticks only
     # move forward, so no two workers ever computed a runner side by side (a hand-over while the workers balance
