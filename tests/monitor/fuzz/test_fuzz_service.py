@@ -144,6 +144,8 @@ async def run_case(url: BrokerURL, case: Case) -> tuple[Monitor, str, int]:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=cases())
 def test_hostile_messages_never_cost_a_valid_sample(mosquitto_proc: BrokerProcess, case: Case) -> None:
+    # The one synchronous async-runner left on purpose: Hypothesis drives @given examples itself and does not
+    # await a coroutine test, so each example gets its own event loop here.
     monitor, athlete, rejected = asyncio.run(run_case(mosquitto_proc.url, case))
     pipe = monitor.router.pipelines[("fuzz", athlete)]
     assert pipe.samples == len(case.valid)  # every valid sample kept, none of the hostile ones
