@@ -25,7 +25,6 @@ import json
 import logging
 import time
 from collections import Counter
-from types import TracebackType
 from typing import Any
 
 import aio_pika
@@ -49,10 +48,11 @@ from monitor.core.rejects import RejectReporter
 from monitor.core.router import Router
 from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack
 from monitor.errors import BrokerError
+from monitor.mqtt.lifecycle import Service
 
 log = logging.getLogger("crampwatch.amqp")
 
-class ShardWorker:
+class ShardWorker(Service):
     """One worker of a sharded deployment (see the module docstring)."""
 
     def __init__(
@@ -110,22 +110,6 @@ class ShardWorker:
             asyncio.create_task(self._clock(), name="crampwatch-amqp-clock"),
         ]
         return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    def stop(self) -> None:
-        """Ask the worker to stop (safe from a signal handler)."""
-        self._stopping.set()
-
-    async def wait_stopped(self) -> None:
-        await self._stopping.wait()
-
-    async def run(self) -> None:
-        async with self:
-            await self._stopping.wait()
 
     async def close(self) -> None:
         """Stop gracefully: what was handled is checkpointed and acknowledged, the rest goes back to the queue."""

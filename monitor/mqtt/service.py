@@ -35,7 +35,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from types import TracebackType
 from typing import Any
 
 import aiomqtt
@@ -50,6 +49,7 @@ from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack, encode_session
 from monitor.errors import BrokerError
 from monitor.mqtt.broker import BrokerURL, close_socket
 from monitor.mqtt.intake import Inbox, Receiver
+from monitor.mqtt.lifecycle import Service
 from monitor.mqtt.outbox import Outbox, publish_loop
 from monitor.mqtt.supervise import supervised
 from monitor.store.base import SessionStore
@@ -58,7 +58,7 @@ from monitor.store.recorder import Recorder
 log = logging.getLogger("crampwatch.monitor")
 
 
-class Monitor:
+class Monitor(Service):
     """The crampwatch service for one broker. See the module docstring for the queue policy."""
 
     def __init__(
@@ -144,24 +144,6 @@ class Monitor:
             for name, run in loops.items()
         ]
         return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    def stop(self) -> None:
-        """Ask the service to stop (safe from a signal handler)."""
-        self._stopping.set()
-
-    async def wait_stopped(self) -> None:
-        """Wait until :meth:`stop` is called."""
-        await self._stopping.wait()
-
-    async def run(self) -> None:
-        """Serve until :meth:`stop` is called (e.g. on SIGINT/SIGTERM)."""
-        async with self:
-            await self._stopping.wait()
 
     async def close(self) -> None:
         self._stopping.set()
