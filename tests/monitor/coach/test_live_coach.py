@@ -119,7 +119,7 @@ def test_health_follows_the_broker_and_the_data() -> None:
     assert view.health() == {**view.health(), "state": "down", "broker_connected": False}
 
 
-def test_the_api_answers_match_their_documented_models() -> None:
+async def test_the_api_answers_match_their_documented_models() -> None:
     view = busy_and_small(20)
     view.add_status(status("done", 0, squad="small", session_state="finished"))
 
@@ -135,10 +135,10 @@ def test_the_api_answers_match_their_documented_models() -> None:
         open_small = await get_json(http, "/api/alerts?squad=small&open=1")
         assert [a["athlete"] for a in open_small] == ["solo", "solo"]
 
-    run(scenario, view)
+    await run(scenario, view)
 
 
-def test_acknowledge_all_over_http_sends_one_ack_per_kind_and_closes_everything() -> None:
+async def test_acknowledge_all_over_http_sends_one_ack_per_kind_and_closes_everything() -> None:
     view = LiveView()
     view.add_status(status("ann", 0))
     sent: list[Any] = [alert("ann", T0 + 10 * k, kind=kind) for k, kind in enumerate(("hydrate", "ease_pace") * 3)]
@@ -161,5 +161,5 @@ def test_acknowledge_all_over_http_sends_one_ack_per_kind_and_closes_everything(
         async with http.post("/api/ack-all", json={"squad": "club"}) as res:
             assert res.status == 400
 
-    acks = run(scenario, view)
+    acks = await run(scenario, view)
     assert sorted(acks) == sorted(("club", "ann", a.id) for a in sent[-2:])  # the newest of each kind
