@@ -26,7 +26,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.commands.common import plural
 from monitor.errors import UsageError
@@ -89,6 +89,9 @@ class RunScore:
         )
 
 
+_Job = TypeVar("_Job")
+_Result = TypeVar("_Result")
+
 def score_athlete(scenario_ref: str, index: int, seed: int, start: float = DEFAULT_START) -> RunScore:
     """Simulate athlete ``index`` of a scenario and run it through the offline pipeline (a process-pool job)."""
     from monitor.core.pipeline import run_offline
@@ -126,17 +129,25 @@ def score_all(
     """Score ``athletes`` runners of each scenario, in a deterministic order whatever ``jobs`` is; ``progress()``
     is called after each runner."""
     work = [(ref, i, seed, start) for ref in scenarios for i in range(athletes)]
+    return map_jobs(_score_job, work, jobs=jobs, progress=progress)
+
+
+def map_jobs(
+    fn: Callable[[_Job], _Result], work: list[_Job], *, jobs: int, progress: Callable[[], None] | None
+) -> list[_Result]:
+    """``[fn(job) for job in work]`` in order, on ``jobs`` spawned processes when more than one;
+    ``progress()`` after each job."""
     done = progress or (lambda: None)
-    out: list[RunScore] = []
+    out: list[_Result] = []
     if jobs <= 1 or len(work) <= 1:
         for job in work:
-            out.append(_score_job(job))
+            out.append(fn(job))
             done()
         return out
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        for score in pool.map(_score_job, work, chunksize=1):
-            out.append(score)
+        for result in pool.map(fn, work, chunksize=1):
+            out.append(result)
             done()
     return out
 
@@ -283,19 +294,7 @@ def truth_runs(
     from monitor.commands._truth_eval import run_truth_job
 
     work = [(ref, i, seed, tuple(truths)) for ref in scenarios for i in range(athletes)]
-    done = progress or (lambda: None)
-    out: list[TruthRun] = []
-    if jobs <= 1 or len(work) <= 1:
-        for job in work:
-            out.append(run_truth_job(job))
-            done()
-        return out
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        for run in pool.map(run_truth_job, work, chunksize=1):
-            out.append(run)
-            done()
-    return out
+    return map_jobs(run_truth_job, work, jobs=jobs, progress=progress)
 
 
 def _run_truths(args: argparse.Namespace, scenarios: Sequence[str], truths: Sequence[str], horizon_s: float) -> int:
