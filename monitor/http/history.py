@@ -26,7 +26,7 @@ from monitor.coach.words import LEVELS, hr_max_of, session_state, target_pace
 
 if TYPE_CHECKING:
     from monitor.coach.report import RunReport
-    from monitor.store.base import SessionStore
+    from monitor.store.base import SessionStore, SessionSummary
 
 STORE: Final = web.AppKey("store", object)
 #: Most sessions ``/api/sessions`` returns.
@@ -114,13 +114,18 @@ async def api_sessions(request: web.Request) -> web.Response:
     return _json([{**row.to_dict(), "report": f"/report/session/{row.id}"} for row in rows])
 
 
-async def api_session(request: web.Request) -> web.Response:
+async def _stored(request: web.Request) -> tuple[str, SessionSummary, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The requested stored session: its id, summary, statuses and alerts (404 when unknown)."""
     sid = _sid(request)
     store = _store(request)
     summary = await store.session(sid)
     if summary is None:
         raise _fail(404, f"no session {sid}")
-    statuses, alerts = await store.statuses(sid), await store.alerts(sid)
+    return sid, summary, await store.statuses(sid), await store.alerts(sid)
+
+
+async def api_session(request: web.Request) -> web.Response:
+    sid, summary, statuses, alerts = await _stored(request)
     out = columns(statuses)
     out.update(id=sid, squad=summary.squad, athlete=summary.athlete, session_start=summary.start,
                session_state="live" if summary.open else "finished", alerts=alerts,
@@ -147,12 +152,7 @@ async def _report_response(rep: RunReport) -> web.Response:
 async def report_session(request: web.Request) -> web.Response:
     from monitor.coach.report import from_statuses
 
-    sid = _sid(request)
-    store = _store(request)
-    summary = await store.session(sid)
-    if summary is None:
-        raise _fail(404, f"no session {sid}")
-    statuses, alerts = await store.statuses(sid), await store.alerts(sid)
+    sid, summary, statuses, alerts = await _stored(request)
     rep = from_statuses(statuses, alerts, squad=summary.squad, athlete=summary.athlete, source=f"Stored session {sid}")
     return await _report_response(rep)
 
