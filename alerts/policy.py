@@ -21,10 +21,11 @@ The rules (all numbers are :class:`PolicyConfig` fields):
   the current level, as long as the level is still at least advice and the alert was not acknowledged. Each
   further repeat of a kind waits ``repeat_backoff`` times longer (5, 10, 20 min), at most ``max_cooldown_s``;
   an escalation or the end of the episode starts the schedule again.
-* **Alarm repeats need news.** A warning or critical that repeats (same kind, same level, not an escalation) is
-  sent only when the risk has risen by ``alarm_repeat_rise`` since that kind's last alert, or once
-  ``alarm_reminder_s`` have passed since it (a reminder). An unchanged high risk is not news; repeating it every
-  20 min for hours trains runners to ignore the watch. Advice repeats on the backoff schedule alone.
+* **Alarm repeats need news.** A warning or critical is not sent while a warning or critical of *any* kind at
+  its level or higher is younger than ``alarm_reminder_s`` (it still stands), unless the risk has risen by
+  ``alarm_repeat_rise`` since that alarm. A new reason for the same risk is not news, nor is a level that dips
+  and comes back; an unchanged high risk is repeated once per ``alarm_reminder_s`` (a reminder): repeating it
+  more often trains runners to ignore the watch. Advice repeats on the backoff schedule alone.
 * **Sticky reason.** The kind of the episode's last advice/warning is kept while its factors still weigh at
   least 1/``kind_margin`` of the new top kind's (two reasons of similar weight do not alternate).
 * **Step down.** Within ``cooldown_s`` of an alert, no alert of a lower level is sent: the higher one still
@@ -44,7 +45,9 @@ The rules (all numbers are :class:`PolicyConfig` fields):
 * **Gait.** While the athlete walks or stands (``ind.gait_state``), no level alert at all: they have already
   eased off, and stride or form advice to a walker is nonsense. Stride and form advice need ``running``.
 * **Drink advice** only at the advice level, from 2 % estimated sweat loss (:mod:`alerts.advice`), at most once
-  per ``hydrate_every_s``.
+  per ``hydrate_every_s`` and after a further ``hydrate_step_pct`` of loss. It has its own schedule, whatever
+  the level's top factor: sent on a tick with no other alert, never while a warning or critical stands.
+
 * At most one alert per tick; ticks that do not move event time forward are ignored.
 """
 
@@ -55,7 +58,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any, Final
 
-from alerts.advice import advise, choose_kind, eligible_kinds, kind_scores
+from alerts.advice import HYDRATE_MIN_LOSS_PCT, advise, choose_kind, eligible_kinds, kind_scores
 from alerts.alert import ALERT_LEVELS, Alert, AlertLevel, alert_id
 from alerts.inputs import contributions
 from alerts.policy_config import LevelSource, PolicyConfig
@@ -120,6 +123,9 @@ class AlertPolicy:
         self._under_since: float | None = None  # since when the debounced rank is below it
         self._known: dict[str, tuple[str, int]] = {}  # alert id -> (kind, rank)
         self._flag: str | None = None  # the red flag reported last (a new reason is a new medical alert)
+        self._alarm_at: dict[int, float] = {}  # rank (2, 3) -> time of the last level alarm of that rank
+        self._alarm_risk = 0.0  # the risk at the last level alarm (warning/critical of any kind)
+        self._drink_loss = 0.0  # the estimated sweat loss (%) at the last drink advice
 
     # ------------------------------------------------------------------------------------------------ public
 
@@ -168,6 +174,8 @@ class AlertPolicy:
             if ind.acute_cramp:  # while a cramp is on, nothing but stop_and_stretch
                 return [acute] if acute is not None else []
         sent = self._by_level(ind, t, debounced)
+        if sent is None:
+            sent = self._drink(ind, t)
         return [sent] if sent is not None else []
 
     def ack(self, alert_id: str) -> bool:
@@ -205,6 +213,9 @@ class AlertPolicy:
             "under_since": self._under_since,
             "known": [[aid, kind, rank] for aid, (kind, rank) in self._known.items()],
             "flag": self._flag,
+            "alarm_at": [[r, at] for r, at in self._alarm_at.items()],
+            "alarm_risk": self._alarm_risk,
+            "drink_loss": self._drink_loss,
         }
 
     @classmethod
@@ -245,6 +256,9 @@ class AlertPolicy:
         policy._known = {str(a): (str(k), int(r)) for a, k, r in state.get("known", [])}
         flag = state.get("flag")
         policy._flag = None if flag is None else str(flag)
+        policy._alarm_at = {int(r): float(at) for r, at in state.get("alarm_at", [])}
+        policy._alarm_risk = float(state.get("alarm_risk", 0.0))
+        policy._drink_loss = float(state.get("drink_loss", 0.0))
         return policy
 
     # ----------------------------------------------------------------------------------------------- private
@@ -353,10 +367,12 @@ class AlertPolicy:
         if any(h[2] > rank for h in recent):
             return None  # a higher alert still stands
         escalation = 0 < self._episode_max < rank
+        if rank >= 2 and rank <= self._standing_alarm(t):
+            if not self._risen(ind):
+                return None  # an alarm at this level or higher still stands and the risk has not risen: no news
+            escalation = False
         last = self._last_by_kind.get(kind)
         if not escalation and last is not None and t - last < self._cooldown(kind):
-            return None
-        if not escalation and last is not None and rank >= 2 and not self._news(kind, ind, t - last):
             return None
         if not critical:
             if not escalation and recent and t - max(h[0] for h in recent) < cfg.min_gap_s:
@@ -372,6 +388,29 @@ class AlertPolicy:
             self._repeats[kind] = 0
         return self._emit(ind, t, kind, rank)
 
+    def _drink(self, ind: Indicators, t: float) -> Alert | None:
+        """Drink advice on its own schedule (the level's top factor rarely is the sweat loss): advice level, once
+        the estimated sweat loss reaches :data:`~alerts.advice.HYDRATE_MIN_LOSS_PCT`, then at most once per
+        ``hydrate_every_s`` and only after a further ``hydrate_step_pct`` of loss; never while a warning or
+        critical stands (``cooldown_s``), never inside ``min_gap_s`` of another alert, never in the warm-up, and
+        like every level alert not while walking or stopped."""
+        cfg = self.config
+        loss = ind.sweat_loss_pct
+        if loss is None or not math.isfinite(loss) or loss < HYDRATE_MIN_LOSS_PCT or self._acked.get("hydrate"):
+            return None
+        if t - self.session_start < cfg.warmup_s or ind.gait_state in RESTING:
+            return None
+        last = self._last_by_kind.get("hydrate")
+        if last is not None and (t - last < cfg.hydrate_every_s or loss < self._drink_loss + cfg.hydrate_step_pct):
+            return None
+        recent = [h for h in self._history if t - h[0] < cfg.cooldown_s]
+        if any(h[2] >= 2 for h in recent) or any(t - h[0] < cfg.min_gap_s for h in recent):
+            return None
+        if sum(1 for h in self._history if t - h[0] < cfg.cap_window_s) >= cfg.cap:
+            return None
+        self._drink_loss = float(loss)
+        return self._emit(ind, t, "hydrate", 1)
+
     def _sticky(self, kind: str, ind: Indicators, level: AlertLevel) -> str:
         """Keep the episode's last reason unless the new one clearly outweighs it (or is no longer allowed)."""
         last = self._last_kind
@@ -382,15 +421,15 @@ class AlertPolicy:
             return last
         return kind
 
-    def _news(self, kind: str, ind: Indicators, since_last: float) -> bool:
-        """Whether a warning/critical repeat of ``kind`` says something new: the risk has risen by
-        ``alarm_repeat_rise`` since the kind's last alert, or ``alarm_reminder_s`` have passed."""
-        cfg = self.config
-        if since_last >= cfg.alarm_reminder_s:
-            return True
-        before = self._risk_by_kind.get(kind)
+    def _standing_alarm(self, t: float) -> int:
+        """The highest warning/critical rank sent (any kind) within ``alarm_reminder_s``: it still stands."""
+        window = self.config.alarm_reminder_s
+        return max((r for r, at in self._alarm_at.items() if t - at < window), default=0)
+
+    def _risen(self, ind: Indicators) -> bool:
+        """Whether the risk has risen by ``alarm_repeat_rise`` since the last warning/critical of any kind."""
         risk = float(ind.risk)
-        return before is None or (math.isfinite(risk) and risk >= before + cfg.alarm_repeat_rise)
+        return math.isfinite(risk) and risk >= self._alarm_risk + self.config.alarm_repeat_rise
 
     def _cooldown(self, kind: str) -> float:
         """The wait before ``kind`` may repeat: ``cooldown_s`` · backoff^repeats, at most ``max_cooldown_s``."""
@@ -422,6 +461,9 @@ class AlertPolicy:
         self._episode_max = max(self._episode_max, rank)
         if kind not in ("stop_and_stretch", "medical"):
             self._last_kind = kind
+            if rank >= 2:
+                self._alarm_at[rank] = t
+                self._alarm_risk = risk
         self._known[aid] = (kind, rank)
         while len(self._known) > KNOWN_IDS:
             del self._known[next(iter(self._known))]

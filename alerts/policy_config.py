@@ -49,6 +49,8 @@ class PolicyConfig:
     acute_rearm_s: float = 60.0
     #: Drink advice at most once per this long (ACSM / IMMDA: sparing; drink to thirst).
     hydrate_every_s: float = 1200.0
+    #: ... and only once the estimated sweat loss has grown this much (% body mass) since the last one.
+    hydrate_step_pct: float = 0.5
     #: ``"processor"``: use ``ind.level``; ``"risk"``: own hysteresis on ``ind.risk`` (below).
     level_source: LevelSource = "processor"
     #: Risk thresholds entering advice, warning, critical (``level_source="risk"`` only); the same numbers as

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -125,17 +126,63 @@ def test_escalation_long_after_the_last_alert_is_not_held_by_the_backoff() -> No
     ]
 
 
-def test_rising_again_after_a_calmer_spell_is_news_again() -> None:
+def test_a_warning_that_dips_and_comes_back_is_not_news_until_the_reminder() -> None:
+    """The level dips to elevated and comes back within ``alarm_reminder_s`` at the same risk: the first warning
+    still stands (no second alarm); once it is 30 min old, the still-high risk is reminded once."""
     stream = ticks(
         Seg(0, 600),
         Seg(600, 700, "high"),
-        Seg(700, 1100, "elevated"),  # 5 min below warning: the reference drops to advice
-        Seg(1100, 1200, "high"),
+        Seg(700, 1100, "elevated"),  # 5 min below warning: advice at the current level
+        Seg(1100, 2600, "high"),
     )
     assert seq(run(policy(), stream)) == [
         (625.0, "ease_pace", "warning"),
         (925.0, "ease_pace", "advice"),
-        (1125.0, "ease_pace", "warning"),  # inside the kind's cool-down, yet an escalation
+        (2425.0, "ease_pace", "warning"),  # 625 + alarm_reminder_s: a reminder, not a new alarm per dip
+    ]
+
+
+def test_a_new_reason_for_the_same_risk_is_not_a_new_alarm() -> None:
+    """Within ``alarm_reminder_s`` of a warning, a warning of another kind at the same risk is not sent."""
+    stream = ticks(Seg(0, 600), Seg(600, 700, "high"), Seg(700, 2000, "high", kind="shorten_stride"))
+    assert seq(run(policy(), stream)) == [(625.0, "ease_pace", "warning")]
+
+
+def test_a_risen_risk_is_news_for_any_kind() -> None:
+    """A warning repeats before the reminder when the risk has risen by ``alarm_repeat_rise`` since the last
+    alarm, after the kind's own cool-down."""
+    cfg = PolicyConfig()
+    stream = [ind(e, "low") for e in range(0, 600, 5)]
+    stream += [ind(e, "high", risk=0.55) for e in range(600, 700, 5)]
+    stream += [ind(e, "high", "shorten_stride", risk=0.55 + cfg.alarm_repeat_rise) for e in range(700, 1200, 5)]
+    assert seq(run(policy(cfg), stream)) == [(625.0, "ease_pace", "warning"), (700.0, "shorten_stride", "warning")]
+
+
+def test_drink_advice_keeps_its_own_schedule() -> None:
+    """From 2 % estimated loss: once, then again only after ``hydrate_every_s`` and a further
+    ``hydrate_step_pct`` of loss, whatever the level's top factor; never during the warm-up."""
+    cfg = PolicyConfig()
+    stream = [
+        replace(ind(e, "low"), sweat_loss_pct=1.5 + e / 3600.0)  # 0.5 % more every 30 min ... 2.0 % at 30 min
+        for e in range(0, 7200, 5)
+    ]
+    got = run(policy(cfg), stream)
+    assert [(a.t - S0, a.kind, a.level) for a in got] == [
+        (1800.0, "hydrate", "advice"),
+        (3600.0, "hydrate", "advice"),  # 20 min passed at 3000, but only 2.33 % then: waits for 2.5 %
+        (5400.0, "hydrate", "advice"),
+    ]
+    assert all(a.message.startswith("Drink to thirst, not more") for a in got)
+
+
+def test_no_drink_advice_while_a_warning_stands() -> None:
+    stream = [
+        replace(i, sweat_loss_pct=1.5 if i.elapsed_s < 700 else 2.6)
+        for i in ticks(Seg(0, 600), Seg(600, 1200, "high"), Seg(1200, 1300, "low"))
+    ]
+    assert seq(run(policy(), stream)) == [
+        (625.0, "ease_pace", "warning"),
+        (925.0, "hydrate", "advice"),  # not at 700, when 2.6 % was reached: the warning stands for cooldown_s
     ]
 
 
@@ -273,10 +320,11 @@ def test_two_reasons_of_similar_weight_do_not_alternate() -> None:
 
 
 def test_no_step_down_while_a_higher_alert_stands() -> None:
-    stream = ticks(Seg(0, 600), Seg(600, 650, "critical"), Seg(650, 1000, "high", "shorten_stride"))
+    stream = ticks(Seg(0, 600), Seg(600, 650, "critical"), Seg(650, 2500, "high", "shorten_stride"))
     assert seq(run(policy(), stream)) == [
         (610.0, "ease_pace", "critical"),
-        (910.0, "shorten_stride", "warning"),  # not before the critical alert is 5 min old
+        # the critical stands: a warning at the same risk is no news until it is alarm_reminder_s old
+        (2410.0, "shorten_stride", "warning"),
     ]
 
 
@@ -343,7 +391,7 @@ def test_ids_are_deterministic() -> None:
         return [a.id for a in run(policy(session_start=start), ticks(Seg(0, 600), Seg(600, 4500, "high", "hydrate")))]
 
     a, b = once(S0), once(S0)
-    assert a == b and len(a) == 3 and len(set(a)) == 3
+    assert a == b and len(a) == 4 and len(set(a)) == 4  # warning, drink advice, two reminders
     assert once(S0 + 1) != a
     alert = run(policy(), ticks(Seg(0, 600), Seg(600, 630, "elevated")))[0]
     assert alert.id == alert_id("squad-1", "ath_7", S0, "ease_pace", "advice", S0 + 625.0)
