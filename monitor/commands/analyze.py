@@ -29,11 +29,11 @@ import argparse
 import json
 import math
 import re
-import tomllib
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.core.profiles import read_json_or_toml
 from monitor.core.wire import ID_RE, ProfileMsg, profile_from_mapping
 from monitor.errors import InputFileError, RejectedMessage, UsageError
 from processors.indicators import LEVELS
@@ -164,20 +164,7 @@ def _paused_s(rec: Recording) -> float:
 def load_profile(path: str) -> Profile:
     """One athlete's profile from a TOML or JSON file (contract profile fields at the top level, or in a
     ``profile`` table). Unknown or invalid fields are errors here (a typo should not pass silently)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputFileError(f"{path}: no such profile file") from exc
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path}: cannot read profile file: not UTF-8 text") from exc
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read profile file: {exc.strerror or exc}") from exc
-    is_json = p.suffix.lower() == ".json" or text.lstrip().startswith("{")
-    try:
-        data: Any = json.loads(text) if is_json else tomllib.loads(text)
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise InputFileError(f"{path}: not valid {'JSON' if is_json else 'TOML'}: {exc}") from exc
+    data = read_json_or_toml(path, "profile file")
     if isinstance(data, dict) and isinstance(data.get("profile"), dict) and len(data) == 1:
         data = data["profile"]
     if not isinstance(data, dict):

@@ -26,6 +26,25 @@ from monitor.errors import InputFileError, RejectedMessage
 from processors.profile import Profile
 
 
+def read_json_or_toml(path: str | Path, what: str) -> Any:
+    """Parse a JSON (``.json`` or text starting with ``{``) or TOML file; every failure is one line
+    (:class:`InputFileError` naming the file and ``what`` it should be)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputFileError(f"{path}: no such {what}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: cannot read {what}: not UTF-8 text") from exc
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read {what}: {exc.strerror or exc}") from exc
+    is_json = p.suffix.lower() == ".json" or text.lstrip().startswith("{")
+    try:
+        return json.loads(text) if is_json else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise InputFileError(f"{path}: not valid {'JSON' if is_json else 'TOML'}: {exc}") from exc
+
+
 class ProfileBook:
     """Profiles by ``squad/athlete`` (exact) or ``athlete`` (any squad)."""
 
@@ -50,18 +69,7 @@ class ProfileBook:
     def load(cls, path: str | Path) -> ProfileBook:
         """Read a TOML or JSON profiles file; raise InputFileError (one line) if it is unreadable or wrong."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise InputFileError(f"{path}: no such profiles file") from exc
-        except UnicodeDecodeError as exc:
-            raise InputFileError(f"{path}: cannot read profiles file: not UTF-8 text") from exc
-        except OSError as exc:
-            raise InputFileError(f"{path}: cannot read profiles file: {exc.strerror or exc}") from exc
-        try:
-            data: Any = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-        except (ValueError, tomllib.TOMLDecodeError) as exc:
-            raise InputFileError(f"{path}: not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from exc
+        data = read_json_or_toml(path, "profiles file")
         athletes = data.get("athletes") if isinstance(data, dict) else None
         if not isinstance(athletes, dict):
             raise InputFileError(f"{path}: expected a table 'athletes' of profiles")
