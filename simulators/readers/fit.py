@@ -1,7 +1,8 @@
 """FIT reader (Garmin and others), built on ``fitdecode``.
 
 Reads ``record`` messages (``timestamp``, ``heart_rate``, ``enhanced_speed``/``speed``, ``distance``,
-``cadence`` + ``fractional_cadence``, ``temperature``), the ``session`` and ``lap`` summaries, the device
+``cadence`` + ``fractional_cadence``, ``temperature``, ``enhanced_altitude``/``altitude`` as the side series
+``Recording.altitude``), the ``session`` and ``lap`` summaries, the device
 name, timer ``event`` messages (pauses), and the athlete's ``user_profile``/``zones_target`` (HRmax, resting HR,
 sex, weight, age, height). FIT running cadence is strides per minute: steps/min = 2 x (cadence +
 fractional_cadence). For cycling sports the cadence is pedal revolutions, not steps, and is left out (NaN).
@@ -78,7 +79,7 @@ def read_fit(data: bytes, source: str) -> Recording:
     def when(value: Any) -> float | None:
         return _unix(value, anchor)
 
-    cols: dict[str, list[float]] = {k: [] for k in ("t", "hr", "speed", "cadence", "temp", "distance")}
+    cols: dict[str, list[float]] = {k: [] for k in ("t", "hr", "speed", "cadence", "temp", "distance", "altitude")}
     for rec in msgs.records:
         ts = rec.get("timestamp")
         t = when(ts)
@@ -99,6 +100,8 @@ def read_fit(data: bytes, source: str) -> Recording:
         cols["cadence"].append(cad)
         cols["temp"].append(_num(rec.get("temperature")))
         cols["distance"].append(_num(rec.get("distance")))
+        alt = _num(rec.get("enhanced_altitude"))
+        cols["altitude"].append(alt if not math.isnan(alt) else _num(rec.get("altitude")))
     if not cols["t"]:
         why = "; ".join(f"{n} {r}" for r, n in skipped.items())
         raise InputFileError(f"{source}: FIT file has no usable timestamped records ({why or 'no samples'})")
@@ -280,4 +283,6 @@ def _summary(
         max_hr_bpm=_opt(msg.get("max_heart_rate")),
         avg_cadence_spm=cad,
         avg_speed_m_s=speed if speed is not None else _opt(msg.get("avg_speed")),
+        ascent_m=_opt(msg.get("total_ascent")),
+        descent_m=_opt(msg.get("total_descent")),
     )

@@ -1,9 +1,9 @@
 """GPX reader (GPX 1.0/1.1 tracks, with Garmin TrackPointExtension v1/v2 and similar extensions).
 
-Per ``trkpt``: ``lat``/``lon``, ``time`` (required), and in ``extensions`` any element named ``hr`` /
-``heartrate`` (bpm), ``cad`` / ``cadence``, ``atemp`` / ``temp`` (°C), ``speed`` (m/s). Distance is the
-haversine sum along each ``trkseg`` (nothing is added across a segment break: that is a pause). Without a
-``speed`` extension the speed is the forward difference of that distance.
+Per ``trkpt``: ``lat``/``lon``, ``time`` (required), ``ele`` (m: the side series ``Recording.altitude``), and in
+``extensions`` any element named ``hr`` / ``heartrate`` (bpm), ``cad`` / ``cadence``, ``atemp`` / ``temp`` (°C),
+``speed`` (m/s). Distance is the haversine sum along each ``trkseg`` (nothing is added across a segment break:
+that is a pause). Without a ``speed`` extension the speed is the forward difference of that distance.
 
 Cadence: Garmin writes running cadence in GPX as strides/min like FIT and TCX, other apps write steps/min.
 The reader decides per file: if the median non-zero cadence is at most 120 the file is in strides/min and is
@@ -52,7 +52,7 @@ def read_gpx(data: bytes, source: str) -> Recording:
     if local(root.tag) != "gpx":
         raise InputFileError(f"{source}: not a GPX file: root element is <{local(root.tag)}>")
     t: list[float] = []
-    cols: dict[str, list[float]] = {"hr": [], "cad": [], "temp": [], "speed": [], "distance": []}
+    cols: dict[str, list[float]] = {"hr": [], "cad": [], "temp": [], "speed": [], "distance": [], "ele": []}
     seg_end: list[bool] = []
     total = 0.0
     creator = root.get("creator")
@@ -69,6 +69,7 @@ def read_gpx(data: bytes, source: str) -> Recording:
                         total += haversine_m(prev[0], prev[1], lat, lon)
                     prev = (lat, lon)
                 cols["distance"].append(total if prev is not None else math.nan)
+                cols["ele"].append(number(path_text(point, "ele"), source, "ele"))
                 found: dict[str, float] = {}
                 ext = next(children(point, "extensions"), None)
                 if ext is not None:
@@ -102,6 +103,7 @@ def read_gpx(data: bytes, source: str) -> Recording:
         cadence=cad,
         temp=cols["temp"],
         distance=distance,
+        altitude=cols["ele"],
         creator=creator,
     )
 

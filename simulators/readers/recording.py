@@ -4,6 +4,8 @@ Every reader (FIT, TCX, GPX, CSV) returns a :class:`Recording`. Units: ``t`` Uni
 ``hr`` bpm, ``speed`` m/s, ``cadence`` steps/min (both feet, already doubled from strides where the file
 stores strides), ``temp`` °C, ``distance`` metres, cumulative from the start of the recording (FIT and TCX:
 the device's own counter). A value the file does not have at a sample is NaN; nothing is interpolated.
+``altitude`` (m) is a side series beside the frames, for post-run indicators only (grade-adjusted pace): the
+v1 contract's frames carry no altitude, so :meth:`Recording.frames` never sends it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ class DeviceSummary:
     """What the watch itself reported for a session or a lap (``None`` where the file does not say).
 
     ``duration_s`` is timer (moving) time, ``avg_cadence_spm`` is in steps/min (converted from the file's
-    strides/min), ``start`` is the Unix time the lap or session began.
+    strides/min), ``start`` is the Unix time the lap or session began, ``ascent_m``/``descent_m`` the total
+    climb and descent (FIT ``total_ascent``/``total_descent``).
     """
 
     label: str
@@ -45,6 +48,8 @@ class DeviceSummary:
     max_hr_bpm: float | None = None
     avg_cadence_spm: float | None = None
     avg_speed_m_s: float | None = None
+    ascent_m: float | None = None
+    descent_m: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +61,8 @@ class DeviceSummary:
             "max_hr_bpm": self.max_hr_bpm,
             "avg_cadence_spm": self.avg_cadence_spm,
             "avg_speed_m_s": self.avg_speed_m_s,
+            "ascent_m": self.ascent_m,
+            "descent_m": self.descent_m,
         }
 
 
@@ -96,6 +103,10 @@ class Recording:
     #: names (``sex``, ``age``, ``mass_kg``, ``height_cm``, ``hr_rest``, ``hr_max``); empty when the file says
     #: nothing.
     athlete: dict[str, Any] = field(default_factory=dict)
+    #: Altitude (m) per sample when the file records it (FIT ``enhanced_altitude``/``altitude``, TCX
+    #: ``AltitudeMeters``, GPX ``ele``), NaN where a sample has none; empty when the file has no altitude at all.
+    #: Not part of the frames (the contract has no altitude stream): post-run use only.
+    altitude: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         n = self.t.shape[0]
@@ -107,6 +118,8 @@ class Recording:
             self.lap_of = laps_by_time(self.t, [lap.start for lap in self.laps])
         if self.lap_of.shape[0] not in (0, n):
             raise ValueError(f"recording lap_of has {self.lap_of.shape[0]} entries, expected {n}")
+        if self.altitude.shape not in ((0,), (n,)):
+            raise ValueError(f"recording altitude has shape {self.altitude.shape}, expected (0,) or ({n},)")
 
     @classmethod
     def from_columns(
@@ -128,11 +141,13 @@ class Recording:
         pauses: list[tuple[float, float]] | None = None,
         skipped: dict[str, int] | None = None,
         athlete: dict[str, Any] | None = None,
+        altitude: ArrayLike | None = None,
     ) -> Recording:
-        """Build from lists or arrays (missing columns become all-NaN); rows are sorted by time (stable)."""
+        """Build from lists or arrays (missing columns become all-NaN; a missing or all-NaN ``altitude``
+        becomes empty: no altitude); rows are sorted by time (stable)."""
         times = np.asarray(t, dtype=np.float64)
         n = times.shape[0]
-        raw = {"hr": hr, "speed": speed, "cadence": cadence, "temp": temp, "distance": distance}
+        raw = {"hr": hr, "speed": speed, "cadence": cadence, "temp": temp, "distance": distance, "altitude": altitude}
         arrays = {k: np.full(n, np.nan) if v is None else np.asarray(v, dtype=np.float64) for k, v in raw.items()}
         laps_arr = np.zeros(0, dtype=np.int64) if lap_of is None else np.asarray(lap_of, dtype=np.int64)
         if n > 1 and bool(np.any(np.diff(times) < 0)):
@@ -158,10 +173,16 @@ class Recording:
             pauses=[] if pauses is None else pauses,
             skipped={} if skipped is None else skipped,
             athlete={} if athlete is None else athlete,
+            altitude=arrays["altitude"] if bool(np.isfinite(arrays["altitude"]).any()) else np.zeros(0),
         )
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
+
+    @property
+    def has_altitude(self) -> bool:
+        """Whether the file recorded altitude (at some samples at least)."""
+        return len(self) > 0 and int(self.altitude.shape[0]) == len(self)
 
     @property
     def start(self) -> float:

@@ -2,7 +2,8 @@
 
 Per ``Trackpoint``: ``Time``, ``HeartRateBpm/Value``, ``DistanceMeters`` (cumulative), ``Cadence`` and the
 Garmin ActivityExtension ``TPX/RunCadence`` (both strides/min for running → x 2 = steps/min), ``TPX/Speed``
-(m/s). Without a ``Speed`` extension the speed is derived from consecutive ``DistanceMeters``. Per ``Lap``:
+(m/s), ``AltitudeMeters`` (the side series ``Recording.altitude``, not a frame stream). Without a ``Speed``
+extension the speed is derived from consecutive ``DistanceMeters``. Per ``Lap``:
 ``StartTime``, ``TotalTimeSeconds``, ``DistanceMeters``, ``AverageHeartRateBpm``, ``MaximumHeartRateBpm``,
 ``LX/AvgRunCadence`` or ``Cadence``, ``LX/AvgSpeed`` → :class:`DeviceSummary` per lap; the session summary is
 the laps combined (time sum, distance sum, duration-weighted average HR, max of maxima). Namespaces and
@@ -41,6 +42,7 @@ def read_tcx(data: bytes, source: str) -> Recording:
     speed: list[float] = []
     cadence: list[float] = []
     distance: list[float] = []
+    altitude: list[float] = []
     lap_of: list[int] = []
     laps: list[DeviceSummary] = []
     sport: str | None = None
@@ -58,6 +60,7 @@ def read_tcx(data: bytes, source: str) -> Recording:
                 t.append(iso_time(path_text(point, "Time"), source))
                 hr.append(number(path_text(point, "HeartRateBpm", "Value"), source, "HeartRateBpm"))
                 distance.append(number(path_text(point, "DistanceMeters"), source, "DistanceMeters"))
+                altitude.append(number(path_text(point, "AltitudeMeters"), source, "AltitudeMeters"))
                 ext = child(point, "Extensions")
                 tpx = None if ext is None else next(descendants(ext, "TPX"), None)
                 speed.append(math.nan if tpx is None else number(path_text(tpx, "Speed"), source, "Speed"))
@@ -75,6 +78,7 @@ def read_tcx(data: bytes, source: str) -> Recording:
         speed=speed,
         cadence=cadence,
         distance=distance,
+        altitude=altitude,
         laps=laps,
         lap_of=lap_of,
         device=combine_laps(laps),

@@ -28,7 +28,10 @@ RECORD_FIELDS = {
     "speed": (6, UINT16, 1000),
     "distance": (5, UINT32, 100),
     "temperature": (13, SINT8, 1),
+    "altitude": (2, UINT16, 5),  # FIT: (m + 500) x 5; the writer is given m + 500 (ALTITUDE_OFFSET)
 }
+#: FIT ``altitude`` offset (m): stored = (altitude + 500) x 5.
+ALTITUDE_OFFSET = 500.0
 SESSION_FIELDS = {
     "timestamp": (253, UINT32, 1),
     "start_time": (2, UINT32, 1),
@@ -51,6 +54,11 @@ class Sample:
     speed: float | None = None  # m/s
     distance: float | None = None  # m
     temp: int | None = None
+    altitude: float | None = None  # m
+
+
+def _altitude(s: Sample) -> float | None:
+    return None if s.altitude is None else s.altitude + ALTITUDE_OFFSET
 
 
 def _definition(local: int, global_num: int, fields: dict[str, tuple[int, tuple[int, str, int], int]]) -> bytes:
@@ -85,6 +93,7 @@ def fit_bytes(samples: Sequence[Sample], *, sport: str = "running", session: dic
                 "speed": s.speed,
                 "distance": s.distance,
                 "temperature": s.temp,
+                "altitude": _altitude(s),
             },
         )
     values: dict[str, float | None] = {"sport": SPORTS[sport]}
@@ -126,6 +135,7 @@ def _record_values(s: Sample, ts: float | None) -> dict[str, float | None]:
         "speed": s.speed,
         "distance": s.distance,
         "temperature": s.temp,
+        "altitude": _altitude(s),
     }
 
 
