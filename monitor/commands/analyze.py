@@ -12,9 +12,12 @@ pipeline as the live service, offline.
   pauses, when the watch recorded nothing, count for no level); ``coach`` (addition): the post-run indicators
   of :func:`monitor.commands.analyze_coach.coach_summary` — whole-run efficiency factor, Friel decoupling (first
   vs second half of the steady running), HR recoveries after hard efforts, HRmax in use, time in %HRmax zones,
-  time running / walking / stopped, red flags;
+  time running / walking / stopped, red flags, and from the file's altitude (a side series beside the frames, not a
+  contract stream) ``grade_adjusted_pace`` (s/km, Minetti et al. 2002), ``moving_pace_s_per_km`` (the same moving
+  seconds), ``climb_m`` and ``descent_m`` — all null when the file has no altitude;
 - ``alerts``: every alert, as published on the ``alert`` topic;
-- ``device`` (addition): the watch's own session summary when the file has one, for comparison;
+- ``device`` (addition): the watch's own session summary when the file has one, for comparison (with
+  ``ascent_m``/``descent_m`` where the FIT session has them);
 - ``profile`` (addition): the profile used and its ``source``: ``given`` (``--profile``), ``file`` (the FIT
   file's own ``user_profile``: HRmax, resting HR, sex, weight, age, height) or ``defaults``;
 - ``reader`` (addition): what the reader could not use, counted by reason (``skipped``), and the pauses the
@@ -101,13 +104,13 @@ def analyze(
 def document(rec: Recording, result: OfflineResult, profile: Profile, source: str) -> dict[str, Any]:
     """The ``--json`` document from a recording and its offline pipeline run with ``profile`` (from
     ``source``); ``crampwatch report`` uses the same, so its numbers equal ``analyze --json``."""
-    from monitor.commands.analyze_coach import coach_summary
+    from monitor.commands.analyze_coach import coach_summary, recording_grade
     from monitor.core.pipeline import PipelineConfig
     from simulators.readers import summarize
 
     summary = {k: _round(v) for k, v in summarize(rec).to_dict().items()}
     found = indicators(result)
-    found["coach"] = coach_summary(result.statuses, summary, float(PipelineConfig().tick_s))
+    found["coach"] = coach_summary(result.statuses, summary, float(PipelineConfig().tick_s), recording_grade(rec))
     return {
         "profile": {"source": source, **{k: v for k, v in asdict(profile).items() if v is not None}},
         "reader": {"skipped": dict(rec.skipped), "pauses": len(rec.pauses), "paused_s": _paused_s(rec)},
@@ -239,6 +242,12 @@ def _pace(value: Any) -> str:
     return f"{m}:{s:02d} /km"
 
 
+def _updown(up: Any, down: Any) -> str:
+    if not isinstance(up, int | float) or not isinstance(down, int | float):
+        return "-"
+    return f"{up:.0f}/{down:.0f} m"
+
+
 def render(report: dict[str, Any], rec: Recording) -> str:
     s = report["summary"]
     d = report["device"] or {}
@@ -261,6 +270,15 @@ def render(report: dict[str, Any], rec: Recording) -> str:
         ("average cadence", _fmt(s["avg_cadence_spm"], " spm"), _fmt(d.get("avg_cadence_spm"), " spm")),
         ("average pace", _pace(s["avg_pace_s_per_km"]), "-"),
     ]
+    coach = report["indicators"].get("coach") or {}
+    if coach.get("climb_m") is not None or d.get("ascent_m") is not None:
+        rows.append(
+            (
+                "climb / descent",
+                _updown(coach.get("climb_m"), coach.get("descent_m")),
+                _updown(d.get("ascent_m"), d.get("descent_m")),
+            )
+        )
     lines += [f"{name:<22}{ours:>14}{dev:>14}" for name, ours, dev in rows]
     ind = report["indicators"]
     final = ind["final"] or {}

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from processors.grade_adjusted_pace import GradeAdjusted
+    from simulators.readers import Recording
 
 GAITS = ("running", "walking", "stopped", "unknown")
 
@@ -13,6 +17,14 @@ def _num(x: Any) -> float | None:
     if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(float(x)):
         return None
     return float(x)
+
+
+def _pace(x: Any) -> str:
+    v = _num(x)
+    if v is None:
+        return "-"
+    m, sec = divmod(round(v), 60)
+    return f"{m}:{sec:02d} /km"
 
 
 def run_efficiency_factor(summary: Mapping[str, Any]) -> float | None:
@@ -28,12 +40,43 @@ def run_efficiency_factor(summary: Mapping[str, Any]) -> float | None:
     return round(60_000.0 / pace / hr, 3)
 
 
-def coach_summary(statuses: Sequence[Mapping[str, Any]], summary: Mapping[str, Any], tick_s: float) -> dict[str, Any]:
+def recording_grade(rec: Recording) -> GradeAdjusted | None:
+    """Grade-adjusted pace of a recording from the altitude its file keeps beside the frames (None without
+    altitude), over the same recorded time as the run summary (its held intervals, device pauses left out)."""
+    if not rec.has_altitude:
+        return None
+    from processors.grade_adjusted_pace import grade_adjusted_pace
+    from simulators.readers.summary import held_intervals, paused_intervals
+
+    held = held_intervals(rec.t, rec.speed) & ~paused_intervals(rec.t, rec.pauses)
+    return grade_adjusted_pace(rec.t, rec.speed, rec.altitude, rec.distance, held)
+
+
+def grade_keys(grade: GradeAdjusted | None) -> dict[str, float | None]:
+    """``grade_adjusted_pace`` and ``moving_pace_s_per_km`` (s/km, the same moving seconds), ``climb_m`` and
+    ``descent_m``; all None without altitude."""
+    if grade is None:
+        return dict.fromkeys(("grade_adjusted_pace", "moving_pace_s_per_km", "climb_m", "descent_m"))
+    return {
+        "grade_adjusted_pace": None if grade.gap_s_per_km is None else round(grade.gap_s_per_km, 1),
+        "moving_pace_s_per_km": None if grade.moving_pace_s_per_km is None else round(grade.moving_pace_s_per_km, 1),
+        "climb_m": round(grade.climb_m, 1),
+        "descent_m": round(grade.descent_m, 1),
+    }
+
+
+def coach_summary(
+    statuses: Sequence[Mapping[str, Any]],
+    summary: Mapping[str, Any],
+    tick_s: float,
+    grade: GradeAdjusted | None = None,
+) -> dict[str, Any]:
     """``efficiency_factor`` (whole run), ``decoupling_friel_pct`` (first vs second half of the steady running),
     ``hr_recoveries_bpm`` (HR drop in the minute after each hard effort, in order), ``hr_max_bpm`` (in use at the
     end: measured or Tanaka, raised on observed HR), ``hr_zone_s`` (time in the %HRmax zones), ``gait_s`` (time
-    running / walking / stopped), ``red_flags`` (the medical red flags seen, in order) and
-    ``grade_adjusted_pace`` (None: the contract's streams carry no altitude)."""
+    running / walking / stopped), ``red_flags`` (the medical red flags seen, in order) and, from the file's
+    altitude (:func:`recording_grade`; None without it: the contract's streams carry no altitude),
+    ``grade_adjusted_pace``, ``moving_pace_s_per_km``, ``climb_m`` and ``descent_m`` (:func:`grade_keys`)."""
     final = statuses[-1] if statuses else {}
     recoveries: list[float] = []
     flags: list[str] = []
@@ -60,7 +103,7 @@ def coach_summary(statuses: Sequence[Mapping[str, Any]], summary: Mapping[str, A
         "hr_zone_s": final.get("hr_zone_s"),
         "gait_s": gait_s,
         "red_flags": flags,
-        "grade_adjusted_pace": None,
+        **grade_keys(grade),
     }
 
 
@@ -86,6 +129,14 @@ def render_coach(coach: Mapping[str, Any]) -> list[str]:
         f"  {'time in zones 1-5':<20}" + (" / ".join(f"{z / 60:.0f}" for z in zones) + " min" if zones else "-"),
         f"  {'gait':<20}" + ", ".join(f"{k} {v / 60:.0f} min" for k, v in coach["gait_s"].items() if v),
     ]
+    if coach.get("grade_adjusted_pace") is not None:
+        lines.append(
+            f"  {'grade-adjusted pace':<20}{_pace(coach['grade_adjusted_pace'])} (moving pace "
+            f"{_pace(coach['moving_pace_s_per_km'])}; climb {fmt(coach['climb_m'], ' m', 0)}, "
+            f"descent {fmt(coach['descent_m'], ' m', 0)})"
+        )
+    else:
+        lines.append(f"  {'grade-adjusted pace':<20}- (no altitude in the file)")
     if coach["red_flags"]:
         lines.append(f"  {'RED FLAGS':<20}{', '.join(coach['red_flags'])}")
     return lines

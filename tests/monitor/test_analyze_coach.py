@@ -26,7 +26,7 @@ def test_coach_summary_from_statuses() -> None:
     assert coach["red_flags"] == ["high_hr_stopped"]
     assert coach["gait_s"] == {"running": 15.0, "walking": 5.0, "stopped": 5.0, "unknown": 0.0}  # lost: uncounted
     assert (coach["decoupling_friel_pct"], coach["hr_max_bpm"]) == (4.2, 188.0)
-    assert coach["grade_adjusted_pace"] is None  # no altitude in the contract's streams
+    assert coach["grade_adjusted_pace"] is None and coach["climb_m"] is None  # no altitude given
     text = "\n".join(render_coach(coach))
     assert "1.25 m/min per bpm" in text and "31, 24 bpm/min" in text and "RED FLAGS" in text
     assert run_efficiency_factor({"avg_pace_s_per_km": None, "avg_hr_bpm": 150}) is None
