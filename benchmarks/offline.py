@@ -115,22 +115,21 @@ def _instrument(acc: dict[str, list[float]]) -> None:
     original = engine_mod.Engine.tick
 
     def engine_tick(self: engine_mod.Engine, window: Any) -> Any:
-        procs = self._procs
-        update = {}
-        for sym, proc in procs.items():
-            update[sym] = proc.update
+        steps = self._steps
 
-            def timed(ctx: Context, _u: Any = proc.update, _s: str = sym) -> None:
+        def timed(update: Any, sym: str) -> Any:
+            def run(ctx: Context) -> None:
                 a = clock()
-                _u(ctx)
-                acc.setdefault("p:" + _s, []).append(clock() - a)
+                update(ctx)
+                acc.setdefault("p:" + sym, []).append(clock() - a)
 
-            proc.update = timed  # type: ignore[method-assign]
+            return run
+
+        self._steps = [(sym, timed(update, sym), get) for sym, update, get in steps]
         try:
             return original(self, window)
         finally:
-            for sym, proc in procs.items():
-                proc.update = update[sym]  # type: ignore[method-assign]
+            self._steps = steps
 
     AthletePipeline._tick = tick  # type: ignore[method-assign]
     engine_mod.Engine.tick = engine_tick  # type: ignore[method-assign]

@@ -21,6 +21,8 @@ STATE_VERSION = 1
 
 def _f(x: Any) -> float | None:
     """A finite Python float or None."""
+    if x.__class__ is float:
+        return x if x - x == 0.0 else None  # x - x is NaN for NaN and ±inf
     if x is None or isinstance(x, bool):
         return None
     v = float(x)
@@ -58,6 +60,8 @@ class Engine:
     def _reset(self) -> None:
         reg = load_all()
         self._procs = {s: reg[s]() for s in self._order}
+        #: (symbol, update, get) in dependency order: the tick's loop without a lookup per processor
+        self._steps = [(s, p.update, p.get) for s, p in self._procs.items()]
         self._last_t = -math.inf
         self._session_start: float | None = None
         self._ticks = 0
@@ -69,10 +73,10 @@ class Engine:
         self._session_start = window.session_start
         first_new = int(np.searchsorted(window.t, self._last_t, side="right")) if len(window) else 0
         ctx = Context(window=window, profile=self.profile, first_new=first_new, plan=self.plan)
-        for sym in self._order:
-            proc = self._procs[sym]
-            proc.update(ctx)
-            ctx.results[sym] = proc.get()
+        results = ctx.results
+        for sym, update, get in self._steps:
+            update(ctx)
+            results[sym] = get()
         if len(window):
             self._last_t = max(self._last_t, float(window.t[-1]))
         self._ticks += 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+import numpy as np
+
 from processors._util import MOVING_MIN_SPEED, recent_median
 from processors.clean import CleanTail
 from processors.gait import RUN_MIN_CADENCE
@@ -128,8 +130,8 @@ class GaitStateNow(Processor):
         med = v[len(v) // 2]
         if med <= 0 or v[0] < 0.9 * med or v[-1] > 1.1 * med:
             return False
-        c = tail.cadence_rough[-self.steady_s :].tolist()
-        return sum(1 for x in c if x >= RUN_MIN_CADENCE) >= 0.9 * self.steady_s  # NaN compares False
+        running = int(np.count_nonzero(tail.cadence_rough[-self.steady_s :] >= RUN_MIN_CADENCE))  # NaN: False
+        return running >= 0.9 * self.steady_s
 
     def get(self) -> GaitState:
         return self._value

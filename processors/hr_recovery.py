@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -103,11 +104,10 @@ class HrRecovery(Processor):
         few microseconds; NumPy's call overhead would dominate)."""
         if last_e < first_e:
             return []
-        cs, cn = [0.0], [0]
-        for x in speed[first_e - 60 : last_e + 11].tolist():
-            ok = x == x  # NaN compares False
-            cs.append(cs[-1] + (x if ok else 0.0))
-            cn.append(cn[-1] + ok)
+        seg = speed[first_e - 60 : last_e + 11]
+        ok = seg == seg  # NaN compares False
+        cs = list(accumulate(np.where(ok, seg, 0.0).tolist(), initial=0.0))
+        cn = list(accumulate(ok.tolist(), initial=0))
         out = []
         for i in range(60, 61 + last_e - first_e):
             n_before, n_soon = cn[i] - cn[i - 60], cn[i + 11] - cn[i + 1]

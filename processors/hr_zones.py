@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,7 @@ class HrZones(Processor):
         if hr.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
             for h in hr.tolist():
                 if h == h:
-                    self._zones[sum(1 for bound in ZONE_BOUNDS if h / hr_max >= bound)] += 1.0
+                    self._zones[bisect_right(ZONE_BOUNDS, h / hr_max)] += 1.0  # bounds <= h / hr_max
             return
         x = hr[np.isfinite(hr)] / hr_max
         counts = np.bincount(np.searchsorted(ZONE_BOUNDS, x, side="right"), minlength=5)

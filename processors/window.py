@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,17 +29,20 @@ class Window:
     cadence: FloatArray
     temp: FloatArray
     session_start: float
+    _now: float = field(init=False, repr=False, compare=False)  # t[-1], read by most processors every tick
 
     def __post_init__(self) -> None:
         n = self.t.shape[0]
-        for name in STREAMS:
-            if getattr(self, name).shape != (n,):
-                shape = getattr(self, name).shape
-                raise ValueError(f"window stream {name!r} has shape {shape}, expected ({n},)")
+        shape = (n,)
+        if not self.hr.shape == self.speed.shape == self.cadence.shape == self.temp.shape == shape:
+            for name in STREAMS:
+                if getattr(self, name).shape != shape:
+                    raise ValueError(f"window stream {name!r} has shape {getattr(self, name).shape}, expected ({n},)")
+        object.__setattr__(self, "_now", float(self.t[-1]) if n else self.session_start)
 
     @property
     def now(self) -> float:
-        return float(self.t[-1]) if self.t.size else self.session_start
+        return self._now
 
     @property
     def elapsed(self) -> float:

@@ -244,8 +244,11 @@ class AthletePipeline(SampleIntake):
                 status[key] = round(v, 4) if v - v == 0.0 else None  # v - v is NaN for NaN and ±inf
             elif v is None or cls is str or cls is bool or cls is int:
                 status[key] = v
-            elif cls is dict:
-                status[key] = {str(k): _num(x) for k, x in v.items()}
+            elif cls is dict:  # values mostly plain floats (rounded inline, as _num does)
+                status[key] = {
+                    str(k): (round(x, 4) if x - x == 0.0 else None) if x.__class__ is float else _num(x)
+                    for k, x in v.items()
+                }
             else:
                 status[key] = _clean(v)
         status["session_start"] = _num(self.session_start)
