@@ -99,10 +99,18 @@ def recent_median(x: FloatArray, seconds: int = RECENT_S, min_count: int = 3) ->
     >>> recent_median(np.array([1.0, 2.0, 3.0, np.nan, 9.0]), seconds=3, min_count=2)
     6.0
     """
-    v = [a for a in x[-seconds:].tolist() if a == a]  # a == a drops NaN; pure Python is faster on ~12 values
-    k = len(v)
+    if seconds <= 16:
+        v = [a for a in x[-seconds:].tolist() if a == a]  # a == a drops NaN; pure Python is faster on ~12 values
+        k = len(v)
+        v.sort()
+    else:  # longer spans: sorted by NumPy (stable, like list.sort: equal values such as ±0 keep their order)
+        s = x[-seconds:].copy()
+        s.sort(kind="stable")
+        v = s.tolist()
+        k = len(v)
+        while k and v[k - 1] != v[k - 1]:  # NaN sorts last
+            k -= 1
     if k < max(min_count, 1):
         return None
-    v.sort()
     mid = k // 2
     return float(v[mid]) if k % 2 else 0.5 * (v[mid - 1] + v[mid])

@@ -86,8 +86,7 @@ class CadenceLock(Processor):
         tail: CleanTail = ctx["clean"]
         hr = tail.hr_raw[-self.window_s :]
         cad = tail.cadence_raw[-self.window_s :]
-        with np.errstate(invalid="ignore"):
-            ok = (cad >= 100.0) & (hr == hr)  # NaN compares False
+        ok = (cad >= 100.0) & (hr == hr)  # NaN compares False (no warning)
         n_ok = int(np.count_nonzero(ok))
         if n_ok < self.min_pairs:
             return  # not enough evidence either way: keep the current state

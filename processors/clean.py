@@ -149,8 +149,7 @@ class Clean(Processor):
         h = self.hampel_half_width
         a = max(0, r0 - h)
         raw = np.stack((w.hr[a:], w.speed[a:], w.cadence[a:]))
-        with np.errstate(invalid="ignore"):
-            raw[~((raw >= _LO) & (raw <= _HI))] = np.nan
+        raw[~((raw >= _LO) & (raw <= _HI))] = np.nan  # NaN compares False (no warning)
         pre = hampel_rows(raw, h, self.hampel_sigmas, _MIN_SCALE)[:, r0 - a :]
         region_t0 = float(w.t[r0]) if n > r0 else 0.0
         if contiguous and self._hr_last is not None:

@@ -29,8 +29,7 @@ def in_range(x: FloatArray, lo: float, hi: float) -> FloatArray:
     [nan, 150.0, nan, nan]
     """
     out = np.array(x, dtype=np.float64, copy=True)
-    with np.errstate(invalid="ignore"):
-        bad = ~((out >= lo) & (out <= hi))
+    bad = ~((out >= lo) & (out <= hi))  # comparisons with NaN give False without a warning
     out[bad] = np.nan
     return out
 

@@ -50,10 +50,30 @@ STATUS_KEYS = (
 _EXTRA_KEYS = tuple(f.name for f in fields(Indicators) if f.name not in STATUS_KEYS)
 
 
+_MAGIC = 6755399441055744.0  # 1.5 * 2**52: (y + _MAGIC) - _MAGIC rounds y to an integer (|y| < 2**51)
+
+
+def round4(x: float) -> float:
+    """``round(x, 4)`` exactly (correctly rounded, the sign of zero kept), ~1.5x faster: away from a decimal tie
+    ``x · 10⁴`` is rounded in binary and divided back (both steps exact or correctly rounded); near a tie, and for
+    large or non-finite ``x``, Python's ``round`` decides (tests/monitor/core/test_round4.py).
+
+    >>> round4(1.23456), round4(-0.00001), round4(2.00005) == round(2.00005, 4)
+    (1.2346, -0.0, True)
+    """
+    if -2e5 < x < 2e5:
+        y = x * 10000.0
+        r = (y + _MAGIC) - _MAGIC
+        d = y - r
+        if -0.499999 < d < 0.499999:  # x · 10⁴ is not within ~1e-6 of a tie (its rounding error is < 3e-7)
+            return r / 10000.0 if r else 0.0 * x  # 0.0 * x: ±0 like round
+    return round(x, 4)
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         f = float(value)
-        return None if not math.isfinite(f) else round(f, 4)
+        return None if not math.isfinite(f) else round4(f)
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -66,7 +86,7 @@ def _clean(value: Any) -> Any:
 def _num(value: Any) -> Any:
     """:func:`_clean` with a fast path for plain floats."""
     if value.__class__ is float:
-        return round(value, 4) if value - value == 0.0 else None
+        return round4(value) if value - value == 0.0 else None
     return value if value is None else _clean(value)
 
 
@@ -241,12 +261,12 @@ class AthletePipeline(SampleIntake):
             v = getattr(ind, key)
             cls = v.__class__
             if cls is float:
-                status[key] = round(v, 4) if v - v == 0.0 else None  # v - v is NaN for NaN and ±inf
+                status[key] = round4(v) if v - v == 0.0 else None  # v - v is NaN for NaN and ±inf
             elif v is None or cls is str or cls is bool or cls is int:
                 status[key] = v
             elif cls is dict:  # values mostly plain floats (rounded inline, as _num does)
                 status[key] = {
-                    str(k): (round(x, 4) if x - x == 0.0 else None) if x.__class__ is float else _num(x)
+                    str(k): (round4(x) if x - x == 0.0 else None) if x.__class__ is float else _num(x)
                     for k, x in v.items()
                 }
             else:
