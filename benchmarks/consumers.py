@@ -133,7 +133,9 @@ async def run_monitor(args: argparse.Namespace) -> dict[str, Any]:
     from monitor.mqtt.service import Monitor
 
     count = Count()
-    monitor = Monitor(BrokerURL(host="127.0.0.1", port=args.port), queue_size=1_000_000)
+    monitor = Monitor(
+        BrokerURL(host="127.0.0.1", port=args.port), queue_size=1_000_000, batch_size=args.batch
+    )
     async with monitor:
         await monitor.wait_connected()
         _say({"ready": True})
@@ -196,6 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--expect", type=int, default=0, help="stop after this many messages")
     ap.add_argument("--idle", type=float, default=5.0, help="stop after this long without a message")
     ap.add_argument("--progress", action="store_true")
+    ap.add_argument("--batch", type=int, default=500, help="monitor: messages per processing batch")
     ap.add_argument("--out", default="collected.json", help="collect: where to write the records")
     args = ap.parse_args(argv)
     runner = {"monitor": run_monitor, "aiomqtt": run_aiomqtt, "paho": run_paho, "collect": run_collect}[args.kind]

@@ -166,7 +166,9 @@ def capacity(port: int, start: int, seconds: int, limit: int) -> dict[str, Any]:
 
 # ---- 3. latency -------------------------------------------------------------------------------------------
 def latency(port: int, athletes: int, warmup: int, seconds: int, workdir: Path) -> dict[str, Any]:
-    mon = consumer("monitor", port, "--progress", "--idle", "900")
+    # small batches: a warm-up message holds 2 ticks, so 500-message batches kept the event loop (publisher,
+    # keepalive) waiting for seconds on a loaded machine and the broker dropped the connection
+    mon = consumer("monitor", port, "--progress", "--idle", "900", "--batch", "50")
     out_file = workdir / "collected.json"
     col = consumer("collect", port, "--idle", "900", "--out", str(out_file))
     log(f"latency: warm-up of {athletes:,} athletes x {warmup} s")
