@@ -19,7 +19,7 @@ from monitor.mqtt.embedded import free_port
 from tests.brokers import wait_port
 
 SERVER_CANDIDATES = ("/usr/lib/rabbitmq/bin/rabbitmq-server",)
-PLUGINS = ("rabbitmq_mqtt", "rabbitmq_consistent_hash_exchange")
+PLUGINS = ("rabbitmq_mqtt",)
 
 
 def server_binary() -> str | None:

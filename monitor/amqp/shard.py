@@ -30,16 +30,21 @@ class Shard:
     activated_at: float = 0.0
     dirty: set[Key] = field(default_factory=set)
     last: AbstractIncomingMessage | None = None  # newest delivery not yet acknowledged
-    unacked: int = 0
+    unacked: int = 0  # inputs in the unacknowledged deliveries
+    deliveries: int = 0  # unacknowledged deliveries
     sent: set[str] = field(default_factory=set)
     since: float = field(default_factory=time.monotonic)
 
-    def handled(self, message: AbstractIncomingMessage, key: Key | None) -> None:
-        """``message`` was applied (changing athlete ``key``); it waits for the next checkpoint."""
-        if key is not None and key in self.router.pipelines:
+    def touched(self, key: Key) -> None:
+        """Athlete ``key`` changed: its state is saved at the next checkpoint."""
+        if key in self.router.pipelines:
             self.dirty.add(key)
+
+    def handled(self, message: AbstractIncomingMessage, inputs: int) -> None:
+        """``message`` (a batch of ``inputs`` inputs) was applied; it waits for the next checkpoint."""
         self.last = message
-        self.unacked += 1
+        self.unacked += inputs
+        self.deliveries += 1
 
     async def checkpoint(self, store: ShardStore | None) -> bool:
         """Save the athletes the unacknowledged messages changed, then acknowledge those messages (one
@@ -49,7 +54,7 @@ class Shard:
             return False
         last, dirty = self.last, self.dirty
         states = {key: self.router.pipelines[key].state_dict() for key in dirty if key in self.router.pipelines}
-        self.last, self.dirty, self.unacked = None, set(), 0
+        self.last, self.dirty, self.unacked, self.deliveries = None, set(), 0, 0
         if store is not None:
             await store.save(self.index, states)
         await last.ack(multiple=True)

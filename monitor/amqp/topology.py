@@ -4,39 +4,42 @@
 
     gateways ──MQTT──> rabbitmq_mqtt ──> amq.topic ──(input leaves only)──> queue crampwatch.ingress
                                              ▲                             (quorum, single active consumer)
-                                             │                                      │ relay: stamps the header
-                                             │                                      ▼ x-crampwatch-athlete
-                statuses, alerts,   ─────────┘            exchange crampwatch.shards (x-consistent-hash,
-                rejections (routing key with dots;                                  hash-header)
-                MQTT clients see crampwatch/v1/...)         │ weight 1 each
-                                                            ▼
+                                             │                                      │ relay: per round, one batch
+                                             │                                      ▼ per shard (shard = CRC-32 of
+                statuses, alerts,   ─────────┘                                        squad.athlete mod N)
+                rejections (routing key with dots;           default exchange (routing key = queue name)
+                MQTT clients see crampwatch/v1/...)                   │
+                                                                      ▼
                                        queues crampwatch.shard.0 … N-1 (quorum, single active consumer)
 
-Why a relay: the consistent-hash exchange hashes the routing key, which is per *stream*
-(``crampwatch.v1.club.ann.hr``), so a runner's hr, pace, session and ack messages would land on different shards.
-RabbitMQ 3.10's MQTT plugin (MQTT 3.1.1, no user properties) sets only the headers ``x-mqtt-publish-qos`` and
-``x-mqtt-dup`` (checked against the broker), nothing naming the athlete. So one hop reads the athlete from the
-routing key and stamps it into a header that the exchange hashes (``hash-header``). The relay keeps the order in
-which the broker received a gateway's messages (one ingress queue, one active relay, publishes in delivery
-order), which matters: a ``session`` stop must not overtake the samples before it. The relay is stateless, so
-RabbitMQ's single-active-consumer failover moves it like any shard.
+Why a relay: a shard must get *all* of a runner's messages, but the routing key is per *stream*
+(``crampwatch.v1.club.ann.hr``), and RabbitMQ 3.10's MQTT plugin (MQTT 3.1.1, no user properties) sets only the
+headers ``x-mqtt-publish-qos`` and ``x-mqtt-dup`` (checked against the broker), nothing naming the athlete that an
+exchange could hash. So one hop reads the athlete from the routing key. It keeps the order in which the broker
+received a gateway's messages (one ingress queue, one active relay, batches published in delivery order), which
+matters: a ``session`` stop must not overtake the samples before it. The relay is stateless, so RabbitMQ's
+single-active-consumer failover moves it like any shard.
+
+Why batches and not the consistent-hash exchange (the first version stamped each message with a header and let
+an ``x-consistent-hash`` exchange place it): one AMQP message per input through a second quorum queue doubled
+the broker's per-message work and the workers' AMQP handling; one batch per shard per relay round pays it once
+per round (measured in ``docs/scale-out.md``). Placement is a fixed hash of the athlete
+(:func:`monitor.amqp.batch.shard_of`): the shard count is fixed for a deployment anyway.
 
 Every name derives from the topic prefix (``crampwatch/v1`` → ``crampwatch.v1`` in routing keys) and a base name
-(default ``crampwatch``). The shard count must stay the same for a deployment: queues of a larger earlier count
-stay bound and would still receive their share.
+(default ``crampwatch``). The shard count must stay the same for a deployment: a different count places athletes
+on other shards (stop every worker, drain the shard queues, then change it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aio_pika.abc import AbstractChannel, AbstractExchange
+from aio_pika.abc import AbstractChannel
 from pamqp.common import FieldTable
 
 from monitor.core.wire import DEFAULT_PREFIX, IN_LEAVES
 
-#: The header the relay stamps and the shard exchange hashes: ``squad.athlete``.
-HASH_HEADER = "x-crampwatch-athlete"
 MAX_SHARDS = 256
 
 
@@ -85,10 +88,6 @@ class Topology:
         return f"{self.base}.ingress"
 
     @property
-    def exchange(self) -> str:
-        return f"{self.base}.shards"
-
-    @property
     def presence(self) -> str:
         """A queue that nothing is published to and every worker consumes: its consumer count is the number of
         workers (a single-active-consumer queue reports only its active consumer)."""
@@ -109,20 +108,15 @@ class Topology:
 QUEUE_ARGS: FieldTable = {"x-queue-type": "quorum", "x-single-active-consumer": True}
 
 
-async def declare(channel: AbstractChannel, topo: Topology) -> AbstractExchange:
-    """Declare (or confirm) exchanges, queues and bindings; returns the shard exchange. Safe to repeat."""
+async def declare(channel: AbstractChannel, topo: Topology) -> None:
+    """Declare (or confirm) the queues and bindings. Safe to repeat."""
     source = await channel.get_exchange("amq.topic", ensure=False)
     ingress = await channel.declare_queue(topo.ingress, durable=True, arguments=QUEUE_ARGS)
     for key in topo.input_keys():
         await ingress.bind(source, key)
-    shards = await channel.declare_exchange(
-        topo.exchange, "x-consistent-hash", durable=True, arguments={"hash-header": HASH_HEADER}
-    )
     await channel.declare_queue(topo.presence, durable=False, auto_delete=True)
     for k in range(topo.shards):
-        queue = await channel.declare_queue(topo.queue(k), durable=True, arguments=QUEUE_ARGS)
-        await queue.bind(shards, "1")  # consistent-hash weight: equal shares
-    return shards
+        await channel.declare_queue(topo.queue(k), durable=True, arguments=QUEUE_ARGS)
 
 
-__all__ = ["HASH_HEADER", "MAX_SHARDS", "Topology", "athlete_of", "declare", "routing_key", "topic_of"]
+__all__ = ["MAX_SHARDS", "Topology", "athlete_of", "declare", "routing_key", "topic_of"]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections import Counter
@@ -31,18 +30,18 @@ import aio_pika
 from aio_pika.abc import (
     AbstractChannel,
     AbstractConnection,
-    AbstractExchange,
     AbstractIncomingMessage,
     AbstractQueue,
 )
 
-from alerts.alert import Alert
-from monitor.amqp.relay import relay_loop
+from monitor.amqp import batch
+from monitor.amqp.outputs import Outputs
+from monitor.amqp.relay import MAX_BATCH, Relay
 from monitor.amqp.shard import AMQP_ERRORS, CHECKPOINT, RELEASE, Item, Shard, share
 from monitor.amqp.state import ShardStore
-from monitor.amqp.topology import Topology, declare, routing_key, topic_of
+from monitor.amqp.topology import Topology, declare, topic_of
 from monitor.amqp.url import check_amqp_url, default_worker_id, redact_amqp
-from monitor.core.pipeline import AthletePipeline, Output, PipelineConfig
+from monitor.core.pipeline import AthletePipeline, PipelineConfig
 from monitor.core.profiles import ProfileBook
 from monitor.core.rejects import RejectReporter
 from monitor.core.router import Router
@@ -66,7 +65,7 @@ class ShardWorker(Service):
         profiles: ProfileBook | None = None,
         config: PipelineConfig | None = None,
         worker_id: str | None = None,
-        prefetch: int = 20_000,
+        prefetch: int = 500,
         checkpoint_s: float = 5.0,
         checkpoint_messages: int = 10_000,
         rebalance_s: float = 2.0,
@@ -82,7 +81,7 @@ class ShardWorker(Service):
         self.worker_id = worker_id or default_worker_id()
         self.prefetch = prefetch
         self.checkpoint_s = checkpoint_s
-        self.checkpoint_messages = min(checkpoint_messages, prefetch)
+        self.checkpoint_messages = checkpoint_messages
         self.rebalance_s = rebalance_s
         self.reconnect_min_s = reconnect_min_s
         self.reconnect_max_s = reconnect_max_s
@@ -93,8 +92,8 @@ class ShardWorker(Service):
         self._conn: AbstractConnection | None = None
         self._setup: AbstractChannel | None = None
         self._relay_queue: tuple[AbstractQueue, str] | None = None
-        self._out: AbstractExchange | None = None
-        self._confirmed: AbstractExchange | None = None
+        self._relay: Relay | None = None
+        self.outputs = Outputs(self.topics, self.worker_id, store, self.counters)
         self._connected = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -135,6 +134,11 @@ class ShardWorker(Service):
         return self._connected.is_set()
 
     @property
+    def relaying(self) -> bool:
+        """Whether this worker is the active relay (see :mod:`monitor.amqp.relay`)."""
+        return self._relay is not None and self._relay.active
+
+    @property
     def active_shards(self) -> list[int]:
         return sorted(k for k, s in self.shards.items() if s.active)
 
@@ -160,6 +164,7 @@ class ShardWorker(Service):
                 finally:
                     self._connected.clear()
                     self.shards.clear()  # other workers take our shards: our copies of their state must go
+                    self._relay = None
                     self._conn = None
                     with contextlib.suppress(Exception):
                         await conn.close()
@@ -174,27 +179,21 @@ class ShardWorker(Service):
 
     async def _session(self, conn: AbstractConnection) -> None:
         self._conn = conn
+        cpu = time.process_time()  # logged: the benchmark counts a worker's CPU from here
         self._setup = await conn.channel()
-        shard_exchange = await declare(self._setup, self.topology)
+        await declare(self._setup, self.topology)
         out_channel = await conn.channel(publisher_confirms=False)
-        self._out = await out_channel.get_exchange("amq.topic", ensure=False)
+        self.outputs.plain = await out_channel.get_exchange("amq.topic", ensure=False)
         alert_channel = await conn.channel()  # publisher confirms: an alert counts as sent once confirmed
-        self._confirmed = await alert_channel.get_exchange("amq.topic", ensure=False)
+        self.outputs.confirmed = await alert_channel.get_exchange("amq.topic", ensure=False)
         self._inbox = asyncio.Queue()
         self._tasks.append(asyncio.create_task(self._process_loop(self._inbox), name="crampwatch-amqp-process"))
         relay_channel = await conn.channel()
-        await relay_channel.set_qos(prefetch_count=2000)
-        relay_out = await relay_channel.get_exchange(shard_exchange.name, ensure=False)
+        await relay_channel.set_qos(prefetch_count=2 * MAX_BATCH)
+        self._relay = relay = Relay(relay_channel.default_exchange, self.topology, self.counters)
+        self._tasks.append(asyncio.create_task(relay.run(), name="crampwatch-relay"))
         ingress = await relay_channel.get_queue(self.topology.ingress, ensure=False)
-        relay_inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-        self._tasks.append(
-            asyncio.create_task(relay_loop(relay_out, relay_inbox, self.counters), name="crampwatch-relay")
-        )
-
-        async def relay(message: AbstractIncomingMessage) -> None:
-            relay_inbox.put_nowait(message)  # synchronous: keeps the delivery order
-
-        self._relay_queue = (ingress, await ingress.consume(relay))
+        self._relay_queue = (ingress, await ingress.consume(relay.deliver))
         presence = await self._setup.get_queue(self.topology.presence, ensure=False)
 
         async def never(message: AbstractIncomingMessage) -> None:
@@ -205,7 +204,8 @@ class ShardWorker(Service):
             await self._subscribe(k)
         self.counters["connects"] += 1
         self._connected.set()
-        log.info("worker %s connected to %s (%d shards)", self.worker_id, redact_amqp(self.url), len(self.shards))
+        log.info("worker %s connected to %s (%d shards) (cpu %.2f s)", self.worker_id, redact_amqp(self.url),
+                 len(self.shards), cpu)  # fmt: skip
 
     async def _subscribe(self, k: int) -> None:
         """Join the shard queue's consumers (active at once if nobody else consumes it, otherwise waiting)."""
@@ -248,7 +248,7 @@ class ShardWorker(Service):
                     if not shard.active:
                         await self._activate(shard)
                     await self._handle(shard, what)
-                    if shard.unacked >= self.checkpoint_messages:
+                    if shard.unacked >= self.checkpoint_messages or shard.deliveries >= self.prefetch // 2:
                         await self._checkpoint(shard)
             except AMQP_ERRORS as exc:
                 log.warning("AMQP connection lost while handling a message: %s", exc)
@@ -273,42 +273,31 @@ class ShardWorker(Service):
         log.info("worker %s active on shard %d (%d sessions restored)", self.worker_id, shard.index, restored)
 
     async def _handle(self, shard: Shard, message: AbstractIncomingMessage) -> None:
-        topic = topic_of(message.routing_key or "")
-        routed = shard.router.handle(topic, message.body)
-        self.counters["messages"] += 1
-        for rtopic, reason in routed.rejected:
-            for payload in self.rejects.add(rtopic, reason):
-                await self._publish(self.topics.rejected, payload)
-        parts = topic.split("/")
-        await self._emit(shard, routed.out)
-        shard.handled(message, (parts[-3], parts[-2]) if len(parts) >= 3 else None)
-
-    async def _emit(self, shard: Shard, out: Output) -> None:
-        for status in out.statuses:
-            status["worker"] = self.worker_id
-            topic = self.topics.of(status["squad"], status["athlete"], "status")
-            await self._publish(topic, json.dumps(status, allow_nan=False).encode())
-            self.counters["statuses"] += 1
-        for alert in out.alerts:
-            await self._send_alert(shard, alert)
-
-    async def _send_alert(self, shard: Shard, alert: Alert) -> None:
-        if alert.id in shard.sent:
-            self.counters["alerts_deduplicated"] += 1
-            return
-        payload = json.dumps(alert.to_dict(), allow_nan=False).encode()
-        assert self._confirmed is not None
-        for topic in (self.topics.of(alert.squad, alert.athlete, "alert"), self.topics.coach_feed(alert.squad)):
-            message = aio_pika.Message(payload, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
-            await self._confirmed.publish(message, routing_key=routing_key(topic), mandatory=False)
-        shard.sent.add(alert.id)
-        if self.store is not None:
-            await self.store.mark_sent(shard.index, (alert.squad, alert.athlete), alert.id, alert.t)
-        self.counters["alerts"] += 1
+        """Apply a delivery: a relay batch (its inputs in order) or a single input."""
+        if message.content_type == batch.CONTENT_TYPE:
+            try:
+                items = batch.decode(message.body)
+            except ValueError as exc:
+                log.error("shard %d: dropped a damaged relay batch: %s", shard.index, exc)
+                self.counters["errors"] += 1
+                items = []
+        else:
+            items = [(message.routing_key or "", message.body)]
+        for key, body in items:
+            topic = topic_of(key)
+            routed = shard.router.handle(topic, body)
+            self.counters["messages"] += 1
+            for rtopic, reason in routed.rejected:
+                for payload in self.rejects.add(rtopic, reason):
+                    await self._publish(self.topics.rejected, payload)
+            if routed.out.statuses or routed.out.alerts:
+                await self.outputs.emit(shard, routed.out)
+            if routed.applied is not None:
+                shard.touched(routed.applied[:2])
+        shard.handled(message, len(items))
 
     async def _publish(self, topic: str, payload: bytes) -> None:
-        assert self._out is not None
-        await self._out.publish(aio_pika.Message(payload), routing_key=routing_key(topic), mandatory=False)
+        await self.outputs.publish(topic, payload)
 
     def publish_ack(self, squad: str, athlete: str, alert_id: str) -> None:
         """Send a contract ``ack`` through the broker (the dashboard's acknowledge button); it reaches the shard
@@ -345,7 +334,7 @@ class ShardWorker(Service):
         queue = await self._setup.declare_queue(self.topology.presence, passive=True)
         result = queue.declaration_result
         workers = max(1, result.consumer_count or 1)
-        fair = share(self.topology.shards, workers, relay=self.counters["relayed"] > 0)
+        fair = share(self.topology.shards, workers, relay=self.relaying)
         now = time.monotonic()
         active = [s for s in self.shards.values() if s.active]
         settled = sorted((s for s in active if now - s.activated_at >= self.rebalance_s), key=lambda s: -s.index)
@@ -363,6 +352,8 @@ class ShardWorker(Service):
             try:
                 for payload in self.rejects.due():
                     await self._publish(self.topics.rejected, payload)
+                if self._relay is not None:
+                    await self._relay.probe()  # the active relay learns that it is (see monitor.amqp.relay)
                 now = time.monotonic()
                 for shard in list(self.shards.values()):
                     if shard.last is not None and now - shard.since >= self.checkpoint_s:

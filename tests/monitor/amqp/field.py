@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from monitor.amqp.shard import share
 from monitor.amqp.state import ShardStore
 from monitor.amqp.view import BrokerView
 from monitor.amqp.worker import ShardWorker
@@ -95,6 +96,9 @@ async def run_field(
             pool.append(await stack.enter_async_context(worker))
         for worker in pool:
             await worker.wait_connected()
+        # the relay's ticks reach every shard, so the workers balance before the field starts (each at most its
+        # share, every shard held): then every worker takes part however fast the field goes by
+        await wait_until(lambda: balanced(pool, shards), timeout=120)
         seen = await stack.enter_async_context(Collector(node.mqtt_url, Topics(prefix)))
         dashboard = await stack.enter_async_context(BrokerView(node.mqtt_url, Topics(prefix)))
         await asyncio.wait_for(dashboard.connected.wait(), 10)
@@ -102,6 +106,12 @@ async def run_field(
         await seen.wait_for(finished(runs), timeout=timeout)
         seen.dashboard = dashboard.view.athletes()  # type: ignore[attr-defined]
     return seen, pool
+
+
+def balanced(pool: Sequence[ShardWorker], shards: int) -> bool:
+    held = [len(w.active_shards) for w in pool]
+    fair = [share(shards, len(pool), relay=w.relaying) for w in pool]
+    return sum(held) == shards and all(0 < h <= f for h, f in zip(held, fair, strict=True))
 
 
 async def wait_until(condition: Any, timeout: float) -> None:
