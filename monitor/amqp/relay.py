@@ -29,6 +29,9 @@ log = logging.getLogger("crampwatch.amqp")
 MAX_BATCH = 2000
 #: Every shard gets a message at least this often while a relay is active; every worker probes this often.
 TICK_S = 1.0
+#: Header of the batches of a round after which the relay had nothing more to relay: a shard worker that has
+#: handled such a batch has handled everything the relay had (it is *caught up*, see :mod:`.liveness`).
+IDLE = "x-crampwatch-idle"
 #: Content type of a probe (published straight to the ingress queue; acknowledged, never relayed).
 PROBE = "application/x-crampwatch-probe"
 
@@ -76,6 +79,7 @@ class Relay:
                 messages.append(await asyncio.wait_for(self.inbox.get(), TICK_S))
             while not self.inbox.empty() and len(messages) < MAX_BATCH:
                 messages.append(self.inbox.get_nowait())
+            idle = self.inbox.empty()
             data = [m for m in messages if m.content_type != PROBE]
             groups = group(data, self.topology)
             now = time.monotonic()
@@ -84,7 +88,7 @@ class Relay:
                 for shard in range(self.topology.shards):
                     groups.setdefault(shard, [])
             try:
-                await asyncio.gather(*(self._publish(shard, items) for shard, items in groups.items()))
+                await asyncio.gather(*(self._publish(shard, items, idle) for shard, items in groups.items()))
                 if messages:
                     await messages[-1].ack(multiple=True)
             except AMQP_ERRORS as exc:
@@ -93,8 +97,11 @@ class Relay:
             self.counters["relayed"] += len(data)
             self.counters["relay_batches"] += len(groups)
 
-    async def _publish(self, shard: int, items: list[tuple[str, bytes]]) -> None:
+    async def _publish(self, shard: int, items: list[tuple[str, bytes]], idle: bool) -> None:
         message = aio_pika.Message(
-            batches.encode(items), content_type=batches.CONTENT_TYPE, delivery_mode=aio_pika.DeliveryMode.PERSISTENT
+            batches.encode(items),
+            content_type=batches.CONTENT_TYPE,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            headers={IDLE: True} if idle else None,
         )
         await self.exchange.publish(message, routing_key=self.topology.queue(shard), mandatory=False)

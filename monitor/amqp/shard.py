@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 import aiormq
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
+from monitor.amqp.liveness import Limits, Liveness
 from monitor.amqp.state import Key, ShardStore
 from monitor.core.router import Router
 
 CHECKPOINT = "checkpoint"  # inbox command: save and acknowledge what the shard has handled so far
 RELEASE = "release"  # inbox command: checkpoint, then hand the shard to the next waiting worker
+LIVENESS = "liveness"  # inbox command: judge the shard's silent athletes (wall clock)
 AMQP_ERRORS = (aiormq.exceptions.AMQPError, ConnectionError, OSError, TimeoutError)
 
 
@@ -34,6 +36,8 @@ class Shard:
     deliveries: int = 0  # unacknowledged deliveries
     sent: set[str] = field(default_factory=set)
     since: float = field(default_factory=time.monotonic)
+    live: Liveness = field(default_factory=lambda: Liveness(Limits()))
+    caught_up_at: float = 0.0  # when a batch after which the relay was idle was handled (0: not since)
 
     def touched(self, key: Key) -> None:
         """Athlete ``key`` changed: its state is saved at the next checkpoint."""

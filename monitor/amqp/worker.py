@@ -11,10 +11,10 @@ queue and hands the queue to another consumer when that worker's connection goes
 :mod:`monitor.amqp.topology` for the exchanges and queues, ``docs/scale-out.md`` for the whole design.
 
 Per shard, a worker that receives the shard's first message restores the shard's open sessions from the store,
-then feeds every message to the shard's :class:`Router` (the same router and pipeline the MQTT service uses).
-Statuses (with ``worker``) and alerts go back through ``amq.topic``. Messages are acknowledged only at a
-*checkpoint*: the states of the athletes they changed are saved first, so a worker that takes over after a crash
-restores those states and gets the rest redelivered. Alert ids already sent (store) are never sent again.
+then feeds every input to the shard's :class:`Router` (the router and pipeline of the MQTT service); statuses and
+alerts go back through ``amq.topic`` (:mod:`.outputs`), silent athletes are judged as the MQTT service does
+(:mod:`.silence`). Messages are acknowledged only at a *checkpoint*, after the states of the athletes they changed
+were saved: a worker that takes over after a crash restores those and gets the rest redelivered.
 """
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ from aio_pika.abc import (
 )
 
 from monitor.amqp import batch
+from monitor.amqp.liveness import Limits, Liveness
 from monitor.amqp.outputs import Outputs
-from monitor.amqp.relay import MAX_BATCH, Relay
-from monitor.amqp.shard import AMQP_ERRORS, CHECKPOINT, RELEASE, Item, Shard, share
+from monitor.amqp.relay import IDLE, MAX_BATCH, TICK_S, Relay
+from monitor.amqp.shard import AMQP_ERRORS, CHECKPOINT, LIVENESS, RELEASE, Item, Shard, share
+from monitor.amqp.silence import judge
 from monitor.amqp.state import ShardStore
 from monitor.amqp.topology import Topology, declare, topic_of
 from monitor.amqp.url import check_amqp_url, default_worker_id, redact_amqp
@@ -69,6 +71,7 @@ class ShardWorker(Service):
         checkpoint_s: float = 5.0,
         checkpoint_messages: int = 10_000,
         rebalance_s: float = 2.0,
+        limits: Limits | None = None,
         reconnect_min_s: float = 0.2,
         reconnect_max_s: float = 10.0,
     ) -> None:
@@ -83,12 +86,14 @@ class ShardWorker(Service):
         self.checkpoint_s = checkpoint_s
         self.checkpoint_messages = checkpoint_messages
         self.rebalance_s = rebalance_s
+        self.limits = limits or Limits()
         self.reconnect_min_s = reconnect_min_s
         self.reconnect_max_s = reconnect_max_s
         self.counters: Counter[str] = Counter()
         self.rejects = RejectReporter()
         self.shards: dict[int, Shard] = {}
         self._inbox: asyncio.Queue[Item] = asyncio.Queue()
+        self._waiting = 0
         self._conn: AbstractConnection | None = None
         self._setup: AbstractChannel | None = None
         self._relay_queue: tuple[AbstractQueue, str] | None = None
@@ -187,6 +192,7 @@ class ShardWorker(Service):
         alert_channel = await conn.channel()  # publisher confirms: an alert counts as sent once confirmed
         self.outputs.confirmed = await alert_channel.get_exchange("amq.topic", ensure=False)
         self._inbox = asyncio.Queue()
+        self._waiting = 0  # deliveries in the inbox
         self._tasks.append(asyncio.create_task(self._process_loop(self._inbox), name="crampwatch-amqp-process"))
         relay_channel = await conn.channel()
         await relay_channel.set_qos(prefetch_count=2 * MAX_BATCH)
@@ -194,14 +200,16 @@ class ShardWorker(Service):
         self._tasks.append(asyncio.create_task(relay.run(), name="crampwatch-relay"))
         ingress = await relay_channel.get_queue(self.topology.ingress, ensure=False)
         self._relay_queue = (ingress, await ingress.consume(relay.deliver))
+        for k in range(self.topology.shards):
+            await self._subscribe(k)
+        # counted as a worker only once in line on every shard: a worker over its share hands shards over to the
+        # next in line, and a worker counted too early would not be there yet (the shard would come straight back)
         presence = await self._setup.get_queue(self.topology.presence, ensure=False)
 
         async def never(message: AbstractIncomingMessage) -> None:
             await message.reject()
 
         await presence.consume(never)
-        for k in range(self.topology.shards):
-            await self._subscribe(k)
         self.counters["connects"] += 1
         self._connected.set()
         log.info("worker %s connected to %s (%d shards) (cpu %.2f s)", self.worker_id, redact_amqp(self.url),
@@ -213,11 +221,12 @@ class ShardWorker(Service):
         channel = await self._conn.channel(publisher_confirms=False)
         await channel.set_qos(prefetch_count=self.prefetch)
         queue = await channel.get_queue(self.topology.queue(k), ensure=False)
-        shard = Shard(k, Router(self.topics, self.profiles, self.config), channel, queue)
+        shard = Shard(k, Router(self.topics, self.profiles, self.config), channel, queue, live=Liveness(self.limits))
         self.shards[k] = shard
         inbox = self._inbox
 
         async def on_message(message: AbstractIncomingMessage) -> None:
+            self._waiting += 1
             inbox.put_nowait((shard, message))  # synchronous: the inbox keeps the delivery order
 
         shard.tag = await queue.consume(on_message)
@@ -239,12 +248,16 @@ class ShardWorker(Service):
             shard, what = await inbox.get()
             try:
                 if self.shards.get(shard.index) is not shard:
+                    self._waiting -= not isinstance(what, str)
                     continue  # delivered on a channel we closed: the broker has requeued it
                 if what == CHECKPOINT:
                     await self._checkpoint(shard)
                 elif what == RELEASE:
                     await self._release(shard)
+                elif what == LIVENESS:
+                    await self._judge_silence(shard)
                 elif not isinstance(what, str):
+                    self._waiting -= 1
                     if not shard.active:
                         await self._activate(shard)
                     await self._handle(shard, what)
@@ -268,6 +281,7 @@ class ShardWorker(Service):
             shard.sent = await self.store.sent(shard.index)
         shard.active = True
         shard.activated_at = time.monotonic()
+        shard.live.restored(shard.router.pipelines, shard.activated_at)
         self.counters["activations"] += 1
         self.counters["restored"] += restored
         log.info("worker %s active on shard %d (%d sessions restored)", self.worker_id, shard.index, restored)
@@ -283,6 +297,7 @@ class ShardWorker(Service):
                 items = []
         else:
             items = [(message.routing_key or "", message.body)]
+        now = time.monotonic()
         for key, body in items:
             topic = topic_of(key)
             routed = shard.router.handle(topic, body)
@@ -293,8 +308,20 @@ class ShardWorker(Service):
             if routed.out.statuses or routed.out.alerts:
                 await self.outputs.emit(shard, routed.out)
             if routed.applied is not None:
-                shard.touched(routed.applied[:2])
+                squad, athlete, leaf = routed.applied
+                shard.touched((squad, athlete))
+                if leaf != "profile" and leaf != "ack":
+                    shard.live.arrived((squad, athlete), now)
         shard.handled(message, len(items))
+        shard.caught_up_at = now if (message.headers or {}).get(IDLE) else 0.0
+
+    async def _judge_silence(self, shard: Shard) -> None:
+        """Wall-clock liveness (:mod:`monitor.amqp.silence`) while the shard is caught up and no delivery waits."""
+        now = time.monotonic()
+        if not shard.active or not shard.caught_up_at or now - shard.caught_up_at > 3 * TICK_S or self._waiting:
+            return
+        if await judge(shard, self.outputs, self.limits, now):
+            await self._checkpoint(shard)  # at once: a worker taking over must not release at another point
 
     async def _publish(self, topic: str, payload: bytes) -> None:
         await self.outputs.publish(topic, payload)
@@ -356,6 +383,8 @@ class ShardWorker(Service):
                     await self._relay.probe()  # the active relay learns that it is (see monitor.amqp.relay)
                 now = time.monotonic()
                 for shard in list(self.shards.values()):
+                    if shard.active and shard.caught_up_at:
+                        self._inbox.put_nowait((shard, LIVENESS))
                     if shard.last is not None and now - shard.since >= self.checkpoint_s:
                         shard.since = now  # asked once; the process loop checkpoints between two messages
                         self._inbox.put_nowait((shard, CHECKPOINT))
