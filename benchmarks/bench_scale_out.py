@@ -1,15 +1,18 @@
-"""Sharded throughput on RabbitMQ: one worker process against three, side by side, on the same input.
+"""Sharded throughput on RabbitMQ: one worker process against two and three, side by side, on the same input.
 
-A private RabbitMQ node (free ports) and a PostgreSQL database (local server) are started/created here. The whole
-field (``--runners`` runners x ``--minutes`` of 1 Hz data, two of three hot and fast) is first published over MQTT
-into the durable ingress queue (the topology declared beforehand), then ``--workers`` worker processes
-(``crampwatch monitor --amqp ... --store postgresql://...``) start and the time until every runner's final status
-has arrived is measured. Throughput = messages / that time. Each configuration uses a fresh topology and database.
+A private RabbitMQ node (free ports) and a PostgreSQL database (local server) are started/created here; each
+configuration gets a fresh topology and database. By default the ``--workers`` worker processes (``crampwatch
+monitor --amqp ... --store postgresql://...``) start first and balance the shards (their logs tell), then the
+field (``--runners`` runners x ``--minutes`` of 1 Hz frames, two of three hot and fast) is published over MQTT as
+fast as the broker takes it; ``--backlog`` publishes the whole field into the ingress queue before the workers
+start (the first worker up then takes every shard until the others line up). Measured: the time from the start
+of the run until every runner's final status has arrived, and the CPU seconds of every worker, of the broker (the
+Erlang VM) and of the PostgreSQL server (all of its processes) over that time.
 
-    python -m benchmarks.bench_scale_out [--runners 600] [--minutes 5] [--workers 1 3] [--mode frame|samples]
+    python -m benchmarks.bench_scale_out [--runners 600] [--minutes 1] [--workers 1 2 3] [--backlog]
 
-The machine has 2 cores shared with the broker, PostgreSQL and the publisher: three workers cannot be three
-times one; the numbers say how much of the extra CPU the design turns into throughput.
+The machine has 2 cores shared with the broker, PostgreSQL, the publisher and whatever else runs: the load
+average is printed beside every figure, and CPU per message is the figure that survives a busy machine.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import psycopg
 
 from monitor.amqp.topology import Topology, declare
 from monitor.core.wire import Topics
-from simulators.publish import Mode, Run, publish
+from simulators.publish import Mode, PublishStats, Run, publish
 from tests.monitor.amqp.field import field_runs, finished
 from tests.rabbitmq import RabbitNode
 from tests.runs import Collector
@@ -80,9 +83,48 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+async def timed_publish(node: RabbitNode, runs: list[Run], mode: Mode, prefix: str) -> tuple[PublishStats, float]:
+    began = time.monotonic()
+    stats = await publish(node.mqtt_url, runs, mode=mode, batch=1, prefix=prefix)
+    return stats, time.monotonic() - began
+
+
+def start_workers(
+    node: RabbitNode, workers: int, shards: int, store: str, prefix: str, checkpoint: float, tmp: Path
+) -> list[subprocess.Popen[bytes]]:
+    procs = []
+    for i in range(workers):
+        command = [
+            sys.executable, "-m", "monitor.cli", "monitor", "--amqp", node.amqp_url, "--shards", str(shards),
+            "--store", store, "--prefix", prefix, "--worker-id", f"w{i}", "--log-level", "info",
+            "--checkpoint", str(checkpoint),
+        ]  # fmt: skip
+        log = (tmp / f"w{workers}-{i}.log").open("wb")
+        procs.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+    return procs
+
+
+def held(log: Path) -> int:
+    """Shards a worker is the active consumer of, from its log (activations minus hand-overs)."""
+    text = log.read_text() if log.exists() else ""
+    return text.count(" active on shard ") - text.count(" hands shard ")
+
+
+async def wait_balanced(tmp: Path, workers: int, shards: int, timeout: float = 300.0) -> None:
+    """Until every worker holds shards and all are held, twice in a row a second apart (logs)."""
+    deadline, streak = time.monotonic() + timeout, 0
+    while streak < 2:
+        counts = [held(tmp / f"w{workers}-{i}.log") for i in range(workers)]
+        streak = streak + 1 if sum(counts) == shards and min(counts) > 0 else 0
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"workers not balanced after {timeout:g} s: {counts}")
+        await asyncio.sleep(1.0)
+
+
 async def one_config(
-    node: RabbitNode, runs: list[Run], workers: int, shards: int, mode: Mode, checkpoint: float, tmp: Path
-) -> dict[str, Any]:
+    node: RabbitNode, runs: list[Run], workers: int, shards: int, mode: Mode, checkpoint: float, flowing: bool,
+    tmp: Path,
+) -> dict[str, Any]:  # fmt: skip
     prefix = f"bench{uuid.uuid4().hex[:6]}/v1"
     db = f"crampwatch_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
@@ -90,25 +132,24 @@ async def one_config(
     try:
         async with await aio_pika.connect(node.amqp_url) as conn:
             await declare(await conn.channel(), Topology(shards, prefix))
-        published = time.monotonic()
-        stats = await publish(node.mqtt_url, runs, mode=mode, batch=1, prefix=prefix)
-        published = time.monotonic() - published
+        store = f"postgresql://postgres@127.0.0.1:5432/{db}"
+        procs: list[subprocess.Popen[bytes]] = []
+        if not flowing:  # the whole field waits in the ingress queue before the first worker starts
+            stats, published = await timed_publish(node, runs, mode, prefix)
         async with Collector(node.mqtt_url, Topics(prefix)) as seen:
-            broker, pg = broker_pids(node), postgres_pids()
-            cpu0, load0 = {"broker": sum(map(cpu_s, broker)), "postgres": sum(map(cpu_s, pg))}, load()
-            self0 = resource.getrusage(resource.RUSAGE_SELF)
-            began = time.monotonic()
-            store = f"postgresql://postgres@127.0.0.1:5432/{db}"
-            procs = []
-            for i in range(workers):
-                command = [
-                    sys.executable, "-m", "monitor.cli", "monitor", "--amqp", node.amqp_url, "--shards", str(shards),
-                    "--store", store, "--prefix", prefix, "--worker-id", f"w{i}", "--log-level", "info",
-                    "--checkpoint", str(checkpoint),
-                ]  # fmt: skip
-                log = (tmp / f"w{workers}-{i}.log").open("wb")
-                procs.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
             try:
+                if flowing:  # workers first, balanced (the relay's ticks) before the field is published
+                    procs = start_workers(node, workers, shards, store, prefix, checkpoint, tmp)
+                    await wait_balanced(tmp, workers, shards)
+                broker, pg = broker_pids(node), postgres_pids()
+                cpu0, load0 = {"broker": sum(map(cpu_s, broker)), "postgres": sum(map(cpu_s, pg))}, load()
+                base = [cpu_s(p.pid) for p in procs]
+                self0 = resource.getrusage(resource.RUSAGE_SELF)
+                began = time.monotonic()
+                if flowing:
+                    stats, published = await timed_publish(node, runs, mode, prefix)
+                else:
+                    procs = start_workers(node, workers, shards, store, prefix, checkpoint, tmp)
                 await seen.wait_for(finished(runs), timeout=3600)
                 wall = time.monotonic() - began
                 worker_cpu = [cpu_s(p.pid) for p in procs]
@@ -124,7 +165,7 @@ async def one_config(
             text = (tmp / f"w{workers}-{i}.log").read_text()
             stopped = text.splitlines()[-1] if text else ""
             started = re.search(r"connected .*\(cpu ([\d.]+) s\)", text)
-            startup = float(started.group(1)) if started else 0.0
+            startup = base[i] if flowing else float(started.group(1)) if started else 0.0
             per_worker.append(
                 {
                     "id": f"w{i}",
@@ -181,24 +222,32 @@ def report(r: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runners", type=int, default=600)
-    parser.add_argument("--minutes", type=float, default=5)
+    parser.add_argument("--minutes", type=float, default=1)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--shards", type=int, default=12)
     parser.add_argument("--mode", choices=["frame", "samples"], default="frame")
     parser.add_argument("--checkpoint", type=float, default=5.0, help="the workers' --checkpoint (s)")
+    parser.add_argument(
+        "--backlog",
+        action="store_true",
+        help="publish the whole field before the workers start (default: workers first, balanced, then publish "
+        "as fast as the broker takes it)",
+    )
     args = parser.parse_args()
     runs = field_runs(args.runners, args.minutes)
     tmp = Path(tempfile.mkdtemp(prefix="crampwatch-bench-"))
     node = RabbitNode(tmp / "rabbit")
     node.start()
     try:
-        results = [
-            asyncio.run(one_config(node, runs, w, args.shards, args.mode, args.checkpoint, tmp)) for w in args.workers
-        ]
+        results = []
+        for w in args.workers:
+            config = one_config(node, runs, w, args.shards, args.mode, args.checkpoint, not args.backlog, tmp)
+            results.append(asyncio.run(config))
     finally:
         node.stop()
+    order = "the field published first" if args.backlog else "workers first (balanced), then the field published"
     print(f"{args.runners} runners x {args.minutes:g} min at 1 Hz, mode {args.mode}, {args.shards} shards, "
-          f"checkpoint {args.checkpoint:g} s")  # fmt: skip
+          f"checkpoint {args.checkpoint:g} s, {order}")  # fmt: skip
     for r in results:
         print(report(r))
     same = all(r["alert_ids"] == results[0]["alert_ids"] for r in results)
