@@ -64,7 +64,7 @@ def realdata() -> Path:
 
 @pytest.fixture(scope="session")
 def rabbit() -> Iterator[RabbitNode]:
-    """RabbitMQ with the MQTT and consistent-hash plugins on free ports (never 5672/1883); session-scoped: start-up
+    """RabbitMQ with the MQTT plugin on free ports (never 5672/1883); session-scoped: start-up
     takes ~10 s."""
     if server_binary() is None:
         pytest.skip("rabbitmq-server is not installed (apt-get install rabbitmq-server)")
