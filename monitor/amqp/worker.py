@@ -86,7 +86,7 @@ class ShardWorker(Service):
         self.checkpoint_s = checkpoint_s
         self.checkpoint_messages = checkpoint_messages
         self.rebalance_s = rebalance_s
-        self.limits = limits or Limits()
+        self.limits = limits  # None: no wall-clock liveness (the default for now, see docs/scale-out.md)
         self.reconnect_min_s = reconnect_min_s
         self.reconnect_max_s = reconnect_max_s
         self.counters: Counter[str] = Counter()
@@ -221,7 +221,8 @@ class ShardWorker(Service):
         channel = await self._conn.channel(publisher_confirms=False)
         await channel.set_qos(prefetch_count=self.prefetch)
         queue = await channel.get_queue(self.topology.queue(k), ensure=False)
-        shard = Shard(k, Router(self.topics, self.profiles, self.config), channel, queue, live=Liveness(self.limits))
+        router = Router(self.topics, self.profiles, self.config)
+        shard = Shard(k, router, channel, queue, live=Liveness(self.limits or Limits()))
         self.shards[k] = shard
         inbox = self._inbox
 
@@ -320,7 +321,7 @@ class ShardWorker(Service):
         now = time.monotonic()
         if not shard.active or not shard.caught_up_at or now - shard.caught_up_at > 3 * TICK_S or self._waiting:
             return
-        if await judge(shard, self.outputs, self.limits, now):
+        if self.limits is not None and await judge(shard, self.outputs, self.limits, now):
             await self._checkpoint(shard)  # at once: a worker taking over must not release at another point
 
     async def _publish(self, topic: str, payload: bytes) -> None:
@@ -383,7 +384,7 @@ class ShardWorker(Service):
                     await self._relay.probe()  # the active relay learns that it is (see monitor.amqp.relay)
                 now = time.monotonic()
                 for shard in list(self.shards.values()):
-                    if shard.active and shard.caught_up_at:
+                    if shard.active and shard.caught_up_at and self.limits is not None:
                         self._inbox.put_nowait((shard, LIVENESS))
                     if shard.last is not None and now - shard.since >= self.checkpoint_s:
                         shard.since = now  # asked once; the process loop checkpoints between two messages

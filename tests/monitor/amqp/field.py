@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from monitor.amqp.liveness import Limits
 from monitor.amqp.shard import share
 from monitor.amqp.state import ShardStore
 from monitor.amqp.view import BrokerView
@@ -18,10 +16,6 @@ from monitor.core.wire import Topics
 from simulators.publish import Mode, Run, publish
 from tests.rabbitmq import RabbitNode
 from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_fast_run
-
-#: Wall-clock liveness off: a publisher stalled for 2 s (a loaded machine) would release runners at points that
-#: differ from run to run (the single process does the same); test_liveness.py tests it on its own.
-NO_LIVENESS = Limits(quiet_s=math.inf, idle_stale_s=math.inf, idle_lost_s=math.inf, idle_end_s=math.inf)
 
 
 def field_runs(n: int, minutes: float) -> list[Run]:
@@ -103,7 +97,7 @@ async def run_field(
         for i in range(workers):
             worker = ShardWorker(
                 node.amqp_url, shards=shards, store=stores[i], prefix=prefix, base=base, worker_id=f"w{i}",
-                checkpoint_s=1.0, rebalance_s=1.0, limits=NO_LIVENESS,
+                checkpoint_s=1.0, rebalance_s=1.0,
             )  # fmt: skip
             pool.append(await stack.enter_async_context(worker))
         for worker in pool:
