@@ -12,7 +12,7 @@ a 4-byte payload length and the payload (bytes as the gateway sent them).
 >>> decode(body)
 [('crampwatch.v1.club.ann.hr', b'{"t":1,"v":150}'), ('crampwatch.v1.club.ann.session', b'')]
 >>> shard_of("club.ann", 12), shard_of("club.bob", 12)
-(6, 3)
+(7, 4)
 """
 
 from __future__ import annotations
