@@ -47,7 +47,6 @@ The rules (all numbers are :class:`PolicyConfig` fields):
 * **Drink advice** only at the advice level, from 2 % estimated sweat loss (:mod:`alerts.advice`), at most once
   per ``hydrate_every_s`` and after a further ``hydrate_step_pct`` of loss. It has its own schedule, whatever
   the level's top factor: sent on a tick with no other alert, never while a warning or critical stands.
-
 * At most one alert per tick; ticks that do not move event time forward are ignored.
 """
 
@@ -114,7 +113,6 @@ class AlertPolicy:
         self._acute_on = False
         self._acute_off_since: float | None = None
         self._last_by_kind: dict[str, float] = {}
-        self._risk_by_kind: dict[str, float] = {}  # kind -> risk at its last alert (alarm repeats need news)
         self._history: list[tuple[float, str, int]] = []  # (t, kind, rank) of sent alerts, recent only
         self._acked: dict[str, int] = {}  # kind -> highest acknowledged rank
         self._repeats: dict[str, int] = {}  # kind -> repeats sent in this episode (for the backoff)
@@ -204,7 +202,6 @@ class AlertPolicy:
             "acute_on": self._acute_on,
             "acute_off_since": self._acute_off_since,
             "last_by_kind": dict(self._last_by_kind),
-            "risk_by_kind": dict(self._risk_by_kind),
             "history": [[t, kind, rank] for t, kind, rank in self._history],
             "acked": dict(self._acked),
             "repeats": dict(self._repeats),
@@ -245,7 +242,6 @@ class AlertPolicy:
         policy._acute_on = bool(state.get("acute_on", False))
         policy._acute_off_since = _opt_float(state.get("acute_off_since"))
         policy._last_by_kind = {str(k): float(v) for k, v in state.get("last_by_kind", {}).items()}
-        policy._risk_by_kind = {str(k): float(v) for k, v in state.get("risk_by_kind", {}).items()}
         policy._history = [(float(t), str(k), int(r)) for t, k, r in state.get("history", [])]
         policy._acked = {str(k): int(v) for k, v in state.get("acked", {}).items()}
         policy._repeats = {str(k): int(v) for k, v in state.get("repeats", {}).items()}
@@ -456,7 +452,6 @@ class AlertPolicy:
             factors=contributions(ind),
         )
         self._last_by_kind[kind] = t
-        self._risk_by_kind[kind] = risk
         self._history.append((t, kind, rank))
         self._episode_max = max(self._episode_max, rank)
         if kind not in ("stop_and_stretch", "medical"):
