@@ -46,7 +46,8 @@ The rules (all numbers are :class:`PolicyConfig` fields):
   eased off, and stride or form advice to a walker is nonsense. Stride and form advice need ``running``.
 * **Drink advice** only at the advice level, from 2 % estimated sweat loss (:mod:`alerts.advice`), at most once
   per ``hydrate_every_s`` and after a further ``hydrate_step_pct`` of loss. It has its own schedule, whatever
-  the level's top factor: sent on a tick with no other alert, never while a warning or critical stands.
+  the level's top factor (one schedule: a level whose top factor is the sweat loss defers to it): sent on a tick
+  with no other alert, never while a warning or critical stands.
 * At most one alert per tick; ticks that do not move event time forward are ignored.
 """
 
@@ -356,9 +357,8 @@ class AlertPolicy:
         kind = self._sticky(choose_kind(ind, level), ind, level)
         if self._acked.get(kind, 0) >= rank:
             return None
-        last_drink = self._last_by_kind.get("hydrate")
-        if kind == "hydrate" and last_drink is not None and t - last_drink < cfg.hydrate_every_s:
-            return None
+        if kind == "hydrate":
+            return None  # the level's top factor is the sweat loss: drink advice keeps one schedule (_drink)
         recent = [h for h in self._history if t - h[0] < cfg.cooldown_s]
         if any(h[2] > rank for h in recent):
             return None  # a higher alert still stands

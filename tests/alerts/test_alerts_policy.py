@@ -175,6 +175,18 @@ def test_drink_advice_keeps_its_own_schedule() -> None:
     assert all(a.message.startswith("Drink to thirst, not more") for a in got)
 
 
+def test_a_level_led_by_the_sweat_loss_follows_the_drink_schedule() -> None:
+    """An hour of elevated risk whose top factor is the sweat loss, with the loss steady at 2.2 %: one drink
+    advice, not one every ``hydrate_every_s`` (the level path defers to the one drink schedule)."""
+    got = run(policy(), ticks(Seg(0, 600), Seg(600, 4200, "elevated", "hydrate")))
+    assert seq(got) == [(600.0, "hydrate", "advice")]  # the warm-up's end: the loss alone is reason enough
+    rising = [
+        replace(i, sweat_loss_pct=2.2 + (i.elapsed_s - 600.0) / 3600.0)  # +0.5 % by 2400 s
+        for i in ticks(Seg(0, 600), Seg(600, 4200, "elevated", "hydrate"))
+    ]
+    assert seq(run(policy(), rising)) == [(600.0, "hydrate", "advice"), (2400.0, "hydrate", "advice")]
+
+
 def test_no_drink_advice_while_a_warning_stands() -> None:
     stream = [
         replace(i, sweat_loss_pct=1.5 if i.elapsed_s < 700 else 2.6)
