@@ -6,9 +6,11 @@
 - ``paho``: a bare paho consumer (``on_message`` counting, network loop in a thread);
 - ``collect``: records every status and alert the monitor publishes (receive wall time, kind, event time).
 
-Protocol (stdout, JSON lines): ``{"ready": true}`` once subscribed; with ``--progress`` ``{"handled": n}`` every
-0.5 s; at the end ``{"kind", "received", "first", "last", "rate", "rss_kb"}``. A consumer ends when it has
-``--expect`` messages, after ``--idle`` seconds without one (once some arrived), or when stdin closes.
+Protocol (stdout, JSON lines): ``{"ready": true}`` once subscribed; with ``--progress`` ``{"handled": n, "wall",
+"cpu", "busy"}`` every 0.5 s (``cpu``: the process's CPU seconds; ``busy``: the monitor's seconds in
+``Router.handle`` — parse, grid, ticks, status build); at the end ``{"kind", "received", "first", "last", "rate",
+"rss_kb"}``. A consumer ends when it has ``--expect`` messages, after ``--idle`` seconds without one (once some
+arrived), or when stdin closes.
 
     python -m benchmarks.consumers aiomqtt --port 1883 --expect 120000
 """
@@ -65,7 +67,7 @@ class Count:
         return {"kind": kind, "received": self.n, "span_s": span, "rate": rate, "rss_kb": _rss_kb()}
 
 
-async def _watch(count: Count, args: argparse.Namespace, progress: bool) -> None:
+async def _watch(count: Count, args: argparse.Namespace, progress: bool, busy: list[float] | None = None) -> None:
     """Ends the run: expected count reached, idle, or stdin closed."""
     stdin_closed = threading.Event()  # a daemon thread: an executor thread would block asyncio.run's shutdown
 
@@ -81,7 +83,7 @@ async def _watch(count: Count, args: argparse.Namespace, progress: bool) -> None
         if count.n != last_n:
             last_n, last_change = count.n, now
         if progress:
-            _say({"handled": count.n, "wall": time.time()})
+            _say({"handled": count.n, "wall": time.time(), "cpu": time.process_time(), "busy": sum(busy or [])})
         if (args.expect and count.n >= args.expect) or (count.n and now - last_change > args.idle):
             break
         if stdin_closed.is_set():
@@ -140,6 +142,12 @@ async def run_monitor(args: argparse.Namespace) -> dict[str, Any]:
         await monitor.wait_connected()
         _say({"ready": True})
         counters = monitor.router.counters
+        busy = [0.0]
+
+        def observe(_routed: object, seconds: float) -> None:
+            busy[0] += seconds
+
+        monitor.observers.append(observe)
 
         async def follow() -> None:
             seen = 0
@@ -151,7 +159,7 @@ async def run_monitor(args: argparse.Namespace) -> dict[str, Any]:
                 await asyncio.sleep(0.005)
 
         task = asyncio.create_task(follow())
-        await _watch(count, args, args.progress)
+        await _watch(count, args, args.progress, busy)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -162,10 +170,10 @@ async def run_monitor(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def run_collect(args: argparse.Namespace) -> dict[str, Any]:
-    """Statuses and alerts as (receive wall time, kind, event time t, idle re-publish?) into ``--out``."""
+    """Statuses and alerts as (receive wall time, kind, event time t, idle re-publish?, athlete) into ``--out``."""
     import aiomqtt
 
-    rows: list[tuple[float, str, float, bool]] = []
+    rows: list[tuple[float, str, float, bool, str]] = []
     count = Count()
     async with aiomqtt.Client("127.0.0.1", args.port, max_queued_incoming_messages=0) as client:
         await client.subscribe(f"{DEFAULT_PREFIX}/+/+/status", qos=0)
@@ -178,7 +186,7 @@ async def run_collect(args: argparse.Namespace) -> dict[str, Any]:
                 kind = str(message.topic).rsplit("/", 1)[-1]
                 with contextlib.suppress(ValueError, TypeError, KeyError):
                     doc = json.loads(message.payload)  # type: ignore[arg-type]
-                    rows.append((now, kind, float(doc["t"]), "wall_idle_s" in doc))
+                    rows.append((now, kind, float(doc["t"]), "wall_idle_s" in doc, str(doc["athlete"])))
                 count.hit()
 
         task = asyncio.create_task(consume())

@@ -14,7 +14,9 @@ in the same constructed run, so their ticks and alerts spread over the second an
     python -m benchmarks.loadgen --port 1883 --athletes 1000 --seconds 60 --mode frame --paced --warmup 590
 
 Prints one JSON line: ``{"published", "wall_s", "rate", "paced_start_wall", "paced_start_event"}`` (the last two
-map event time to the wall clock of the paced part: latency = receive time − (t − event + wall)).
+map event time to the wall clock of the paced part: latency = receive time − (t − event + wall)); paced, also
+``part_walls`` (for every second, the wall time each of its ``parts`` was handed to paho) and ``part_size``
+(messages per part; in ``frame`` mode message ``i`` of a second is athlete ``i``'s).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ STAGGER_S = 30
 STREAMS = ("hr", "pace", "cadence", "temp")
 #: Frames per warm-up message: small enough that the monitor's processing batches (2,000 messages) stay short.
 WARMUP_BATCH = 10
+#: Paced: each second's messages are sent in this many parts, spread over the second.
+PARTS = 20
 
 
 def run_arrays(seconds: int, seed: int = 1) -> dict[str, np.ndarray]:
@@ -147,13 +151,16 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
     start = time.perf_counter()
     result["paced_start_wall"] = time.time()
     result["paced_start_event"] = T0 + (args.warmup if args.offset is None else args.offset)
+    walls: list[list[float]] = []
     for k, messages in enumerate(per_second):
         if args.paced:
-            parts = list(_spread(messages, 20))
+            parts = list(_spread(messages, PARTS))
+            walls.append([])
             for j, part in enumerate(parts):
                 delay = start + k + j / len(parts) - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
+                walls[-1].append(time.time())
                 pub.send(part)
         else:
             pub.send(messages)
@@ -162,6 +169,8 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
     wall = time.perf_counter() - start
     pub.close()
     result.update(published=count, wall_s=wall, rate=count / wall if wall else 0.0, total_s=time.perf_counter() - began)
+    if args.paced and per_second:
+        result.update(part_walls=walls, part_size=max(1, -(-len(per_second[0]) // PARTS)))
     return result
 
 

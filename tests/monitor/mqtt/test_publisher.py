@@ -1,0 +1,91 @@
+"""The publisher over a real Mosquitto (issue 11): statuses keep pace with processing under a backlog, the outbox
+stays small, and an overflowing outbox drops old statuses, never an alert."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from alerts.sinks.base import Sink
+from monitor.core.pipeline import run_offline
+from monitor.core.wire import Topics, encode_frames, encode_profile, encode_session
+from monitor.mqtt.service import Monitor
+from tests.brokers import BrokerProcess
+from tests.runs import HOT_PROFILE, Collector, hot_fast_run, publish_frames
+
+pytestmark = pytest.mark.broker
+TOPICS = Topics()
+
+
+async def test_a_backlog_reaches_a_subscriber_and_the_outbox_stays_small(mosquitto_proc: BrokerProcess) -> None:
+    runs = {f"b{i:02d}": hot_fast_run(minutes=6, seed=i) for i in range(20)}
+    expected = {  # the ticks, then the session's end (the stop message)
+        a: [s["t"] for s in run_offline(fr, squad="club", athlete=a, profile=HOT_PROFILE).statuses] + [fr[-1].t]
+        for a, fr in runs.items()
+    }
+    identifier = "crampwatch-test-backlog"
+
+    class Gate(Sink):
+        """Holds the processing loop at the first status until the publisher runs."""
+
+        def __init__(self) -> None:
+            self.open = asyncio.Event()
+
+        async def on_status(self, status: dict[str, Any]) -> None:
+            await self.open.wait()
+
+    async def scenario() -> tuple[Collector, Monitor]:
+        url = mosquitto_proc.url
+        async with Monitor(url, identifier=identifier) as first:
+            await first.wait_connected()  # the session exists: the broker keeps what arrives while it is away
+        await asyncio.gather(
+            *(publish_frames(url, "club", a, fr, profile=HOT_PROFILE, chunk=10) for a, fr in runs.items())
+        )
+        # the backlog comes at once (before the SUBACKs); each 10-frame message makes 2 statuses, so a 50-message
+        # batch makes ≤ 100
+        gate = Gate()
+        monitor = Monitor(url, identifier=identifier, batch_size=50, quiet_s=60, sinks=[gate])
+        async with Collector(url) as seen, monitor:
+            await monitor.wait_connected()  # the publisher runs from here on
+            gate.open.set()
+            await seen.wait_for(lambda c: all(c.final_status(a, fr[-1].t) for a, fr in runs.items()), 120)
+        return seen, monitor
+
+    seen, monitor = await scenario()
+    got: dict[str, list[float]] = {a: [] for a in runs}
+    for s in seen.statuses:
+        got[s["athlete"]].append(s["t"])
+    assert got == expected  # every status, in order, none twice
+    total = sum(len(ts) for ts in expected.values())
+    assert monitor.counters["published"] >= total and monitor._outbox.dropped == 0
+    # statuses leave as fast as batches make them (before: one status per 2+ event-loop turns, ~all piled up)
+    assert monitor._outbox.high_water <= 300, (monitor._outbox.high_water, total)
+
+
+async def test_an_overflowing_outbox_drops_old_statuses_never_an_alert(mosquitto_proc: BrokerProcess) -> None:
+    frames = hot_fast_run(minutes=40)
+    reference = run_offline(frames, squad="club", athlete="over", profile=HOT_PROFILE)
+    alerts = len(reference.alerts)
+    size = 2 * alerts + 10  # every alert is two messages (athlete topic, coach feed)
+    batch = [(TOPICS.of("club", "over", "profile"), encode_profile(HOT_PROFILE))]
+    batch += [(TOPICS.of("club", "over", "frame"), encode_frames(frames[i : i + 60])) for i in range(0, 2400, 60)]
+    batch += [(TOPICS.of("club", "over", "session"), encode_session(frames[-1].t, "stop"))]
+
+    async def scenario() -> tuple[Collector, Monitor]:
+        url = mosquitto_proc.url
+        async with Monitor(url, outbox_size=size) as monitor, Collector(url) as seen:
+            await monitor.wait_connected()
+            await monitor.process_batch(batch)  # one event-loop turn: everything is put before anything is sent
+            await seen.wait_for(lambda c: len(c.alerts) >= alerts and c.final_status("over", frames[-1].t), 30)
+        return seen, monitor
+
+    seen, monitor = await scenario()
+    assert alerts >= 2
+    assert [a["id"] for a in seen.alerts] == [a.id for a in reference.alerts]  # all of them, in order
+    statuses = [s["t"] for s in reference.statuses] + [frames[-1].t]  # the ticks, then the session's end
+    kept = size - 2 * alerts
+    assert monitor.router.counters["statuses"] == len(statuses)
+    assert monitor._outbox.dropped == len(statuses) - kept
+    assert [s["t"] for s in seen.statuses] == statuses[-kept:]  # the newest survive
