@@ -131,6 +131,7 @@ async def run_paho(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def run_monitor(args: argparse.Namespace) -> dict[str, Any]:
+    from monitor.core.router import Routed
     from monitor.mqtt.broker import BrokerURL
     from monitor.mqtt.service import Monitor
 
@@ -143,9 +144,13 @@ async def run_monitor(args: argparse.Namespace) -> dict[str, Any]:
         _say({"ready": True})
         counters = monitor.router.counters
         busy = [0.0]
+        made: list[tuple[str, float, float]] = []  # (athlete, t, wall time) of every status the router made
 
-        def observe(_routed: object, seconds: float) -> None:
+        def observe(routed: Routed, seconds: float) -> None:
             busy[0] += seconds
+            if args.made and routed.out.statuses:
+                now = time.time()
+                made.extend((s["athlete"], s["t"], now) for s in routed.out.statuses)
 
         monitor.observers.append(observe)
 
@@ -166,6 +171,8 @@ async def run_monitor(args: argparse.Namespace) -> dict[str, Any]:
         result = count.result("monitor")
         result["counters"] = dict(counters)
         monitor.stop()
+    if args.made:
+        Path(args.made).write_text(json.dumps(made))
     return result
 
 
@@ -208,6 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--progress", action="store_true")
     ap.add_argument("--batch", type=int, default=500, help="monitor: messages per processing batch")
     ap.add_argument("--out", default="collected.json", help="collect: where to write the records")
+    ap.add_argument("--made", help="monitor: write (athlete, t, wall time) of every status made to this file")
     args = ap.parse_args(argv)
     runner = {"monitor": run_monitor, "aiomqtt": run_aiomqtt, "paho": run_paho, "collect": run_collect}[args.kind]
     _say(asyncio.run(runner(args)))

@@ -168,7 +168,8 @@ def capacity(port: int, start: int, seconds: int, limit: int) -> dict[str, Any]:
 def latency(port: int, athletes: int, warmup: int, seconds: int, workdir: Path) -> dict[str, Any]:
     # small batches: a warm-up message holds 2 ticks, so 500-message batches kept the event loop (publisher,
     # keepalive) waiting for seconds on a loaded machine and the broker dropped the connection
-    mon = consumer("monitor", port, "--progress", "--idle", "900", "--batch", "50")
+    made_file = workdir / "made.json"
+    mon = consumer("monitor", port, "--progress", "--idle", "900", "--batch", "50", "--made", str(made_file))
     out_file = workdir / "collected.json"
     col = consumer("collect", port, "--idle", "900", "--out", str(out_file))
     log(f"latency: warm-up of {athletes:,} athletes x {warmup} s")
@@ -197,7 +198,7 @@ def latency(port: int, athletes: int, warmup: int, seconds: int, workdir: Path) 
     work = [line for line in mon.progress() if "cpu" in line]  # the monitor's progress lines, queued meanwhile
     rows = json.loads(out_file.read_text())
     result: dict[str, Any] = {"athletes": athletes, "monitor": _paced_work(work, sent)}
-    result.update(_latencies(rows, sent))
+    result.update(_latencies(rows, sent, json.loads(made_file.read_text())))
     return result
 
 
@@ -210,17 +211,27 @@ def _percentiles(lat: list[float]) -> dict[str, Any]:
     }
 
 
-def _latencies(rows: list[list[Any]], sent: dict[str, Any]) -> dict[str, Any]:
+def _latencies(rows: list[list[Any]], sent: dict[str, Any], made: list[list[Any]]) -> dict[str, Any]:
     """Ingest → status/alert per message: receive time minus the time the generator handed the athlete's frame of
     second ``t`` to paho (``status``, ``alert``); and, as measured before, minus the start of second ``t`` (the
-    frames of a second are spread over it, so this adds 0-0.95 s: ``*_from_second``)."""
+    frames of a second are spread over it, so this adds 0-0.95 s: ``*_from_second``). Statuses split at the time
+    the monitor's router made them: ingest → made (``status_made``) and made → received (``status_delivered``)."""
     start_event, walls, size = sent["paced_start_event"], sent["part_walls"], sent["part_size"]
     shift = sent["paced_start_wall"] - start_event
+
+    def ingest(r: list[Any]) -> float:
+        return float(walls[int(r[2] - start_event)][int(r[4][1:]) // size])
+
     out: dict[str, Any] = {}
     for kind in ("status", "alert"):
         mine = [r for r in rows if r[1] == kind and not r[3] and start_event <= r[2] < start_event + len(walls)]
-        out[kind] = _percentiles([r[0] - walls[int(r[2] - start_event)][int(r[4][1:]) // size] for r in mine])
+        out[kind] = _percentiles([r[0] - ingest(r) for r in mine])
         out[f"{kind}_from_second"] = _percentiles([r[0] - (r[2] + shift) for r in mine])
+        if kind == "status":
+            at = {(a, t): wall for a, t, wall in made}
+            timed = [(r, at[r[4], r[2]]) for r in mine if (r[4], r[2]) in at]
+            out["status_made"] = _percentiles([m - ingest(r) for r, m in timed])
+            out["status_delivered"] = _percentiles([r[0] - m for r, m in timed])
     return out
 
 
@@ -253,6 +264,8 @@ def latency_rows(lat: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows = [
         (f"ingest → status p50 / p99, {n:,} athletes (frames)", pair(lat["status"]), "p99 ≤ 100 ms (goal ≤ 20)"),
         ("… from the start of the frame's second (frames spread over it)", pair(lat["status_from_second"]), ""),
+        ("… ingest → made by the router / made → received", f"{pair(lat['status_made'])}; "
+         f"{pair(lat['status_delivered'])}" if "status_made" in lat else "n/a", ""),
         (f"ingest → alert p50 / p99, {n:,} athletes ({lat['alert']['n']} alerts)", pair(lat["alert"]), ""),
     ]
     if mon:
@@ -299,12 +312,14 @@ SIZES = {
 }  # fmt: skip
 
 
-def run(quick: bool, only_latency: bool = False) -> dict[str, Any]:
+def run(quick: bool, only_latency: bool = False, keep: str | None = None) -> dict[str, Any]:
     from tests.brokers import Mosquitto
 
     s = SIZES["quick" if quick else "full"]
     results: dict[str, Any] = {"sizes": s}
-    with tempfile.TemporaryDirectory(prefix="crampwatch-bench-") as tmp:
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+    with contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory(prefix="crampwatch-bench-") as tmp:
         broker = Mosquitto(Path(tmp))
         broker.start()
         try:
@@ -336,13 +351,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--table", metavar="FILE", help="print the table of an earlier --json FILE (no run)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes (CI smoke: everything runs, numbers meaningless)")
     ap.add_argument("--json", metavar="FILE", help="also write every raw result to FILE")
-    ap.add_argument("--only", choices=("latency",), help="run one row only (latency: ~6 min at full size)")
+    ap.add_argument("--only", choices=("latency",), help="run one row only (latency: ~5 min at full size)")
+    ap.add_argument("--keep", metavar="DIR", help="keep the raw files (broker log, collected statuses) in DIR")
     args = ap.parse_args(argv)
     if args.table:
         print(table(json.loads(Path(args.table).read_text())))
         return
     began = time.monotonic()
-    results = run(args.quick, only_latency=args.only == "latency")
+    results = run(args.quick, only_latency=args.only == "latency", keep=args.keep)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     print(table(results))
