@@ -1,14 +1,16 @@
 """The outgoing side: a bounded buffer of messages waiting for the broker, and the task that publishes it.
 
-Statuses must leave as fast as the processing loop makes them. aiomqtt's ``publish`` returns only once paho's
+Statuses must leave as soon as the processing loop makes them. aiomqtt's ``publish`` returns only once paho's
 writer callback has run, i.e. two or more event-loop turns per message, while the processing loop yields one turn
-per batch: under a backlog every status piled up in the outbox. So the publisher hands messages to the paho
-client that aiomqtt wraps (:class:`PahoWriter`):
+per batch: under a backlog every status piled up in the outbox. So messages go to the paho client that aiomqtt
+wraps (:class:`PahoWriter`, while connected):
 
-- **QoS 0** (statuses, rejection reports): in bursts of at most :data:`BURST` messages per event-loop turn, each
-  ``paho.publish()`` only queueing its packet, then one ``loop_write()`` writing the burst to the socket at once
-  (the writer callbacks are registered on the loop synchronously, so the flush and paho's own bookkeeping agree).
-  A burst starts only when the last one is in the socket (paho marks a QoS-0 message published once written; its
+- **QoS 0** (statuses, rejection reports): when nothing waits before it, written through at once (handed to paho
+  and written to the socket when it is put: a status made early in a batch does not wait for the batch's end);
+  otherwise in bursts of at most :data:`BURST` messages per event-loop turn, each ``paho.publish()`` only queueing
+  its packet, then one ``loop_write()`` writing the burst to the socket at once (the writer callbacks are
+  registered on the loop synchronously, so these flushes and paho's own bookkeeping agree). Nothing is handed
+  over while the last burst is not in the socket yet (paho marks a QoS-0 message published once written; its
   queue is FIFO): paho never holds more than one burst of ours (besides acks and alerts); the rest waits in the
   outbox, where the overflow rule applies.
 - **QoS 1** (alerts, acks) stay on the awaited path: ``await client.publish()`` returns on the broker's PUBACK, or
@@ -34,6 +36,7 @@ import contextlib
 import logging
 import threading
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import Any
 
 import aiomqtt
@@ -58,10 +61,14 @@ class Outbox:
         self.dropped = 0
         self.high_water = 0  # most messages waiting at once
         self.sending = False  # the first message is being awaited: the overflow rule leaves it alone
+        #: While connected: hands a QoS-0 message straight to paho, or returns False (then it waits here).
+        self.direct: Callable[[str, bytes, bool], bool] | None = None
 
     def put(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
-        self.items.append((topic, payload, qos, retain))
         self.drained.clear()
+        if not qos and not self.items and self.direct is not None and self.direct(topic, payload, retain):
+            return  # nothing waits before it: written at once
+        self.items.append((topic, payload, qos, retain))
         if len(self.items) > self.limit:
             for i, item in enumerate(self.items):
                 if item[3] and (i or not self.sending):  # retained = a status snapshot
@@ -77,10 +84,11 @@ class PahoWriter:
     once. Installs its own socket writer callbacks on paho (the same work as aiomqtt's, registered synchronously
     when called on the loop's thread); :meth:`detach` gives aiomqtt its own back."""
 
-    def __init__(self, client: aiomqtt.Client, paho: Any, box: Outbox) -> None:
+    def __init__(self, client: aiomqtt.Client, paho: Any, box: Outbox, counters: Counter[str]) -> None:
         self.client = client
         self.paho = paho
         self.box = box
+        self.counters = counters
         self.loop = asyncio.get_running_loop()
         self.thread = threading.get_ident()
         self.last: Any = None  # paho's MQTTMessageInfo of the last message handed over
@@ -89,9 +97,10 @@ class PahoWriter:
         self._saved = (paho.on_socket_register_write, paho.on_socket_unregister_write)
         paho.on_socket_register_write = self._register
         paho.on_socket_unregister_write = self._unregister
+        box.direct = self.direct
 
     @classmethod
-    def attach(cls, client: aiomqtt.Client, box: Outbox) -> PahoWriter | None:
+    def attach(cls, client: aiomqtt.Client, box: Outbox, counters: Counter[str]) -> PahoWriter | None:
         """A writer for a connected client, or None where paho does not offer what it needs."""
         paho = getattr(client, "_client", None)
         methods = ("publish", "loop_write", "socket")
@@ -99,14 +108,30 @@ class PahoWriter:
             return None
         if not hasattr(paho, "on_socket_register_write") or paho.socket() is None:
             return None
-        return cls(client, paho, box)
+        return cls(client, paho, box, counters)
 
     def detach(self) -> None:
+        if self.box.direct == self.direct:
+            self.box.direct = None
         paho = self.paho
         if paho.on_socket_register_write == self._register:
             paho.on_socket_register_write, paho.on_socket_unregister_write = self._saved
 
-    def burst(self, limit: int, counters: Counter[str]) -> int:
+    def direct(self, topic: str, payload: bytes, retain: bool) -> bool:
+        """Write-through for a QoS-0 message that nothing waits before: handed to paho and written at once,
+        unless the last burst is not in the socket yet (the bound) or paho refuses it (no connection)."""
+        if not self.written.is_set():
+            return False
+        info = self.paho.publish(topic, payload, 0, retain)
+        if info.rc:
+            return False
+        self.last = info
+        self.counters["published"] += 1
+        self.written.clear()
+        self.flush()
+        return True
+
+    def burst(self, limit: int) -> int:
         """Hand the QoS-0 messages at the head of the box to paho (at most ``limit``), then write them. A
         refused publish (no connection) raises :class:`aiomqtt.MqttCodeError`, the message staying first."""
         items, publish, n = self.box.items, self.paho.publish, 0
@@ -122,7 +147,7 @@ class PahoWriter:
                 n += 1
                 self.last = info
         finally:
-            counters["published"] += n
+            self.counters["published"] += n
             if n:
                 self.written.clear()
                 self.flush()
@@ -166,7 +191,7 @@ async def publish_loop(
 ) -> None:
     """Publish the outbox in order over ``client`` (see the module docstring). A lost connection raises; what
     was not handed over stays in the box for the next connection."""
-    writer = PahoWriter.attach(client, box)
+    writer = PahoWriter.attach(client, box, counters)
     try:
         while True:
             if not box.items:
@@ -178,7 +203,7 @@ async def publish_loop(
                 if not writer.written.is_set():  # the socket did not take the last burst yet
                     await writer.written.wait()
                     continue
-                writer.burst(burst, counters)
+                writer.burst(burst)
                 await asyncio.sleep(0)  # one burst per turn: the processing loop and the reader get theirs
             else:
                 await publish_first(client, box, counters, timeout_s)
