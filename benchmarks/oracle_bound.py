@@ -7,25 +7,34 @@ and warns from the **true** hazard, which no model reading noisy streams can kno
 
 * ``now``: the chance of a cramp in the next 30 min if the hazard stayed as it is now, ``1 − exp(−h·1800)``;
 * ``clairvoyant``: the same from the true hazard integrated over the *next* 30 min (it knows the runner's
-  future pace, heat and fatigue; only the random draw of the onset stays unknown).
+  future pace, heat and fatigue; only the random draw of the onset stays unknown; past the onset, where the
+  simulated runner limps, the hazard at the onset is carried on).
 
 An alarm goes out when that chance reaches ``θ``, then again at most every ``R`` min while it stays there — the
 shape of the alert policy's warning and reminder (docs/alerts.md). Each (θ, R) is scored exactly as
 ``crampwatch evaluate --truth current`` scores the pipeline (:func:`monitor.commands._truth_eval.warning_quality`:
 sensitivity, median lead, false alarms per runner-hour, precision; horizon 30 min). The printed frontier is the
 best sensitivity any warning rule of that shape reaches under a false-alarm budget: an upper bound for the
-pipeline, whose risk sees only the streams. Results in docs/science.md ("What the simulator allows").
+pipeline, whose risk sees only the streams.
+
+It also prints the **AUC ceiling**: the time-dependent AUC of the true log-hazard (15–5 min before onset, the same
+pairs and bootstrap as ``evaluate --truth``, :func:`monitor.commands._truth_eval.discrimination`) beside the
+profile-and-time baseline's (:func:`processors.risk.baseline_logit` on the elapsed time): no risk read from the
+streams can rank runners better than the hazard that decides their cramps. Results in docs/science.md ("What
+the simulator allows").
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from monitor.commands._truth_eval import TruthRun, warning_quality
+from monitor.commands._truth_eval import TruthRun, discrimination, warning_quality
+from processors.profile import Profile
+from processors.risk import baseline_logit
 from simulators.runner import DEFAULT_START
 from simulators.scenarios import builtin_names, load_scenario
 
@@ -44,6 +53,7 @@ class HazardRun:
     t: np.ndarray
     hazard: np.ndarray
     onset: float | None
+    profile: Profile = field(default_factory=Profile)
 
 
 def simulate(scenarios: Sequence[str], athletes: int, seed: int) -> list[HazardRun]:
@@ -52,7 +62,8 @@ def simulate(scenarios: Sequence[str], athletes: int, seed: int) -> list[HazardR
         scenario = load_scenario(name)
         for i in range(athletes):
             run = scenario.simulate_one(i, seed=seed, start=DEFAULT_START)
-            out.append(HazardRun(scenario.name, run.athlete, run.trace.t, run.trace.hazard, run.truth.onset))
+            trace = run.trace
+            out.append(HazardRun(scenario.name, run.athlete, trace.t, trace.hazard, run.truth.onset, run.profile))
     return out
 
 
@@ -66,6 +77,10 @@ def chance(run: HazardRun, form: str) -> np.ndarray:
     h = run.hazard
     if form == "now":
         return 1.0 - np.exp(-h * HORIZON_S)
+    if run.onset is not None:  # after the onset the simulated runner limps (no hazard): carry the onset's on
+        k = int(np.searchsorted(run.t, run.onset))
+        h = h.copy()
+        h[k:] = h[max(k - 1, 0)]
     cum = np.concatenate([[0.0], np.cumsum(h)])
     n = len(h)
     ahead = np.minimum(np.arange(n) + int(HORIZON_S), n)
@@ -102,6 +117,23 @@ def score(runs: Sequence[HazardRun], form: str, theta: float, every_s: float) ->
     return warning_quality(scored, "current", HORIZON_S)
 
 
+def per_minute(run: HazardRun) -> TruthRun:
+    """The run as ``evaluate --truth`` sees it for the AUC: per elapsed minute, the mean true log-hazard (over the
+    seconds of running) as the risk, and the baseline logit."""
+    n_min = max(1, int(np.ceil(len(run.t) / 60.0)))
+    risk, base = [], []
+    longest = run.profile.longest_run_min
+    for m in range(n_min):
+        h = run.hazard[m * 60 : (m + 1) * 60]
+        h = h[h > 0]
+        risk.append(float(np.mean(np.log(h))) if len(h) else float("nan"))
+        elapsed = 60.0 * m + 30.0
+        ratio = elapsed / (60.0 * longest) if longest else None
+        base.append(baseline_logit(run.profile, elapsed, ratio))
+    return TruthRun(run.scenario, run.athlete, float(run.t[0]), float(run.t[-1]) + 1.0, {"current": run.onset},
+                    (), tuple(risk), tuple(base))  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--athletes", type=int, default=16)
@@ -114,6 +146,11 @@ def main() -> None:
     hours = sum(len(r.t) for r in runs) / 3600.0
     print(f"oracle bound: {', '.join(scenarios)} x {args.athletes} runners, seed {args.seed}: "
           f"{len(runs)} runs, {cramps} with a cramp, {hours:.1f} runner-hours; horizon 30 min")  # fmt: skip
+    d = discrimination([per_minute(r) for r in runs], "current")
+    lo, hi = d["auc_ci"] or (float("nan"),) * 2
+    dlo, dhi = d["auc_diff_ci"] or (float("nan"),) * 2
+    print(f"AUC ceiling (true log-hazard, 15-5 min before onset): {d['auc']:.2f} ({lo:.2f}-{hi:.2f}); "
+          f"profile-and-time baseline {d['baseline_auc']:.2f}; difference CI {dlo:.2f} to {dhi:.2f}")  # fmt: skip
     for form in ("now", "clairvoyant"):
         print(f"\n{form}:  theta  remind    sens   lead   FA/h   prec")
         rows = []
