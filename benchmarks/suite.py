@@ -195,9 +195,11 @@ def latency(port: int, athletes: int, warmup: int, seconds: int, workdir: Path) 
     col.next("kind")
     col.end()
     mon.end()
-    work = [line for line in mon.progress() if "cpu" in line]  # the monitor's progress lines, queued meanwhile
+    lines = list(mon.progress())  # the monitor's progress lines, queued meanwhile, and its last line
+    work = [line for line in lines if "cpu" in line]
     rows = json.loads(out_file.read_text())
     result: dict[str, Any] = {"athletes": athletes, "monitor": _paced_work(work, sent)}
+    result["monitor"]["rss_kb"] = next((line["rss_kb"] for line in lines if "rss_kb" in line), None)
     result.update(_latencies(rows, sent, json.loads(made_file.read_text())))
     return result
 
@@ -268,9 +270,10 @@ def latency_rows(lat: dict[str, Any]) -> list[tuple[str, str, str]]:
          f"{pair(lat['status_delivered'])}" if "status_made" in lat else "n/a", ""),
         (f"ingest → alert p50 / p99, {n:,} athletes ({lat['alert']['n']} alerts)", pair(lat["alert"]), ""),
     ]
-    if mon:
+    if "cpu_per_s" in mon:
+        rss = f", RSS {mon['rss_kb'] / 1024:,.0f} MB at the end" if mon.get("rss_kb") else ""
         rows.append((f"monitor during the paced part ({mon['handled_per_s']:,.0f} msg/s)",
-                     f"{mon['cpu_per_s']:.2f} s CPU / s ({mon['busy_per_s']:.2f} s handling)", ""))  # fmt: skip
+                     f"{mon['cpu_per_s']:.2f} s CPU / s ({mon['busy_per_s']:.2f} s handling){rss}", ""))  # fmt: skip
     return rows
 
 
