@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -12,10 +13,14 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from monitor.amqp.liveness import Limits, Liveness
 from monitor.amqp.state import Key, ShardStore
 from monitor.core.router import Router
+from monitor.store.base import SessionStore
+
+log = logging.getLogger("crampwatch.amqp")
 
 CHECKPOINT = "checkpoint"  # inbox command: save and acknowledge what the shard has handled so far
 RELEASE = "release"  # inbox command: checkpoint, then hand the shard to the next waiting worker
 LIVENESS = "liveness"  # inbox command: judge the shard's silent athletes (wall clock)
+HISTORY_WAIT_S = 5.0  # at a checkpoint, the longest wait for the session history's queued writes
 AMQP_ERRORS = (aiormq.exceptions.AMQPError, ConnectionError, OSError, TimeoutError)
 
 
@@ -50,9 +55,14 @@ class Shard:
         self.unacked += inputs
         self.deliveries += 1
 
-    async def checkpoint(self, store: ShardStore | None) -> bool:
+    async def checkpoint(self, store: ShardStore | None, history: SessionStore | None = None) -> bool:
         """Save the athletes the unacknowledged messages changed, then acknowledge those messages (one
-        multiple-ack). Returns whether there was anything to acknowledge."""
+        multiple-ack). Returns whether there was anything to acknowledge.
+
+        With a session ``history`` (:mod:`monitor.amqp.history`), what those messages produced is written first
+        (at most ``HISTORY_WAIT_S``): a worker lost after the acknowledgement leaves nothing unwritten that a
+        redelivery would not recompute. A history slower than that is not waited for (the tick path never waits
+        on it for long; it writes what it has queued later, unless this worker dies first)."""
         self.since = time.monotonic()
         if self.last is None:
             return False
@@ -61,6 +71,9 @@ class Shard:
         self.last, self.dirty, self.unacked, self.deliveries = None, set(), 0, 0
         if store is not None:
             await store.save(self.index, states)
+        if history is not None and not await history.flush(HISTORY_WAIT_S):
+            history.counters["checkpoint_unwritten"] += 1
+            log.warning("shard %d: session history %s behind; acknowledging anyway", self.index, history.description)
         await last.ack(multiple=True)
         return True
 

@@ -1,11 +1,6 @@
 """``crampwatch monitor --amqp URL --shards N``: one of several workers sharing a field of runners on RabbitMQ.
 
-Usage feels like the MQTT service::
-
-    async with ShardWorker("amqp://guest:guest@rabbit/", shards=8, store=PostgresShardStore(url)) as worker:
-        await worker.wait_connected()
-        ...
-
+Usage: ``async with ShardWorker(url, shards=8, store=PostgresShardStore(pg), history=SharedHistory(pg)) as w:``.
 Every worker consumes every shard queue; RabbitMQ's single-active-consumer keeps exactly one worker active per
 queue and hands the queue to another consumer when that worker's connection goes. See
 :mod:`monitor.amqp.topology` for the exchanges and queues, ``docs/scale-out.md`` for the whole design.
@@ -50,6 +45,7 @@ from monitor.core.router import Router
 from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack
 from monitor.errors import BrokerError
 from monitor.mqtt.lifecycle import Service
+from monitor.store.base import SessionStore
 
 log = logging.getLogger("crampwatch.amqp")
 
@@ -62,6 +58,7 @@ class ShardWorker(Service):
         *,
         shards: int,
         store: ShardStore | None = None,
+        history: SessionStore | None = None,
         prefix: str = DEFAULT_PREFIX,
         base: str = "crampwatch",
         profiles: ProfileBook | None = None,
@@ -98,7 +95,7 @@ class ShardWorker(Service):
         self._setup: AbstractChannel | None = None
         self._relay_queue: tuple[AbstractQueue, str] | None = None
         self._relay: Relay | None = None
-        self.outputs = Outputs(self.topics, self.worker_id, store, self.counters)
+        self.outputs = Outputs(self.topics, self.worker_id, store, self.counters, history)
         self._connected = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -109,6 +106,7 @@ class ShardWorker(Service):
     async def __aenter__(self) -> ShardWorker:
         if self.store is not None:
             await self.store.start()
+        await self.outputs.open()
         self._tasks = [
             asyncio.create_task(self._connection_loop(), name="crampwatch-amqp"),
             asyncio.create_task(self._clock(), name="crampwatch-amqp-clock"),
@@ -125,6 +123,7 @@ class ShardWorker(Service):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        await self.outputs.close()
         if self.store is not None:
             await self.store.close()
 
@@ -340,7 +339,7 @@ class ShardWorker(Service):
 
     # ---- checkpoints and hand-over ---------------------------------------------------------------------
     async def _checkpoint(self, shard: Shard) -> None:
-        if await shard.checkpoint(self.store):
+        if await shard.checkpoint(self.store, self.outputs.history):
             self.counters["checkpoints"] += 1
 
     async def _release(self, shard: Shard) -> None:

@@ -55,7 +55,8 @@ def add_parser(sub: Any) -> None:
         "--store",
         metavar="PATH",
         help="session store: a SQLite file (default: sessions.db in the user data dir; sessions survive a restart), "
-        "postgresql://... (with --amqp: the workers' shared state), a .jsonl file (JSON lines, no recovery) or 'none'",
+        "postgresql://... (with --amqp: the workers' shared state and session history), a .jsonl file (JSON lines, "
+        "no recovery) or 'none'",
     )
     p.add_argument("--webhook", action="append", metavar="URL", help="POST every alert (repeatable)")
     p.add_argument(
@@ -249,15 +250,18 @@ async def _serve_amqp(args: argparse.Namespace, broker: Any, topics: Any, profil
     from monitor.amqp.url import redact_amqp
     from monitor.amqp.worker import ShardWorker
 
-    store = None
+    store = history = None
     if args.store:
+        from monitor.amqp.history import SharedHistory
         from monitor.store.postgres import PostgresShardStore
 
         store = PostgresShardStore(args.store)
+        history = SharedHistory(args.store)  # the coach's session history, written by every worker
     worker = ShardWorker(
         args.amqp,
         shards=args.shards,
         store=store,
+        history=history,
         prefix=topics.prefix,
         profiles=profiles,
         worker_id=args.worker_id,

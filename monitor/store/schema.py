@@ -90,7 +90,9 @@ def write_step(
             continue
         by_t[status["t"]] = ssid
         _ensure_session(conn, squad, athlete, float(start) if start is not None else None, ssid)
-        conn.execute("INSERT INTO statuses(session_id, t, data) VALUES (?, ?, ?)", (ssid, status["t"], _dumps(status)))
+        conn.execute(  # OR IGNORE: a database shared with shard workers has a unique key on statuses
+            "INSERT OR IGNORE INTO statuses(session_id, t, data) VALUES (?, ?, ?)", (ssid, status["t"], _dumps(status))
+        )
         conn.execute(
             "UPDATE sessions SET last_t = ?, elapsed_s = ?, distance_m = ?, name = ?, "
             "peak_risk = MAX(COALESCE(peak_risk, 0), COALESCE(?, 0)), "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 
@@ -10,9 +11,8 @@ import pytest
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A database created for the test and dropped after it (local server, trust auth)."""
+@contextlib.contextmanager
+def _database() -> Iterator[str]:
     psycopg = pytest.importorskip("psycopg")
     name = f"crampwatch_test_{uuid.uuid4().hex[:10]}"
     try:
@@ -25,6 +25,20 @@ def pg_url() -> Iterator[str]:
             yield f"postgresql://postgres@127.0.0.1:5432/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A database created for the test and dropped after it (local server, trust auth)."""
+    with _database() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url2() -> Iterator[str]:
+    """A second database of the test's own (e.g. for a reference run)."""
+    with _database() as url:
+        yield url
 
 
 @pytest.fixture

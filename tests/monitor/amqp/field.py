@@ -13,6 +13,8 @@ from monitor.amqp.state import ShardStore
 from monitor.amqp.view import BrokerView
 from monitor.amqp.worker import ShardWorker
 from monitor.core.wire import Topics
+from monitor.store import make_store
+from monitor.store.base import SessionStore
 from simulators.publish import Mode, Run, publish
 from tests.rabbitmq import RabbitNode
 from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_fast_run
@@ -86,6 +88,7 @@ async def run_field(
     workers: int,
     shards: int,
     stores: Sequence[ShardStore | None],
+    histories: Sequence[SessionStore | None] = (),
     mode: Mode = "samples",
     batch: int = 10,
     timeout: float = 400.0,
@@ -96,8 +99,8 @@ async def run_field(
         pool = []
         for i in range(workers):
             worker = ShardWorker(
-                node.amqp_url, shards=shards, store=stores[i], prefix=prefix, base=base, worker_id=f"w{i}",
-                checkpoint_s=1.0, rebalance_s=1.0,
+                node.amqp_url, shards=shards, store=stores[i], history=histories[i] if histories else None,
+                prefix=prefix, base=base, worker_id=f"w{i}", checkpoint_s=1.0, rebalance_s=1.0,
             )  # fmt: skip
             pool.append(await stack.enter_async_context(worker))
         for worker in pool:
@@ -112,6 +115,23 @@ async def run_field(
         await seen.wait_for(finished(runs), timeout=timeout)
         seen.dashboard = dashboard.view.athletes()  # type: ignore[attr-defined]
     return seen, pool
+
+
+async def stored_history(url: str) -> dict[str, Any]:
+    """What ``crampwatch sessions`` and ``report`` read from a store: per session id, the summary, the statuses
+    (``worker`` left out, in event-time order, a session's ``finished`` status after the tick it repeats) and the
+    alerts."""
+    store = make_store(url, read_only=True)
+    await store.open()
+    try:
+        out: dict[str, Any] = {}
+        for row in await store.sessions():
+            statuses = [{k: v for k, v in s.items() if k != "worker"} for s in await store.statuses(row.id)]
+            statuses.sort(key=lambda s: (s["t"], s.get("session_state") == "finished"))
+            out[row.id] = {"summary": row.to_dict(), "statuses": statuses, "alerts": await store.alerts(row.id)}
+        return out
+    finally:
+        await store.close()
 
 
 def balanced(pool: Sequence[ShardWorker], shards: int) -> bool:

@@ -14,11 +14,12 @@ from pathlib import Path
 import aio_pika
 import pytest
 
+from monitor.amqp.history import SharedHistory
 from monitor.amqp.state import MemoryShardStore
 from monitor.amqp.topology import Topology, declare
 from monitor.core.wire import Topics
 from simulators.publish import publish
-from tests.monitor.amqp.field import by_athlete, field_runs, finished, run_field, workers_in_order
+from tests.monitor.amqp.field import by_athlete, field_runs, finished, run_field, stored_history, workers_in_order
 from tests.rabbitmq import RabbitNode
 from tests.runs import Collector
 
@@ -36,10 +37,11 @@ def worker_process(node: RabbitNode, pg_url: str, prefix: str, name: str, log: P
 
 
 async def test_sigkilled_worker_loses_nothing_and_repeats_no_alert(
-    rabbit: RabbitNode, pg_url: str, prefix: str, tmp_path: Path
+    rabbit: RabbitNode, pg_url: str, pg_url2: str, prefix: str, tmp_path: Path
 ) -> None:
     runs = field_runs(18, minutes=20)
-    reference, _ = await run_field(rabbit, prefix + "r", runs, workers=1, shards=6, stores=[MemoryShardStore()])
+    reference, _ = await run_field(rabbit, prefix + "r", runs, workers=1, shards=6, stores=[MemoryShardStore()],
+                                   histories=[SharedHistory(pg_url2)])  # fmt: skip
 
     async def scenario() -> tuple[Collector, str, float]:
         topics = Topics(prefix)
@@ -94,3 +96,10 @@ async def test_sigkilled_worker_loses_nothing_and_repeats_no_alert(
     assert len(ids) == len(set(ids))
     assert sorted(ids) == sorted(a["id"] for a in reference.alerts)
     assert ids
+    # the coach's session history the three workers wrote (the killed one's part, the redelivered batches computed
+    # again by the next) equals the uninterrupted run's: one session per runner, no status or alert twice
+    history, expected = await stored_history(pg_url), await stored_history(pg_url2)
+    assert sorted((h["summary"]["squad"], h["summary"]["athlete"]) for h in history.values()) == sorted(
+        (r.squad, r.athlete) for r in runs
+    )
+    assert history == expected
