@@ -55,13 +55,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import fields
 from typing import Any, Final
 
 from alerts.advice import HYDRATE_MIN_LOSS_PCT, advise, choose_kind, eligible_kinds, kind_scores
 from alerts.alert import ALERT_LEVELS, Alert, AlertLevel, alert_id
 from alerts.inputs import contributions
 from alerts.policy_config import LevelSource, PolicyConfig
+from alerts.policy_state import STATE_VERSION, dump, load, saved_profile
 from processors.indicators import LEVELS, Indicators
 from processors.profile import Profile
 
@@ -69,7 +69,6 @@ from processors.profile import Profile
 _RANK_NAME: Final[tuple[AlertLevel | None, ...]] = (None, *ALERT_LEVELS)
 #: How many acknowledged/issued ids a policy remembers for :meth:`AlertPolicy.ack`.
 KNOWN_IDS: Final = 256
-STATE_VERSION: Final = 1
 #: Gait states in which no level alert is sent: the runner has already eased off (walk break, light, stop).
 RESTING: Final = frozenset({"walking", "stopped"})
 
@@ -188,33 +187,7 @@ class AlertPolicy:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue after a restart, as JSON-serialisable values."""
-        return {
-            "version": STATE_VERSION,
-            "squad": self.squad,
-            "athlete": self.athlete,
-            "session_start": self.session_start,
-            "profile": self.profile.to_dict(),
-            "config": self.config.to_dict(),
-            "last_t": self._last_t,
-            "since": list(self._since),
-            "risk_rank": self._risk_rank,
-            "risks": [[t, r] for t, r in self._risks],
-            "low_since": self._low_since,
-            "acute_on": self._acute_on,
-            "acute_off_since": self._acute_off_since,
-            "last_by_kind": dict(self._last_by_kind),
-            "history": [[t, kind, rank] for t, kind, rank in self._history],
-            "acked": dict(self._acked),
-            "repeats": dict(self._repeats),
-            "episode_max": self._episode_max,
-            "last_kind": self._last_kind,
-            "under_since": self._under_since,
-            "known": [[aid, kind, rank] for aid, (kind, rank) in self._known.items()],
-            "flag": self._flag,
-            "alarm_at": [[r, at] for r, at in self._alarm_at.items()],
-            "alarm_risk": self._alarm_risk,
-            "drink_loss": self._drink_loss,
-        }
+        return dump(self)
 
     @classmethod
     def from_state(
@@ -231,31 +204,10 @@ class AlertPolicy:
             squad=str(state["squad"]),
             athlete=str(state["athlete"]),
             session_start=float(state["session_start"]),
-            profile=profile if profile is not None else _profile(state.get("profile") or {}),
+            profile=profile if profile is not None else saved_profile(state.get("profile") or {}),
             config=config if config is not None else PolicyConfig.from_dict(state.get("config", {})),
         )
-        policy._last_t = _opt_float(state.get("last_t"))
-        since = [_opt_float(x) for x in state.get("since", [None] * 4)]
-        policy._since = (since + [None] * 4)[:4]
-        policy._risk_rank = int(state.get("risk_rank", 0))
-        policy._risks = [(float(t), float(r)) for t, r in state.get("risks", [])]
-        policy._low_since = _opt_float(state.get("low_since"))
-        policy._acute_on = bool(state.get("acute_on", False))
-        policy._acute_off_since = _opt_float(state.get("acute_off_since"))
-        policy._last_by_kind = {str(k): float(v) for k, v in state.get("last_by_kind", {}).items()}
-        policy._history = [(float(t), str(k), int(r)) for t, k, r in state.get("history", [])]
-        policy._acked = {str(k): int(v) for k, v in state.get("acked", {}).items()}
-        policy._repeats = {str(k): int(v) for k, v in state.get("repeats", {}).items()}
-        policy._episode_max = int(state.get("episode_max", 0))
-        last_kind = state.get("last_kind")
-        policy._last_kind = None if last_kind is None else str(last_kind)
-        policy._under_since = _opt_float(state.get("under_since"))
-        policy._known = {str(a): (str(k), int(r)) for a, k, r in state.get("known", [])}
-        flag = state.get("flag")
-        policy._flag = None if flag is None else str(flag)
-        policy._alarm_at = {int(r): float(at) for r, at in state.get("alarm_at", [])}
-        policy._alarm_risk = float(state.get("alarm_risk", 0.0))
-        policy._drink_loss = float(state.get("drink_loss", 0.0))
+        load(policy, state)
         return policy
 
     # ----------------------------------------------------------------------------------------------- private
@@ -464,12 +416,3 @@ class AlertPolicy:
             del self._known[next(iter(self._known))]
         return alert
 
-
-def _profile(data: Mapping[str, Any]) -> Profile:
-    """A saved profile; fields this version does not know are ignored."""
-    known = {f.name for f in fields(Profile)}
-    return Profile(**{k: v for k, v in data.items() if k in known})
-
-
-def _opt_float(x: Any) -> float | None:
-    return None if x is None else float(x)
