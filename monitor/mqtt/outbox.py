@@ -187,11 +187,19 @@ class PahoWriter:
 
 
 async def publish_loop(
-    client: aiomqtt.Client, box: Outbox, counters: Counter[str], timeout_s: float, *, burst: int = BURST
+    client: aiomqtt.Client,
+    box: Outbox,
+    counters: Counter[str],
+    timeout_s: float,
+    *,
+    burst: int = BURST,
+    direct: bool = False,
 ) -> None:
     """Publish the outbox in order over ``client`` (see the module docstring). A lost connection raises; what
-    was not handed over stays in the box for the next connection."""
-    writer = PahoWriter.attach(client, box, counters)
+    was not handed over stays in the box for the next connection. ``direct``: QoS-0 messages through
+    :class:`PahoWriter`; otherwise every message takes the awaited path (the default: with the writer the
+    monitor's RSS grew ~1 MB per minute of a 50-athlete soak, outside Python's heap — see docs/performance.md)."""
+    writer = PahoWriter.attach(client, box, counters) if direct else None
     try:
         while True:
             if not box.items:

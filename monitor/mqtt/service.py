@@ -86,8 +86,11 @@ class Monitor(Service):
         max_payload: int = 256 * 1024,
         store: SessionStore | None = None,
         snapshot_s: float = 30.0,
+        direct_publish: bool = False,
     ) -> None:
         self.broker = broker
+        #: QoS-0 statuses straight to paho (monitor.mqtt.outbox.PahoWriter); off by default: docs/performance.md
+        self.direct_publish = direct_publish
         self.topics = Topics(prefix)
         self.router = Router(
             self.topics, profiles or ProfileBook(), config, max_athletes=max_athletes, max_payload=max_payload
@@ -233,7 +236,7 @@ class Monitor(Service):
         take the socket over. Raises :class:`aiomqtt.MqttError` when the connection is lost."""
 
         async def publish() -> None:
-            await publish_loop(client, self._outbox, self.counters, self.publish_timeout_s)
+            await publish_loop(client, self._outbox, self.counters, self.publish_timeout_s, direct=self.direct_publish)
 
         publisher = asyncio.create_task(supervised("publish", publish, self.counters, self._stopping))
         try:

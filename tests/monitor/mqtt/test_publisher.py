@@ -46,7 +46,7 @@ async def test_a_backlog_reaches_a_subscriber_and_the_outbox_stays_small(mosquit
         # the backlog comes at once (before the SUBACKs); each 10-frame message makes 2 statuses, so a 50-message
         # batch makes ≤ 100
         gate = Gate()
-        monitor = Monitor(url, identifier=identifier, batch_size=50, quiet_s=60, sinks=[gate])
+        monitor = Monitor(url, identifier=identifier, batch_size=50, quiet_s=60, sinks=[gate], direct_publish=True)
         async with Collector(url) as seen, monitor:
             await monitor.wait_connected()  # the publisher runs from here on
             gate.open.set()
@@ -75,7 +75,7 @@ async def test_an_overflowing_outbox_drops_old_statuses_never_an_alert(mosquitto
 
     async def scenario() -> tuple[Collector, Monitor]:
         url = mosquitto_proc.url
-        async with Monitor(url, outbox_size=size) as monitor, Collector(url) as seen:
+        async with Monitor(url, outbox_size=size, direct_publish=True) as monitor, Collector(url) as seen:
             await monitor.wait_connected()
             # one event-loop turn: the ack (QoS 1, first in line until the broker's PUBACK comes back) holds
             # everything after it in the outbox
