@@ -41,6 +41,17 @@ def encode(items: Iterable[tuple[str, bytes]]) -> bytes:
     return b"".join(parts)
 
 
+def items_of(content_type: str | None, routing_key: str | None, body: bytes) -> list[tuple[str, bytes]] | None:
+    """The inputs of a shard delivery: a relay batch's items, or the message itself (a single input); None for a
+    damaged batch."""
+    if content_type != CONTENT_TYPE:
+        return [(routing_key or "", body)]
+    try:
+        return decode(body)
+    except ValueError:
+        return None
+
+
 def decode(data: bytes) -> list[tuple[str, bytes]]:
     """The items of a batch; ``ValueError`` for a body that is not one."""
     if not data or data[0] != VERSION:

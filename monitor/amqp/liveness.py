@@ -4,10 +4,11 @@
 An athlete whose messages stop for ``quiet_s`` of wall clock is *released* (the seconds held back for streams that
 had not reported are judged, :meth:`AthletePipeline.release`) and its last status is re-published with
 ``session_state: "quiet"`` (``signal`` stale/lost after ``idle_stale_s``/``idle_lost_s``, again every
-``idle_publish_s``); its session ends after ``idle_end_s``. Silence is judged only while the shard is *caught up*
-(the worker has handled everything the relay had when it last ticked, see :mod:`monitor.amqp.relay`), so a
-backlog in the broker is never taken for silence. Same input → the same released statuses as the single process:
-a release depends only on the pipeline's state, and it happens between the same two messages of the athlete.
+``idle_publish_s``); its session ends after ``idle_end_s``. Silence is judged only when a *flush marker* came
+back (:mod:`monitor.amqp.flush`), as of the time it was sent: everything queued before then has been handled, so
+a backlog in the broker is never taken for silence. Same input → the same released statuses as the single
+process: a release depends only on the pipeline's state, and it happens between the same two messages of the
+athlete.
 
 >>> live = Liveness(Limits())
 >>> live.arrived(("club", "ann"), 100.0)
@@ -80,7 +81,8 @@ class Liveness:
         self.published.pop(key, None)
 
     def due(self, now: float, *, since: float, active: Callable[[Key], bool]) -> list[Action]:
-        """What to do at wall time ``now`` (the shard caught up); silence counts from ``since`` at the earliest
+        """What to do at wall time ``now`` (everything queued before ``now`` handled: a flush marker sent then came
+        back); silence counts from ``since`` at the earliest
         (when the worker became the shard's active consumer). ``active(key)``: the athlete's session runs."""
         limits, actions = self.limits, []
         for key, arrived in list(self.arrival.items()):

@@ -5,7 +5,8 @@ least every :data:`TICK_S` each shard gets a message (an empty batch when nothin
 consumer of a shard learns that it is active without waiting for data (RabbitMQ 3.10 does not tell a consumer),
 and the workers balance the shards before a field starts. A relay learns that it is the active one the same way:
 every worker *probes* the ingress queue once a second (a message only the active relay receives, never
-relayed).
+relayed). Flush markers (:mod:`.flush`) a shard worker puts into the ingress queue are forwarded in order, in the
+header of their shard's next batch.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import time
 from collections import Counter
 
 import aio_pika
-from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
+from aio_pika.abc import AbstractExchange, AbstractIncomingMessage, FieldValue
 
 from monitor.amqp import batch as batches
+from monitor.amqp.flush import FLUSH, MARKER, SHARD
 from monitor.amqp.shard import AMQP_ERRORS
 from monitor.amqp.topology import Topology, athlete_of
 
@@ -29,9 +31,6 @@ log = logging.getLogger("crampwatch.amqp")
 MAX_BATCH = 2000
 #: Every shard gets a message at least this often while a relay is active; every worker probes this often.
 TICK_S = 1.0
-#: Header of the batches of a round after which the relay had nothing more to relay: a shard worker that has
-#: handled such a batch has handled everything the relay had (it is *caught up*, see :mod:`.liveness`).
-IDLE = "x-crampwatch-idle"
 #: Content type of a probe (published straight to the ingress queue; acknowledged, never relayed).
 PROBE = "application/x-crampwatch-probe"
 
@@ -42,6 +41,17 @@ def group(messages: list[AbstractIncomingMessage], topology: Topology) -> dict[i
     for m in messages:
         key = m.routing_key or ""
         out.setdefault(batches.shard_of(athlete_of(key), topology.shards), []).append((key, m.body))
+    return out
+
+
+def markers(messages: list[AbstractIncomingMessage], shards: int) -> dict[int, list[str]]:
+    """Per shard, the ids of the flush markers among ``messages`` (one with a bad shard or id is dropped)."""
+    out: dict[int, list[str]] = {}
+    for m in messages:
+        headers = m.headers or {}
+        shard, marker = headers.get(SHARD), headers.get(FLUSH)
+        if isinstance(shard, int) and 0 <= shard < shards and isinstance(marker, str | bytes):
+            out.setdefault(shard, []).append(marker.decode() if isinstance(marker, bytes) else marker)
     return out
 
 
@@ -67,6 +77,11 @@ class Relay:
     async def probe(self) -> None:
         await self.exchange.publish(aio_pika.Message(b"", content_type=PROBE), self.topology.ingress)
 
+    async def mark(self, shard: int, marker: str) -> None:
+        """Put a flush marker for ``shard`` into the ingress queue (see :mod:`.flush`)."""
+        message = aio_pika.Message(b"", content_type=MARKER, headers={SHARD: shard, FLUSH: marker})
+        await self.exchange.publish(message, self.topology.ingress)
+
     async def run(self) -> None:
         """Each round takes what has arrived (up to :data:`MAX_BATCH`), publishes one persistent batch per shard to
         the shard's queue (``exchange``: the default exchange; publishes take a FIFO lock, so starting them in
@@ -79,16 +94,18 @@ class Relay:
                 messages.append(await asyncio.wait_for(self.inbox.get(), TICK_S))
             while not self.inbox.empty() and len(messages) < MAX_BATCH:
                 messages.append(self.inbox.get_nowait())
-            idle = self.inbox.empty()
-            data = [m for m in messages if m.content_type != PROBE]
+            data = [m for m in messages if m.content_type not in (PROBE, MARKER)]
             groups = group(data, self.topology)
+            marks = markers([m for m in messages if m.content_type == MARKER], self.topology.shards)
+            for shard in marks:
+                groups.setdefault(shard, [])
             now = time.monotonic()
             if now - ticked >= TICK_S and self.active:
                 ticked = now
                 for shard in range(self.topology.shards):
                     groups.setdefault(shard, [])
             try:
-                await asyncio.gather(*(self._publish(shard, items, idle) for shard, items in groups.items()))
+                await asyncio.gather(*(self._publish(k, items, marks.get(k)) for k, items in groups.items()))
                 if messages:
                     await messages[-1].ack(multiple=True)
             except AMQP_ERRORS as exc:
@@ -96,12 +113,13 @@ class Relay:
                 return
             self.counters["relayed"] += len(data)
             self.counters["relay_batches"] += len(groups)
+            self.counters["relay_markers"] += sum(len(v) for v in marks.values())
 
-    async def _publish(self, shard: int, items: list[tuple[str, bytes]], idle: bool) -> None:
+    async def _publish(self, shard: int, items: list[tuple[str, bytes]], marks: list[str] | None) -> None:
         message = aio_pika.Message(
             batches.encode(items),
             content_type=batches.CONTENT_TYPE,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            headers={IDLE: True} if idle else None,
+            headers={FLUSH: list[FieldValue](marks)} if marks else None,
         )
         await self.exchange.publish(message, routing_key=self.topology.queue(shard), mandatory=False)

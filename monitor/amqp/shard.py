@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 import aiormq
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
+from monitor.amqp.flush import Flush
 from monitor.amqp.liveness import Limits, Liveness
 from monitor.amqp.state import Key, ShardStore
+from monitor.core.pipeline import AthletePipeline, PipelineConfig
 from monitor.core.router import Router
 from monitor.store.base import SessionStore
 
@@ -19,7 +21,6 @@ log = logging.getLogger("crampwatch.amqp")
 
 CHECKPOINT = "checkpoint"  # inbox command: save and acknowledge what the shard has handled so far
 RELEASE = "release"  # inbox command: checkpoint, then hand the shard to the next waiting worker
-LIVENESS = "liveness"  # inbox command: judge the shard's silent athletes (wall clock)
 HISTORY_WAIT_S = 5.0  # at a checkpoint, the longest wait for the session history's queued writes
 AMQP_ERRORS = (aiormq.exceptions.AMQPError, ConnectionError, OSError, TimeoutError)
 
@@ -42,7 +43,21 @@ class Shard:
     sent: set[str] = field(default_factory=set)
     since: float = field(default_factory=time.monotonic)
     live: Liveness = field(default_factory=lambda: Liveness(Limits()))
-    caught_up_at: float = 0.0  # when a batch after which the relay was idle was handled (0: not since)
+    flush: Flush = field(default_factory=lambda: Flush(""))  # flush markers: when silence may be judged
+
+    async def activate(self, store: ShardStore | None, config: PipelineConfig | None) -> int:
+        """We became the shard's active consumer: restore its open sessions and the alerts already sent (returns
+        how many sessions)."""
+        restored = 0
+        if store is not None:
+            for key, state in (await store.load(self.index)).items():
+                self.router.pipelines[key] = AthletePipeline.from_state(state, config)
+                restored += 1
+            self.sent = await store.sent(self.index)
+        self.active = True
+        self.activated_at = time.monotonic()
+        self.live.restored(self.router.pipelines, self.activated_at)
+        return restored
 
     def touched(self, key: Key) -> None:
         """Athlete ``key`` changed: its state is saved at the next checkpoint."""

@@ -9,10 +9,10 @@ from monitor.amqp.shard import Shard
 
 
 async def judge(shard: Shard, outputs: Outputs, limits: Limits, now: float) -> bool:
-    """Release athletes gone quiet (the held-back seconds judged, the last status re-published as ``quiet``),
-    re-publish the quiet status now and then, end sessions silent for ``idle_end_s``. Returns whether a pipeline
-    changed (the caller checkpoints at once, so a worker taking over does not repeat it at another point of the
-    athlete's input)."""
+    """At ``now`` (the time a flush marker that came back was sent, :mod:`monitor.amqp.flush`): release athletes
+    gone quiet (the held-back seconds judged, the last status re-published as ``quiet``), re-publish the quiet
+    status now and then, end sessions silent for ``idle_end_s``. Returns whether a pipeline changed (the caller
+    checkpoints at once, so a worker taking over does not repeat it at another point of the athlete's input)."""
     changed = False
     pipelines = shard.router.pipelines
     actions = shard.live.due(now, since=shard.activated_at, active=lambda k: k in pipelines and pipelines[k].active)

@@ -30,15 +30,16 @@ from aio_pika.abc import (
 )
 
 from monitor.amqp import batch
+from monitor.amqp.flush import Flush, marker_ids
 from monitor.amqp.liveness import Limits, Liveness
 from monitor.amqp.outputs import Outputs
-from monitor.amqp.relay import IDLE, MAX_BATCH, TICK_S, Relay
-from monitor.amqp.shard import AMQP_ERRORS, CHECKPOINT, LIVENESS, RELEASE, Item, Shard, share
+from monitor.amqp.relay import MAX_BATCH, Relay
+from monitor.amqp.shard import AMQP_ERRORS, CHECKPOINT, RELEASE, Item, Shard, share
 from monitor.amqp.silence import judge
 from monitor.amqp.state import ShardStore
 from monitor.amqp.topology import Topology, declare, topic_of
 from monitor.amqp.url import check_amqp_url, default_worker_id, redact_amqp
-from monitor.core.pipeline import AthletePipeline, PipelineConfig
+from monitor.core.pipeline import PipelineConfig
 from monitor.core.profiles import ProfileBook
 from monitor.core.rejects import RejectReporter
 from monitor.core.router import Router
@@ -48,6 +49,8 @@ from monitor.mqtt.lifecycle import Service
 from monitor.store.base import SessionStore
 
 log = logging.getLogger("crampwatch.amqp")
+#: Wall-clock liveness as the single-process monitor has it (``ShardWorker(limits=None)`` turns it off).
+LIVENESS = Limits()
 
 class ShardWorker(Service):
     """One worker of a sharded deployment (see the module docstring)."""
@@ -68,7 +71,7 @@ class ShardWorker(Service):
         checkpoint_s: float = 5.0,
         checkpoint_messages: int = 10_000,
         rebalance_s: float = 2.0,
-        limits: Limits | None = None,
+        limits: Limits | None = LIVENESS,
         reconnect_min_s: float = 0.2,
         reconnect_max_s: float = 10.0,
     ) -> None:
@@ -83,7 +86,7 @@ class ShardWorker(Service):
         self.checkpoint_s = checkpoint_s
         self.checkpoint_messages = checkpoint_messages
         self.rebalance_s = rebalance_s
-        self.limits = limits  # None: no wall-clock liveness (the default for now, see docs/scale-out.md)
+        self.limits = limits  # None: no wall-clock liveness
         self.reconnect_min_s = reconnect_min_s
         self.reconnect_max_s = reconnect_max_s
         self.counters: Counter[str] = Counter()
@@ -221,7 +224,7 @@ class ShardWorker(Service):
         await channel.set_qos(prefetch_count=self.prefetch)
         queue = await channel.get_queue(self.topology.queue(k), ensure=False)
         router = Router(self.topics, self.profiles, self.config)
-        shard = Shard(k, router, channel, queue, live=Liveness(self.limits or Limits()))
+        shard = Shard(k, router, channel, queue, live=Liveness(self.limits or Limits()), flush=Flush(self.worker_id))
         self.shards[k] = shard
         inbox = self._inbox
 
@@ -254,8 +257,6 @@ class ShardWorker(Service):
                     await self._checkpoint(shard)
                 elif what == RELEASE:
                     await self._release(shard)
-                elif what == LIVENESS:
-                    await self._judge_silence(shard)
                 elif not isinstance(what, str):
                     self._waiting -= 1
                     if not shard.active:
@@ -273,30 +274,18 @@ class ShardWorker(Service):
 
     async def _activate(self, shard: Shard) -> None:
         """We became the shard's active consumer: restore its open sessions and the alerts already sent."""
-        restored = 0
-        if self.store is not None:
-            for key, state in (await self.store.load(shard.index)).items():
-                shard.router.pipelines[key] = AthletePipeline.from_state(state, self.config)
-                restored += 1
-            shard.sent = await self.store.sent(shard.index)
-        shard.active = True
-        shard.activated_at = time.monotonic()
-        shard.live.restored(shard.router.pipelines, shard.activated_at)
+        restored = await shard.activate(self.store, self.config)
         self.counters["activations"] += 1
         self.counters["restored"] += restored
         log.info("worker %s active on shard %d (%d sessions restored)", self.worker_id, shard.index, restored)
 
     async def _handle(self, shard: Shard, message: AbstractIncomingMessage) -> None:
         """Apply a delivery: a relay batch (its inputs in order) or a single input."""
-        if message.content_type == batch.CONTENT_TYPE:
-            try:
-                items = batch.decode(message.body)
-            except ValueError as exc:
-                log.error("shard %d: dropped a damaged relay batch: %s", shard.index, exc)
-                self.counters["errors"] += 1
-                items = []
-        else:
-            items = [(message.routing_key or "", message.body)]
+        items = batch.items_of(message.content_type, message.routing_key, message.body)
+        if items is None:
+            log.error("shard %d: dropped a damaged relay batch", shard.index)
+            self.counters["errors"] += 1
+            items = []
         now = time.monotonic()
         for key, body in items:
             topic = topic_of(key)
@@ -313,15 +302,13 @@ class ShardWorker(Service):
                 if leaf != "profile" and leaf != "ack":
                     shard.live.arrived((squad, athlete), now)
         shard.handled(message, len(items))
-        shard.caught_up_at = now if (message.headers or {}).get(IDLE) else 0.0
-
-    async def _judge_silence(self, shard: Shard) -> None:
-        """Wall-clock liveness (:mod:`monitor.amqp.silence`) while the shard is caught up and no delivery waits."""
-        now = time.monotonic()
-        if not shard.active or not shard.caught_up_at or now - shard.caught_up_at > 3 * TICK_S or self._waiting:
-            return
-        if self.limits is not None and await judge(shard, self.outputs, self.limits, now):
+        point = shard.flush.returned(marker_ids(message.headers))
+        if point is not None and self.limits is not None and await judge(shard, self.outputs, self.limits, point):
             await self._checkpoint(shard)  # at once: a worker taking over must not release at another point
+
+    def _watching(self, shard: Shard) -> bool:
+        """Whether the shard has athletes whose silence is judged (then a flush marker goes round, :mod:`.flush`)."""
+        return self.limits is not None and shard.active and bool(shard.live.arrival) and self._relay is not None
 
     async def _publish(self, topic: str, payload: bytes) -> None:
         await self.outputs.publish(topic, payload)
@@ -383,8 +370,9 @@ class ShardWorker(Service):
                     await self._relay.probe()  # the active relay learns that it is (see monitor.amqp.relay)
                 now = time.monotonic()
                 for shard in list(self.shards.values()):
-                    if shard.active and shard.caught_up_at and self.limits is not None:
-                        self._inbox.put_nowait((shard, LIVENESS))
+                    marker = shard.flush.due(now) if self._watching(shard) else None
+                    if marker is not None and self._relay is not None:
+                        await self._relay.mark(shard.index, marker)  # silence is judged when it comes back
                     if shard.last is not None and now - shard.since >= self.checkpoint_s:
                         shard.since = now  # asked once; the process loop checkpoints between two messages
                         self._inbox.put_nowait((shard, CHECKPOINT))

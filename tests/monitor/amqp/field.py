@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from monitor.amqp.liveness import Limits
 from monitor.amqp.shard import share
 from monitor.amqp.state import ShardStore
 from monitor.amqp.view import BrokerView
@@ -92,15 +93,18 @@ async def run_field(
     mode: Mode = "samples",
     batch: int = 10,
     timeout: float = 400.0,
+    limits: Limits | None = None,
 ) -> tuple[Collector, list[ShardWorker]]:
-    """Start ``workers`` in-process workers (separate connections), publish ``runs``, collect until done."""
+    """Start ``workers`` in-process workers (separate connections), publish ``runs``, collect until done.
+    ``limits``: wall-clock liveness, off by default here (these runs compare sharding, as fast as the publisher
+    goes; a publisher stalled for 2 s on a loaded machine would make a runner quiet in one run only)."""
     base = prefix.split("/")[0]
     async with contextlib.AsyncExitStack() as stack:
         pool = []
         for i in range(workers):
             worker = ShardWorker(
                 node.amqp_url, shards=shards, store=stores[i], history=histories[i] if histories else None,
-                prefix=prefix, base=base, worker_id=f"w{i}", checkpoint_s=1.0, rebalance_s=1.0,
+                prefix=prefix, base=base, worker_id=f"w{i}", checkpoint_s=1.0, rebalance_s=1.0, limits=limits,
             )  # fmt: skip
             pool.append(await stack.enter_async_context(worker))
         for worker in pool:

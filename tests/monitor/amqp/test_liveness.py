@@ -5,8 +5,11 @@ reference, on the same node's MQTT listener)."""
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +23,7 @@ from monitor.mqtt.service import Monitor
 from simulators.publish import Message, plan_messages
 from tests.monitor.amqp.field import balanced, computed, field_runs, wait_until
 from tests.rabbitmq import RabbitNode
-from tests.runs import T0, Collector
+from tests.runs import HOT_PROFILE, T0, Collector, hot_fast_run, publish_frames
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(600)]
 
@@ -114,3 +117,48 @@ async def test_silent_runners_are_released_and_ended_as_by_the_single_process(ra
     assert quiet_after_each_part(got) and quiet_after_each_part(reference)
     quiet = [s for s in got if s["session_state"] == "quiet"]
     assert all(s["signal"] == "ok" and s["wall_idle_s"] >= 2.0 for s in quiet)
+
+
+async def test_a_silent_runner_goes_quiet_stale_lost_and_its_session_ends(rabbit: RabbitNode, prefix: str) -> None:
+    """A runner whose gateway stops without a ``stop``: ``quiet`` (signal ok, stale, lost) and then its session ends,
+    with the single-process monitor's rules on a shortened clock."""
+    limits = Limits(quiet_s=2.0, idle_stale_s=4.0, idle_lost_s=6.0, idle_end_s=9.0, idle_publish_s=1.0)
+    frames = hot_fast_run(1, seed=3)
+    worker = ShardWorker(rabbit.amqp_url, shards=2, store=MemoryShardStore(), prefix=prefix,
+                         base=prefix.split("/")[0], worker_id="w", limits=limits)  # fmt: skip
+    async with worker, Collector(rabbit.mqtt_url, Topics(prefix)) as seen:
+        await worker.wait_connected()
+        await publish_frames(rabbit.mqtt_url, "sq", "ann", frames, profile=HOT_PROFILE, chunk=10, stop=False,
+                             topics=Topics(prefix))  # fmt: skip
+        await seen.wait_for(lambda c: any(s["session_state"] == "finished" for s in c.statuses), timeout=60)
+        pipelines = [p for k in worker.active_shards for p in worker.shards[k].router.pipelines.values()]
+
+    quiet = [s for s in seen.statuses if s["session_state"] == "quiet"]
+    signals = [s["signal"] for s in quiet]
+    assert signals[0] == "ok" and "stale" in signals and signals[-1] == "lost"
+    assert signals == sorted(signals, key=["ok", "stale", "lost"].index)  # never back
+    idle = [s["wall_idle_s"] for s in quiet]
+    assert idle == sorted(idle) and idle[0] >= limits.quiet_s and idle[-1] <= limits.idle_end_s  # rounded to 0.1 s
+    ticks = computed(seen.statuses)
+    assert ticks[-1]["session_state"] == "finished" and seen.statuses[-1] is ticks[-1]  # the end comes last
+    assert ticks[-1]["t"] >= quiet[-1]["t"] >= ticks[-2]["t"]  # ended at its data's end, after the quiet copies
+    assert pipelines and not any(p.active for p in pipelines)
+
+
+async def test_monitor_amqp_judges_silence_by_default(rabbit: RabbitNode, prefix: str, tmp_path: Path) -> None:
+    """The real ``crampwatch monitor --amqp`` (no liveness flag): a runner that falls silent is re-published as
+    ``quiet`` within seconds."""
+    command = [sys.executable, "-m", "monitor.cli", "monitor", "--amqp", rabbit.amqp_url, "--shards", "2",
+               "--prefix", prefix, "--worker-id", "cli"]  # fmt: skip
+    with (tmp_path / "worker.log").open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        async with Collector(rabbit.mqtt_url, Topics(prefix)) as seen:
+            await publish_frames(rabbit.mqtt_url, "sq", "bob", hot_fast_run(1, seed=4), profile=HOT_PROFILE,
+                                 chunk=10, stop=False, topics=Topics(prefix))  # fmt: skip
+            await seen.wait_for(lambda c: any(s["session_state"] == "quiet" for s in c.statuses), timeout=60)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    quiet = next(s for s in seen.statuses if s["session_state"] == "quiet")
+    assert quiet["worker"] == "cli" and quiet["signal"] == "ok" and quiet["wall_idle_s"] >= 2.0
