@@ -30,6 +30,13 @@ async def publish_statuses(broker: BrokerURL, statuses: list[dict[str, object]],
             await client.publish(topic, json.dumps(s), qos=1, retain=retain)
 
 
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table is cut to the terminal's width: the assertions below read full rows, so give them 120 columns
+    whatever the terminal (or pytest-xdist worker) the tests run in."""
+    monkeypatch.setenv("COLUMNS", "120")
+
+
 def squad_statuses() -> list[dict[str, object]]:
     return [
         status("lena", 3, risk=0.05, level="low", name="Lena Fischer"),
