@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 import pytest
 
 from monitor.amqp.liveness import Limits
 from monitor.amqp.state import MemoryShardStore
+from monitor.amqp.topology import Topology, declare
 from monitor.amqp.worker import ShardWorker
 from monitor.core.wire import Topics
 from monitor.mqtt.broker import BrokerURL
@@ -150,6 +152,8 @@ async def test_monitor_amqp_judges_silence_by_default(rabbit: RabbitNode, prefix
     ``quiet`` within seconds."""
     command = [sys.executable, "-m", "monitor.cli", "monitor", "--amqp", rabbit.amqp_url, "--shards", "2",
                "--prefix", prefix, "--worker-id", "cli"]  # fmt: skip
+    async with await aio_pika.connect(rabbit.amqp_url) as conn:  # amq.topic drops what no binding routes yet
+        await declare(await conn.channel(), Topology(2, prefix))
     with (tmp_path / "worker.log").open("wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:
