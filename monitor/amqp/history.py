@@ -59,8 +59,7 @@ class SharedHistory(PostgresStore):
         try:
             self._conn = self._connect(read_only=False)
             raw = self._raw()
-            row = raw.execute("SELECT pg_try_advisory_lock_shared(%s)", (STORE_LOCK,)).fetchone()
-            if not row or not row[0]:
+            if not self._take_lock(self._conn):
                 self._conn.close()
                 raise UsageError(f"{where}: in use by a single-process monitor")
             with raw.transaction():
@@ -72,6 +71,11 @@ class SharedHistory(PostgresStore):
                 )
         except psycopg.Error as exc:
             raise UsageError(f"{where}: cannot use as a session store ({str(exc).strip().splitlines()[0]})") from exc
+
+    def _take_lock(self, conn: Any) -> bool:
+        """The store's advisory lock *shared*: any number of workers, never beside a single-process monitor."""
+        row = conn.execute("SELECT pg_try_advisory_lock_shared(%s)", (STORE_LOCK,)).fetchone()
+        return bool(row and row[0])
 
     # ---- write side: the Step's statuses and alerts only (queued; the writer thread writes) --------------
     def record_step(self, step: Step) -> None:

@@ -81,11 +81,11 @@ class Shard:
         self.since = time.monotonic()
         if self.last is None:
             return False
-        last, dirty = self.last, self.dirty
-        states = {key: self.router.pipelines[key].state_dict() for key in dirty if key in self.router.pipelines}
-        self.last, self.dirty, self.unacked, self.deliveries = None, set(), 0, 0
-        if store is not None:
+        last = self.last
+        states = {key: self.router.pipelines[key].state_dict() for key in self.dirty if key in self.router.pipelines}
+        if store is not None:  # a save that raises (database gone) acknowledges nothing: the next checkpoint retries
             await store.save(self.index, states)
+        self.last, self.dirty, self.unacked, self.deliveries = None, set(), 0, 0
         if history is not None and not await history.flush(HISTORY_WAIT_S):
             history.counters["checkpoint_unwritten"] += 1
             log.warning("shard %d: session history %s behind; acknowledging anyway", self.index, history.description)

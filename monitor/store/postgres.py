@@ -22,8 +22,8 @@ import contextlib
 import functools
 import logging
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -34,6 +34,8 @@ from monitor.store import schema
 from monitor.store.sqlite import SqliteStore
 
 log = logging.getLogger("crampwatch.store")
+Conn = psycopg.AsyncConnection[tuple[object, ...]]
+T = TypeVar("T")
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS crampwatch_athlete_state (
@@ -92,6 +94,7 @@ class PostgresShardStore:
     def __init__(self, url: str) -> None:
         self.url = check_url(url)
         self._conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
+        self.reconnects = 0
 
     def __repr__(self) -> str:
         return f"PostgresShardStore({redact(self.url)})"
@@ -118,8 +121,36 @@ class PostgresShardStore:
             raise StoreError("store not started")
         return self._conn
 
+    async def _alive(self) -> Conn:
+        """The connection, opened again if the server dropped it (restart, failover, ``pg_terminate_backend``).
+        A call that fails on a connection lost meanwhile raises; the worker's next checkpoint tries again."""
+        conn = self.conn
+        if conn.closed or conn.broken:
+            with contextlib.suppress(psycopg.Error):
+                await conn.close()
+            try:
+                self._conn = conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, connect_timeout=10)
+            except psycopg.Error as exc:
+                raise StoreError(f"--store {redact(self.url)}: {str(exc).strip().splitlines()[0]}") from exc
+            self.reconnects += 1
+            log.warning("shard store %s: reconnected", redact(self.url))
+        return conn
+
+    async def _twice(self, op: Callable[[Conn], Awaitable[T]]) -> T:
+        """``op`` once more on a new connection if the first attempt found the old one dropped (every write here is
+        idempotent: an upsert, or an insert of a known id)."""
+        try:
+            return await op(await self._alive())
+        except psycopg.OperationalError:
+            if not self.conn.broken and not self.conn.closed:
+                raise
+            return await op(await self._alive())
+
+    async def _retrying(self, sql: str, args: tuple[object, ...]) -> psycopg.AsyncCursor[tuple[object, ...]]:
+        return await self._twice(lambda conn: conn.execute(sql, args))
+
     async def load(self, shard: int) -> dict[Key, State]:
-        cur = await self.conn.execute(
+        cur = await self._retrying(
             "SELECT squad, athlete, state FROM crampwatch_athlete_state WHERE shard = %s AND open", (shard,)
         )
         return {(str(s), str(a)): decode_state(bytes(b)) for s, a, b in await cur.fetchall()}  # type: ignore[call-overload]
@@ -131,7 +162,10 @@ class PostgresShardStore:
             (squad, athlete, shard, state.get("session_start") is not None, state.get("max_t"), encode_state(state))
             for (squad, athlete), state in states.items()
         ]
-        async with self.conn.transaction(), self.conn.cursor() as cur:
+        await self._twice(lambda conn: self._save(conn, rows))
+
+    async def _save(self, conn: Conn, rows: Sequence[tuple[object, ...]]) -> None:
+        async with conn.transaction(), conn.cursor() as cur:
             await cur.executemany(
                 """INSERT INTO crampwatch_athlete_state (squad, athlete, shard, open, t, state)
                    VALUES (%s, %s, %s, %s, %s, %s)
@@ -141,11 +175,11 @@ class PostgresShardStore:
             )
 
     async def sent(self, shard: int) -> set[str]:
-        cur = await self.conn.execute("SELECT id FROM crampwatch_sent_alert WHERE shard = %s", (shard,))
+        cur = await self._retrying("SELECT id FROM crampwatch_sent_alert WHERE shard = %s", (shard,))
         return {str(row[0]) for row in await cur.fetchall()}
 
     async def mark_sent(self, shard: int, key: Key, alert_id: str, t: float) -> None:
-        await self.conn.execute(
+        await self._retrying(
             "INSERT INTO crampwatch_sent_alert (id, shard, squad, athlete, t) VALUES (%s, %s, %s, %s, %s) "
             "ON CONFLICT (id) DO NOTHING",
             (alert_id, shard, key[0], key[1], t),
@@ -219,6 +253,11 @@ class _Connection:
     def close(self) -> None:
         self._conn.close()
 
+    @property
+    def broken(self) -> bool:
+        """Whether the server side is gone (closed, terminated, lost): a new connection is needed."""
+        return bool(self._conn.closed or self._conn.broken)
+
 
 class PostgresStore(SqliteStore):
     """``--store postgresql://...``: the session store (sessions, inputs, statuses, alerts, acks, snapshots) in a
@@ -249,8 +288,7 @@ class PostgresStore(SqliteStore):
                     raise UsageError(f"{where}: not a crampwatch session store")
                 return
             self._conn = self._connect(read_only=False)
-            row = self._conn.execute("SELECT pg_try_advisory_lock(7401924)").fetchone()
-            if not row or not row[0]:
+            if not self._take_lock(self._conn):
                 self._conn.close()
                 raise UsageError(f"{where}: in use by another running monitor")
             for statement in PG_DDL:
@@ -262,6 +300,40 @@ class PostgresStore(SqliteStore):
 
     def _lock(self) -> None:  # the advisory lock in _open_sync replaces the SQLite backend's lock file
         return None
+
+    # ---- a lost server connection (restart, failover, pg_terminate_backend): the writer thread reconnects ------
+    def _take_lock(self, conn: Any) -> bool:
+        """Take this store's advisory lock on ``conn`` (exclusive: one single-process monitor per database)."""
+        row = conn.execute("SELECT pg_try_advisory_lock(7401924)").fetchone()
+        return bool(row and row[0])
+
+    def _broken(self) -> bool:
+        conn: Any = self._conn  # a _Connection (typed as the SQLite backend's connection)
+        return bool(conn.broken)
+
+    def _after_failure(self) -> None:
+        if not self._broken():
+            with contextlib.suppress(psycopg.Error):
+                self._conn.execute("ROLLBACK")
+
+    def _reconnect(self) -> None:
+        """Called by the writer thread before each write: if the server dropped the connection, open a new one and
+        take the advisory lock again. Raises while that fails (the writer backs off and retries; the queued
+        records stay queued, up to ``queue_limit``, beyond which drops are counted)."""
+        if not self._broken():
+            return
+        with contextlib.suppress(psycopg.Error):
+            self._conn.close()
+        conn = self._connect(read_only=False)
+        try:
+            if not self._take_lock(conn):
+                raise StoreError(f"--store {redact(self.url)}: reconnected, but the lock is held by another monitor")
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        self.counters["reconnects"] += 1
+        log.warning("session store %s: reconnected (%d records waiting)", self.description, len(self._items))
 
     def _unlock(self) -> None:
         return None

@@ -218,10 +218,10 @@ class SqliteStore(SessionStore):
                     return
                 batch = list(self._items)[: self.batch_max]
             try:
+                self._reconnect()
                 self._write_batch(batch)
-            except Exception as exc:  # full disk, I/O error, locked file, or a bug: retried, never fatal
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
+            except Exception as exc:  # full disk, I/O error, locked file, lost server, or a bug: retried, never fatal
+                self._after_failure()
                 self.counters["errors"] += 1
                 log.warning("session store %s: write failed (%s); %d records waiting, retrying in %.1f s",
                             self.path, exc, len(self._items), delay)  # fmt: skip
@@ -240,6 +240,15 @@ class SqliteStore(SessionStore):
                 self._written += len(batch)
                 self.counters["written"] += len(batch)
                 self._cond.notify_all()
+
+    def _reconnect(self) -> None:
+        """Before a write: a backend whose connection can break (a database server) opens a new one here."""
+        return None
+
+    def _after_failure(self) -> None:
+        """After a failed write: undo its transaction (the records stay queued and are written again)."""
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.execute("ROLLBACK")
 
     def _write_batch(self, batch: list[tuple[str, Any]]) -> None:
         conn = self._conn
