@@ -7,8 +7,11 @@ athlete), ``frame`` (one frame per athlete and second), ``batch`` (one message o
 
 ``--warmup S`` first publishes S event seconds per athlete as 10-frame batches as fast as possible (so paced runs
 start with warm athletes whose alerts can fire), then the main part; ``--offset S`` starts the main part at event
-second S without a warm-up (the warm-up sent by an earlier run). Athlete ``i`` starts ``i % 30`` seconds later
-in the same constructed run, so their ticks and alerts spread over the second and the half-minute.
+second S without a warm-up (the warm-up sent by an earlier run). Athlete ``i`` reads the constructed run from
+``i % 30`` seconds in, so their alerts spread over the half-minute. With a warm-up, athlete ``i`` also *starts its
+watch* ``i % 30`` s after the first (its session begins then, and each athlete ticks every 5 s from its own start,
+so the ticks spread over the 5 s as a real squad's do); ``--sync-start`` starts every watch in the same second (all
+ticks fall due together: the worst case).
 
     python -m benchmarks.loadgen --port 1883 --athletes 400 --seconds 75 --mode samples     # as fast as possible
     python -m benchmarks.loadgen --port 1883 --athletes 1000 --seconds 60 --mode frame --paced --warmup 590
@@ -72,10 +75,11 @@ def _frames(run: dict[str, np.ndarray], start: int, count: int, t0: float) -> li
 
 def build(
     *, athletes: int, seconds: int, mode: str, batch: int = 60, warmup: int = 0, offset: int | None = None,
-    squad: str = "bench", prefix: str = DEFAULT_PREFIX,
+    squad: str = "bench", prefix: str = DEFAULT_PREFIX, sync_start: bool = False,
 ) -> tuple[list[tuple[str, bytes]], list[list[tuple[str, bytes]]]]:  # fmt: skip
-    """(warm-up messages: event seconds ``[0, warmup)``, main messages grouped by event second: ``[offset,
-    offset + seconds)``; offset defaults to warmup). Event time of second k is ``T0 + k``."""
+    """(warm-up messages: event seconds ``[0, warmup)``, athlete ``i``'s from ``i % STAGGER_S`` unless
+    ``sync_start``; main messages grouped by event second: ``[offset, offset + seconds)``; offset defaults to
+    warmup). Event time of second k is ``T0 + k``."""
     offset = warmup if offset is None else offset
     run = run_arrays(max(warmup, offset + seconds) + STAGGER_S)
     names = [f"a{i:05d}" for i in range(athletes)]
@@ -83,7 +87,10 @@ def build(
     for a0 in range(0, warmup, WARMUP_BATCH):  # athletes interleaved, batches of WARMUP_BATCH frames
         n = min(WARMUP_BATCH, warmup - a0)
         for i, name in enumerate(names):
-            frames = _frames(run, i % STAGGER_S + a0, n, T0 + a0)
+            first = max(a0, 0 if sync_start else i % STAGGER_S)  # the athlete's watch starts at second i % 30
+            if first >= a0 + n:
+                continue
+            frames = _frames(run, i % STAGGER_S + first, a0 + n - first, T0 + first)
             warm.append((f"{prefix}/{squad}/{name}/frame", encode_frames(frames)))
     per_second: list[list[tuple[str, bytes]]] = [[] for _ in range(seconds)]
     for i, name in enumerate(names):
@@ -138,7 +145,7 @@ def _spread(messages: list[tuple[str, bytes]], parts: int) -> Iterator[list[tupl
 def publish(args: argparse.Namespace) -> dict[str, Any]:
     warm, per_second = build(
         athletes=args.athletes, seconds=args.seconds, mode=args.mode, batch=args.batch, warmup=args.warmup,
-        offset=args.offset,
+        offset=args.offset, sync_start=args.sync_start,
     )
     pub = Publisher(args.port)
     result: dict[str, Any] = {"warmup_messages": len(warm)}
@@ -184,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--paced", action="store_true", help="one event second per wall second (else: as fast as possible)")
     ap.add_argument("--warmup", type=int, default=0, help="event seconds per athlete sent first, as fast as possible")
     ap.add_argument("--offset", type=int, help="event second the main part starts at (default: --warmup)")
+    ap.add_argument("--sync-start", action="store_true", help="every athlete's watch starts in the same second")
     ap.add_argument("--settle", type=float, default=0.0, help="pause after the warm-up (s)")
     args = ap.parse_args(argv)
     print(json.dumps(publish(args)), flush=True)

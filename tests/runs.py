@@ -142,6 +142,10 @@ class Collector:
 
         await asyncio.wait_for(loop(), timeout)
 
+    def finished(self, athlete: str) -> bool:
+        """Whether the athlete's session-ending status (``session_state: "finished"``) has arrived."""
+        return any(s["athlete"] == athlete and s.get("session_state") == "finished" for s in self.statuses)
+
     def final_status(self, athlete: str, t: float) -> bool:
         return any(s["athlete"] == athlete and s["t"] >= int(t) for s in self.statuses)
 

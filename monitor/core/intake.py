@@ -167,9 +167,11 @@ class SampleIntake:
 
     def _advance(self, target: int, out: Output) -> None:
         tick = self.config.tick_s
+        assert self.session_start is not None
+        phase = math.floor(self.session_start) % tick
         for s in range(self._filled + 1, target + 1):
             for grid in self._grids.values():
                 grid.fill(s)
             self._filled = s
-            if s % tick == 0:
+            if s % tick == phase:
                 self._tick(s, out)

@@ -4,10 +4,11 @@ Pure (no I/O, no asyncio): the live monitor, replay and offline ``analyze`` all 
 never disagree. Everything runs on event time: a 1 Hz grid second is written as soon as every stream has reported
 past it (a frame reports all streams at its instant), or else when the watermark (newest event time seen minus the
 allowed lateness) passes it — where the newest time is that of the slowest of hr/pace/cadence, so streams published
-separately line up (see ``max_lag_s``); a tick every ``tick_s`` seconds of event time (aligned to multiples of
-``tick_s``) computes indicators, decides alerts and emits a status. Each stream's samples are taken in event-time
-order: one older than its stream's newest is late (dropped and counted) unless it is older by more than the
-lateness (a redelivered backlog), which is merged into the gaps it left. See docs/architecture.md, "Event time".
+separately line up (see ``max_lag_s``); a tick every ``tick_s`` seconds of event time (counted from the session's
+start second, so a squad whose watches started at different seconds does not tick all at once) computes
+indicators, decides alerts and emits a status. Each stream's samples are taken in event-time order: one older
+than its stream's newest is late (dropped and counted) unless it is older by more than the lateness (a
+redelivered backlog), which is merged into the gaps it left. See docs/architecture.md, "Event time".
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ class AthletePipeline(SampleIntake):
         if math.isfinite(self._max_t):
             last = math.floor(self._max_t)
             self._advance(last, out)
-            if last % self.config.tick_s != 0:
+            if (last - math.floor(self.session_start)) % self.config.tick_s != 0:
                 self._tick(last, out)
         if self.last_status is not None:  # the session's final status says so
             final = {**self.last_status, "session_state": "finished"}

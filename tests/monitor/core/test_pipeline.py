@@ -31,6 +31,24 @@ def test_ticks_every_5_s_of_event_time_with_contract_keys() -> None:
     assert result.statuses[-1]["elapsed_s"] == pytest.approx(frames[-1].t - T0, abs=5)
 
 
+@pytest.mark.parametrize("offset", [1, 3, 4])
+def test_ticks_count_from_the_session_start_so_a_squad_spreads_its_ticks(offset: int) -> None:
+    """Each athlete ticks every 5 s from its own session start, not at multiples of 5 s of the clock: athletes
+    who started their watches at different seconds do not all tick in the same second. The same input still gives
+    the same statuses, live (per-stream, restored from a saved state) and offline."""
+    frames = [replace(f, t=f.t + offset) for f in easy_cool_run(minutes=3)]
+    result = run_offline(frames, squad="s", athlete="a", profile=EASY_PROFILE)
+    times = [s["t"] for s in result.statuses]
+    start = int(frames[0].t)
+    assert start % 5 == offset % 5
+    assert times == list(range(start, int(frames[-1].t) + 1, 5))
+    pipe = AthletePipeline("s", "a", EASY_PROFILE)
+    first, _, _ = feed(pipe, frames[:97])
+    restored = AthletePipeline.from_state(json.loads(json.dumps(pipe.state_dict())))
+    rest, _, _ = feed(restored, frames[97:])
+    assert first + rest + restored.flush().statuses == result.statuses
+
+
 def test_late_samples_dropped_and_counted_streams_lagging_within_lateness_kept() -> None:
     pipe = AthletePipeline("s", "a", EASY_PROFILE, PipelineConfig(lateness_s=5))
     for i in range(100):
