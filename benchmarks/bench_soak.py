@@ -2,7 +2,7 @@
 publishing a minute of 1 Hz frames each per step for M minutes of event time; the monitor's RSS after every
 minute, and the throughput.
 
-    python -m benchmarks.bench_soak [--athletes 300] [--minutes 120] [--warmup 15]
+    python -m benchmarks.bench_soak [--athletes 300] [--minutes 120] [--warmup 15] [--publish direct|awaited]
 
 Prints one line per 10 minutes and a summary (RSS after warm-up: first, last, min, max; frames/s). The CI-sized
 form runs in ``tests/monitor/fuzz/test_soak.py``.
@@ -60,8 +60,9 @@ async def _wait_log(path: Path, needle: str, proc: subprocess.Popen[bytes], time
         await asyncio.sleep(0.05)  # polling a log file for start-up, not synchronising the measurement
 
 
-async def soak(broker: BrokerURL, athletes: int, minutes: int, workdir: Path) -> Soak:
-    """Run the soak; the monitor is a subprocess (its RSS is the service's alone)."""
+async def soak(broker: BrokerURL, athletes: int, minutes: int, workdir: Path, publish: str | None = None) -> Soak:
+    """Run the soak; the monitor is a subprocess (its RSS is the service's alone). ``publish``: the monitor's
+    ``--publish`` (None: its default)."""
     result = Soak(athletes, minutes)
     frames = hot_fast_run(minutes=minutes)
     t0 = frames[0].t
@@ -69,6 +70,8 @@ async def soak(broker: BrokerURL, athletes: int, minutes: int, workdir: Path) ->
     log_path = workdir / "soak-monitor.log"
     cmd = [sys.executable, "-m", "monitor.cli", "monitor", "--broker", str(broker), "--store",
            str(workdir / "soak.db"), "--log-level", "info"]  # fmt: skip
+    if publish is not None:
+        cmd += ["--publish", publish]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -123,6 +126,7 @@ def main() -> None:
     parser.add_argument("--athletes", type=int, default=300)
     parser.add_argument("--minutes", type=int, default=120)
     parser.add_argument("--warmup", type=int, default=15, help="minutes before RSS is expected to be flat")
+    parser.add_argument("--publish", choices=("direct", "awaited"), help="the monitor's --publish (default: its own)")
     args = parser.parse_args()
     from tests.brokers import Mosquitto
 
@@ -130,7 +134,7 @@ def main() -> None:
         broker = Mosquitto(Path(tmp))
         broker.start()
         try:
-            result = asyncio.run(soak(broker.url, args.athletes, args.minutes, Path(tmp)))
+            result = asyncio.run(soak(broker.url, args.athletes, args.minutes, Path(tmp), args.publish))
         finally:
             broker.stop()
     for m in range(9, len(result.rss_mb), 10):

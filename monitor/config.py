@@ -35,6 +35,7 @@ ENV_PREFIX = "CRAMPWATCH_"
 
 LogLevel = Literal["debug", "info", "warning", "error"]
 LogFormat = Literal["text", "json"]
+Publish = Literal["direct", "awaited"]
 
 
 class Settings(BaseSettings):
@@ -56,6 +57,9 @@ class Settings(BaseSettings):
     webhook: Annotated[list[str], NoDecode] = Field(default_factory=list, description="POST every alert here")
     log_level: LogLevel = Field("info", description="debug, info, warning, error")
     log_format: LogFormat = Field("text", description="text (readable) or json (one object per line)")
+    publish: Publish = Field(
+        "awaited", description="statuses: direct (to the MQTT client, written at once) or awaited (one publish each)"
+    )
 
     @field_validator("http_allow_hosts", "webhook", mode="before")
     @classmethod

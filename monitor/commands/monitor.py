@@ -79,6 +79,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default info")
     p.add_argument("--log-format", choices=["text", "json"], help="text (default, readable) or json (one per line)")
     p.add_argument(
+        "--publish",
+        choices=["direct", "awaited"],
+        help="how statuses leave: direct (handed to the MQTT client and written at once) or awaited (default; "
+        "one awaited publish per message, slower under a backlog); alerts are always awaited",
+    )
+    p.add_argument(
         "--config",
         metavar="FILE",
         help="TOML file with any of these settings (flags > CRAMPWATCH_* environment > file > defaults; "
@@ -102,6 +108,7 @@ FLAGS = {
     "webhook": "webhook",
     "log_level": "log_level",
     "log_format": "log_format",
+    "publish": "publish",
 }
 
 
@@ -198,7 +205,10 @@ async def _serve(
     from monitor.mqtt.service import Monitor
 
     client_id = args.client_id or default_client_id()
-    monitor = Monitor(broker, prefix=prefix, profiles=profiles, sinks=sinks, identifier=client_id, store=store)
+    monitor = Monitor(
+        broker, prefix=prefix, profiles=profiles, sinks=sinks, identifier=client_id, store=store,
+        direct_publish=args.publish == "direct",
+    )  # fmt: skip
     from monitor.logs import RejectLog
 
     monitor.observers.append(RejectLog())  # bad input: one line per topic and reason per minute

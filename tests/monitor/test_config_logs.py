@@ -51,6 +51,14 @@ def test_precedence_flags_env_file_defaults(tmp_path: Path, monkeypatch: pytest.
     assert settings.prefix == "file/v1" and settings.log_level == "warning"  # unset flags do not override
 
 
+def test_the_publisher_is_a_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load({}, None).publish == "awaited"
+    assert load({}, write(tmp_path, 'publish = "direct"\n')).publish == "direct"
+    monkeypatch.setenv("CRAMPWATCH_PUBLISH", "direct")
+    assert load({}, None).publish == "direct"
+    assert load({"publish": "awaited"}, None).publish == "awaited"
+
+
 def test_lists_from_env_are_comma_separated_and_arrays_in_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -65,6 +73,7 @@ def test_lists_from_env_are_comma_separated_and_arrays_in_the_file(
     [
         ('brokr = "mqtt://x"\n', {}, "crampwatch.toml: brokr: unknown setting"),
         ('log_format = "xml"\n', {}, "crampwatch.toml: log_format: Input should be 'text' or 'json'"),
+        ('publish = "fast"\n', {}, "crampwatch.toml: publish: Input should be 'direct' or 'awaited'"),
         ("broker = \n", {}, "not valid TOML"),
         ("", {"CRAMPWATCH_LOG_LEVEL": "loud"}, "CRAMPWATCH_LOG_LEVEL: Input should be"),
     ],
