@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import tracemalloc
 
 import numpy as np
 import orjson
@@ -75,3 +76,22 @@ def test_statuses_of_a_run_match_the_reference_and_encode_the_same() -> None:
     for (ind, _), status in zip(seen, statuses, strict=True):
         assert status == _reference(pipe, ind)
         assert orjson.loads(encode_status(status)) == json.loads(json.dumps(status, allow_nan=False))
+
+
+def test_an_encoded_status_holds_no_more_heap_than_its_length() -> None:
+    """orjson returns its output in its write buffer, never shrunk (16 KB for a 1.7-KB status); a status waiting in
+    the outbox held all of it (the direct publisher's RSS growth in the soak, docs/performance.md)."""
+    frames = hot_fast_run(minutes=6)
+    pipe = AthletePipeline("club", "ann", HOT_PROFILE)
+    statuses = []
+    for f in frames:
+        statuses += pipe.add_many((name, f.t, v) for name, v in f.streams().items()).statuses
+    status = statuses[-1]
+    tracemalloc.start()
+    try:
+        payload = encode_status(status)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(payload) > 1000
+    assert held < len(payload) + 256, (held, len(payload))
