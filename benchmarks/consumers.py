@@ -136,9 +136,7 @@ async def run_monitor(args: argparse.Namespace) -> dict[str, Any]:
     from monitor.mqtt.service import Monitor
 
     count = Count()
-    monitor = Monitor(  # the latency row measures the direct publisher (off by default: docs/performance.md)
-        BrokerURL(host="127.0.0.1", port=args.port), queue_size=1_000_000, batch_size=args.batch, direct_publish=True
-    )
+    monitor = Monitor(BrokerURL(host="127.0.0.1", port=args.port), queue_size=1_000_000, batch_size=args.batch)
     async with monitor:
         await monitor.wait_connected()
         _say({"ready": True})

@@ -193,12 +193,11 @@ async def publish_loop(
     timeout_s: float,
     *,
     burst: int = BURST,
-    direct: bool = False,
+    direct: bool = True,
 ) -> None:
     """Publish the outbox in order over ``client`` (see the module docstring). A lost connection raises; what
     was not handed over stays in the box for the next connection. ``direct``: QoS-0 messages through
-    :class:`PahoWriter`; otherwise every message takes the awaited path (the default: with the writer the
-    monitor's RSS grew ~1 MB per minute of a 50-athlete soak, outside Python's heap — see docs/performance.md)."""
+    :class:`PahoWriter` (the default); False: every message takes the awaited path."""
     writer = PahoWriter.attach(client, box, counters) if direct else None
     try:
         while True:

@@ -86,10 +86,11 @@ class Monitor(Service):
         max_payload: int = 256 * 1024,
         store: SessionStore | None = None,
         snapshot_s: float = 30.0,
-        direct_publish: bool = False,
+        direct_publish: bool = True,
     ) -> None:
         self.broker = broker
-        #: QoS-0 statuses straight to paho (monitor.mqtt.outbox.PahoWriter); off by default: docs/performance.md
+        #: QoS-0 statuses straight to paho (monitor.mqtt.outbox.PahoWriter); False: every message through aiomqtt's
+        #: awaited publish (slower: under a backlog statuses pile up in the outbox; see docs/architecture.md)
         self.direct_publish = direct_publish
         self.topics = Topics(prefix)
         self.router = Router(

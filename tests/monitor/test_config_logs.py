@@ -52,11 +52,11 @@ def test_precedence_flags_env_file_defaults(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_the_publisher_is_a_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert load({}, None).publish == "awaited"
-    assert load({}, write(tmp_path, 'publish = "direct"\n')).publish == "direct"
-    monkeypatch.setenv("CRAMPWATCH_PUBLISH", "direct")
     assert load({}, None).publish == "direct"
-    assert load({"publish": "awaited"}, None).publish == "awaited"
+    assert load({}, write(tmp_path, 'publish = "awaited"\n')).publish == "awaited"
+    monkeypatch.setenv("CRAMPWATCH_PUBLISH", "awaited")
+    assert load({}, None).publish == "awaited"
+    assert load({"publish": "direct"}, None).publish == "direct"
 
 
 def test_lists_from_env_are_comma_separated_and_arrays_in_the_file(

@@ -1,5 +1,6 @@
-"""Bounded soak, CI-sized: a real ``crampwatch monitor`` process with its SQLite store on a real Mosquitto, 50
-athletes x 36 min of event time; the monitor's RSS is flat after warm-up (the per-athlete state is bounded).
+"""Bounded soak, CI-sized: a real ``crampwatch monitor`` process (its default, direct status publisher) with its
+SQLite store on a real Mosquitto, 50 athletes x 36 min of event time; the monitor's RSS is flat after warm-up (the
+per-athlete state is bounded; statuses waiting behind an alert hold their size, not orjson's 16-KB buffers).
 The warm-up is 24 min: the longest per-athlete windows (the 20-min head of the bins, the gait-uniformity span, the
 decoupling reference) fill until minute ~20-25, and measuring inside it failed CI once (5.8 MB over minutes 12-24).
 The long form (hundreds of athletes, hours) is ``benchmarks/bench_soak.py``; numbers in docs/deploy.md."""

@@ -1,5 +1,6 @@
 """The publisher over a real Mosquitto (issue 11): statuses keep pace with processing under a backlog, the outbox
-stays small, and an overflowing outbox drops old statuses, never an alert."""
+stays small, and an overflowing outbox drops old statuses, never an alert (with the direct publisher, the default,
+and with the awaited one, ``Monitor(direct_publish=False)``)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ async def test_a_backlog_reaches_a_subscriber_and_the_outbox_stays_small(mosquit
         # the backlog comes at once (before the SUBACKs); each 10-frame message makes 2 statuses, so a 50-message
         # batch makes ≤ 100
         gate = Gate()
-        monitor = Monitor(url, identifier=identifier, batch_size=50, quiet_s=60, sinks=[gate], direct_publish=True)
+        monitor = Monitor(url, identifier=identifier, batch_size=50, quiet_s=60, sinks=[gate])
         async with Collector(url) as seen, monitor:
             await monitor.wait_connected()  # the publisher runs from here on
             gate.open.set()
@@ -64,7 +65,10 @@ async def test_a_backlog_reaches_a_subscriber_and_the_outbox_stays_small(mosquit
     assert monitor._outbox.high_water <= 300, (monitor._outbox.high_water, total)
 
 
-async def test_an_overflowing_outbox_drops_old_statuses_never_an_alert(mosquitto_proc: BrokerProcess) -> None:
+@pytest.mark.parametrize("direct", [True, False], ids=["direct", "awaited"])
+async def test_an_overflowing_outbox_drops_old_statuses_never_an_alert(
+    mosquitto_proc: BrokerProcess, direct: bool
+) -> None:
     frames = hot_fast_run(minutes=40)
     reference = run_offline(frames, squad="club", athlete="over", profile=HOT_PROFILE)
     alerts = len(reference.alerts)
@@ -75,7 +79,7 @@ async def test_an_overflowing_outbox_drops_old_statuses_never_an_alert(mosquitto
 
     async def scenario() -> tuple[Collector, Monitor]:
         url = mosquitto_proc.url
-        async with Monitor(url, outbox_size=size, direct_publish=True) as monitor, Collector(url) as seen:
+        async with Monitor(url, outbox_size=size, direct_publish=direct) as monitor, Collector(url) as seen:
             await monitor.wait_connected()
             # one event-loop turn: the ack (QoS 1, first in line until the broker's PUBACK comes back) holds
             # everything after it in the outbox
