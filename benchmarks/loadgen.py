@@ -11,10 +11,14 @@ second S without a warm-up (the warm-up sent by an earlier run). Athlete ``i`` r
 ``i % 30`` seconds in, so their alerts spread over the half-minute. With a warm-up, athlete ``i`` also *starts its
 watch* ``i % 30`` s after the first (its session begins then, and each athlete ticks every 5 s from its own start,
 so the ticks spread over the 5 s as a real squad's do); ``--sync-start`` starts every watch in the same second (all
-ticks fall due together: the worst case).
+ticks fall due together: the worst case). ``--at-risk N`` (with a warm-up) first publishes every athlete's profile
+(retained, :data:`RUNNER`), every N-th athlete's with a cramp history: those reach an alert (``ease_pace``) as
+soon as the alert policy's 10-min warm-up is over, i.e. at event second ``600 + i % 30`` (N coprime with 30 spreads
+them over the half-minute); the others stay below alert levels through the first 11 min.
 
     python -m benchmarks.loadgen --port 1883 --athletes 400 --seconds 75 --mode samples     # as fast as possible
     python -m benchmarks.loadgen --port 1883 --athletes 1000 --seconds 60 --mode frame --paced --warmup 590
+    python -m benchmarks.loadgen --port 1883 --athletes 1000 --seconds 0 --warmup 590 --at-risk 7   # with profiles
 
 Prints one JSON line: ``{"published", "wall_s", "rate", "paced_start_wall", "paced_start_event"}`` (the last two
 map event time to the wall clock of the paced part: latency = receive time − (t − event + wall)); paced, also
@@ -25,6 +29,7 @@ map event time to the wall clock of the paced part: latency = receive time − (
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -34,7 +39,8 @@ from typing import Any
 import numpy as np
 import paho.mqtt.client as mqtt
 
-from monitor.core.wire import DEFAULT_PREFIX, encode_frames, encode_samples
+from monitor.core.wire import DEFAULT_PREFIX, encode_frames, encode_profile, encode_samples
+from processors.profile import Profile
 from simulators.frame import Frame
 
 T0 = 1_732_400_000.0
@@ -44,6 +50,8 @@ STREAMS = ("hr", "pace", "cadence", "temp")
 WARMUP_BATCH = 10
 #: Paced: each second's messages are sent in this many parts, spread over the second.
 PARTS = 20
+#: The runners' profile (``--at-risk``): the constructed run is ~10 % faster than this training pace at 30 °C.
+RUNNER = Profile(sex="male", age=45, hr_max=185, hr_rest=50, training_pace=330, longest_run_min=90)
 
 
 def run_arrays(seconds: int, seed: int = 1) -> dict[str, np.ndarray]:
@@ -112,6 +120,17 @@ def build(
     return warm, per_second
 
 
+def profiles(
+    athletes: int, at_risk: int, squad: str = "bench", prefix: str = DEFAULT_PREFIX
+) -> list[tuple[str, bytes]]:
+    """Every athlete's profile message (retained); athlete ``i`` with a cramp history when ``i % at_risk == 0``."""
+    risky = dataclasses.replace(RUNNER, cramp_history=True)
+    return [
+        (f"{prefix}/{squad}/a{i:05d}/profile", encode_profile(risky if i % at_risk == 0 else RUNNER))
+        for i in range(athletes)
+    ]
+
+
 class Publisher:
     """paho client with its network loop in a thread; QoS 0 publishes; ``flush`` waits until all were written
     (a final QoS 1 message is acknowledged after everything queued before it)."""
@@ -122,10 +141,10 @@ class Publisher:
         self.client.connect(host, port, keepalive=60)
         self.client.loop_start()
 
-    def send(self, messages: list[tuple[str, bytes]]) -> None:
+    def send(self, messages: list[tuple[str, bytes]], *, qos: int = 0, retain: bool = False) -> None:
         publish = self.client.publish
         for topic, payload in messages:
-            publish(topic, payload, qos=0)
+            publish(topic, payload, qos=qos, retain=retain)
 
     def flush(self) -> None:
         info = self.client.publish("crampwatch-bench/flush", b"", qos=1)
@@ -150,6 +169,9 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
     pub = Publisher(args.port)
     result: dict[str, Any] = {"warmup_messages": len(warm)}
     began = time.perf_counter()
+    if warm and args.at_risk:  # before the first frame: the monitor applies them at the session's start
+        pub.send(profiles(args.athletes, args.at_risk), qos=1, retain=True)
+        pub.flush()
     if warm:
         pub.send(warm)
         pub.flush()
@@ -193,6 +215,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--offset", type=int, help="event second the main part starts at (default: --warmup)")
     ap.add_argument("--sync-start", action="store_true", help="every athlete's watch starts in the same second")
     ap.add_argument("--settle", type=float, default=0.0, help="pause after the warm-up (s)")
+    ap.add_argument(
+        "--at-risk", type=int, default=0, metavar="N",
+        help="with --warmup: publish profiles first, every N-th athlete's with a cramp history (alerts at 10 min)",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     print(json.dumps(publish(args)), flush=True)
 
