@@ -83,9 +83,11 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-async def timed_publish(node: RabbitNode, runs: list[Run], mode: Mode, prefix: str) -> tuple[PublishStats, float]:
+async def timed_publish(
+    node: RabbitNode, runs: list[Run], mode: Mode, prefix: str, batch: int = 1
+) -> tuple[PublishStats, float]:
     began = time.monotonic()
-    stats = await publish(node.mqtt_url, runs, mode=mode, batch=1, prefix=prefix)
+    stats = await publish(node.mqtt_url, runs, mode=mode, batch=batch, prefix=prefix)
     return stats, time.monotonic() - began
 
 
@@ -123,7 +125,7 @@ async def wait_balanced(tmp: Path, workers: int, shards: int, timeout: float = 3
 
 async def one_config(
     node: RabbitNode, runs: list[Run], workers: int, shards: int, mode: Mode, checkpoint: float, flowing: bool,
-    tmp: Path,
+    tmp: Path, batch: int = 1,
 ) -> dict[str, Any]:  # fmt: skip
     prefix = f"bench{uuid.uuid4().hex[:6]}/v1"
     db = f"crampwatch_bench_{uuid.uuid4().hex[:8]}"
@@ -135,7 +137,7 @@ async def one_config(
         store = f"postgresql://postgres@127.0.0.1:5432/{db}"
         procs: list[subprocess.Popen[bytes]] = []
         if not flowing:  # the whole field waits in the ingress queue before the first worker starts
-            stats, published = await timed_publish(node, runs, mode, prefix)
+            stats, published = await timed_publish(node, runs, mode, prefix, batch)
         async with Collector(node.mqtt_url, Topics(prefix)) as seen:
             try:
                 if flowing:  # workers first, balanced (the relay's ticks) before the field is published
@@ -147,7 +149,7 @@ async def one_config(
                 self0 = resource.getrusage(resource.RUSAGE_SELF)
                 began = time.monotonic()
                 if flowing:
-                    stats, published = await timed_publish(node, runs, mode, prefix)
+                    stats, published = await timed_publish(node, runs, mode, prefix, batch)
                 else:
                     procs = start_workers(node, workers, shards, store, prefix, checkpoint, tmp)
                 await seen.wait_for(finished(runs), timeout=3600)
@@ -226,6 +228,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--shards", type=int, default=12)
     parser.add_argument("--mode", choices=["frame", "samples"], default="frame")
+    parser.add_argument("--batch", type=int, default=1, help="frames (or samples) per message: 1-600 (a JSON list)")
     parser.add_argument("--checkpoint", type=float, default=5.0, help="the workers' --checkpoint (s)")
     parser.add_argument(
         "--backlog",
@@ -241,13 +244,14 @@ def main() -> None:
     try:
         results = []
         for w in args.workers:
-            config = one_config(node, runs, w, args.shards, args.mode, args.checkpoint, not args.backlog, tmp)
+            flowing = not args.backlog
+            config = one_config(node, runs, w, args.shards, args.mode, args.checkpoint, flowing, tmp, args.batch)
             results.append(asyncio.run(config))
     finally:
         node.stop()
     order = "the field published first" if args.backlog else "workers first (balanced), then the field published"
-    print(f"{args.runners} runners x {args.minutes:g} min at 1 Hz, mode {args.mode}, {args.shards} shards, "
-          f"checkpoint {args.checkpoint:g} s, {order}")  # fmt: skip
+    print(f"{args.runners} runners x {args.minutes:g} min at 1 Hz, mode {args.mode}, {args.batch} per message, "
+          f"{args.shards} shards, checkpoint {args.checkpoint:g} s, {order}")  # fmt: skip
     for r in results:
         print(report(r))
     same = all(r["alert_ids"] == results[0]["alert_ids"] for r in results)
