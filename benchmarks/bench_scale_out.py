@@ -34,6 +34,7 @@ from typing import Any
 import aio_pika
 import psycopg
 
+from monitor.amqp.shard import share
 from monitor.amqp.topology import Topology, declare
 from monitor.core.wire import Topics
 from simulators.publish import Mode, PublishStats, Run, publish
@@ -113,11 +114,14 @@ def held(log: Path) -> int:
 
 
 async def wait_balanced(tmp: Path, workers: int, shards: int, timeout: float = 300.0) -> None:
-    """Until every worker holds shards and all are held, twice in a row a second apart (logs)."""
+    """Until every worker holds shards (the relay may hold none when its share is none) and all are held, twice in
+    a row a second apart (logs)."""
     deadline, streak = time.monotonic() + timeout, 0
     while streak < 2:
         counts = [held(tmp / f"w{workers}-{i}.log") for i in range(workers)]
-        streak = streak + 1 if sum(counts) == shards and min(counts) > 0 else 0
+        idle = share(shards, workers, relay=True) == 0  # the relay's share may be none (e.g. 2 workers, 2 shards)
+        spread = min(counts) > 0 or (idle and counts.count(0) == 1)
+        streak = streak + 1 if sum(counts) == shards and spread else 0
         if time.monotonic() > deadline:
             raise TimeoutError(f"workers not balanced after {timeout:g} s: {counts}")
         await asyncio.sleep(1.0)
