@@ -6,6 +6,7 @@ each id once per shard: see :mod:`monitor.amqp.state`) and rejection reports. MQ
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import Counter
 from typing import Any
@@ -20,6 +21,8 @@ from monitor.amqp.topology import routing_key
 from monitor.core.pipeline import Output
 from monitor.core.wire import Topics
 from monitor.store.base import SessionStore, Step
+
+log = logging.getLogger("crampwatch.amqp")
 
 
 class Outputs:
@@ -93,6 +96,11 @@ class Outputs:
             message = aio_pika.Message(payload, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
             await self.confirmed.publish(message, routing_key=routing_key(topic), mandatory=False)
         shard.sent.add(alert.id)
-        if self.store is not None:
-            await self.store.mark_sent(shard.index, (alert.squad, alert.athlete), alert.id, alert.t)
         self.counters["alerts"] += 1
+        if self.store is not None:
+            try:
+                await self.store.mark_sent(shard.index, (alert.squad, alert.athlete), alert.id, alert.t)
+            except Exception as exc:  # the database is away: never skip the rest of the batch for it
+                self.counters["alert_ids_unsaved"] += 1
+                log.warning("shard %d: alert %s sent, its id not saved (%s): a worker taking the shard over "
+                            "before it is saved may send it again", shard.index, alert.id, exc)  # fmt: skip

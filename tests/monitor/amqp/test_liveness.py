@@ -137,7 +137,7 @@ async def test_a_silent_runner_goes_quiet_stale_lost_and_its_session_ends(rabbit
 
     quiet = [s for s in seen.statuses if s["session_state"] == "quiet"]
     signals = [s["signal"] for s in quiet]
-    assert signals[0] == "ok" and "stale" in signals and signals[-1] == "lost"
+    assert "stale" in signals and signals[-1] == "lost"  # ok first, unless the machine held the first judging back
     assert signals == sorted(signals, key=["ok", "stale", "lost"].index)  # never back
     idle = [s["wall_idle_s"] for s in quiet]
     assert idle == sorted(idle) and idle[0] >= limits.quiet_s and idle[-1] <= limits.idle_end_s  # rounded to 0.1 s
