@@ -3,9 +3,12 @@ publishing a minute of 1 Hz frames each per step for M minutes of event time; th
 minute, and the throughput.
 
     python -m benchmarks.bench_soak [--athletes 300] [--minutes 120] [--warmup 15] [--publish direct|awaited]
+                                    [--memdiag OUT.jsonl [--trace]]
 
 Prints one line per 10 minutes and a summary (RSS after warm-up: first, last, min, max; frames/s). The CI-sized
-form runs in ``tests/monitor/fuzz/test_soak.py``.
+form runs in ``tests/monitor/fuzz/test_soak.py``. ``--memdiag``: the monitor runs under :mod:`benchmarks.memdiag`,
+signalled after every minute (allocator arenas, tracemalloc with ``--trace``, the outbox's high water), one line
+per minute printed at the end.
 """
 
 from __future__ import annotations
@@ -60,15 +63,41 @@ async def _wait_log(path: Path, needle: str, proc: subprocess.Popen[bytes], time
         await asyncio.sleep(0.05)  # polling a log file for start-up, not synchronising the measurement
 
 
-async def soak(broker: BrokerURL, athletes: int, minutes: int, workdir: Path, publish: str | None = None) -> Soak:
+async def _probe(proc: subprocess.Popen[bytes], out: Path, lines: int) -> None:
+    """Signal the monitor's memory probe and wait until it has written its ``lines``-th line."""
+    proc.send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + 30
+    while not out.exists() or len(out.read_text().splitlines()) < lines:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the monitor's memory probe did not answer")
+        await asyncio.sleep(0.02)  # polling a file the probe appends to (a benchmark, not a test)
+
+
+def print_memdiag(path: Path) -> None:
+    """One line per minute: RSS, the main heap (arena 0) held and free, the other arenas, tracemalloc, outbox."""
+    for m, line in enumerate(path.read_text().splitlines(), 1):
+        r = json.loads(line)
+        heap = r["arenas"][0] if r["arenas"] else {"system": 0, "free": 0}
+        others = sum(a["system"] for a in r["arenas"][1:]) / 2**20
+        traced = f", traced {r['traced'] / 2**20:.1f} (peak {r['traced_peak'] / 2**20:.1f}) MB" if "traced" in r else ""
+        print(f"minute {m:4d}: RSS {r['rss_kb'] / 1024:6.1f} MB, main heap {heap['system'] / 2**20:5.1f} MB "
+              f"({heap['free'] / 2**20:4.1f} free), other arenas {others:4.1f} MB{traced}; outbox high water "
+              f"{r.get('outbox_high_water')}, alerts {r.get('alerts')}")  # fmt: skip
+
+
+async def soak(
+    broker: BrokerURL, athletes: int, minutes: int, workdir: Path, publish: str | None = None,
+    memdiag: Path | None = None, trace: bool = False,
+) -> Soak:  # fmt: skip
     """Run the soak; the monitor is a subprocess (its RSS is the service's alone). ``publish``: the monitor's
-    ``--publish`` (None: its default)."""
+    ``--publish`` (None: its default); ``memdiag``: probe it after every minute (module docstring)."""
     result = Soak(athletes, minutes)
     frames = hot_fast_run(minutes=minutes)
     t0 = frames[0].t
     per_minute = [encode_frames(frames[m * 60 : (m + 1) * 60]) for m in range(minutes)]
     log_path = workdir / "soak-monitor.log"
-    cmd = [sys.executable, "-m", "monitor.cli", "monitor", "--broker", str(broker), "--store",
+    probe = ["benchmarks.memdiag", str(memdiag), *(["--trace"] if trace else [])] if memdiag else ["monitor.cli"]
+    cmd = [sys.executable, "-m", *probe, "monitor", "--broker", str(broker), "--store",
            str(workdir / "soak.db"), "--log-level", "info"]  # fmt: skip
     if publish is not None:
         cmd += ["--publish", publish]
@@ -102,6 +131,8 @@ async def soak(broker: BrokerURL, athletes: int, minutes: int, workdir: Path, pu
                     progressed.clear()
                     await asyncio.wait_for(progressed.wait(), 120)
                 result.rss_mb.append(rss_mb(proc.pid))
+                if memdiag is not None:
+                    await _probe(proc, memdiag, m + 1)
             result.wall_s = time.perf_counter() - began
             result.frames = athletes * minutes * 60
             watching.cancel()
@@ -127,6 +158,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=120)
     parser.add_argument("--warmup", type=int, default=15, help="minutes before RSS is expected to be flat")
     parser.add_argument("--publish", choices=("direct", "awaited"), help="the monitor's --publish (default: its own)")
+    parser.add_argument("--memdiag", type=Path, metavar="OUT", help="probe the monitor's memory every minute into OUT")
+    parser.add_argument("--trace", action="store_true", help="with --memdiag: tracemalloc in the monitor (slower)")
     args = parser.parse_args()
     from tests.brokers import Mosquitto
 
@@ -134,7 +167,11 @@ def main() -> None:
         broker = Mosquitto(Path(tmp))
         broker.start()
         try:
-            result = asyncio.run(soak(broker.url, args.athletes, args.minutes, Path(tmp), args.publish))
+            if args.memdiag is not None:
+                args.memdiag = args.memdiag.resolve()
+                args.memdiag.unlink(missing_ok=True)
+            run = soak(broker.url, args.athletes, args.minutes, Path(tmp), args.publish, args.memdiag, args.trace)
+            result = asyncio.run(run)
         finally:
             broker.stop()
     for m in range(9, len(result.rss_mb), 10):
@@ -146,6 +183,8 @@ def main() -> None:
     print(f"RSS after {args.warmup} min warm-up: first {flat[0]:.1f} MB, last {flat[-1]:.1f} MB, "
           f"min {min(flat):.1f}, max {max(flat):.1f} (growth {flat[-1] - flat[0]:+.1f} MB); exit {result.exit_code}")
     print(f"cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
+    if args.memdiag is not None:
+        print_memdiag(args.memdiag)
 
 
 if __name__ == "__main__":
