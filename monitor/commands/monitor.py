@@ -233,16 +233,19 @@ async def _serve(
 
 
 def run_amqp(args: argparse.Namespace) -> int:
-    """``--amqp URL --shards N [--store postgresql://...] [--broker mqtt://... --http HOST:PORT]``."""
+    """``--amqp URL --shards N --store postgresql://... [--broker mqtt://... --http HOST:PORT]``."""
     from monitor.amqp.topology import MAX_SHARDS
     from monitor.amqp.url import check_amqp_url
+    from monitor.store import DISABLED
 
     check_amqp_url(args.amqp)
     if not 1 <= args.shards <= MAX_SHARDS:
         raise UsageError(f"--shards must be 1-{MAX_SHARDS}")
     if not 0.1 <= args.checkpoint <= 3600:
         raise UsageError("--checkpoint must be 0.1-3600 seconds")
-    if args.store and not args.store.startswith(("postgresql:", "postgres:")):
+    if args.store is None:  # a worker without the shared state would restart the runners of every shard it took
+        raise UsageError("--amqp needs --store postgresql://... (the workers' shared state; --store none: no failover)")
+    if args.store not in DISABLED and not args.store.startswith(("postgresql:", "postgres:")):
         raise UsageError("--store with --amqp must be a postgresql:// URL (the workers' shared state)")
     if args.webhook:
         raise UsageError("--webhook is not supported with --amqp yet (alerts reach subscribers through the broker)")
@@ -259,9 +262,10 @@ def run_amqp(args: argparse.Namespace) -> int:
 async def _serve_amqp(args: argparse.Namespace, broker: Any, topics: Any, profiles: ProfileBook) -> None:
     from monitor.amqp.url import redact_amqp
     from monitor.amqp.worker import ShardWorker
+    from monitor.store import DISABLED, make_store
 
     store = history = None
-    if args.store:
+    if args.store not in DISABLED:
         from monitor.amqp.history import SharedHistory
         from monitor.store.postgres import PostgresShardStore
 
@@ -279,16 +283,20 @@ async def _serve_amqp(args: argparse.Namespace, broker: Any, topics: Any, profil
     )
     install_stop_handlers(worker.stop)
     log.info("crampwatch worker %s on %s (%d shards)", worker.worker_id, redact_amqp(args.amqp), args.shards)
+    if store is None:
+        log.warning("--store none: no shared state, no failover; never run this worker beside others")
     async with worker:
-        server = None
-        feed = None
+        server = feed = sessions = None
         if args.http and broker is not None:
             from monitor.amqp.view import BrokerView
             from monitor.http import serve
 
             feed = BrokerView(broker, topics)
             await feed.__aenter__()
-            server = await serve(feed.view, args.http[0], args.http[1], ack=worker.publish_ack)
+            if history is not None:  # the dashboard's history pages: the workers' session history, read only
+                sessions = make_store(args.store, read_only=True)
+                await sessions.open()
+            server = await serve(feed.view, args.http[0], args.http[1], ack=worker.publish_ack, store=sessions)
             log.info("dashboard (whole field, read from %s) at %s", broker, server.url)
         try:
             await worker.wait_stopped()
@@ -297,4 +305,6 @@ async def _serve_amqp(args: argparse.Namespace, broker: Any, topics: Any, profil
                 await server.close()
             if feed is not None:
                 await feed.close()
+            if sessions is not None:
+                await sessions.close()
     log.info("stopped: %s", dict(worker.counters))

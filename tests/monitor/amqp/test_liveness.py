@@ -151,7 +151,7 @@ async def test_monitor_amqp_judges_silence_by_default(rabbit: RabbitNode, prefix
     """The real ``crampwatch monitor --amqp`` (no liveness flag): a runner that falls silent is re-published as
     ``quiet`` within seconds."""
     command = [sys.executable, "-m", "monitor.cli", "monitor", "--amqp", rabbit.amqp_url, "--shards", "2",
-               "--prefix", prefix, "--worker-id", "cli"]  # fmt: skip
+               "--prefix", prefix, "--worker-id", "cli", "--store", "none"]  # fmt: skip
     async with await aio_pika.connect(rabbit.amqp_url) as conn:  # amq.topic drops what no binding routes yet
         await declare(await conn.channel(), Topology(2, prefix))
     with (tmp_path / "worker.log").open("wb") as out:
