@@ -49,6 +49,14 @@ from monitor.mqtt.lifecycle import Service
 from monitor.store.base import SessionStore
 
 log = logging.getLogger("crampwatch.amqp")
+
+
+def _not_a_failed_connect(record: logging.LogRecord) -> bool:
+    """aiormq logs every failed connect at ERROR before raising it; the worker's retry warning says it once."""
+    return not str(record.msg).startswith("error when creating transport")
+
+
+logging.getLogger("aiormq.connection").addFilter(_not_a_failed_connect)
 #: Wall-clock liveness as the single-process monitor has it (``ShardWorker(limits=None)`` turns it off).
 LIVENESS = Limits()
 
