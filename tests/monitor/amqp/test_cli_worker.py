@@ -23,7 +23,8 @@ pytestmark = [pytest.mark.broker, pytest.mark.timeout(300)]
 
 
 async def stored_sessions(url: str, timeout: float) -> list[dict[str, Any]]:
-    """``GET /api/sessions`` until it lists a session (the history's writer thread may still be writing it)."""
+    """``GET /api/sessions`` until it lists a closed session (the history's writer thread writes after the
+    statuses went out: the first rows may be there before the finished one)."""
     async with aiohttp.ClientSession() as http:
 
         async def poll() -> list[dict[str, Any]]:
@@ -31,7 +32,7 @@ async def stored_sessions(url: str, timeout: float) -> list[dict[str, Any]]:
                 async with http.get(url) as resp:
                     assert resp.status == 200, await resp.text()  # 503 when the dashboard has no store
                     rows: list[dict[str, Any]] = await resp.json()
-                if rows:
+                if rows and not any(r["open"] for r in rows):
                     return rows
                 await asyncio.sleep(0.2)
 
