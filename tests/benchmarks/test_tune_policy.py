@@ -1,0 +1,68 @@
+"""benchmarks/tune_policy.py: replaying the recorded ticks with the defaults gives the pipeline's own alerts."""
+
+from __future__ import annotations
+
+import doctest
+from pathlib import Path
+
+import pytest
+
+import benchmarks.tune_policy as tp
+import processors.risk as risk_mod
+from alerts.policy import PolicyConfig
+from benchmarks._tune_record import Recording, alert_key, overrides, replay
+from monitor.commands._truth_eval import ALARM_LEVELS, warning_quality
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> list[Recording]:
+    cache = tmp_path_factory.mktemp("tune") / "runs.pkl"
+    recorded, took = tp.load_or_record(cache, ["hot-marathon", "squad"], 1, 1, jobs=1)
+    assert took > 0 and cache.exists()
+    again, took_again = tp.load_or_record(cache, ["hot-marathon", "squad"], 1, 1, jobs=1)
+    assert took_again == 0.0 and [r.n for r in again] == [r.n for r in recorded]
+    return recorded
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(tp).failed == 0
+
+
+def test_replaying_the_defaults_reproduces_the_pipelines_alerts(runs: list[Recording]) -> None:
+    assert sum(len(r.alerts) for r in runs) >= 5  # not a vacuous equality
+    assert all(r.n > 500 for r in runs)
+    for r in runs:
+        with overrides({}):
+            assert [alert_key(a) for a in replay(r, PolicyConfig())] == [alert_key(a) for a in r.alerts]
+    assert tp.check_defaults(runs) == 0
+
+
+def test_the_default_row_scores_as_evaluate_scores_the_pipeline(runs: list[Recording]) -> None:
+    own = [[(a.t, a.level, a.kind) for a in r.alerts if a.level in ALARM_LEVELS] for r in runs]
+    expected = warning_quality(tp.truth_runs(runs, own), "current", 1800.0)
+    row = tp.score(runs, {})
+    assert {k: row[k] for k in expected} == expected
+    assert row["advice"] == sum(1 for r in runs for a in r.alerts if a.level == "advice")
+
+
+def test_candidates_change_the_alerts_and_the_constants_come_back(runs: list[Recording]) -> None:
+    quiet = tp.score(runs, {"warmup_s": 1e6, "INTERCEPT": -9.0})
+    assert quiet["advice"] == 0 and quiet["false_alarms"] == 0
+    assert risk_mod.INTERCEPT == -3.7 and risk_mod.COEFFICIENTS["fatigue"] == 1.8
+    with overrides({"INTERCEPT": -4.0, "coef.fatigue": 2.0}):
+        assert risk_mod.INTERCEPT == -4.0 and risk_mod.COEFFICIENTS["fatigue"] == 2.0
+        assert abs(risk_mod.INTERCEPT + risk_mod.PRIOR_CAP - (-0.2006707)) < 1e-6  # logit 0.45 kept
+    assert risk_mod.INTERCEPT == -3.7 and risk_mod.COEFFICIENTS["fatigue"] == 1.8
+    with pytest.raises(KeyError), overrides({"coef.nope": 1.0}):
+        pass
+    assert "nope" not in risk_mod.COEFFICIENTS
+
+
+def test_main_prints_the_check_and_a_row_per_candidate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = tp.main(["--scenario", "squad", "--athletes", "1", "--jobs", "1", "--cache", str(tmp_path / "c.pkl"),
+                    "--grid", "alarm_reminder_s=2700,3600", "--candidate", "EVIDENCE_HIGH=1.2"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "reproduces the pipeline's alerts in 1/1 runs" in out
+    for text in ("defaults", "alarm_reminder_s=2700", "alarm_reminder_s=3600", "EVIDENCE_HIGH=1.2"):
+        assert text in out
