@@ -33,10 +33,8 @@ import psycopg
 from monitor.errors import UsageError
 from monitor.store import schema
 from monitor.store.base import Recovery, Step, session_id
-from monitor.store.postgres import PG_DDL, PostgresStore, redact
+from monitor.store.postgres import PG_DDL, STORE_LOCK, PostgresStore, redact
 
-#: The advisory lock a single-process ``PostgresStore`` takes exclusive (see monitor.store.postgres).
-STORE_LOCK = 7401924
 #: Serialises the DDL of workers starting at once (the shard store uses the same key for its own tables).
 DDL_LOCK = 7401923
 HISTORY_DDL = (

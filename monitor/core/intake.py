@@ -165,10 +165,15 @@ class SampleIntake:
             self._advance(math.floor(self._max_t), out)
         return out
 
+    def _tick_phase(self) -> int:
+        """Ticks fall on the grid seconds ``s`` with ``s % tick_s`` equal to this: every ``tick_s`` seconds from
+        the session's start second."""
+        assert self.session_start is not None
+        return math.floor(self.session_start) % self.config.tick_s
+
     def _advance(self, target: int, out: Output) -> None:
         tick = self.config.tick_s
-        assert self.session_start is not None
-        phase = math.floor(self.session_start) % tick
+        phase = self._tick_phase()
         for s in range(self._filled + 1, target + 1):
             for grid in self._grids.values():
                 grid.fill(s)

@@ -156,7 +156,7 @@ class AthletePipeline(SampleIntake):
         if math.isfinite(self._max_t):
             last = math.floor(self._max_t)
             self._advance(last, out)
-            if (last - math.floor(self.session_start)) % self.config.tick_s != 0:
+            if last % self.config.tick_s != self._tick_phase():
                 self._tick(last, out)
         if self.last_status is not None:  # the session's final status says so
             final = {**self.last_status, "session_state": "finished"}

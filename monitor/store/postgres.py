@@ -34,6 +34,9 @@ from monitor.store import schema
 from monitor.store.sqlite import SqliteStore
 
 log = logging.getLogger("crampwatch.store")
+#: The session store's advisory lock: a single-process monitor takes it exclusive, shard workers shared
+#: (monitor.amqp.history), so the two never write one database's history together.
+STORE_LOCK = 7401924
 Conn = psycopg.AsyncConnection[tuple[object, ...]]
 T = TypeVar("T")
 
@@ -304,7 +307,7 @@ class PostgresStore(SqliteStore):
     # ---- a lost server connection (restart, failover, pg_terminate_backend): the writer thread reconnects ------
     def _take_lock(self, conn: Any) -> bool:
         """Take this store's advisory lock on ``conn`` (exclusive: one single-process monitor per database)."""
-        row = conn.execute("SELECT pg_try_advisory_lock(7401924)").fetchone()
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (STORE_LOCK,)).fetchone()
         return bool(row and row[0])
 
     def _broken(self) -> bool:
