@@ -132,11 +132,17 @@ async def run_paho(args: argparse.Namespace) -> dict[str, Any]:
 
 async def run_monitor(args: argparse.Namespace) -> dict[str, Any]:
     from monitor.core.router import Routed
+    from monitor.gcguard import GUARD, GcGuard
     from monitor.mqtt.broker import BrokerURL
     from monitor.mqtt.service import Monitor
 
     count = Count()
-    monitor = Monitor(BrokerURL(host="127.0.0.1", port=args.port), queue_size=1_000_000, batch_size=args.batch)
+    guard = GUARD if args.gc_guard == "on" else None
+    timer = guard or GcGuard(every_s=None)  # off: CPython's collector as it is, its pauses timed all the same
+    timer.time_collections()
+    monitor = Monitor(
+        BrokerURL(host="127.0.0.1", port=args.port), queue_size=1_000_000, batch_size=args.batch, gc_guard=guard
+    )
     async with monitor:
         await monitor.wait_connected()
         _say({"ready": True})
@@ -168,6 +174,11 @@ async def run_monitor(args: argparse.Namespace) -> dict[str, Any]:
             await task
         result = count.result("monitor")
         result["counters"] = dict(counters)
+        result["gc"] = {
+            "guard": args.gc_guard, "frozen": timer.frozen(), "freezes": timer.freezes,
+            **{f"gen{g}": {"n": p.count, "total_ms": 1e3 * p.total_s, "max_ms": 1e3 * p.max_s}
+               for g, p in sorted(timer.pauses.items())},
+        }  # fmt: skip
         monitor.stop()
     if args.made:
         Path(args.made).write_text(json.dumps(made))
@@ -213,6 +224,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--progress", action="store_true")
     ap.add_argument("--batch", type=int, default=500, help="monitor: messages per processing batch")
     ap.add_argument("--out", default="collected.json", help="collect: where to write the records")
+    ap.add_argument("--gc-guard", choices=("on", "off"), default="on",
+                    help="monitor: freeze long-lived objects (monitor.gcguard; the default) or not")  # fmt: skip
     ap.add_argument("--made", help="monitor: write (athlete, t, wall time) of every status made to this file")
     args = ap.parse_args(argv)
     runner = {"monitor": run_monitor, "aiomqtt": run_aiomqtt, "paho": run_paho, "collect": run_collect}[args.kind]

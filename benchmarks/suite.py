@@ -172,12 +172,13 @@ AT_RISK = 7
 
 
 def latency(
-    port: int, athletes: int, warmup: int, seconds: int, workdir: Path, sync_start: bool = False
+    port: int, athletes: int, warmup: int, seconds: int, workdir: Path, sync_start: bool = False, gc_guard: str = "on"
 ) -> dict[str, Any]:
     # small batches: a warm-up message holds 2 ticks, so 500-message batches kept the event loop (publisher,
     # keepalive) waiting for seconds on a loaded machine and the broker dropped the connection
     made_file = workdir / "made.json"
-    mon = consumer("monitor", port, "--progress", "--idle", "900", "--batch", "50", "--made", str(made_file))
+    flags = ("--progress", "--idle", "900", "--batch", "50", "--made", str(made_file), "--gc-guard", gc_guard)
+    mon = consumer("monitor", port, *flags)
     out_file = workdir / "collected.json"
     col = consumer("collect", port, "--idle", "900", "--out", str(out_file))
     log(f"latency: warm-up of {athletes:,} athletes x {warmup} s")
@@ -214,6 +215,7 @@ def latency(
         "monitor": _paced_work(work, sent),
     }  # fmt: skip
     result["monitor"]["rss_kb"] = next((line["rss_kb"] for line in lines if "rss_kb" in line), None)
+    result["monitor"]["gc"] = next((line["gc"] for line in lines if "gc" in line), None)
     result.update(_latencies(rows, sent, json.loads(made_file.read_text())))
     return result
 
@@ -291,6 +293,11 @@ def latency_rows(lat: dict[str, Any]) -> list[tuple[str, str, str]]:
         rss = f", RSS {mon['rss_kb'] / 1024:,.0f} MB at the end" if mon.get("rss_kb") else ""
         rows.append((f"monitor during the paced part ({mon['handled_per_s']:,.0f} msg/s)",
                      f"{mon['cpu_per_s']:.2f} s CPU / s ({mon['busy_per_s']:.2f} s handling){rss}", ""))  # fmt: skip
+    gc = mon.get("gc")
+    if gc and "gen2" in gc:
+        full = gc["gen2"]
+        rows.append((f"monitor's full GC collections, whole run (guard {gc['guard']}; monitor.gcguard)",
+                     f"{full['n']} in {full['total_ms']:,.0f} ms, longest {full['max_ms']:,.0f} ms", ""))  # fmt: skip
     return rows
 
 
@@ -332,7 +339,9 @@ SIZES = {
 }  # fmt: skip
 
 
-def run(quick: bool, only_latency: bool = False, keep: str | None = None, sync_start: bool = False) -> dict[str, Any]:
+def run(
+    quick: bool, only_latency: bool = False, keep: str | None = None, sync_start: bool = False, gc_guard: str = "on"
+) -> dict[str, Any]:
     from tests.brokers import Mosquitto
 
     s = SIZES["quick" if quick else "full"]
@@ -343,7 +352,7 @@ def run(quick: bool, only_latency: bool = False, keep: str | None = None, sync_s
         broker = Mosquitto(Path(tmp))
         broker.start()
         try:
-            lat = (broker.port, s["lat_athletes"], s["lat_warmup"], s["lat_seconds"], Path(tmp), sync_start)
+            lat = (broker.port, s["lat_athletes"], s["lat_warmup"], s["lat_seconds"], Path(tmp), sync_start, gc_guard)
             if only_latency:
                 results["latency"] = latency(*lat)
                 return results
@@ -374,13 +383,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--only", choices=("latency",), help="run one row only (latency: ~5 min at full size)")
     ap.add_argument("--sync-start", action="store_true",
                     help="latency: every watch starts in the same second, so all ticks fall due together (worst case)")
+    ap.add_argument("--gc-guard", choices=("on", "off"), default="on",
+                    help="latency: the monitor freezes long-lived objects (monitor.gcguard; default) or not")
     ap.add_argument("--keep", metavar="DIR", help="keep the raw files (broker log, collected statuses) in DIR")
     args = ap.parse_args(argv)
     if args.table:
         print(table(json.loads(Path(args.table).read_text())))
         return
     began = time.monotonic()
-    results = run(args.quick, only_latency=args.only == "latency", keep=args.keep, sync_start=args.sync_start)
+    results = run(
+        args.quick, only_latency=args.only == "latency", keep=args.keep, sync_start=args.sync_start,
+        gc_guard=args.gc_guard,
+    )  # fmt: skip
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     print(table(results))

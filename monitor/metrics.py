@@ -26,6 +26,9 @@ metric                                       meaning
 ``crampwatch_store_write_errors_total``      session-store writes that failed (each is retried; logged)
 ``crampwatch_store_dropped_total``           records the session store dropped because its queue was full
 ``crampwatch_store_pending``                 records waiting to be written to the session store
+``crampwatch_gc_pause_seconds_total{generation}``  time the process stood still in garbage collections
+``crampwatch_gc_pause_max_seconds{generation}``    the longest of them (``monitor.gcguard`` keeps gen 2 short)
+``crampwatch_gc_frozen_objects``             objects moved where full collections do not walk them
 ===========================================  ===========================================================
 """
 
@@ -46,6 +49,7 @@ from alerts.sinks.base import Sink
 
 if TYPE_CHECKING:
     from monitor.core.router import Routed
+    from monitor.gcguard import GcGuard
     from monitor.mqtt.service import Monitor
 
 #: Content type of the Prometheus text exposition format.
@@ -71,6 +75,21 @@ def _sink_failures(sinks: Iterable[object]) -> Iterator[tuple[str, int]]:
         failed = getattr(stats, "failed", None) if stats is not None else getattr(sink, "failed", None)
         if isinstance(failed, int):
             yield type(sink).__name__, failed
+
+
+def _gc_metrics(guard: GcGuard | None) -> list[Metric]:
+    """The garbage collector's pauses (every collection of the process) and what the guard froze."""
+    if guard is None:
+        return []
+    total = CounterMetricFamily(
+        "crampwatch_gc_pause_seconds", "time the event loop stood still in GC collections", labels=["generation"]
+    )
+    longest = GaugeMetricFamily("crampwatch_gc_pause_max_seconds", "longest GC collection", labels=["generation"])
+    for gen, p in sorted(guard.pauses.items()):
+        total.add_metric([str(gen)], p.total_s)
+        longest.add_metric([str(gen)], p.max_s)
+    frozen = GaugeMetricFamily("crampwatch_gc_frozen_objects", "objects full collections skip", guard.frozen())
+    return [total, longest, frozen]
 
 
 class _StateCollector(Collector):
@@ -118,6 +137,7 @@ class _StateCollector(Collector):
             sinks.add_metric([name], n)
         sinks.add_metric(["raised"], mc["sink_errors"])  # a sink call that raised (the monitor logged it)
         out.append(sinks)
+        out += _gc_metrics(monitor.gc_guard)
         store = monitor.store
         if store is not None:
             sc = store.counters

@@ -45,6 +45,7 @@ from monitor.core.rejects import RejectReporter
 from monitor.core.router import Router
 from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack
 from monitor.errors import BrokerError
+from monitor.gcguard import GUARD
 from monitor.mqtt.lifecycle import Service
 from monitor.store.base import SessionStore
 
@@ -59,6 +60,7 @@ def _not_a_failed_connect(record: logging.LogRecord) -> bool:
 logging.getLogger("aiormq.connection").addFilter(_not_a_failed_connect)
 #: Wall-clock liveness as the single-process monitor has it (``ShardWorker(limits=None)`` turns it off).
 LIVENESS = Limits()
+
 
 class ShardWorker(Service):
     """One worker of a sharded deployment (see the module docstring)."""
@@ -377,6 +379,7 @@ class ShardWorker(Service):
                 if self._relay is not None:
                     await self._relay.probe()  # the active relay learns that it is (see monitor.amqp.relay)
                 now = time.monotonic()
+                GUARD.step(now)  # short full GC collections (monitor.gcguard)
                 for shard in list(self.shards.values()):
                     marker = shard.flush.due(now) if self._watching(shard) else None
                     if marker is not None and self._relay is not None:

@@ -47,6 +47,7 @@ from monitor.core.rejects import RejectReporter
 from monitor.core.router import Routed, Router
 from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack, encode_session
 from monitor.errors import BrokerError
+from monitor.gcguard import GUARD, GcGuard
 from monitor.mqtt.broker import BrokerURL, close_socket
 from monitor.mqtt.intake import Inbox, Receiver
 from monitor.mqtt.lifecycle import Service
@@ -87,11 +88,14 @@ class Monitor(Service):
         store: SessionStore | None = None,
         snapshot_s: float = 30.0,
         direct_publish: bool = True,
+        gc_guard: GcGuard | None = GUARD,
     ) -> None:
         self.broker = broker
         #: QoS-0 statuses straight to paho (monitor.mqtt.outbox.PahoWriter); False: every message through aiomqtt's
         #: awaited publish (slower: under a backlog statuses pile up in the outbox; see docs/architecture.md)
         self.direct_publish = direct_publish
+        #: freezes long-lived objects so full GC collections stay short (monitor.gcguard); None: CPython's own
+        self.gc_guard = gc_guard
         self.topics = Topics(prefix)
         self.router = Router(
             self.topics, profiles or ProfileBook(), config, max_athletes=max_athletes, max_payload=max_payload
@@ -132,6 +136,8 @@ class Monitor(Service):
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     async def __aenter__(self) -> Monitor:
+        if self.gc_guard is not None:
+            self.gc_guard.time_collections()
         for sink in self.sinks:
             await sink.start()
         if self.store is not None and self.recorder is not None:
@@ -349,6 +355,8 @@ class Monitor(Service):
             for payload in self.rejects.due():
                 self._outbox.put(self.topics.rejected, payload, 0, False)
             await self._check_idle(time.monotonic())
+            if self.gc_guard is not None:
+                self.gc_guard.step(time.monotonic())
             if self.recorder is not None:
                 self.recorder.tick()
             if self._stopping.is_set():

@@ -99,6 +99,10 @@ async def test_metrics_move_during_an_end_to_end_run(mosquitto_proc: BrokerProce
     assert total(after, "crampwatch_sessions_active") == 0  # the stop ended it
     assert total(after, "crampwatch_queue_depth", queue="incoming") == 0
     assert total(after, "crampwatch_broker_connects_total") == 1
+    # the run allocated enough for young collections: each was timed (monitor.gcguard)
+    assert total(after, "crampwatch_gc_pause_seconds_total", generation="0") > 0
+    assert total(after, "crampwatch_gc_pause_max_seconds", generation="0") > 0
+    assert ("crampwatch_gc_frozen_objects", ()) in after
 
 
 async def test_healthz_follows_the_broker(mosquitto_proc: BrokerProcess) -> None:
