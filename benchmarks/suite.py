@@ -301,29 +301,39 @@ def latency_rows(lat: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def table(r: dict[str, Any]) -> str:
-    if set(r) <= {"sizes", "latency"}:  # --only latency
-        lines = ["| figure | measured | target |", "|---|---|---|"]
-        return "\n".join(lines + [f"| {a} | {b} | {c} |" for a, b, c in latency_rows(r["latency"])])
-    th, lat, cap = r["throughput"], r["latency"], r["capacity"]
+def _throughput_rows(th: dict[str, Any]) -> list[tuple[str, str, str]]:
     mon, aio, paho = th["monitor"]["rate"], th["aiomqtt"]["rate"], th["paho"]["rate"]
-    rows = [
+    return [
         ("monitor rate (per-stream samples, as fast as possible)", f"{mon:,.0f} msg/s", ""),
         ("bare aiomqtt consumer, same broker and load", f"{aio:,.0f} msg/s", ""),
         ("bare paho consumer, same broker and load", f"{paho:,.0f} msg/s", ""),
         ("monitor / bare aiomqtt", f"{mon / aio:.2f}x" if aio else "n/a", "≥ 0.8x (goal ≥ 1.2x)"),
         ("monitor / bare paho", f"{mon / paho:.2f}x" if paho else "n/a", ""),
-        ("athletes at paced real time (4 msg/s each), one process",
-         f"{cap['largest']:,}" + (f" (not {cap['below']:,})" if cap.get("below") else "") if cap["largest"]
-         else f"< {min(t[0] for t in cap['trials']):,}", "≥ 5,000 (goal ≥ 10,000)"),
-        *latency_rows(lat),
-        (f"RSS per athlete at {r['rss']['marks'][0]} / {r['rss']['marks'][-1]} min of event time",
-         f"{_f(r['rss']['kb_at_10'], ' KB')} / {_f(r['rss']['kb_at_end'], ' KB')}", "≤ 200 KB flat (goal ≤ 64)"),
-        ("in-service tick per athlete (window, engine, policy, status, encode), median / p95",
-         f"{r['tick']['tick_us_median']:.0f} / {r['tick']['tick_us_p95']:.0f} µs", "≤ 120 µs (goal ≤ 40)"),
-        (f"offline analyze, {r['analyze']['event_s'] / 3600:g}-h run", f"{r['analyze']['x_real_time']:,.0f}x real time",
-         "≥ 20,000x (goal ≥ 100,000x)"),
-    ]  # fmt: skip
+    ]
+
+
+def _capacity_row(cap: dict[str, Any]) -> tuple[str, str, str]:
+    return ("athletes at paced real time (4 msg/s each), one process",
+            f"{cap['largest']:,}" + (f" (not {cap['below']:,})" if cap.get("below") else "") if cap["largest"]
+            else f"< {min(t[0] for t in cap['trials']):,}", "≥ 5,000 (goal ≥ 10,000)")  # fmt: skip
+
+
+def table(r: dict[str, Any]) -> str:
+    """The rows of whatever parts ``r`` holds (the whole suite, or ``--only`` one part)."""
+    rows = _throughput_rows(r["throughput"]) if "throughput" in r else []
+    rows += [_capacity_row(r["capacity"])] if "capacity" in r else []
+    rows += latency_rows(r["latency"]) if "latency" in r else []
+    if "rss" in r:
+        rows.append((f"RSS per athlete at {r['rss']['marks'][0]} / {r['rss']['marks'][-1]} min of event time",
+                     f"{_f(r['rss']['kb_at_10'], ' KB')} / {_f(r['rss']['kb_at_end'], ' KB')}",
+                     "≤ 200 KB flat (goal ≤ 64)"))  # fmt: skip
+    if "tick" in r:
+        rows.append(("in-service tick per athlete (window, engine, policy, status, encode), median / p95",
+                     f"{r['tick']['tick_us_median']:.0f} / {r['tick']['tick_us_p95']:.0f} µs",
+                     "≤ 120 µs (goal ≤ 40)"))  # fmt: skip
+    if "analyze" in r:
+        rows.append((f"offline analyze, {r['analyze']['event_s'] / 3600:g}-h run",
+                     f"{r['analyze']['x_real_time']:,.0f}x real time", "≥ 20,000x (goal ≥ 100,000x)"))  # fmt: skip
     lines = ["| figure | measured | target |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(lines)
@@ -339,40 +349,51 @@ SIZES = {
 }  # fmt: skip
 
 
+PARTS = ("throughput", "capacity", "latency", "offline")
+
+
 def run(
-    quick: bool, only_latency: bool = False, keep: str | None = None, sync_start: bool = False, gc_guard: str = "on"
+    quick: bool, only: str | None = None, keep: str | None = None, sync_start: bool = False, gc_guard: str = "on"
 ) -> dict[str, Any]:
+    """The suite's parts (``only``: one of :data:`PARTS`) at quick or full sizes."""
     from tests.brokers import Mosquitto
 
     s = SIZES["quick" if quick else "full"]
     results: dict[str, Any] = {"sizes": s}
+    want = {only} if only else set(PARTS)
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
     with contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory(prefix="crampwatch-bench-") as tmp:
         broker = Mosquitto(Path(tmp))
-        broker.start()
+        if want - {"offline"}:
+            broker.start()
         try:
-            lat = (broker.port, s["lat_athletes"], s["lat_warmup"], s["lat_seconds"], Path(tmp), sync_start, gc_guard)
-            if only_latency:
-                results["latency"] = latency(*lat)
-                return results
-            results["throughput"] = throughput(broker.port, s["tp_athletes"], s["tp_seconds"])
-            results["capacity"] = capacity(broker.port, s["cap_start"], s["cap_seconds"], s["cap_limit"])
-            results["latency"] = latency(*lat)
+            if "throughput" in want:
+                results["throughput"] = throughput(broker.port, s["tp_athletes"], s["tp_seconds"])
+            if "capacity" in want:
+                results["capacity"] = capacity(broker.port, s["cap_start"], s["cap_seconds"], s["cap_limit"])
+            if "latency" in want:
+                lat = (s["lat_athletes"], s["lat_warmup"], s["lat_seconds"], Path(tmp), sync_start, gc_guard)
+                results["latency"] = latency(broker.port, *lat)
         finally:
-            broker.stop()
+            if want - {"offline"}:
+                broker.stop()
+    if "offline" in want:
+        results.update(offline_rows(s, quick))
+    return results
+
+
+def offline_rows(s: dict[str, Any], quick: bool) -> dict[str, Any]:
     log("offline: rss, tick, analyze")
     marks = s["rss_marks"].split(",")
     rss = offline("rss", "--athletes", str(s["rss_athletes"]), "--marks", s["rss_marks"])
     rss["marks"] = marks
     rss["kb_at_10"], rss["kb_at_end"] = rss[f"kb_per_athlete_{marks[0]}min"], rss[f"kb_per_athlete_{marks[-1]}min"]
-    results["rss"] = rss
     warm = "5" if quick else "60"
-    results["tick"] = offline(
+    tick = offline(
         "tick", "--athletes", str(s["tick_athletes"]), "--minutes", str(s["tick_minutes"]), "--warm-minutes", warm
     )
-    results["analyze"] = offline("analyze", "--hours", str(s["analyze_hours"]))
-    return results
+    return {"rss": rss, "tick": tick, "analyze": offline("analyze", "--hours", str(s["analyze_hours"]))}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -380,7 +401,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--table", metavar="FILE", help="print the table of an earlier --json FILE (no run)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes (CI smoke: everything runs, numbers meaningless)")
     ap.add_argument("--json", metavar="FILE", help="also write every raw result to FILE")
-    ap.add_argument("--only", choices=("latency",), help="run one row only (latency: ~5 min at full size)")
+    ap.add_argument("--only", choices=PARTS,
+                    help="run one part only (latency ~3-5 min, throughput ~2 min, capacity ~3-6 min at full size)")
     ap.add_argument("--sync-start", action="store_true",
                     help="latency: every watch starts in the same second, so all ticks fall due together (worst case)")
     ap.add_argument("--gc-guard", choices=("on", "off"), default="on",
@@ -392,7 +414,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     began = time.monotonic()
     results = run(
-        args.quick, only_latency=args.only == "latency", keep=args.keep, sync_start=args.sync_start,
+        args.quick, only=args.only, keep=args.keep, sync_start=args.sync_start,
         gc_guard=args.gc_guard,
     )  # fmt: skip
     if args.json:

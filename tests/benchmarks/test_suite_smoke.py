@@ -39,3 +39,17 @@ def test_quick_suite_prints_the_table(tmp_path: Path) -> None:
     assert results["throughput"]["monitor"]["counters"]["samples"] == expect
     assert results["tick"]["ticks"] > 0 and results["analyze"]["statuses"] > 0
     assert results["latency"]["status"]["n"] > 0  # statuses of the paced part came back and were timed
+
+
+@pytest.mark.broker
+@pytest.mark.timeout(200)
+def test_only_one_part_prints_only_its_rows() -> None:
+    if Mosquitto.binary() is None:
+        pytest.skip("mosquitto is not installed")
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.suite", "--quick", "--only", "capacity"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == 1 and "paced real time" in rows[0]
