@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     log_level: LogLevel = Field("info", description="debug, info, warning, error")
     log_format: LogFormat = Field("text", description="text (readable) or json (one object per line)")
     publish: Publish = Field(
-        "direct", description="statuses: direct (to the MQTT client, written at once) or awaited (one publish each)"
+        "direct",
+        description="direct (to the MQTT client, written at once; alerts pipelined) or awaited (one publish each)",
     )
 
     @field_validator("http_allow_hosts", "webhook", mode="before")

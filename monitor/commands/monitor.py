@@ -81,8 +81,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--publish",
         choices=["direct", "awaited"],
-        help="how statuses leave: direct (default: handed to the MQTT client and written at once) or awaited "
-        "(one awaited publish per message, slower under a backlog); alerts are always awaited",
+        help="how messages leave: direct (default: handed to the MQTT client and written at once; alerts do not "
+        "hold later statuses until their PUBACK) or awaited (one awaited publish per message, slower under a backlog)",
     )
     p.add_argument(
         "--config",

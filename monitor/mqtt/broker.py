@@ -87,8 +87,12 @@ class BrokerURL:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{'mqtts' if self.tls else 'mqtt'}://{user}{host}:{self.port}"
 
-    def client(self, *, identifier: str | None = None, clean_session: bool | None = None) -> aiomqtt.Client:
-        """An aiomqtt client for this broker (not yet connected; use ``async with``)."""
+    def client(
+        self, *, identifier: str | None = None, clean_session: bool | None = None, max_inflight: int | None = None
+    ) -> aiomqtt.Client:
+        """An aiomqtt client for this broker (not yet connected; use ``async with``). ``max_inflight``: paho's
+        limit of QoS > 0 messages awaiting their acknowledgement (0: none; None: paho's default, 20); beyond it
+        paho holds them back while later QoS-0 messages leave."""
         tls_context: ssl.SSLContext | None = None
         if self.tls:
             tls_context = ssl.create_default_context(cafile=self.ca_file)
@@ -104,6 +108,7 @@ class BrokerURL:
             clean_session=clean_session,
             keepalive=30,
             timeout=10,
+            max_inflight_messages=max_inflight,
         )
 
 

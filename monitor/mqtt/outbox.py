@@ -3,30 +3,36 @@
 Statuses must leave as soon as the processing loop makes them. aiomqtt's ``publish`` returns only once paho's
 writer callback has run, i.e. two or more event-loop turns per message, while the processing loop yields one turn
 per batch: under a backlog every status piled up in the outbox. So messages go to the paho client that aiomqtt
-wraps (:class:`PahoWriter`, while connected):
+wraps (:class:`PahoWriter`, while connected), in the order they were put:
 
-- **QoS 0** (statuses, rejection reports): when nothing waits before it, written through at once (handed to paho
-  and written to the socket when it is put: a status made early in a batch does not wait for the batch's end);
-  otherwise in bursts of at most :data:`BURST` messages per event-loop turn, each ``paho.publish()`` only queueing
-  its packet, then one ``loop_write()`` writing the burst to the socket at once (the writer callbacks are
-  registered on the loop synchronously, so these flushes and paho's own bookkeeping agree). Nothing is handed
-  over while the last burst is not in the socket yet (paho marks a QoS-0 message published once written; its
-  queue is FIFO): paho never holds more than one burst of ours (besides acks and alerts); the rest waits in the
+- **Write-through and bursts**: a message that nothing waits before is handed to paho and written to the socket
+  when it is put (a status made early in a batch does not wait for the batch's end); otherwise the publisher hands
+  over at most :data:`BURST` messages per event-loop turn, each ``paho.publish()`` only queueing its packet, then
+  one ``loop_write()`` writes the burst to the socket at once (the writer callbacks are registered on the loop
+  synchronously, so these flushes and paho's own bookkeeping agree). Nothing is handed over while paho still
+  holds unwritten packets (``want_write()``): paho never holds more than one burst of ours; the rest waits in the
   outbox, where the overflow rule applies.
-- **QoS 1** (alerts, acks) stay on the awaited path: ``await client.publish()`` returns on the broker's PUBACK, or
-  after ``timeout_s`` (counted in ``publish_timeouts``; paho keeps the message and delivers it when the broker
-  resumes).
+- **QoS 0** (statuses, rejection reports) count as published once handed over.
+- **QoS 1** (alerts, acks) are pipelined: handed over like a status, without waiting for the broker's PUBACK
+  before later messages are handed over. Each waits in :class:`monitor.mqtt.inflight.InFlight` (paho's
+  ``on_publish`` and the message's ``MQTTMessageInfo``) and counts as published once acknowledged. At most
+  ``inflight`` of them wait at once: when the bound is reached, a QoS-1 message waits first in the outbox and
+  everything put after it waits behind it. One not acknowledged within ``timeout_s`` (a stalled broker) is counted
+  in ``publish_timeouts`` and no longer held against the bound; publishing goes on. paho's own in-flight limit is
+  off (``max_inflight_messages=0``, see :meth:`monitor.mqtt.broker.BrokerURL.client`), so paho never holds a
+  QoS-1 message back while later statuses leave.
 - **Order**: the outbox and paho's packet queue are both FIFO, so messages reach the wire in the order they were
-  put. An alert goes after every status put before it (the status it belongs to included), and nothing put after
-  it is handed over before the broker acknowledged it (or the timeout passed): an alert never overtakes a status,
-  and no later status overtakes an alert — except one that timed out (a stalled broker), which paho delivers
-  whenever the broker resumes.
-- **A lost connection**: an alert leaves the outbox only once acknowledged (or timed out), so it is published
-  again on the next connection (at least once). Statuses handed to paho but not yet written are lost with the
-  connection — at most one burst; each is superseded by its athlete's next status.
+  put: an alert goes after every status put before it (the status it belongs to included) and before every
+  message put after it. The broker acknowledges it later; statuses put after it are not held for that.
+- **A lost connection**: the QoS-1 messages not yet acknowledged go back to the front of the outbox, in order, and
+  are published again, first, on the next connection (at least once; a consumer de-duplicates by alert id).
+  Statuses handed to paho but not yet written are lost with the connection — at most one burst; each is
+  superseded by its athlete's next status.
 
-``published`` counts messages handed over (QoS 0) or acknowledged (QoS 1). Without paho's internals (another paho
-or aiomqtt version) every message takes the awaited path.
+``published`` counts messages handed over (QoS 0) or acknowledged (QoS 1). The awaited path
+(:func:`publish_first`: ``await client.publish(...)`` per message; with a QoS-1 message nothing put after it is
+handed over before its PUBACK or the timeout) serves ``publish_loop(direct=False)`` (``crampwatch monitor
+--publish awaited``) and paho versions without the internals used here.
 """
 
 from __future__ import annotations
@@ -40,12 +46,18 @@ from collections.abc import Callable
 from typing import Any
 
 import aiomqtt
+import paho.mqtt.client as mqtt
+
+from monitor.mqtt.inflight import InFlight, Item
 
 log = logging.getLogger("crampwatch.monitor")
 
-#: QoS-0 messages handed to paho per event-loop turn, and so the most paho holds. A status is ~1.5 KB: a burst
+#: Messages handed to paho per event-loop turn, and so the most paho holds. A status is ~1.5 KB: a burst
 #: is ~1.5 MB, written in ~10-30 ms on a loaded core; a 500-message batch of 10-frame messages makes ≤ 1,000.
 BURST = 1000
+#: QoS-1 messages (an alert is two: the athlete's topic and the coach feed) awaiting their PUBACK at once.
+INFLIGHT = 20
+_QUEUE_SIZE = mqtt.MQTT_ERR_QUEUE_SIZE
 
 
 class Outbox:
@@ -54,108 +66,149 @@ class Outbox:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.items: deque[tuple[str, bytes, int, bool]] = deque()
+        self.items: deque[Item] = deque()
         self.ready = asyncio.Event()
-        self.drained = asyncio.Event()  # set whenever the buffer is empty and paho has written what it was given
+        #: set whenever the buffer is empty, paho has written what it was given and no QoS-1 message handed over
+        #: waits for its PUBACK (unless timed out)
+        self.drained = asyncio.Event()
         self.drained.set()
         self.dropped = 0
         self.high_water = 0  # most messages waiting at once
         self.sending = False  # the first message is being awaited: the overflow rule leaves it alone
-        #: While connected: hands a QoS-0 message straight to paho, or returns False (then it waits here).
-        self.direct: Callable[[str, bytes, bool], bool] | None = None
+        #: While connected: hands a message straight to paho, or returns False (then it waits here).
+        self.direct: Callable[[str, bytes, int, bool], bool] | None = None
 
     def put(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
         self.drained.clear()
-        if not qos and not self.items and self.direct is not None and self.direct(topic, payload, retain):
+        if not self.items and self.direct is not None and self.direct(topic, payload, qos, retain):
             return  # nothing waits before it: written at once
         self.items.append((topic, payload, qos, retain))
-        if len(self.items) > self.limit:
+        self._trim()
+        self.high_water = max(self.high_water, len(self.items))
+        self.ready.set()
+
+    def requeue(self, items: list[Item]) -> None:
+        """Messages handed over but not acknowledged on a lost connection: first in line again, in order."""
+        if not items:
+            return
+        self.drained.clear()
+        self.items.extendleft(reversed(items))
+        self._trim()
+        self.high_water = max(self.high_water, len(self.items))
+        self.ready.set()
+
+    def _trim(self) -> None:
+        while len(self.items) > self.limit:
             for i, item in enumerate(self.items):
                 if item[3] and (i or not self.sending):  # retained = a status snapshot
                     del self.items[i]
                     self.dropped += 1
                     break
-        self.high_water = max(self.high_water, len(self.items))
-        self.ready.set()
+            else:
+                return  # alerts only: all kept
 
 
 class PahoWriter:
-    """Hands QoS-0 messages straight to the paho client under one connected aiomqtt client and writes them at
-    once. Installs its own socket writer callbacks on paho (the same work as aiomqtt's, registered synchronously
-    when called on the loop's thread); :meth:`detach` gives aiomqtt its own back."""
+    """Hands messages straight to the paho client under one connected aiomqtt client and writes them at once.
+    Installs its own socket writer callbacks on paho (the same work as aiomqtt's, registered synchronously when
+    called on the loop's thread) and chains paho's ``on_publish`` to follow the QoS-1 messages' PUBACKs;
+    :meth:`detach` gives aiomqtt its own back and returns the unacknowledged QoS-1 messages to the outbox."""
 
-    def __init__(self, client: aiomqtt.Client, paho: Any, box: Outbox, counters: Counter[str]) -> None:
+    def __init__(
+        self, client: aiomqtt.Client, paho: Any, box: Outbox, counters: Counter[str], inflight: InFlight
+    ) -> None:
         self.client = client
         self.paho = paho
         self.box = box
         self.counters = counters
+        self.inflight = inflight
+        inflight.on_change = self.check_drained
         self.loop = asyncio.get_running_loop()
         self.thread = threading.get_ident()
-        self.last: Any = None  # paho's MQTTMessageInfo of the last message handed over
-        self.written = asyncio.Event()  # the last burst is in the socket (or the connection is gone)
+        self.written = asyncio.Event()  # paho holds no unwritten packet (or the connection is gone)
         self.written.set()
-        self._saved = (paho.on_socket_register_write, paho.on_socket_unregister_write)
+        self._saved = (paho.on_socket_register_write, paho.on_socket_unregister_write, paho.on_publish)
         paho.on_socket_register_write = self._register
         paho.on_socket_unregister_write = self._unregister
+        paho.on_publish = self._on_publish
         box.direct = self.direct
 
     @classmethod
-    def attach(cls, client: aiomqtt.Client, box: Outbox, counters: Counter[str]) -> PahoWriter | None:
+    def attach(
+        cls, client: aiomqtt.Client, box: Outbox, counters: Counter[str], *, inflight: int = INFLIGHT,
+        timeout_s: float = 10.0,
+    ) -> PahoWriter | None:  # fmt: skip
         """A writer for a connected client, or None where paho does not offer what it needs."""
         paho = getattr(client, "_client", None)
-        methods = ("publish", "loop_write", "socket")
+        methods = ("publish", "loop_write", "want_write", "socket")
         if paho is None or not all(callable(getattr(paho, m, None)) for m in methods):
             return None
-        if not hasattr(paho, "on_socket_register_write") or paho.socket() is None:
+        if not all(hasattr(paho, c) for c in ("on_socket_register_write", "on_publish")) or paho.socket() is None:
             return None
-        return cls(client, paho, box, counters)
+        return cls(client, paho, box, counters, InFlight(inflight, timeout_s, counters))
 
     def detach(self) -> None:
         if self.box.direct == self.direct:
             self.box.direct = None
         paho = self.paho
         if paho.on_socket_register_write == self._register:
-            paho.on_socket_register_write, paho.on_socket_unregister_write = self._saved
+            paho.on_socket_register_write, paho.on_socket_unregister_write = self._saved[:2]
+        if paho.on_publish == self._on_publish:
+            paho.on_publish = self._saved[2]
+        self.box.requeue(self.inflight.take())
 
-    def direct(self, topic: str, payload: bytes, retain: bool) -> bool:
-        """Write-through for a QoS-0 message that nothing waits before: handed to paho and written at once,
-        unless the last burst is not in the socket yet (the bound) or paho refuses it (no connection)."""
-        if not self.written.is_set():
+    def direct(self, topic: str, payload: bytes, qos: int, retain: bool) -> bool:
+        """Write-through for a message that nothing waits before: handed to paho and written at once, unless
+        paho still holds unwritten packets (the bound), a QoS-1 message finds the in-flight bound reached, or
+        paho refuses it (no connection)."""
+        if not self.written.is_set() or (qos and self.inflight.full):
             return False
-        info = self.paho.publish(topic, payload, 0, retain)
+        info = self._publish(topic, payload, qos, retain)
         if info.rc:
             return False
-        self.last = info
-        self.counters["published"] += 1
+        if qos:
+            self.inflight.add((topic, payload, qos, retain), info)
+        else:
+            self.counters["published"] += 1
         self.written.clear()
         self.flush()
         return True
 
     def burst(self, limit: int) -> int:
-        """Hand the QoS-0 messages at the head of the box to paho (at most ``limit``), then write them. A
-        refused publish (no connection) raises :class:`aiomqtt.MqttCodeError`, the message staying first."""
-        items, publish, n = self.box.items, self.paho.publish, 0
+        """Hand the messages at the head of the box to paho (at most ``limit``; QoS-1 ones while the in-flight
+        bound allows), then write them. A refused publish (no connection) raises :class:`aiomqtt.MqttCodeError`,
+        the message staying first."""
+        items, inflight, n, published = self.box.items, self.inflight, 0, 0
         try:
             while n < limit and items:
-                topic, payload, qos, retain = items[0]
-                if qos:
+                topic, payload, qos, retain = item = items[0]
+                if qos and inflight.full:
                     break
-                info = publish(topic, payload, 0, retain)
+                info = self._publish(topic, payload, qos, retain)
                 if info.rc:
                     raise aiomqtt.MqttCodeError(info.rc, "Could not publish message")
                 items.popleft()
                 n += 1
-                self.last = info
+                if qos:
+                    inflight.add(item, info)
+                else:
+                    published += 1
         finally:
-            self.counters["published"] += n
+            self.counters["published"] += published
             if n:
                 self.written.clear()
                 self.flush()
         return n
 
+    def _publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> Any:
+        info = self.paho.publish(topic, payload, qos, retain)
+        if qos and info.rc == _QUEUE_SIZE:  # the wrapped mid is still held by an unacknowledged message: next one
+            info = self.paho.publish(topic, payload, qos, retain)
+        return info
+
     def flush(self) -> None:
-        """Write what paho holds, as far as the socket takes it (the rest when it is writable again). paho
-        marks a QoS-0 message published once its packet is in the socket; packets leave in order."""
+        """Write what paho holds, as far as the socket takes it (the rest when it is writable again). Packets
+        leave in order."""
         try:
             self.paho.loop_write()
         except Exception as exc:  # the connection broke (as aiomqtt's own writer callback handles it)
@@ -164,12 +217,16 @@ class PahoWriter:
                 disconnected.set_exception(exc)
             self._done()
             return
-        if not self.written.is_set() and self.last.is_published():
+        if not self.written.is_set() and not self.paho.want_write():
             self._done()
 
     def _done(self) -> None:
         self.written.set()
-        if not self.box.items:
+        self.check_drained()
+
+    def check_drained(self) -> None:
+        """Set the box's ``drained``: nothing waits, paho wrote all, no QoS-1 message awaits its PUBACK."""
+        if not self.box.items and self.written.is_set() and not self.inflight.open:
             self.box.drained.set()
 
     # ---- paho callbacks ----------------------------------------------------------------------------------
@@ -185,6 +242,12 @@ class PahoWriter:
         if not self.written.is_set():  # paho's queue is empty, or the socket is closing
             self._done()
 
+    def _on_publish(self, client: Any, userdata: Any, mid: int, *args: Any) -> None:
+        on_publish = self._saved[2]
+        if on_publish is not None:
+            on_publish(client, userdata, mid, *args)  # aiomqtt's: its own awaited publishes
+        self.inflight.on_publish(mid)
+
 
 async def publish_loop(
     client: aiomqtt.Client,
@@ -194,26 +257,31 @@ async def publish_loop(
     *,
     burst: int = BURST,
     direct: bool = True,
+    inflight: int = INFLIGHT,
 ) -> None:
     """Publish the outbox in order over ``client`` (see the module docstring). A lost connection raises; what
-    was not handed over stays in the box for the next connection. ``direct``: QoS-0 messages through
-    :class:`PahoWriter` (the default); False: every message takes the awaited path."""
-    writer = PahoWriter.attach(client, box, counters) if direct else None
+    was not handed over (and the QoS-1 messages not acknowledged) stays in the box for the next connection.
+    ``direct``: through :class:`PahoWriter` (the default; at most ``inflight`` QoS-1 messages awaiting their
+    PUBACK); False: every message takes the awaited path."""
+    writer = PahoWriter.attach(client, box, counters, inflight=inflight, timeout_s=timeout_s) if direct else None
     try:
         while True:
             if not box.items:
-                if writer is None or writer.written.is_set():
+                if writer is None:
                     box.drained.set()
+                else:
+                    writer.check_drained()
                 box.ready.clear()
                 await box.ready.wait()
-            elif writer is not None and box.items[0][2] == 0:
-                if not writer.written.is_set():  # the socket did not take the last burst yet
-                    await writer.written.wait()
-                    continue
+            elif writer is None:
+                await publish_first(client, box, counters, timeout_s)
+            elif not writer.written.is_set():  # the socket did not take the last burst yet
+                await writer.written.wait()
+            elif box.items[0][2] and writer.inflight.full:  # a QoS-1 message first, the in-flight bound reached
+                await writer.inflight.slot.wait()
+            else:
                 writer.burst(burst)
                 await asyncio.sleep(0)  # one burst per turn: the processing loop and the reader get theirs
-            else:
-                await publish_first(client, box, counters, timeout_s)
     finally:
         if writer is not None:
             writer.detach()

@@ -51,7 +51,7 @@ from monitor.gcguard import GUARD, GcGuard
 from monitor.mqtt.broker import BrokerURL, close_socket
 from monitor.mqtt.intake import Inbox, Receiver
 from monitor.mqtt.lifecycle import Service
-from monitor.mqtt.outbox import Outbox, publish_loop
+from monitor.mqtt.outbox import INFLIGHT, Outbox, publish_loop
 from monitor.mqtt.supervise import supervised
 from monitor.store.base import SessionStore
 from monitor.store.recorder import Recorder
@@ -89,11 +89,12 @@ class Monitor(Service):
         snapshot_s: float = 30.0,
         direct_publish: bool = True,
         gc_guard: GcGuard | None = GUARD,
+        publish_inflight: int = INFLIGHT,
     ) -> None:
         self.broker = broker
-        #: QoS-0 statuses straight to paho (monitor.mqtt.outbox.PahoWriter); False: every message through aiomqtt's
-        #: awaited publish (slower: under a backlog statuses pile up in the outbox; see docs/architecture.md)
-        self.direct_publish = direct_publish
+        #: Messages straight to paho (monitor.mqtt.outbox.PahoWriter; alerts pipelined, at most ``publish_inflight``
+        #: awaiting their PUBACK); False: every message through aiomqtt's awaited publish (see docs/architecture.md)
+        self.direct_publish, self.publish_inflight = direct_publish, publish_inflight
         #: freezes long-lived objects so full GC collections stay short (monitor.gcguard); None: CPython's own
         self.gc_guard = gc_guard
         self.topics = Topics(prefix)
@@ -208,7 +209,9 @@ class Monitor(Service):
     async def _connection_loop(self) -> None:
         delay = self.reconnect_min_s
         while not self._stopping.is_set():
-            client = self.broker.client(identifier=self.identifier, clean_session=self.identifier is None)
+            client = self.broker.client(  # max_inflight=0: the publisher bounds QoS-1 messages, not paho
+                identifier=self.identifier, clean_session=self.identifier is None, max_inflight=0
+            )
             self._receiver.prepare(client, ack_after=self.identifier is not None)
             try:
                 async with client:
@@ -243,7 +246,8 @@ class Monitor(Service):
         take the socket over. Raises :class:`aiomqtt.MqttError` when the connection is lost."""
 
         async def publish() -> None:
-            await publish_loop(client, self._outbox, self.counters, self.publish_timeout_s, direct=self.direct_publish)
+            timeout, direct, inflight = self.publish_timeout_s, self.direct_publish, self.publish_inflight
+            await publish_loop(client, self._outbox, self.counters, timeout, direct=direct, inflight=inflight)
 
         publisher = asyncio.create_task(supervised("publish", publish, self.counters, self._stopping))
         try:
