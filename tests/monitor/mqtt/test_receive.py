@@ -38,7 +38,8 @@ async def test_messages_reach_the_router_and_a_filtered_callback_still_gets_its_
         got: asyncio.Queue[str] = asyncio.Queue()
         loop = asyncio.get_running_loop()
         paho.message_callback_add(special, lambda _c, _u, m: loop.call_soon_threadsafe(got.put_nowait, m.topic))
-        await pub.publish(special, json.dumps({"t": 1_732_400_000, "v": 140}).encode(), qos=1)  # paho's own dispatch: the filtered callback, not on_message
+        # paho's own dispatch: the filtered callback, not on_message
+        await pub.publish(special, json.dumps({"t": 1_732_400_000, "v": 140}).encode(), qos=1)
         await pub.publish(hr, json.dumps({"t": 1_732_400_003, "v": 151}).encode(), qos=1)  # no filter: on_message
         assert await asyncio.wait_for(got.get(), 10) == special
         await _handled(monitor, 4)
