@@ -28,7 +28,8 @@ from benchmarks.suite import consumer, loadgen
 PARTS = (
     ("paho: read and decode packets", "Client.loop_read"),
     ("  paho: topic matching for callbacks", "MQTTMatcher.iter_match"),
-    ("  our receive callback", "Client._handle_on_message"),
+    ("  paho: its message dispatch (skipped: monitor.mqtt.intake)", "Client._handle_on_message"),
+    ("  our receive callback (to the inbox)", "Receiver._on_message"),
     ("handle a message (Router.handle)", "Router.handle"),
     ("  intake: grid writes, completeness, ticks", "SampleIntake.add_many"),
     ("  ticks (AthletePipeline._tick)", "AthletePipeline._tick"),
