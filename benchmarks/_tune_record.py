@@ -185,8 +185,9 @@ def overrides(settings: Mapping[str, float]) -> Iterator[None]:
         risk_mod.COEFFICIENTS.update(saved_coef)
 
 
-def replay(rec: Recording, config: PolicyConfig) -> list[Alert]:
-    """The alerts of one recorded session under the risk constants in force and ``config``."""
+def replay(rec: Recording, config: PolicyConfig, risks: list[float] | None = None) -> list[Alert]:
+    """The alerts of one recorded session under the risk constants in force and ``config``; every tick's risk is
+    appended to ``risks`` when given (for the AUC: :func:`minute_means`)."""
     policy = AlertPolicy(squad=rec.squad, athlete=rec.athlete, session_start=rec.session_start,
                          profile=rec.profile, config=config)  # fmt: skip
     level: Level = "low"
@@ -207,6 +208,30 @@ def replay(rec: Recording, config: PolicyConfig) -> list[Alert]:
                                  acute=ind.acute_cramp)  # fmt: skip
         level = level_mod.next_level(level, r.risk, cap=top)
         ind.risk, ind.level, ind.factors = float(r.risk), level, dict(r.factors)
+        if risks is not None:
+            risks.append(float(r.risk))
         v["risk_logit"], v["risk_evidence"] = r.logit, r.evidence
         alerts.extend(policy.update(ind))
     return alerts
+
+
+def minute_means(rec: Recording, risks: Sequence[float]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per elapsed minute of the run, the mean replayed risk and the mean profile-and-time baseline logit
+    (:func:`processors.risk.baseline_logit` under the constants in force): what
+    :func:`monitor.commands._truth_eval.run_truth_job` computes from the pipeline's statuses (their values rounded
+    to 4 decimals, as a status rounds them), for the time-dependent AUC."""
+    n_min = max(1, math.ceil((rec.end - rec.start) / 60.0))
+    r_sum, b_sum, cnt = np.zeros(n_min), np.zeros(n_min), np.zeros(n_min)
+    t_col, el_col = rec.numbers["t"], rec.numbers["elapsed_s"]
+    dvl_col = rec.numbers.get("duration_vs_longest")
+    for i in range(rec.n):
+        m = int((round(float(t_col[i]), 4) - rec.start) // 60.0)
+        if 0 <= m < n_min:
+            dvl = None if dvl_col is None or math.isnan(dvl_col[i]) else round(float(dvl_col[i]), 4)
+            r_sum[m] += round(risks[i], 4)
+            b_sum[m] += risk_mod.baseline_logit(rec.profile, round(float(el_col[i]), 4), dvl)
+            cnt[m] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        risk_min = np.where(cnt > 0, r_sum / cnt, np.nan)
+        base_min = np.where(cnt > 0, b_sum / cnt, np.nan)
+    return tuple(float(x) for x in risk_min), tuple(float(x) for x in base_min)

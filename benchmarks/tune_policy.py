@@ -5,8 +5,10 @@ risk, the level and the alert policy that decide *when to speak* are a small par
 the scenarios' runners once (shadow mode, offline pipeline: what ``evaluate --truth`` does), caches every tick's
 indicators, then replays the risk, level and :class:`alerts.policy.AlertPolicy` over the cached ticks with
 candidate settings, and scores each candidate with the same function ``evaluate --truth`` uses
-(:func:`monitor.commands._truth_eval.warning_quality`). Replaying the defaults reproduces the pipeline's own
-alerts exactly; that is checked on every run (``--no-check`` skips it).
+(:func:`monitor.commands._truth_eval.warning_quality`), and with the time-dependent AUC of the risk (15–5 min
+before onset) and of the profile-and-time baseline (:func:`~monitor.commands._truth_eval.discrimination`, on the
+per-minute means of the replayed risk: what ``evaluate --truth`` computes from the statuses). Replaying the
+defaults reproduces the pipeline's own alerts exactly; that is checked on every run (``--no-check`` skips it).
 
     python -m benchmarks.tune_policy --athletes 64 --seed 1 --jobs 2 --cache /tmp/tune-s1.pkl \\
         --grid alarm_reminder_s=1800,2700,3600 --grid INTERCEPT=-3.7,-3.9 \\
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import multiprocessing
 import os
 import pickle
@@ -34,9 +37,11 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from alerts.policy import PolicyConfig
-from benchmarks._tune_record import Recording, alert_key, overrides, record_job, replay
-from monitor.commands._truth_eval import ALARM_LEVELS, TruthRun, warning_quality
+from benchmarks._tune_record import Recording, alert_key, minute_means, overrides, record_job, replay
+from monitor.commands._truth_eval import ALARM_LEVELS, TruthRun, _auc, discrimination, pair_matrices, warning_quality
 from monitor.commands.evaluate import HORIZON_MIN, map_jobs
 from simulators.scenarios import builtin_names
 
@@ -115,23 +120,60 @@ def split(cand: Candidate) -> tuple[PolicyConfig, dict[str, float]]:
 
 
 # ------------------------------------------------------------------------------------------------- scoring
-def truth_runs(runs: Sequence[Recording], alarms: Sequence[Sequence[tuple[float, str, str]]]) -> list[TruthRun]:
+MinuteMeans = tuple[tuple[float, ...], tuple[float, ...]]
+
+
+def truth_runs(runs: Sequence[Recording], alarms: Sequence[Sequence[tuple[float, str, str]]],
+               minutes: Sequence[MinuteMeans] | None = None) -> list[TruthRun]:  # fmt: skip
+    mins: Sequence[MinuteMeans] = minutes if minutes is not None else [((), ())] * len(runs)
     return [TruthRun(scenario=r.scenario, athlete=r.athlete, start=r.start, end=r.end, onsets=r.onsets,
-                     alarms=tuple(a), risk_min=(), base_min=()) for r, a in zip(runs, alarms, strict=True)]  # fmt: skip
+                     alarms=tuple(a), risk_min=m[0], base_min=m[1])
+            for r, a, m in zip(runs, alarms, mins, strict=True)]  # fmt: skip
 
 
-def score(runs: Sequence[Recording], cand: Candidate) -> dict[str, Any]:
-    """Replay every run with ``cand`` and score it as ``evaluate --truth current`` does (overall, per scenario)."""
+def score(runs: Sequence[Recording], cand: Candidate, *, bootstrap: int = 0, seed: int = 0) -> dict[str, Any]:
+    """Replay every run with ``cand`` and score it as ``evaluate --truth current`` does (overall, per scenario),
+    with the time-dependent AUC of the risk and of the profile-and-time baseline under the same constants
+    (:func:`monitor.commands._truth_eval.discrimination`; ``bootstrap`` resamples for the intervals, 0: none)."""
     config, consts = split(cand)
     with overrides(consts):
-        alerts = [replay(r, config) for r in runs]
+        alerts, minutes = [], []
+        for r in runs:
+            risks: list[float] = []
+            alerts.append(replay(r, config, risks))
+            minutes.append(minute_means(r, risks))
     alarms = [[(float(a.t), str(a.level), str(a.kind)) for a in al if a.level in ALARM_LEVELS] for al in alerts]
-    tr = truth_runs(runs, alarms)
+    tr = truth_runs(runs, alarms, minutes)
     horizon = HORIZON_MIN * 60.0
     by_scenario = {name: warning_quality([t for t in tr if t.scenario == name], TRUTH, horizon)
                    for name in dict.fromkeys(r.scenario for r in runs)}  # fmt: skip
+    disc = discrimination(tr, TRUTH, seed=seed, b=bootstrap)
+    cases, elig, m_risk, _ = pair_matrices(tr, TRUTH)
     return {"candidate": cand, **warning_quality(tr, TRUTH, horizon), "scenarios": by_scenario,
-            "advice": sum(1 for al in alerts for a in al if a.level == "advice")}  # fmt: skip
+            "advice": sum(1 for al in alerts for a in al if a.level == "advice"), **disc,
+            "pairs_matrix": (cases, elig, m_risk)}  # fmt: skip
+
+
+def gain_over_defaults(rows: list[dict[str, Any]], n_runs: int, *, bootstrap: int, seed: int = 0) -> None:
+    """Set ``auc_gain_ci`` on every row after the first: the bootstrap 95 % interval of AUC(row) − AUC(defaults),
+    paired (the same resampled runners for both). The AUCs of two candidates on the same runners are strongly
+    correlated, so this interval is much narrower than that of either AUC; it is what says whether a candidate
+    ranks better than the defaults or only differently."""
+    if bootstrap <= 0 or not rows:
+        return
+    cases, elig, base = rows[0]["pairs_matrix"]
+    if not cases:
+        return
+    rng = np.random.default_rng(seed)
+    weights = [np.bincount(rng.integers(0, n_runs, n_runs), minlength=n_runs).astype(float) for _ in range(bootstrap)]
+    for row in rows[1:]:
+        c, e, m = row["pairs_matrix"]
+        if c != cases or not np.array_equal(e, elig):
+            continue  # not the same pairs (cannot happen with the same recordings): no paired interval
+        d = [_auc(w[cases], w, elig, m) - _auc(w[cases], w, elig, base) for w in weights]
+        d = [x for x in d if math.isfinite(x)]
+        if d:
+            row["auc_gain_ci"] = [round(float(np.percentile(d, 2.5)), 4), round(float(np.percentile(d, 97.5)), 4)]
 
 
 def check_defaults(runs: Sequence[Recording]) -> int:
@@ -149,16 +191,18 @@ def _init(cache: str) -> None:
         _RUNS[:] = pickle.load(fh)["runs"]
 
 
-def _score_job(cand: Candidate) -> dict[str, Any]:
-    return score(_RUNS, cand)
+def _score_job(job: tuple[Candidate, int, int]) -> dict[str, Any]:
+    cand, bootstrap, seed = job
+    return score(_RUNS, cand, bootstrap=bootstrap, seed=seed)
 
 
-def score_all(runs: list[Recording], cands: list[Candidate], *, jobs: int, cache: Path | None) -> list[dict[str, Any]]:
+def score_all(runs: list[Recording], cands: list[Candidate], *, jobs: int, cache: Path | None, bootstrap: int = 0,
+              seed: int = 0) -> list[dict[str, Any]]:  # fmt: skip
     if jobs <= 1 or cache is None or len(cands) <= 1:
-        return [score(runs, c) for c in cands]
+        return [score(runs, c, bootstrap=bootstrap, seed=seed) for c in cands]
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init, initargs=(str(cache),)) as pool:
-        return list(pool.map(_score_job, cands, chunksize=1))
+        return list(pool.map(_score_job, [(c, bootstrap, seed) for c in cands], chunksize=1))
 
 
 # --------------------------------------------------------------------------------------------------- table
@@ -166,16 +210,26 @@ def _fmt(x: Any, spec: str = ".2f") -> str:
     return "n/a" if x is None else format(x, spec)
 
 
+def _iv(x: Any) -> str:
+    return "n/a" if x is None else f"{x[0]:+.3f}..{x[1]:+.3f}"
+
+
 def render(rows: Sequence[dict[str, Any]]) -> str:
+    """One line per candidate: AUC, baseline AUC, the interval of their difference and of the gain over the
+    defaults' AUC (when bootstrapped), the warning quality, and false alarms per runner-hour per scenario."""
     names = list(rows[0]["scenarios"]) if rows else []
     short = {n: n[:6] for n in names}
-    head = f"{'#':>2s} {'sens':>5s} {'lead':>5s} {'FA/h':>5s} {'prec':>5s} {'FA':>4s} {'adv':>5s}  " + " ".join(
-        f"{short[n]:>6s}" for n in names) + "  candidate"  # fmt: skip
-    lines = [head, f"{'':32s}  FA/h per scenario"]
+    head = (
+        f"{'#':>2s} {'AUC':>5s} {'base':>5s} {'diff CI':>13s} {'gain CI':>13s} {'sens':>5s} {'lead':>5s} {'FA/h':>5s} "
+        f"{'prec':>5s} {'FA':>4s} {'adv':>5s}  " + " ".join(f"{short[n]:>6s}" for n in names) + "  candidate"
+    )
+    lines = [head, f"{'':78s}  FA/h per scenario"]
     for i, r in enumerate(rows):
         cand = " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in r["candidate"].items())
         per = " ".join(f"{_fmt(r['scenarios'][n]['false_alarms_per_h']):>6s}" for n in names)
-        lines.append(f"{i:2d} {_fmt(r['sensitivity']):>5s} {_fmt(r['median_lead_min'], '.1f'):>5s} "
+        auc = f"{_fmt(r.get('auc'), '.3f'):>5s} {_fmt(r.get('baseline_auc'), '.3f'):>5s} "
+        auc += f"{_iv(r.get('auc_diff_ci')):>13s} {_iv(r.get('auc_gain_ci')):>13s}"
+        lines.append(f"{i:2d} {auc} {_fmt(r['sensitivity']):>5s} {_fmt(r['median_lead_min'], '.1f'):>5s} "
                      f"{_fmt(r['false_alarms_per_h']):>5s} {_fmt(r['precision']):>5s} {r['false_alarms']:4d} "
                      f"{r['advice']:5d}  {per}  {cand or 'defaults'}")  # fmt: skip
     return "\n".join(lines)
@@ -190,6 +244,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--cache", type=Path, help="pickle of the recordings (reused when it matches; never commit it)")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2", help="a setting's values (product)")
     p.add_argument("--candidate", action="append", default=[], metavar="'K=V K=V'", help="one more candidate")
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=200,
+        metavar="B",
+        help="resamples for the interval of AUC - baseline (200; 0: none; evaluate uses 1000)",
+    )
     p.add_argument("--no-check", action="store_true", help="skip the defaults-reproduce-the-pipeline check")
     args = p.parse_args(argv)
     scenarios = tuple(args.scenario or builtin_names())
@@ -209,7 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"check: replaying the defaults reproduces the pipeline's alerts in {len(runs) - bad}/{len(runs)} runs")
         if bad:
             return 1
-    rows = score_all(runs, cands, jobs=args.jobs, cache=args.cache)
+    rows = score_all(runs, cands, jobs=args.jobs, cache=args.cache, bootstrap=args.bootstrap, seed=args.seed)
+    gain_over_defaults(rows, len(runs), bootstrap=args.bootstrap, seed=args.seed)
     print(render(rows))
     print(f"replay: {len(cands)} candidates (+ check) in {time.perf_counter() - started:.0f} s")
     return 0

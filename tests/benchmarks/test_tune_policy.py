@@ -5,13 +5,21 @@ from __future__ import annotations
 import doctest
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import benchmarks.tune_policy as tp
 import processors.risk as risk_mod
 from alerts.policy import PolicyConfig
-from benchmarks._tune_record import Recording, alert_key, overrides, replay
-from monitor.commands._truth_eval import ALARM_LEVELS, warning_quality
+from benchmarks._tune_record import Recording, alert_key, minute_means, overrides, replay
+from monitor.commands._truth_eval import (
+    ALARM_LEVELS,
+    TruthRun,
+    discrimination,
+    pair_matrices,
+    run_truth_job,
+    warning_quality,
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,5 +72,48 @@ def test_main_prints_the_check_and_a_row_per_candidate(tmp_path: Path, capsys: p
     out = capsys.readouterr().out
     assert code == 0
     assert "reproduces the pipeline's alerts in 1/1 runs" in out
-    for text in ("defaults", "alarm_reminder_s=2700", "alarm_reminder_s=3600", "EVIDENCE_HIGH=1.2"):
+    for text in ("defaults", "alarm_reminder_s=2700", "alarm_reminder_s=3600", "EVIDENCE_HIGH=1.2", "AUC", "gain CI"):
         assert text in out
+
+
+def test_the_replayed_minute_means_are_evaluates_own(runs: list[Recording]) -> None:
+    """The AUC's inputs: the replayed risk and the baseline per elapsed minute are exactly what
+    ``evaluate --truth`` computes from the pipeline's statuses for the same runner."""
+    for r, ref in zip(runs, ["hot-marathon", "squad"], strict=True):
+        risks: list[float] = []
+        with overrides({}):
+            replay(r, PolicyConfig(), risks)
+            risk_min, base_min = minute_means(r, risks)
+        own = run_truth_job((ref, 0, 1, ("current",)))
+        assert len(risks) == r.n and len(risk_min) == len(own.risk_min) > 60
+        assert np.allclose(risk_min, own.risk_min, rtol=0, atol=1e-12, equal_nan=True)
+        assert np.allclose(base_min, own.base_min, rtol=0, atol=1e-12, equal_nan=True)
+
+
+def test_a_row_carries_the_auc_of_the_risk_and_of_the_baseline(runs: list[Recording]) -> None:
+    """Two runners can make no case (onsets at least 6 min into the run) against a control; the AUC comes from
+    ``discrimination`` on the replayed minute means, here checked on a hand-made pair of runs."""
+    row = tp.score(runs, {}, bootstrap=20)
+    assert {"auc", "baseline_auc", "auc_diff_ci", "pairs"} <= set(row)
+    case = TruthRun("s", "a", 0.0, 3600.0, {"current": 1800.0}, (), (0.2,) * 60, (-3.0,) * 60)
+    ctrl = TruthRun("s", "b", 0.0, 3600.0, {"current": None}, (), (0.1,) * 60, (-2.0,) * 60)
+    d = discrimination([case, ctrl], "current", b=0)
+    assert (d["auc"], d["baseline_auc"], d["auc_diff_ci"]) == (1.0, 0.0, None)
+    minutes = [((0.2,) * 60, (-3.0,) * 60), ((0.1,) * 60, (-2.0,) * 60)]
+    tr = tp.truth_runs(runs, [[], []], minutes)
+    assert [t.risk_min for t in tr] == [m[0] for m in minutes]
+
+
+def test_the_gain_over_the_defaults_is_paired() -> None:
+    """The interval of AUC(candidate) − AUC(defaults) resamples the same runners for both: a candidate that
+    ranks every pair as the defaults do gains exactly 0; one that turns every pair around loses the whole AUC
+    (1.0: the case is above every control) in every resample."""
+    case = TruthRun("s", "a", 0.0, 3600.0, {"current": 1800.0}, (), (0.2,) * 60, (-3.0,) * 60)
+    ctrls = [TruthRun("s", f"c{i}", 0.0, 3600.0, {"current": None}, (), (0.05 * i,) * 60, (-2.0,) * 60)
+             for i in range(4)]  # fmt: skip
+    cases, elig, m, _ = pair_matrices([case, *ctrls], "current")
+    rows: list[dict[str, object]] = [{"pairs_matrix": (cases, elig, m)}, {"pairs_matrix": (cases, elig, m.copy())},
+                                     {"pairs_matrix": (cases, elig, 1.0 - m)}]  # fmt: skip
+    tp.gain_over_defaults(rows, 5, bootstrap=200)
+    assert "auc_gain_ci" not in rows[0] and rows[1]["auc_gain_ci"] == [0.0, 0.0]
+    assert float(m.sum()) == 4.0 and rows[2]["auc_gain_ci"] == [-1.0, -1.0]
