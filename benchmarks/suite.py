@@ -21,91 +21,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import queue
-import subprocess
-import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks._procs import Proc, consumer, loadgen, log, offline
 
-
-class Proc:
-    """A child Python process speaking JSON lines on stdout."""
-
-    def __init__(self, *args: str) -> None:
-        self.p = subprocess.Popen(
-            [sys.executable, "-m", *args], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.p.stdout is not None
-        for line in self.p.stdout:
-            with contextlib.suppress(ValueError):
-                self.lines.put(json.loads(line))
-        self.lines.put({"eof": True})
-
-    def next(self, key: str, timeout: float = 900.0) -> dict[str, Any]:
-        """The next line that has ``key`` (lines without it are dropped; see :meth:`progress`)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            if key in line:
-                return line
-            if "eof" in line:
-                raise RuntimeError(f"{self.p.args} ended without {key!r}")
-
-    def progress(self) -> Iterator[dict[str, Any]]:
-        while True:
-            line = self.lines.get(timeout=900)
-            if "eof" in line:
-                return
-            yield line
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            assert self.p.stdin is not None
-            self.p.stdin.close()
-
-    def end(self) -> None:
-        self.close()
-        try:
-            self.p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def consumer(kind: str, port: int, *flags: str) -> Proc:
-    proc = Proc("benchmarks.consumers", kind, "--port", str(port), *flags)
-    proc.next("ready", timeout=60)
-    return proc
-
-
-def loadgen(port: int, *flags: str) -> dict[str, Any]:
-    proc = Proc("benchmarks.loadgen", "--port", str(port), *flags)
-    result = proc.next("published")
-    proc.end()
-    return result
-
-
-def offline(*flags: str) -> dict[str, Any]:
-    proc = Proc("benchmarks.offline", *flags)
-    result = proc.next(
-        {"tick": "ticks", "rss": "athletes", "analyze": "x_real_time"}[flags[0]], timeout=3600
-    )
-    proc.end()
-    return result
+__all__ = ["AT_RISK", "PARTS", "SIZES", "Proc", "consumer", "latency", "loadgen", "log", "offline", "run", "table"]
 
 
 # ---- 1. throughput --------------------------------------------------------------------------------------
@@ -282,11 +205,17 @@ def latency_rows(lat: dict[str, Any]) -> list[tuple[str, str, str]]:
     starts = "watches started in one second" if lat.get("sync_start") else "watches started over 30 s"
     risk = f"{lat['at_risk']:,} at risk, " if lat.get("at_risk") else ""
     rows = [
-        (f"ingest → status p50 / p99, {n:,} athletes (frames; {starts})", pair(lat["status"]),
-         "p99 ≤ 100 ms (goal ≤ 20)"),
+        (
+            f"ingest → status p50 / p99, {n:,} athletes (frames; {starts})",
+            pair(lat["status"]),
+            "p99 ≤ 100 ms (goal ≤ 20)",
+        ),
         ("… from the start of the frame's second (frames spread over it)", pair(lat["status_from_second"]), ""),
-        ("… ingest → made by the router / made → received", f"{pair(lat['status_made'])}; "
-         f"{pair(lat['status_delivered'])}" if "status_made" in lat else "n/a", ""),
+        (
+            "… ingest → made by the router / made → received",
+            f"{pair(lat['status_made'])}; {pair(lat['status_delivered'])}" if "status_made" in lat else "n/a",
+            "",
+        ),
         (f"ingest → alert p50 / p99, {n:,} athletes ({risk}{lat['alert']['n']} alerts)", pair(lat["alert"]), ""),
     ]
     if "cpu_per_s" in mon:
@@ -401,12 +330,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--table", metavar="FILE", help="print the table of an earlier --json FILE (no run)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes (CI smoke: everything runs, numbers meaningless)")
     ap.add_argument("--json", metavar="FILE", help="also write every raw result to FILE")
-    ap.add_argument("--only", choices=PARTS,
-                    help="run one part only (latency ~3-5 min, throughput ~2 min, capacity ~3-6 min at full size)")
-    ap.add_argument("--sync-start", action="store_true",
-                    help="latency: every watch starts in the same second, so all ticks fall due together (worst case)")
-    ap.add_argument("--gc-guard", choices=("on", "off"), default="on",
-                    help="latency: the monitor freezes long-lived objects (monitor.gcguard; default) or not")
+    ap.add_argument(
+        "--only",
+        choices=PARTS,
+        help="run one part only (latency ~3-5 min, throughput ~2 min, capacity ~3-6 min at full size)",
+    )
+    ap.add_argument(
+        "--sync-start",
+        action="store_true",
+        help="latency: every watch starts in the same second, so all ticks fall due together (worst case)",
+    )
+    ap.add_argument(
+        "--gc-guard",
+        choices=("on", "off"),
+        default="on",
+        help="latency: the monitor freezes long-lived objects (monitor.gcguard; default) or not",
+    )
     ap.add_argument("--keep", metavar="DIR", help="keep the raw files (broker log, collected statuses) in DIR")
     args = ap.parse_args(argv)
     if args.table:
