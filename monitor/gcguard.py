@@ -56,13 +56,15 @@ class GcGuard:
 
     every_s: float | None = 10.0
     refresh_s: float | None = 3600.0
-    freezes: int = 0
-    refreshes: int = 0
-    pauses: dict[int, Pauses] = field(default_factory=lambda: {0: Pauses(), 1: Pauses(), 2: Pauses()})
-    _next: float | None = None
-    _next_refresh: float | None = None
-    _started: float = 0.0
-    _timing: bool = False
+    freezes: int = field(default=0, init=False)
+    refreshes: int = field(default=0, init=False)
+    pauses: dict[int, Pauses] = field(
+        default_factory=lambda: {0: Pauses(), 1: Pauses(), 2: Pauses()}, init=False, repr=False
+    )
+    _next: float | None = field(default=None, init=False, repr=False)
+    _next_refresh: float | None = field(default=None, init=False, repr=False)
+    _started: float = field(default=0.0, init=False, repr=False)
+    _timing: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("every_s", "refresh_s"):

@@ -58,6 +58,7 @@ def _not_a_failed_connect(record: logging.LogRecord) -> bool:
 
 
 logging.getLogger("aiormq.connection").addFilter(_not_a_failed_connect)
+
 #: Wall-clock liveness as the single-process monitor has it (``ShardWorker(limits=None)`` turns it off).
 LIVENESS = Limits()
 
