@@ -5,13 +5,15 @@ writer callback has run, i.e. two or more event-loop turns per message, while th
 per batch: under a backlog every status piled up in the outbox. So messages go to the paho client that aiomqtt
 wraps (:class:`PahoWriter`, while connected), in the order they were put:
 
-- **Write-through and bursts**: a message that nothing waits before is handed to paho and written to the socket
-  when it is put (a status made early in a batch does not wait for the batch's end); otherwise the publisher hands
-  over at most :data:`BURST` messages per event-loop turn, each ``paho.publish()`` only queueing its packet, then
-  one ``loop_write()`` writes the burst to the socket at once (the writer callbacks are registered on the loop
-  synchronously, so these flushes and paho's own bookkeeping agree). Nothing is handed over while paho still
-  holds unwritten packets (``want_write()``): paho never holds more than one burst of ours; the rest waits in the
-  outbox, where the overflow rule applies.
+- **Write-through and bursts**: a message that nothing waits before is handed to paho when it is put, and
+  written on the next event-loop turn together with every other message handed over until then — one ``send()``
+  (:class:`monitor.mqtt.sendbuf.SendBuffer`; each ``send()`` on a loopback connection also runs the broker's side
+  of TCP, ~100 µs a status under load) — or at once when the oldest of them was handed over :data:`HOLD_S` ago (a
+  status made early in a long batch does not wait for the batch's end). Otherwise the publisher hands over at most
+  :data:`BURST` messages per event-loop turn, each ``paho.publish()`` only queueing its packet, then one
+  ``loop_write()`` writes the burst at once (the writer callbacks are registered on the loop synchronously, so
+  these flushes and paho's own bookkeeping agree). Nothing is handed over while the socket holds back bytes of
+  ours: paho never holds more than one burst; the rest waits in the outbox, where the overflow rule applies.
 - **QoS 0** (statuses, rejection reports) count as published once handed over.
 - **QoS 1** (alerts, acks) are pipelined: handed over like a status, without waiting for the broker's PUBACK
   before later messages are handed over. Each waits in :class:`monitor.mqtt.inflight.InFlight` (paho's
@@ -41,6 +43,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +52,7 @@ import aiomqtt
 import paho.mqtt.client as mqtt
 
 from monitor.mqtt.inflight import InFlight, Item
+from monitor.mqtt.sendbuf import SendBuffer
 
 log = logging.getLogger("crampwatch.monitor")
 
@@ -57,6 +61,9 @@ log = logging.getLogger("crampwatch.monitor")
 BURST = 1000
 #: QoS-1 messages (an alert is two: the athlete's topic and the coach feed) awaiting their PUBACK at once.
 INFLIGHT = 20
+#: A message handed to paho is written on the next event-loop turn (with every other one handed over until then,
+#: as one ``send()``), or at once when the oldest one not yet written was handed over this long ago (s).
+HOLD_S = 0.002
 _QUEUE_SIZE = mqtt.MQTT_ERR_QUEUE_SIZE
 
 
@@ -127,6 +134,9 @@ class PahoWriter:
         self.thread = threading.get_ident()
         self.written = asyncio.Event()  # paho holds no unwritten packet (or the connection is gone)
         self.written.set()
+        self.sendbuf = SendBuffer(paho, counters)
+        self._fd = paho.socket().fileno()
+        self._held_since: float | None = None  # when the oldest message not yet written was handed over
         self._saved = (paho.on_socket_register_write, paho.on_socket_unregister_write, paho.on_publish)
         paho.on_socket_register_write = self._register
         paho.on_socket_unregister_write = self._unregister
@@ -150,6 +160,7 @@ class PahoWriter:
     def detach(self) -> None:
         if self.box.direct == self.direct:
             self.box.direct = None
+        self.sendbuf.detach()
         paho = self.paho
         if paho.on_socket_register_write == self._register:
             paho.on_socket_register_write, paho.on_socket_unregister_write = self._saved[:2]
@@ -158,10 +169,11 @@ class PahoWriter:
         self.box.requeue(self.inflight.take())
 
     def direct(self, topic: str, payload: bytes, qos: int, retain: bool) -> bool:
-        """Write-through for a message that nothing waits before: handed to paho and written at once, unless
-        paho still holds unwritten packets (the bound), a QoS-1 message finds the in-flight bound reached, or
-        paho refuses it (no connection)."""
-        if not self.written.is_set() or (qos and self.inflight.full):
+        """Write-through for a message that nothing waits before: handed to paho and written on the next
+        event-loop turn with every other message handed over until then (one ``send()``; at once when the oldest
+        of them waited :data:`HOLD_S`), unless the socket is full (the bound), a QoS-1 message finds the
+        in-flight bound reached, or paho refuses it (no connection)."""
+        if self.sendbuf.pending or (qos and self.inflight.full):
             return False
         info = self._publish(topic, payload, qos, retain)
         if info.rc:
@@ -171,7 +183,12 @@ class PahoWriter:
         else:
             self.counters["published"] += 1
         self.written.clear()
-        self.flush()
+        now = time.perf_counter()
+        if self._held_since is None:
+            self._held_since = now
+            self.loop.add_writer(self._fd, self.flush)  # the next turn (paho may think it is registered already)
+        elif now - self._held_since >= HOLD_S:
+            self.flush()
         return True
 
     def burst(self, limit: int) -> int:
@@ -207,18 +224,27 @@ class PahoWriter:
         return info
 
     def flush(self) -> None:
-        """Write what paho holds, as far as the socket takes it (the rest when it is writable again). Packets
-        leave in order."""
+        """Write what paho holds, as one ``send()`` as far as the socket takes it (the rest when it is writable
+        again). Packets leave in order."""
+        self._held_since = None
         try:
-            self.paho.loop_write()
+            if self.sendbuf.send_pending():  # earlier bytes first
+                self.sendbuf.write()
         except Exception as exc:  # the connection broke (as aiomqtt's own writer callback handles it)
             disconnected = getattr(self.client, "_disconnected", None)
             if isinstance(disconnected, asyncio.Future) and not disconnected.done():
                 disconnected.set_exception(exc)
             self._done()
             return
-        if not self.written.is_set() and not self.paho.want_write():
-            self._done()
+        if self.sendbuf.pending:  # the socket is full: again when it is writable
+            self.written.clear()
+            self.loop.add_writer(self._fd, self.flush)
+            return
+        if not self.paho.want_write():
+            with contextlib.suppress(ValueError, OSError):
+                self.loop.remove_writer(self._fd)
+            if not self.written.is_set():
+                self._done()
 
     def _done(self) -> None:
         self.written.set()
@@ -237,6 +263,8 @@ class PahoWriter:
             self.loop.call_soon_threadsafe(self.loop.add_writer, sock.fileno(), self.flush)
 
     def _unregister(self, _client: Any, _userdata: Any, sock: Any) -> None:
+        if self.sendbuf.gathering or self.sendbuf.pending:
+            return  # inside flush(), which decides; or bytes still wait for the socket (flush() is registered)
         with contextlib.suppress(ValueError, OSError):
             self.loop.remove_writer(sock.fileno())
         if not self.written.is_set():  # paho's queue is empty, or the socket is closing
