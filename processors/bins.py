@@ -4,7 +4,8 @@ hours."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +42,8 @@ _PICK = {
 }  # fmt: skip
 _PICK_ROW = np.array([_PICK[c][0] for c in range(N_FIELDS)])
 _PICK_COL = np.array([_PICK[c][1] for c in range(N_FIELDS)])
+
+T = TypeVar("T")
 
 
 def _sums_small(hr: list[float], spd: list[float], cad: list[float], tmp: list[float]) -> list[float]:
@@ -93,8 +96,29 @@ class BinStore:
         self._rows = np.zeros((self.capacity, N_FIELDS))
         self._off = 0  # bins dropped between the head and the tail: bin k >= head + _off is row k - _off
         self.n = 0
+        #: Bumped by every write (:meth:`touch`): what :meth:`memo` keeps is dropped when it changes.
+        self.version = 0
+        self._memo: dict[Hashable, Any] = {}
+        self._memo_version = 0
+
+    def touch(self) -> None:
+        """Note that bins change (every writer calls it before writing)."""
+        self.version += 1
+
+    def memo(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, computed once per ``key`` while the bins are unchanged: several processors derive the same
+        thing (e.g. the steady-running mask of the same complete bins) in one tick."""
+        if self._memo_version != self.version:
+            self._memo.clear()
+            self._memo_version = self.version
+        try:
+            return self._memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._memo[key] = make()
+            return value
 
     def ensure(self, n_bins: int) -> None:
+        self.touch()
         if n_bins - self._off > self.capacity:
             off = n_bins - self.head - self.keep
             rows, h = self._rows, self.head
@@ -159,6 +183,7 @@ class BinStore:
 
     def put(self, k0: int, rows: FloatArray) -> None:
         """Write ``rows`` as bins ``k0, k0+1, …`` (bins that are not kept are skipped)."""
+        self.touch()
         for i in range(rows.shape[0]):
             r = self.row(k0 + i)
             if r is not None:

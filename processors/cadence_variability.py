@@ -8,7 +8,7 @@ from typing import Protocol
 
 from processors._util import FloatArray
 from processors.bins import N_C, S_C, S_C_SPD, SS_C, BinStore
-from processors.gait import steady_running_bins
+from processors.gait import steady_last_complete, steady_running_bins
 from processors.registry import Context, Processor, register
 
 #: Floor of the baseline coefficient of variation (watches report cadence in whole steps; 0.5 % ≈ 1 step/min).
@@ -43,8 +43,11 @@ def steady_cadence(rows: FloatArray, bin_s: int, min_s: float) -> SteadyCadence 
     fewer than ``min_s`` such seconds)."""
     if rows.shape[0] < 3:
         return None
-    ok = steady_running_bins(rows, bin_s)
-    sub = rows[ok]
+    return _steady_cadence_of(rows[steady_running_bins(rows, bin_s)], min_s)
+
+
+def _steady_cadence_of(sub: FloatArray, min_s: float) -> SteadyCadence | None:
+    """:func:`steady_cadence` of the steady bins ``sub`` (already selected)."""
     n = sub[:, N_C]
     total = float(n.sum())
     if total < min_s or total <= 0:
@@ -117,8 +120,9 @@ class CadenceVariability(Processor):
         key = store.n_complete(elapsed)
         if key != self._key:  # complete bins only: recomputed every 10 s
             self._key = key
-            rows = store.last_complete(self.span_s + store.bin_s, elapsed)
-            self._recent = steady_cadence(rows, store.bin_s, self.min_recent_s)
+            # the same bins and steady mask as gait_recent (computed once: steady_last_complete)
+            rows, ok = steady_last_complete(store, self.span_s + store.bin_s, elapsed)
+            self._recent = _steady_cadence_of(rows[ok], self.min_recent_s) if rows.shape[0] >= 3 else None
         self._value = cadence_cv_ratio(self._base, self._recent, self.max_speed_change)
 
     def get(self) -> float | None:

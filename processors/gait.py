@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from processors._util import FloatArray
-from processors.bins import N_C, S_C, S_C_SPD, S_STEP, SS_C
+from processors.bins import N_C, S_C, S_C_SPD, S_STEP, SS_C, BinStore
 
 #: Cadence grows with speed roughly as v^0.25 at distance-running speeds, step length as v^0.75 (the two
 #: exponents add up to 1 because speed = cadence · step / 60); e.g. Cavanagh & Kram, MSSE 1989: runners
@@ -62,11 +62,13 @@ def gait_of(rows: FloatArray, min_s: float) -> Gait | None:
     cad = float(rows[:, S_C].sum()) / total
     step = float(rows[:, S_STEP].sum()) / total
     ok = n >= 2
-    if not ok.any() or cad <= 0 or spd <= 0:
+    if cad <= 0 or spd <= 0 or not ok.any():
         return None
-    mean_b = rows[ok, S_C] / n[ok]
-    var_b = (rows[ok, SS_C] / n[ok] - mean_b * mean_b).clip(min=0.0)
-    within = float((var_b * n[ok]).sum() / n[ok].sum())
+    sub = rows if ok.all() else rows[ok]  # steady bins have >= 2 s each: no copy
+    n_ok = sub[:, N_C]
+    mean_b = sub[:, S_C] / n_ok
+    var_b = np.maximum(sub[:, SS_C] / n_ok - mean_b * mean_b, 0.0)
+    within = float((var_b * n_ok).sum() / n_ok.sum())
     cv = math.sqrt(within) / cad
     return Gait(speed=spd, cadence=cad, step=step, cadence_cv=cv, seconds=total)
 
@@ -100,3 +102,22 @@ def steady_running_bins(
     # guards: both neighbours must be steady too (the first and last bins of a span have an unknown neighbour)
     ok[1:-1] = steady[1:-1] & steady[:-2] & steady[2:]
     return ok
+
+
+def steady_last_complete(store: BinStore, span_s: float, elapsed: float) -> tuple[FloatArray, np.ndarray]:
+    """The complete bins of the last ``span_s`` seconds (:meth:`~processors.bins.BinStore.last_complete`) and
+    their :func:`steady_running_bins` mask (all False with fewer than 3 bins). The mask is computed once per bin
+    range while the bins are unchanged (:meth:`~processors.bins.BinStore.memo`): recent gait and the cadence
+    variability ratio read the same bins each time one completes.
+
+    >>> store = BinStore(10)
+    >>> store.ensure(6)
+    >>> rows, ok = steady_last_complete(store, 310.0, 59.0)
+    >>> rows.shape[0], ok.tolist(), steady_last_complete(store, 310.0, 59.0)[1] is ok
+    (6, [False, False, False, False, False, False], True)
+    """
+    rows = store.last_complete(span_s, elapsed)
+    k1 = store.n_complete(elapsed)
+    return rows, store.memo(
+        ("steady_running_bins", k1 - rows.shape[0], k1), lambda: steady_running_bins(rows, store.bin_s)
+    )

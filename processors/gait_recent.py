@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from processors._span import RecentSpan
 from processors._util import FloatArray
-from processors.gait import Gait, steady_gait
+from processors.gait import Gait, gait_of, steady_last_complete
 from processors.registry import Context, register
 
 
@@ -25,4 +25,9 @@ class GaitRecent(RecentSpan[Gait]):
         super().__init__(span_s, min_s)
 
     def compute(self, rows: FloatArray, ctx: Context) -> Gait | None:
-        return steady_gait(rows, ctx["bins"].bin_s, self.min_s)
+        """:func:`~processors.gait.steady_gait` of ``rows`` (the last complete bins), with the steady mask shared
+        with ``cadence_cv_ratio`` (:func:`~processors.gait.steady_last_complete`)."""
+        if rows.shape[0] < 3:
+            return None
+        rows, ok = steady_last_complete(ctx["bins"], self.span_s, ctx.window.elapsed)
+        return gait_of(rows[ok], self.min_s)
