@@ -121,9 +121,11 @@ def cardiac_input(drift: float | None, decoupling: float | None) -> float | None
     >>> cardiac_input(10.0, 8.0), cardiac_input(None, 5.0), cardiac_input(None, None) is None
     (0.8, 0.5, True)
     """
-    parts = [v for v in (None if drift is None else drift / 20.0, None if decoupling is None else decoupling / 10.0)
-             if v is not None]  # fmt: skip
-    return clip(max(parts), 0.0, 1.5) if parts else None
+    if drift is None:
+        return None if decoupling is None else clip(decoupling / 10.0, 0.0, 1.5)
+    if decoupling is None:
+        return clip(drift / 20.0, 0.0, 1.5)
+    return clip(max(drift / 20.0, decoupling / 10.0), 0.0, 1.5)
 
 
 def factor_inputs(
@@ -168,6 +170,8 @@ def factor_inputs(
         x["sex"] = 1.0 if profile.sex == "male" else -1.0
     if profile.age is not None and profile.age > 35:
         x["age"] = min(profile.age - 35.0, 30.0)
+    if all(map(math.isfinite, x.values())):  # the usual case: nothing to leave out
+        return x
     return {k: v for k, v in x.items() if math.isfinite(v)}
 
 
@@ -195,16 +199,25 @@ def risk_of(inputs: dict[str, float]) -> Risk:
     >>> r.factors["priors_capped"] < 0 < 0.45 - r.risk
     True
     """
+    factors, p, z, evidence, capped = _combine(inputs)
+    return Risk(risk=round(p, 4), logit=round(z, 4), factors=factors, evidence=round(evidence, 4),
+                prior=round(capped, 4))  # fmt: skip
+
+
+def _combine(inputs: dict[str, float]) -> tuple[dict[str, float], float, float, float, float]:
+    """:func:`risk_of`'s arithmetic, unrounded: factors, risk, logit, evidence and the capped prior sum."""
     factors = {k: round(COEFFICIENTS[k] * v, 4) for k, v in inputs.items()}
-    prior = sum(v for k, v in factors.items() if k in PRIOR_FACTORS)
-    evidence = sum(v for k, v in factors.items() if k in EVIDENCE_FACTORS)
+    priors: list[float] = []
+    evidence_terms: list[float] = []
+    for k, v in factors.items():  # every factor is a prior or evidence (asserted at the end of the module)
+        (priors if k in PRIOR_FACTORS else evidence_terms).append(v)
+    prior = sum(priors)
+    evidence = sum(evidence_terms)
     capped = soft_cap(prior, PRIOR_CAP, PRIOR_KNEE)
     if capped - prior < -5e-5:
         factors[PRIOR_CAP_KEY] = round(capped - prior, 4)
     z = INTERCEPT + capped + evidence
-    p = clip(logistic(z), 0.0, 1.0)
-    return Risk(risk=round(p, 4), logit=round(z, 4), factors=factors, evidence=round(evidence, 4),
-                prior=round(capped, 4))  # fmt: skip
+    return factors, clip(logistic(z), 0.0, 1.0), z, evidence, capped
 
 
 def baseline_logit(profile: Profile, elapsed_s: float, duration_vs_longest: float | None) -> float:
@@ -253,6 +266,7 @@ class CrampRisk(Processor):
 
     def update(self, ctx: Context) -> None:
         fatigue: Fatigue = ctx["fatigue"]
+        fatigue_gait = fatigue.gait()  # once: it is a small computation of its own
         elapsed_s = max(ctx.window.elapsed, 0.0)
         acute = bool(ctx["acute_cramp"])
         inputs = factor_inputs(
@@ -261,17 +275,18 @@ class CrampRisk(Processor):
             duration_vs_longest=ctx["duration_vs_longest"],
             heat=ctx["heat_factor"],
             sweat_pct=ctx["sweat_loss_pct"],
-            fatigue_gait=fatigue.gait(),
+            fatigue_gait=fatigue_gait,
             decoupling=ctx["decoupling_pct"],
             drift=ctx["cardiac_drift_bpm_h"],
             monotony=ctx["monotony"],
             acute=acute,
             profile=ctx.profile,
         )
-        r = risk_of(inputs)
-        top = max_level(elapsed_s=elapsed_s, evidence=r.evidence, fatigue_gait=fatigue.gait(), acute=acute)
-        self._value = Risk(risk=r.risk, logit=r.logit, factors=r.factors, max_level=top, evidence=r.evidence,
-                           prior=r.prior)  # fmt: skip
+        factors, p, z, evidence, capped = _combine(inputs)
+        evidence = round(evidence, 4)
+        top = max_level(elapsed_s=elapsed_s, evidence=evidence, fatigue_gait=fatigue_gait, acute=acute)
+        self._value = Risk(risk=round(p, 4), logit=round(z, 4), factors=factors, max_level=top, evidence=evidence,
+                           prior=round(capped, 4))  # fmt: skip
 
     def get(self) -> Risk:
         return self._value
