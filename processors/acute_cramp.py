@@ -9,7 +9,7 @@ import numpy as np
 from processors._util import nanmedian, recent_median
 from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
-from processors.trimp import heart_rate_reserve
+from processors.trimp import heart_rate_reserve_of
 
 
 @register
@@ -96,7 +96,7 @@ class AcuteCramp(Processor):
             h_before = nanmedian(tail.hr[b], min_count=20)
             h_now = nanmedian(tail.hr[r], min_count=half)
             if h_before is not None and h_now is not None:
-                hrr = float(heart_rate_reserve(np.array([h_now]), ctx.profile)[0])
+                hrr = heart_rate_reserve_of(h_now, ctx.profile)
                 if h_now < h_before - 8.0 or hrr < 0.6:
                     return False
         return True

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from processors._span import RecentSpan, mean_over
 from processors._util import FloatArray
 from processors.bins import N_HR, S_HR
 from processors.registry import Context, register
-from processors.trimp import heart_rate_reserve
+from processors.trimp import heart_rate_reserve_of
 
 
 @register
@@ -38,4 +36,4 @@ class Intensity(RecentSpan[float]):
         hr = mean_over(rows, N_HR, S_HR, self.min_s)
         if hr is None:
             return None
-        return round(float(heart_rate_reserve(np.array([hr]), ctx.profile)[0]), 4)
+        return round(heart_rate_reserve_of(hr, ctx.profile), 4)

@@ -39,6 +39,17 @@ def heart_rate_reserve(hr: FloatArray, profile: Profile) -> FloatArray:
     return np.clip((hr - rest) / span, 0.0, 1.0)
 
 
+def heart_rate_reserve_of(hr: float, profile: Profile) -> float:
+    """:func:`heart_rate_reserve` of one value, without building an array.
+
+    >>> heart_rate_reserve_of(120.0, Profile(hr_rest=60, hr_max=180)), heart_rate_reserve_of(250.0, Profile())
+    (0.5, 1.0)
+    """
+    rest = profile.hr_rest_bpm
+    span = max(profile.hr_max_bpm - rest, 1.0)
+    return min(max((hr - rest) / span, 0.0), 1.0)
+
+
 def heart_rate_reserve_small(hr: FloatArray, profile: Profile) -> list[float]:
     """:func:`heart_rate_reserve` of the finite samples in plain Python (the usual tick: a few seconds).
 
