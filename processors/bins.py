@@ -111,11 +111,10 @@ class BinStore:
         if self._memo_version != self.version:
             self._memo.clear()
             self._memo_version = self.version
-        try:
+        if key in self._memo:
             return self._memo[key]  # type: ignore[no-any-return]
-        except KeyError:
-            value = self._memo[key] = make()
-            return value
+        value = self._memo[key] = make()
+        return value
 
     def ensure(self, n_bins: int) -> None:
         self.touch()

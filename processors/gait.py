@@ -61,10 +61,15 @@ def gait_of(rows: FloatArray, min_s: float) -> Gait | None:
     spd = float(rows[:, S_C_SPD].sum()) / total
     cad = float(rows[:, S_C].sum()) / total
     step = float(rows[:, S_STEP].sum()) / total
-    ok = n >= 2
-    if cad <= 0 or spd <= 0 or not ok.any():
+    if cad <= 0 or spd <= 0:
         return None
-    sub = rows if ok.all() else rows[ok]  # steady bins have >= 2 s each: no copy
+    ok = n >= 2
+    if ok.all():  # steady bins have >= 2 s each: no copy
+        sub = rows
+    elif ok.any():
+        sub = rows[ok]
+    else:
+        return None
     n_ok = sub[:, N_C]
     mean_b = sub[:, S_C] / n_ok
     var_b = np.maximum(sub[:, SS_C] / n_ok - mean_b * mean_b, 0.0)
@@ -93,9 +98,11 @@ def steady_running_bins(
     spd = rows[:, S_C_SPD] / nn
     running = (n >= bin_s) & (rows[:, S_C] / nn >= min_cadence)
     ok = np.zeros(rows.shape[0], dtype=bool)
-    if rows.shape[0] < 3 or not running.any():
+    if rows.shape[0] < 3:
         return ok
     v = sorted(spd[running].tolist())
+    if not v:  # no running bin
+        return ok
     h = len(v) // 2
     med = v[h] if len(v) % 2 else 0.5 * (v[h - 1] + v[h])
     steady = running & (np.abs(spd - med) <= tol * med)
@@ -104,20 +111,18 @@ def steady_running_bins(
     return ok
 
 
-def steady_last_complete(store: BinStore, span_s: float, elapsed: float) -> tuple[FloatArray, np.ndarray]:
-    """The complete bins of the last ``span_s`` seconds (:meth:`~processors.bins.BinStore.last_complete`) and
-    their :func:`steady_running_bins` mask (all False with fewer than 3 bins). The mask is computed once per bin
-    range while the bins are unchanged (:meth:`~processors.bins.BinStore.memo`): recent gait and the cadence
-    variability ratio read the same bins each time one completes.
+def steady_mask_of_complete(store: BinStore, rows: FloatArray, elapsed: float) -> np.ndarray:
+    """:func:`steady_running_bins` of ``rows``, the complete bins of a recent span
+    (``store.last_complete(span_s, elapsed)``), computed once per bin range while the bins are unchanged
+    (:meth:`~processors.bins.BinStore.memo`): recent gait and the cadence variability ratio read the same bins
+    each time one completes.
 
     >>> store = BinStore(10)
     >>> store.ensure(6)
-    >>> rows, ok = steady_last_complete(store, 310.0, 59.0)
-    >>> rows.shape[0], ok.tolist(), steady_last_complete(store, 310.0, 59.0)[1] is ok
+    >>> rows = store.last_complete(310.0, 59.0)
+    >>> ok = steady_mask_of_complete(store, rows, 59.0)
+    >>> rows.shape[0], ok.tolist(), steady_mask_of_complete(store, rows, 59.0) is ok
     (6, [False, False, False, False, False, False], True)
     """
-    rows = store.last_complete(span_s, elapsed)
-    k1 = store.n_complete(elapsed)
-    return rows, store.memo(
-        ("steady_running_bins", k1 - rows.shape[0], k1), lambda: steady_running_bins(rows, store.bin_s)
-    )
+    key = ("steady_running_bins", store.n_complete(elapsed), rows.shape[0])
+    return store.memo(key, lambda: steady_running_bins(rows, store.bin_s))

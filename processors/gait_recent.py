@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from processors._span import RecentSpan
 from processors._util import FloatArray
-from processors.gait import Gait, gait_of, steady_last_complete
+from processors.gait import Gait, gait_of, steady_mask_of_complete
 from processors.registry import Context, register
 
 
@@ -26,8 +26,7 @@ class GaitRecent(RecentSpan[Gait]):
 
     def compute(self, rows: FloatArray, ctx: Context) -> Gait | None:
         """:func:`~processors.gait.steady_gait` of ``rows`` (the last complete bins), with the steady mask shared
-        with ``cadence_cv_ratio`` (:func:`~processors.gait.steady_last_complete`)."""
+        with ``cadence_cv_ratio`` (:func:`~processors.gait.steady_mask_of_complete`)."""
         if rows.shape[0] < 3:
             return None
-        rows, ok = steady_last_complete(ctx["bins"], self.span_s, ctx.window.elapsed)
-        return gait_of(rows[ok], self.min_s)
+        return gait_of(rows[steady_mask_of_complete(ctx["bins"], rows, ctx.window.elapsed)], self.min_s)
