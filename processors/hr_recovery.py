@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -106,8 +107,14 @@ class HrRecovery(Processor):
             return []
         seg = speed[first_e - 60 : last_e + 11]
         ok = seg == seg  # NaN compares False
-        cs = list(accumulate(np.where(ok, seg, 0.0).tolist(), initial=0.0))
-        cn = list(accumulate(ok.tolist(), initial=0))
+        cs: list[float]
+        cn: Sequence[int]
+        if ok.all():  # the usual case: no gap, the count of known seconds up to i is i
+            cs = list(accumulate(seg.tolist(), initial=0.0))
+            cn = range(seg.shape[0] + 1)
+        else:
+            cs = list(accumulate(np.where(ok, seg, 0.0).tolist(), initial=0.0))
+            cn = list(accumulate(ok.tolist(), initial=0))
         out = []
         for i in range(60, 61 + last_e - first_e):
             n_before, n_soon = cn[i] - cn[i - 60], cn[i + 11] - cn[i + 1]
