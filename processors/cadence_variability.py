@@ -8,7 +8,7 @@ from typing import Protocol
 
 from processors._util import FloatArray
 from processors.bins import N_C, S_C, S_C_SPD, SS_C, BinStore
-from processors.gait import steady_mask_of_complete, steady_running_bins
+from processors.gait import steady_rows_of_complete, steady_running_bins
 from processors.registry import Context, Processor, register
 
 #: Floor of the baseline coefficient of variation (watches report cadence in whole steps; 0.5 % ≈ 1 step/min).
@@ -123,9 +123,8 @@ class CadenceVariability(Processor):
             rows = store.last_complete(self.span_s + store.bin_s, elapsed)
             if rows.shape[0] < 3:
                 self._recent = None
-            else:  # the same bins and steady mask as gait_recent (computed once)
-                ok = steady_mask_of_complete(store, rows, elapsed)
-                self._recent = _steady_cadence_of(rows[ok], self.min_recent_s)
+            else:  # the same bins and steady selection as gait_recent (computed once)
+                self._recent = _steady_cadence_of(steady_rows_of_complete(store, rows, elapsed), self.min_recent_s)
         self._value = cadence_cv_ratio(self._base, self._recent, self.max_speed_change)
 
     def get(self) -> float | None:

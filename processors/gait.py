@@ -111,18 +111,18 @@ def steady_running_bins(
     return ok
 
 
-def steady_mask_of_complete(store: BinStore, rows: FloatArray, elapsed: float) -> np.ndarray:
-    """:func:`steady_running_bins` of ``rows``, the complete bins of a recent span
-    (``store.last_complete(span_s, elapsed)``), computed once per bin range while the bins are unchanged
+def steady_rows_of_complete(store: BinStore, rows: FloatArray, elapsed: float) -> FloatArray:
+    """The steady-running bins (:func:`steady_running_bins`) of ``rows``, the complete bins of a recent span
+    (``store.last_complete(span_s, elapsed)``), selected once per bin range while the bins are unchanged
     (:meth:`~processors.bins.BinStore.memo`): recent gait and the cadence variability ratio read the same bins
-    each time one completes.
+    each time one completes. Read-only (shared).
 
     >>> store = BinStore(10)
     >>> store.ensure(6)
     >>> rows = store.last_complete(310.0, 59.0)
-    >>> ok = steady_mask_of_complete(store, rows, 59.0)
-    >>> rows.shape[0], ok.tolist(), steady_mask_of_complete(store, rows, 59.0) is ok
-    (6, [False, False, False, False, False, False], True)
+    >>> steady = steady_rows_of_complete(store, rows, 59.0)
+    >>> rows.shape[0], steady.shape[0], steady_rows_of_complete(store, rows, 59.0) is steady
+    (6, 0, True)
     """
     key = ("steady_running_bins", store.n_complete(elapsed), rows.shape[0])
-    return store.memo(key, lambda: steady_running_bins(rows, store.bin_s))
+    return store.memo(key, lambda: rows[steady_running_bins(rows, store.bin_s)])

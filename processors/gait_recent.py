@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from processors._span import RecentSpan
 from processors._util import FloatArray
-from processors.gait import Gait, gait_of, steady_mask_of_complete
+from processors.gait import Gait, gait_of, steady_rows_of_complete
 from processors.registry import Context, register
 
 
@@ -25,8 +25,8 @@ class GaitRecent(RecentSpan[Gait]):
         super().__init__(span_s, min_s)
 
     def compute(self, rows: FloatArray, ctx: Context) -> Gait | None:
-        """:func:`~processors.gait.steady_gait` of ``rows`` (the last complete bins), with the steady mask shared
-        with ``cadence_cv_ratio`` (:func:`~processors.gait.steady_mask_of_complete`)."""
+        """:func:`~processors.gait.steady_gait` of ``rows`` (the last complete bins), with the steady bins shared
+        with ``cadence_cv_ratio`` (:func:`~processors.gait.steady_rows_of_complete`)."""
         if rows.shape[0] < 3:
             return None
-        return gait_of(rows[steady_mask_of_complete(ctx["bins"], rows, ctx.window.elapsed)], self.min_s)
+        return gait_of(steady_rows_of_complete(ctx["bins"], rows, ctx.window.elapsed), self.min_s)
