@@ -99,8 +99,8 @@ class SweatLoss(Processor):
         tail: CleanTail = ctx["clean"]
         sl = tail.new
         spd = tail.speed[sl]
-        self._pct = self._percent(ctx.profile.mass)
         if spd.size == 0:
+            self._pct = self._percent(ctx.profile.mass)
             return
         if spd.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
             self._update_small(spd.tolist(), tail.temp[sl].tolist(), ctx.profile.mass)
