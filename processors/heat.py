@@ -64,10 +64,15 @@ class HeatFactor(Processor):
 
     def __init__(self) -> None:
         self._value: float | None = None
+        self._temp: float | None = None  # the temperature _value was computed from
 
     def update(self, ctx: Context) -> None:
         t: float | None = ctx["temp"]
-        self._value = None if t is None else round(heat_factor(t), 4)
+        if t is None:
+            self._value = self._temp = None
+        elif t != self._temp:  # the temperature changes every 30-60 s (np.interp costs a few us per call)
+            self._value = round(heat_factor(t), 4)
+            self._temp = t
 
     def get(self) -> float | None:
         return self._value
