@@ -112,20 +112,24 @@ class CadenceVariability(Processor):
     def update(self, ctx: Context) -> None:
         store: BinStore = ctx["bins"]
         elapsed = ctx.window.elapsed
+        changed = False
         if not self._base_final and elapsed >= self.base_end_s:
             # one guard bin either side of the span, so its edge bins are judged like the others
             rows = store.between(self.base_start_s - store.bin_s, self.base_end_s + store.bin_s)
             self._base = steady_cadence(rows, store.bin_s, self.min_base_s)
             self._base_final = elapsed >= self.base_end_s + 2 * store.bin_s
+            changed = True
         key = store.n_complete(elapsed)
         if key != self._key:  # complete bins only: recomputed every 10 s
+            changed = True
             self._key = key
             rows = store.last_complete(self.span_s + store.bin_s, elapsed)
             if rows.shape[0] < 3:
                 self._recent = None
             else:  # the same bins and steady selection as gait_recent (computed once)
                 self._recent = _steady_cadence_of(steady_rows_of_complete(store, rows, elapsed), self.min_recent_s)
-        self._value = cadence_cv_ratio(self._base, self._recent, self.max_speed_change)
+        if changed:
+            self._value = cadence_cv_ratio(self._base, self._recent, self.max_speed_change)
 
     def get(self) -> float | None:
         return self._value

@@ -73,11 +73,16 @@ class FatigueScore(Processor):
 
     def __init__(self) -> None:
         self._value = Fatigue(None)
+        self._inputs: tuple[float | None, ...] | None = None  # what _value was computed from
 
     def update(self, ctx: Context) -> None:
-        self._value = fatigue_of(
-            ctx["cardiac_drift_bpm_h"], ctx["decoupling_pct"], ctx["cadence_decline_pct"], ctx["cadence_cv_ratio"]
-        )
+        r = ctx.results
+        inputs = (r["cardiac_drift_bpm_h"], r["decoupling_pct"], r["cadence_decline_pct"], r["cadence_cv_ratio"])
+        # the parts change when a bin completes; equal inputs give the same value, except ±0 (equal, printed apart)
+        if inputs == self._inputs and 0.0 not in inputs:
+            return
+        self._inputs = inputs
+        self._value = fatigue_of(*inputs)
 
     def get(self) -> Fatigue:
         return self._value
