@@ -248,8 +248,13 @@ class Bins(Processor):
         tmp = tail.temp[sl]
         m = t.shape[0]
         if m <= SMALL:  # the usual tick: a few seconds in one or two bins, plain Python
-            ks = [int(max(x - ss, 0.0) // self.bin_s) for x in t.tolist()]
             h, v, c, tc = hr.tolist(), spd.tolist(), cad.tolist(), tmp.tolist()
+            if k0 == k_last:  # all in one bin
+                r = self._store.row(k0)
+                if r is not None:
+                    self._store._rows[r] += _sums_small(h, v, c, tc)
+                return
+            ks = [int(max(x - ss, 0.0) // self.bin_s) for x in t.tolist()]
             a = 0
             while a < m:
                 b = a
