@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,12 +10,17 @@ import numpy as np
 
 from processors._util import FloatArray
 from processors.cleaning import (
+    fill_short_gaps_list,
     fill_short_gaps_rows,
+    hampel_list,
     hampel_rows,
     hold_forward,
     in_range,
+    in_range_list,
     rate_limit,
+    rate_limit_list,
     savgol_rows,
+    savgol_rows_tail,
 )
 from processors.registry import Context, Processor, register
 from processors.window import Window
@@ -29,7 +35,15 @@ _LO = np.array([[HR_RANGE[0]], [SPEED_RANGE[0]], [CADENCE_RANGE[0]]])
 _HI = np.array([[HR_RANGE[1]], [SPEED_RANGE[1]], [CADENCE_RANGE[1]]])
 #: Smallest robust scale of the Hampel test per stream (HR bpm, speed m/s, cadence steps/min), so a flat
 #: stretch (MAD 0) does not turn every small wiggle into an "outlier".
-_MIN_SCALE = np.array([2.0, 0.15, 3.0])
+_MIN_SCALES = (2.0, 0.15, 3.0)
+_MIN_SCALE = np.array(_MIN_SCALES)
+_RANGES = (HR_RANGE, SPEED_RANGE, CADENCE_RANGE)
+_NAN = math.nan
+#: rows of the buffer of cleaned seconds
+_PRE, _SMOOTH, _ROUGH, _RAW = slice(0, 3), slice(3, 6), slice(6, 7), slice(7, 9)
+#: a contiguous tick with at most this many new seconds is cleaned in plain floats (cleaning.hampel_list & co.)
+_SMALL = 32
+_min, _max = np.minimum.reduce, np.maximum.reduce
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +82,10 @@ def _to_json(a: FloatArray) -> list[list[float | None]] | list[float | None]:
 
 def _from_json(x: Any) -> FloatArray:
     return np.array(x if x else [], dtype=np.float64)
+
+
+def _negative_zero(x: list[float]) -> bool:
+    return 0.0 in x and any(v == 0.0 and math.copysign(1.0, v) < 0.0 for v in x)
 
 
 @register
@@ -134,17 +152,24 @@ class Clean(Processor):
         #: how many already-cleaned seconds are prepended as left context for gap bridging and smoothing
         self._left = max_gap_s + savgol_window
         self._value: CleanTail | None = None
-        # buffer of the last context_s cleaned seconds
         self._t_last: float | None = None
-        self._pre = np.zeros((3, 0))  # after range check, Hampel, HR rate limit (before gap bridging)
-        self._smooth = np.zeros((3, 0))  # final hr, speed, cadence
-        self._rough = np.zeros(0)  # cadence de-spiked, gaps bridged, not smoothed
-        self._raw = np.zeros((2, 0))  # range-checked hr and cadence
+        # Buffer of the last context_s cleaned seconds: columns [_b0, _b1) of _buf, rows _PRE (after range check,
+        # Hampel, HR rate limit; before gap bridging), _SMOOTH (final hr, speed, cadence), _ROUGH (cadence
+        # de-spiked, gaps bridged, not smoothed), _RAW (range-checked hr and cadence). Append-only: a column
+        # once written is never overwritten (a full buffer is replaced by a new one), so the tails handed out
+        # (views into it) stay valid.
+        self._buf = np.empty((9, 0))
+        self._rows: list[FloatArray] = list(self._buf)  # its rows (1-D views)
+        self._b0 = self._b1 = 0
+        self._ctx: list[list[float]] | None = None  # the last _left pre seconds as floats (None: read _buf)
         self._hr_last: float | None = None  # rate limiter: last accepted HR
         self._hr_last_t = 0.0
 
-    def _clean_region(self, w: Window, r0: int, contiguous: bool) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Clean window seconds ``[r0, n)``: returns (pre, raw hr/cadence, smooth) for that region."""
+    def _clean_region(
+        self, w: Window, r0: int, contiguous: bool, ext_pre: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Clean window seconds ``[r0, n)`` with NumPy (``ext_pre``: the left context): returns (pre, raw
+        hr/cadence and rough cadence, smooth) for that region."""
         n = len(w)
         h = self.hampel_half_width
         a = max(0, r0 - h)
@@ -160,8 +185,7 @@ class Clean(Processor):
         if good.size:
             self._hr_last = float(pre[0, good[-1]])
             self._hr_last_t = region_t0 + float(good[-1])
-        k = self._left if contiguous else 0
-        ext = np.concatenate((self._pre[:, -k:], pre), axis=1) if k else pre
+        ext = np.concatenate((ext_pre, pre), axis=1) if ext_pre.shape[1] else pre
         filled = fill_short_gaps_rows(ext, self.max_gap_s)
         smooth = savgol_rows(filled, self.savgol_window, self.savgol_order)
         m = pre.shape[1]
@@ -170,55 +194,103 @@ class Clean(Processor):
         rough = filled[2, filled.shape[1] - m :]
         return pre, np.stack((raw[0, r0 - a :], raw[2, r0 - a :], rough)), smooth
 
+    def _clean_small(self, w: Window, r0: int) -> list[float] | None:
+        """:meth:`_clean_region` (contiguous) in plain floats for a short region: the new seconds' buffer rows
+        laid end to end; None when a signed zero would make the sort order (and so a median) differ."""
+        n = len(w)
+        h = self.hampel_half_width
+        a = max(0, r0 - h)
+        raw = [
+            in_range_list(x[a:n].tolist(), lo, hi)
+            for x, (lo, hi) in zip((w.hr, w.speed, w.cadence), _RANGES, strict=True)
+        ]
+        if _negative_zero(raw[1]) or _negative_zero(raw[2]):
+            return None
+        i0 = r0 - a
+        pre = [hampel_list(row, i0, h, self.hampel_sigmas, ms) for row, ms in zip(raw, _MIN_SCALES, strict=True)]
+        region_t0 = float(w.t[r0])
+        hr = pre[0] = rate_limit_list(pre[0], self.hr_max_rate, self._hr_last, region_t0 - self._hr_last_t)
+        for j in range(len(hr) - 1, -1, -1):
+            if hr[j] == hr[j]:
+                self._hr_last, self._hr_last_t = hr[j], region_t0 + float(j)
+                break
+        if self._ctx is None:
+            self._ctx = self._buf[_PRE, max(self._b0, self._b1 - self._left) : self._b1].tolist()
+        ext = [c + p for c, p in zip(self._ctx, pre, strict=True)]
+        self._ctx = [e[-self._left :] for e in ext]
+        finite = all(math.isfinite(sum(e)) for e in ext)
+        filled = ext if finite else [fill_short_gaps_list(e, self.max_gap_s) for e in ext]
+        m = len(hr)
+        smooth = savgol_rows_tail(filled, m, self.savgol_window, self.savgol_order, finite or None)
+        return [
+            *pre[0],
+            *pre[1],
+            *pre[2],
+            *smooth[0],
+            *[v if v > 0.0 or v != v else 0.0 for v in smooth[1]],  # np.maximum(x, 0.0): −0.0 becomes 0.0
+            *[v if v > 0.0 or v != v else 0.0 for v in smooth[2]],
+            *filled[2][-m:],
+            *raw[0][i0:],
+            *raw[2][i0:],
+        ]
+
+    def _append(self, block: FloatArray, m: int) -> None:
+        """Append ``m`` cleaned seconds (9 rows in buffer order) to the buffer."""
+        if self._b1 + m > self._buf.shape[1]:  # full: a new buffer (the old one may back handed-out tails)
+            keep = min(self._b1 - self._b0, self.context_s)
+            buf = np.empty((9, 3 * self.context_s + 2 * m))
+            buf[:, :keep] = self._buf[:, self._b1 - keep : self._b1]
+            self._buf, self._rows, self._b0, self._b1 = buf, list(buf), 0, keep
+        self._buf[:, self._b1 : self._b1 + m] = block
+        self._b1 += m
+
     def update(self, ctx: Context) -> None:
         w = ctx.window
         n = len(w)
         first_new = min(max(ctx.first_new, 0), n)
         m = n - first_new
         prev_t = float(w.t[first_new - 1]) if first_new > 0 else None
-        contiguous = (
-            self._t_last is not None and prev_t is not None and prev_t == self._t_last and self._smooth.shape[1] > 0
-        )
+        contiguous = self._t_last is not None and prev_t is not None and prev_t == self._t_last and self._b1 > self._b0
         if contiguous:
             r0 = first_new
         else:
             r0 = max(0, min(first_new, n - self.context_s))
-            self._pre = np.zeros((3, 0))
-            self._smooth = np.zeros((3, 0))
-            self._rough = np.zeros(0)
-            self._raw = np.zeros((2, 0))
+            self._b0 = self._b1  # empty (no column is overwritten: the next ones are appended after it)
             self._hr_last = None
+            self._ctx = None
         if n > r0:
-            pre, raw_rough, smooth = self._clean_region(w, r0, contiguous)
-            self._pre = np.concatenate((self._pre, pre), axis=1)
-            self._smooth = np.concatenate((self._smooth, smooth), axis=1)
-            self._raw = np.concatenate((self._raw, raw_rough[:2]), axis=1)
-            self._rough = np.concatenate((self._rough, raw_rough[2]))
+            small = self._clean_small(w, r0) if contiguous and n - r0 <= _SMALL else None
+            if small is not None:
+                self._append(np.array(small).reshape(9, n - r0), n - r0)
+            else:
+                ext = self._buf[_PRE, max(self._b0, self._b1 - self._left) : self._b1 if contiguous else self._b0]
+                pre, raw_rough, smooth = self._clean_region(w, r0, contiguous, ext)
+                self._append(np.concatenate((pre, smooth, raw_rough[2:], raw_rough[:2])), n - r0)
+                self._ctx = None
         # the tail: the new seconds and up to context_s before them, never older than the window
-        size = min(self.context_s + m, self._smooth.shape[1], n)
+        b0, b1 = self._b0, self._b1
+        size = min(self.context_s + m, b1 - b0, n)
         ts = n - size
-        cut = self._smooth.shape[1] - size
-        temp = in_range(w.temp[ts:], *TEMP_RANGE)
-        if np.isnan(temp).any():  # hold the last reading for up to 5 min across gaps
+        cut = b1 - size
+        temp = w.temp[ts:]
+        if size and TEMP_RANGE[0] <= _min(temp) and _max(temp) <= TEMP_RANGE[1]:  # NaN compares False
+            temp = temp.copy()  # = in_range(temp)
+        else:  # hold the last reading for up to 5 min across gaps
             t0 = max(0, ts - 300)
             temp = hold_forward(in_range(w.temp[t0:], *TEMP_RANGE), max_hold=300.0)[ts - t0 :]
+        rows = self._rows
         self._value = CleanTail(
             t=w.t[ts:].copy(),  # not a view: the tail outlives the tick, the window must not
-            hr=self._smooth[0, cut:],
-            speed=self._smooth[1, cut:],
-            cadence=self._smooth[2, cut:],
-            cadence_rough=self._rough[cut:],
+            hr=rows[3][cut:b1],
+            speed=rows[4][cut:b1],
+            cadence=rows[5][cut:b1],
+            cadence_rough=rows[6][cut:b1],
             temp=temp,
-            hr_raw=self._raw[0, cut:],
-            cadence_raw=self._raw[1, cut:],
+            hr_raw=rows[7][cut:b1],
+            cadence_raw=rows[8][cut:b1],
             new_from=first_new - ts,
         )
-        c = self.context_s
-        # keep only what the next tick needs
-        self._pre = self._pre[:, -c:]
-        self._smooth = self._smooth[:, -c:]
-        self._rough = self._rough[-c:]
-        self._raw = self._raw[:, -c:]
+        self._b0 = max(b0, b1 - self.context_s)  # keep only what the next tick needs
         self._t_last = float(w.t[-1]) if n else self._t_last
 
     def get(self) -> CleanTail:
@@ -226,12 +298,13 @@ class Clean(Processor):
         return self._value
 
     def state_dict(self) -> dict[str, Any]:
+        buf = self._buf[:, self._b0 : self._b1]
         return {
             "t_last": self._t_last,
-            "pre": _to_json(self._pre),
-            "smooth": _to_json(self._smooth),
-            "rough": _to_json(self._rough),
-            "raw": _to_json(self._raw),
+            "pre": _to_json(buf[_PRE]),
+            "smooth": _to_json(buf[_SMOOTH]),
+            "rough": _to_json(buf[6]),
+            "raw": _to_json(buf[_RAW]),
             "hr_last": self._hr_last,
             "hr_last_t": self._hr_last_t,
         }
@@ -239,10 +312,13 @@ class Clean(Processor):
     def load_state(self, state: dict[str, Any]) -> None:
         t_last = state.get("t_last")
         self._t_last = None if t_last is None else float(t_last)
-        self._pre = _from_json(state.get("pre")).reshape(3, -1)
-        self._smooth = _from_json(state.get("smooth")).reshape(3, -1)
-        self._rough = _from_json(state.get("rough")).reshape(-1)
-        self._raw = _from_json(state.get("raw")).reshape(2, -1)
+        pre = _from_json(state.get("pre")).reshape(3, -1)
+        smooth = _from_json(state.get("smooth")).reshape(3, -1)
+        rough = _from_json(state.get("rough")).reshape(1, -1)
+        raw = _from_json(state.get("raw")).reshape(2, -1)
+        k = min(pre.shape[1], smooth.shape[1], rough.shape[1], raw.shape[1])  # equal unless the state is corrupt
+        self._buf = np.concatenate([x[:, x.shape[1] - k :] for x in (pre, smooth, rough, raw)])
+        self._rows, self._b0, self._b1, self._ctx = list(self._buf), 0, k, None
         hl = state.get("hr_last")
         self._hr_last = None if hl is None else float(hl)
         self._hr_last_t = float(state.get("hr_last_t", 0.0))

@@ -13,7 +13,9 @@ The order used by :class:`processors.clean.Clean` for heart rate (science.md, "H
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 from numpy.typing import NDArray
@@ -100,16 +102,22 @@ def rate_limit(x: FloatArray, max_rate: float, last_value: float | None = None, 
     >>> rate_limit(np.array([150.0, 151.0, 190.0, 152.0, np.nan, 160.0]), 5.0).tolist()
     [150.0, 151.0, nan, 152.0, nan, 160.0]
     """
-    out = x.copy()
-    vals = x.tolist()
+    return np.array(rate_limit_list(x.tolist(), max_rate, last_value, last_age), dtype=np.float64)
+
+
+def rate_limit_list(
+    x: list[float], max_rate: float, last_value: float | None = None, last_age: float = 1.0
+) -> list[float]:
+    """:func:`rate_limit` on a list of floats."""
+    out = list(x)
     last_i = -1.0 if last_value is None else -float(last_age)
     last_v = 0.0 if last_value is None else float(last_value)
     known = last_value is not None
-    for i, v in enumerate(vals):
+    for i, v in enumerate(x):
         if v != v:
             continue
         if known and abs(v - last_v) > max_rate * (i - last_i):
-            out[i] = np.nan
+            out[i] = math.nan
             continue
         last_i, last_v, known = float(i), v, True
     return out
@@ -234,4 +242,155 @@ def hold_forward(x: FloatArray, max_hold: float = math.inf, initial: float = mat
     age = idx - last
     too_old = (last >= 0) & (age > max_hold)
     out[too_old] = np.nan
+    return out
+
+
+# Plain-float versions for the few seconds a live tick cleans: NumPy's per-call overhead dominates arrays this
+# short. Each gives the same bits as its NumPy counterpart (tests/processors/test_cleaning_fast.py asserts it).
+
+
+@lru_cache(maxsize=256)
+def _reflect_getters(n: int, half_width: int) -> tuple[Callable[[Sequence[float]], tuple[float, ...]], ...]:
+    """Per sample, a getter of its reflected neighbourhood (the rows of :func:`_reflect_index`)."""
+    return tuple(itemgetter(*row) for row in _reflect_index(n, half_width).tolist())
+
+
+def in_range_list(x: list[float], lo: float, hi: float) -> list[float]:
+    """:func:`in_range` on a list of floats (``x`` itself when every value is in range)."""
+    if math.isfinite(sum(x)) and lo <= min(x) and max(x) <= hi:
+        return x
+    return [v if lo <= v <= hi else math.nan for v in x]
+
+
+def hampel_list(x: list[float], start: int, half_width: int, n_sigmas: float, min_scale: float) -> list[float]:
+    """``hampel_rows(np.array([x]), half_width, n_sigmas, min_scale)[0, start:]`` on a list of finite or NaN
+    floats (a signed zero among zeros may end up elsewhere in the sort than NumPy puts it: the caller checks)."""
+    sure = n_sigmas * min_scale  # |x − median| within this is never a spike (the scale is at least min_scale)
+    gaps = not math.isfinite(sum(x))
+    if not gaps and max(x) - min(x) <= sure:  # every neighbourhood lies within x
+        return x[start:]
+    getters = _reflect_getters(len(x), half_width)
+    out: list[float] = []
+    for i in range(start, len(x)):
+        v = x[i]
+        if v != v:
+            out.append(v)
+            continue
+        if gaps:
+            s = sorted([u for u in getters[i](x) if u == u])
+            lo, hi = (len(s) - 1) // 2, len(s) // 2
+        else:
+            s = sorted(getters[i](x))
+            lo = hi = half_width
+        med = 0.5 * (s[lo] + s[hi])
+        if -sure <= v - med <= sure:
+            out.append(v)
+            continue
+        d = sorted([abs(u - med) for u in s])
+        scale = 1.4826 * (0.5 * (d[lo] + d[hi]))
+        if scale < min_scale:
+            scale = min_scale
+        out.append(med if abs(v - med) > n_sigmas * scale else v)
+    return out
+
+
+def fill_short_gaps_list(x: list[float], max_gap: int = 5) -> list[float]:
+    """:func:`fill_short_gaps` on a list of floats."""
+    out = list(x)
+    prev = -1
+    for i, v in enumerate(x):
+        if v == v:
+            if prev >= 0 and 1 < i - prev <= max_gap + 1:
+                a = x[prev]
+                slope = (v - a) / float(i - prev)
+                for j in range(prev + 1, i):
+                    out[j] = slope * float(j - prev) + a
+            prev = i
+    return out
+
+
+@lru_cache(maxsize=16)
+def _centre_list(window: int, order: int) -> tuple[float, ...]:
+    return tuple(_coeffs(window, order)[0][::-1].tolist())
+
+
+def _dots(x: list[float], a: int, b: int, c: tuple[float, ...]) -> list[float]:
+    """``x[i : i + len(c)] · c`` for i in ``[a, b)``, each summed left to right from 0.0 (as NumPy's unblocked
+    matmul and its convolve do)."""
+    if len(c) == 7:  # the default window, unrolled
+        c0, c1, c2, c3, c4, c5, c6 = c
+        return [
+            0.0
+            + x[i] * c0
+            + x[i + 1] * c1
+            + x[i + 2] * c2
+            + x[i + 3] * c3
+            + x[i + 4] * c4
+            + x[i + 5] * c5
+            + x[i + 6] * c6
+            for i in range(a, b)
+        ]
+    out = []
+    for i in range(a, b):
+        s = 0.0
+        for u, w in zip(x[i : i + len(c)], c, strict=True):
+            s += u * w
+        out.append(s)
+    return out
+
+
+def savgol_rows_tail(
+    rows: list[list[float]], keep: int, window: int = 7, order: int = 2, finite: bool | None = None
+) -> list[list[float]]:
+    """``savgol_rows(np.array(rows), window, order)[:, n - keep:]`` on lists of finite or NaN floats (rows of
+    equal length n; ``finite``: whether no row has a NaN, if the caller knows). The edge fits still go through
+    NumPy (BLAS sums them in its own order)."""
+    n = len(rows[0])
+    lo, h = n - keep, window // 2
+    c = _centre_list(window, order)
+    if finite is None:
+        finite = all(math.isfinite(sum(r)) for r in rows)
+    if n < window or not finite:
+        return [_savgol_runs_tail(r, lo, window, c, _coeffs(window, order)[1]) for r in rows]
+    edge = _edge_t(window, order)
+    right = (np.array([r[n - window :] for r in rows]) @ edge[1]).tolist()
+    a, b, skip = max(lo, h) - h, n - 2 * h, max(0, lo - (n - h))
+    out = [_dots(r, a, b, c) + e[skip:] for r, e in zip(rows, right, strict=True)]
+    if lo < h:
+        left = (np.array([r[:window] for r in rows]) @ edge[0]).tolist()
+        out = [e[lo:] + r for e, r in zip(left, out, strict=True)]
+    return out
+
+
+@lru_cache(maxsize=16)
+def _edge_t(window: int, order: int) -> tuple[FloatArray, FloatArray]:
+    """The transposed left and right edge matrices, as :func:`savgol_rows` multiplies with them."""
+    edge, h = _coeffs(window, order)[1], window // 2
+    return edge[:h].T, edge[window - h :].T
+
+
+def _savgol_runs_tail(x: list[float], lo: int, window: int, c: tuple[float, ...], edge: FloatArray) -> list[float]:
+    """``savgol_runs(np.array(x), window)[lo:]`` on a list of floats (``c``: reversed centre coefficients)."""
+    n, h = len(x), window // 2
+    out = x[lo:]
+    a = 0
+    while a < n:
+        if x[a] != x[a]:
+            a += 1
+            continue
+        b = a + 1
+        while b < n and x[b] == x[b]:
+            b += 1
+        if b - a >= window and b > lo:
+            first = max(lo, a + h)
+            if first < b - h:
+                out[first - lo : b - h - lo] = _dots(x, first - h, b - window + 1, c)
+            if lo < a + h:
+                vals = (edge[:h] @ np.array(x[a : a + window])).tolist()
+                for i in range(max(lo, a), a + h):
+                    out[i - lo] = vals[i - a]
+            vals = (edge[window - h :] @ np.array(x[b - window : b])).tolist()
+            for i in range(max(lo, b - h), b):
+                out[i - lo] = vals[i - (b - h)]
+        a = b
     return out
