@@ -85,7 +85,7 @@ def _from_json(x: Any) -> FloatArray:
 
 
 def _negative_zero(x: list[float]) -> bool:
-    return 0.0 in x and any(v == 0.0 and math.copysign(1.0, v) < 0.0 for v in x)
+    return any(v == 0.0 and math.copysign(1.0, v) < 0.0 for v in x)
 
 
 @register
@@ -200,15 +200,24 @@ class Clean(Processor):
         n = len(w)
         h = self.hampel_half_width
         a = max(0, r0 - h)
-        raw = [
-            in_range_list(x[a:n].tolist(), lo, hi)
-            for x, (lo, hi) in zip((w.hr, w.speed, w.cadence), _RANGES, strict=True)
-        ]
-        if _negative_zero(raw[1]) or _negative_zero(raw[2]):
-            return None
         i0 = r0 - a
-        pre = [hampel_list(row, i0, h, self.hampel_sigmas, ms) for row, ms in zip(raw, _MIN_SCALES, strict=True)]
-        region_t0 = float(w.t[r0])
+        raw: list[list[float]] = []
+        pre: list[list[float]] = []
+        for i, (x, (lo, hi), ms) in enumerate(zip((w.hr, w.speed, w.cadence), _RANGES, _MIN_SCALES, strict=True)):
+            row = x[a:n].tolist()
+            mn, mx = min(row), max(row)  # meaningful only without NaN
+            if math.isfinite(sum(row)) and lo <= mn and mx <= hi:
+                if mx - mn <= self.hampel_sigmas * ms:  # hampel_list's own shortcut: no spike possible
+                    raw.append(row)
+                    pre.append(row[i0:])
+                    continue
+            else:
+                row = in_range_list(row, lo, hi)
+            if i and 0.0 in row and _negative_zero(row):
+                return None
+            raw.append(row)
+            pre.append(hampel_list(row, i0, h, self.hampel_sigmas, ms))
+        region_t0 = w.t.item(r0)
         hr = pre[0] = rate_limit_list(pre[0], self.hr_max_rate, self._hr_last, region_t0 - self._hr_last_t)
         for j in range(len(hr) - 1, -1, -1):
             if hr[j] == hr[j]:
@@ -222,17 +231,16 @@ class Clean(Processor):
         filled = ext if finite else [fill_short_gaps_list(e, self.max_gap_s) for e in ext]
         m = len(hr)
         smooth = savgol_rows_tail(filled, m, self.savgol_window, self.savgol_order, finite or None)
-        return [
-            *pre[0],
-            *pre[1],
-            *pre[2],
-            *smooth[0],
-            *[v if v > 0.0 or v != v else 0.0 for v in smooth[1]],  # np.maximum(x, 0.0): −0.0 becomes 0.0
-            *[v if v > 0.0 or v != v else 0.0 for v in smooth[2]],
-            *filled[2][-m:],
-            *raw[0][i0:],
-            *raw[2][i0:],
-        ]
+        return (
+            pre[0]
+            + pre[1]
+            + pre[2]
+            + smooth[0]
+            + [v if v > 0.0 or v != v else 0.0 for v in smooth[1] + smooth[2]]  # np.maximum(x, 0.0): −0.0 → 0.0
+            + filled[2][-m:]
+            + raw[0][i0:]
+            + raw[2][i0:]
+        )
 
     def _append(self, block: FloatArray, m: int) -> None:
         """Append ``m`` cleaned seconds (9 rows in buffer order) to the buffer."""
@@ -249,7 +257,7 @@ class Clean(Processor):
         n = len(w)
         first_new = min(max(ctx.first_new, 0), n)
         m = n - first_new
-        prev_t = float(w.t[first_new - 1]) if first_new > 0 else None
+        prev_t = w.t.item(first_new - 1) if first_new > 0 else None
         contiguous = self._t_last is not None and prev_t is not None and prev_t == self._t_last and self._b1 > self._b0
         if contiguous:
             r0 = first_new
@@ -291,7 +299,7 @@ class Clean(Processor):
             new_from=first_new - ts,
         )
         self._b0 = max(b0, b1 - self.context_s)  # keep only what the next tick needs
-        self._t_last = float(w.t[-1]) if n else self._t_last
+        self._t_last = w.now if n else self._t_last
 
     def get(self) -> CleanTail:
         assert self._value is not None, "update() first"

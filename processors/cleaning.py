@@ -266,30 +266,29 @@ def hampel_list(x: list[float], start: int, half_width: int, n_sigmas: float, mi
     """``hampel_rows(np.array([x]), half_width, n_sigmas, min_scale)[0, start:]`` on a list of finite or NaN
     floats (a signed zero among zeros may end up elsewhere in the sort than NumPy puts it: the caller checks)."""
     sure = n_sigmas * min_scale  # |x − median| within this is never a spike (the scale is at least min_scale)
-    gaps = not math.isfinite(sum(x))
-    if not gaps and max(x) - min(x) <= sure:  # every neighbourhood lies within x
+    n, h = len(x), half_width
+    finite = math.isfinite(sum(x))
+    if finite and max(x) - min(x) <= sure:  # every neighbourhood lies within x
         return x[start:]
-    getters = _reflect_getters(len(x), half_width)
+    # reflected at the right end only: slices (the order within a neighbourhood is moot)
+    getters = None if finite and start >= h else _reflect_getters(n, h)
     out: list[float] = []
-    for i in range(start, len(x)):
+    for i in range(start, n):
         v = x[i]
         if v != v:
             out.append(v)
             continue
-        if gaps:
-            s = sorted([u for u in getters[i](x) if u == u])
-            lo, hi = (len(s) - 1) // 2, len(s) // 2
+        if getters is None:
+            s = sorted(x[i - h : i + h + 1] if i + h < n else x[i - h :] + x[2 * n - 2 - i - h : n - 1])
         else:
-            s = sorted(getters[i](x))
-            lo = hi = half_width
+            s = sorted([u for u in getters[i](x) if u == u])
+        lo, hi = (len(s) - 1) // 2, len(s) // 2
         med = 0.5 * (s[lo] + s[hi])
         if -sure <= v - med <= sure:
             out.append(v)
             continue
         d = sorted([abs(u - med) for u in s])
-        scale = 1.4826 * (0.5 * (d[lo] + d[hi]))
-        if scale < min_scale:
-            scale = min_scale
+        scale = max(1.4826 * (0.5 * (d[lo] + d[hi])), min_scale)
         out.append(med if abs(v - med) > n_sigmas * scale else v)
     return out
 
@@ -307,11 +306,6 @@ def fill_short_gaps_list(x: list[float], max_gap: int = 5) -> list[float]:
                     out[j] = slope * float(j - prev) + a
             prev = i
     return out
-
-
-@lru_cache(maxsize=16)
-def _centre_list(window: int, order: int) -> tuple[float, ...]:
-    return tuple(_coeffs(window, order)[0][::-1].tolist())
 
 
 def _dots(x: list[float], a: int, b: int, c: tuple[float, ...]) -> list[float]:
@@ -347,26 +341,25 @@ def savgol_rows_tail(
     NumPy (BLAS sums them in its own order)."""
     n = len(rows[0])
     lo, h = n - keep, window // 2
-    c = _centre_list(window, order)
+    c, left_t, right_t = _tail_coeffs(window, order)
     if finite is None:
         finite = all(math.isfinite(sum(r)) for r in rows)
     if n < window or not finite:
         return [_savgol_runs_tail(r, lo, window, c, _coeffs(window, order)[1]) for r in rows]
-    edge = _edge_t(window, order)
-    right = (np.array([r[n - window :] for r in rows]) @ edge[1]).tolist()
+    right = (np.array([r[n - window :] for r in rows]) @ right_t).tolist()
     a, b, skip = max(lo, h) - h, n - 2 * h, max(0, lo - (n - h))
     out = [_dots(r, a, b, c) + e[skip:] for r, e in zip(rows, right, strict=True)]
     if lo < h:
-        left = (np.array([r[:window] for r in rows]) @ edge[0]).tolist()
+        left = (np.array([r[:window] for r in rows]) @ left_t).tolist()
         out = [e[lo:] + r for e, r in zip(left, out, strict=True)]
     return out
 
 
 @lru_cache(maxsize=16)
-def _edge_t(window: int, order: int) -> tuple[FloatArray, FloatArray]:
-    """The transposed left and right edge matrices, as :func:`savgol_rows` multiplies with them."""
-    edge, h = _coeffs(window, order)[1], window // 2
-    return edge[:h].T, edge[window - h :].T
+def _tail_coeffs(window: int, order: int) -> tuple[tuple[float, ...], FloatArray, FloatArray]:
+    """The reversed centre coefficients and the transposed left and right edge matrices (as savgol_rows uses)."""
+    (centre, edge), h = _coeffs(window, order), window // 2
+    return tuple(centre[::-1].tolist()), edge[:h].T, edge[window - h :].T
 
 
 def _savgol_runs_tail(x: list[float], lo: int, window: int, c: tuple[float, ...], edge: FloatArray) -> list[float]:
