@@ -38,7 +38,6 @@ _HI = np.array([[HR_RANGE[1]], [SPEED_RANGE[1]], [CADENCE_RANGE[1]]])
 _MIN_SCALES = (2.0, 0.15, 3.0)
 _MIN_SCALE = np.array(_MIN_SCALES)
 _RANGES = (HR_RANGE, SPEED_RANGE, CADENCE_RANGE)
-_NAN = math.nan
 #: rows of the buffer of cleaned seconds
 _PRE, _SMOOTH, _ROUGH, _RAW = slice(0, 3), slice(3, 6), slice(6, 7), slice(7, 9)
 #: a contiguous tick with at most this many new seconds is cleaned in plain floats (cleaning.hampel_list & co.)
@@ -246,7 +245,7 @@ class Clean(Processor):
         """Append ``m`` cleaned seconds (9 rows in buffer order) to the buffer."""
         if self._b1 + m > self._buf.shape[1]:  # full: a new buffer (the old one may back handed-out tails)
             keep = min(self._b1 - self._b0, self.context_s)
-            buf = np.empty((9, 3 * self.context_s + 2 * m))
+            buf = np.empty((9, 2 * (self.context_s + m)))
             buf[:, :keep] = self._buf[:, self._b1 - keep : self._b1]
             self._buf, self._rows, self._b0, self._b1 = buf, list(buf), 0, keep
         self._buf[:, self._b1 : self._b1 + m] = block
