@@ -44,27 +44,34 @@ def _say(obj: dict[str, Any]) -> None:
 
 
 class Count:
-    """Messages seen, with the wall time of the first and the last."""
+    """Messages seen, with the wall time and the process's CPU time at the first and the last."""
 
     def __init__(self) -> None:
         self.n = 0
         self.n_first = 0  # messages counted at the first hit (the monitor handles them in batches)
         self.first = 0.0
         self.last = 0.0
+        self.cpu_first = 0.0
+        self.cpu_last = 0.0
         self.done = threading.Event()
 
     def hit(self, k: int = 1) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         if self.n == 0:
-            self.first = now
+            self.first, self.cpu_first = now, cpu
             self.n_first = k
         self.n += k
-        self.last = now
+        self.last, self.cpu_last = now, cpu
 
     def result(self, kind: str) -> dict[str, Any]:
         span = self.last - self.first
-        rate = (self.n - self.n_first) / span if span > 0 else 0.0
-        return {"kind": kind, "received": self.n, "span_s": span, "rate": rate, "rss_kb": _rss_kb()}
+        counted = self.n - self.n_first
+        rate = counted / span if span > 0 else 0.0
+        cpu_us = (self.cpu_last - self.cpu_first) / counted * 1e6 if counted > 0 else 0.0
+        return {
+            "kind": kind, "received": self.n, "span_s": span, "rate": rate, "cpu_us_per_msg": cpu_us,
+            "rss_kb": _rss_kb(),
+        }  # fmt: skip
 
 
 async def _watch(count: Count, args: argparse.Namespace, progress: bool, busy: list[float] | None = None) -> None:

@@ -26,6 +26,7 @@ from benchmarks.suite import consumer, loadgen
 
 #: (label, function name as py-spy prints it) of the parts reported, in path order
 PARTS = (
+    ("our reader: PUBLISH packets split off the receive buffer", "Receiver._split"),
     ("paho: read and decode packets", "Client.loop_read"),
     ("  paho: topic matching for callbacks", "MQTTMatcher.iter_match"),
     ("  paho: its message dispatch (skipped: monitor.mqtt.intake)", "Client._handle_on_message"),
@@ -38,7 +39,8 @@ PARTS = (
     ("    status build", "AthletePipeline._status"),
     ("  new sessions (Engine.__init__)", "Engine.__init__"),
     ("publish statuses (Monitor._emit)", "Monitor._emit"),
-    ("  paho: write to the socket", "Client.loop_write"),
+    ("  paho: write to the socket (gathered: monitor.mqtt.sendbuf)", "Client.loop_write"),
+    ("  the socket's send() calls", "SendBuffer.send_pending"),
 )
 _FRAME = re.compile(r"^(.*?) \((.*?):\d+\)$")
 

@@ -238,6 +238,12 @@ def _throughput_rows(th: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("bare paho consumer, same broker and load", f"{paho:,.0f} msg/s", ""),
         ("monitor / bare aiomqtt", f"{mon / aio:.2f}x" if aio else "n/a", "≥ 0.8x (goal ≥ 1.2x)"),
         ("monitor / bare paho", f"{mon / paho:.2f}x" if paho else "n/a", ""),
+        (
+            "CPU per message: monitor / bare aiomqtt / bare paho (the process's, first to last message)",
+            " / ".join(f"{th[k].get('cpu_us_per_msg', float('nan')):.1f}" for k in ("monitor", "aiomqtt", "paho"))
+            + " µs",
+            "",
+        ),
     ]
 
 
