@@ -95,24 +95,30 @@ class Router:
             if routed.out.future:
                 routed.rejected.extend((topic, "future time") for _ in routed.out.future)
             self.note((where.squad, where.athlete))
-        out = routed.out
-        self.counters["rejected"] += len(routed.rejected)
-        self.counters["late"] += out.late
-        self.counters["merged"] += out.merged
-        self.counters["future"] += len(out.future)
-        self.counters["statuses"] += len(out.statuses)
-        self.counters["alerts"] += len(out.alerts)
+        out, counters = routed.out, self.counters
+        if routed.rejected:  # (most messages change none of these: no Counter update for them)
+            counters["rejected"] += len(routed.rejected)
+        if out.late or out.merged or out.future:
+            counters["late"] += out.late
+            counters["merged"] += out.merged
+            counters["future"] += len(out.future)
+        if out.statuses:
+            counters["statuses"] += len(out.statuses)
+        if out.alerts:
+            counters["alerts"] += len(out.alerts)
         return routed
 
     def _apply(self, where: wire.Topic, payload: bytes | bytearray | str, routed: Routed, now: float | None) -> None:
         leaf = where.leaf
         if leaf in wire.STREAMS or leaf == "frame":
             parsed = wire.parse_frames(payload) if leaf == "frame" else wire.parse_stream(leaf, payload)
-            topic = self.topics.of(where.squad, where.athlete, leaf)
-            routed.rejected.extend((topic, r) for r in parsed.rejected)
+            if parsed.rejected:
+                topic = self.topics.of(where.squad, where.athlete, leaf)
+                routed.rejected.extend((topic, r) for r in parsed.rejected)
             samples = parsed.samples
             bound = math.inf if now is None else now + self.max_future_s
             if samples and max(x[1] for x in samples) > bound:
+                topic = self.topics.of(where.squad, where.athlete, leaf)
                 samples = [x for x in samples if x[1] <= bound]
                 self.counters["future"] += len(parsed.samples) - len(samples)
                 routed.rejected.extend((topic, "future time") for _ in range(len(parsed.samples) - len(samples)))
