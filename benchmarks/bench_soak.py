@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,18 @@ async def _wait_log(path: Path, needle: str, proc: subprocess.Popen[bytes], time
         await asyncio.sleep(0.05)  # polling a log file for start-up, not synchronising the measurement
 
 
+async def _stored(db: Path, statuses: int, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    """Wait until the monitor's SQLite store holds at least ``statuses`` statuses (read-only queries)."""
+    deadline, uri = time.monotonic() + timeout, f"file:{db}?mode=ro"
+    while True:
+        with contextlib.suppress(sqlite3.Error), contextlib.closing(sqlite3.connect(uri, uri=True)) as c:
+            if c.execute("SELECT count(*) FROM statuses").fetchone()[0] >= statuses:
+                return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the store did not reach {statuses} statuses")
+        await asyncio.sleep(0.05)  # polling the store's file, not synchronising the measurement
+
+
 async def _probe(proc: subprocess.Popen[bytes], out: Path, lines: int) -> None:
     """Signal the monitor's memory probe and wait until it has written its ``lines``-th line."""
     proc.send_signal(signal.SIGUSR1)
@@ -82,7 +95,8 @@ def print_memdiag(path: Path) -> None:
         traced = f", traced {r['traced'] / 2**20:.1f} (peak {r['traced_peak'] / 2**20:.1f}) MB" if "traced" in r else ""
         print(f"minute {m:4d}: RSS {r['rss_kb'] / 1024:6.1f} MB, main heap {heap['system'] / 2**20:5.1f} MB "
               f"({heap['free'] / 2**20:4.1f} free), other arenas {others:4.1f} MB{traced}; outbox high water "
-              f"{r.get('outbox_high_water')}, alerts {r.get('alerts')}")  # fmt: skip
+              f"{r.get('outbox_high_water')}, alerts {r.get('alerts')}, "
+              f"store pending {r.get('store_pending')}")  # fmt: skip
 
 
 async def soak(
@@ -130,6 +144,9 @@ async def soak(
                 while seen_t[0] < target:
                     progressed.clear()
                     await asyncio.wait_for(progressed.wait(), 120)
+                if m >= 2:  # and the store has written them: its writer thread lags a replay this fast, and what
+                    # it holds queued is not the per-athlete state this measures (docs/performance.md, "Soak")
+                    await _stored(workdir / "soak.db", athletes * (m - 1) * 12, proc)
                 result.rss_mb.append(rss_mb(proc.pid))
                 if memdiag is not None:
                     await _probe(proc, memdiag, m + 1)

@@ -5,7 +5,8 @@ loop's thread, between bytecodes, so it adds no thread and no allocator arena of
 - ``arenas``: glibc's ``malloc_info`` per arena — ``system`` (bytes the arena holds from the kernel) and ``free``
   (bytes free inside it); arena 0 is the main (brk) heap, the others belong to threads;
 - ``traced`` / ``traced_peak`` (with ``--trace``): tracemalloc's current size and its peak since the last line;
-- ``outbox_high_water`` (since the last line), ``outbox``, ``published``, ``alerts``: the service's publisher.
+- ``outbox_high_water`` (since the last line), ``outbox``, ``published``, ``alerts``: the service's publisher;
+  ``store_pending``: records its session store has queued and not yet written.
 
     python -m benchmarks.memdiag OUT.jsonl [--trace] monitor --broker mqtt://127.0.0.1 ...
 
@@ -85,6 +86,8 @@ class Probe:
             box = monitor._outbox
             rec.update(outbox_high_water=box.high_water, outbox=len(box.items))
             rec.update(published=monitor.counters["published"], alerts=monitor.counters["alerts"])
+            if monitor.store is not None:
+                rec.update(store_pending=monitor.store.pending())
             box.high_water = len(box.items)
         return rec
 

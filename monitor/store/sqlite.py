@@ -22,6 +22,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +217,7 @@ class SqliteStore(SessionStore):
                 self._cond.wait_for(lambda: bool(self._items) or self._stop)
                 if not self._items and self._stop:
                     return
-                batch = list(self._items)[: self.batch_max]
+                batch = list(islice(self._items, self.batch_max))  # not a copy of the whole backlog
             try:
                 self._reconnect()
                 self._write_batch(batch)

@@ -3,6 +3,8 @@ SQLite store on a real Mosquitto, 50 athletes x 36 min of event time; the monito
 per-athlete state is bounded; statuses waiting behind an alert hold their size, not orjson's 16-KB buffers).
 The warm-up is 24 min: the longest per-athlete windows (the 20-min head of the bins, the gait-uniformity span, the
 decoupling reference) fill until minute ~20-25, and measuring inside it failed CI once (5.8 MB over minutes 12-24).
+Each minute the soak waits for the store to have written that minute's statuses (its writer lags a replay this
+fast; what it holds queued is not per-athlete state: docs/deploy.md, "Soak").
 The long form (hundreds of athletes, hours) is ``benchmarks/bench_soak.py``; numbers in docs/deploy.md."""
 
 from __future__ import annotations
