@@ -186,7 +186,8 @@ class PahoWriter:
         now = time.perf_counter()
         if self._held_since is None:
             self._held_since = now
-            self.loop.add_writer(self._fd, self.flush)  # the next turn (paho may think it is registered already)
+            with contextlib.suppress(ValueError, OSError):  # a socket closing: flush() finds out on its next call
+                self.loop.add_writer(self._fd, self.flush)  # the next turn (paho may think it registered it already)
         elif now - self._held_since >= HOLD_S:
             self.flush()
         return True
