@@ -46,7 +46,10 @@ def outputs() -> dict[str, dict[str, Any]]:
 def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for k, v in d.items():
-        flat.update(_flat(v, f"{prefix}{k}.")) if isinstance(v, dict) else flat.__setitem__(prefix + k, v)
+        if isinstance(v, dict):
+            flat.update(_flat(v, f"{prefix}{k}."))
+        else:
+            flat[prefix + k] = v
     return flat
 
 

@@ -10,6 +10,7 @@ docs/science.md, "The risk model".
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from processors._util import clip, logistic
@@ -188,9 +189,10 @@ def soft_cap(z: float, cap: float = PRIOR_CAP, knee: float = PRIOR_KNEE) -> floa
     return start + knee * math.tanh((z - start) / knee)
 
 
-def risk_of(inputs: dict[str, float]) -> Risk:
+def risk_of(inputs: dict[str, float], top: Callable[[float], Level] | None = None) -> Risk:
     """risk = logistic(INTERCEPT + soft_cap(Σ priors) + Σ evidence); factors = the terms (log-odds, + pushes the
     risk up), plus ``priors_capped`` (≤ 0) for what the soft cap took off, so the factors add up to the logit.
+    ``top``: the highest level allowed, from the (rounded) evidence (default: "critical").
 
     >>> r = risk_of({"pace_over_training": 1.0, "fatigue": 0.5})
     >>> r.factors, round(r.risk, 3), r.evidence
@@ -199,13 +201,6 @@ def risk_of(inputs: dict[str, float]) -> Risk:
     >>> r.factors["priors_capped"] < 0 < 0.45 - r.risk
     True
     """
-    factors, p, z, evidence, capped = _combine(inputs)
-    return Risk(risk=round(p, 4), logit=round(z, 4), factors=factors, evidence=round(evidence, 4),
-                prior=round(capped, 4))  # fmt: skip
-
-
-def _combine(inputs: dict[str, float]) -> tuple[dict[str, float], float, float, float, float]:
-    """:func:`risk_of`'s arithmetic, unrounded: factors, risk, logit, evidence and the capped prior sum."""
     factors = {k: round(COEFFICIENTS[k] * v, 4) for k, v in inputs.items()}
     priors: list[float] = []
     evidence_terms: list[float] = []
@@ -217,7 +212,10 @@ def _combine(inputs: dict[str, float]) -> tuple[dict[str, float], float, float, 
     if capped - prior < -5e-5:
         factors[PRIOR_CAP_KEY] = round(capped - prior, 4)
     z = INTERCEPT + capped + evidence
-    return factors, clip(logistic(z), 0.0, 1.0), z, evidence, capped
+    p = clip(logistic(z), 0.0, 1.0)
+    ev = round(evidence, 4)
+    return Risk(risk=round(p, 4), logit=round(z, 4), factors=factors, max_level="critical" if top is None else top(ev),
+                evidence=ev, prior=round(capped, 4))  # fmt: skip
 
 
 def baseline_logit(profile: Profile, elapsed_s: float, duration_vs_longest: float | None) -> float:
@@ -282,11 +280,10 @@ class CrampRisk(Processor):
             acute=acute,
             profile=ctx.profile,
         )
-        factors, p, z, evidence, capped = _combine(inputs)
-        evidence = round(evidence, 4)
-        top = max_level(elapsed_s=elapsed_s, evidence=evidence, fatigue_gait=fatigue_gait, acute=acute)
-        self._value = Risk(risk=round(p, 4), logit=round(z, 4), factors=factors, max_level=top, evidence=evidence,
-                           prior=round(capped, 4))  # fmt: skip
+        self._value = risk_of(
+            inputs, lambda evidence: max_level(elapsed_s=elapsed_s, evidence=evidence, fatigue_gait=fatigue_gait,
+                                               acute=acute)
+        )  # fmt: skip
 
     def get(self) -> Risk:
         return self._value
