@@ -79,6 +79,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("mode", choices=("dump", "check"))
     ap.add_argument("file")
     args = ap.parse_args(argv)
+    ref: dict[str, dict[str, Any]] = {}
+    if args.mode == "check":  # read the dump first: a bad path is one line, before the runs
+        try:
+            with open(args.file) as f:
+                ref = json.load(f)
+        except (OSError, ValueError) as exc:
+            print(f"golden: cannot read {args.file}: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
     cur = outputs()
     if args.mode == "dump":
         with open(args.file, "w") as f:
@@ -86,8 +94,6 @@ def main(argv: list[str] | None = None) -> None:
         for key, v in cur.items():
             print(key, len(v["statuses"]), "statuses,", len(v["alerts"]), "alerts,", v["sha"])
         return
-    with open(args.file) as f:
-        ref = json.load(f)
     bad = compare(ref, cur)
     print("BAD" if bad else "ALL SAME")
     raise SystemExit(1 if bad else 0)

@@ -31,3 +31,10 @@ def test_dump_then_check_is_all_same_and_a_changed_status_is_caught(
         golden.main(["check", str(ref)])
     out = capsys.readouterr().out
     assert diff.value.code == 1 and "DIFF easy/1" in out and "'hr'" in out
+
+
+def test_a_missing_dump_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as bad:
+        golden.main(["check", str(tmp_path / "nope.json")])
+    err = capsys.readouterr().err
+    assert bad.value.code == 2 and err.count("\n") == 1 and "cannot read" in err
