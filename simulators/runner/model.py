@@ -30,9 +30,10 @@ from numpy.typing import NDArray
 from processors.profile import Profile, SessionPlan
 from simulators.frame import Frame
 from simulators.runner.athlete import DEFAULT_START, RESPONSES, AthleteSpec, Weather
-from simulators.runner.cramp import HazardInputs, hazard, static_log_hazard
+from simulators.runner.clock import CrampClock
+from simulators.runner.cramp import static_log_hazard
 from simulators.runner.plans import MAX_DURATION_S, effort_cost
-from simulators.runner.truth import TruthModel, TruthState, make_truth
+from simulators.runner.truth import TruthModel, make_truth
 
 FloatArray = NDArray[np.float64]
 Gait = Literal["run", "limp", "acute", "walk", "stand"]
@@ -45,8 +46,6 @@ WALK_CADENCE = 108.0  # steps/min
 TAU_HR_UP = 25.0
 TAU_HR_DOWN = 50.0
 DRIFT_DELAY_S = 600.0
-#: Steadiness of the effort for the neuromuscular truth model: exp(−cv / STEADY_CV), cv of intensity over 15 min.
-STEADY_CV = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +143,12 @@ def simulate(
     frames, artefacts = observe(trace, spec.sensors, rng)
     truth = Truth(onsets=tuple(onsets), responses=tuple(responses), end=end, artefacts=tuple(artefacts))
     return SimulatedRun(
-        athlete=spec.id, profile=spec.profile, frames=frames, truth=truth, trace=trace, plan=spec.session_plan(),
+        athlete=spec.id,
+        profile=spec.profile,
+        frames=frames,
+        truth=truth,
+        trace=trace,
+        plan=spec.session_plan(),
         truth_onsets=shadow,
     )
 
@@ -163,87 +167,139 @@ def hrr_steady(intensity: float, hr_offset: float = 0.0) -> float:
     return min(1.0, max(0.1, value + hr_offset))
 
 
+class _Columns:
+    """The true signals as they are made, one second at a time."""
+
+    NAMES = ("speed", "hr", "cadence", "temp", "grade", "intensity", "fatigue", "fluid", "drift", "hazard")
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list[float]] = {k: [] for k in self.NAMES}
+        self.columns = list(self.cols.values())
+        self.gaits: list[int] = []
+
+    def add(self, gait: Gait, *values: float) -> None:
+        """One second: ``values`` in the order of :data:`NAMES`."""
+        for column, value in zip(self.columns, values, strict=True):
+            column.append(value)
+        self.gaits.append(GAITS.index(gait))
+
+    def trace(self, t0: float) -> Trace:
+        c = self.cols
+        return Trace(
+            t=t0 + np.arange(len(self.gaits), dtype=np.float64),
+            speed=np.array(c["speed"]), hr=np.array(c["hr"]), cadence=np.array(c["cadence"]),
+            temp=np.array(c["temp"]), grade=np.array(c["grade"]), intensity=np.array(c["intensity"]),
+            fatigue=np.array(c["fatigue"]), fluid_loss_pct=np.array(c["fluid"]),
+            drift_bpm=np.array(c["drift"]), hazard=np.array(c["hazard"]),
+            gait=np.array(self.gaits, dtype=np.int8),
+        )  # fmt: skip
+
+
+def _speed_command(gait: Gait, phase: _Phase | None, plan_v: float, wobble: float) -> tuple[float, float]:
+    """The speed the runner heads for in this gait, and the time constant (s) of getting there."""
+    if gait == "run":
+        return plan_v * (1.0 + wobble), 4.0
+    if gait == "limp":
+        return plan_v * (phase.speed_mult if phase else 1.0) * (1.0 + 2 * wobble), 4.0
+    if gait == "acute":
+        return 0.3, 2.0
+    if gait == "walk":
+        return WALK_SPEED * (1.0 + wobble), 3.0
+    return 0.0, 2.0
+
+
+def _hr_target(
+    gait: Gait, hr: float, hr_rest: float, hr_max: float, hr_offset: float, intensity: float, drift: float,
+    loss_pct: float,
+) -> float:  # fmt: skip
+    """Where heart rate heads this second: the steady state of the intensity, plus cardiac drift and ~3 bpm per
+    1 % of body mass lost."""
+    reserve = hr_max - hr_rest
+    if gait == "acute":
+        hr_target = max(hr, hr_rest + 0.6 * reserve)  # pain: HR stays high
+    else:
+        hrr = hrr_steady(intensity, hr_offset)
+        if gait == "stand":
+            hrr = max(hrr, 0.4)  # stretching a cramped muscle in pain, hot: HR recovers slowly
+        hr_target = hr_rest + hrr * reserve + drift + 3.0 * loss_pct
+    return min(hr_target, hr_max + 2.0)
+
+
+def _next_cadence(
+    cad: float, gait: Gait, v: float, v_tr: float, cadence: float, fatigue: float, grade: float, srv: float
+) -> float:
+    """Cadence after this second (steps/min); ``cadence``: the runner's own at training pace, ``srv``: the
+    stride-rate variability's value now."""
+    if gait in RUNNING:
+        rel = max(v, 0.6 * v_tr) / v_tr
+        cad_target = cadence * rel**0.35 * (1.0 - 0.03 * fatigue) * (1.0 + 0.5 * max(0.0, grade))
+        cad_target += srv
+        cad += (cad_target - cad) * (0.8 if cad > 60 else 0.3)
+    elif gait == "acute":
+        cad += (55.0 - cad) * 0.25 + 6.0 * srv  # irregular hobbling, falling
+    elif gait == "walk":
+        cad += (WALK_CADENCE + srv - cad) * 0.5
+    else:
+        cad = 0.0
+    return min(250.0, max(0.0, cad))
+
+
+def _phase_over(phases: list[_Phase]) -> bool:
+    """Count a second off the current phase; whether it ended (then it is dropped) as a "stand"."""
+    phases[0].seconds -= 1.0
+    if phases[0].seconds > 0:
+        return False
+    return phases.pop(0).gait == "stand"
+
+
 def _physiology(
     spec: AthleteSpec, weather: Weather, rng: np.random.Generator, t0: float, models: list[TruthModel] | None = None
 ) -> tuple[Trace, list[float], list[str], Literal["finished", "stopped"], dict[str, float | None] | None]:
     profile, plan, traits = spec.profile, spec.plan, spec.traits
     v_tr = 1000.0 / spec.training_pace
-    hr_rest, hr_max = profile.hr_rest_bpm, profile.hr_max_bpm
-    reserve = hr_max - hr_rest
-    mass = profile.mass
+    hr_rest, hr_max, mass = profile.hr_rest_bpm, profile.hr_max_bpm, profile.mass
     cap_s = 60.0 * (profile.longest_run_min or DEFAULT_LONGEST_RUN_MIN)
-    static = static_log_hazard(profile, stretches=traits.stretches)
     response_names = [r for r in RESPONSES if traits.responses.get(r, 0.0) > 0]
     response_p = np.array([traits.responses[r] for r in response_names])
     response_p = response_p / response_p.sum()
-
-    n_max = MAX_DURATION_S + 1
-    wobble_eps = rng.standard_normal(n_max)
-    cad_eps = rng.standard_normal(n_max)
-    threshold = rng.exponential()  # cumulative hazard at which the next cramp begins
-
-    names = ("speed", "hr", "cadence", "temp", "grade", "intensity", "fatigue", "fluid", "drift", "hazard")
-    cols: dict[str, list[float]] = {k: [] for k in names}
-    gaits: list[int] = []
+    wobble_eps = rng.standard_normal(MAX_DURATION_S + 1)
+    cad_eps = rng.standard_normal(MAX_DURATION_S + 1)
+    clock = CrampClock(
+        static_log_hazard(profile, stretches=traits.stretches), cap_s, rng.exponential(), t0, models,
+        None if spec.cramp_at_min is None else spec.cramp_at_min * 60.0,
+    )  # fmt: skip
+    out = _Columns()
     onsets: list[float] = []
     responses: list[str] = []
     end: Literal["finished", "stopped"] = "finished"
-
-    v = 0.0
+    v = cad = drift = load = loss_l = distance = wobble = srv = 0.0  # srv: stride-rate variability (AR(1))
     hr = hr_rest + 15.0
-    cad = 0.0
-    drift = 0.0
-    load = 0.0
-    loss_l = 0.0
-    distance = 0.0
-    wobble = 0.0
-    srv = 0.0  # stride-rate variability (AR(1), steps/min)
-    r_ema: float | None = None
-    e_mean = e_sq = g_sq = 0.0
-    steady_load = 0.0
-    shadow_cum = [0.0] * len(models or [])
-    shadow: dict[str, float | None] | None = None if models is None else {m.name: None for m in models}
-    cum_h = 0.0
     post_mult = 1.0
     phases: list[_Phase] = []
-    refractory_until = 0.0
-    forced = None if spec.cramp_at_min is None else spec.cramp_at_min * 60.0
     a_wob = math.exp(-1.0 / 30.0)  # speed wobble correlation time 30 s
     a_srv = math.exp(-1.0 / 5.0)
 
-    for i in range(n_max):
+    for i in range(MAX_DURATION_S + 1):
         elapsed = float(i)
         temp = weather.temp_at(elapsed)
         grade = plan.grade(distance)
         cost = effort_cost(grade)
         fatigue = 1.0 - math.exp(-1.2 * load)
-
         if plan.finished(elapsed, distance):
             break
         phase = phases[0] if phases else None
         gait: Gait = phase.gait if phase else "run"
 
-        # ---- speed ----
         wobble = a_wob * wobble + math.sqrt(1 - a_wob * a_wob) * 0.015 * wobble_eps[i]
         fade = 1.0 - traits.fade * max(0.0, fatigue - 0.45) / 0.55
         plan_v = v_tr * plan.target(elapsed, distance) / cost**0.8 * fade * post_mult
-        if gait == "run":
-            v_cmd, tau_v = plan_v * (1.0 + wobble), 4.0
-        elif gait == "limp":
-            v_cmd, tau_v = plan_v * (phase.speed_mult if phase else 1.0) * (1.0 + 2 * wobble), 4.0
-        elif gait == "acute":
-            v_cmd, tau_v = 0.3, 2.0
-        elif gait == "walk":
-            v_cmd, tau_v = WALK_SPEED * (1.0 + wobble), 3.0
-        else:
-            v_cmd, tau_v = 0.0, 2.0
+        v_cmd, tau_v = _speed_command(gait, phase, plan_v, wobble)
         v += (v_cmd - v) * (1.0 - math.exp(-1.0 / tau_v))
         v = max(0.0, v)
         distance += v
 
         # ---- intensity, sweat, fatigue, drift ----
         intensity = v * cost / v_tr
-        running = gait in RUNNING
         sweat = traits.sweat * (0.3 + 0.6 * min(intensity, 1.5)) * max(0.4, 1.0 + 0.045 * (temp - 20.0))
         drink = traits.drink_l_h if (elapsed > 600 and gait != "stand") else 0.0
         loss_l = max(0.0, loss_l + (sweat - drink) / 3600.0)
@@ -254,109 +310,27 @@ def _physiology(
         if elapsed > DRIFT_DELAY_S and gait in ("run", "limp", "walk"):
             drift += (2.0 + 0.35 * max(0.0, temp - 15.0)) * min(intensity, 1.3) ** 2 / 3600.0
 
-        # ---- heart rate ----
-        if gait == "acute":
-            hr_target = max(hr, hr_rest + 0.6 * reserve)  # pain: HR stays high
-        else:
-            hrr = hrr_steady(intensity, traits.hr_offset)
-            if gait == "stand":
-                hrr = max(hrr, 0.4)  # stretching a cramped muscle in pain, hot: HR recovers slowly
-            hr_target = hr_rest + hrr * reserve + drift + 3.0 * loss_pct
-        hr_target = min(hr_target, hr_max + 2.0)
-        tau_hr = TAU_HR_UP if hr_target > hr else TAU_HR_DOWN
-        hr += (hr_target - hr) * (1.0 - math.exp(-1.0 / tau_hr))
-
-        # ---- cadence ----
+        hr_target = _hr_target(gait, hr, hr_rest, hr_max, traits.hr_offset, intensity, drift, loss_pct)
+        hr += (hr_target - hr) * (1.0 - math.exp(-1.0 / (TAU_HR_UP if hr_target > hr else TAU_HR_DOWN)))
         sd = 0.8 + 3.0 * fatigue + (4.0 if gait == "limp" else 0.0)
         srv = a_srv * srv + math.sqrt(1 - a_srv * a_srv) * sd * cad_eps[i]
-        if running:
-            rel = max(v, 0.6 * v_tr) / v_tr
-            cad_target = traits.cadence * rel**0.35 * (1.0 - 0.03 * fatigue) * (1.0 + 0.5 * max(0.0, grade))
-            cad_target += srv
-            cad += (cad_target - cad) * (0.8 if cad > 60 else 0.3)
-        elif gait == "acute":
-            cad += (55.0 - cad) * 0.25 + 6.0 * srv  # irregular hobbling, falling
-        elif gait == "walk":
-            cad += (WALK_CADENCE + srv - cad) * 0.5
-        else:
-            cad = 0.0
-        cad = min(250.0, max(0.0, cad))
+        cad = _next_cadence(cad, gait, v, v_tr, traits.cadence, fatigue, grade, srv)
 
-        # ---- cramp hazard ----
-        ratio_now = v / v_tr
-        r_ema = ratio_now if r_ema is None else r_ema + (ratio_now - r_ema) / 600.0
-        a = 1.0 / 900.0
-        e_mean += (intensity - e_mean) * a
-        e_sq += (intensity * intensity - e_sq) * a
-        g_sq += (grade * grade - g_sq) * a
-        cv = math.sqrt(max(0.0, e_sq - e_mean * e_mean)) / max(e_mean, 0.1)
-        monotony = math.exp(-(cv / 0.04 + math.sqrt(g_sq) / 0.01)) * min(1.0, elapsed / 3600.0)
-        if running:
-            steady_load += min(intensity, 2.0) ** 2 * math.exp(-cv / STEADY_CV) / cap_s
-        h = 0.0
-        if models is not None and shadow is not None:
-            if running:
-                state = TruthState(r_ema, fatigue, elapsed / cap_s, temp, loss_pct, monotony, steady_load)
-                for k, model in enumerate(models):
-                    shadow_cum[k] += model.hazard(state)
-                    if shadow[model.name] is None and shadow_cum[k] >= threshold:
-                        shadow[model.name] = t0 + elapsed
-            if forced is not None and running and elapsed >= forced:
-                forced = None
-                for name, when in shadow.items():
-                    shadow[name] = t0 + elapsed if when is None else when
-            running = False  # shadow mode: no cramp happens in the streams
-        if running and elapsed >= refractory_until:
-            x = HazardInputs(
-                pace_over_training=r_ema, fatigue=fatigue, duration_ratio=elapsed / cap_s, temp=temp,
-                fluid_loss_pct=loss_pct, monotony=monotony, earlier_cramp=bool(onsets),
-            )  # fmt: skip
-            h = hazard(x, static)
-            cum_h += h
-        cramp = False
-        if forced is not None and running and elapsed >= forced:
-            cramp, forced = True, None
-        elif forced is None and running and cum_h >= threshold:
-            cramp = True
+        running = gait in RUNNING
+        h, cramp = clock.step(elapsed, v / v_tr, intensity, grade, fatigue, temp, loss_pct, running, bool(onsets))
         if cramp:
             onsets.append(t0 + elapsed)
-            cum_h, threshold = 0.0, rng.exponential()
+            clock.restart(elapsed, rng)
             choice = str(rng.choice(response_names, p=response_p))
             responses.append(choice)
             phases = _response(choice, rng)
-            refractory_until = elapsed + 180.0
             post_mult = float(rng.uniform(0.85, 0.95)) if choice in ("stretch", "resume") else post_mult
+        out.add(gait, v, hr, cad, temp, grade, intensity, fatigue, loss_pct, drift + 3.0 * loss_pct, h)
 
-        cols["speed"].append(v)
-        cols["hr"].append(hr)
-        cols["cadence"].append(cad)
-        cols["temp"].append(temp)
-        cols["grade"].append(grade)
-        cols["intensity"].append(intensity)
-        cols["fatigue"].append(fatigue)
-        cols["fluid"].append(loss_pct)
-        cols["drift"].append(drift + 3.0 * loss_pct)
-        cols["hazard"].append(h)
-        gaits.append(GAITS.index(gait))
-
-        if phases and not cramp:
-            phases[0].seconds -= 1.0
-            if phases[0].seconds <= 0:
-                done = phases.pop(0)
-                if done.gait == "stand" and not phases and responses and responses[-1] == "stop":
-                    end = "stopped"
-                    break
-
-    n = len(gaits)
-    trace = Trace(
-        t=t0 + np.arange(n, dtype=np.float64),
-        speed=np.array(cols["speed"]), hr=np.array(cols["hr"]), cadence=np.array(cols["cadence"]),
-        temp=np.array(cols["temp"]), grade=np.array(cols["grade"]), intensity=np.array(cols["intensity"]),
-        fatigue=np.array(cols["fatigue"]), fluid_loss_pct=np.array(cols["fluid"]),
-        drift_bpm=np.array(cols["drift"]), hazard=np.array(cols["hazard"]),
-        gait=np.array(gaits, dtype=np.int8),
-    )  # fmt: skip
-    return trace, onsets, responses, end, shadow
+        if phases and not cramp and _phase_over(phases) and not phases and responses[-1] == "stop":
+            end = "stopped"  # the last phase of giving up was "stand"
+            break
+    return out.trace(t0), onsets, responses, end, clock.shadow
 
 
 def _response(choice: str, rng: np.random.Generator) -> list[_Phase]:
