@@ -14,12 +14,13 @@ from processors.registry import Context, Processor
 T = TypeVar("T")
 
 
-def mean_over(rows: FloatArray, n_col: int, sum_col: int, min_s: float) -> float | None:
-    """Σ ``sum_col`` / Σ ``n_col`` over the bins; None with fewer than ``min_s`` seconds counted."""
-    n = float(rows[:, n_col].sum()) if rows.shape[0] else 0.0
+def mean_over(sums: list[float], n_col: int, sum_col: int, min_s: float) -> float | None:
+    """Σ ``sum_col`` / Σ ``n_col`` from the column sums of the bins; None with fewer than ``min_s`` seconds
+    counted."""
+    n = sums[n_col]
     if n < min_s:
         return None
-    return float(rows[:, sum_col].sum()) / n
+    return sums[sum_col] / n
 
 
 class RecentSpan(Processor, Generic[T]):
@@ -50,7 +51,21 @@ class RecentSpan(Processor, Generic[T]):
         if key == self._key:  # complete bins only: recomputed every 10 s
             return
         self._key = key
-        self._value = self.compute(store.last_complete(self.span_s, elapsed), ctx)
+        self._value = self._compute(store, elapsed, ctx)
+
+    def _compute(self, store: BinStore, elapsed: float, ctx: Context) -> T | None:
+        return self.compute(store.last_complete(self.span_s, elapsed), ctx)
 
     def get(self) -> T | None:
         return self._value
+
+
+class RecentSums(RecentSpan[T]):
+    """A :class:`RecentSpan` that needs only the column sums of its bins: ``compute_sums(sums, ctx)``, the sums
+    shared with the other indicators over the same span (:meth:`~processors.bins.BinStore.complete_sums`)."""
+
+    def compute_sums(self, sums: list[float], ctx: Context) -> T | None:
+        raise NotImplementedError
+
+    def _compute(self, store: BinStore, elapsed: float, ctx: Context) -> T | None:
+        return self.compute_sums(store.complete_sums(self.span_s, elapsed), ctx)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from processors._util import FloatArray
-from processors.bins import N_C, S_C, S_C_SPD, SS_C, BinStore
+from processors.bins import N_C, S_C, S_C_SPD, SS_C, BinStore, column_sums
 from processors.gait import steady_rows_of_complete, steady_running_bins
 from processors.registry import Context, Processor, register
 
@@ -46,14 +46,17 @@ def steady_cadence(rows: FloatArray, bin_s: int, min_s: float) -> SteadyCadence 
     return _steady_cadence_of(rows[steady_running_bins(rows, bin_s)], min_s)
 
 
-def _steady_cadence_of(sub: FloatArray, min_s: float) -> SteadyCadence | None:
-    """:func:`steady_cadence` of the steady bins ``sub`` (already selected)."""
+def _steady_cadence_of(sub: FloatArray, min_s: float, sums: list[float] | None = None) -> SteadyCadence | None:
+    """:func:`steady_cadence` of the steady bins ``sub`` (already selected; ``sums``: their
+    :func:`~processors.bins.column_sums`, if the caller has them)."""
+    if sums is None:
+        sums = column_sums(sub)
     n = sub[:, N_C]
-    total = float(n.sum())
+    total = sums[N_C]
     if total < min_s or total <= 0:
         return None
-    cad = float(sub[:, S_C].sum()) / total
-    spd = float(sub[:, S_C_SPD].sum()) / total
+    cad = sums[S_C] / total
+    spd = sums[S_C_SPD] / total
     # pooled within-bin variance: Σ (Σc² − (Σc)²/n) / Σn
     within = max(0.0, float((sub[:, SS_C] - sub[:, S_C] * sub[:, S_C] / n).sum()) / total)
     return SteadyCadence(cadence_cv=math.sqrt(within) / cad, cadence=cad, speed=spd, seconds=total)
@@ -127,7 +130,8 @@ class CadenceVariability(Processor):
             if rows.shape[0] < 3:
                 self._recent = None
             else:  # the same bins and steady selection as gait_recent (computed once)
-                self._recent = _steady_cadence_of(steady_rows_of_complete(store, rows, elapsed), self.min_recent_s)
+                steady, sums = steady_rows_of_complete(store, rows, elapsed)
+                self._recent = _steady_cadence_of(steady, self.min_recent_s, sums)
         if changed:
             self._value = cadence_cv_ratio(self._base, self._recent, self.max_speed_change)
 

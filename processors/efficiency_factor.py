@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from processors._span import RecentSpan
-from processors._util import FloatArray
+from processors._span import RecentSums
 from processors.bins import N_P, S_P_HR, S_P_SPD
 from processors.registry import Context, register
 
@@ -20,7 +19,7 @@ def efficiency_factor_m_min(speed_sum: float, hr_sum: float) -> float | None:
 
 
 @register
-class EfficiencyFactor(RecentSpan[float]):
+class EfficiencyFactor(RecentSums[float]):
     """``efficiency_factor`` = mean speed (m/min) / mean HR over the moving seconds with a reliable HR of the
     last ``span_s`` seconds (complete 10-s bins; None with fewer than ``min_s`` of them). Friel's efficiency
     factor (TrainingPeaks; for running, speed or normalised graded pace over average HR): a rising EF at the same
@@ -45,8 +44,7 @@ class EfficiencyFactor(RecentSpan[float]):
     def __init__(self, span_s: float = 600.0, min_s: float = 300.0) -> None:
         super().__init__(span_s, min_s)
 
-    def compute(self, rows: FloatArray, ctx: Context) -> float | None:
-        n = float(rows[:, N_P].sum()) if rows.shape[0] else 0.0
-        if n < self.min_s:
+    def compute_sums(self, sums: list[float], ctx: Context) -> float | None:
+        if sums[N_P] < self.min_s:
             return None
-        return efficiency_factor_m_min(float(rows[:, S_P_SPD].sum()), float(rows[:, S_P_HR].sum()))
+        return efficiency_factor_m_min(sums[S_P_SPD], sums[S_P_HR])

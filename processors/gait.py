@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from processors._util import FloatArray
-from processors.bins import N_C, S_C, S_C_SPD, S_STEP, SS_C, BinStore
+from processors.bins import N_C, S_C, S_C_SPD, S_STEP, SS_C, BinStore, column_sums
 
 #: Cadence grows with speed roughly as v^0.25 at distance-running speeds, step length as v^0.75 (the two
 #: exponents add up to 1 because speed = cadence · step / 60); e.g. Cavanagh & Kram, MSSE 1989: runners
@@ -50,30 +50,34 @@ def steady_gait(rows: FloatArray, bin_s: int, min_s: float) -> Gait | None:
     return gait_of(rows[steady_running_bins(rows, bin_s)], min_s)
 
 
-def gait_of(rows: FloatArray, min_s: float) -> Gait | None:
-    """Summarise bins (None with fewer than ``min_s`` moving seconds with cadence)."""
+def gait_of(rows: FloatArray, min_s: float, sums: list[float] | None = None) -> Gait | None:
+    """Summarise bins (None with fewer than ``min_s`` moving seconds with cadence); ``sums``: their
+    :func:`~processors.bins.column_sums`, if the caller has them."""
     if rows.shape[0] == 0:
         return None
-    n = rows[:, N_C]
-    total = float(n.sum())
+    if sums is None:
+        sums = column_sums(rows)
+    total = sums[N_C]
     if total < min_s:
         return None
-    spd = float(rows[:, S_C_SPD].sum()) / total
-    cad = float(rows[:, S_C].sum()) / total
-    step = float(rows[:, S_STEP].sum()) / total
+    spd = sums[S_C_SPD] / total
+    cad = sums[S_C] / total
+    step = sums[S_STEP] / total
     if cad <= 0 or spd <= 0:
         return None
+    n = rows[:, N_C]
     ok = n >= 2
     if ok.all():  # steady bins have >= 2 s each: no copy
-        sub = rows
+        sub, n_sum = rows, total
     elif ok.any():
         sub = rows[ok]
+        n_sum = float(sub[:, N_C].sum())
     else:
         return None
     n_ok = sub[:, N_C]
     mean_b = sub[:, S_C] / n_ok
     var_b = np.maximum(sub[:, SS_C] / n_ok - mean_b * mean_b, 0.0)
-    within = float((var_b * n_ok).sum() / n_ok.sum())
+    within = float((var_b * n_ok).sum()) / n_sum
     cv = math.sqrt(within) / cad
     return Gait(speed=spd, cadence=cad, step=step, cadence_cv=cv, seconds=total)
 
@@ -111,18 +115,22 @@ def steady_running_bins(
     return ok
 
 
-def steady_rows_of_complete(store: BinStore, rows: FloatArray, elapsed: float) -> FloatArray:
+def steady_rows_of_complete(store: BinStore, rows: FloatArray, elapsed: float) -> tuple[FloatArray, list[float]]:
     """The steady-running bins (:func:`steady_running_bins`) of ``rows``, the complete bins of a recent span
-    (``store.last_complete(span_s, elapsed)``), selected once per bin range while the bins are unchanged
-    (:meth:`~processors.bins.BinStore.memo`): recent gait and the cadence variability ratio read the same bins
-    each time one completes. Read-only (shared).
+    (``store.last_complete(span_s, elapsed)``), and their :func:`~processors.bins.column_sums`, selected once per
+    bin range while the bins are unchanged (:meth:`~processors.bins.BinStore.memo`): recent gait and the cadence
+    variability ratio read the same bins each time one completes. Read-only (shared).
 
     >>> store = BinStore(10)
     >>> store.ensure(6)
     >>> rows = store.last_complete(310.0, 59.0)
-    >>> steady = steady_rows_of_complete(store, rows, 59.0)
-    >>> rows.shape[0], steady.shape[0], steady_rows_of_complete(store, rows, 59.0) is steady
-    (6, 0, True)
+    >>> steady, sums = steady_rows_of_complete(store, rows, 59.0)
+    >>> rows.shape[0], steady.shape[0], sums[N_C], steady_rows_of_complete(store, rows, 59.0)[0] is steady
+    (6, 0, 0.0, True)
     """
-    key = ("steady_running_bins", store.n_complete(elapsed), rows.shape[0])
-    return store.memo(key, lambda: rows[steady_running_bins(rows, store.bin_s)])
+
+    def select() -> tuple[FloatArray, list[float]]:
+        sub = rows[steady_running_bins(rows, store.bin_s)]
+        return sub, column_sums(sub)
+
+    return store.memo(("steady_running_bins", store.n_complete(elapsed), rows.shape[0]), select)

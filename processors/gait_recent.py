@@ -29,4 +29,5 @@ class GaitRecent(RecentSpan[Gait]):
         with ``cadence_cv_ratio`` (:func:`~processors.gait.steady_rows_of_complete`)."""
         if rows.shape[0] < 3:
             return None
-        return gait_of(steady_rows_of_complete(ctx["bins"], rows, ctx.window.elapsed), self.min_s)
+        steady, sums = steady_rows_of_complete(ctx["bins"], rows, ctx.window.elapsed)
+        return gait_of(steady, self.min_s, sums)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from processors._span import RecentSpan, mean_over
-from processors._util import FloatArray
+from processors._span import RecentSums, mean_over
 from processors.bins import N_HR, S_HR
 from processors.registry import Context, register
 from processors.trimp import heart_rate_reserve_of
 
 
 @register
-class Intensity(RecentSpan[float]):
+class Intensity(RecentSums[float]):
     """Mean heart-rate reserve fraction (Karvonen) over the last ``span_s`` seconds (complete 10-s bins) of reliable
     HR; None with
     less than ``min_s`` seconds of it. High intensity is a cramp risk factor (science.md).
@@ -32,8 +31,8 @@ class Intensity(RecentSpan[float]):
     def extra_key(self, ctx: Context) -> tuple[float, float]:
         return (ctx.profile.hr_rest_bpm, ctx.profile.hr_max_bpm)
 
-    def compute(self, rows: FloatArray, ctx: Context) -> float | None:
-        hr = mean_over(rows, N_HR, S_HR, self.min_s)
+    def compute_sums(self, sums: list[float], ctx: Context) -> float | None:
+        hr = mean_over(sums, N_HR, S_HR, self.min_s)
         if hr is None:
             return None
         return round(heart_rate_reserve_of(hr, ctx.profile), 4)

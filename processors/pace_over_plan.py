@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from processors._span import RecentSpan, mean_over
-from processors._util import FloatArray
+from processors._span import RecentSums, mean_over
 from processors.bins import N_M, S_M
 from processors.registry import Context, register
 
 
 @register
-class SustainedPaceOverPlan(RecentSpan[float]):
+class SustainedPaceOverPlan(RecentSums[float]):
     """Mean moving speed over the last ``span_s`` seconds (complete 10-s bins) / today's reference speed: the
     session's ``target_pace``, else the profile's ``race_pace``, else the training pace
     (:meth:`processors.profile.SessionPlan.reference_pace`). None without any of them or with less than
@@ -38,9 +37,9 @@ class SustainedPaceOverPlan(RecentSpan[float]):
     def extra_key(self, ctx: Context) -> tuple[float | None]:
         return (ctx.plan.reference_speed(ctx.profile),)
 
-    def compute(self, rows: FloatArray, ctx: Context) -> float | None:
+    def compute_sums(self, sums: list[float], ctx: Context) -> float | None:
         ref = ctx.plan.reference_speed(ctx.profile)
         if ref is None or ref <= 0:
             return None
-        speed = mean_over(rows, N_M, S_M, self.min_s)
+        speed = mean_over(sums, N_M, S_M, self.min_s)
         return None if speed is None else round(speed / ref, 4)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from processors._span import RecentSpan, mean_over
-from processors._util import FloatArray
+from processors._span import RecentSums, mean_over
 from processors.bins import N_M, S_M
 from processors.registry import Context, register
 
 
 @register
-class SustainedPaceRatio(RecentSpan[float]):
+class SustainedPaceRatio(RecentSums[float]):
     """Mean moving speed over the last ``span_s`` seconds (complete 10-s bins) / training speed; None without a
     training pace or with less than ``min_s`` seconds of running in the span. Sustained pace, not a surge, is what
     Schwellnus et al. 2011 relate to cramp (racing faster than planned/trained).
@@ -23,9 +22,9 @@ class SustainedPaceRatio(RecentSpan[float]):
     def extra_key(self, ctx: Context) -> tuple[float | None]:
         return (ctx.profile.training_speed,)
 
-    def compute(self, rows: FloatArray, ctx: Context) -> float | None:
+    def compute_sums(self, sums: list[float], ctx: Context) -> float | None:
         ts = ctx.profile.training_speed
         if ts is None or ts <= 0:
             return None
-        speed = mean_over(rows, N_M, S_M, self.min_s)
+        speed = mean_over(sums, N_M, S_M, self.min_s)
         return None if speed is None else round(speed / ts, 4)
