@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from processors.risk import Risk
 from processors.window import Window
 
 STATE_VERSION = 1
+T = TypeVar("T")
 
 
 def _f(x: Any) -> float | None:
@@ -27,6 +29,11 @@ def _f(x: Any) -> float | None:
         return None
     v = float(x)
     return v if math.isfinite(v) else None
+
+
+def _baseline_gait(base: Gait, recent: Gait) -> tuple[float, float]:
+    """The baseline cadence and stride scaled to the recent steady speed."""
+    return round(base.expected_cadence(recent.speed), 3), round(2.0 * base.expected_step(recent.speed), 4)
 
 
 class Engine:
@@ -65,6 +72,9 @@ class Engine:
         self._last_t = -math.inf
         self._session_start: float | None = None
         self._ticks = 0
+        #: what _indicators derived last tick from immutable inputs (frozen dataclasses), reused while the
+        #: processors hand out the very same objects (most change when a 10-s bin completes)
+        self._derived: dict[str, tuple[tuple[object, ...], Any]] = {}
 
     # ------------------------------------------------------------------------------------------------ ticking
     def tick(self, window: Window) -> Indicators:
@@ -92,10 +102,9 @@ class Engine:
         stride = _f(r["stride_m"])
         base_cad = base_stride = None
         if base is not None and recent is not None and r["cadence_decline_pct"] is not None:
-            base_cad = round(base.expected_cadence(recent.speed), 3)
-            base_stride = round(2.0 * base.expected_step(recent.speed), 4)
+            base_cad, base_stride = self._derive("baseline", (base, recent), lambda: _baseline_gait(base, recent))
         prof = self.profile
-        ref = self.plan.reference_pace(prof)
+        ref = self._derive("ref", (self.plan, prof), lambda: self.plan.reference_pace(prof))
         values: dict[str, float | None] = {
             "elapsed_min": round(max(window.elapsed, 0.0) / 60.0, 4),
             "speed_mps": speed,
@@ -122,7 +131,7 @@ class Engine:
             "decoupling_pct": _f(r["decoupling_pct"]),
             "cardiac_drift_bpm_h": _f(r["cardiac_drift_bpm_h"]),
             "monotony": _f(r["monotony"]),
-            "fatigue_gait": _f(fatigue.gait()),
+            "fatigue_gait": self._derive("fatigue_gait", (fatigue,), lambda: _f(fatigue.gait())),
             "duration_vs_longest": _f(r["duration_vs_longest"]),
             "risk_logit": _f(risk.logit),
             "risk_evidence": _f(risk.evidence),
@@ -166,6 +175,15 @@ class Engine:
             hr_recovery_bpm=_f(r["hr_recovery_bpm"]),
             values=values,
         )
+
+    def _derive(self, key: str, inputs: tuple[object, ...], make: Callable[[], T]) -> T:
+        """``make()``, reused while ``inputs`` are the same (immutable) objects as when it was last made."""
+        last = self._derived.get(key)
+        if last is not None and all(a is b for a, b in zip(last[0], inputs, strict=True)):
+            return last[1]  # type: ignore[no-any-return]
+        value = make()
+        self._derived[key] = (inputs, value)
+        return value
 
     # ---------------------------------------------------------------------------------------- save / restore
     def state_dict(self) -> dict[str, Any]:

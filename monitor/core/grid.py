@@ -129,14 +129,10 @@ class StreamGrid:
         """The last ``n`` grid values (a copy), oldest first; ``n`` is capped at what was written and capacity."""
         n = min(n, self._count, self.capacity)
         end = self._count % self.capacity
-        out = np.empty(n)
         if n <= end:
-            out[:] = self._buf[end - n : end]
-        else:  # wrapped: the older part sits at the end of the ring
-            k = n - end
-            out[:k] = self._buf[self.capacity - k :]
-            out[k:] = self._buf[:end]
-        return out
+            return self._buf[end - n : end].copy()
+        # wrapped: the older part sits at the end of the ring
+        return np.concatenate((self._buf[self.capacity - (n - end) :], self._buf[:end]))
 
     def state_dict(self) -> dict[str, Any]:
         n = min(self._count, self.capacity)

@@ -220,8 +220,12 @@ class AthletePipeline(SampleIntake):
         assert self.session_start is not None
         n = min(self.config.history_s, self._filled - math.floor(self.session_start) + 1)
         pace = self._grids["pace"].last(n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            speed = np.where(pace > 1200.0, 0.0, 1000.0 / pace)
+        if pace.all():  # no zero pace (NaN counts as true): 1000 / pace cannot warn
+            speed = 1000.0 / pace
+            speed[pace > 1200.0] = 0.0  # NaN compares False
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                speed = np.where(pace > 1200.0, 0.0, 1000.0 / pace)
         m = pace.shape[0]
         return Window(
             t=np.arange(self._filled - m + 1, self._filled + 1, dtype=np.float64),
@@ -273,6 +277,8 @@ class AthletePipeline(SampleIntake):
                     str(k): (round4(x) if x - x == 0.0 else None) if x.__class__ is float else _num(x)
                     for k, x in v.items()
                 }
+            elif cls is list:  # hr_zone_s: plain floats (rounded inline, as _clean does)
+                status[key] = [(round4(x) if x - x == 0.0 else None) if x.__class__ is float else _clean(x) for x in v]
             else:
                 status[key] = _clean(v)
         status["session_start"] = _num(self.session_start)

@@ -164,3 +164,22 @@ def test_single_samples_interleaved_by_stream_at_different_rates() -> None:
             late += pipe.add("cadence", f.t, f.cadence or 0.0).late
     assert late == 0
     assert pipe.flush().statuses[-1] == reference.statuses[-1]
+
+
+@pytest.mark.parametrize("zero", [False, True])
+def test_window_speed_is_1000_over_pace_and_zero_when_slower_than_20_min_per_km(zero: bool) -> None:
+    import numpy as np
+
+    pipe = AthletePipeline("s", "a", EASY_PROFILE, PipelineConfig(history_s=60))
+    paces = [330.0, 1200.0, 1200.5, 5000.0, 0.1] + ([0.0] if zero else [])
+    frames = [Frame(t=T0 + i, hr=150.0, pace=paces[i % len(paces)], cadence=170.0) for i in range(200)]
+    frames[77] = Frame(t=T0 + 77, hr=150.0, cadence=170.0)  # no pace: held
+    for f in frames:
+        pipe.add_many(((n, f.t, v) for n, v in f.streams().items()), frames=True)
+    w = pipe.window()
+    pace = pipe._grids["pace"].last(60)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(pace > 1200.0, 0.0, 1000.0 / pace)
+    assert w.speed.tobytes() == expected.tobytes() and len(w) == 60  # the ring (60 s) has wrapped
+    assert w.hr.tobytes() == np.full(60, 150.0).tobytes()
+    assert (np.isinf(w.speed).any() if zero else np.isfinite(w.speed).all())
