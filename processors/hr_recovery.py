@@ -105,16 +105,13 @@ class HrRecovery(Processor):
         few microseconds; NumPy's call overhead would dominate)."""
         if last_e < first_e:
             return []
-        seg = speed[first_e - 60 : last_e + 11]
-        ok = seg == seg  # NaN compares False
-        cs: list[float]
-        cn: Sequence[int]
-        if ok.all():  # the usual case: no gap, the count of known seconds up to i is i
-            cs = list(accumulate(seg.tolist(), initial=0.0))
-            cn = range(seg.shape[0] + 1)
-        else:
-            cs = list(accumulate(np.where(ok, seg, 0.0).tolist(), initial=0.0))
-            cn = list(accumulate(ok.tolist(), initial=0))
+        seg = speed[first_e - 60 : last_e + 11].tolist()
+        cs = list(accumulate(seg, initial=0.0))
+        cn: Sequence[int] = range(len(seg) + 1)  # the usual case: no gap, the count of known seconds up to i is i
+        if cs[-1] != cs[-1]:  # a NaN (a gap) somewhere makes the last sum NaN: gaps count as zero and not known
+            ok = [v == v for v in seg]  # NaN compares False
+            cs = list(accumulate([v if k else 0.0 for v, k in zip(seg, ok, strict=True)], initial=0.0))
+            cn = list(accumulate(ok, initial=0))
         out = []
         for i in range(60, 61 + last_e - first_e):
             n_before, n_soon = cn[i] - cn[i - 60], cn[i + 11] - cn[i + 1]

@@ -13,11 +13,14 @@ from hypothesis import strategies as st
 
 from alerts.advice import (
     KIND_OF_FACTOR,
+    KIND_PRIORITY,
     STRETCH,
     advise,
     choose_kind,
+    contributions,
     detail_for,
     fmt_pace,
+    kind_scores,
     message_for,
     target_cadence,
     target_pace,
@@ -414,3 +417,26 @@ def test_tempo_with_a_plan_eases_toward_todays_target_not_training_pace() -> Non
     # on the same tempo pace without a plan the comparison is with training pace
     ind.values = {"pace_ratio_10min": 1.29}
     assert "pace 29 % over training (4:16 vs 5:30/km)" in detail_for(ind, p)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from([*KIND_OF_FACTOR, "sex", "age", "priors_capped", "unknown"]),
+        st.one_of(
+            st.floats(-2.0, 2.0),
+            st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0, 0.00004, 0.00005, 0.30005]),
+            st.integers(-2, 2),
+            st.booleans(),
+        ),
+    )
+)
+def test_kind_scores_sum_the_rounded_positive_contributions(factors: dict[str, float]) -> None:
+    """kind_scores rounds only the factors a kind takes; the sums are those over contributions()."""
+    ind = Indicators(t=0.0, elapsed_s=0.0, factors=factors)
+    expected = dict.fromkeys(KIND_PRIORITY, 0.0)
+    for name, c in contributions(ind).items():
+        kind = KIND_OF_FACTOR.get(name)
+        if kind in expected and c > 0:
+            expected[kind] += c
+    assert kind_scores(ind) == expected
