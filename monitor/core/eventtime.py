@@ -82,5 +82,5 @@ def complete_until(grids: Mapping[str, _Reported], frame_t: float) -> float:
     >>> complete_until({"hr": G(12.0), "pace": G(11.5)}, -math.inf)
     11.5
     """
-    lowest = min((g.last_t for g in grids.values()), default=-math.inf)
+    lowest = min([g.last_t for g in grids.values()]) if grids else -math.inf  # a list: once per message, cheaper
     return max(lowest, frame_t)

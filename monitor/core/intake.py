@@ -48,15 +48,17 @@ class SampleIntake:
         athlete's newest time wait for a later message to confirm the jump (see :class:`HeldJump`).
         """
         out = Output()
-        items = list(samples)
+        items = samples if type(samples) is list else list(samples)
         ahead: list[Sample] = []
+        held = self._held
         if self.session_start is None:
             near = items
+        elif len(items) == 1 and not held.samples and items[0][1] <= self._max_t + self.config.max_jump_s:
+            near = items  # one sample that continues the stream (split_ahead's answer, without the lists)
         else:
             newest = self._max_t if math.isfinite(self._max_t) else self.session_start
             near, ahead = split_ahead(items, newest, self.config.max_jump_s)
         self._take(near, frames, out)
-        held = self._held
         if held.samples and held.confirmed_by(ahead, self.config.max_jump_s):
             self._apply_held(out)
             self._take(ahead, frames, out)

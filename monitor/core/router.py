@@ -94,7 +94,10 @@ class Router:
         else:
             if routed.out.future:
                 routed.rejected.extend((topic, "future time") for _ in routed.out.future)
-            self.note((where.squad, where.athlete))
+            key = (where.squad, where.athlete)
+            pipe = self.pipelines.get(key)
+            if pipe is None or not pipe.active or key in self._finished:
+                self.note(key)  # (a running athlete, as nearly every message's, is not in the finished set)
         out, counters = routed.out, self.counters
         if routed.rejected:  # (most messages change none of these: no Counter update for them)
             counters["rejected"] += len(routed.rejected)
@@ -117,7 +120,7 @@ class Router:
                 routed.rejected.extend((topic, r) for r in parsed.rejected)
             samples = parsed.samples
             bound = math.inf if now is None else now + self.max_future_s
-            if samples and max(x[1] for x in samples) > bound:
+            if samples and (samples[0][1] if len(samples) == 1 else max(x[1] for x in samples)) > bound:
                 topic = self.topics.of(where.squad, where.athlete, leaf)
                 samples = [x for x in samples if x[1] <= bound]
                 self.counters["future"] += len(parsed.samples) - len(samples)
