@@ -43,7 +43,11 @@ The rules (all numbers are :class:`PolicyConfig` fields):
   else that tick), again after ``cooldown_s`` while it persists unless acknowledged, at once when its reason
   changes.
 * **Gait.** While the athlete walks or stands (``ind.gait_state``), no level alert at all: they have already
-  eased off, and stride or form advice to a walker is nonsense. Stride and form advice need ``running``.
+  eased off, and stride or form advice to a walker is nonsense. Stride and form advice need ``running``. An
+  "unknown" gait (no speed and no cadence: a dropout, the first seconds after it) counts as the last gait known.
+* **Stale signal.** A tick with ``signal == "stale"`` (a stream has stopped reporting) sends no level or drink
+  alert: the gait turns "unknown" at a dropout, and the pace, cadence and gait an alert would rest on and quote
+  are out of date (a walker whose watch drops out is still walking). Red flags and cramp signs still pass.
 * **Drink advice** only at the advice level, from 2 % estimated sweat loss (:mod:`alerts.advice`), at most once
   per ``hydrate_every_s`` and after a further ``hydrate_step_pct`` of loss. It has its own schedule, whatever
   the level's top factor (one schedule: a level whose top factor is the sweat loss defers to it): sent on a tick
@@ -124,6 +128,7 @@ class AlertPolicy:
         self._alarm_at: dict[int, float] = {}  # rank (2, 3) -> time of the last level alarm of that rank
         self._alarm_risk = 0.0  # the risk at the last level alarm (warning/critical of any kind)
         self._drink_loss = 0.0  # the estimated sweat loss (%) at the last drink advice
+        self._gait = "unknown"  # the last known gait state (an "unknown" one counts as this)
 
     # ------------------------------------------------------------------------------------------------ public
 
@@ -138,6 +143,8 @@ class AlertPolicy:
             self._risks = []
         self._last_t = t
         self._trim(t)
+        if ind.gait_state != "unknown":
+            self._gait = ind.gait_state
 
         if ind.signal == "lost":
             # no data, no decision: the debounce restarts once data returns
@@ -302,8 +309,8 @@ class AlertPolicy:
         critical = rank == 3
         if not critical and t - self.session_start < cfg.warmup_s:
             return None
-        if ind.gait_state in RESTING:
-            return None  # walking or stopped: already eased off; no stride, form or pace advice to a walker
+        if self._gait in RESTING or ind.signal != "ok":
+            return None  # walking or stopped: already eased off; stale: the gait and the numbers are out of date
         level = _RANK_NAME[rank]
         assert level is not None
         kind = self._sticky(choose_kind(ind, level), ind, level)
@@ -341,12 +348,12 @@ class AlertPolicy:
         the estimated sweat loss reaches :data:`~alerts.advice.HYDRATE_MIN_LOSS_PCT`, then at most once per
         ``hydrate_every_s`` and only after a further ``hydrate_step_pct`` of loss; never while a warning or
         critical stands (``cooldown_s``), never inside ``min_gap_s`` of another alert, never in the warm-up, and
-        like every level alert not while walking or stopped."""
+        like every level alert not while walking or stopped, nor on a stale signal."""
         cfg = self.config
         loss = ind.sweat_loss_pct
         if loss is None or not math.isfinite(loss) or loss < HYDRATE_MIN_LOSS_PCT or self._acked.get("hydrate"):
             return None
-        if t - self.session_start < cfg.warmup_s or ind.gait_state in RESTING:
+        if t - self.session_start < cfg.warmup_s or self._gait in RESTING or ind.signal != "ok":
             return None
         last = self._last_by_kind.get("hydrate")
         if last is not None and (t - last < cfg.hydrate_every_s or loss < self._drink_loss + cfg.hydrate_step_pct):

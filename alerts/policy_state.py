@@ -44,6 +44,7 @@ def dump(policy: AlertPolicy) -> dict[str, Any]:
         "alarm_at": [[r, at] for r, at in policy._alarm_at.items()],
         "alarm_risk": policy._alarm_risk,
         "drink_loss": policy._drink_loss,
+        "gait": policy._gait,
     }
 
 
@@ -71,6 +72,7 @@ def load(policy: AlertPolicy, state: Mapping[str, Any]) -> None:
     policy._alarm_at = {int(r): float(at) for r, at in state.get("alarm_at", [])}
     policy._alarm_risk = float(state.get("alarm_risk", 0.0))
     policy._drink_loss = float(state.get("drink_loss", 0.0))
+    policy._gait = str(state.get("gait", "unknown"))
 
 
 def saved_profile(data: Mapping[str, Any]) -> Profile:

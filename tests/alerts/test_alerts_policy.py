@@ -398,6 +398,38 @@ def test_stale_or_repeated_ticks_are_ignored() -> None:
     assert p.update(stream[0]) == []  # from the past
 
 
+def test_a_stale_signal_sends_no_level_alert_and_the_alert_follows_once_it_is_back() -> None:
+    stream = ticks(Seg(0, 600), Seg(600, 700, "elevated", signal="stale"), Seg(700, 760, "elevated"))
+    assert seq(run(policy(), stream)) == [(700.0, "ease_pace", "advice")]  # the debounce kept counting
+
+
+def test_a_stale_signal_still_reports_cramp_signs() -> None:
+    stream = ticks(Seg(0, 600), Seg(600, 620, "critical", acute=True, signal="stale"))
+    assert seq(run(policy(), stream)) == [(600.0, "stop_and_stretch", "critical")]
+
+
+def test_an_unknown_gait_counts_as_the_last_gait_known() -> None:
+    """A walker whose watch drops out and comes back (no pace, no cadence yet: gait "unknown", signal ok) still
+    walks: no "ease the pace" to them. A runner's dropout leaves the advice as it was."""
+
+    def gaits(*parts: tuple[float, float, str]) -> list[Indicators]:
+        return [replace(i, gait_state=g) for a, b, g in parts for i in ticks(Seg(a, b, "elevated"))]
+
+    walker = gaits((0, 600, "running"), (600, 700, "walking"), (700, 800, "unknown"))
+    assert run(policy(), walker) == []
+    runner = gaits((0, 600, "running"), (600, 700, "unknown"))
+    assert seq(run(policy(), runner)) == [(600.0, "ease_pace", "advice")]
+    back = gaits((0, 600, "running"), (600, 700, "walking"), (700, 720, "unknown"), (720, 800, "running"))
+    assert seq(run(policy(), back)) == [(720.0, "ease_pace", "advice")]
+
+
+def test_the_last_gait_known_survives_a_restart() -> None:
+    p = policy()
+    run(p, [replace(i, gait_state="walking") for i in ticks(Seg(0, 700, "elevated"))])
+    q = AlertPolicy.from_state(json.loads(json.dumps(p.state_dict())))
+    assert run(q, [replace(i, gait_state="unknown") for i in ticks(Seg(700, 800, "elevated"))]) == []
+
+
 def test_ids_are_deterministic() -> None:
     def once(start: float) -> list[str]:
         return [a.id for a in run(policy(session_start=start), ticks(Seg(0, 600), Seg(600, 4500, "high", "hydrate")))]

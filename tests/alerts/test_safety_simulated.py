@@ -62,6 +62,21 @@ def test_no_stride_or_form_advice_while_walking_or_standing(runs: list) -> None:
     assert walking_ticks > 2000 and form >= 5
 
 
+def test_no_level_alert_to_a_walker_whose_signal_drops(runs: list) -> None:  # type: ignore[type-arg]
+    """At a dropout the gait turns "unknown" and the last numbers are a walker's: no "ease the pace to 12:08/km"
+    to someone who has walked for the last minute, and no level or drink alert on a stale tick at all."""
+    stale = 0
+    for run, alerts, status in runs:
+        stale += sum(1 for s in status.values() if s["signal"] == "stale")
+        for a in alerts:
+            if a.kind in ("stop_and_stretch", "medical"):
+                continue
+            assert status[a.t]["signal"] == "ok", (a.t, a.message)
+            walked = {true_gait(run, a.t - back) for back in range(0, 60, 5)}
+            assert not walked <= {"walk", "stand"}, (a.t, a.message)
+    assert stale >= 20  # dropouts happen in these runs
+
+
 def test_drink_advice_is_sparing_and_never_below_the_threshold(runs: list) -> None:  # type: ignore[type-arg]
     alerted_below = 0  # ticks under 2 % loss at which some alert was sent: a drink alert could have been chosen
     for _run, alerts, status in runs:
