@@ -4,55 +4,25 @@
 event time) and returns the alerts to send now — usually none. All timing is on event time (``ind.t``), so a
 replay at any speed gives the same alerts with the same ids.
 
-The rules (all numbers are :class:`PolicyConfig` fields):
+The rules, each told in full with its numbers in docs/alerts.md ("When: the policy", "Rules"); every number is
+a :class:`PolicyConfig` field:
 
-* **Level.** The processors' hysteretic risk level maps to an alert level: ``low`` → none, ``elevated`` →
-  advice, ``high`` → warning, ``critical`` → critical (``level_source="processor"``, the default). With
-  ``level_source="risk"`` the policy applies its own hysteresis to the mean of ``ind.risk`` over the last
-  ``risk_mean_s`` instead: a level is entered at its threshold and left only ``hysteresis`` below it.
-* **Debounce.** An alert level counts only once the tick level has been at or above it on consecutive ticks
-  for ``debounce_s`` (``critical_debounce_s`` for critical). A gap between ticks longer than
-  ``max_tick_gap_s``, or a tick with ``signal == "lost"``, restarts the count.
-* **Warm-up.** No advice or warning before ``warmup_s`` of the session; critical alerts pass.
-* **Escalation.** An alert level above the highest one sent in this episode is an escalation: advice →
-  warning → critical; it bypasses the cool-down and the minimum gap. Once the debounced level has stayed below
-  that highest level for ``cooldown_s``, it becomes the new reference (rising again is news again).
-* **Cool-down.** A kind is not repeated within ``cooldown_s`` of its last alert. After that it is repeated, at
-  the current level, as long as the level is still at least advice and the alert was not acknowledged. Each
-  further repeat of a kind waits ``repeat_backoff`` times longer (5, 10, 20 min), at most ``max_cooldown_s``;
-  an escalation or the end of the episode starts the schedule again.
-* **Alarm repeats need news.** A warning or critical is not sent while a warning or critical of *any* kind at
-  its level or higher is younger than ``alarm_reminder_s`` (it still stands), unless the risk has risen by
-  ``alarm_repeat_rise`` since that alarm. A new reason for the same risk is not news, nor is a level that dips
-  and comes back; an unchanged high risk is repeated once per ``alarm_reminder_s`` (a reminder): repeating it
-  more often trains runners to ignore the watch. Advice repeats on the backoff schedule alone.
-* **Sticky reason.** The kind of the episode's last advice/warning is kept while its factors still weigh at
-  least 1/``kind_margin`` of the new top kind's (two reasons of similar weight do not alternate).
-* **Step down.** Within ``cooldown_s`` of an alert, no alert of a lower level is sent: the higher one still
-  stands (no "shorten your stride" a minute after "stop and stretch").
-* **Minimum gap.** Two non-escalating advice/warning alerts (of any kinds) are ``min_gap_s`` apart at least.
-* **Acknowledgement.** :meth:`AlertPolicy.ack` of an alert stops alerts of its kind at or below its level; a
-  higher level still comes through. Acknowledgements are forgotten once the tick level has been ``low`` for
-  ``ack_clear_s`` (the episode is over), and a new acute cramp is always reported.
-* **Cap.** At most ``cap`` alerts per ``cap_window_s``; critical alerts always pass (and count).
-* **Acute cramp.** ``ind.acute_cramp`` (cramp signs) raises an immediate critical ``stop_and_stretch`` (no
-  debounce, no warm-up, no cap). While the signature persists it repeats after ``cooldown_s`` unless
-  acknowledged, and no other alert is sent; it counts as a new cramp once it has been absent for
-  ``acute_rearm_s``. ``stop_and_stretch`` is never sent without it: a critical level alone eases the pace.
-* **Red flags.** ``ind.red_flag`` raises an immediate coach-only critical ``medical`` alert (before anything
-  else that tick), again after ``cooldown_s`` while it persists unless acknowledged, at once when its reason
-  changes.
-* **Gait.** While the athlete walks or stands (``ind.gait_state``), no level alert at all: they have already
-  eased off, and stride or form advice to a walker is nonsense. Stride and form advice need ``running``. An
-  "unknown" gait (no speed and no cadence: a dropout, the first seconds after it) counts as the last gait known.
-* **Stale signal.** A tick with ``signal == "stale"`` (a stream has stopped reporting) sends no level or drink
-  alert: the gait turns "unknown" at a dropout, and the pace, cadence and gait an alert would rest on and quote
-  are out of date (a walker whose watch drops out is still walking). Red flags and cramp signs still pass.
-* **Drink advice** only at the advice level, from 2 % estimated sweat loss (:mod:`alerts.advice`), at most once
-  per ``hydrate_every_s`` and after a further ``hydrate_step_pct`` of loss. It has its own schedule, whatever
-  the level's top factor (one schedule: a level whose top factor is the sweat loss defers to it): sent on a tick
-  with no other alert, never while a warning or critical stands.
-* At most one alert per tick; ticks that do not move event time forward are ignored.
+1. **Level**: ``elevated`` → advice, ``high`` → warning, ``critical`` → critical (or the policy's own
+   hysteresis on the mean risk, ``level_source="risk"``).
+2. **Debounce**: a level counts after ``debounce_s`` (``critical_debounce_s``) of consecutive ticks at or above
+   it; a gap longer than ``max_tick_gap_s`` or a ``lost`` signal restarts the count.
+3. **Warm-up**: no advice or warning before ``warmup_s``.
+4. **Escalation** above the episode's highest level bypasses the cool-down and the gap.
+5. **Cool-down** per kind (``cooldown_s``, ×``repeat_backoff`` per repeat, at most ``max_cooldown_s``); alarm
+   repeats need news: a rise of ``alarm_repeat_rise``, or ``alarm_reminder_s`` since the last alarm.
+6. **Sticky reason** (``kind_margin``); 7. **step down**: no lower alert while a higher one stands;
+   8. **minimum gap** ``min_gap_s``; 9. **acknowledgements** (forgotten after ``ack_clear_s`` of ``low``);
+   10. **cap** (``cap`` per ``cap_window_s``, critical always passes).
+11. **Acute cramp**: ``stop_and_stretch`` at once, and only then; 12. **red flags**: a coach-only ``medical``.
+13. **Gait and signal**: no level alert while walking or stopped (an ``unknown`` gait counts as the last gait
+    known) nor on a ``stale`` signal; stride and form advice need ``running``.
+14. **Drink advice** on its own schedule (``hydrate_every_s``, ``hydrate_step_pct``), advice level only.
+15. At most one alert per tick; ticks that do not move event time forward are ignored.
 """
 
 from __future__ import annotations
