@@ -7,13 +7,16 @@ Runs ``python -m benchmarks.icount run`` twice under ``valgrind --tool=cachegrin
 ``PYTHONHASHSEED=0``): once up to the end of the warm-up, once on to the end of the timed minutes, and prints one
 JSON line with the difference divided by the ticks in between: the instructions of a tick as
 ``benchmarks.offline tick`` drives it (athletes interleaved second by second; the ingest of their samples, the
-tick and the status encode), start-up, imports and warm-up cancelled out. Takes ~2 min per run on this VM (~50x
+tick and the status encode), start-up, imports and warm-up cancelled out. After the warm-up the heap is collected
+and frozen (as the service's GC guard does), so a full collection of the warm-up's objects cannot fall into one
+run's timed minutes and not another's. Takes ~2 min per run on this VM (~50x
 slower than native). Needs valgrind.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -37,6 +40,8 @@ def drive(athletes: int, warm_minutes: float, minutes: float) -> int:
         for f in _frames(run, i % STAGGER_S, warm, T0):
             pipe.add_many((n, f.t, v) for n, v in f.streams().items())
     per = [_frames(run, i % STAGGER_S + warm, _SPARE_MIN * 60, T0 + warm) for i in range(athletes)]
+    gc.collect()  # as the service's GC guard does (monitor/gcguard.py): what survived is frozen, so a full
+    gc.freeze()  # collection does not walk the warm-up's state at a point that depends on the allocation count
     ticks = 0
     for k in range(int(minutes * 60)):
         for i, pipe in enumerate(pipes):
