@@ -342,7 +342,7 @@ class PostgresStore(SqliteStore):
             raise
         self._conn = conn
         self.counters["reconnects"] += 1
-        log.warning("session store %s: reconnected (%d records waiting)", self.description, len(self._items))
+        log.warning("session store %s: reconnected (%d records waiting)", self.description, self.pending())
 
     def _unlock(self) -> None:
         return None

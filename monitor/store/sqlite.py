@@ -5,7 +5,8 @@ The monitor's event loop only queues records (:class:`~monitor.store.base.Sessio
 thread commits them in batches, one transaction per batch, so a step (an input with the statuses and alerts it
 produced) is all or nothing. A failing write (full disk, I/O error, locked file) is logged, counted
 (``counters["errors"]``) and retried with back-off; while it fails, records wait in memory up to ``queue_limit``,
-beyond which the oldest snapshots, then statuses, then steps are dropped and counted (``counters["dropped"]``).
+beyond which the oldest snapshots, then outputs without an input, then steps are dropped and counted
+(``counters["dropped"]``; :mod:`monitor.store.queue`, O(1) a record, so a failing store never slows the loop).
 
 One monitor writes a store at a time: a second one on the same file is refused (an advisory lock beside it).
 Readers (``crampwatch sessions``, the dashboard's history, ``crampwatch report``) may read while it runs.
@@ -21,14 +22,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections import deque
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from monitor.errors import UsageError
 from monitor.store import schema
 from monitor.store.base import Recovery, SessionStore, SessionSummary, Step, session_id
+from monitor.store.queue import KEEP, OUTPUT_ONLY, SNAPSHOT, RecordQueue
 
 log = logging.getLogger("crampwatch.store")
 
@@ -64,7 +64,8 @@ class SqliteStore(SessionStore):
         self.batch_max = batch_max
         self.retry_min_s = retry_min_s
         self.retry_max_s = retry_max_s
-        self._items: deque[tuple[str, Any]] = deque()
+        self._queue = RecordQueue(queue_limit)
+        self._inflight = 0  # records the writer has taken and not yet committed
         self._cond = threading.Condition()
         self._written = 0  # items committed (monotonic), for flush()
         self._queued = 0  # items ever queued
@@ -157,35 +158,23 @@ class SqliteStore(SessionStore):
                 self._cond.notify_all()
             await asyncio.to_thread(self._thread.join, 10.0)
             self._thread = None
-            if self._items:
-                log.warning("session store %s: %d records could not be written", self.path, len(self._items))
+            if self.pending():
+                log.warning("session store %s: %d records could not be written", self.path, self.pending())
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
             self._unlock()
 
     def pending(self) -> int:
-        return len(self._items)
+        return len(self._queue) + self._inflight
 
     # ---- write side (event loop): queue and return -------------------------------------------------------
-    def _put(self, kind: str, item: Any) -> None:
+    def _put(self, kind: str, item: Any, rank: int = KEEP) -> None:
         with self._cond:
-            self._items.append((kind, item))
             self._queued += 1
-            if len(self._items) > self.queue_limit:
-                self._drop_one()
+            if self._queue.put(kind, item, rank):
+                self._written += 1  # (the dropped record counts as done for flush())
+                self.counters["dropped"] += 1
             self._cond.notify()
-
-    def _drop_one(self) -> None:
-        for victim in ("snapshot", "step"):
-            for i, (kind, item) in enumerate(self._items):
-                if kind == victim and (victim == "snapshot" or item[4] is None):
-                    del self._items[i]
-                    self._written += 1
-                    self.counters["dropped"] += 1
-                    return
-        self._items.popleft()
-        self._written += 1
-        self.counters["dropped"] += 1
 
     def record_step(self, step: Step) -> None:
         key = (step.squad, step.athlete)
@@ -201,12 +190,12 @@ class SqliteStore(SessionStore):
             self._open[key] = step.session_start
         elif step.session_start is None:
             self._open.pop(key, None)
-        self._put("step", (step, seq, closed, opened, step.leaf))
+        self._put("step", (step, seq, closed, opened, step.leaf), KEEP if step.leaf is not None else OUTPUT_ONLY)
         self.counters["steps"] += 1
 
     def record_snapshot(self, squad: str, athlete: str, session_start: float, state: str) -> None:
         sid = session_id(squad, athlete, session_start)
-        self._put("snapshot", (squad, athlete, self._seq.get((squad, athlete), 0), sid, state))
+        self._put("snapshot", (squad, athlete, self._seq.get((squad, athlete), 0), sid, state), SNAPSHOT)
         self.counters["snapshots"] += 1
 
     # ---- writer thread -----------------------------------------------------------------------------------
@@ -214,18 +203,22 @@ class SqliteStore(SessionStore):
         delay = self.retry_min_s
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: bool(self._items) or self._stop)
-                if not self._items and self._stop:
+                self._cond.wait_for(lambda: len(self._queue) > 0 or self._stop)
+                if not len(self._queue) and self._stop:
                     return
-                batch = list(islice(self._items, self.batch_max))  # not a copy of the whole backlog
+                taken = self._queue.take(self.batch_max)
+                self._inflight = len(taken)
             try:
                 self._reconnect()
-                self._write_batch(batch)
+                self._write_batch([(e.kind, e.item) for e in taken])
             except Exception as exc:  # full disk, I/O error, locked file, lost server, or a bug: retried, never fatal
                 self._after_failure()
                 self.counters["errors"] += 1
+                with self._cond:
+                    self._queue.put_back(taken)  # in front again, in order
+                    self._inflight = 0
                 log.warning("session store %s: write failed (%s); %d records waiting, retrying in %.1f s",
-                            self.path, exc, len(self._items), delay)  # fmt: skip
+                            self.path, exc, self.pending(), delay)  # fmt: skip
                 with self._cond:
                     if self._cond.wait_for(lambda: self._stop, timeout=delay):
                         return  # stopping while the store fails: close() reports what is left
@@ -235,11 +228,9 @@ class SqliteStore(SessionStore):
                 log.info("session store %s: writing again", self.path)
             delay = self.retry_min_s
             with self._cond:
-                for _ in range(len(batch)):
-                    if self._items:
-                        self._items.popleft()
-                self._written += len(batch)
-                self.counters["written"] += len(batch)
+                self._inflight = 0
+                self._written += len(taken)
+                self.counters["written"] += len(taken)
                 self._cond.notify_all()
 
     def _reconnect(self) -> None:

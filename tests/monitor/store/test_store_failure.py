@@ -69,7 +69,7 @@ def test_store_queue_is_bounded_and_drops_snapshots_first(tmp_path: Path) -> Non
     for i in range(5):
         store.record_step(Step("s", "a", "hr", b'{"t": %d, "v": 150}' % i, 1.0))
     assert store.pending() == 5 and store.counters["dropped"] == 1
-    assert all(kind == "step" for kind, _ in store._items)
+    assert all(kind == "step" for kind, _ in store._queue.items())
     store.record_step(Step("s", "a", "hr", b'{"t": 9, "v": 150}', 1.0))
     assert store.pending() == 5 and store.counters["dropped"] == 2
 
