@@ -61,6 +61,12 @@ SID: dict[str, Any] = {
 }
 
 
+def _limit(maximum: int, default: int) -> dict[str, Any]:
+    """The optional ``limit`` query parameter."""
+    schema = {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}
+    return {"name": "limit", "in": "query", "required": False, "schema": schema}
+
+
 def _athlete_get(summary: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {
         "get": {
@@ -218,12 +224,7 @@ def _live_paths() -> dict[str, Any]:
                         "description": "1: only unacknowledged alerts",
                         "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
                     },
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                    },
+                    _limit(200, 50),
                 ],
                 "responses": {
                     "200": _json_body({"type": "array", "items": _ref("Alert")}, "alerts"),
@@ -268,12 +269,7 @@ def _history_paths() -> dict[str, Any]:
                 "parameters": [
                     SQUAD_QUERY,
                     {**SQUAD_QUERY, "name": "athlete", "description": "only this athlete"},
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
-                    },
+                    _limit(500, 100),
                 ],
                 "responses": {
                     "200": _json_body({"type": "array", "items": _ref("SessionRow")}, "sessions"),
