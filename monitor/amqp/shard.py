@@ -11,10 +11,10 @@ import aiormq
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from monitor.amqp.flush import Flush
-from monitor.amqp.liveness import Limits, Liveness
 from monitor.amqp.state import Key, ShardStore
 from monitor.core.pipeline import AthletePipeline, PipelineConfig
 from monitor.core.router import Router
+from monitor.liveness import Limits, Liveness
 from monitor.store.base import SessionStore
 
 log = logging.getLogger("crampwatch.amqp")

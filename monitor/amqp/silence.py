@@ -1,11 +1,11 @@
 """What a shard worker does when its athletes fall silent: the MQTT service's wall-clock liveness (see
-:mod:`monitor.amqp.liveness` for the rules and when silence is judged)."""
+:mod:`monitor.liveness` for the rules and when silence is judged)."""
 
 from __future__ import annotations
 
-from monitor.amqp.liveness import Limits
 from monitor.amqp.outputs import Outputs
 from monitor.amqp.shard import Shard
+from monitor.liveness import Limits
 
 
 async def judge(shard: Shard, outputs: Outputs, limits: Limits, now: float) -> bool:

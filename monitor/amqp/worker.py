@@ -31,7 +31,6 @@ from aio_pika.abc import (
 
 from monitor.amqp import batch
 from monitor.amqp.flush import Flush, marker_ids
-from monitor.amqp.liveness import Limits, Liveness
 from monitor.amqp.outputs import Outputs
 from monitor.amqp.relay import MAX_BATCH, Relay
 from monitor.amqp.shard import AMQP_ERRORS, CHECKPOINT, RELEASE, Item, Shard, share
@@ -46,6 +45,7 @@ from monitor.core.router import Router
 from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack
 from monitor.errors import BrokerError
 from monitor.gcguard import GUARD
+from monitor.liveness import Limits, Liveness
 from monitor.mqtt.lifecycle import Service
 from monitor.store.base import SessionStore
 

@@ -48,6 +48,7 @@ from monitor.core.router import Routed, Router
 from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack, encode_session
 from monitor.errors import BrokerError
 from monitor.gcguard import GUARD, GcGuard
+from monitor.liveness import Limits, Liveness
 from monitor.mqtt.broker import BrokerURL, close_socket
 from monitor.mqtt.intake import Inbox, Receiver
 from monitor.mqtt.lifecycle import Service
@@ -105,11 +106,9 @@ class Monitor(Service):
         self.identifier = identifier
         self.reconnect_min_s = reconnect_min_s
         self.reconnect_max_s = reconnect_max_s
-        self.idle_stale_s = idle_stale_s
-        self.idle_lost_s = idle_lost_s
-        self.idle_end_s = idle_end_s
-        self.idle_publish_s = idle_publish_s
-        self.quiet_s = quiet_s
+        #: wall-clock liveness (monitor.liveness): when a silent athlete is released, re-published, ended
+        self.limits = Limits(quiet_s, idle_stale_s, idle_lost_s, idle_end_s, idle_publish_s)
+        self._live = Liveness(self.limits)
         self.publish_timeout_s = publish_timeout_s
         self.batch_size = batch_size
         self.counters: Counter[str] = Counter()
@@ -121,13 +120,10 @@ class Monitor(Service):
         self._idle = asyncio.Event()  # set when nothing waits or is being processed
         self._idle.set()
         self._connected_at = 0.0  # monotonic time of the last (re)connection
-        self._quiet: set[tuple[str, str]] = set()
         self._connected = asyncio.Event()
         self._connect_event = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._arrival: dict[tuple[str, str], float] = {}
-        self._idle_published: dict[tuple[str, str], float] = {}
         #: Called with every handled message's outcome and handling time (metrics; must not raise).
         self.observers: list[Callable[[Routed, float], None]] = []
         #: ``time.monotonic()`` when the last message was handled (None: none yet). Health checks read it.
@@ -144,10 +140,7 @@ class Monitor(Service):
         if self.store is not None and self.recorder is not None:
             await self.store.open()
             restored = await self.recorder.recover()
-            now = time.monotonic()
-            for key, pipe in self.router.pipelines.items():
-                if pipe.active:
-                    self._arrival[key] = now
+            self._live.restored((k for k, pipe in self.router.pipelines.items() if pipe.active), time.monotonic())
             await self._emit(restored.out)
         loops = {"mqtt": self._connection_loop, "process": self._process_loop, "housekeeping": self._housekeeping}
         self._tasks = [
@@ -310,10 +303,7 @@ class Monitor(Service):
                 self.recorder.step(*routed.applied, payload, routed.out)
             squad, athlete, leaf = routed.applied
             if leaf != "profile" and leaf != "ack":
-                key = (squad, athlete)
-                self._arrival[key] = self.last_input_at
-                self._idle_published.pop(key, None)
-                self._quiet.discard(key)
+                self._live.arrived((squad, athlete), self.last_input_at)
 
     async def _emit(self, out: Output) -> None:
         for status in out.statuses:
@@ -352,7 +342,7 @@ class Monitor(Service):
 
     # ---- wall-clock housekeeping ----------------------------------------------------------------------
     async def _housekeeping(self) -> None:
-        tick = min(0.5, self.quiet_s / 2)
+        tick = min(0.5, self.limits.quiet_s / 2)
         while True:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), tick)
@@ -372,29 +362,23 @@ class Monitor(Service):
         the broker or the inbox), counting from the last (re)connection."""
         if not self._connected.is_set() or self._receiver.paused or not self._idle.is_set():
             return
-        for key, arrived in list(self._arrival.items()):
-            pipe = self.router.pipelines.get(key)
-            idle = now - max(arrived, self._connected_at)
-            if pipe is None or not pipe.active:
-                del self._arrival[key]
+        pipes = self.router.pipelines
+        for action in self._live.due(now, since=self._connected_at, active=lambda k: k in pipes and pipes[k].active):
+            key, pipe = action.key, pipes[action.key]
+            last = pipe.last_status
+            if action.kind == "end":
+                if last is not None:
+                    await self._end_idle(key, last["t"])
                 continue
-            if idle < min(self.quiet_s, self.idle_stale_s):
-                continue
-            if idle >= self.idle_end_s and pipe.last_status is not None:
-                await self._end_idle(key, pipe.last_status["t"])
-                continue
-            fresh = key not in self._quiet
-            if fresh:  # gone quiet: judge the seconds held back for streams that had not reported
-                self._quiet.add(key)
+            if action.kind == "release":  # gone quiet: judge the seconds held back for streams that had not reported
                 released = pipe.release()
                 await self._emit(released)
                 if self.recorder is not None:  # recovery repeats it at the same point
                     self.recorder.action(*key, "release", released)
-            last = pipe.last_status
-            if last is not None and (fresh or now - self._idle_published.get(key, -1e18) >= self.idle_publish_s):
-                self._idle_published[key] = now
-                signal = "lost" if idle >= self.idle_lost_s else "stale" if idle >= self.idle_stale_s else "ok"
-                status = {**last, "session_state": "quiet", "signal": signal, "wall_idle_s": round(idle, 1)}
+                last = pipe.last_status
+            if last is not None:
+                signal, idle = self.limits.signal(action.idle), round(action.idle, 1)
+                status = {**last, "session_state": "quiet", "signal": signal, "wall_idle_s": idle}
                 self._publish_status(status)
                 await self._notify("on_status", status)
 
@@ -405,5 +389,3 @@ class Monitor(Service):
         await self._emit(end)
         if self.recorder is not None:
             self.recorder.step(*key, "session", encode_session(t, "stop"), end)
-        self._arrival.pop(key, None)
-        self._quiet.discard(key)

@@ -8,12 +8,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from monitor.amqp.liveness import Limits
 from monitor.amqp.shard import share
 from monitor.amqp.state import ShardStore
 from monitor.amqp.view import BrokerView
 from monitor.amqp.worker import ShardWorker
 from monitor.core.wire import Topics
+from monitor.liveness import Limits
 from monitor.store import make_store
 from monitor.store.base import SessionStore
 from simulators.publish import Mode, Run, publish

@@ -15,11 +15,11 @@ from typing import Any
 import aio_pika
 import pytest
 
-from monitor.amqp.liveness import Limits
 from monitor.amqp.state import MemoryShardStore
 from monitor.amqp.topology import Topology, declare
 from monitor.amqp.worker import ShardWorker
 from monitor.core.wire import Topics
+from monitor.liveness import Limits
 from monitor.mqtt.broker import BrokerURL
 from monitor.mqtt.service import Monitor
 from simulators.publish import Message, plan_messages

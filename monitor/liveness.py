@@ -1,14 +1,14 @@
-"""Wall-clock liveness of a shard's athletes: the MQTT service's rules (``Monitor._check_idle`` in
-:mod:`monitor.mqtt.service`), for shard workers.
+"""Wall-clock liveness of athletes, the same rules for the MQTT service (:mod:`monitor.mqtt.service`) and for
+shard workers (:mod:`monitor.amqp.silence`). Pure: the caller passes the wall time.
 
 An athlete whose messages stop for ``quiet_s`` of wall clock is *released* (the seconds held back for streams that
 had not reported are judged, :meth:`AthletePipeline.release`) and its last status is re-published with
 ``session_state: "quiet"`` (``signal`` stale/lost after ``idle_stale_s``/``idle_lost_s``, again every
-``idle_publish_s``); its session ends after ``idle_end_s``. Silence is judged only when a *flush marker* came
-back (:mod:`monitor.amqp.flush`), as of the time it was sent: everything queued before then has been handled, so
-a backlog in the broker is never taken for silence. Same input → the same released statuses as the single
-process: a release depends only on the pipeline's state, and it happens between the same two messages of the
-athlete.
+``idle_publish_s``); its session ends after ``idle_end_s``. The MQTT service judges silence only while connected
+and with nothing left unread, counting from the last (re)connection; a shard worker only when a *flush marker*
+came back (:mod:`monitor.amqp.flush`), as of the time it was sent: everything queued before then has been
+handled, so a backlog in the broker is never taken for silence. Same input → the same released statuses: a
+release depends only on the pipeline's state, and it happens between the same two messages of the athlete.
 
 >>> live = Liveness(Limits())
 >>> live.arrived(("club", "ann"), 100.0)
@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from monitor.amqp.state import Key
+Key = tuple[str, str]  # (squad, athlete)
 
 
 @dataclass(frozen=True, slots=True)
