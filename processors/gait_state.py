@@ -124,9 +124,10 @@ class GaitStateNow(Processor):
     def _steady(self, tail: CleanTail) -> bool:
         if len(tail) < self.steady_s:
             return False
-        v = sorted(tail.speed[-self.steady_s :].tolist())
-        if v[-1] != v[-1]:  # NaN sorts last: a gap
+        v = tail.speed[-self.steady_s :].tolist()
+        if any(x != x for x in v):  # a gap (NaN). It must be looked for: sorted() leaves a NaN where it stands
             return False
+        v.sort()
         med = v[len(v) // 2]
         if med <= 0 or v[0] < 0.9 * med or v[-1] > 1.1 * med:
             return False
