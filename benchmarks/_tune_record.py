@@ -34,7 +34,9 @@ from simulators.scenarios import load_scenario
 
 #: Indicators fields not read by the risk, the policy or the advice (not stored; empty on replay).
 SKIPPED = frozenset({"hr_zone_s", "factors"})
-#: Module constants a candidate may override: ``INTERCEPT``, ``EVIDENCE_HIGH``, ... and ``coef.NAME``.
+#: Module constants a candidate may override: ``INTERCEPT``, ``EVIDENCE_HIGH``, ..., ``coef.NAME`` (a coefficient
+#: of the risk's number), ``gate.NAME`` (an evidence coefficient of the gate), ``LEAVE_MARGIN`` and ``ENTER.1`` …
+#: ``ENTER.3`` (the risk at which the level enters elevated / high / critical).
 RISK_CONSTANTS = ("INTERCEPT", "EVIDENCE_HIGH", "CRITICAL_MIN_FATIGUE", "CRITICAL_MIN_ELAPSED_S",
                   "LAST_QUARTER_BONUS", "CARDIAC_FULL_S")  # fmt: skip
 LEVEL_CONSTANTS = ("LEAVE_MARGIN",)
@@ -154,19 +156,30 @@ def record_job(job: tuple[str, int, int, tuple[str, ...]]) -> Recording:
 # ------------------------------------------------------------------------------------------------- replay
 @contextmanager
 def overrides(settings: Mapping[str, float]) -> Iterator[None]:
-    """Set the risk and level modules' constants (``INTERCEPT``, ``coef.fatigue``, ``LEAVE_MARGIN``, ...) for the
-    duration of the block; restored afterwards. With ``INTERCEPT``, the priors' cap moves with it, so that
-    priors alone still stop at the same risk (``INTERCEPT + PRIOR_CAP = logit 0.45``)."""
+    """Set the risk and level modules' constants (``INTERCEPT``, ``coef.fatigue``, ``gate.fatigue``,
+    ``LEAVE_MARGIN``, ``ENTER.2``, ...) for the duration of the block; restored afterwards. With ``INTERCEPT``,
+    the priors' cap moves with it, so that priors alone still stop at the same risk (``INTERCEPT + PRIOR_CAP =
+    logit 0.45``)."""
     saved_risk = {k: getattr(risk_mod, k) for k in (*RISK_CONSTANTS, "PRIOR_CAP")}
-    saved_level = {k: getattr(level_mod, k) for k in LEVEL_CONSTANTS}
+    saved_level = {k: getattr(level_mod, k) for k in (*LEVEL_CONSTANTS, "ENTER")}
     saved_coef = dict(risk_mod.COEFFICIENTS)
+    saved_gate = dict(risk_mod.GATE_COEFFICIENTS)
     try:
         for key, value in settings.items():
-            if key.startswith("coef."):
-                name = key[5:]
-                if name not in saved_coef:
+            prefix, _, name = key.partition(".")
+            table = {"coef": risk_mod.COEFFICIENTS, "gate": risk_mod.GATE_COEFFICIENTS}.get(prefix)
+            if table is not None:
+                if name not in table:
                     raise KeyError(f"{key}: no such coefficient")
-                risk_mod.COEFFICIENTS[name] = float(value)
+                table[name] = float(value)
+            elif prefix == "ENTER":
+                enter = list(level_mod.ENTER)
+                if name not in ("1", "2", "3"):
+                    raise KeyError(f"{key}: ENTER.1, ENTER.2 or ENTER.3 (elevated, high, critical)")
+                enter[int(name)] = float(value)
+                if enter != sorted(enter):
+                    raise ValueError(f"{key}={value}: the enter thresholds must stay increasing ({enter})")
+                level_mod.ENTER = (enter[0], enter[1], enter[2], enter[3])
             elif key in RISK_CONSTANTS:
                 setattr(risk_mod, key, float(value))
             elif key in LEVEL_CONSTANTS:
@@ -183,6 +196,8 @@ def overrides(settings: Mapping[str, float]) -> Iterator[None]:
             setattr(level_mod, k, v)
         risk_mod.COEFFICIENTS.clear()
         risk_mod.COEFFICIENTS.update(saved_coef)
+        risk_mod.GATE_COEFFICIENTS.clear()
+        risk_mod.GATE_COEFFICIENTS.update(saved_gate)
 
 
 def replay(rec: Recording, config: PolicyConfig, risks: list[float] | None = None) -> list[Alert]:

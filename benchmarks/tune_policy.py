@@ -16,7 +16,10 @@ defaults reproduces the pipeline's own alerts exactly; that is checked on every 
 
 A setting is a :class:`PolicyConfig` field (``alarm_reminder_s``, ``debounce_s``, ``warmup_s``, ...), a risk
 constant (``INTERCEPT``, ``EVIDENCE_HIGH``, ``CRITICAL_MIN_FATIGUE``, ``CRITICAL_MIN_ELAPSED_S``,
-``LAST_QUARTER_BONUS``, ``CARDIAC_FULL_S``), a coefficient (``coef.fatigue``) or the level's ``LEAVE_MARGIN``.
+``LAST_QUARTER_BONUS``, ``CARDIAC_FULL_S``), a coefficient of the risk's number (``coef.fatigue``), an evidence
+coefficient of the gate that "high" needs (``gate.fatigue``, ``gate.cardiac``: ``processors.risk.max_level`` reads
+that evidence; ``coef.fatigue`` alone moves the number, not the gate), the level's ``LEAVE_MARGIN`` or the risk
+at which it enters elevated / high / critical (``ENTER.1``, ``ENTER.2``, ``ENTER.3``).
 ``--grid`` values combine as a product; each ``--candidate`` adds one candidate; the defaults are always the first
 row. Protocol (docs/science.md): tune on seed 1, report on seed 0.
 """
@@ -85,6 +88,8 @@ def parse_setting(text: str) -> tuple[str, list[Any]]:
 
     >>> parse_setting("alarm_reminder_s=1800,2700"), parse_setting("cap=5"), parse_setting("coef.fatigue=2")
     (('alarm_reminder_s', [1800.0, 2700.0]), ('cap', [5]), ('coef.fatigue', [2.0]))
+    >>> parse_setting("ENTER.2=0.4"), parse_setting("gate.cardiac=0.6")
+    (('ENTER.2', [0.4]), ('gate.cardiac', [0.6]))
     """
     key, sep, rest = text.partition("=")
     key = key.strip()

@@ -39,6 +39,11 @@ COEFFICIENTS: dict[str, float] = {
     "cardiac": 0.6,  # ONE cardiac factor: max(drift / 20 bpm/h, decoupling / 10 %), 0…1.5
     "acute_cramp": 3.0,  # the acute cramp signature
 }
+#: The evidence the gate reads (:func:`max_level`: "high" needs :data:`EVIDENCE_HIGH` of it), log-odds per unit
+#: of each evidence input. Kept apart from the evidence coefficients of the risk's number (:data:`COEFFICIENTS`),
+#: so that the number can weigh the streams for ranking while the gate keeps requiring the same stream evidence
+#: for a warning (docs/science.md, "The risk model").
+GATE_COEFFICIENTS: dict[str, float] = {"fatigue": 1.8, "cardiac": 0.6, "acute_cramp": 3.0}
 PRIOR_FACTORS = frozenset(
     {"pace_over_training", "duration", "cramp_history", "recent_injury", "sex", "age", "heat", "sweat_loss",
      "monotony"}
@@ -192,7 +197,8 @@ def soft_cap(z: float, cap: float = PRIOR_CAP, knee: float = PRIOR_KNEE) -> floa
 def risk_of(inputs: dict[str, float], top: Callable[[float], Level] | None = None) -> Risk:
     """risk = logistic(INTERCEPT + soft_cap(Σ priors) + Σ evidence); factors = the terms (log-odds, + pushes the
     risk up), plus ``priors_capped`` (≤ 0) for what the soft cap took off, so the factors add up to the logit.
-    ``top``: the highest level allowed, from the (rounded) evidence (default: "critical").
+    ``Risk.evidence`` is the gate's evidence (:data:`GATE_COEFFICIENTS`, rounded), and ``top`` the highest level
+    allowed as a function of it (default: "critical").
 
     >>> r = risk_of({"pace_over_training": 1.0, "fatigue": 0.5})
     >>> r.factors, round(r.risk, 3), r.evidence
@@ -204,16 +210,20 @@ def risk_of(inputs: dict[str, float], top: Callable[[float], Level] | None = Non
     factors = {k: round(COEFFICIENTS[k] * v, 4) for k, v in inputs.items()}
     priors: list[float] = []
     evidence_terms: list[float] = []
+    gate_terms: list[float] = []
     for k, v in factors.items():  # every factor is a prior or evidence (asserted at the end of the module)
-        (priors if k in PRIOR_FACTORS else evidence_terms).append(v)
+        if k in PRIOR_FACTORS:
+            priors.append(v)
+        else:
+            evidence_terms.append(v)
+            gate_terms.append(round(GATE_COEFFICIENTS[k] * inputs[k], 4))
     prior = sum(priors)
-    evidence = sum(evidence_terms)
     capped = soft_cap(prior, PRIOR_CAP, PRIOR_KNEE)
     if capped - prior < -5e-5:
         factors[PRIOR_CAP_KEY] = round(capped - prior, 4)
-    z = INTERCEPT + capped + evidence
+    z = INTERCEPT + capped + sum(evidence_terms)
     p = clip(logistic(z), 0.0, 1.0)
-    ev = round(evidence, 4)
+    ev = round(sum(gate_terms), 4)
     return Risk(risk=round(p, 4), logit=round(z, 4), factors=factors, max_level="critical" if top is None else top(ev),
                 evidence=ev, prior=round(capped, 4))  # fmt: skip
 
@@ -290,3 +300,4 @@ class CrampRisk(Processor):
 
 
 assert set(COEFFICIENTS) == PRIOR_FACTORS | EVIDENCE_FACTORS and LEVELS[-1] == "critical"
+assert set(GATE_COEFFICIENTS) == EVIDENCE_FACTORS

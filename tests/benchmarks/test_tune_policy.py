@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import benchmarks.tune_policy as tp
+import processors.level as level_mod
 import processors.risk as risk_mod
 from alerts.policy import PolicyConfig
 from benchmarks._tune_record import Recording, alert_key, minute_means, overrides, replay
@@ -117,3 +118,27 @@ def test_the_gain_over_the_defaults_is_paired() -> None:
     tp.gain_over_defaults(rows, 5, bootstrap=200)
     assert "auc_gain_ci" not in rows[0] and rows[1]["auc_gain_ci"] == [0.0, 0.0]
     assert float(m.sum()) == 4.0 and rows[2]["auc_gain_ci"] == [-1.0, -1.0]
+
+
+def test_the_gate_and_the_level_thresholds_are_settings_and_come_back() -> None:
+    """``gate.NAME`` moves the evidence the gate reads, ``coef.NAME`` only the risk's number, ``ENTER.i`` the risk at
+    which a level is entered; all restored afterwards, and thresholds that would not increase are refused."""
+    gate, enter = dict(risk_mod.GATE_COEFFICIENTS), level_mod.ENTER
+    inputs = {"pace_over_training": 1.0, "fatigue": 0.5, "cardiac": 1.0}
+    before = risk_mod.risk_of(inputs)
+    with overrides({"coef.fatigue": 0.0, "coef.cardiac": 0.0}):
+        number_only = risk_mod.risk_of(inputs)
+    assert number_only.evidence == before.evidence == 1.5 and number_only.risk < before.risk
+    with overrides({"gate.fatigue": 0.9, "ENTER.2": 0.3, "ENTER.3": 0.5}):
+        assert risk_mod.risk_of(inputs).evidence == 1.05 and risk_mod.risk_of(inputs).risk == before.risk
+        assert (0.0, enter[1], 0.3, 0.5) == level_mod.ENTER
+        assert level_mod.next_level("elevated", 0.29) == "elevated" and level_mod.next_level("elevated", 0.3) == "high"
+        assert level_mod.next_level("high", 0.5) == "critical"
+    assert gate == risk_mod.GATE_COEFFICIENTS and enter == level_mod.ENTER
+    with pytest.raises(ValueError), overrides({"ENTER.2": 0.2}):
+        pass
+    with pytest.raises(KeyError), overrides({"ENTER.4": 0.9}):
+        pass
+    with pytest.raises(KeyError), overrides({"gate.heat": 0.9}):
+        pass
+    assert enter == level_mod.ENTER and gate == risk_mod.GATE_COEFFICIENTS

@@ -15,8 +15,11 @@ from processors.engine import Engine
 from processors.indicators import LEVELS, Indicators
 from processors.profile import Profile, SessionPlan
 from processors.risk import (
+    COEFFICIENTS,
     EVIDENCE_FACTORS,
     EVIDENCE_HIGH,
+    GATE_COEFFICIENTS,
+    INTERCEPT,
     PRIOR_FACTORS,
     baseline_logit,
     cardiac_input,
@@ -143,6 +146,23 @@ def test_one_cardiac_factor_and_the_factor_groups() -> None:
     assert max_level(elapsed_s=7200.0, evidence=1.0, fatigue_gait=0.2, acute=False) == "high"
     assert max_level(elapsed_s=7200.0, evidence=1.2, fatigue_gait=0.8, acute=False) == "critical"
     assert max_level(elapsed_s=1200.0, evidence=1.2, fatigue_gait=0.8, acute=False) == "high"
+
+
+def test_the_gate_reads_the_runs_evidence_whatever_the_numbers_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ranking and the gate are separate: the evidence "high" needs (``Risk.evidence``, read by ``max_level``)
+    is weighed by GATE_COEFFICIENTS; the risk's number by COEFFICIENTS, and its factors still add up to the logit."""
+    inputs = {"duration": 1.0, "pace_over_training": 1.0, "fatigue": 0.6, "cardiac": 1.0}
+    r = risk_of(inputs)
+    assert r.evidence == pytest.approx(0.6 * GATE_COEFFICIENTS["fatigue"] + GATE_COEFFICIENTS["cardiac"], abs=1e-4)
+    assert r.factors["fatigue"] == pytest.approx(0.6 * COEFFICIENTS["fatigue"], abs=1e-4)
+    assert sum(r.factors.values()) == pytest.approx(r.logit - INTERCEPT, abs=1e-3)
+    monkeypatch.setitem(COEFFICIENTS, "fatigue", 0.0)
+    monkeypatch.setitem(COEFFICIENTS, "cardiac", 0.0)
+    priors_only = risk_of(inputs)
+    assert priors_only.evidence == r.evidence and priors_only.risk < r.risk
+    assert priors_only.logit == pytest.approx(INTERCEPT + 0.7 + 0.9, abs=1e-4)
+    monkeypatch.setitem(GATE_COEFFICIENTS, "fatigue", 0.0)
+    assert risk_of(inputs).evidence == pytest.approx(GATE_COEFFICIENTS["cardiac"], abs=1e-4)
 
 
 def test_baseline_reads_only_profile_and_time() -> None:
