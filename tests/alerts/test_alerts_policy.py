@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.alert import alert_id
-from alerts.policy import AlertPolicy, PolicyConfig
+from alerts.policy import PolicyConfig
 from processors.indicators import Indicators, Level
 from tests.alerts.helpers_alerts import S0, Seg, ind, policy, run, seq, ticks
 
@@ -345,50 +342,6 @@ def test_min_gap_between_kinds() -> None:
     assert seq(run(policy(), stream)) == [(625.0, "ease_pace", "advice"), (685.0, "hydrate", "advice")]
 
 
-def test_acute_cramp_is_immediate_even_in_warmup() -> None:
-    assert seq(run(policy(), ticks(Seg(0, 120), Seg(120, 130, "low", acute=True)))) == [
-        (120.0, "stop_and_stretch", "critical")
-    ]
-
-
-def test_acute_cramp_repeats_flicker_and_new_cramp() -> None:
-    stream = ticks(
-        Seg(1000, 1800, "elevated"),  # advice at 1025, repeat at 1325 (the next would be 1925)
-        Seg(1800, 1815, "high", acute=True),  # immediate
-        Seg(1815, 1830, "high"),
-        Seg(1830, 1840, "high", acute=True),  # off only 15 s: the same cramp, in cool-down: silent
-        Seg(1840, 2000, "low"),
-        Seg(2000, 2010, "low", acute=True),  # off 160 s: a new cramp
-        Seg(2010, 2500, "low", acute=True),  # persists: repeat after the cool-down
-    )
-    assert seq(run(policy(), stream)) == [
-        (1025.0, "ease_pace", "advice"),
-        (1325.0, "ease_pace", "advice"),
-        (1800.0, "stop_and_stretch", "critical"),
-        (2000.0, "stop_and_stretch", "critical"),
-        (2300.0, "stop_and_stretch", "critical"),
-    ]
-
-
-def test_ack_of_acute_cramp_stops_its_repeats_until_a_new_cramp() -> None:
-    p = policy()
-    first = run(p, ticks(Seg(3000, 3005, acute=True)))
-    assert p.ack(first[0].id)
-    rest = run(p, ticks(Seg(3005, 3700, acute=True), Seg(3700, 3800), Seg(3800, 3805, acute=True)))
-    assert seq(first + rest) == [
-        (3000.0, "stop_and_stretch", "critical"),
-        (3800.0, "stop_and_stretch", "critical"),
-    ]
-
-
-def test_no_other_alert_while_a_cramp_is_on() -> None:
-    stream = ticks(Seg(0, 600), Seg(600, 1000, "elevated", "hydrate", acute=True))
-    assert seq(run(policy(), stream)) == [
-        (600.0, "stop_and_stretch", "critical"),
-        (900.0, "stop_and_stretch", "critical"),
-    ]
-
-
 def test_stale_or_repeated_ticks_are_ignored() -> None:
     p = policy()
     stream = list(ticks(Seg(0, 600), Seg(600, 640, "elevated")))
@@ -396,107 +349,6 @@ def test_stale_or_repeated_ticks_are_ignored() -> None:
     assert seq(alerts) == [(625.0, "ease_pace", "advice")]
     assert p.update(stream[-1]) == []  # same t again
     assert p.update(stream[0]) == []  # from the past
-
-
-def test_a_stale_signal_sends_no_level_alert_and_the_alert_follows_once_it_is_back() -> None:
-    stream = ticks(Seg(0, 600), Seg(600, 700, "elevated", signal="stale"), Seg(700, 760, "elevated"))
-    assert seq(run(policy(), stream)) == [(700.0, "ease_pace", "advice")]  # the debounce kept counting
-
-
-def test_a_stale_signal_still_reports_cramp_signs() -> None:
-    stream = ticks(Seg(0, 600), Seg(600, 620, "critical", acute=True, signal="stale"))
-    assert seq(run(policy(), stream)) == [(600.0, "stop_and_stretch", "critical")]
-
-
-def test_an_unknown_gait_counts_as_the_last_gait_known() -> None:
-    """A walker whose watch drops out and comes back (no pace, no cadence yet: gait "unknown", signal ok) still
-    walks: no "ease the pace" to them. A runner's dropout leaves the advice as it was."""
-
-    def gaits(*parts: tuple[float, float, str]) -> list[Indicators]:
-        return [replace(i, gait_state=g) for a, b, g in parts for i in ticks(Seg(a, b, "elevated"))]
-
-    walker = gaits((0, 600, "running"), (600, 700, "walking"), (700, 800, "unknown"))
-    assert run(policy(), walker) == []
-    runner = gaits((0, 600, "running"), (600, 700, "unknown"))
-    assert seq(run(policy(), runner)) == [(600.0, "ease_pace", "advice")]
-    back = gaits((0, 600, "running"), (600, 700, "walking"), (700, 720, "unknown"), (720, 800, "running"))
-    assert seq(run(policy(), back)) == [(720.0, "ease_pace", "advice")]
-
-
-def test_the_last_gait_known_survives_a_restart() -> None:
-    p = policy()
-    run(p, [replace(i, gait_state="walking") for i in ticks(Seg(0, 700, "elevated"))])
-    q = AlertPolicy.from_state(json.loads(json.dumps(p.state_dict())))
-    assert run(q, [replace(i, gait_state="unknown") for i in ticks(Seg(700, 800, "elevated"))]) == []
-
-
-def test_ids_are_deterministic() -> None:
-    def once(start: float) -> list[str]:
-        return [a.id for a in run(policy(session_start=start), ticks(Seg(0, 600), Seg(600, 4500, "high", "hydrate")))]
-
-    a, b = once(S0), once(S0)
-    assert a == b and len(a) == 4 and len(set(a)) == 4  # warning, drink advice, two reminders
-    assert once(S0 + 1) != a
-    alert = run(policy(), ticks(Seg(0, 600), Seg(600, 630, "elevated")))[0]
-    assert alert.id == alert_id("squad-1", "ath_7", S0, "ease_pace", "advice", S0 + 625.0)
-
-
-def test_alert_content() -> None:
-    alert = run(policy(), ticks(Seg(0, 600), Seg(600, 630, "elevated")))[0]
-    d = alert.to_dict()
-    assert set(d) == {"id", "t", "squad", "athlete", "level", "kind", "risk", "message", "detail", "factors"}
-    assert d["message"] == "Ease the pace to about 5:10/km (now 4:50/km)"
-    assert d["detail"].startswith("risk 0.45 (elevated): pace 7 % over training (4:50 vs 5:10/km), 10 min")
-    assert d["factors"] == {"pace_over_training": 0.25, "duration": 0.05, "sex": 0.03}
-    assert d["risk"] == 0.45
-    json.dumps(d)
-
-
-def test_state_roundtrip_continues_identically() -> None:
-    stream = list(
-        ticks(
-            Seg(0, 900, "elevated", "hydrate"),
-            Seg(900, 1400, "high", "hydrate"),
-            Seg(1400, 1500, "critical"),
-            Seg(1500, 1600, "low", acute=True),
-            Seg(1600, 2600, "elevated", "change_form"),
-        )
-    )
-    whole = run(policy(), stream)
-    for cut in (0, 121, 130, 181, 300, 319, len(stream)):
-        p = policy()
-        head = run(p, stream[:cut])
-        if head:
-            p.ack(head[0].id)
-        state = json.loads(json.dumps(p.state_dict()))
-        q = AlertPolicy.from_state(state)
-        r = policy()
-        head_r = run(r, stream[:cut])
-        if head_r:
-            r.ack(head_r[0].id)
-        assert head + run(q, stream[cut:]) == head_r + run(r, stream[cut:])
-    assert len(whole) >= 5
-
-
-def test_from_state_keeps_the_saved_profile_and_ignores_unknown_fields() -> None:
-    state = json.loads(json.dumps(policy().state_dict()))
-    state["profile"]["shoe_size"] = 44
-    restored = AlertPolicy.from_state(state)
-    assert restored.profile.training_pace == 310.0 and restored.profile.sex == "male"
-    assert restored.config == PolicyConfig()
-
-
-def test_from_state_rejects_unknown_version() -> None:
-    with pytest.raises(ValueError, match="version"):
-        AlertPolicy.from_state({"version": 99})
-
-
-def test_config_validation() -> None:
-    with pytest.raises(ValueError):
-        PolicyConfig(debounce_s=-1.0)
-    with pytest.raises(ValueError):
-        PolicyConfig(thresholds=(0.5, 0.4, 0.9))
-    assert PolicyConfig.from_dict(PolicyConfig(cap=2).to_dict()) == PolicyConfig(cap=2)
 
 
 LEVELS_ST = st.sampled_from(["low", "low", "elevated", "high", "critical"])
