@@ -130,11 +130,9 @@ def kind_scores(ind: Indicators) -> dict[str, float]:
     """Sum of positive contributions per action kind (acute cramp excluded: it is handled on its own)."""
     scores = dict.fromkeys(KIND_PRIORITY, 0.0)
     for name, c in ind.factors.items():  # = contributions(ind), rounded only where a kind takes it
-        kind = KIND_OF_FACTOR.get(name if name.__class__ is str else str(name))
-        if kind in scores:
-            v = (c if c - c == 0.0 else None) if c.__class__ is float else finite(c)
-            if v is not None and (v := round(v, 4)) > 0:
-                scores[kind] += v
+        kind = KIND_OF_FACTOR.get(str(name))
+        if kind in scores and (v := finite(c)) is not None and (v := round(v, 4)) > 0:
+            scores[kind] += v
     return scores
 
 

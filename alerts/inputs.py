@@ -26,6 +26,8 @@ EASE_PACE_FACTOR: Final = 1.05
 
 
 def finite(x: object) -> float | None:
+    if x.__class__ is float:  # the usual case, first
+        return x if x - x == 0.0 else None  # NaN and ±inf give NaN
     if isinstance(x, bool) or not isinstance(x, int | float):
         return None
     v = float(x)
