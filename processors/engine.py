@@ -95,47 +95,9 @@ class Engine:
     def _indicators(self, window: Window, r: dict[str, Any]) -> Indicators:
         fatigue: Fatigue = r["fatigue"]
         risk: Risk = r["risk"]
-        base: Gait | None = r["gait_baseline"]
-        recent: Gait | None = r["gait_recent"]
-        speed = _f(r["speed"])
         gait_state: GaitState = r["gait_state"]
         stride = _f(r["stride_m"])
-        base_cad = base_stride = None
-        if base is not None and recent is not None and r["cadence_decline_pct"] is not None:
-            base_cad, base_stride = self._derive("baseline", (base, recent), lambda: _baseline_gait(base, recent))
-        prof = self.profile
-        ref = self._derive("ref", (self.plan, prof), lambda: self.plan.reference_pace(prof))
-        values: dict[str, float | None] = {
-            "elapsed_min": round(max(window.elapsed, 0.0) / 60.0, 4),
-            "speed_mps": speed,
-            "training_pace_s_per_km": _f(prof.training_pace),
-            "training_speed_mps": _f(prof.training_speed),
-            "pace_ratio_10min": _f(r["pace_ratio_10min"]),
-            "pace_ratio_plan": _f(r["pace_ratio_plan"]),
-            "reference_pace_s_per_km": _f(ref[0]) if ref is not None else None,
-            "hr_bpm": _f(r["hr"]),
-            "hr_max_bpm": _f(r["hr_max_bpm"]),
-            "hrr_10min": _f(r["hrr_10min"]),
-            "cadence_spm": _f(r["cadence"]),
-            "baseline_cadence_spm": base_cad,
-            "cadence_baseline": base_cad,
-            "cadence_decline_pct": _f(r["cadence_decline_pct"]),
-            "cadence_cv_ratio": _f(r["cadence_cv_ratio"]),
-            "stride_m": stride,
-            "baseline_stride_m": base_stride,
-            "stride_change_pct": _f(r["stride_change_pct"]),
-            "step_m": _f(r["step_m"]),
-            "temp_c": _f(r["temp"]),
-            "heat_factor": _f(r["heat_factor"]),
-            "sweat_loss_pct": _f(r["sweat_loss_pct"]),
-            "decoupling_pct": _f(r["decoupling_pct"]),
-            "cardiac_drift_bpm_h": _f(r["cardiac_drift_bpm_h"]),
-            "monotony": _f(r["monotony"]),
-            "fatigue_gait": self._derive("fatigue_gait", (fatigue,), lambda: _f(fatigue.gait())),
-            "duration_vs_longest": _f(r["duration_vs_longest"]),
-            "risk_logit": _f(risk.logit),
-            "risk_evidence": _f(risk.evidence),
-        }
+        values = self._values(window, r, fatigue, risk, stride)
         return Indicators(
             t=window.now,
             elapsed_s=max(window.elapsed, 0.0),
@@ -175,6 +137,49 @@ class Engine:
             hr_recovery_bpm=_f(r["hr_recovery_bpm"]),
             values=values,
         )
+
+    def _values(
+        self, window: Window, r: dict[str, Any], fatigue: Fatigue, risk: Risk, stride: float | None
+    ) -> dict[str, float | None]:
+        """The raw values for the alert layer (``Indicators.values``; docs/science.md)."""
+        base: Gait | None = r["gait_baseline"]
+        recent: Gait | None = r["gait_recent"]
+        base_cad = base_stride = None
+        if base is not None and recent is not None and r["cadence_decline_pct"] is not None:
+            base_cad, base_stride = self._derive("baseline", (base, recent), lambda: _baseline_gait(base, recent))
+        prof = self.profile
+        ref = self._derive("ref", (self.plan, prof), lambda: self.plan.reference_pace(prof))
+        return {
+            "elapsed_min": round(max(window.elapsed, 0.0) / 60.0, 4),
+            "speed_mps": _f(r["speed"]),
+            "training_pace_s_per_km": _f(prof.training_pace),
+            "training_speed_mps": _f(prof.training_speed),
+            "pace_ratio_10min": _f(r["pace_ratio_10min"]),
+            "pace_ratio_plan": _f(r["pace_ratio_plan"]),
+            "reference_pace_s_per_km": _f(ref[0]) if ref is not None else None,
+            "hr_bpm": _f(r["hr"]),
+            "hr_max_bpm": _f(r["hr_max_bpm"]),
+            "hrr_10min": _f(r["hrr_10min"]),
+            "cadence_spm": _f(r["cadence"]),
+            "baseline_cadence_spm": base_cad,
+            "cadence_baseline": base_cad,
+            "cadence_decline_pct": _f(r["cadence_decline_pct"]),
+            "cadence_cv_ratio": _f(r["cadence_cv_ratio"]),
+            "stride_m": stride,
+            "baseline_stride_m": base_stride,
+            "stride_change_pct": _f(r["stride_change_pct"]),
+            "step_m": _f(r["step_m"]),
+            "temp_c": _f(r["temp"]),
+            "heat_factor": _f(r["heat_factor"]),
+            "sweat_loss_pct": _f(r["sweat_loss_pct"]),
+            "decoupling_pct": _f(r["decoupling_pct"]),
+            "cardiac_drift_bpm_h": _f(r["cardiac_drift_bpm_h"]),
+            "monotony": _f(r["monotony"]),
+            "fatigue_gait": self._derive("fatigue_gait", (fatigue,), lambda: _f(fatigue.gait())),
+            "duration_vs_longest": _f(r["duration_vs_longest"]),
+            "risk_logit": _f(risk.logit),
+            "risk_evidence": _f(risk.evidence),
+        }
 
     def _derive(self, key: str, inputs: tuple[object, ...], make: Callable[[], T]) -> T:
         """``make()``, reused while ``inputs`` are the same (immutable) objects as when it was last made."""
