@@ -248,6 +248,11 @@ def _updown(up: Any, down: Any) -> str:
     return f"{up:.0f}/{down:.0f} m"
 
 
+#: Indicators that need a spell of steady running (with HR, or cadence) before they have a value (science.md).
+_NEEDS_STEADY = frozenset({"fatigue", "decoupling_pct", "cardiac_drift_bpm_h"})
+_NEEDS_HR = frozenset({"decoupling_pct", "cardiac_drift_bpm_h"})
+
+
 def render(report: dict[str, Any], rec: Recording) -> str:
     s = report["summary"]
     d = report["device"] or {}
@@ -295,7 +300,11 @@ def render(report: dict[str, Any], rec: Recording) -> str:
         ("stride", "stride_m", " m"),
         ("signal", "signal", ""),
     ):
-        lines.append(f"  {name:<20}{_fmt(final.get(key), unit, 2)}")
+        shown = _fmt(final.get(key), unit, 2)
+        if shown == "-" and key in _NEEDS_STEADY:
+            no_hr = key in _NEEDS_HR and s["avg_hr_bpm"] is None
+            shown = "- (no heart rate)" if no_hr else "- (too little steady running)"
+        lines.append(f"  {name:<20}{shown}")
     level_s = ", ".join(f"{k} {v:.0f} s" for k, v in ind["level_s"].items() if v)
     lines.append(f"  {'peak risk':<20}{_fmt(ind['peak_risk'], '', 2)} ({ind['peak_level'] or '-'}); {level_s}")
     lines.append("")

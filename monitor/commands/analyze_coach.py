@@ -115,10 +115,12 @@ def render_coach(coach: Mapping[str, Any]) -> list[str]:
         return "-" if v is None else f"{v:.{digits}f}{unit}"
 
     zones = coach.get("hr_zone_s") or []
+    dec = _num(coach["decoupling_friel_pct"])
     lines = [
         "coach indicators",
         f"  {'efficiency factor':<20}{fmt(coach['efficiency_factor'])} m/min per bpm",
-        f"  {'decoupling (Friel)':<20}{fmt(coach['decoupling_friel_pct'], ' %', 1)}",
+        f"  {'decoupling (Friel)':<20}"
+        + ("- (too little steady running)" if dec is None else fmt(dec, " %", 1)),
         f"  {'HR recoveries':<20}"
         + (
             ", ".join(f"{r:.0f}" for r in coach["hr_recoveries_bpm"]) + " bpm/min"

@@ -235,3 +235,18 @@ def test_time_in_level_leaves_out_pauses(tmp_path: Path, capsys: pytest.CaptureF
     in_levels = sum(data["indicators"]["level_s"].values())
     assert data["summary"]["duration_s"] == pytest.approx(40 * 60, abs=5)
     assert 35 * 60 <= in_levels <= data["summary"]["duration_s"] + 15  # + the ticks before "stale" (10 s)
+
+
+def test_analyze_table_says_why_an_indicator_is_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A "-" in the table comes with its reason: no heart rate in the file, or too little steady running."""
+    rows = ["time,speed,cadence"] + [f"{1_700_000_000 + i},3.0,170" for i in range(8 * 60)]
+    path = tmp_path / "short-no-hr.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["analyze", str(path)]) == 0
+    table = {line[:22].strip(): line[22:].strip() for line in capsys.readouterr().out.splitlines()}
+    assert table["fatigue"] == "- (too little steady running)"
+    assert table["decoupling"] == table["cardiac drift"] == "- (no heart rate)"
+    assert table["decoupling (Friel)"] == "- (too little steady running)"
+    assert main(["analyze", str(_csv_run(tmp_path, minutes=40))]) == 0
+    steady = {line[:22].strip(): line[22:].strip() for line in capsys.readouterr().out.splitlines()}
+    assert steady["decoupling"].endswith(" %") and steady["decoupling (Friel)"].endswith(" %")
