@@ -39,16 +39,18 @@ async def test_replay_into_the_live_monitor_matches_analyze(
             argv = ["replay", str(path), "--broker", f"mqtt://127.0.0.1:{url.port}", "--squad", "club",
                     "--athlete", "rec", "--speed", "0"]  # fmt: skip
             assert await asyncio.to_thread(main, argv) == 0
-            await seen.wait_for(lambda c: c.final_status("rec", last_t), timeout=60)
+            await seen.wait_for(lambda c: c.finished("rec"), timeout=60)  # replay ends with a session stop
         return seen
 
     seen = await scenario()
     capsys.readouterr()
-    live = {s["t"]: s for s in seen.statuses}
+    live = {s["t"]: s for s in seen.statuses if s["session_state"] != "finished"}
     offline = run_offline(rec.frames(), squad="club", athlete="rec", profile=profile).statuses
     assert offline, "the recording yields statuses"
     assert [live[s["t"]] for s in offline] == offline  # every offline status, identical live
+    final = seen.statuses[-1]  # the stop's: the session's final status comes last, at the last second
+    assert final["session_state"] == "finished" and final["t"] == int(last_t) >= max(live)
     assert [a["id"] for a in seen.alerts] == [a["id"] for a in expected["alerts"]]
-    final = expected["indicators"]["final"]  # analyze prints it rounded to 3 digits
+    summary = expected["indicators"]["final"]  # analyze prints it rounded to 3 digits
     for key in ("distance_m", "trimp", "risk"):
-        assert live[final["t"]][key] == pytest.approx(final[key], abs=1e-3)
+        assert live[summary["t"]][key] == pytest.approx(summary[key], abs=1e-3)
