@@ -57,6 +57,7 @@ __all__ = [
     "KIND_OF_FACTOR",
     "STRETCH",
     "Advice",
+    "advice_number",
     "advise",
     "choose_kind",
     "contributions",
@@ -268,6 +269,27 @@ def _medical(ind: Indicators) -> str:
     if flag == "cramp_not_easing":
         return "Red flag: cramp keeps coming back. Get medical help to the runner"
     return "Red flag: check on the runner now"
+
+
+def advice_number(kind: str, ind: Indicators, profile: Profile) -> float | None:
+    """The number the advice of ``kind`` asks the runner to reach: the cadence target of ``shorten_stride``
+    (steps/min), the pace target of ``ease_pace`` (s/km, the advice's own, also for a critical's easy jog); None for
+    other kinds or when unknown. The policy restarts a kind's repeat schedule when this moves materially.
+
+    >>> advice_number("shorten_stride", Indicators(t=0.0, elapsed_s=0.0, cadence=160.0,
+    ...                                            values={"cadence_baseline": 168.0}), Profile())
+    176.0
+    >>> advice_number("ease_pace", Indicators(t=0.0, elapsed_s=0.0, pace=287.0), Profile(training_pace=310))
+    310.0
+    >>> advice_number("change_form", Indicators(t=0.0, elapsed_s=0.0), Profile()) is None
+    True
+    """
+    if kind == "shorten_stride":
+        cadence = target_cadence(ind)
+        return None if cadence is None else float(cadence)
+    if kind == "ease_pace":
+        return target_pace(ind, profile)
+    return None
 
 
 def message_for(kind: str, ind: Indicators, profile: Profile, level: AlertLevel = "advice") -> str:

@@ -13,8 +13,10 @@ a :class:`PolicyConfig` field:
    it; a gap longer than ``max_tick_gap_s`` or a ``lost`` signal restarts the count.
 3. **Warm-up**: no advice or warning before ``warmup_s``.
 4. **Escalation** above the episode's highest level bypasses the cool-down and the gap.
-5. **Cool-down** per kind (``cooldown_s``, ×``repeat_backoff`` per repeat, at most ``max_cooldown_s``); alarm
-   repeats need news: a rise of ``alarm_repeat_rise``, or ``alarm_reminder_s`` since the last alarm.
+5. **Cool-down** per kind (``cooldown_s``); an advice repeats ×``repeat_backoff`` later each time, at most
+   ``max_cooldown_s``, a schedule kept through escalations and short calm spells (restarted after
+   ``advice_clear_s`` at ``low``, or when the advice changed: ``advice_change``); alarm repeats need news: a rise
+   of ``alarm_repeat_rise``, or ``alarm_reminder_s`` since the last alarm.
 6. **Sticky reason** (``kind_margin``); 7. **step down**: no lower alert while a higher one stands;
    8. **minimum gap** ``min_gap_s``; 9. **acknowledgements** (forgotten after ``ack_clear_s`` of ``low``);
    10. **cap** (``cap`` per ``cap_window_s``, critical always passes).
@@ -36,6 +38,7 @@ from alerts.alert import ALERT_LEVELS, Alert, AlertLevel, alert_id
 from alerts.inputs import contributions
 from alerts.policy_config import LevelSource, PolicyConfig
 from alerts.policy_state import STATE_VERSION, dump, load, saved_profile
+from alerts.repeats import RepeatSchedule
 from processors.indicators import LEVELS, Indicators
 from processors.profile import Profile
 
@@ -89,7 +92,7 @@ class AlertPolicy:
         self._last_by_kind: dict[str, float] = {}
         self._history: list[tuple[float, str, int]] = []  # (t, kind, rank) of sent alerts, recent only
         self._acked: dict[str, int] = {}  # kind -> highest acknowledged rank
-        self._repeats: dict[str, int] = {}  # kind -> repeats sent in this episode (for the backoff)
+        self._repeats = RepeatSchedule()  # per kind: how soon the same advice may be said again
         self._episode_max = 0  # highest rank sent in this episode (the reference for escalation)
         self._last_kind: str | None = None  # kind of the episode's last advice/warning (sticky reason)
         self._under_since: float | None = None  # since when the debounced rank is below it
@@ -134,8 +137,9 @@ class AlertPolicy:
                 self._low_since = t
             if t - self._low_since >= cfg.ack_clear_s:  # the episode is over
                 self._acked.clear()
-                self._repeats.clear()
                 self._last_kind = None
+            if t - self._low_since >= cfg.advice_clear_s:  # calm for long enough: advice is news again
+                self._repeats.clear()
         else:
             self._low_since = None
 
@@ -238,7 +242,6 @@ class AlertPolicy:
         kind = "stop_and_stretch"
         if new_cramp:
             self._acked.pop(kind, None)
-            self._repeats.pop(kind, None)
             return self._emit(ind, t, kind, 3)
         last = self._last_by_kind.get(kind)
         if self._acked.get(kind, 0) >= 3 or (last is not None and t - last < cfg.cooldown_s):
@@ -292,25 +295,25 @@ class AlertPolicy:
         if any(h[2] > rank for h in recent):
             return None  # a higher alert still stands
         escalation = 0 < self._episode_max < rank
+        risen = rank >= 2 and self._risen(ind)
         if rank >= 2 and rank <= self._standing_alarm(t):
-            if not self._risen(ind):
+            if not risen:
                 return None  # an alarm at this level or higher still stands and the risk has not risen: no news
             escalation = False
         last = self._last_by_kind.get(kind)
-        if not escalation and last is not None and t - last < self._cooldown(kind):
-            return None
+        if rank == 1 or not (escalation or risen):  # a repeat (an advice, an alarm's reminder): the kind's schedule
+            base = cfg.advice_repeat_s if rank == 1 else cfg.cooldown_s
+            if last is not None and t - last < self._repeats.wait(kind, ind, self.profile, cfg, base):
+                return None
+        elif not escalation and any(h[1] == kind and h[2] >= 2 for h in recent):
+            return None  # a risen risk: 5 min after the kind's last alarm (an advice never holds it)
         if not critical:
             if not escalation and recent and t - max(h[0] for h in recent) < cfg.min_gap_s:
                 return None
             in_window = sum(1 for h in self._history if t - h[0] < cfg.cap_window_s)
             if in_window >= cfg.cap:
                 return None
-        if escalation:
-            self._repeats = {kind: 0}
-        elif kind in self._repeats:
-            self._repeats[kind] += 1
-        else:
-            self._repeats[kind] = 0
+        self._repeats.note(kind, ind, self.profile, cfg)
         return self._emit(ind, t, kind, rank)
 
     def _drink(self, ind: Indicators, t: float) -> Alert | None:
@@ -356,12 +359,6 @@ class AlertPolicy:
         risk = float(ind.risk)
         return math.isfinite(risk) and risk >= self._alarm_risk + self.config.alarm_repeat_rise
 
-    def _cooldown(self, kind: str) -> float:
-        """The wait before ``kind`` may repeat: ``cooldown_s`` · backoff^repeats, at most ``max_cooldown_s``."""
-        cfg = self.config
-        n = self._repeats.get(kind, 0)
-        return max(cfg.cooldown_s, min(cfg.max_cooldown_s, cfg.cooldown_s * cfg.repeat_backoff ** min(n, 32)))
-
     def _emit(self, ind: Indicators, t: float, kind: str, rank: int) -> Alert:
         level = _RANK_NAME[rank]
         assert level is not None
@@ -392,4 +389,3 @@ class AlertPolicy:
         while len(self._known) > KNOWN_IDS:
             del self._known[next(iter(self._known))]
         return alert
-

@@ -28,10 +28,19 @@ class PolicyConfig:
     max_tick_gap_s: float = 15.0
     #: Per kind: no repeat sooner than this; escalation bypasses it.
     cooldown_s: float = 300.0
-    #: Each further unacknowledged repeat of a kind waits this many times longer ...
+    #: An advice's first repeat waits this long: the factors it acts on are 10-min means (pace, HR reserve,
+    #: decoupling), so a runner who complied at once shows it only after about 10 min ...
+    advice_repeat_s: float = 900.0
+    #: ... and each further unacknowledged repeat of an advice waits this many times longer ...
     repeat_backoff: float = 2.0
     #: ... up to this.
     max_cooldown_s: float = 1200.0
+    #: An advice's repeat schedule is kept through escalations and short calm spells; it restarts only once the
+    #: level has been low this long (the episode is truly over) ...
+    advice_clear_s: float = 1200.0
+    #: ... or when the advice has changed: its number asks for this much more than told since the schedule started
+    #: (a cadence target this fraction higher, a pace target this fraction slower).
+    advice_change: float = 0.05
     #: A warning/critical repeat (not an escalation) needs the risk this much above the kind's last alert ...
     alarm_repeat_rise: float = 0.20
     #: ... or this long since that alert (a reminder of a risk that stays high).

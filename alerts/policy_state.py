@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, Final
 
+from alerts.repeats import RepeatSchedule
 from processors.profile import Profile
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def dump(policy: AlertPolicy) -> dict[str, Any]:
         "last_by_kind": dict(policy._last_by_kind),
         "history": [[t, kind, rank] for t, kind, rank in policy._history],
         "acked": dict(policy._acked),
-        "repeats": dict(policy._repeats),
+        "said": [[kind, n, told] for kind, (n, told) in policy._repeats.said.items()],
         "episode_max": policy._episode_max,
         "last_kind": policy._last_kind,
         "under_since": policy._under_since,
@@ -61,7 +62,8 @@ def load(policy: AlertPolicy, state: Mapping[str, Any]) -> None:
     policy._last_by_kind = {str(k): float(v) for k, v in state.get("last_by_kind", {}).items()}
     policy._history = [(float(t), str(k), int(r)) for t, k, r in state.get("history", [])]
     policy._acked = {str(k): int(v) for k, v in state.get("acked", {}).items()}
-    policy._repeats = {str(k): int(v) for k, v in state.get("repeats", {}).items()}
+    said = state.get("said", [])  # absent in a state saved before the schedule was kept: it starts afresh
+    policy._repeats = RepeatSchedule((str(k), (int(n), _opt_float(x))) for k, n, x in said)
     policy._episode_max = int(state.get("episode_max", 0))
     last_kind = state.get("last_kind")
     policy._last_kind = None if last_kind is None else str(last_kind)
