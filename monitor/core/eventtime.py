@@ -60,9 +60,18 @@ class HeldJump:
     def streams(self) -> set[str]:
         return {s for s, _, _ in self.samples}
 
-    def confirmed_by(self, ahead: list[Sample], max_jump: float) -> bool:
-        """Does a later message's jump land where this one did?"""
-        return bool(ahead) and self.lo - max_jump <= min(t for _, t, _ in ahead) <= self.hi + max_jump
+    def confirmed_by(self, ahead: list[Sample], max_jump: float, max_gap: float | None = None) -> bool:
+        """Does a later message's jump land where this one did (or after it, by at most ``max_gap`` seconds:
+        time went on from the held samples, as a sparse gateway's does)?
+
+        >>> held = HeldJump([("hr", 100.0, 150.0)])
+        >>> held.confirmed_by([("hr", 120.0, 151.0)], 30.0), held.confirmed_by([("hr", 145.0, 151.0)], 30.0)
+        (True, False)
+        >>> held.confirmed_by([("hr", 145.0, 151.0)], 30.0, 600.0), held.confirmed_by([("hr", 60.0, 1.0)], 30.0, 600.0)
+        (True, False)
+        """
+        gap = max_jump if max_gap is None else max_gap
+        return bool(ahead) and self.lo - max_jump <= min(t for _, t, _ in ahead) <= self.hi + gap
 
     def contradicted_by(self, near: list[Sample]) -> bool:
         """Did one of the held streams go on near the athlete's old time?"""

@@ -58,24 +58,44 @@ class SampleIntake:
         else:
             newest = self._max_t if math.isfinite(self._max_t) else self.session_start
             near, ahead = split_ahead(items, newest, self.config.max_jump_s)
-        self._take(near, frames, out)
-        if held.samples and held.confirmed_by(ahead, self.config.max_jump_s):
-            self._apply_held(out)
-            self._take(ahead, frames, out)
-            ahead = []
+        if held.samples and self._confirms(held, near, ahead):
+            self._held = HeldJump()
+            self._put(held.samples, self._held_frames, out)
+            self._put(near, frames, out)
+            near, ahead = split_ahead(ahead, self._max_t, self.config.max_jump_s)  # beyond it: a jump of its own
         elif held.samples and (ahead or held.contradicted_by(near)):
             out.future.extend(s for s, _, _ in held.samples)
             self._held = HeldJump()
+        self._take(near, frames, out)
         if ahead:
             self._held = HeldJump(ahead)
             self._held_frames = frames
         return out
+
+    def _confirms(self, held: HeldJump, near: list[Sample], ahead: list[Sample]) -> bool:
+        """Does this message confirm the held jump? Yes when its own jump lands with the held samples or after
+        them (within a session time-out: a sparse or resumed gateway), or when the athlete's other streams have
+        caught up with them (per-stream batches: one stream's batch ran ahead of the others); no when a held
+        stream went on near the old time instead."""
+        jump = self.config.max_jump_s
+        if held.confirmed_by(ahead, jump, max(jump, self.config.session_timeout_s)):
+            return True
+        if held.contradicted_by(near):
+            return False
+        newest = max(self._max_t, max((t for _, t, _ in near), default=-math.inf))
+        return newest >= held.lo - jump
 
     def _apply_held(self, out: Output) -> None:
         held, self._held = self._held, HeldJump()
         self._take(held.samples, self._held_frames, out)
 
     def _take(self, items: list[Sample], frames: bool, out: Output) -> None:
+        self._put(items, frames, out)
+        if self.session_start is not None:
+            self._catch_up(out)
+
+    def _put(self, items: list[Sample], frames: bool, out: Output) -> None:
+        """Add samples without judging grid seconds (one :meth:`_catch_up` per message follows)."""
         if len(items) > 1:
             spans: dict[str, tuple[float, float]] = {}
             for stream, t, _ in items:
@@ -84,8 +104,6 @@ class SampleIntake:
             self._max_span = max(self._max_span, *(hi - lo for lo, hi in spans.values()))
         for stream, t, value in items:
             self._add(stream, t, value, out, frames)
-        if self.session_start is not None:
-            self._catch_up(out)
 
     def _catch_up(self, out: Output) -> None:
         """Write the grid seconds that are complete (every stream reported past them) or whose lateness ran

@@ -117,6 +117,43 @@ def test_a_pause_then_resume_is_confirmed_by_the_next_message() -> None:
     assert pipe.late_dropped == 0
 
 
+def test_a_sparse_gateway_is_never_rejected_as_future_time() -> None:
+    """A frame every 45 s (a watch in low-power mode), and a real run's pause of 132 s, one frame, 85 s more: each
+    jump is confirmed by the next message landing after it, none is "future time" (that was 54 of 57 samples)."""
+    sparse = [Frame(t=T0 + 45 * i, hr=150.0, pace=330.0, cadence=170.0) for i in range(20)]
+    pipe = AthletePipeline("s", "a", EASY_PROFILE)
+    out = by_frame(pipe, sparse)
+    out.extend(pipe.flush())
+    assert out.future == [] and out.sessions_ended == 0 and pipe.samples == 3 * len(sparse)
+    frames = easy_cool_run(minutes=10)
+    one = replace(frames[200], t=frames[200].t + 132)
+    paused = [*frames[:200], one, *(replace(f, t=f.t + 217) for f in frames[201:])]
+    pipe = AthletePipeline("s", "a", EASY_PROFILE)
+    out = by_frame(pipe, paused)
+    out.extend(pipe.flush())
+    whole = AthletePipeline("s", "a", EASY_PROFILE)
+    lists = whole.add_many([(k, f.t, v) for f in paused for k, v in f.streams().items()], frames=True)
+    lists.extend(whole.flush())
+    assert out.future == [] and pipe.late_dropped == 0 and pipe.samples == sum(len(f.streams()) for f in paused)
+    assert out.statuses == lists.statuses
+
+
+def test_a_stream_batch_ahead_of_the_others_after_a_dropout_is_confirmed_by_them() -> None:
+    """Per-stream batches of 120 s after a 56-s heart-rate dropout: the hr batch starts more than 30 s ahead of the
+    athlete's newest time and waits; the pace batch of the same two minutes catches up with it and confirms it
+    (it was rejected as "future time" when the next hr batch came). Same statuses as frames."""
+    frames = [replace(f, hr=None) if 240 <= i < 296 else f for i, f in enumerate(hot_fast_run(minutes=12))]
+    reference = AthletePipeline("s", "a", HOT_PROFILE)
+    a = by_frame(reference, frames)
+    a.extend(reference.flush())
+    pipe = AthletePipeline("s", "a", HOT_PROFILE)
+    b = by_stream(pipe, frames, batch=120)
+    b.extend(pipe.flush())
+    assert b.future == [] and pipe.late_dropped == 0
+    assert [s["t"] for s in b.statuses] == [s["t"] for s in a.statuses]
+    assert [s["hr"] for s in b.statuses] == [s["hr"] for s in a.statuses]
+
+
 def test_a_backlog_older_than_the_lateness_is_merged_into_the_gaps() -> None:
     frames = easy_cool_run(minutes=6)
     gap = range(100, 160)
