@@ -45,6 +45,7 @@ def broker_from_args(args: argparse.Namespace, *, resolve: bool = False) -> Brok
     from monitor.mqtt.broker import BrokerURL
 
     broker = BrokerURL.parse(args.broker, ca_file=args.ca_file, cert_file=args.cert_file, key_file=args.key_file)
+    broker.tls_context()  # an unreadable CA bundle or client certificate is a usage error now, not a traceback later
     if resolve:
         broker.resolve()
     return broker

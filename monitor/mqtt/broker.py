@@ -82,6 +82,28 @@ class BrokerURL:
             reason = exc.strerror if isinstance(exc, socket.gaierror) and exc.strerror else str(exc)
             raise UsageError(f"broker {self}: cannot resolve host {self.host!r} ({reason})") from exc
 
+    def tls_context(self) -> ssl.SSLContext | None:
+        """The TLS context of an ``mqtts://`` broker (None for ``mqtt://``); :class:`UsageError` (one line) when
+        ``--ca-file``, ``--cert-file`` or ``--key-file`` cannot be read as PEM.
+
+        >>> BrokerURL.parse("mqtt://127.0.0.1").tls_context() is None
+        True
+        """
+        if not self.tls:
+            return None
+        try:
+            context = ssl.create_default_context(cafile=self.ca_file)
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise UsageError(f"--ca-file {self.ca_file}: not a readable PEM CA bundle ({_ssl_reason(exc)})") from exc
+        if self.cert_file:
+            try:
+                context.load_cert_chain(self.cert_file, self.key_file)
+            except (ssl.SSLError, OSError, ValueError) as exc:
+                raise UsageError(
+                    f"--cert-file {self.cert_file}: not a usable PEM certificate and key ({_ssl_reason(exc)})"
+                ) from exc
+        return context
+
     def __str__(self) -> str:
         user = f"{self.username}@" if self.username else ""
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -93,23 +115,27 @@ class BrokerURL:
         """An aiomqtt client for this broker (not yet connected; use ``async with``). ``max_inflight``: paho's
         limit of QoS > 0 messages awaiting their acknowledgement (0: none; None: paho's default, 20); beyond it
         paho holds them back while later QoS-0 messages leave."""
-        tls_context: ssl.SSLContext | None = None
-        if self.tls:
-            tls_context = ssl.create_default_context(cafile=self.ca_file)
-            if self.cert_file:
-                tls_context.load_cert_chain(self.cert_file, self.key_file)
         return aiomqtt.Client(
             self.host,
             self.port,
             identifier=identifier,
             username=self.username,
             password=self.password,
-            tls_context=tls_context,
+            tls_context=self.tls_context(),
             clean_session=clean_session,
             keepalive=30,
             timeout=10,
             max_inflight_messages=max_inflight,
         )
+
+
+def _ssl_reason(exc: BaseException) -> str:
+    """The short reason of an ssl/OS error, without the C source location ssl adds."""
+    if isinstance(exc, ssl.SSLError) and exc.reason:
+        return str(exc.reason)
+    if isinstance(exc, OSError) and exc.strerror:
+        return re.sub(r"^\[\w+\]\s*|\s*\(_ssl\.c:\d+\)$", "", exc.strerror)
+    return str(exc) or type(exc).__name__
 
 
 def default_client_id() -> str:

@@ -145,3 +145,18 @@ def test_gateway_ble_without_bleak_is_one_line(capsys: pytest.CaptureFixture[str
     argv = ["gateway", "ble", "--squad", "club", "--athlete", "ann", "--broker", "mqtt://127.0.0.1:1"]
     err = one_line_error(argv, capsys)
     assert "pip install 'crampwatch[ble]'" in err
+
+
+@pytest.mark.parametrize("command", [["simulate", "--speed", "0"], ["monitor"], ["replay", "RUN", "--squad", "s"]])
+@pytest.mark.parametrize("flag", ["--ca-file", "--cert-file"])
+def test_unreadable_tls_file_is_one_line(
+    command: list[str], flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file that is there but is not PEM (a wrong path, a DER file) was a traceback from ssl."""
+    run = tmp_path / "run.csv"
+    run.write_text("time,hr\n1700000000,140\n1700000001,141\n", encoding="utf-8")
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_bytes(b"\x00\x01 not a certificate \xff" * 20)
+    argv = [str(run) if a == "RUN" else a for a in command]
+    err = one_line_error([*argv, "--broker", "mqtts://127.0.0.1:1", flag, str(garbage)], capsys)
+    assert err.startswith(f"crampwatch: error: {flag} {garbage}: not a ") and "_ssl.c" not in err, err
