@@ -35,8 +35,16 @@ _SESSION_ID = re.compile(r"^([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{1,64})\.(\d{1,
 
 
 def session_id(squad: str, athlete: str, start: float) -> str:
-    """The id of the session of ``squad/athlete`` that started at event time ``start`` (Unix seconds)."""
-    return f"{squad}.{athlete}.{round(start * 1000)}"
+    """The id of the session of ``squad/athlete`` that started at event time ``start`` (Unix seconds).
+
+    ``start`` is taken to 4 decimals first, as statuses carry it (``session_start``), so the pipeline's exact
+    start and a status's copy of it name the same session (a start with microseconds, ``time.time()``, was one
+    time in 20 two sessions: the inputs in one, the statuses in another).
+
+    >>> session_id("club", "ann", 1796114227.449491) == session_id("club", "ann", 1796114227.4495)
+    True
+    """
+    return f"{squad}.{athlete}.{round(round(start, 4) * 1000)}"
 
 
 def parse_session_id(text: str) -> tuple[str, str, float]:
