@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--squad", help="only this squad")
     p.add_argument("--athlete", help="only this athlete")
-    p.add_argument("--store", metavar="PATH", help="session store (default: the monitor's, in the user data dir)")
+    p.add_argument(
+        "--store",
+        metavar="PATH",
+        help="session store (default: $CRAMPWATCH_STORE, else the monitor's in the user data dir; "
+        "none there yet: no sessions)",
+    )
     p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N sessions, newest first")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     p.add_argument(
@@ -55,17 +61,26 @@ def run(args: argparse.Namespace) -> int:
     _check_id("athlete", args.athlete)
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    spec = args.store
-    if spec is None:
+    spec = args.store or os.environ.get("CRAMPWATCH_STORE")  # the monitor's own setting (as `report` reads it)
+    if not spec:
         from monitor.store.sqlite import default_store_path
 
-        spec = str(default_store_path())
+        default = default_store_path()
+        if not default.exists():  # no monitor has run here yet: no sessions (a named store must exist)
+            if args.export and args.export != "-":
+                _write_empty(args.export)
+            return _show([], args)
+        spec = str(default)
     store = make_store(spec, read_only=True)
     rows = asyncio.run(_list(store, args))
     if args.export:
         asyncio.run(_export(store, rows, args.export))
-        if args.export == "-":
-            return 0
+    return _show(rows, args)
+
+
+def _show(rows: list[SessionSummary], args: argparse.Namespace) -> int:
+    if args.export == "-":
+        return 0
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], allow_nan=False))
     else:
@@ -87,6 +102,13 @@ async def _export(store: SessionStore, rows: list[SessionSummary], target: str) 
     try:
         with Path(target).open("w", encoding="utf-8") as f:
             await _write_export(store, rows, f)
+    except OSError as exc:
+        raise UsageError(f"--export {target}: cannot write ({exc.strerror or exc})") from exc
+
+
+def _write_empty(target: str) -> None:
+    try:
+        Path(target).write_text("", encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--export {target}: cannot write ({exc.strerror or exc})") from exc
 
