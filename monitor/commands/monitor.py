@@ -234,6 +234,10 @@ async def _serve(
 
 def run_amqp(args: argparse.Namespace) -> int:
     """``--amqp URL --shards N --store postgresql://... [--broker mqtt://... --http HOST:PORT]``."""
+    import importlib.util
+
+    if importlib.util.find_spec("aio_pika") is None:  # the optional extra, as report and gateway ble say theirs
+        raise UsageError("crampwatch monitor --amqp needs aio-pika: pip install 'crampwatch[scale]'")
     from monitor.amqp.topology import MAX_SHARDS
     from monitor.amqp.url import check_amqp_url
     from monitor.store import DISABLED

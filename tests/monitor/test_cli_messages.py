@@ -160,3 +160,16 @@ def test_unreadable_tls_file_is_one_line(
     argv = [str(run) if a == "RUN" else a for a in command]
     err = one_line_error([*argv, "--broker", "mqtts://127.0.0.1:1", flag, str(garbage)], capsys)
     assert err.startswith(f"crampwatch: error: {flag} {garbage}: not a ") and "_ssl.c" not in err, err
+
+
+def test_monitor_amqp_without_the_scale_extra_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without aio-pika (a plain ``pip install crampwatch``) ``--amqp`` was a ModuleNotFoundError traceback."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "aio_pika" else real(name, *a))
+    argv = ["monitor", "--amqp", "amqp://127.0.0.1:1", "--shards", "2", "--store", "postgresql://u@127.0.0.1:1/db"]
+    err = one_line_error(argv, capsys)
+    assert "pip install 'crampwatch[scale]'" in err
