@@ -144,11 +144,17 @@ def training_pace(ind: Indicators, profile: Profile) -> float | None:
 
 
 def target_pace(ind: Indicators, profile: Profile) -> float | None:
-    """The pace to ease to (s/km): training pace if slower than now, else 5 % slower than now."""
+    """The pace to ease to (s/km): the training pace when it is at least 5 % slower than now, else 5 % slower than
+    now — an ease the runner can feel, never "ease to 6:25/km (now 6:23/km)".
+
+    >>> prof = Profile(training_pace=385.0)
+    >>> target_pace(Indicators(t=0.0, elapsed_s=0.0, pace=330.0), prof), round(target_pace(
+    ...     Indicators(t=0.0, elapsed_s=0.0, pace=383.0), prof) or 0, 2)
+    (385.0, 402.15)
+    """
     pace = value_of(ind, "pace")
     train = training_pace(ind, profile)
-    if train is not None and (pace is None or train > pace):
+    eased = finite(pace * EASE_PACE_FACTOR) if pace is not None and pace > 0 else None
+    if train is not None and (eased is None or train >= eased):
         return train
-    if pace is not None and pace > 0:
-        return finite(pace * EASE_PACE_FACTOR)
-    return None
+    return eased

@@ -176,11 +176,16 @@ def test_targets() -> None:
     assert message_for("shorten_stride", ind, Profile()) == "Shorten your stride: quicker, lighter steps"
     assert target_cadence(Indicators(t=0, elapsed_s=0, cadence=160.0)) == 168  # no baseline: current + 5 %
     assert target_cadence(Indicators(t=0, elapsed_s=0)) is None
-    # training pace if slower than now, else 5 % slower than now; training pace derived from the ratio
+    # training pace if at least 5 % slower than now, else 5 % slower than now; training pace derived from the ratio
     ind = Indicators(t=0, elapsed_s=0, pace=287.0, pace_over_training=1.08)
     assert target_pace(ind, Profile(training_pace=310.0)) == 310.0
     assert target_pace(ind, Profile()) == pytest.approx(287.0 * 1.08)
     assert target_pace(Indicators(t=0, elapsed_s=0, pace=300.0), Profile(training_pace=280.0)) == 315.0
+    # training pace only 1 % slower than now: "ease to 6:25 (now 6:21)" asks for nothing; 5 % slower than now
+    assert target_pace(Indicators(t=0, elapsed_s=0, pace=381.0), Profile(training_pace=385.0)) == 381.0 * 1.05
+    assert message_for("ease_pace", Indicators(t=0, elapsed_s=0, pace=381.0), Profile(training_pace=385.0)) == (
+        "Ease the pace to about 6:40/km (now 6:21/km)"
+    )
     assert fmt_pace(299.5) == "5:00" and fmt_pace(3600) == "60:00"
 
 
