@@ -87,8 +87,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--config",
         metavar="FILE",
-        help="TOML file with any of these settings (flags > CRAMPWATCH_* environment > file > defaults; "
-        "check it with: crampwatch config --check FILE)",
+        help="TOML file with any of these settings but the --amqp ones, which are flags only (flags > "
+        "CRAMPWATCH_* environment > file > defaults; check it with: crampwatch config --check FILE)",
     )
 
 
