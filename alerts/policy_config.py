@@ -65,7 +65,7 @@ class PolicyConfig:
     #: Risk thresholds entering advice, warning, critical (``level_source="risk"`` only); the same numbers as
     #: the processors' level (entered at 0.25 / 0.50 / 0.75).
     thresholds: tuple[float, float, float] = (0.25, 0.50, 0.75)
-    #: A level is left only when the risk falls this far below its threshold (processors: 0.05 too).
+    #: A level is left only when the risk falls this far below its threshold (the processors' level: 0.10).
     hysteresis: float = 0.05
     #: The risk the own hysteresis sees: the mean over ticks this recent (5 ticks).
     risk_mean_s: float = 20.0
