@@ -258,7 +258,10 @@ def render(report: dict[str, Any], rec: Recording) -> str:
     d = report["device"] or {}
     lines = [f"{rec.source}  ({rec.format.upper()}{', ' + rec.creator if rec.creator else ''}, {len(rec)} samples)"]
     prof = report["profile"]
-    shown = ", ".join(f"{k} {v}" for k, v in prof.items() if k in ("sex", "age", "hr_rest", "hr_max", "mass_kg"))
+    traits = ("sex", "age", "hr_rest", "hr_max", "mass_kg")
+    shown = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in prof.items() if k in traits)
+    paces = [f"{k} {_pace(prof[k])}" for k in ("training_pace", "race_pace") if isinstance(prof.get(k), int | float)]
+    shown = ", ".join(x for x in (shown, *paces) if x)
     lines.append(f"profile: {prof['source']}{': ' + shown if shown else ''}")
     reader = report["reader"]
     if reader["pauses"]:

@@ -250,3 +250,11 @@ def test_analyze_table_says_why_an_indicator_is_unknown(tmp_path: Path, capsys: 
     assert main(["analyze", str(_csv_run(tmp_path, minutes=40))]) == 0
     steady = {line[:22].strip(): line[22:].strip() for line in capsys.readouterr().out.splitlines()}
     assert steady["decoupling"].endswith(" %") and steady["decoupling (Friel)"].endswith(" %")
+
+
+def test_analyze_table_names_the_pace_it_judges_against(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    profile = tmp_path / "ann.toml"
+    profile.write_text("age = 41\ntraining_pace = 330\nrace_pace = 300\n", encoding="utf-8")
+    assert main(["analyze", str(_csv_run(tmp_path)), "--profile", str(profile)]) == 0
+    header = capsys.readouterr().out.splitlines()[1]
+    assert header == "profile: given: age 41, training_pace 5:30 /km, race_pace 5:00 /km"
