@@ -13,13 +13,16 @@ from processors.registry import Context, Processor, register
 @register
 class Distance(Processor):
     """Σ speed · 1 s over the new grid seconds (cleaned speed; seconds inside gaps longer than the bridged
-    few seconds add nothing, so a long GPS dropout under-counts rather than invents distance).
+    few seconds add nothing, so a long GPS dropout under-counts rather than invents distance). None while the
+    speed/pace stream has not reported in this session (a heart-rate-only gateway): unknown, not 0 m.
 
     >>> import numpy as np
     >>> from processors.registry import compute
     >>> from processors.window import Window
     >>> compute("distance_m", Window.from_arrays(t=np.arange(100.0), speed=np.full(100, 3.0)))
     300.0
+    >>> print(compute("distance_m", Window.from_arrays(t=np.arange(100.0), hr=np.full(100, 150.0))))
+    None
     """
 
     symbol = "distance_m"
@@ -30,17 +33,23 @@ class Distance(Processor):
 
     def __init__(self) -> None:
         self._total = 0.0
+        self._seen = False  # a finite speed second has been integrated
 
     def update(self, ctx: Context) -> None:
         tail: CleanTail = ctx["clean"]
         v = tail.speed[tail.new]
-        self._total += float(v[np.isfinite(v)].sum())
+        finite = v[np.isfinite(v)]
+        if finite.shape[0]:
+            self._total += float(finite.sum())
+            self._seen = True
 
-    def get(self) -> float:
-        return round(self._total, 3)
+    def get(self) -> float | None:
+        return round(self._total, 3) if self._seen else None
 
     def state_dict(self) -> dict[str, Any]:
-        return {"total": self._total}
+        return {"total": self._total, "seen": self._seen}
 
     def load_state(self, state: dict[str, Any]) -> None:
         self._total = float(state.get("total", 0.0))
+        # a state saved before "seen" existed: a distance above 0 means speed had reported
+        self._seen = bool(state.get("seen", self._total > 0.0))

@@ -13,8 +13,10 @@ from processors.registry import Context, Processor, register
 @register
 class FasterThanTraining(Processor):
     """Seconds (new grid seconds only) in which the cleaned speed exceeded the training speed by more than
-    ``margin`` (2 %: about 6–7 s/km at 5:30/km, below which watch pace noise dominates). Stays 0 without a
-    training pace. (The smoothed speed rounds a step change, so a second next to it may count.)
+    ``margin`` (2 %: about 6–7 s/km at 5:30/km, below which watch pace noise dominates). None without a
+    training pace or while the speed/pace stream has not reported in this session (unknown, not 0 s); once both
+    are there it counts from that second on. (The smoothed speed rounds a step change, so a second next to it
+    may count.)
 
     >>> import numpy as np
     >>> from processors.profile import Profile
@@ -24,6 +26,8 @@ class FasterThanTraining(Processor):
     >>> w = Window.from_arrays(t=np.arange(120.0), speed=spd)
     >>> compute("faster_than_training_s", w, Profile(training_pace=330))
     71.0
+    >>> print(compute("faster_than_training_s", w, Profile()))
+    None
     """
 
     symbol = "faster_than_training_s"
@@ -37,6 +41,7 @@ class FasterThanTraining(Processor):
             raise ValueError("margin must be within [0, 0.5)")
         self.margin = margin
         self._total = 0.0
+        self._seen = False  # a finite speed second has been compared with a training pace
 
     def update(self, ctx: Context) -> None:
         ts = ctx.profile.training_speed
@@ -44,13 +49,17 @@ class FasterThanTraining(Processor):
             return
         tail: CleanTail = ctx["clean"]
         v = tail.speed[tail.new]
+        if not self._seen:
+            self._seen = bool(v.shape[0]) and bool(np.isfinite(v).any())
         self._total += float(np.count_nonzero(v > ts * (1.0 + self.margin)))  # NaN compares False, no warning
 
-    def get(self) -> float:
-        return self._total
+    def get(self) -> float | None:
+        return self._total if self._seen else None
 
     def state_dict(self) -> dict[str, Any]:
-        return {"total": self._total}
+        return {"total": self._total, "seen": self._seen}
 
     def load_state(self, state: dict[str, Any]) -> None:
         self._total = float(state.get("total", 0.0))
+        # a state saved before "seen" existed: a count above 0 means speed and a training pace were there
+        self._seen = bool(state.get("seen", self._total > 0.0))

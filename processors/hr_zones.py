@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from processors._util import SMALL
+from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 from processors.trimp import new_reliable_hr
 
@@ -20,7 +21,8 @@ class HrZones(Processor):
     """Seconds spent in five zones of % HRmax: Z1 < 60 %, Z2 60–70 %, Z3 70–80 %, Z4 80–90 %, Z5 ≥ 90 % — the
     bands of the live ``hr_zone`` (contract additions), with the HRmax in use (``hr_max_bpm``: measured or Tanaka,
     raised on observed HR). Zone 1 includes everything below 60 % so the five add up to the time with a reliable
-    HR. Integrates only new seconds.
+    HR. Integrates only new seconds. None while no heart rate has reported in this session (unknown, not five
+    zeros).
 
     >>> import numpy as np
     >>> from processors.registry import compute
@@ -29,6 +31,8 @@ class HrZones(Processor):
     >>> hr = np.concatenate([np.full(60, 100.0), np.full(20, np.nan), np.full(40, 170.0)])  # strap off, on
     >>> compute("hr_zone_s", Window.from_arrays(t=np.arange(120.0), hr=hr), Profile(hr_rest=60, hr_max=180))
     [60.0, 0.0, 0.0, 0.0, 40.0]
+    >>> print(compute("hr_zone_s", Window.from_arrays(t=np.arange(60.0), speed=np.full(60, 3.0))))
+    None
     """
 
     symbol = "hr_zone_s"
@@ -39,8 +43,13 @@ class HrZones(Processor):
 
     def __init__(self) -> None:
         self._zones = [0.0] * 5
+        self._seen = False  # a finite heart-rate second has arrived (reliable or not), as for trimp
 
     def update(self, ctx: Context) -> None:
+        if not self._seen:
+            tail: CleanTail = ctx["clean"]
+            hr_new = tail.hr[tail.new]
+            self._seen = bool(hr_new.shape[0]) and bool(np.isfinite(hr_new).any())
         hr = new_reliable_hr(ctx)
         if hr is None:
             return
@@ -55,12 +64,14 @@ class HrZones(Processor):
         for i in range(5):
             self._zones[i] += float(counts[i])
 
-    def get(self) -> list[float]:
-        return list(self._zones)
+    def get(self) -> list[float] | None:
+        return list(self._zones) if self._seen else None
 
     def state_dict(self) -> dict[str, Any]:
-        return {"zones": list(self._zones)}
+        return {"zones": list(self._zones), "seen": self._seen}
 
     def load_state(self, state: dict[str, Any]) -> None:
         z = [float(v) for v in state.get("zones", [0.0] * 5)]
         self._zones = (z + [0.0] * 5)[:5]
+        # a state saved before "seen" existed: time in a zone means heart rate had reported
+        self._seen = bool(state.get("seen", sum(self._zones) > 0.0))

@@ -21,7 +21,7 @@ class Indicators:
 
     t: float
     elapsed_s: float
-    distance_m: float = 0.0
+    distance_m: float | None = None  # None until speed/pace has reported this session
     hr: float | None = None
     pace: float | None = None
     cadence: float | None = None
@@ -30,7 +30,7 @@ class Indicators:
     fatigue: float | None = None
     pace_over_training: float | None = None
     decoupling_pct: float | None = None
-    trimp: float = 0.0
+    trimp: float | None = None  # None until heart rate has reported this session
     sweat_loss_pct: float | None = None
     monotony: float | None = None
     risk: float = 0.0
@@ -40,10 +40,10 @@ class Indicators:
     # extras (also published in the status; the contract allows additions)
     cardiac_drift_bpm_h: float | None = None
     heat_factor: float | None = None
-    faster_than_training_s: float = 0.0
+    faster_than_training_s: float | None = None  # None without a training pace or speed
     duration_vs_longest: float | None = None
     fatigue_parts: dict[str, float] = field(default_factory=dict)
-    hr_zone_s: list[float] = field(default_factory=list)
+    hr_zone_s: list[float] | None = None  # None until heart rate has reported this session
     hr_unreliable: bool = False
     acute_cramp: bool = False
     # coach indicators and gait awareness (contract additions: hr_pct_max, hr_zone)

@@ -70,7 +70,9 @@ class SweatLoss(Processor):
     temperature); our constants are set so that rates fall in the field range 0.5–1.5 L/h rising with
     intensity and heat. Drinking is not known, so this is loss, not net dehydration. Temperature gaps hold
     the last reading; seconds before the first temperature reading are converted with it when it arrives;
-    None while no temperature has been seen at all. Speed gaps hold the last known speed.
+    None while no temperature has been seen at all. Speed gaps hold the last known speed. None also while the
+    speed/pace stream has not reported in this session (a heart-rate-only gateway): the resting rate it would
+    assume is not the runner's; seconds before the first speed count at rest, as before.
 
     >>> import numpy as np
     >>> from processors.profile import Profile
@@ -80,6 +82,8 @@ class SweatLoss(Processor):
     >>> w = Window.from_arrays(t=np.arange(float(n)), speed=np.full(n, 1000 / 300), temp=np.full(n, 30.0))
     >>> round(compute("sweat_loss_pct", w, Profile(mass_kg=70)), 2)
     1.62
+    >>> print(compute("sweat_loss_pct", Window.from_arrays(t=np.arange(60.0), temp=np.full(60, 30.0))))
+    None
     """
 
     symbol = "sweat_loss_pct"
@@ -94,11 +98,14 @@ class SweatLoss(Processor):
         self._last_temp: float | None = None
         self._last_speed: float | None = None
         self._pct: float | None = None
+        self._speed_seen = False  # a finite speed second has arrived this session
 
     def update(self, ctx: Context) -> None:
         tail: CleanTail = ctx["clean"]
         sl = tail.new
         spd = tail.speed[sl]
+        if not self._speed_seen:
+            self._speed_seen = bool(np.isfinite(spd).any())
         if spd.size == 0:
             self._pct = self._percent(ctx.profile.mass)
             return
@@ -163,7 +170,7 @@ class SweatLoss(Processor):
         return self._pct
 
     def _percent(self, mass_kg: float) -> float | None:
-        if self._last_temp is None or mass_kg <= 0:
+        if self._last_temp is None or mass_kg <= 0 or not self._speed_seen:
             return None
         return round(100.0 * self._sweat_g / 1000.0 / mass_kg, 4)
 
@@ -173,6 +180,7 @@ class SweatLoss(Processor):
             "pending_j": self._pending_j,
             "last_temp": self._last_temp,
             "last_speed": self._last_speed,
+            "speed_seen": self._speed_seen,
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -181,3 +189,5 @@ class SweatLoss(Processor):
         lt, ls = state.get("last_temp"), state.get("last_speed")
         self._last_temp = None if lt is None else float(lt)
         self._last_speed = None if ls is None else float(ls)
+        # a state saved before "speed_seen" existed: as it then behaved (a held speed, 0 if none, was used)
+        self._speed_seen = bool(state.get("speed_seen", ls is not None))

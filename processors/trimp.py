@@ -89,7 +89,8 @@ class Trimp(Processor):
     Constants: Morton et al. 1990 (men a = 0.64, b = 1.92; women a = 0.86, b = 1.67); sex unknown: a = 0.75,
     b = 1.795 (the midpoint). HRmax and HRrest from the profile (defaults: Tanaka 208 − 0.7·age, 60 bpm).
     Seconds with HR
-    unknown or in cadence lock add nothing.
+    unknown or in cadence lock add nothing. None while no heart rate has reported in this session (a
+    pace-only watch): unknown, not 0.
 
     >>> import numpy as np
     >>> from processors.registry import compute
@@ -97,6 +98,8 @@ class Trimp(Processor):
     >>> w = Window.from_arrays(t=np.arange(600.0), hr=np.full(600, 150.0))
     >>> compute("trimp", w, Profile(sex="male", hr_rest=60, hr_max=180))
     20.2593
+    >>> print(compute("trimp", Window.from_arrays(t=np.arange(600.0), speed=np.full(600, 3.0))))
+    None
     """
 
     symbol = "trimp"
@@ -107,8 +110,13 @@ class Trimp(Processor):
 
     def __init__(self) -> None:
         self._total = 0.0
+        self._seen = False  # a finite heart-rate second has arrived (reliable or not)
 
     def update(self, ctx: Context) -> None:
+        if not self._seen:
+            tail: CleanTail = ctx["clean"]
+            hr_new = tail.hr[tail.new]
+            self._seen = bool(hr_new.shape[0]) and bool(np.isfinite(hr_new).any())
         hr = new_reliable_hr(ctx)
         if hr is None:
             return
@@ -121,11 +129,13 @@ class Trimp(Processor):
         if not math.isfinite(self._total):
             self._total = 0.0
 
-    def get(self) -> float:
-        return round(self._total, 4)
+    def get(self) -> float | None:
+        return round(self._total, 4) if self._seen else None
 
     def state_dict(self) -> dict[str, Any]:
-        return {"total": self._total}
+        return {"total": self._total, "seen": self._seen}
 
     def load_state(self, state: dict[str, Any]) -> None:
         self._total = float(state.get("total", 0.0))
+        # a state saved before "seen" existed: a TRIMP above 0 means heart rate had reported
+        self._seen = bool(state.get("seen", self._total > 0.0))

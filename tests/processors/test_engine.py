@@ -137,7 +137,9 @@ def test_empty_and_all_nan_windows() -> None:
         assert ind.hr is None and ind.pace is None and ind.cadence is None and ind.temp is None
         assert ind.fatigue is None and ind.decoupling_pct is None and ind.monotony is None
         assert ind.sweat_loss_pct is None and ind.stride_m is None and ind.pace_over_training is None
-        assert d["distance_m"] == 0.0 and d["trimp"] == 0.0
+        # no stream has reported: cumulative indicators are unknown (null), not invented zeros
+        assert d["distance_m"] is None and d["trimp"] is None and d["hr_zone_s"] is None
+        assert d["faster_than_training_s"] is None
         assert 0.0 <= ind.risk <= 1.0
 
 
