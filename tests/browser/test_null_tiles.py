@@ -1,0 +1,62 @@
+"""A tile of an athlete whose pace stream never reported (heart-rate-only gateway) shows the distance as "—" in
+real Chromium, not "0.00 km" or "NaN"; a pace-only athlete's TRIMP and time in zone likewise. The tiles come from
+the live view of statuses that the pipeline built; the page uses the dashboard's own ``common.js``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.coach.live import LiveView
+from monitor.core.pipeline import run_offline
+from simulators.frame import Frame
+from tests.browser.conftest import CHROMIUM_ARGS
+from tests.runs import EASY_PROFILE, T0
+
+pytestmark = [pytest.mark.browser]
+
+COMMON_JS = Path(__file__).resolve().parents[2] / "monitor" / "static" / "common.js"
+#: label → shown text (value and unit) of each load metric of a tile
+METRICS_JS = """(tile) => Object.fromEntries(CW.loadMetrics(tile).map(m => [
+  m.querySelector('dt').textContent, m.querySelector('dd').textContent]))"""
+
+
+def _tiles() -> dict[str, dict[str, Any]]:
+    live = LiveView()
+    runs = {
+        "hronly": [Frame(t=T0 + i, hr=150.0 + (i % 7)) for i in range(120)],
+        "paceonly": [Frame(t=T0 + i, pace=300.0, cadence=174.0) for i in range(120)],
+    }
+    for athlete, frames in runs.items():
+        for status in run_offline(frames, squad="club", athlete=athlete, profile=EASY_PROFILE).statuses:
+            live.add_status(status)
+    tiles = {a: live.tile("club", a) for a in runs}
+    assert all(t is not None for t in tiles.values())
+    return json.loads(json.dumps(tiles))  # as the page receives them
+
+
+async def test_unknown_totals_render_as_a_dash(chromium: str) -> None:
+    from playwright.async_api import async_playwright
+
+    tiles = _tiles()
+    assert tiles["hronly"]["distance_m"] is None and tiles["paceonly"]["trimp"] is None
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = await browser.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await page.set_content("<!doctype html><title>t</title><body></body>")
+            await page.add_script_tag(content=COMMON_JS.read_text(encoding="utf-8"))
+            shown = {a: await page.evaluate(METRICS_JS, t) for a, t in tiles.items()}
+        finally:
+            await browser.close()
+    assert not errors, errors
+    assert shown["hronly"]["Distance"] == "— km"
+    assert shown["hronly"]["TRIMP"] not in ("—", "0") and float(shown["hronly"]["TRIMP"]) > 0
+    assert shown["paceonly"]["TRIMP"] == "—"
+    assert shown["paceonly"]["Distance"] == f"{tiles['paceonly']['distance_m'] / 1000:.2f} km" != "0.00 km"
+    assert not any("NaN" in text for metrics in shown.values() for text in metrics.values())
