@@ -4,6 +4,7 @@ table, profiles, and one-line errors with exit code 2."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -258,3 +259,18 @@ def test_analyze_table_names_the_pace_it_judges_against(tmp_path: Path, capsys: 
     assert main(["analyze", str(_csv_run(tmp_path)), "--profile", str(profile)]) == 0
     header = capsys.readouterr().out.splitlines()[1]
     assert header == "profile: given: age 41, training_pace 5:30 /km, race_pace 5:00 /km"
+
+
+def test_analyze_hr_only_recording_has_no_distance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A recording with heart rate only: distance unknown in the summary and in the final status (null, and "-"
+    in the table), TRIMP known; never an invented 0 m."""
+    path = tmp_path / "hr-only.csv"
+    path.write_text("time,hr\n" + "".join(f"{1_700_000_000 + i},{140 + i // 60}\n" for i in range(600)), "utf-8")
+    data = _json(capsys, str(path))
+    final = data["indicators"]["final"]
+    assert data["summary"]["distance_m"] is None and final["distance_m"] is None
+    assert final["trimp"] is not None and final["trimp"] > 0
+    assert main(["analyze", str(path)]) == 0
+    table = capsys.readouterr().out
+    assert re.search(r"^distance\s+-\s+-$", table, re.M), table
+    assert re.search(r"^\s*TRIMP\s+\d", table, re.M), table
