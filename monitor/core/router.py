@@ -140,9 +140,12 @@ class Router:
             routed.applied = (where.squad, where.athlete, leaf)
             self.counters["profiles"] += 1
         elif leaf == "session":
-            msg = wire.parse_session(payload)
+            msg, bad = wire.parse_session(payload)
             if now is not None and msg.t > now + self.max_future_s:
                 raise RejectedMessage("future time")
+            if bad:  # an invalid plan or target pace: dropped and reported, the start is taken
+                topic = self.topics.of(where.squad, where.athlete, leaf)
+                routed.rejected.extend((topic, r) for r in bad)
             pipe = self.pipeline(where.squad, where.athlete)
             routed.out = pipe.start(msg.t, msg.session_plan()) if msg.event == "start" else pipe.stop(msg.t)
             routed.applied = (where.squad, where.athlete, leaf)

@@ -326,13 +326,36 @@ def profile_from_mapping(data: dict[str, Any]) -> tuple[Profile, list[str]]:
     raise RejectedMessage("profile invalid")  # pragma: no cover - loop always returns
 
 
-def parse_session(payload: bytes | bytearray | str) -> SessionMsg:
-    try:
-        return SessionMsg.model_validate(_load_shallow(payload))
-    except ValidationError as exc:
-        raise RejectedMessage(
-            "session must be {t, event: start|stop[, plan: easy|long|tempo|intervals|race, target_pace: 120-1200]}"
-        ) from exc
+#: The optional fields of a session message that are dropped alone when invalid (as a profile's fields are).
+_SESSION_OPTIONAL = {
+    "plan": "session field plan invalid (not easy|long|tempo|intervals|race), dropped",
+    "target_pace": "session field target_pace invalid (not 120-1200 s/km), dropped",
+}
+
+
+def parse_session(payload: bytes | bytearray | str) -> tuple[SessionMsg, list[str]]:
+    """Parse a session message. A broken ``t``/``event`` or an unknown field rejects it whole; an invalid
+    optional ``plan`` or ``target_pace`` is dropped alone (and reported), the rest of the start is taken.
+
+    >>> msg, bad = parse_session(b'{"t": 5, "event": "start", "plan": "recovery", "target_pace": 290}')
+    >>> msg.event, msg.plan, msg.target_pace, bad
+    ('start', None, 290.0, ['session field plan invalid (not easy|long|tempo|intervals|race), dropped'])
+    """
+    data = _load_shallow(payload)
+    bad: list[str] = []
+    for _ in range(len(_SESSION_OPTIONAL) + 1):
+        try:
+            return SessionMsg.model_validate(data), bad
+        except ValidationError as exc:
+            names = {str(err["loc"][0]) if err["loc"] else "" for err in exc.errors()}
+            if not isinstance(data, dict) or not names or not names <= _SESSION_OPTIONAL.keys():
+                raise RejectedMessage(
+                    "session must be {t, event: start|stop[, plan: easy|long|tempo|intervals|race, "
+                    "target_pace: 120-1200]}"
+                ) from exc
+            data = {k: v for k, v in data.items() if k not in names}
+            bad.extend(_SESSION_OPTIONAL[name] for name in sorted(names))
+    raise RejectedMessage("session invalid")  # pragma: no cover - each round drops a field or returns
 
 
 def parse_ack(payload: bytes | bytearray | str) -> AckMsg:

@@ -98,7 +98,7 @@ def test_profile_keeps_valid_fields_and_reports_bad_ones() -> None:
 
 
 def test_session_and_ack() -> None:
-    assert wire.parse_session(b'{"t": 5, "event": "stop"}').event == "stop"
+    assert wire.parse_session(b'{"t": 5, "event": "stop"}')[0].event == "stop"
     assert wire.parse_ack(b'{"alert_id": "abc123"}').alert_id == "abc123"
     with pytest.raises(RejectedMessage):
         wire.parse_session(b'{"t": 5, "event": "pause"}')
@@ -141,15 +141,41 @@ def test_encoders_refuse_what_the_monitor_would_reject() -> None:
 
 def test_session_start_carries_todays_plan_and_profile_race_pace() -> None:
     """Contract additions (second wave): plan/target_pace on the session start, race_pace in the profile."""
-    msg = wire.parse_session(b'{"t": 5, "event": "start", "plan": "tempo", "target_pace": 290}')
-    assert msg.session_plan() == SessionPlan(plan="tempo", target_pace=290.0)
-    assert wire.parse_session(b'{"t": 5, "event": "start"}').session_plan() == SessionPlan()
-    for bad in (b'{"t": 5, "event": "start", "plan": "jog"}', b'{"t": 5, "event": "start", "target_pace": 50}',
-                b'{"t": 5, "event": "start", "target_pace": "fast"}'):  # fmt: skip
-        with pytest.raises(RejectedMessage):
-            wire.parse_session(bad)
+    msg, bad = wire.parse_session(b'{"t": 5, "event": "start", "plan": "tempo", "target_pace": 290}')
+    assert msg.session_plan() == SessionPlan(plan="tempo", target_pace=290.0) and bad == []
+    assert wire.parse_session(b'{"t": 5, "event": "start"}')[0].session_plan() == SessionPlan()
+    encoded = wire.encode_session(7.0, "start", SessionPlan("race"))
+    assert wire.parse_session(encoded)[0].session_plan() == SessionPlan("race")
     profile, bad_fields = wire.parse_profile(b'{"training_pace": 330, "race_pace": 300}')
     assert profile.race_pace == 300.0 and bad_fields == []
     assert wire.parse_profile(b'{"race_pace": 20}')[1] == ["profile field race_pace invalid"]
-    encoded = wire.encode_session(7.0, "start", SessionPlan("race"))
-    assert wire.parse_session(encoded).session_plan() == SessionPlan("race")
+
+
+@pytest.mark.parametrize(
+    ("payload", "plan", "reasons"),
+    [
+        (b'{"t": 5, "event": "start", "plan": "recovery", "target_pace": 290}', SessionPlan(target_pace=290.0),
+         ["session field plan invalid (not easy|long|tempo|intervals|race), dropped"]),
+        (b'{"t": 5, "event": "start", "plan": "tempo", "target_pace": 1500}', SessionPlan(plan="tempo"),
+         ["session field target_pace invalid (not 120-1200 s/km), dropped"]),
+        (b'{"t": 5, "event": "start", "plan": "jog", "target_pace": "fast"}', SessionPlan(),
+         ["session field plan invalid (not easy|long|tempo|intervals|race), dropped",
+          "session field target_pace invalid (not 120-1200 s/km), dropped"]),
+    ],
+)  # fmt: skip
+def test_session_start_drops_an_invalid_plan_or_target_pace(
+    payload: bytes, plan: SessionPlan, reasons: list[str]
+) -> None:
+    """As a profile drops a bad field and keeps the rest, a start keeps its time and event without the bad field."""
+    msg, bad = wire.parse_session(payload)
+    assert (msg.t, msg.event, msg.session_plan(), bad) == (5.0, "start", plan, reasons)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b'{"t": 5, "event": "pause"}', b'{"t": -1, "event": "start", "plan": "tempo"}', b'{"event": "start"}',
+     b'{"t": 5, "event": "start", "plan": "jog", "colour": "red"}', b'[{"t": 5, "event": "start"}]'],
+)  # fmt: skip
+def test_session_with_a_broken_envelope_is_rejected_whole(payload: bytes) -> None:
+    with pytest.raises(RejectedMessage):
+        wire.parse_session(payload)
