@@ -68,7 +68,7 @@ def counts(name: str, athletes: int, seed: int = 0, gaps: list[tuple[str, float]
     c: Counter[str] = Counter()
     for i in range(athletes):
         run = scenario.simulate_one(i, seed=seed)
-        res = run_offline(run.frames, squad=scenario.squad, athlete=run.athlete, profile=run.profile)
+        res = run_offline(run.frames, squad=scenario.squad, athlete=run.athlete, profile=run.profile, plan=run.plan)
         status = {s["t"]: s for s in res.statuses}
         t0, gaits = float(run.trace.t[0]), run.trace.gait
         c["runs"] += 1
