@@ -36,11 +36,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.commands._plan import add_plan_arguments, plan_of
 from monitor.core.profiles import read_json_or_toml
 from monitor.core.wire import ID_RE, ProfileMsg, profile_from_mapping
 from monitor.errors import InputFileError, RejectedMessage, UsageError
 from processors.indicators import LEVELS
-from processors.profile import PLAN_NAMES, Profile, SessionPlan
+from processors.profile import Profile, SessionPlan
 
 if TYPE_CHECKING:  # the pipeline (SciPy) and readers load only when a command runs: fast --help / usage errors
     from monitor.core.pipeline import OfflineResult
@@ -62,19 +63,14 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--squad", default=DEFAULT_SQUAD, help=f"squad id used in statuses and alert ids ({DEFAULT_SQUAD})")
     p.add_argument("--athlete", help="athlete id (default: from the file name)")
-    p.add_argument(
-        "--plan", choices=PLAN_NAMES, help="today's plan, as a session start would carry it (pace is judged against it)"
-    )
-    p.add_argument("--target-pace", type=float, metavar="S_PER_KM", help="today's target pace in s/km (120-1200)")
+    add_plan_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
     squad = check_id("--squad", args.squad)
     athlete = check_id("--athlete", args.athlete) if args.athlete else athlete_id(args.file)
     profile = load_profile(args.profile) if args.profile else None
-    if args.target_pace is not None and not 120 <= args.target_pace <= 1200:
-        raise UsageError("--target-pace must be 120-1200 s/km")
-    plan = SessionPlan(plan=args.plan, target_pace=args.target_pace)
+    plan = plan_of(args)
     from simulators.readers import read_recording
 
     rec = read_recording(args.file)

@@ -16,10 +16,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.commands._plan import add_plan_arguments, plan_of
 from monitor.errors import InputFileError, UsageError
 
 if TYPE_CHECKING:
     from monitor.coach.report import RunReport
+    from processors.profile import SessionPlan
 
 HELP = "the post-run report (HTML with charts) of a stored session or a recorded file"
 _RUN_SUFFIXES = (".fit", ".tcx", ".gpx", ".csv", ".txt", ".tsv", ".gz")
@@ -41,6 +43,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--profile", metavar="FILE", help="FILE only: athlete profile, TOML or JSON")
     p.add_argument("--squad", default="offline", help="FILE only: squad id in statuses and alert ids (offline)")
     p.add_argument("--athlete", help="FILE only: athlete id (default: from the file name)")
+    add_plan_arguments(p, "FILE only: ")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-o {out}: the report is .html or .pdf")
     with progress_bar("report", total=2, unit="steps") as advance:  # on a terminal only
         if is_file:
-            rep = from_file(source, profile=args.profile, squad=args.squad, athlete=args.athlete)
+            rep = from_file(source, profile=args.profile, squad=args.squad, athlete=args.athlete, plan=plan_of(args))
         else:
             assert store is not None
             rep = asyncio.run(from_store(store, source))
@@ -99,8 +102,10 @@ def write(rep: RunReport, out: Path) -> None:
         raise InputFileError(f"-o {out}: cannot write: {exc.strerror or exc}") from exc
 
 
-def from_file(path: str, *, profile: str | None, squad: str, athlete: str | None) -> RunReport:
-    """A recorded run through the offline pipeline (as ``analyze``)."""
+def from_file(
+    path: str, *, profile: str | None, squad: str, athlete: str | None, plan: SessionPlan | None = None
+) -> RunReport:
+    """A recorded run through the offline pipeline (as ``analyze``), with today's ``plan`` when given."""
     from monitor.coach.report import from_analysis
     from monitor.commands import analyze
     from monitor.core.pipeline import run_offline
@@ -112,7 +117,7 @@ def from_file(path: str, *, profile: str | None, squad: str, athlete: str | None
     rec = read_recording(path)
     if prof is None:
         prof, origin = analyze.file_profile(rec)
-    result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=prof)
+    result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=prof, plan=plan)
     doc = analyze.document(rec, result, prof, origin)
     return from_analysis(doc, result.statuses, source=f"Recorded run {Path(path).name} ({rec.format.upper()})")
 

@@ -3,6 +3,7 @@ each real recording (skipped when ../shared/realdata is absent), a CSV, and a se
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import re
@@ -16,6 +17,8 @@ import pytest
 from monitor.cli import main
 from monitor.coach.report import from_statuses, response
 from monitor.coach.report_html import render_html
+from monitor.commands._plan import add_plan_arguments, plan_of
+from monitor.commands.report import from_file
 from monitor.core.pipeline import run_offline
 from tests.monitor.test_analyze_cli import _csv_run
 from tests.runs import HOT_PROFILE, hot_fast_run
@@ -144,7 +147,7 @@ async def test_report_of_a_stored_session_equals_its_statuses(
     from tests.monitor.store_helpers import store_sessions
 
     db = tmp_path / "sessions.db"
-    (sid, result), = (await store_sessions(db, {("club", "sam"): (hot_fast_run(45), HOT_PROFILE)})).items()
+    ((sid, result),) = (await store_sessions(db, {("club", "sam"): (hot_fast_run(45), HOT_PROFILE)})).items()
     # the command runs its own event loop: in a thread, as from a shell
     page = await asyncio.to_thread(report_page, capsys, tmp_path / "stored.html", sid, "--store", str(db))
     n = numbers_of(page)
@@ -155,3 +158,33 @@ async def test_report_of_a_stored_session_equals_its_statuses(
     assert all(f'data-alert="{a.id}"' in page for a in result.alerts) and f"Stored session {sid}" in page
     assert await asyncio.to_thread(main, ["report", "club.nobody.1", "--store", str(db)]) == 2
     assert "no session" in capsys.readouterr().err
+
+
+def test_report_of_a_file_takes_todays_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``report FILE --plan tempo --target-pace S``: judged against the plan, as ``analyze`` judges it."""
+    rows = ["time,hr,speed,cadence,temp"]
+    rows += [f"{1_700_000_000 + i},{140 + i // 120},3.0,{170 - i // 300},18" for i in range(60 * 60)]
+    run = tmp_path / "tempo.csv"
+    run.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    profile = tmp_path / "ann.toml"
+    profile.write_text("training_pace = 400\n", encoding="utf-8")  # the hour at 5:33/km is 20 % faster than usual
+    plan = ["--plan", "tempo", "--target-pace", "333"]
+    plain = from_file(str(run), profile=str(profile), squad="s", athlete="a")
+    planned = from_file(str(run), profile=str(profile), squad="s", athlete="a", plan=plan_of(parse(plan)))
+    assert "ease_pace" in {a["kind"] for a in plain.alerts}  # too fast for an ordinary run...
+    assert "ease_pace" not in {a["kind"] for a in planned.alerts}  # ...on plan for a tempo
+    doc = analyze_json(capsys, str(run), "--profile", str(profile), *plan)
+    assert [(a["t"], a["kind"], a["level"]) for a in planned.alerts] == [
+        (a["t"], a["kind"], a["level"]) for a in doc["alerts"]
+    ]  # the alerts analyze prints with the same plan
+    out = tmp_path / "tempo.html"
+    assert main(["report", str(run), "--profile", str(profile), *plan, "-o", str(out)]) == 0
+    assert "Ease the pace" not in out.read_text(encoding="utf-8")
+    assert main(["report", str(run), "--target-pace", "50", "-o", str(out)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser()
+    add_plan_arguments(p)
+    return p.parse_args(argv)

@@ -1,0 +1,28 @@
+"""``--plan`` and ``--target-pace``: today's plan for a recorded run (``analyze``, ``report``), as a session start
+would carry it. Light: imported when a command's parser is built."""
+
+from __future__ import annotations
+
+import argparse
+
+from monitor.errors import UsageError
+from processors.profile import PLAN_NAMES, SessionPlan
+
+
+def add_plan_arguments(p: argparse.ArgumentParser, prefix: str = "") -> None:
+    """``--plan`` and ``--target-pace`` (also ``crampwatch report``'s, for a file)."""
+    p.add_argument(
+        "--plan",
+        choices=PLAN_NAMES,
+        help=f"{prefix}today's plan, as a session start would carry it (pace is judged against it)",
+    )
+    p.add_argument(
+        "--target-pace", type=float, metavar="S_PER_KM", help=f"{prefix}today's target pace in s/km (120-1200)"
+    )
+
+
+def plan_of(args: argparse.Namespace) -> SessionPlan:
+    """Today's plan from ``--plan``/``--target-pace`` (a target outside 120-1200 s/km is a usage error)."""
+    if args.target_pace is not None and not 120 <= args.target_pace <= 1200:
+        raise UsageError("--target-pace must be 120-1200 s/km")
+    return SessionPlan(plan=args.plan, target_pace=args.target_pace)
