@@ -64,8 +64,9 @@ def progress_bar(
         yield advance
 
 
-def duration_note(span_s: float, speed: float) -> str:
-    """How long the replay takes.
+def duration_note(span_s: float, speed: float, running_s: float | None = None) -> str:
+    """How long the replay takes. ``running_s``: the runs' own time in all, when it is less than the event time
+    they span (runs replayed at their recorded times, days apart).
 
     >>> duration_note(3600, 60)
     '1:00:00 of running, takes about 1:00 at x60'
@@ -73,13 +74,19 @@ def duration_note(span_s: float, speed: float) -> str:
     '1:30:00 of running, takes about 1:30:00 in real time'
     >>> duration_note(100, 0)
     '0:01:40 of running, as fast as the broker takes it'
+    >>> duration_note(3 * 86400, 0, running_s=5400)
+    '1:30:00 of running over 72:00:00 of event time, as fast as the broker takes it'
     """
     run = _clock(span_s)
+    if running_s is not None and span_s > running_s + 60:
+        run = f"{_clock(running_s)} of running over {run} of event time"
+    else:
+        run += " of running"
     if speed == 0:
-        return f"{run} of running, as fast as the broker takes it"
+        return f"{run}, as fast as the broker takes it"
     wall = span_s / speed
     took = _clock(wall) if wall >= 3600 else f"{int(wall // 60)}:{int(wall % 60):02d}"
-    return f"{run} of running, takes about {took} " + ("in real time" if speed == 1 else f"at x{speed:g}")
+    return f"{run}, takes about {took} " + ("in real time" if speed == 1 else f"at x{speed:g}")
 
 
 def _clock(seconds: float) -> str:

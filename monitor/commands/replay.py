@@ -134,9 +134,10 @@ def run(args: argparse.Namespace) -> int:
     frames = sum(len(r.frames) for r in runs)
     first = min(r.frames[0].t for r in runs)
     span = max(r.frames[-1].t for r in runs) - first
+    running = sum(r.frames[-1].t - r.frames[0].t for r in runs)  # less than span when runs keep days apart
     print(
         f"replaying {plural(len(runs), 'run')}, {plural(frames, 'frame')}, to {broker} "
-        f"(squad {squad}: {', '.join(r.athlete for r in runs)}); {duration_note(span, args.speed)}",
+        f"(squad {squad}: {', '.join(r.athlete for r in runs)}); {duration_note(span, args.speed, running)}",
         flush=True,
     )
     with progress_bar("replaying", total=max(span, 1.0), unit="s of run") as advance:
