@@ -83,8 +83,10 @@ async def test_broker_restart_with_persistence_loses_nothing_and_keeps_one_sessi
             # the monitor is away (disconnected) while the broker restarts and the gateway publishes on
             persistent_mosquitto.stop()
             await asyncio.to_thread(persistent_mosquitto.start)
-            await publish_frames(url, "club", "dur", parts[1], stop=False)  # may reach the broker first
+            # listen before the gateway publishes on: the monitor may be back (reconnecting every 0.5 s) and
+            # compute the middle part (an alert at 19 min) before a later subscriber is there
             async with Collector(url) as seen2:
+                await publish_frames(url, "club", "dur", parts[1], stop=False)  # may reach the broker first
                 await mon.wait_connected(30, connects=2)
                 await publish_frames(url, "club", "dur", parts[2])
                 await seen2.wait_for(lambda c: any(s.get("session_state") == "finished" for s in c.statuses), 60)
