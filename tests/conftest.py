@@ -57,6 +57,16 @@ def mosquitto(mosquitto_proc: BrokerProcess):  # type: ignore[no-untyped-def]
     return mosquitto_proc.url
 
 
+@pytest.fixture
+def persistent_mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    """Mosquitto with persistence in a temp dir: a restart keeps sessions and the messages queued for them."""
+    if Mosquitto.binary() is None:
+        pytest.fail("mosquitto is not installed (apt-get install mosquitto)")
+    data = tmp_path / "data"
+    data.mkdir()
+    yield from _run(Mosquitto(tmp_path, extra=f"persistence true\npersistence_location {data}/\nautosave_interval 1\n"))
+
+
 @pytest.fixture(params=["mosquitto", "amqtt"])
 def any_broker_proc(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BrokerProcess]:
     """Key end-to-end tests run against both Mosquitto and the embedded amqtt broker."""

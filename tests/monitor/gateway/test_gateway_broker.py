@@ -95,19 +95,24 @@ async def test_gateway_to_monitor_and_the_alert_back(mosquitto: BrokerURL) -> No
     assert shown[0].split()[1] == gateway.alerts[0]["level"].upper()
 
 
-async def test_frames_wait_for_the_broker_and_none_are_lost(mosquitto_proc: BrokerProcess) -> None:
+async def test_frames_wait_for_the_broker_and_none_are_lost(persistent_mosquitto: BrokerProcess) -> None:
     frames = [Frame(t=1_732_400_000.0 + i, hr=140.0, pace=330.0, cadence=170.0) for i in range(120)]
     clock = FakeClock(frames[0].t)
-    await asyncio.to_thread(mosquitto_proc.stop)
-    gateway = Gateway(mosquitto_proc.url, "club", "away", clock=clock)
+    url = persistent_mosquitto.url
+    async with Monitor(url, identifier="crampwatch-test-gateway") as first:
+        # the monitor's session exists before the outage (the broker keeps it across the restart): the gateway,
+        # retrying every 0.1 s, may be back before the monitor is, and what it sends then waits for the monitor
+        await first.wait_connected()
+    await asyncio.to_thread(persistent_mosquitto.stop)
+    gateway = Gateway(url, "club", "away", clock=clock)
     gateway.publisher.reconnect_min_s = gateway.publisher.reconnect_max_s = 0.1
     notifier = FakeNotifier(frames, clock)
     stop = asyncio.Event()
     task = asyncio.create_task(gateway.run(notifier, stop, drain_s=30))
     await asyncio.wait_for(notifier.done.wait(), 10)
     assert gateway.publisher.pending >= 119 and gateway.publisher.frames_sent == 0  # buffered, nothing lost
-    await asyncio.to_thread(mosquitto_proc.start)
-    async with Monitor(mosquitto_proc.url) as monitor:
+    await asyncio.to_thread(persistent_mosquitto.start)
+    async with Monitor(url, identifier="crampwatch-test-gateway") as monitor:
         await monitor.wait_connected()
         await asyncio.wait_for(gateway.publisher.connected.wait(), 20)
         stop.set()

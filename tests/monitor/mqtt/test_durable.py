@@ -9,9 +9,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,21 +24,6 @@ from tests.runs import HOT_PROFILE, T0, Collector, hot_fast_run, publish_frames
 
 pytestmark = pytest.mark.broker
 TOPICS = Topics()
-
-
-@pytest.fixture
-def persistent_mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
-    """Mosquitto with persistence in a temp dir: a restart keeps sessions and the messages queued for them."""
-    if Mosquitto.binary() is None:
-        pytest.fail("mosquitto is not installed (apt-get install mosquitto)")
-    data = tmp_path / "data"
-    data.mkdir()
-    broker = Mosquitto(tmp_path, extra=f"persistence true\npersistence_location {data}/\nautosave_interval 1\n")
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 def samples_of(frames: list[Frame]) -> int:
