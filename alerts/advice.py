@@ -142,10 +142,11 @@ def running(ind: Indicators) -> bool:
     return ind.gait_state == "running"
 
 
-def eligible_kinds(ind: Indicators, level: AlertLevel) -> tuple[str, ...]:
+def eligible_kinds(ind: Indicators, level: AlertLevel, *, form: bool = True) -> tuple[str, ...]:
     """The kinds a level alert may ask for now, in :data:`KIND_PRIORITY` order: no stride or form advice unless
-    running; drink advice only at the advice level and from :data:`HYDRATE_MIN_LOSS_PCT` estimated sweat loss;
-    a critical level without cramp signs only eases the pace.
+    running (nor when ``form`` is false: the policy's while after cramp signs); drink advice only at the advice
+    level and from :data:`HYDRATE_MIN_LOSS_PCT` estimated sweat loss; a critical level without cramp signs only
+    eases the pace.
 
     >>> walking = Indicators(t=0.0, elapsed_s=0.0, gait_state="walking", sweat_loss_pct=0.6)
     >>> eligible_kinds(walking, "advice")
@@ -157,7 +158,7 @@ def eligible_kinds(ind: Indicators, level: AlertLevel) -> tuple[str, ...]:
         return ("ease_pace",)
     out = []
     for kind in KIND_PRIORITY:
-        if kind in FORM_KINDS and not running(ind):
+        if kind in FORM_KINDS and not (form and running(ind)):
             continue
         if kind == "hydrate":
             loss = value_of(ind, "sweat_loss_pct")
@@ -167,7 +168,7 @@ def eligible_kinds(ind: Indicators, level: AlertLevel) -> tuple[str, ...]:
     return tuple(out)
 
 
-def choose_kind(ind: Indicators, level: AlertLevel) -> str:
+def choose_kind(ind: Indicators, level: AlertLevel, *, form: bool = True) -> str:
     """The action for this alert: ``stop_and_stretch`` on the acute cramp signature only; otherwise the eligible
     kind (:func:`eligible_kinds`) whose factors contribute most (ties and no actionable factor:
     :data:`KIND_PRIORITY` order, i.e. ``ease_pace``: easing off is safe whatever the cause).
@@ -181,7 +182,7 @@ def choose_kind(ind: Indicators, level: AlertLevel) -> str:
     """
     if ind.acute_cramp:
         return "stop_and_stretch"
-    allowed = eligible_kinds(ind, level)
+    allowed = eligible_kinds(ind, level, form=form)
     scores = kind_scores(ind)
     best = allowed[0]
     for kind in allowed:
@@ -272,14 +273,19 @@ def _medical(ind: Indicators) -> str:
 
 
 def advice_number(kind: str, ind: Indicators, profile: Profile) -> float | None:
-    """The number the advice of ``kind`` asks the runner to reach: the cadence target of ``shorten_stride``
-    (steps/min), the pace target of ``ease_pace`` (s/km, the advice's own, also for a critical's easy jog); None for
-    other kinds or when unknown. The policy restarts a kind's repeat schedule when this moves materially.
+    """The number the advice of ``kind`` is anchored to: the cadence target of ``shorten_stride`` (steps/min); for
+    ``ease_pace`` the reference pace it eases toward (s/km: today's target, else the training pace,
+    :func:`~alerts.inputs.training_pace`) — not the message's "5 % slower than now", which moves only because the
+    runner eased; None for other kinds or when unknown. The policy restarts a kind's repeat schedule when this
+    moves materially (a changed advice), so a runner who eased past the first target is not chased with a new one
+    every 5 minutes while the 10-minute means catch up (rule 5).
 
     >>> advice_number("shorten_stride", Indicators(t=0.0, elapsed_s=0.0, cadence=160.0,
     ...                                            values={"cadence_baseline": 168.0}), Profile())
     176.0
     >>> advice_number("ease_pace", Indicators(t=0.0, elapsed_s=0.0, pace=287.0), Profile(training_pace=310))
+    310.0
+    >>> advice_number("ease_pace", Indicators(t=0.0, elapsed_s=0.0, pace=330.0), Profile(training_pace=310))
     310.0
     >>> advice_number("change_form", Indicators(t=0.0, elapsed_s=0.0), Profile()) is None
     True
@@ -288,7 +294,7 @@ def advice_number(kind: str, ind: Indicators, profile: Profile) -> float | None:
         cadence = target_cadence(ind)
         return None if cadence is None else float(cadence)
     if kind == "ease_pace":
-        return target_pace(ind, profile)
+        return training_pace(ind, profile)
     return None
 
 

@@ -20,7 +20,8 @@ a :class:`PolicyConfig` field:
 6. **Sticky reason** (``kind_margin``); 7. **step down**: no lower alert while a higher one stands;
    8. **minimum gap** ``min_gap_s``; 9. **acknowledgements** (forgotten after ``ack_clear_s`` of ``low``);
    10. **cap** (``cap`` per ``cap_window_s``, critical always passes).
-11. **Acute cramp**: ``stop_and_stretch`` at once, and only then; 12. **red flags**: a coach-only ``medical``.
+11. **Acute cramp**: ``stop_and_stretch`` at once, and only then; no stride or form advice for ``post_cramp_s``
+    after; 12. **red flags**: a coach-only ``medical``.
 13. **Gait and signal**: no level alert while walking or stopped (an ``unknown`` gait counts as the last gait
     known) nor on a ``stale`` signal; stride and form advice need ``running``.
 14. **Drink advice** on its own schedule (``hydrate_every_s``, ``hydrate_step_pct``), advice level only.
@@ -286,7 +287,8 @@ class AlertPolicy:
             return None  # walking or stopped: already eased off; stale: the gait and the numbers are out of date
         level = _RANK_NAME[rank]
         assert level is not None
-        kind = self._sticky(choose_kind(ind, level), ind, level)
+        form = not self._after_cramp(t)  # after cramp signs: no stride or form advice (rule 11)
+        kind = self._sticky(choose_kind(ind, level, form=form), ind, level, form)
         if self._acked.get(kind, 0) >= rank:
             return None
         if kind == "hydrate":
@@ -339,10 +341,16 @@ class AlertPolicy:
         self._drink_loss = float(loss)
         return self._emit(ind, t, "hydrate", 1)
 
-    def _sticky(self, kind: str, ind: Indicators, level: AlertLevel) -> str:
+    def _after_cramp(self, t: float) -> bool:
+        """Whether cramp signs are on or ended less than ``post_cramp_s`` ago."""
+        off = self._acute_off_since
+        return self._acute_on or (off is not None and t - off < self.config.post_cramp_s)
+
+    def _sticky(self, kind: str, ind: Indicators, level: AlertLevel, form: bool) -> str:
         """Keep the episode's last reason unless the new one clearly outweighs it (or is no longer allowed)."""
         last = self._last_kind
-        if last is None or kind == last or kind == "stop_and_stretch" or last not in eligible_kinds(ind, level):
+        allowed = eligible_kinds(ind, level, form=form)
+        if last is None or kind == last or kind == "stop_and_stretch" or last not in allowed:
             return kind
         scores = kind_scores(ind)
         if scores.get(last, 0.0) > 0 and scores.get(kind, 0.0) < self.config.kind_margin * scores[last]:

@@ -39,7 +39,7 @@ class PolicyConfig:
     #: level has been low this long (the episode is truly over) ...
     advice_clear_s: float = 1200.0
     #: ... or when the advice has changed: its number asks for this much more than told since the schedule started
-    #: (a cadence target this fraction higher, a pace target this fraction slower).
+    #: (a cadence target this fraction higher, a reference pace this fraction slower: not the runner's own easing).
     advice_change: float = 0.05
     #: A warning/critical repeat (not an escalation) needs the risk this much above the kind's last alert ...
     alarm_repeat_rise: float = 0.20
@@ -56,6 +56,9 @@ class PolicyConfig:
     ack_clear_s: float = 300.0
     #: An acute cramp signature absent this long counts as a new cramp when it returns.
     acute_rearm_s: float = 60.0
+    #: After cramp signs end, this long without stride or form advice: the runner may still limp, and a limp's
+    #: cadence and stride are the cramp's, not a form fault (easing the pace is what an alert then asks for).
+    post_cramp_s: float = 1200.0
     #: Drink advice at most once per this long (ACSM / IMMDA: sparing; drink to thirst).
     hydrate_every_s: float = 1200.0
     #: ... and only once the estimated sweat loss has grown this much (% body mass) since the last one.

@@ -11,7 +11,7 @@ from processors.indicators import Indicators
 from processors.profile import Profile
 
 #: kind -> (repeats since the schedule (re)started, the most the advice asked for since then: the highest cadence
-#: target or the slowest pace target told, :func:`~alerts.advice.advice_number`; None without a number)
+#: target told or the slowest reference pace eased toward, :func:`~alerts.advice.advice_number`; None without one)
 Said = tuple[int, float | None]
 
 
@@ -31,8 +31,11 @@ class RepeatSchedule:
     ...     s.note("ease_pace", ind, prof, cfg)
     >>> s.said["ease_pace"], s.wait("ease_pace", ind, prof, cfg, cfg.advice_repeat_s)
     ((2, 310.0), 1200.0)
-    >>> slower = Indicators(t=0.0, elapsed_s=0.0, pace=340.0)  # eased past 5:10/km: "ease to 5:57/km"
-    >>> s.changed("ease_pace", slower, prof, cfg), s.wait("ease_pace", slower, prof, cfg, cfg.advice_repeat_s)
+    >>> eased = Indicators(t=0.0, elapsed_s=0.0, pace=340.0)  # eased past 5:10/km: the same advice, not a new one
+    >>> s.changed("ease_pace", eased, prof, cfg), s.wait("ease_pace", eased, prof, cfg, cfg.advice_repeat_s)
+    (False, 1200.0)
+    >>> easier_plan = Indicators(t=0.0, elapsed_s=0.0, pace=300.0, values={"reference_pace_s_per_km": 330.0})
+    >>> s.changed("ease_pace", easier_plan, prof, cfg), s.wait("ease_pace", easier_plan, prof, cfg, 900.0)
     (True, 300.0)
     """
 
@@ -44,9 +47,11 @@ class RepeatSchedule:
 
     def changed(self, kind: str, ind: Indicators, profile: Profile, cfg: PolicyConfig) -> bool:
         """Whether an advice of ``kind`` now is a new one: not said since the schedule was cleared, or its number
-        asks for ``advice_change`` more than any told since the schedule started (a quicker cadence, a slower
-        pace). A number that merely wobbles (the cadence target follows the speed) is not a new advice; a risen
-        risk is the level's business (an escalation goes at once)."""
+        asks for ``advice_change`` more than any told since the schedule started (a quicker cadence target, a
+        slower reference pace). A number that merely wobbles (the cadence target follows the speed) is not a new
+        advice, nor a runner who eased past the pace told (the message then names a pace 5 % slower than now, but
+        the 10-minute means have not caught up yet); a risen risk is the level's business (an escalation goes at
+        once)."""
         said = self.said.get(kind)
         if said is None:
             return True

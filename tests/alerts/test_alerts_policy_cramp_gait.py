@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from alerts.policy import AlertPolicy
+from alerts.policy import AlertPolicy, PolicyConfig
 from processors.indicators import Indicators
 from tests.alerts.helpers_alerts import Seg, policy, run, seq, ticks
 
@@ -83,3 +83,23 @@ def test_the_last_gait_known_survives_a_restart() -> None:
     run(p, [replace(i, gait_state="walking") for i in ticks(Seg(0, 700, "elevated"))])
     q = AlertPolicy.from_state(json.loads(json.dumps(p.state_dict())))
     assert run(q, [replace(i, gait_state="unknown") for i in ticks(Seg(700, 800, "elevated"))]) == []
+
+
+def test_no_stride_advice_after_cramp_signs_until_post_cramp_s_has_passed() -> None:
+    """Cramp signs at 1800-1830 s; the runner goes on with tired legs (the factors that pick "shorten your stride").
+    For ``post_cramp_s`` (20 min) after the signs end the runner may still limp, and a limp's cadence is the
+    cramp's, not a form fault: the advice eases the pace instead; afterwards stride advice is back. Before: "Shorten
+    your stride: aim for ~167 steps/min (now 159)" 5 min after a cramp (the simulated hot marathon)."""
+    stream = list(
+        ticks(Seg(0, 1800), Seg(1800, 1830, "low", acute=True), Seg(1830, 3300, "elevated", "shorten_stride"))
+    )
+    alerts = run(policy(), stream)
+    assert seq(alerts) == [
+        (1800.0, "stop_and_stretch", "critical"),
+        (2100.0, "ease_pace", "advice"),  # 5 min after the critical (a higher alert stood until then)
+        (3000.0, "ease_pace", "advice"),  # its repeat, 15 min later
+        (3060.0, "shorten_stride", "advice"),  # > 20 min after the signs ended (at 1830); 60 s after the last alert
+    ]
+    assert alerts[1].message == "Ease the pace to about 5:10/km (now 4:50/km)"
+    without = run(policy(PolicyConfig(post_cramp_s=0.0)), stream)
+    assert seq(without)[1:] == [(2100.0, "shorten_stride", "advice"), (3000.0, "shorten_stride", "advice")]

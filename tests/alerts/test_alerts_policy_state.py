@@ -40,11 +40,11 @@ def test_state_roundtrip_continues_identically() -> None:
             Seg(900, 1400, "high", "hydrate"),
             Seg(1400, 1500, "critical"),
             Seg(1500, 1600, "low", acute=True),
-            Seg(1600, 2600, "elevated", "change_form"),
+            Seg(1600, 3400, "elevated", "change_form"),  # no form advice until 20 min after the cramp signs
         )
     )
     whole = run(policy(), stream)
-    for cut in (0, 121, 130, 181, 300, 319, len(stream)):
+    for cut in (0, 121, 130, 181, 300, 319, 400, 560, len(stream)):
         p = policy()
         head = run(p, stream[:cut])
         if head:
