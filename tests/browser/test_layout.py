@@ -1,0 +1,97 @@
+"""What a coach sees on a phone (390 px) and a laptop (1400 px), in real headless Chromium: no reading runs into
+its neighbour on a tile, the runner's full name is readable on their page, the history table fits the phone and
+its peak-risk chips stay on one line. The pages are served from a live view and a SQLite session store filled
+with the offline pipeline's statuses (no broker needed). Screenshots in ``test-artifacts/``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+
+from monitor.coach.live import LiveView
+from monitor.http import HttpServer, serve
+from monitor.store.sqlite import SqliteStore
+from tests.browser.conftest import CHROMIUM_ARGS
+from tests.monitor.store_helpers import store_sessions
+from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_fast_run
+
+pytestmark = [pytest.mark.browser]
+
+LONG_NAME = "Maximiliana Alexandrovna Konstantinopolskaya-Wolfeschlegelsteinhausen"
+PHONE: Final = {"width": 390, "height": 844}
+LAPTOP: Final = {"width": 1400, "height": 900}
+
+#: readings whose text is wider than their grid cell (they would run into the next one)
+OVERFLOWING_JS = """() => Array.from(document.querySelectorAll('.metric dd'))
+  .filter(dd => dd.scrollWidth > dd.clientWidth + 1)
+  .map(dd => dd.closest('.metric').querySelector('dt').textContent + ': ' + dd.textContent)"""
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[HttpServer]:
+    db = tmp_path / "sessions.db"
+    runs = {("club", "sam"): (hot_fast_run(40), replace(HOT_PROFILE, name=LONG_NAME)),
+            ("club", "kim"): (easy_cool_run(130), EASY_PROFILE)}  # fmt: skip
+    stored = await store_sessions(db, runs)
+    view = LiveView()
+    for result in stored.values():
+        for status in result.statuses:
+            view.add_status(status)
+        for alert in result.alerts:
+            view.add_alert(alert.to_dict())
+    store = SqliteStore(str(db), read_only=True)
+    await store.open()
+    srv = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None, store=store)
+    try:
+        yield srv
+    finally:
+        await srv.close()
+        await store.close()
+
+
+async def _pages(chromium: str, url: str, check: Any, artifacts: Path, name: str) -> dict[str, Any]:
+    """``check(page)`` at phone and laptop width; {viewport name: its answer}."""
+    from playwright.async_api import async_playwright
+
+    out: dict[str, Any] = {}
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            for size, viewport in (("phone", PHONE), ("laptop", LAPTOP)):
+                page = await browser.new_page(viewport={"width": viewport["width"], "height": viewport["height"]})
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                await page.goto(url)
+                out[size] = await check(page)
+                await page.screenshot(path=str(artifacts / f"layout-{name}-{size}.png"), full_page=True)
+                await page.close()
+        finally:
+            await browser.close()
+    assert not errors, errors
+    return out
+
+
+async def test_tile_readings_never_run_into_each_other(chromium: str, artifacts: Path, server: HttpServer) -> None:
+    async def check(page: Any) -> list[str]:
+        await page.wait_for_selector(".tile[data-athlete='kim'] .metric dd")
+        return list(await page.evaluate(OVERFLOWING_JS))
+
+    shown = await _pages(chromium, server.url, check, artifacts, "squad")
+    assert shown == {"phone": [], "laptop": []}
+
+
+async def test_the_runners_page_shows_the_whole_name(chromium: str, artifacts: Path, server: HttpServer) -> None:
+    async def check(page: Any) -> dict[str, Any]:
+        await page.wait_for_selector("#now .metric dd")
+        name = page.locator("#now .name")
+        return {"text": await name.text_content(), "cut": await name.evaluate("n => n.scrollWidth > n.clientWidth"),
+                "overflowing": await page.evaluate(OVERFLOWING_JS)}  # fmt: skip
+
+    shown = await _pages(chromium, server.url + "athlete/club/sam", check, artifacts, "athlete")
+    for size in ("phone", "laptop"):
+        assert shown[size] == {"text": LONG_NAME, "cut": False, "overflowing": []}, size
+
