@@ -59,17 +59,17 @@ def fmt_pace(v: Any) -> str:
 
 
 def fmt_duration(v: Any) -> str:
-    """h:mm:ss or m:ss.
+    """h:mm:ss, always with the hours, as ``crampwatch sessions`` and the dashboard print it ("1:20" reads as
+    1 h 20 min when it means 80 s).
 
-    >>> fmt_duration(2833.0), fmt_duration(59)
-    ('47:13', '0:59')
+    >>> fmt_duration(2833.0), fmt_duration(59), fmt_duration(7384)
+    ('0:47:13', '0:00:59', '2:03:04')
     """
     x = num(v)
     if x is None:
         return "-"
     t = round(x)
-    h, m, s = t // 3600, t % 3600 // 60, t % 60
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return f"{t // 3600}:{t % 3600 // 60:02d}:{t % 60:02d}"
 
 
 def _fmt(v: Any, digits: int = 0, unit: str = "") -> str:

@@ -105,14 +105,15 @@ const CW = (() => {
     return x === null ? "—" : x.toFixed(digits);
   }
 
+  /** A duration as h:mm:ss, always with the hours (as `crampwatch sessions` and the report print it): "1:20"
+   * read as 1 h 20 min to a coach when it meant 80 s. */
   function fmtElapsed(s) {
     const v = num(s);
     if (v === null) return "—";
     const t = Math.max(0, Math.round(v));
     const h = Math.floor(t / 3600);
-    const m = Math.floor((t % 3600) / 60);
-    const sec = String(t % 60).padStart(2, "0");
-    return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+    const m = String(Math.floor((t % 3600) / 60)).padStart(2, "0");
+    return `${h}:${m}:${String(t % 60).padStart(2, "0")}`;
   }
 
   function fmtClock(t) {

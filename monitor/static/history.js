@@ -23,7 +23,7 @@
       { class: s.open ? "open" : null, "data-id": s.id },
       el("td", {}, el("a", { class: "who", href: open, text: s.name || s.athlete })),
       el("td", { text: s.squad }),
-      el("td", {}, el("a", { href: open, text: when(s.start) })),
+      el("td", { class: "start" }, el("a", { href: open, text: when(s.start) })),
       el("td", { class: "num", text: CW.fmtElapsed(s.duration_s) }),
       el("td", { class: "num", text: num(s.distance_m) === null ? "—" : `${(s.distance_m / 1000).toFixed(2)} km` }),
       el("td", {}, el("span", { class: `chip pill-lvl-${level}`, text: `${num(s.peak_risk) === null ? "—" : Math.round(100 * s.peak_risk) + "%"} ${CW.LEVEL_WORD[level].toLowerCase()}` })),

@@ -95,3 +95,20 @@ async def test_the_runners_page_shows_the_whole_name(chromium: str, artifacts: P
     for size in ("phone", "laptop"):
         assert shown[size] == {"text": LONG_NAME, "cut": False, "overflowing": []}, size
 
+
+async def test_the_history_fits_a_phone(chromium: str, artifacts: Path, server: HttpServer) -> None:
+    async def check(page: Any) -> Any:
+        await page.wait_for_selector("#sessions tbody tr[data-id]")
+        return await page.evaluate("""() => ({
+          pageWidth: document.documentElement.scrollWidth,
+          chipLines: Array.from(document.querySelectorAll('#sessions .chip')).map(c => c.getClientRects().length),
+          durations: Array.from(document.querySelectorAll('#sessions tbody tr'))
+            .map(tr => tr.querySelectorAll('td')[3].textContent),
+        })""")
+
+    shown = await _pages(chromium, server.url + "history", check, artifacts, "history")
+    assert shown["phone"]["pageWidth"] <= PHONE["width"]
+    for size in ("phone", "laptop"):
+        assert shown[size]["chipLines"] == [1, 1], size
+        # h:mm:ss like `crampwatch sessions`: a 40-minute run never reads like 40 hours, nor 0:40 like 40 minutes
+        assert sorted(shown[size]["durations"]) == ["0:39:55", "2:09:55"], size
