@@ -119,10 +119,22 @@ def robust_range(values: Sequence[float], min_span: float) -> tuple[float, float
 MIN_SPAN: Final = {"hr": 30.0, "pace": 60.0, "cadence": 16.0, "stride_m": 0.3, "temp": 4.0}
 
 
-def _pace_ticks(ax: Axes, ys: Sequence[float]) -> None:
+def with_target(lim: tuple[float, float] | None, target: float | None) -> tuple[float, float] | None:
+    """The pace range widened to show the target line with 10 s/km to spare (the legend names it: a target off
+    the chart was listed but not drawn).
+
+    >>> with_target((350.0, 390.0), 335.0), with_target((350.0, 390.0), 360.0), with_target(None, 335.0)
+    ((325.0, 390.0), (350.0, 390.0), None)
+    """
+    if lim is None or target is None:
+        return lim
+    return min(lim[0], target - 10.0), max(lim[1], target + 10.0)
+
+
+def _pace_ticks(ax: Axes, ys: Sequence[float], target: float | None) -> None:
     from matplotlib.ticker import FuncFormatter, MultipleLocator
 
-    lim = robust_range(ys, MIN_SPAN["pace"])
+    lim = with_target(robust_range(ys, MIN_SPAN["pace"]), target)
     if lim is not None:
         ax.set_ylim(lim[1], lim[0])  # faster is up
         ax.yaxis.set_major_locator(MultipleLocator(30 if lim[1] - lim[0] <= 240 else 60))
@@ -146,8 +158,8 @@ def _chart(rep: RunReport, key: str, title: str, unit: str) -> Figure:
     if key == "hr":
         _hr_bands(ax, rep, finite)
     elif key == "pace":
-        _pace_ticks(ax, ys)
         target = rep.target_pace
+        _pace_ticks(ax, ys, target)
         if target is not None:
             ax.axhline(target, color="#2160a8", linestyle="--", linewidth=1.2, label=f"target {fmt_pace(target)}")
             ax.legend(loc="lower right", frameon=False)

@@ -42,10 +42,17 @@ const CWCharts = (() => {
     return [lo - pad, hi + pad];
   }
 
+  /** The pace range widened to show the target line with 10 s/km to spare (the page says "dashed blue: target
+   * pace"; a target off the range was promised and not drawn). */
+  function withTarget([lo, hi], target) {
+    const t = num(target);
+    return t === null ? [lo, hi] : [Math.min(lo, t - 10), Math.max(hi, t + 10)];
+  }
+
   const CHARTS = [
     { key: "risk", title: "Cramp risk", unit: "%", scale: (v) => (v === null ? null : 100 * v), range: () => [0, 100], step: () => 25, fmt: (v) => `${Math.round(v)}%`, height: 160, strip: true, colour: "#c01f1f" },
     { key: "hr", title: "Heart rate", unit: "bpm", range: (ys) => robust(ys, 30), step: (lo, hi) => (hi - lo <= 80 ? 10 : 20), fmt: (v) => v.toFixed(0), zones: true },
-    { key: "pace", title: "Pace", unit: "/km", scale: (v) => (v === null || v > 1200 ? null : v), range: (ys) => robust(ys, 60), step: (lo, hi) => (hi - lo <= 240 ? 30 : 60), fmt: CW.fmtPace, invert: true, target: true },
+    { key: "pace", title: "Pace", unit: "/km", scale: (v) => (v === null || v > 1200 ? null : v), range: (ys, hist) => withTarget(robust(ys, 60), hist && hist.target_pace), step: (lo, hi) => (hi - lo <= 240 ? 30 : 60), fmt: CW.fmtPace, invert: true, target: true },
     { key: "cadence", title: "Cadence", unit: "spm", scale: (v) => (v === null || v <= 0 ? null : v), range: (ys) => robust(ys, 16), step: (lo, hi) => (hi - lo <= 40 ? 5 : 10), fmt: (v) => v.toFixed(0) },
     { key: "stride_m", title: "Stride (two steps)", unit: "m", range: (ys) => robust(ys, 0.3), step: (lo, hi) => (hi - lo <= 0.8 ? 0.1 : 0.25), fmt: (v) => v.toFixed(2) },
     { key: "temp", title: "Temperature", unit: "°C", range: (ys) => robust(ys, 4), step: (lo, hi) => (hi - lo <= 12 ? 1 : 5), fmt: (v) => v.toFixed(0) },
@@ -54,6 +61,8 @@ const CWCharts = (() => {
   /** Draw bands, target, level strip and alert marks on the canvas (uPlot "draw" hook). */
   function overlay(cfg, hist, alerts) {
     return (u) => {
+      const fig = u.root.closest("figure");
+      if (fig) fig.dataset.yRange = `${u.scales.y.min},${u.scales.y.max}`; // what it drew (as data-points)
       const ctx = u.ctx;
       const { left, top, width, height } = u.bbox;
       ctx.save();
@@ -115,7 +124,7 @@ const CWCharts = (() => {
       height: cfg.height || 170,
       legend: { show: false },
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: false }, y: { range: (u) => cfg.range(u.data[1]), dir: cfg.invert ? -1 : 1 } },
+      scales: { x: { time: false }, y: { range: (u) => cfg.range(u.data[1], hist), dir: cfg.invert ? -1 : 1 } },
       axes: [
         { stroke: "#5b6470", grid: { stroke: "#eceff2" }, splits: minuteSplits, values: (u, vals) => vals.map(fmtMinutes) },
         { stroke: "#5b6470", size: 56, grid: { stroke: "#e6e9ed" }, splits: (u, i, min, max) => every(cfg.step(min, max))(u, i, min, max), values: (u, vals) => vals.map(cfg.fmt) },

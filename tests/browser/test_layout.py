@@ -35,7 +35,8 @@ OVERFLOWING_JS = """() => Array.from(document.querySelectorAll('.metric dd'))
 async def server(tmp_path: Path) -> AsyncIterator[HttpServer]:
     db = tmp_path / "sessions.db"
     runs = {("club", "sam"): (hot_fast_run(40), replace(HOT_PROFILE, name=LONG_NAME)),
-            ("club", "kim"): (easy_cool_run(130), EASY_PROFILE)}  # fmt: skip
+            ("club", "kim"): (easy_cool_run(130), EASY_PROFILE),
+            ("club", "lee"): (easy_cool_run(20), replace(EASY_PROFILE, name="Lee", training_pace=270))}  # fmt: skip
     stored = await store_sessions(db, runs)
     view = LiveView()
     for result in stored.values():
@@ -109,6 +110,19 @@ async def test_the_history_fits_a_phone(chromium: str, artifacts: Path, server: 
     shown = await _pages(chromium, server.url + "history", check, artifacts, "history")
     assert shown["phone"]["pageWidth"] <= PHONE["width"]
     for size in ("phone", "laptop"):
-        assert shown[size]["chipLines"] == [1, 1], size
+        assert shown[size]["chipLines"] == [1, 1, 1], size
         # h:mm:ss like `crampwatch sessions`: a 40-minute run never reads like 40 hours, nor 0:40 like 40 minutes
-        assert sorted(shown[size]["durations"]) == ["0:39:55", "2:09:55"], size
+        assert sorted(shown[size]["durations"]) == ["0:19:55", "0:39:55", "2:09:55"], size
+
+
+async def test_the_pace_chart_draws_the_target_it_promises(chromium: str, artifacts: Path, server: HttpServer) -> None:
+    """Lee runs 5:30/km against a 4:30 training pace: "dashed blue: target pace" is on the chart, not above it."""
+
+    async def check(page: Any) -> list[float]:
+        pace = page.locator("figure[data-key='pace'][data-y-range]")
+        await pace.wait_for()
+        return [float(v) for v in (await pace.get_attribute("data-y-range") or "").split(",")]
+
+    shown = await _pages(chromium, server.url + "athlete/club/lee", check, artifacts, "pace")
+    for size, (fast, slow) in shown.items():
+        assert fast < 270 < slow and slow > 330, size

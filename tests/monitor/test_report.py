@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,12 @@ import pytest
 
 from monitor.cli import main
 from monitor.coach.report import from_statuses, response
-from monitor.coach.report_html import render_html
+from monitor.coach.report_html import _chart, render_html
 from monitor.commands._plan import add_plan_arguments, plan_of
 from monitor.commands.report import from_file
 from monitor.core.pipeline import run_offline
 from tests.monitor.test_analyze_cli import _csv_run
-from tests.runs import HOT_PROFILE, hot_fast_run
+from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_fast_run
 
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 REAL_FILES = ("fenix2-run-47min.fit", "fenix5-run-1min.fit", "polar-m400-run.tcx", "watch-run-2020-12-06.tcx")
@@ -122,6 +123,19 @@ def test_report_of_a_sessions_statuses_marks_alerts_and_what_followed() -> None:
     assert len(reasons) == len(alerts) and all(r and "male" not in r.lower() and "age" not in r for r in reasons)
     first = response(result.statuses, alerts[0])
     assert first["pace_before"] is not None and first["pace_after"] is not None and first["after_s"] == 300
+
+
+def test_the_pace_chart_draws_the_target_it_names() -> None:
+    """A runner at 5:30/km against a 4:30 training pace: the legend says "target 4:30", so the line is on it."""
+    profile = replace(EASY_PROFILE, training_pace=270)
+    result = run_offline(easy_cool_run(20), squad="club", athlete="kim", profile=profile)
+    rep = from_statuses(result.statuses, [], squad="club", athlete="kim", source="test")
+    assert rep.target_pace == 270
+    ax = _chart(rep, "pace", "Pace", "min/km").axes[0]
+    slow, fast = ax.get_ylim()  # faster is up
+    legend = ax.get_legend()
+    assert legend is not None and "target 4:30" in [t.get_text() for t in legend.get_texts()]
+    assert fast < 270 < slow and slow > 330
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
