@@ -166,7 +166,7 @@ def _chart(rep: RunReport, key: str, title: str, unit: str) -> Figure:
     elif key in ("cadence", "stride_m", "temp") and (lim := robust_range(ys, MIN_SPAN[key])) is not None:
         ax.set_ylim(*lim)
     elif key == "risk":
-        ax.set_ylim(0, 100)
+        ax.set_ylim(-6, 100)  # the level strip sits below 0 %: a low risk's line is not hidden under it
         ax.yaxis.set_major_locator(MultipleLocator(25))
         _level_strip(ax, rep, xs)
     for a in rep.alerts:

@@ -49,8 +49,9 @@ const CWCharts = (() => {
     return t === null ? [lo, hi] : [Math.min(lo, t - 10), Math.max(hi, t + 10)];
   }
 
+  // risk from -8 %: the level strip (6 px) sits below 0 %, so a low risk's line is not hidden under it
   const CHARTS = [
-    { key: "risk", title: "Cramp risk", unit: "%", scale: (v) => (v === null ? null : 100 * v), range: () => [0, 100], step: () => 25, fmt: (v) => `${Math.round(v)}%`, height: 160, strip: true, colour: "#c01f1f" },
+    { key: "risk", title: "Cramp risk", unit: "%", scale: (v) => (v === null ? null : 100 * v), range: () => [-8, 100], step: () => 25, fmt: (v) => `${Math.round(v)}%`, height: 160, strip: true, colour: "#c01f1f" },
     { key: "hr", title: "Heart rate", unit: "bpm", range: (ys) => robust(ys, 30), step: (lo, hi) => (hi - lo <= 80 ? 10 : 20), fmt: (v) => v.toFixed(0), zones: true },
     { key: "pace", title: "Pace", unit: "/km", scale: (v) => (v === null || v > 1200 ? null : v), range: (ys, hist) => withTarget(robust(ys, 60), hist && hist.target_pace), step: (lo, hi) => (hi - lo <= 240 ? 30 : 60), fmt: CW.fmtPace, invert: true, target: true },
     { key: "cadence", title: "Cadence", unit: "spm", scale: (v) => (v === null || v <= 0 ? null : v), range: (ys) => robust(ys, 16), step: (lo, hi) => (hi - lo <= 40 ? 5 : 10), fmt: (v) => v.toFixed(0) },

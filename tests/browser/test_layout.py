@@ -126,3 +126,19 @@ async def test_the_pace_chart_draws_the_target_it_promises(chromium: str, artifa
     shown = await _pages(chromium, server.url + "athlete/club/lee", check, artifacts, "pace")
     for size, (fast, slow) in shown.items():
         assert fast < 270 < slow and slow > 330, size
+
+
+async def test_a_low_risk_line_is_not_hidden_under_the_level_strip(
+    chromium: str, artifacts: Path, server: HttpServer
+) -> None:
+    async def check(page: Any) -> Any:
+        await page.locator("figure[data-key='risk'][data-y-range]").wait_for()
+        return await page.evaluate("""() => {
+          const fig = document.querySelector("figure[data-key='risk']");
+          const [lo, hi] = fig.dataset.yRange.split(",").map(Number);
+          return (0 - lo) / (hi - lo) * fig.querySelector(".u-over").clientHeight;
+        }""")
+
+    shown = await _pages(chromium, server.url + "athlete/club/kim", check, artifacts, "risk")
+    for size, zero_above_bottom_px in shown.items():
+        assert zero_above_bottom_px >= 6, size  # the strip is 6 px tall

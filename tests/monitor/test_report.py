@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from monitor.cli import main
@@ -136,6 +137,16 @@ def test_the_pace_chart_draws_the_target_it_names() -> None:
     legend = ax.get_legend()
     assert legend is not None and "target 4:30" in [t.get_text() for t in legend.get_texts()]
     assert fast < 270 < slow and slow > 330
+
+
+def test_a_low_risk_line_is_not_hidden_under_the_level_strip() -> None:
+    result = run_offline(easy_cool_run(20), squad="club", athlete="kim", profile=EASY_PROFILE)
+    rep = from_statuses(result.statuses, [], squad="club", athlete="kim", source="test")
+    ax = _chart(rep, "risk", "Cramp risk", "%").axes[0]
+    risk = [float(y) for y in np.asarray(ax.lines[0].get_ydata(), dtype=float) if y == y]
+    assert ax.patches and max(risk) < 10  # a low-risk run: the line runs along the bottom
+    strip_top = max(p.get_window_extent().y1 for p in ax.patches)
+    assert ax.transData.transform((0.0, min(risk)))[1] > strip_top
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
