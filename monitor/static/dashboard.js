@@ -92,7 +92,7 @@
       el(
         "div",
         { class: "tile-top" },
-        el("span", { class: "name", text: CW.displayName(t) }),
+        el("span", { class: "name", text: CW.displayName(t), title: CW.displayName(t) }), // cut with "…": hover shows it
         el("span", { class: "lvl-word", text: CW.LEVEL_WORD[level] }),
       ),
       CW.riskRow(risk),

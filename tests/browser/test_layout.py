@@ -22,6 +22,7 @@ from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_fast_run
 pytestmark = [pytest.mark.browser]
 
 LONG_NAME = "Maximiliana Alexandrovna Konstantinopolskaya-Wolfeschlegelsteinhausen"
+LONG_ID = "a_runner_id_of_fifty_six_characters_without_any_spaces_x"  # no name in the profile: the id is shown
 PHONE: Final = {"width": 390, "height": 844}
 LAPTOP: Final = {"width": 1400, "height": 900}
 
@@ -36,7 +37,8 @@ async def server(tmp_path: Path) -> AsyncIterator[HttpServer]:
     db = tmp_path / "sessions.db"
     runs = {("club", "sam"): (hot_fast_run(40), replace(HOT_PROFILE, name=LONG_NAME)),
             ("club", "kim"): (easy_cool_run(130), EASY_PROFILE),
-            ("club", "lee"): (easy_cool_run(20), replace(EASY_PROFILE, name="Lee", training_pace=270))}  # fmt: skip
+            ("club", "lee"): (easy_cool_run(20), replace(EASY_PROFILE, name="Lee", training_pace=270)),
+            ("club", LONG_ID): (hot_fast_run(20, seed=3), replace(HOT_PROFILE, name=None))}  # fmt: skip
     stored = await store_sessions(db, runs)
     view = LiveView()
     for result in stored.values():
@@ -85,6 +87,17 @@ async def test_tile_readings_never_run_into_each_other(chromium: str, artifacts:
     assert shown == {"phone": [], "laptop": []}
 
 
+async def test_the_squad_page_never_scrolls_sideways(chromium: str, artifacts: Path, server: HttpServer) -> None:
+    """A 56-character id without a space (a runner without a name) in the alert feed and on a tile."""
+
+    async def check(page: Any) -> int:
+        await page.wait_for_selector(f".runner-group[data-athlete='{LONG_ID}'] .who")
+        return int(await page.evaluate("document.documentElement.scrollWidth"))
+
+    shown = await _pages(chromium, server.url, check, artifacts, "feed")
+    assert shown == {"phone": PHONE["width"], "laptop": LAPTOP["width"]}
+
+
 async def test_the_runners_page_shows_the_whole_name(chromium: str, artifacts: Path, server: HttpServer) -> None:
     async def check(page: Any) -> dict[str, Any]:
         await page.wait_for_selector("#now .metric dd")
@@ -110,9 +123,9 @@ async def test_the_history_fits_a_phone(chromium: str, artifacts: Path, server: 
     shown = await _pages(chromium, server.url + "history", check, artifacts, "history")
     assert shown["phone"]["pageWidth"] <= PHONE["width"]
     for size in ("phone", "laptop"):
-        assert shown[size]["chipLines"] == [1, 1, 1], size
+        assert shown[size]["chipLines"] == [1, 1, 1, 1], size
         # h:mm:ss like `crampwatch sessions`: a 40-minute run never reads like 40 hours, nor 0:40 like 40 minutes
-        assert sorted(shown[size]["durations"]) == ["0:19:55", "0:39:55", "2:09:55"], size
+        assert sorted(shown[size]["durations"]) == ["0:19:55", "0:19:55", "0:39:55", "2:09:55"], size
 
 
 async def test_the_pace_chart_draws_the_target_it_promises(chromium: str, artifacts: Path, server: HttpServer) -> None:
