@@ -13,6 +13,7 @@ from typing import Any, Final
 import pytest
 
 from monitor.coach.live import LiveView
+from monitor.coach.words import BANDS, LEVELS
 from monitor.http import HttpServer, serve
 from monitor.store.sqlite import SqliteStore
 from tests.browser.conftest import CHROMIUM_ARGS
@@ -155,3 +156,18 @@ async def test_a_low_risk_line_is_not_hidden_under_the_level_strip(
     shown = await _pages(chromium, server.url + "athlete/club/kim", check, artifacts, "risk")
     for size, zero_above_bottom_px in shown.items():
         assert zero_above_bottom_px >= 6, size  # the strip is 6 px tall
+
+
+async def test_the_pages_say_what_the_risk_means(chromium: str, artifacts: Path, server: HttpServer) -> None:
+    """"49 % risk" reads as a 49 % chance of a cramp; it is a relative index (docs/science.md). Both live pages say
+    so, with the words' bands as the server keeps them (``words.BANDS``)."""
+
+    async def check(page: Any) -> str:
+        await page.locator("#risk-help summary").click()
+        return " ".join((await page.locator("#risk-help").inner_text()).split()).lower()
+
+    bands = [f"{w} {round(100 * BANDS[w][0])}–{round(100 * BANDS[w][1])} %" for w in LEVELS]
+    for path in ("", "athlete/club/sam"):
+        shown = await _pages(chromium, server.url + path, check, artifacts, "help")
+        for size, text in shown.items():
+            assert "not the chance of a cramp" in text and all(b in text for b in bands), (path, size, text)
