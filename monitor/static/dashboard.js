@@ -279,8 +279,10 @@
     renderTiles(tiles);
     const open = renderFeed();
     renderSummary(tiles, open);
-    document.title = tiles.length && CW.levelRank(tiles[0].level) >= 2
-      ? `${CW.LEVEL_WORD[tiles[0].level]}: ${CW.displayName(tiles[0])} — crampwatch`
+    // a background tab names the worst live runner by the tile's word (cramp included), high and above
+    const top = tiles.length && CW.stateOf(tiles[0]) !== "finished" ? tiles[0] : null;
+    document.title = top && CW.levelRank(CW.wordOf(top)) >= 2
+      ? `${CW.LEVEL_WORD[CW.wordOf(top)]}: ${CW.displayName(top)} — crampwatch`
       : "crampwatch — squad";
   }
 

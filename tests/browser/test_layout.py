@@ -14,6 +14,7 @@ import pytest
 
 from monitor.coach.live import LiveView
 from monitor.coach.words import BANDS, LEVELS
+from monitor.core.pipeline import run_offline
 from monitor.http import HttpServer, serve
 from monitor.store.sqlite import SqliteStore
 from tests.browser.conftest import CHROMIUM_ARGS
@@ -159,7 +160,7 @@ async def test_a_low_risk_line_is_not_hidden_under_the_level_strip(
 
 
 async def test_the_pages_say_what_the_risk_means(chromium: str, artifacts: Path, server: HttpServer) -> None:
-    """"49 % risk" reads as a 49 % chance of a cramp; it is a relative index (docs/science.md). Both live pages say
+    """A tile's "49 % risk" reads as a 49 % chance of a cramp; it is a relative index (docs/science.md). Both pages say
     so, with the words' bands as the server keeps them (``words.BANDS``)."""
 
     async def check(page: Any) -> str:
@@ -171,3 +172,28 @@ async def test_the_pages_say_what_the_risk_means(chromium: str, artifacts: Path,
         shown = await _pages(chromium, server.url + path, check, artifacts, "help")
         for size, text in shown.items():
             assert "not the chance of a cramp" in text and all(b in text for b in bands), (path, size, text)
+
+
+async def test_the_tab_title_names_a_cramp(chromium: str, artifacts: Path) -> None:
+    """A coach with the dashboard in a background tab sees the worst runner in its title: a cramp (the word the
+    tile shows, however low the level under it) as much as a high risk."""
+    view = LiveView()
+    result = run_offline(easy_cool_run(12), squad="club", athlete="kim", profile=EASY_PROFILE)
+    for status in result.statuses:
+        view.add_status(status)
+    last = result.statuses[-1]
+    assert last["level"] == "low"
+    view.add_alert({"id": "kim-cramp-1", "t": last["t"], "squad": "club", "athlete": "kim", "level": "critical",
+                    "kind": "stop_and_stretch", "risk": last["risk"], "message": "Cramp signs: stop and stretch.",
+                    "detail": "", "factors": {}})  # fmt: skip
+    srv = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None)
+
+    async def check(page: Any) -> str:
+        await page.wait_for_selector(".tile[data-level='cramp']")
+        return str(await page.title())
+
+    try:
+        shown = await _pages(chromium, srv.url, check, artifacts, "title")
+    finally:
+        await srv.close()
+    assert shown == {"phone": "Cramp: Easy — crampwatch", "laptop": "Cramp: Easy — crampwatch"}
