@@ -326,7 +326,8 @@ def render_html(rep: RunReport) -> str:
     """The whole report as one HTML document (no external resource of any kind)."""
     n = rep.numbers()
     name = rep.name or rep.athlete
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(rep.start)) if rep.start else ""
+    # the zone named: the report is written where the monitor runs, and read where the coach is
+    when = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(rep.start)) if rep.start else ""
     figures = "".join(
         f'<figure data-chart="{key}"><figcaption>{html.escape(title)}</figcaption>{svg}</figure>'
         for key, title, svg in charts(rep)

@@ -149,6 +149,22 @@ def test_a_low_risk_line_is_not_hidden_under_the_level_strip() -> None:
     assert ax.transData.transform((0.0, min(risk)))[1] > strip_top
 
 
+def test_the_start_time_names_its_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written on a server in Paris, read by a coach elsewhere: '23:13' alone is an hour off for half the squad."""
+    import time
+
+    result = run_offline(easy_cool_run(3), squad="club", athlete="kim", profile=EASY_PROFILE)
+    rep = from_statuses(result.statuses, [], squad="club", athlete="kim", source="test")
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    try:
+        page = render_html(rep)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert "2024-11-23 23:13 CET" in page  # T0 = 22:13:20 UTC
+
+
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for argv in (["report", str(tmp_path / "missing.fit")], ["report", "club.ann.1"],
                  ["report", str(_csv_run(tmp_path)), "-o", str(tmp_path / "x.txt")]):  # fmt: skip
