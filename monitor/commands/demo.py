@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import math
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from monitor.commands.common import (
@@ -53,10 +54,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _demo(args: argparse.Namespace, scenario: Any) -> None:
+    """The demo keeps its sessions in a SQLite store of its own, deleted at the end: the dashboard's History,
+    past sessions and their reports work as with ``crampwatch monitor`` (without one, History only said "start
+    the monitor with --store PATH", which the demo has no flag for)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="crampwatch-demo-") as tmp:
+        await _demo_with_store(args, scenario, str(Path(tmp) / "sessions.db"))
+
+
+async def _demo_with_store(args: argparse.Namespace, scenario: Any, store_path: str) -> None:
     from alerts.sinks.console import ConsoleSink
     from monitor.coach.live import LiveView
     from monitor.mqtt.embedded import EmbeddedBroker
     from monitor.mqtt.service import Monitor
+    from monitor.store.sqlite import SqliteStore
     from simulators.publish import Run, publish
 
     out = sys.stdout
@@ -64,7 +76,7 @@ async def _demo(args: argparse.Namespace, scenario: Any) -> None:
     runs = [Run(squad=scenario.squad, athlete=s.athlete, profile=s.profile, frames=s.frames, plan=s.plan) for s in sims]
     view = LiveView()
     async with EmbeddedBroker() as broker:
-        monitor = Monitor(broker, sinks=[ConsoleSink(out), view])
+        monitor = Monitor(broker, sinks=[ConsoleSink(out), view], store=SqliteStore(store_path))
         install_stop_handlers(monitor.stop)
         async with monitor:
             await monitor.wait_connected()

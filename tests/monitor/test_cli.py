@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,36 @@ def test_demo_shows_a_squad_and_an_alert() -> None:
     runners = [line for line in lines if "training pace" in line]
     assert len(runners) >= 6
     assert any(line.split()[1] in ("ADVICE", "WARNING", "CRITICAL") for line in lines if len(line.split()) > 2)
+
+
+async def test_demo_keeps_its_sessions_for_the_dashboards_history() -> None:
+    """The demo's History link showed "no session store: start the monitor with --store PATH" (a flag the demo
+    does not have); it keeps its own store now, so History lists the squad's sessions and a report opens."""
+    import re
+
+    import aiohttp
+
+    proc = subprocess.Popen(
+        [*CLI, "demo", "--speed", "240", "--duration", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        first = await asyncio.to_thread(proc.stdout.readline)
+        m = re.search(r"dashboard: (http://\S+)", first)
+        assert m, first
+        rows: list[dict[str, object]] = []
+        async with aiohttp.ClientSession(base_url=m.group(1)) as http:
+            deadline = time.monotonic() + 60
+            while len(rows) < 8:  # the squad's 8 runners, each a session in the store
+                assert time.monotonic() < deadline, rows
+                async with http.get("/api/sessions") as res:
+                    assert res.status == 200, await res.text()
+                    rows = await res.json()
+                await asyncio.sleep(0.1)
+            async with http.get(str(rows[0]["report"])) as res:
+                assert res.status == 200 and res.content_type == "text/html"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = await asyncio.to_thread(proc.communicate, timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
