@@ -87,6 +87,7 @@
   // ---- rendering: the "now" tile -------------------------------------------------------------------------
   function renderNow() {
     const t = state.tile;
+    document.getElementById("report-link").hidden = !t; // no session yet: the report would be a 404
     if (!t) {
       $now.className = "now tile lvl-low";
       $now.replaceChildren(el("h2", { class: "name", text: athlete }), el("p", { class: "empty", text: state.missing ? "No data from this runner yet — waiting…" : "Loading…" }));

@@ -197,3 +197,19 @@ async def test_the_tab_title_names_a_cramp(chromium: str, artifacts: Path) -> No
     finally:
         await srv.close()
     assert shown == {"phone": "Cramp: Easy — crampwatch", "laptop": "Cramp: Easy — crampwatch"}
+
+
+async def test_no_report_link_before_the_runner_has_a_session(
+    chromium: str, artifacts: Path, server: HttpServer
+) -> None:
+    """A runner not seen yet: the page waits, and offers no "Report" that would open a JSON 404."""
+
+    async def check(page: Any) -> dict[str, bool]:
+        await page.wait_for_selector("#now .empty:has-text('waiting')")
+        seen = await page.locator("#report-link").is_visible()
+        await page.goto(page.url.replace("/nobody", "/sam"))
+        await page.wait_for_selector("#now .metric dd")
+        return {"nobody": seen, "sam": await page.locator("#report-link").is_visible()}
+
+    shown = await _pages(chromium, server.url + "athlete/club/nobody", check, artifacts, "nobody")
+    assert shown == {"phone": {"nobody": False, "sam": True}, "laptop": {"nobody": False, "sam": True}}
