@@ -160,6 +160,14 @@ const CWCharts = (() => {
       const plot = fig.querySelector(".plot");
       plot.setAttribute("aria-label", `${cfg.title} over the session${now === null ? "" : `, now ${cfg.fmt(now)} ${cfg.unit}`}; ${alerts.length} alerts marked`);
       const old = state.charts[cfg.key];
+      if (!finite.length) {
+        // a stream that never reported (an HR-only strap: no pace, cadence, stride, temperature): say so, not an
+        // empty plot on a made-up 0–1 axis ("0:00" /km, "0" spm)
+        if (old) old.u.destroy();
+        delete state.charts[cfg.key];
+        if (!plot.querySelector(".no-data")) plot.replaceChildren(CW.el("p", { class: "empty no-data", text: "No data this session." }));
+        continue;
+      }
       if (old && old.hist === hist && old.width === width && old.alerts === alerts.length) {
         old.u.setData([xs, ys]);
       } else {

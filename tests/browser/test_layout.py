@@ -17,9 +17,10 @@ from monitor.coach.words import BANDS, LEVELS
 from monitor.core.pipeline import run_offline
 from monitor.http import HttpServer, serve
 from monitor.store.sqlite import SqliteStore
+from simulators.frame import Frame
 from tests.browser.conftest import CHROMIUM_ARGS
 from tests.monitor.store_helpers import store_sessions
-from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_fast_run
+from tests.runs import EASY_PROFILE, HOT_PROFILE, T0, easy_cool_run, hot_fast_run
 
 pytestmark = [pytest.mark.browser]
 
@@ -213,3 +214,27 @@ async def test_no_report_link_before_the_runner_has_a_session(
 
     shown = await _pages(chromium, server.url + "athlete/club/nobody", check, artifacts, "nobody")
     assert shown == {"phone": {"nobody": False, "sam": True}, "laptop": {"nobody": False, "sam": True}}
+
+
+async def test_a_stream_that_never_reported_says_no_data(chromium: str, artifacts: Path) -> None:
+    """A heart-rate-only strap: the pace, cadence, stride and temperature charts say "No data", not an empty plot
+    on a made-up axis ("0:00" /km, "0" spm, 0.00-1.00 m)."""
+    view = LiveView()
+    frames = [Frame(t=T0 + i, hr=140.0 + i % 7) for i in range(300)]
+    for status in run_offline(frames, squad="club", athlete="hronly", profile=EASY_PROFILE).statuses:
+        view.add_status(status)
+    srv = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None)
+
+    async def check(page: Any) -> Any:
+        await page.wait_for_selector("figure[data-key='temp']")
+        return await page.evaluate("""() => Object.fromEntries(Array.from(document.querySelectorAll('figure'))
+          .map(f => [f.dataset.key, f.querySelector('canvas') ? 'chart' : f.querySelector('.plot').innerText]))""")
+
+    try:
+        shown = await _pages(chromium, srv.url + "athlete/club/hronly", check, artifacts, "hronly")
+    finally:
+        await srv.close()
+    none = "No data this session."
+    for size, charts in shown.items():
+        assert charts == {"risk": "chart", "hr": "chart", "pace": none, "cadence": none, "stride_m": none,
+                          "temp": none}, size  # fmt: skip
