@@ -112,7 +112,7 @@
         "div",
         { class: "tile-foot" },
         el("span", { class: `session st-${session}`, text: past ? `past session · ${new Date(1000 * (num(t.session_start) || 0)).toLocaleString()}` : CW.STATE_WORD[session] }),
-        past || session === "finished" ? null : el("span", { class: `signal sig-${signal}`, text: `signal ${signal}` }),
+        past || session !== "live" ? null : el("span", { class: `signal sig-${signal}`, text: `signal ${signal}` }),
         el("span", { class: "elapsed", text: `${CW.fmtElapsed(t.elapsed_s)} run` }),
         el("span", { class: "squad-name", text: t.squad }),
       ),

@@ -113,7 +113,8 @@
         "div",
         { class: "tile-foot" },
         el("span", { class: `session st-${session}`, text: CW.STATE_WORD[session] }),
-        session === "finished" ? null : el("span", { class: `signal sig-${signal}`, text: `signal ${signal}` }),
+        // the signal of the last status: beside "quiet — no data" or "finished", "signal ok" contradicted them
+        session === "live" ? el("span", { class: `signal sig-${signal}`, text: `signal ${signal}` }) : null,
         el("span", { class: "elapsed", text: `${CW.fmtElapsed(t.elapsed_s)} run` }),
         state.squad ? null : el("span", { class: "squad-name", text: t.squad }),
         ended ? el("span", { class: "ended", text: `last update ${CW.fmtAgo(ageS)}` }) : null,

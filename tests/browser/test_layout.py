@@ -238,3 +238,27 @@ async def test_a_stream_that_never_reported_says_no_data(chromium: str, artifact
     for size, charts in shown.items():
         assert charts == {"risk": "chart", "hr": "chart", "pace": none, "cadence": none, "stride_m": none,
                           "temp": none}, size  # fmt: skip
+
+
+async def test_a_quiet_runner_does_not_read_signal_ok(chromium: str, artifacts: Path) -> None:
+    """The gateway went silent: the monitor re-publishes the last status (``wall_idle_s``) and the tile says
+    "quiet — no data"; the last status's "signal ok" beside it said the opposite."""
+    view = LiveView()
+    statuses = run_offline(easy_cool_run(5), squad="club", athlete="kim", profile=EASY_PROFILE).statuses
+    for status in statuses:
+        view.add_status(status)
+    assert statuses[-1]["signal"] == "ok"
+    view.add_status({**statuses[-1], "wall_idle_s": 16.0, "session_state": "quiet"})  # as the monitor re-publishes it
+    srv = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None)
+
+    async def check(page: Any) -> Any:
+        foot = page.locator(".tile[data-state='quiet'] .tile-foot")
+        await foot.wait_for()
+        return " ".join((await foot.inner_text()).split())
+
+    try:
+        shown = await _pages(chromium, srv.url, check, artifacts, "quiet")
+    finally:
+        await srv.close()
+    for size, foot in shown.items():
+        assert "quiet — no data" in foot and "signal" not in foot, (size, foot)
