@@ -262,3 +262,54 @@ async def test_a_quiet_runner_does_not_read_signal_ok(chromium: str, artifacts: 
         await srv.close()
     for size, foot in shown.items():
         assert "quiet — no data" in foot and "signal" not in foot, (size, foot)
+
+
+#: the lowest contrast ratio (WCAG 2) of any text on a tile, with the tile's opacity composited over the page
+CONTRAST_JS = """(sel) => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lin = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+  const lum = ([r, g, b]) => 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  const over = (top, a, under) => top.map((v, i) => a * v + (1 - a) * under[i]);
+  const page = rgb(getComputedStyle(document.body).backgroundColor);
+  let worst = [99, ""];
+  for (const tile of document.querySelectorAll(sel)) {
+    const o = Number(getComputedStyle(tile).opacity);
+    const bg = rgb(getComputedStyle(tile).backgroundColor);
+    const tileBg = over(bg.slice(0, 3), bg.length > 3 ? bg[3] : 1, page);
+    for (const node of tile.querySelectorAll("dt, dd, .risk-label, .reason, .last-alert, .tile-foot span, .name")) {
+      if (!node.textContent.trim() || node.closest(".session, .signal, .lvl-word")) continue;  // chips: own background
+      const c = rgb(getComputedStyle(node).color);
+      const fg = over(over(c.slice(0, 3), c.length > 3 ? c[3] : 1, tileBg), o, page);
+      const back = over(tileBg, o, page);
+      const [hi, lo] = [lum(fg), lum(back)].sort((x, y) => y - x);
+      const ratio = (hi + 0.05) / (lo + 0.05);
+      if (ratio < worst[0]) worst = [ratio, tile.dataset.athlete + ": " + node.textContent.trim()];
+    }
+  }
+  return worst;
+}"""
+
+
+async def test_finished_and_quiet_tiles_stay_readable(chromium: str, artifacts: Path) -> None:
+    """Finished runners are set apart (desaturated, last), but a coach reviews them: every text on their tiles, the
+    small labels too, keeps WCAG AA contrast (4.5:1). Faded to 60 % opacity they fell to about 2.5:1."""
+    view = LiveView()
+    for athlete, run in (("kim", easy_cool_run(6)), ("sam", hot_fast_run(6))):
+        statuses = run_offline(run, squad="club", athlete=athlete, profile=EASY_PROFILE).statuses
+        for status in statuses:
+            view.add_status(status)
+        state = "finished" if athlete == "kim" else "quiet"
+        view.add_status({**statuses[-1], "wall_idle_s": 16.0, "session_state": state})
+    srv = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None)
+
+    async def check(page: Any) -> Any:
+        await page.wait_for_selector(".tile[data-state='finished'] .metric dd")
+        await page.wait_for_selector(".tile[data-state='quiet'] .metric dd")
+        return await page.evaluate(CONTRAST_JS, ".tile")
+
+    try:
+        shown = await _pages(chromium, srv.url, check, artifacts, "finished")
+    finally:
+        await srv.close()
+    for size, (ratio, where) in shown.items():
+        assert ratio >= 4.5, (size, round(ratio, 2), where)
