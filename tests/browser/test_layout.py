@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.browser]
 
 LONG_NAME = "Maximiliana Alexandrovna Konstantinopolskaya-Wolfeschlegelsteinhausen"
 LONG_ID = "a_runner_id_of_fifty_six_characters_without_any_spaces_x"  # no name in the profile: the id is shown
+LONG_MESSAGE = "https://coach.example.org/plans/" + "a" * 48  # 80 characters (the contract's most), no space
 PHONE: Final = {"width": 390, "height": 844}
 LAPTOP: Final = {"width": 1400, "height": 900}
 
@@ -49,6 +50,10 @@ async def server(tmp_path: Path) -> AsyncIterator[HttpServer]:
             view.add_status(status)
         for alert in result.alerts:
             view.add_alert(alert.to_dict())
+    last = stored[next(k for k in stored if LONG_ID in k)].statuses[-1]
+    view.add_alert({"id": "long-message-1", "t": last["t"], "squad": "club", "athlete": LONG_ID,
+                    "level": "advice", "kind": "hydrate", "risk": 0.3, "message": LONG_MESSAGE,
+                    "detail": LONG_MESSAGE, "factors": {}})  # fmt: skip
     store = SqliteStore(str(db), read_only=True)
     await store.open()
     srv = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None, store=store)
@@ -91,13 +96,23 @@ async def test_tile_readings_never_run_into_each_other(chromium: str, artifacts:
 
 
 async def test_the_squad_page_never_scrolls_sideways(chromium: str, artifacts: Path, server: HttpServer) -> None:
-    """A 56-character id without a space (a runner without a name) in the alert feed and on a tile."""
+    """A 56-character id without a space (a runner without a name) in the alert feed and on a tile, and an
+    80-character message without a space (a link) in the feed, on the tile and on the runner's page."""
 
     async def check(page: Any) -> int:
         await page.wait_for_selector(f".runner-group[data-athlete='{LONG_ID}'] .who")
+        await page.wait_for_selector(f".tile[data-athlete='{LONG_ID}'] .last-alert:has-text('coach.example')")
+        return int(await page.evaluate("document.documentElement.scrollWidth"))
+
+    async def runner(page: Any) -> int:
+        await page.wait_for_selector("#feed .message:has-text('coach.example')")
+        for details in await page.locator("#feed details").all():
+            await details.evaluate("d => d.open = true")
         return int(await page.evaluate("document.documentElement.scrollWidth"))
 
     shown = await _pages(chromium, server.url, check, artifacts, "feed")
+    assert shown == {"phone": PHONE["width"], "laptop": LAPTOP["width"]}
+    shown = await _pages(chromium, server.url + f"athlete/club/{LONG_ID}", runner, artifacts, "long-message")
     assert shown == {"phone": PHONE["width"], "laptop": LAPTOP["width"]}
 
 
