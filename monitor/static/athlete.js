@@ -90,7 +90,8 @@
     document.getElementById("report-link").hidden = !t; // no session yet: the report would be a 404
     if (!t) {
       $now.className = "now tile lvl-low";
-      $now.replaceChildren(el("h2", { class: "name", text: athlete }), el("p", { class: "empty", text: state.missing ? "No data from this runner yet — waiting…" : "Loading…" }));
+      $now.replaceChildren(el("h2", { class: "name", text: athlete }), el("p", { class: "empty", text: !state.missing ? "Loading…"
+        : past ? "No such session in the store." : "No data from this runner yet — waiting…" }));
       return;
     }
     const level = CW.wordOf(t);

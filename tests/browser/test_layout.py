@@ -231,6 +231,16 @@ async def test_no_report_link_before_the_runner_has_a_session(
     assert shown == {"phone": {"nobody": False, "sam": True}, "laptop": {"nobody": False, "sam": True}}
 
 
+async def test_an_unknown_past_session_does_not_wait(chromium: str, artifacts: Path, server: HttpServer) -> None:
+    """A stale link to a stored session: it will never come, so the page does not say "waiting"."""
+
+    async def check(page: Any) -> str:
+        return str(await page.locator("#now .empty:not(:has-text('Loading'))").inner_text())
+
+    shown = await _pages(chromium, server.url + "session/club.nobody.1732400000000", check, artifacts, "unknown")
+    assert shown == {"phone": "No such session in the store.", "laptop": "No such session in the store."}
+
+
 async def test_a_stream_that_never_reported_says_no_data(chromium: str, artifacts: Path) -> None:
     """A heart-rate-only strap: the pace, cadence, stride and temperature charts say "No data", not an empty plot
     on a made-up axis ("0:00" /km, "0" spm, 0.00-1.00 m)."""
