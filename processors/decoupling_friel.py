@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from array import array
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -12,6 +11,10 @@ from processors._util import FloatArray
 from processors.bins import N_FIELDS, N_M, N_P, S_M, S_P_HR, S_P_SPD, BinStore
 from processors.decoupling import decoupling_pct
 from processors.registry import Context, Processor, register
+
+#: Minutes of rows allocated when a session starts (4 h: 9.6 KB), so the state does not grow in a usual run; a
+#: longer one doubles it.
+PREALLOCATED_MIN: Final = 240
 
 
 def halves_decoupling(rows: FloatArray, min_half_s: float) -> float | None:
@@ -105,7 +108,8 @@ class DecouplingFriel(Processor):
         self.min_half_s = min_half_s
         self.steady_tol = steady_tol
         self.settle_s = settle_s
-        self._minutes = array("d")  # 5 values per minute, flat (40 B/min; a list of lists costs ~210)
+        self._minutes = np.zeros((PREALLOCATED_MIN, 5))  # one row per minute, preallocated (issue 11: flat)
+        self._n = 0  # rows used
         self._bins_used = 0
         self._value: float | None = None
 
@@ -116,7 +120,7 @@ class DecouplingFriel(Processor):
         grown = False
         while self._bins_used + per <= k:
             r = store.between(self._bins_used * store.bin_s, (self._bins_used + per) * store.bin_s)
-            self._minutes.extend(r[:, [N_M, S_M, N_P, S_P_SPD, S_P_HR]].sum(axis=0).tolist())
+            self._append(r[:, [N_M, S_M, N_P, S_P_SPD, S_P_HR]].sum(axis=0))
             self._bins_used += per
             grown = True
         if ctx["hr_unreliable"]:
@@ -124,8 +128,14 @@ class DecouplingFriel(Processor):
         elif grown:
             self._value = self._compute()
 
+    def _append(self, row: FloatArray) -> None:
+        if self._n == self._minutes.shape[0]:  # past the preallocated hours: double
+            self._minutes = np.concatenate([self._minutes, np.zeros_like(self._minutes)])
+        self._minutes[self._n] = row
+        self._n += 1
+
     def _compute(self) -> float | None:
-        rows = np.array(self._minutes, dtype=np.float64).reshape(-1, 5)[math.ceil(self.warmup_s / 60.0) :]  # a copy
+        rows = self._minutes[math.ceil(self.warmup_s / 60.0) : self._n]
         if rows.shape[0] * 60 < 2 * self.min_half_s:
             return None
         sel = rows[steady_minutes(rows, self.steady_tol, math.ceil(self.settle_s / 60.0))]
@@ -138,12 +148,15 @@ class DecouplingFriel(Processor):
         return self._value
 
     def state_dict(self) -> dict[str, Any]:
-        m = self._minutes.tolist()
-        minutes = [m[i : i + 5] for i in range(0, len(m), 5)]
+        minutes = self._minutes[: self._n].tolist()
         return {"minutes": minutes, "bins_used": self._bins_used, "value": self._value}
 
     def load_state(self, state: dict[str, Any]) -> None:
-        self._minutes = array("d", (float(x) for m in state.get("minutes", []) for x in m))
+        rows = [[float(x) for x in m] for m in state.get("minutes", [])]
+        self._minutes = np.zeros((max(PREALLOCATED_MIN, len(rows)), 5))
+        if rows:
+            self._minutes[: len(rows)] = rows
+        self._n = len(rows)
         self._bins_used = int(state.get("bins_used", 0))
         v = state.get("value")
         self._value = None if v is None else float(v)

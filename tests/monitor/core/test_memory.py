@@ -38,7 +38,8 @@ def test_state_is_preallocated_and_does_not_grow() -> None:
 
     def buffers() -> list[np.ndarray]:
         bins: BinStore = pipe._engine._procs["bins"].get()  # type: ignore[union-attr]
-        return [g._buf for g in pipe._grids.values()] + [bins._rows]
+        friel = pipe._engine._procs["decoupling_friel_pct"]._minutes  # type: ignore[attr-defined]
+        return [g._buf for g in pipe._grids.values()] + [bins._rows, friel]
 
     for f in frames[:60]:
         pipe.add_many((name, f.t, v) for name, v in f.streams().items())
@@ -50,7 +51,7 @@ def test_state_is_preallocated_and_does_not_grow() -> None:
     later = buffers()
     assert all(a is b for a, b in zip(first, later, strict=True))
     assert [b.nbytes for b in later] == sizes
-    assert sum(sizes) < 100_000  # the grid rings and the bins: the bulk of an athlete's state
+    assert sum(sizes) < 110_000  # the grid rings, the bins and Friel's rows: the bulk of an athlete's state
 
 
 def test_bins_keep_the_head_and_the_last_hour() -> None:
