@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from monitor.coach.report import RunReport, response
-from monitor.coach.words import HR_ZONE_BOUNDS, TRAITS, num, reason_text
+from monitor.coach.words import HR_ZONE_BOUNDS, MIN_REASON, TRAITS, num, reason_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -285,10 +285,10 @@ def _summary(rep: RunReport, n: dict[str, Any]) -> str:
 
 
 def _reason(a: dict[str, Any]) -> str:
-    """The alert's three largest factors in plain words, profile traits left out."""
+    """The alert's three largest factors (each at least ``MIN_REASON``) in plain words, profile traits left out."""
     factors = a.get("factors")
     items = factors.items() if isinstance(factors, dict) else ()
-    ranked = sorted(((x, k) for k, v in items if (x := num(v)) and x > 0 and k not in TRAITS), reverse=True)
+    ranked = sorted(((x, k) for k, v in items if (x := num(v)) and x >= MIN_REASON and k not in TRAITS), reverse=True)
     return ", ".join(reason_text(k) for _, k in ranked[:3])
 
 

@@ -93,18 +93,24 @@ def display_risk(word: str, risk: Any) -> float | None:
     return round(min(hi, max(lo, r)), 4)
 
 
+#: The smallest factor contribution (log-odds of the risk) a tile names as its main factor (×1.1 the odds).
+MIN_REASON: Final = 0.1
+
+
 def top_reason(factors: Any) -> str | None:
-    """The factor with the largest positive contribution that is not a profile trait (ties: alphabetical).
+    """The factor with the largest contribution that is not a profile trait (ties: alphabetical), if it reaches
+    :data:`MIN_REASON`: a contribution of 0.04 (the first minutes' "longer than usual run") is no reason to name.
 
     >>> top_reason({"heat": 0.1, "pace_over_training": 0.3}), top_reason({}), top_reason({"age": 0.9})
     ('pace_over_training', None, None)
+    >>> top_reason({"duration": 0.04})
     """
     if not isinstance(factors, Mapping):
         return None
     best: tuple[float, str] | None = None
     for name, value in factors.items():
         v = num(value)
-        if v is None or v <= 0 or name in TRAITS:
+        if v is None or v < MIN_REASON or name in TRAITS:
             continue
         if best is None or v > best[0] or (v == best[0] and str(name) < best[1]):
             best = (v, str(name))

@@ -47,19 +47,22 @@ const CW = (() => {
     return words.charAt(0).toUpperCase() + words.slice(1);
   }
 
-  /** The factor with the largest positive contribution that is not a profile trait. */
+  /** The smallest contribution named as a reason (monitor/coach/words.py MIN_REASON): 0.04 is no reason. */
+  const MIN_REASON = 0.1;
+
+  /** The factor with the largest contribution (at least MIN_REASON) that is not a profile trait. */
   function topReason(factors) {
     let best = null;
     for (const [k, v] of Object.entries(factors || {})) {
-      if (!TRAITS.has(k) && num(v) !== null && v > 0 && (best === null || v > best[1])) best = [k, v];
+      if (!TRAITS.has(k) && num(v) !== null && v >= MIN_REASON && (best === null || v > best[1])) best = [k, v];
     }
     return best ? best[0] : null;
   }
 
-  /** Up to ``n`` factors in plain words, largest first, profile traits left out. */
+  /** Up to ``n`` factors (each at least MIN_REASON) in plain words, largest first, profile traits left out. */
   function reasonList(factors, status, n = 3) {
     return Object.entries(factors || {})
-      .filter(([k, v]) => !TRAITS.has(k) && num(v) !== null && v > 0)
+      .filter(([k, v]) => !TRAITS.has(k) && num(v) !== null && v >= MIN_REASON)
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([k]) => reasonText(k, status));

@@ -177,7 +177,14 @@ async def test_sink_interface() -> None:
 
 @pytest.mark.parametrize(
     ("factors", "expected"),
-    [({"heat": 1.0, "sex": -0.3}, "heat"), ({"sex": -0.3}, None), (None, None), ({"a": 0.5, "b": 0.5}, "a")],
+    [
+        ({"heat": 1.0, "sex": -0.3}, "heat"),
+        ({"sex": -0.3}, None),
+        (None, None),
+        ({"a": 0.5, "b": 0.5}, "a"),
+        ({"duration": 0.04}, None),  # the first minutes of a run: too small to name as the main factor
+        ({"duration": 0.04, "heat": 0.1}, "heat"),
+    ],
 )
 def test_top_reason(factors: object, expected: str | None) -> None:
     assert top_reason(factors) == expected
