@@ -45,6 +45,17 @@ def hot_fast_run(minutes: float = 50, seed: int = 1) -> list[Frame]:
     return frames
 
 
+def hot_then_walk_run(minutes: float = 40, walk_minutes: float = 15) -> list[Frame]:
+    """:func:`hot_fast_run`, then a walk at 10:00/km in 22 °C, HR settling to 125: the risk peaks at the end of
+    the hot part and falls, so the session's peak and its end have different reasons."""
+    frames = hot_fast_run(minutes)
+    t = frames[-1].t + 1
+    for i in range(int(walk_minutes * 60)):
+        hr = 150 - 25 * min(1.0, i / 300)
+        frames.append(Frame(t=t + i, hr=hr, pace=600.0, cadence=150.0, temp=22.0 if i % 30 == 0 else None))
+    return frames
+
+
 def easy_cool_run(minutes: float = 50, seed: int = 2) -> list[Frame]:
     """At training pace in 12 °C, steady HR and cadence."""
     rng = np.random.default_rng(seed)

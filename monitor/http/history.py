@@ -5,7 +5,7 @@ Routes (added by :func:`add_routes`; described in :mod:`monitor.http.openapi`):
 * ``GET /history[?squad=S][&athlete=A]`` — the history page; ``GET /session/{id}`` — a past session in the
   athlete view (same charts, alerts marked);
 * ``GET /api/sessions[?squad=S][&athlete=A][&limit=N]`` — sessions, newest first (``crampwatch sessions``);
-* ``GET /api/sessions/{id}`` — one session as the live history's column arrays plus its alerts;
+* ``GET /api/sessions/{id}`` — one session as the live history's column arrays plus its alerts and its peak;
 * ``GET /report/session/{id}`` — the post-run report of a stored session (``crampwatch report``'s HTML);
 * ``GET /report/live/{squad}/{athlete}`` — the same report of the runner's current (or last) live session.
 
@@ -86,7 +86,23 @@ def columns(statuses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     last = rows[-1] if rows else {}
     out.update(hr_max=hr_max_of(last), target_pace=target_pace(last), name=last.get("name"))
     out["last"] = {k: last.get(k) for k in ("trimp", "hr_zone_s", "factors", "hr_pct_max", "hr_zone", "elapsed_s")}
+    out["peak"] = peak_of(rows)
     return out
+
+
+#: What ``/api/sessions/{id}`` gives of the status at the peak: when, how high, and why (the factors, with the
+#: readings the reasons quote: "9 % faster than training pace", "Heat (30 °C)").
+PEAK_FIELDS: Final = ("t", "elapsed_s", "risk", "level", "factors", "pace_over_training", "temp")
+
+
+def peak_of(statuses: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The first status with the highest risk (the report's peak), as :data:`PEAK_FIELDS`; None without a risk."""
+    peak: Mapping[str, Any] | None = None
+    for s in statuses:
+        risk = s.get("risk")
+        if isinstance(risk, int | float) and (peak is None or risk > peak["risk"]):
+            peak = s
+    return None if peak is None else {k: peak.get(k) for k in PEAK_FIELDS}
 
 
 # ---- pages -------------------------------------------------------------------------------------------------

@@ -186,12 +186,28 @@ class SessionRow(BaseModel):
     report: str = Field(description="path of the session's report page")
 
 
+class Peak(BaseModel):
+    """The status at a stored session's peak: when, how high, and why."""
+
+    t: float = Field(description="event time, Unix seconds")
+    elapsed_s: Num
+    risk: float = Field(description="the session's highest risk (0-1)")
+    level: Level | None = Field(description="the monitor's level at the peak")
+    factors: dict[str, float] | None = Field(description="the risk factors at the peak (log-odds contributions)")
+    pace_over_training: Num
+    temp: Num
+
+
 class StoredSession(History):
     """A stored session as the live history's column arrays, with its alerts."""
 
     id: str
     report: str
     last: dict[str, Any] = Field(description="the last status's trimp, hr_zone_s, factors, hr_pct_max, hr_zone")
+    peak: Peak | None = Field(
+        description="the first status with the session's highest risk (its time, risk, level, factors and the "
+        "pace ratio and temperature its reasons quote); null when no status has a risk"
+    )
 
 
 class AckRequest(BaseModel):
@@ -216,7 +232,7 @@ class AckResult(BaseModel):
 
 
 MODELS: tuple[type[BaseModel], ...] = (
-    Error, Status, LastAlert, Tile, Alert, Squad, Health, History, SessionRow, StoredSession, AckRequest,
+    Error, Status, LastAlert, Tile, Alert, Squad, Health, History, SessionRow, Peak, StoredSession, AckRequest,
     AckAllRequest, AckResult,
 )  # fmt: skip
 

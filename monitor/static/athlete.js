@@ -94,44 +94,89 @@
         : past ? "No such session in the store." : "No data from this runner yet — waiting…" }));
       return;
     }
+    if (past) {
+      renderPast(t);
+      return;
+    }
     const level = CW.wordOf(t);
     const risk = num(t.display_risk) ?? num(t.risk);
     const signal = CW.signalOf(t);
-    const session = past ? "finished" : CW.stateOf(t);
+    const session = CW.stateOf(t);
     document.title = `${CW.displayName(t)} — ${CW.LEVEL_WORD[level]} — crampwatch`;
     $now.className = `now tile lvl-${level} sig-${signal} st-${session}`;
     $now.dataset.level = level;
     $now.dataset.state = session;
     const reasons = level === "cramp" ? ["Cramp signs — check on the runner"] : CW.reasonList(t.factors, t, 4);
     $now.replaceChildren(
-      el("div", { class: "tile-top" }, el("h2", { class: "name", text: CW.displayName(t) }), el("span", { class: "lvl-word", text: past ? `peak ${CW.LEVEL_WORD[level]}` : CW.LEVEL_WORD[level] })),
+      el("div", { class: "tile-top" }, el("h2", { class: "name", text: CW.displayName(t) }), el("span", { class: "lvl-word", text: CW.LEVEL_WORD[level] })),
       CW.riskRow(risk),
-      reasons.length ? el("ol", { class: "reasons" }, ...reasons.map((r) => el("li", { text: r }))) : el("p", { class: "reason", text: "No risk factor stands out" }),
-      el("dl", { class: "metrics" }, ...CW.coreMetrics(t), CW.metric("Stride", CW.fmtNum(t.stride_m, 2), " m")),
-      el("dl", { class: "metrics metrics-load" }, ...CW.loadMetrics(t)),
+      reasonsOf(reasons, "No risk factor stands out"),
+      ...readings(t),
       el(
         "div",
         { class: "tile-foot" },
-        el("span", { class: `session st-${session}`, text: past ? `past session · ${new Date(1000 * (num(t.session_start) || 0)).toLocaleString()}` : CW.STATE_WORD[session] }),
-        past || session !== "live" ? null : el("span", { class: `signal sig-${signal}`, text: `signal ${signal}` }),
+        el("span", { class: `session st-${session}`, text: CW.STATE_WORD[session] }),
+        session !== "live" ? null : el("span", { class: `signal sig-${signal}`, text: `signal ${signal}` }),
         el("span", { class: "elapsed", text: `${CW.fmtElapsed(t.elapsed_s)} run` }),
         el("span", { class: "squad-name", text: t.squad }),
       ),
     );
   }
 
-  /** A past session's summary tile: its peak, its final values. */
+  function reasonsOf(reasons, none) {
+    return reasons.length ? el("ol", { class: "reasons" }, ...reasons.map((r) => el("li", { text: r }))) : el("p", { class: "reason", text: none });
+  }
+
+  /** The readings of a status: HR, pace, cadence, temperature, stride; distance, TRIMP, zones. */
+  function readings(t) {
+    return [
+      el("dl", { class: "metrics" }, ...CW.coreMetrics(t), CW.metric("Stride", CW.fmtNum(t.stride_m, 2), " m")),
+      el("dl", { class: "metrics metrics-load" }, ...CW.loadMetrics(t)),
+    ];
+  }
+
+  /** A finished session: its peak (word, risk, when, and the factors then), then how it ended (the last status's
+   * word, risk and readings), each labelled: the last status's reasons do not explain the peak. */
+  function renderPast(t) {
+    const peak = t.peak;
+    const level = CW.levelOf(peak || {});
+    const when = peak ? CW.fmtElapsed(num(peak.elapsed_s) ?? peak.t - t.session_start) : "—";
+    const end = CW.levelOf(t);
+    const endRisk = num(t.risk);
+    document.title = `${CW.displayName(t)} — past session, peak ${CW.LEVEL_WORD[level]} — crampwatch`;
+    $now.className = `now tile past lvl-${level} st-finished`;
+    $now.dataset.level = level;
+    $now.dataset.state = "finished";
+    const row = CW.riskRow(peak ? num(peak.risk) : null);
+    row.querySelector(".risk-label").textContent = "peak risk";
+    const reasons = peak ? CW.reasonList(peak.factors, peak, 4) : [];
+    const head = peak ? `Peak ${CW.LEVEL_WORD[level]} ${Math.round(100 * peak.risk)} % at ${when} — ` : "No risk recorded in this session.";
+    $now.replaceChildren(
+      el("div", { class: "tile-top" }, el("h2", { class: "name", text: CW.displayName(t) }), el("span", { class: "lvl-word", text: `peak ${CW.LEVEL_WORD[level]}` })),
+      row,
+      el("p", { class: "sub-head peak-head", text: !peak ? head : reasons.length ? `${head}reasons at the peak:` : `${head}no risk factor stood out.` }),
+      reasons.length ? reasonsOf(reasons) : null,
+      el("h3", { class: "sub-head end-head", text: `End of session — ${CW.fmtElapsed(t.elapsed_s)} run · ${CW.LEVEL_WORD[end]} ${endRisk === null ? "—" : Math.round(100 * endRisk) + " %"}` }),
+      ...readings(t),
+      el(
+        "div",
+        { class: "tile-foot" },
+        el("span", { class: "session st-finished", text: `past session · ${new Date(1000 * (num(t.session_start) || 0)).toLocaleString()}` }),
+        el("span", { class: "squad-name", text: t.squad }),
+      ),
+    );
+  }
+
+  /** A past session's tile: its last status's values (how it ended) and its peak (``peak`` from the API). */
   function pastTile(h) {
     const n = h.t.length;
-    let peak = 0;
-    for (let i = 0; i < n; i++) if ((num(h.risk[i]) ?? -1) > (num(h.risk[peak]) ?? -1)) peak = i;
     const last = (k) => (n ? h[k][n - 1] : null);
     const start = num(h.session_start) ?? h.t[0];
     return {
       squad: h.squad, athlete: h.athlete, name: h.name, session_start: start, session_state: "finished",
-      level: h.level[peak] || "low", risk: n ? h.risk[peak] : null, hr: last("hr"), pace: last("pace"),
+      level: last("level") || "low", risk: last("risk"), hr: last("hr"), pace: last("pace"),
       cadence: last("cadence"), temp: last("temp"), stride_m: last("stride_m"), distance_m: last("distance_m"),
-      elapsed_s: n ? h.t[n - 1] - start : null, factors: {}, signal: "ok", ...(h.last || {}),
+      elapsed_s: n ? h.t[n - 1] - start : null, signal: "ok", ...(h.last || {}), peak: h.peak || null,
     };
   }
 

@@ -13,7 +13,7 @@ from monitor.http.history import REPORT_CSP
 from monitor.http.models import SessionRow, StoredSession
 from monitor.store.sqlite import SqliteStore
 from tests.monitor.store_helpers import store_sessions
-from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_fast_run
+from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_fast_run, hot_then_walk_run
 
 
 async def _get(http: aiohttp.ClientSession, path: str, expect: int = 200) -> Any:
@@ -81,3 +81,31 @@ async def test_without_a_store_the_history_says_so() -> None:
             await server.close()
 
     await main()
+
+
+async def test_a_stored_session_gives_its_peak(tmp_path: Path) -> None:
+    """The past-session page explains the peak with the factors at the peak, not with the last status's: the API
+    gives the first status with the highest risk (its time, risk, level, factors and the readings its reasons
+    quote). Here the run peaks in the heat and ends walking, with other reasons."""
+    db = tmp_path / "sessions.db"
+    stored = await store_sessions(db, {("club", "sam"): (hot_then_walk_run(), HOT_PROFILE)})
+    ((sid, result),) = stored.items()
+    statuses = result.statuses
+    top = max(s["risk"] for s in statuses)
+    peak = next(s for s in statuses if s["risk"] == top)
+    assert top > statuses[-1]["risk"] + 0.3 and peak["factors"] != statuses[-1]["factors"]
+
+    store = SqliteStore(str(db), read_only=True)
+    await store.open()
+    server = await serve(LiveView(), "127.0.0.1", 0, ack=lambda s, a, i: None, store=store)
+    try:
+        async with aiohttp.ClientSession(base_url=server.url) as http:
+            session = await _get(http, f"/api/sessions/{sid}")
+    finally:
+        await server.close()
+        await store.close()
+    assert StoredSession.model_validate(session).peak is not None
+    assert session["peak"] == {"t": peak["t"], "elapsed_s": peak["elapsed_s"], "risk": top, "level": peak["level"],
+                               "factors": peak["factors"], "pace_over_training": peak["pace_over_training"],
+                               "temp": peak["temp"]}  # fmt: skip
+    assert session["peak"]["elapsed_s"] < session["last"]["elapsed_s"]

@@ -1,0 +1,83 @@
+"""What a coach reviewing finished sessions sees, in real headless Chromium, on a phone (390 px) and a laptop: a past
+session explains its peak (when, and the factors then) apart from how it ended, and the history's essential
+columns fit a phone without scrolling sideways. Served from a SQLite session store filled with the offline
+pipeline's statuses (no broker). Screenshots in ``test-artifacts/``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.coach.live import LiveView
+from monitor.coach.words import MIN_REASON, TRAITS, reason_text
+from monitor.http import HttpServer, serve
+from monitor.store.sqlite import SqliteStore
+from tests.browser.test_layout import _pages
+from tests.monitor.store_helpers import store_sessions
+from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_then_walk_run
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture
+async def stored(tmp_path: Path) -> AsyncIterator[tuple[HttpServer, dict[str, Any]]]:
+    db = tmp_path / "sessions.db"
+    runs = {("club", "sam"): (hot_then_walk_run(), HOT_PROFILE), ("club", "kim"): (easy_cool_run(20), EASY_PROFILE)}
+    sessions = await store_sessions(db, runs)
+    store = SqliteStore(str(db), read_only=True)
+    await store.open()
+    srv = await serve(LiveView(), "127.0.0.1", 0, ack=lambda s, a, i: None, store=store)
+    try:
+        yield srv, sessions
+    finally:
+        await srv.close()
+        await store.close()
+
+
+def _hms(seconds: float) -> str:
+    t = round(seconds)
+    return f"{t // 3600}:{t % 3600 // 60:02d}:{t % 60:02d}"
+
+
+def _reasons(status: dict[str, Any]) -> list[str]:
+    """The live page's words for a status's reasons (largest first, profile traits and small ones left out)."""
+    named = [(v, k) for k, v in status["factors"].items() if k not in TRAITS and v >= MIN_REASON]
+    return [reason_text(k, status) for _, k in sorted(named, reverse=True)[:4]]
+
+
+async def test_a_past_session_explains_its_peak(
+    chromium: str, artifacts: Path, stored: tuple[HttpServer, dict[str, Any]]
+) -> None:
+    """The run peaks in the heat and ends walking: the card gave the peak's word and risk with the LAST status's
+    reasons, which do not explain it. Now: the peak, when, the reasons then; the readings under "End of session"."""
+    server, sessions = stored
+    sid = next(k for k in sessions if ".sam." in k)
+    statuses = sessions[sid].statuses
+    peak = max(statuses, key=lambda s: s["risk"])  # max() keeps the first of equals, as the API
+    last = statuses[-1]
+    assert _reasons(peak) != _reasons(last)
+
+    async def check(page: Any) -> Any:
+        await page.wait_for_selector("#now .metric dd")
+        return await page.evaluate("""() => ({
+          word: document.querySelector('#now .lvl-word').textContent,
+          head: document.querySelector('#now .peak-head')?.textContent,
+          reasons: Array.from(document.querySelectorAll('#now .reasons li')).map(li => li.textContent),
+          end: document.querySelector('#now .end-head')?.textContent,
+          hr: document.querySelector('#now .metric dd').textContent,
+        })""")
+
+    shown = await _pages(chromium, server.url + f"session/{sid}", check, artifacts, "past-peak")
+    word = peak["level"].capitalize()
+    for size, card in shown.items():
+        assert card == {
+            "word": f"peak {word}",
+            "head": f"Peak {word} {round(100 * peak['risk'])} % at {_hms(peak['elapsed_s'])} — reasons at the peak:",
+            "reasons": _reasons(peak),
+            "end": f"End of session — {_hms(last['elapsed_s'])} run · {last['level'].capitalize()} "
+            f"{round(100 * last['risk'])} %",
+            "hr": f"{round(last['hr'])} bpm",
+        }, size
