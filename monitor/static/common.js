@@ -328,7 +328,7 @@ const CW = (() => {
   function coreMetrics(t) {
     return [
       metric("HR", fmtNum(t.hr), " bpm"),
-      metric("Pace", fmtPace(t.pace), num(t.pace) !== null && t.pace <= 1200 ? " /km" : ""),
+      metric("Pace", fmtPace(t.pace), num(t.pace) !== null && t.pace > 1200 ? "" : " /km"), // "— /km" as "— spm"; "stopped" alone
       metric("Cadence", fmtNum(t.cadence), " spm"),
       metric("Temp", fmtNum(t.temp), " °C"),
     ];

@@ -1,6 +1,7 @@
 """A tile of an athlete whose pace stream never reported (heart-rate-only gateway) shows the distance as "—" in
-real Chromium, not "0.00 km" or "NaN"; a pace-only athlete's TRIMP and time in zone likewise. The tiles come from
-the live view of statuses that the pipeline built; the page uses the dashboard's own ``common.js``."""
+real Chromium, not "0.00 km" or "NaN"; a pace-only athlete's TRIMP and time in zone likewise; a missing reading
+keeps its unit ("— /km" as "— spm"). The tiles come from the live view of statuses that the pipeline built; the
+page uses the dashboard's own ``common.js``."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ COMMON_JS = Path(__file__).resolve().parents[2] / "monitor" / "static" / "common
 #: label → shown text (value and unit) of each load metric of a tile
 METRICS_JS = """(tile) => Object.fromEntries(CW.loadMetrics(tile).map(m => [
   m.querySelector('dt').textContent, m.querySelector('dd').textContent]))"""
+#: the same of the readings every tile shows (HR, pace, cadence, temperature)
+CORE_JS = METRICS_JS.replace("loadMetrics", "coreMetrics")
 
 
 def _tiles() -> dict[str, dict[str, Any]]:
@@ -52,6 +55,7 @@ async def test_unknown_totals_render_as_a_dash(chromium: str) -> None:
             await page.set_content("<!doctype html><title>t</title><body></body>")
             await page.add_script_tag(content=COMMON_JS.read_text(encoding="utf-8"))
             shown = {a: await page.evaluate(METRICS_JS, t) for a, t in tiles.items()}
+            core = {a: await page.evaluate(CORE_JS, t) for a, t in {**tiles, "stopped": {"pace": 1500}}.items()}
         finally:
             await browser.close()
     assert not errors, errors
@@ -60,3 +64,7 @@ async def test_unknown_totals_render_as_a_dash(chromium: str) -> None:
     assert shown["paceonly"]["TRIMP"] == "—"
     assert shown["paceonly"]["Distance"] == f"{tiles['paceonly']['distance_m'] / 1000:.2f} km" != "0.00 km"
     assert not any("NaN" in text for metrics in shown.values() for text in metrics.values())
+    # no pace reads "— /km" like "— spm" and "— °C" (it read a bare "—"); a stopped runner's "stopped" has no unit
+    assert core["hronly"]["Pace"] == "— /km"
+    assert core["hronly"]["Cadence"] == "— spm" and core["hronly"]["Temp"] == "— °C"
+    assert core["paceonly"]["Pace"] == "5:00 /km" and core["stopped"]["Pace"] == "stopped"
