@@ -21,14 +21,14 @@
     return el(
       "tr",
       { class: s.open ? "open" : null, "data-id": s.id },
-      el("td", {}, el("a", { class: "who", href: open, text: s.name || s.athlete })),
-      el("td", { text: s.squad }),
+      el("td", { class: "runner" }, el("a", { class: "who", href: open, text: s.name || s.athlete })),
+      el("td", { class: "squad", "data-label": "squad", text: s.squad }),
       el("td", { class: "start" }, el("a", { href: open, text: when(s.start) })),
-      el("td", { class: "num", text: CW.fmtElapsed(s.duration_s) }),
-      el("td", { class: "num", text: num(s.distance_m) === null ? "—" : `${(s.distance_m / 1000).toFixed(2)} km` }),
-      el("td", {}, el("span", { class: `chip pill-lvl-${level}`, text: `${num(s.peak_risk) === null ? "—" : Math.round(100 * s.peak_risk) + "%"} ${CW.LEVEL_WORD[level].toLowerCase()}` })),
-      el("td", { class: "num", text: String(s.alerts) }),
-      el("td", {}, el("a", { href: s.report, text: "Report" })),
+      el("td", { class: "num duration", "data-label": "run", text: CW.fmtElapsed(s.duration_s) }),
+      el("td", { class: "num distance", text: num(s.distance_m) === null ? "— km" : `${(s.distance_m / 1000).toFixed(2)} km` }),
+      el("td", { class: "peak", "data-label": "peak" }, el("span", { class: `chip pill-lvl-${level}`, text: `${num(s.peak_risk) === null ? "—" : Math.round(100 * s.peak_risk) + "%"} ${CW.LEVEL_WORD[level].toLowerCase()}` })),
+      el("td", { class: "num alerts", "data-label": "alerts", text: String(s.alerts) }),
+      el("td", { class: "report" }, el("a", { href: s.report, text: "Report" })),
     );
   }
 

@@ -15,7 +15,7 @@ from monitor.coach.live import LiveView
 from monitor.coach.words import MIN_REASON, TRAITS, reason_text
 from monitor.http import HttpServer, serve
 from monitor.store.sqlite import SqliteStore
-from tests.browser.test_layout import _pages
+from tests.browser.test_layout import PHONE, _pages
 from tests.monitor.store_helpers import store_sessions
 from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_then_walk_run
 
@@ -81,3 +81,25 @@ async def test_a_past_session_explains_its_peak(
             f"{round(100 * last['risk'])} %",
             "hr": f"{round(last['hr'])} bpm",
         }, size
+
+
+async def test_the_history_shows_the_essentials_on_a_phone(
+    chromium: str, artifacts: Path, stored: tuple[HttpServer, dict[str, Any]]
+) -> None:
+    """On a phone the table showed runner and squad, and the rest only when scrolled sideways: each session's
+    runner, start, duration and peak are now on screen (stacked), the laptop keeps the table."""
+    server, sessions = stored
+
+    async def check(page: Any) -> Any:
+        await page.wait_for_selector("#sessions tbody tr[data-id]")
+        return await page.evaluate("""() => Array.from(document.querySelectorAll('#sessions tbody tr')).map(tr => {
+          const tds = tr.querySelectorAll('td');
+          return [0, 2, 3, 5].map(i => {
+            const r = tds[i].getBoundingClientRect();
+            return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth && tds[i].innerText.trim() !== '';
+          });
+        })""")
+
+    shown = await _pages(chromium, server.url + "history", check, artifacts, "history-stacked")
+    assert shown["phone"] == [[True] * 4] * len(sessions), f"not on a {PHONE['width']} px screen: {shown['phone']}"
+    assert shown["laptop"] == [[True] * 4] * len(sessions)
