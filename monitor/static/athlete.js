@@ -225,6 +225,7 @@
     conn.dataset.state = "past";
     conn.textContent = "past session";
     document.getElementById("h-alerts").textContent = "Alerts of the session";
+    renderNow(); // "Loading…" at once: the page's own "Waiting for this runner's data…" is not for a past session
     load();
     window.addEventListener("resize", schedule);
     return;
