@@ -155,7 +155,7 @@
       el("div", { class: "tile-top" }, el("h2", { class: "name", text: CW.displayName(t) }), el("span", { class: "lvl-word", text: `peak ${CW.LEVEL_WORD[level]}` })),
       row,
       el("p", { class: "sub-head peak-head", text: !peak ? head : reasons.length ? `${head}reasons at the peak:` : `${head}no risk factor stood out.` }),
-      reasons.length ? reasonsOf(reasons) : null,
+      ...(reasons.length ? [reasonsOf(reasons)] : []), // replaceChildren writes a null as "null"
       el("h3", { class: "sub-head end-head", text: `End of session — ${CW.fmtElapsed(t.elapsed_s)} run · ${CW.LEVEL_WORD[end]} ${endRisk === null ? "—" : Math.round(100 * endRisk) + " %"}` }),
       ...readings(t),
       el(

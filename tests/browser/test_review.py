@@ -15,9 +15,10 @@ from monitor.coach.live import LiveView
 from monitor.coach.words import MIN_REASON, TRAITS, reason_text
 from monitor.http import HttpServer, serve
 from monitor.store.sqlite import SqliteStore
+from simulators.frame import Frame
 from tests.browser.test_layout import PHONE, _pages
 from tests.monitor.store_helpers import store_sessions
-from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_then_walk_run
+from tests.runs import EASY_PROFILE, HOT_PROFILE, T0, easy_cool_run, hot_then_walk_run
 
 pytestmark = [pytest.mark.browser]
 
@@ -25,7 +26,8 @@ pytestmark = [pytest.mark.browser]
 @pytest.fixture
 async def stored(tmp_path: Path) -> AsyncIterator[tuple[HttpServer, dict[str, Any]]]:
     db = tmp_path / "sessions.db"
-    runs = {("club", "sam"): (hot_then_walk_run(), HOT_PROFILE), ("club", "kim"): (easy_cool_run(20), EASY_PROFILE)}
+    runs = {("club", "sam"): (hot_then_walk_run(), HOT_PROFILE), ("club", "kim"): (easy_cool_run(20), EASY_PROFILE),
+            ("club", "hr"): ([Frame(t=T0 + i, hr=140.0 + i % 7) for i in range(600)], EASY_PROFILE)}  # fmt: skip
     sessions = await store_sessions(db, runs)
     store = SqliteStore(str(db), read_only=True)
     await store.open()
@@ -81,6 +83,30 @@ async def test_a_past_session_explains_its_peak(
             f"{round(100 * last['risk'])} %",
             "hr": f"{round(last['hr'])} bpm",
         }, size
+
+
+async def test_a_calm_past_session_says_nothing_stood_out(
+    chromium: str, artifacts: Path, stored: tuple[HttpServer, dict[str, Any]]
+) -> None:
+    """A heart-rate-only session that never had a reason: the card says so, and no stray "null" under it."""
+    server, sessions = stored
+    sid = next(k for k in sessions if ".hr." in k)
+    peak = max(sessions[sid].statuses, key=lambda s: s["risk"])
+    assert _reasons(peak) == []
+
+    async def check(page: Any) -> Any:
+        await page.wait_for_selector("#now .metric dd")
+        return await page.evaluate("""() => ({
+          head: document.querySelector('#now .peak-head')?.textContent,
+          lists: document.querySelectorAll('#now .reasons').length,
+          text: document.querySelector('#now').innerText,
+        })""")
+
+    shown = await _pages(chromium, server.url + f"session/{sid}", check, artifacts, "past-calm")
+    for size, card in shown.items():
+        head = f"Peak Low {round(100 * peak['risk'])} % at {_hms(peak['elapsed_s'])} — no risk factor stood out."
+        assert card["head"] == head and card["lists"] == 0, size
+        assert not any(w in card["text"] for w in ("null", "undefined", "NaN")), (size, card["text"])
 
 
 async def test_the_history_shows_the_essentials_on_a_phone(
