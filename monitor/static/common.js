@@ -373,6 +373,22 @@ const CW = (() => {
     return `/athlete/${encodeURIComponent(t.squad)}/${encodeURIComponent(t.athlete)}`;
   }
 
+  /** "What the risk means" (the squad and runner pages' footer): one text for both pages. */
+  const RISK_HELP = `<p>The risk (0–100 %) weighs the cramp risk factors the run shows now — faster than training
+    pace, longer than usual, a tiring stride, a heart rate drifting up, heat, sweat loss — with the runner's profile.
+    It ranks the squad and decides the advice; it is <strong>not the chance of a cramp</strong>, and a low risk does
+    not rule one out.</p>
+    <p><b>Low</b> 0–24 %, <b>elevated</b> 25–49 %, <b>high</b> 50–74 %, <b>critical</b> 75–100 % (high and
+    critical only with evidence from the run: a tiring stride, cramp signs). <b>Cramp</b>: cramp signs, or a
+    stop-and-stretch alert not yet acknowledged.</p>`;
+
+  function fillRiskHelp() {
+    const box = document.getElementById("risk-help");
+    if (box && box.children.length < 2) box.insertAdjacentHTML("beforeend", RISK_HELP);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fillRiskHelp);
+  else fillRiskHelp();
+
   return {
     LEVELS, WORDS, TRAITS, STATE_WORD, LEVEL_WORD, ALERT_WORD, num, reasonList, wordOf, stateOf, ackAll, loadMetrics, reasonText, topReason, levelRank, compareTiles, displayName, fmtPace,
     fmtNum, fmtElapsed, fmtClock, fmtAgo, el, svg, ack, post, connect, throttle, alertItem, athletePath, levelOf,
