@@ -160,6 +160,12 @@ class Collector:
     def final_status(self, athlete: str, t: float) -> bool:
         return any(s["athlete"] == athlete and s["t"] >= int(t) for s in self.statuses)
 
+    def event_statuses(self) -> list[dict[str, Any]]:
+        """The statuses computed on event time: without the wall-clock re-publications of a silent athlete's last
+        status (``wall_idle_s``; a publisher or broker stalled 2 s on a loaded machine makes some mid-run). A
+        session store keeps these only (docs/scale-out.md)."""
+        return [s for s in self.statuses if "wall_idle_s" not in s]
+
 
 async def run_live(broker: BrokerURL, athlete: str, frames: Sequence[Frame], profile: Profile) -> Collector:
     """A fresh Monitor on ``broker``; publish one athlete's run (squad ``club``) and collect until its final

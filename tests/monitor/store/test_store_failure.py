@@ -58,7 +58,7 @@ async def test_full_store_does_not_stop_alerts_and_catches_up(mosquitto_proc: Br
     assert [a["id"] for a in seen.alerts] == [a.id for a in expected.alerts]  # every alert on MQTT, in time
     assert errors > 0 and waiting > 0  # the store was failing while they went out
     assert caught_up and store.counters["dropped"] == 0
-    assert stored == seen.statuses  # retried: nothing lost
+    assert stored == seen.event_statuses()  # retried: nothing lost
 
 
 def test_store_queue_is_bounded_and_drops_snapshots_first(tmp_path: Path) -> None:

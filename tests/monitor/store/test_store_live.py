@@ -53,7 +53,7 @@ async def test_store_keeps_what_was_published_and_sessions_lists_it(
     export = tmp_path / "export.jsonl"
     assert await asyncio.to_thread(main, ["sessions", "--store", str(path), "--export", str(export)]) == 0
     records = list(read_store(export))
-    assert [d for k, d in records if k == "status"] == seen.statuses
+    assert [d for k, d in records if k == "status"] == seen.event_statuses()
     assert [d for k, d in records if k == "alert"] == seen.alerts
 
     with sqlite3.connect(path) as conn:  # every accepted sample is kept (the replay log)
