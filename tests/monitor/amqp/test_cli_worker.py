@@ -16,6 +16,7 @@ import pytest
 from monitor.amqp.topology import Topology, declare
 from monitor.core.wire import Topics
 from monitor.mqtt.embedded import free_port
+from tests.brokers import wait_port
 from tests.rabbitmq import RabbitNode
 from tests.runs import HOT_PROFILE, Collector, hot_fast_run, publish_frames
 
@@ -53,6 +54,9 @@ async def test_worker_dashboard_lists_the_workers_sessions(
     with (tmp_path / "worker.log").open("wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:
+        # the worker consumes (and may finish the session) before its dashboard listens: wait for the dashboard, as
+        # a coach opening it would, before the runner starts (its port refused the history query on a loaded machine)
+        await asyncio.to_thread(wait_port, port, timeout=60)
         async with Collector(mqtt, Topics(prefix)) as seen:
             await publish_frames(mqtt, "sq", "bob", hot_fast_run(2, seed=4), profile=HOT_PROFILE, chunk=10,
                                  topics=Topics(prefix))  # fmt: skip
