@@ -46,13 +46,15 @@ class Shard:
     flush: Flush = field(default_factory=lambda: Flush(""))  # flush markers: when silence may be judged
 
     async def activate(self, store: ShardStore | None, config: PipelineConfig | None) -> int:
-        """We became the shard's active consumer: restore its open sessions and the alerts already sent (returns
-        how many sessions)."""
+        """We became the shard's active consumer: restore its open sessions, the profiles of its athletes between
+        sessions (:func:`~monitor.amqp.state.restores`) and the alerts already sent (returns how many sessions)."""
         restored = 0
         if store is not None:
             for key, state in (await store.load(self.index)).items():
-                self.router.pipelines[key] = AthletePipeline.from_state(state, config)
-                restored += 1
+                pipe = AthletePipeline.from_state(state, config)
+                self.router.pipelines[key] = pipe
+                self.router.profiles.set_retained(key[0], key[1], pipe.profile)
+                restored += pipe.active
             self.sent = await store.sent(self.index)
         self.active = True
         self.activated_at = time.monotonic()

@@ -1,7 +1,8 @@
 """Shared state for shard failover: athlete snapshots and sent-alert ids, keyed by shard.
 
-A worker that becomes the active consumer of a shard loads that shard's open sessions (:meth:`load`) and the ids
-of alerts already sent (:meth:`sent`); it checkpoints the athletes it changed (:meth:`save`) before it
+A worker that becomes the active consumer of a shard loads that shard's athletes to restore (:meth:`load`: an
+open session, or a profile that came by message — :func:`restores`) and the ids of alerts already sent
+(:meth:`sent`); it checkpoints the athletes it changed (:meth:`save`) before it
 acknowledges the messages they used, and records every alert it sent (:meth:`mark_sent`). Backends:
 :class:`MemoryShardStore` (one process, tests) and :class:`monitor.store.postgres.PostgresShardStore`.
 
@@ -18,8 +19,11 @@ import json
 import zlib
 from typing import Any, Protocol
 
+from processors.profile import Profile
+
 Key = tuple[str, str]
 State = dict[str, Any]
+_DEFAULT_PROFILE = Profile().to_dict()
 
 
 class ShardStore(Protocol):
@@ -28,7 +32,7 @@ class ShardStore(Protocol):
     async def close(self) -> None: ...
 
     async def load(self, shard: int) -> dict[Key, State]:
-        """Snapshots of the shard's athletes whose session is open."""
+        """Snapshots of the shard's athletes to restore (:func:`restores`)."""
         ...
 
     async def save(self, shard: int, states: dict[Key, State]) -> None:
@@ -40,6 +44,22 @@ class ShardStore(Protocol):
         ...
 
     async def mark_sent(self, shard: int, key: Key, alert_id: str, t: float) -> None: ...
+
+
+def restores(state: State) -> bool:
+    """Whether a worker taking the shard over restores this athlete: its session is open, or it has a profile other
+    than the default (a profile message between sessions was acknowledged once saved; without this the next
+    session on another worker ran on the default profile, without the runner's name, pace or history).
+
+    >>> restores({"session_start": 5.0, "profile": {}}), restores({"session_start": None, "profile": {"age": 40}})
+    (True, True)
+    >>> restores({"session_start": None, "profile": Profile().to_dict()})
+    False
+    """
+    if state.get("session_start") is not None:
+        return True
+    profile = state.get("profile")
+    return isinstance(profile, dict) and profile != _DEFAULT_PROFILE
 
 
 def encode_state(state: State) -> bytes:
@@ -76,7 +96,7 @@ class MemoryShardStore:
 
     async def save(self, shard: int, states: dict[Key, State]) -> None:
         for key, state in states.items():
-            self.states[key] = (shard, encode_state(state), state.get("session_start") is not None)
+            self.states[key] = (shard, encode_state(state), restores(state))
         self.saves += 1
 
     async def sent(self, shard: int) -> set[str]:

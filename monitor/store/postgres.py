@@ -7,9 +7,10 @@
   (idempotent, safe for several workers at once):
 
 
-  - ``crampwatch_athlete_state`` — one row per athlete: its shard, whether its session is open, the event time of
-  its newest status and its whole state (:meth:`AthletePipeline.state_dict`, compressed JSON). A worker that
-  becomes the active consumer of a shard loads the open rows of that shard and continues from them.
+  - ``crampwatch_athlete_state`` — one row per athlete: its shard, whether a worker taking the shard over restores
+  it (``open``: its session is open, or it has a profile that came by message, :func:`monitor.amqp.state.restores`),
+  the event time of its newest status and its whole state (:meth:`AthletePipeline.state_dict`, compressed JSON). A
+  worker that becomes the active consumer of a shard loads the ``open`` rows of that shard and continues from them.
   - ``crampwatch_sent_alert`` — the id of every alert sent (ids are deterministic, so a worker that recomputes a
   tick after a failover recognises an alert its predecessor already sent and does not send it again).
 
@@ -28,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from monitor.amqp.state import Key, State, decode_state, encode_state
+from monitor.amqp.state import Key, State, decode_state, encode_state, restores
 from monitor.errors import CrampwatchError, UsageError
 from monitor.store import schema
 from monitor.store.sqlite import SqliteStore
@@ -162,7 +163,7 @@ class PostgresShardStore:
         if not states:
             return
         rows = [
-            (squad, athlete, shard, state.get("session_start") is not None, state.get("max_t"), encode_state(state))
+            (squad, athlete, shard, restores(state), state.get("max_t"), encode_state(state))
             for (squad, athlete), state in states.items()
         ]
         await self._twice(lambda conn: self._save(conn, rows))

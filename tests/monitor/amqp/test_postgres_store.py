@@ -9,6 +9,7 @@ import pytest
 from monitor.core.pipeline import AthletePipeline
 from monitor.errors import UsageError
 from monitor.store.postgres import PostgresShardStore
+from processors.profile import Profile
 from tests.runs import HOT_PROFILE, hot_fast_run
 
 
@@ -26,13 +27,17 @@ async def test_snapshots_restore_an_open_session_that_continues_identically(pg_u
         await writer.start()
         await reader.start()  # a second worker: the schema is created once, concurrently safe
         try:
-            ended = AthletePipeline("club", "bob", HOT_PROFILE)  # no open session: never restored
-            await writer.save(3, {("club", "ann"): first.state_dict(), ("club", "bob"): ended.state_dict()})
+            ended = AthletePipeline("club", "bob", Profile())  # no open session, no profile: never restored
+            between = AthletePipeline("club", "cat", HOT_PROFILE)  # no session yet, a profile: restored (its profile)
+            states = {("club", "ann"): first.state_dict(), ("club", "bob"): ended.state_dict()}
+            await writer.save(3, {**states, ("club", "cat"): between.state_dict()})
             await writer.mark_sent(3, ("club", "ann"), "club.ann.1.x", 1.0)
             await writer.mark_sent(3, ("club", "ann"), "club.ann.1.x", 1.0)  # idempotent
             assert await reader.load(2) == {}
             restored = await reader.load(3)
-            assert set(restored) == {("club", "ann")}
+            assert set(restored) == {("club", "ann"), ("club", "cat")}
+            assert restored[("club", "cat")]["session_start"] is None
+            assert Profile(**restored[("club", "cat")]["profile"]) == HOT_PROFILE
             assert await reader.sent(3) == {"club.ann.1.x"}
         finally:
             await writer.close()
