@@ -20,7 +20,15 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from monitor.commands import monitor
     from monitor.config import describe
 
-    print(describe(args.check))
+    text = describe(args.check)
+    parser = argparse.ArgumentParser(prog="crampwatch monitor")
+    sub = parser.add_subparsers(dest="command")
+    monitor.add_parser(sub)
+    settings = parser.parse_args(["monitor", "--config", args.check])
+    monitor.apply_settings(settings)  # the values as the monitor reads them: HOST:PORT, broker URL, prefix, ...
+    monitor.check_settings(settings)
+    print(text)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 from monitor.commands.common import (
@@ -137,9 +138,8 @@ def make_sinks(args: argparse.Namespace) -> list[Sink]:
     if args.webhook:
         from alerts.sinks import make_sink
 
+        _check_webhooks(args.webhook)
         for url in args.webhook:
-            if not url.startswith(("http://", "https://")):
-                raise UsageError(f"--webhook {redact_url(url)!r}: expected an http:// or https:// URL")
             sinks.append(make_sink(f"webhook:{url}"))
     if args.store is not None and args.store.endswith(".jsonl"):
         from monitor.store.jsonl import JsonlStore
@@ -169,6 +169,23 @@ def _security(args: argparse.Namespace) -> HttpSecurity:
     if not args.http_token and host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("dashboard on %s without --http-token: anyone who can reach it can acknowledge alerts", host or "*")
     return HttpSecurity.default(host, token=args.http_token, extra_hosts=args.http_allow_host)
+
+
+def check_settings(args: argparse.Namespace) -> None:
+    """The checks ``monitor`` makes before it starts, without starting anything; ``config --check`` makes them
+    too, so a file it passes does not stop the monitor with "bad value" (an unset broker is left to the run)."""
+    if args.broker or os.environ.get("CRAMPWATCH_BROKER"):
+        broker_from_args(args)
+    topics_from_args(args)
+    _check_webhooks(args.webhook or [])
+    if args.profiles:
+        ProfileBook.load(args.profiles)
+
+
+def _check_webhooks(urls: list[str]) -> None:
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise UsageError(f"--webhook {redact_url(url)!r}: expected an http:// or https:// URL")
 
 
 def run(args: argparse.Namespace) -> int:

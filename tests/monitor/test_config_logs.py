@@ -116,6 +116,31 @@ def test_config_check_bad_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "missing.toml: no such file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('http = "nonsense"\n', "http: expected HOST:PORT, got 'nonsense'"),
+        ('http = "127.0.0.1:99999"\n', "http: expected HOST:PORT"),
+        ('webhook = ["hooks.example/x"]\n', "expected an http:// or https:// URL"),
+        ('prefix = "a/#"\n', "bad topic prefix 'a/#'"),
+        ('broker = "bogus://broker.example"\n', "scheme must be mqtt:// or mqtts://"),
+        ('broker = "mqtts://broker.example"\nca_file = "/nonexistent/ca.pem"\n', "ca.pem: no such file"),
+        ('profiles = "/nonexistent/athletes.toml"\n', "athletes.toml: no such profiles file"),
+    ],
+)
+def test_config_check_refuses_what_the_monitor_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    """``config --check`` passed these (exit 0) and ``monitor --config`` then stopped on them with exit 2."""
+    path = write(tmp_path, text)
+    assert main(["config", "--check", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and message in captured.err
+    flags = [] if "broker" in text else ["--broker", "mqtt://127.0.0.1:1"]  # each stops before it connects
+    assert main(["monitor", "--config", str(path), *flags]) == 2
+    assert message in capsys.readouterr().err
+
+
 def _record(msg: str, **extra: str) -> logging.LogRecord:
     record = logging.LogRecord("crampwatch.input", logging.WARNING, __file__, 1, msg, None, None)
     for key, value in extra.items():
