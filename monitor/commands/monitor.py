@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import socket
 from typing import TYPE_CHECKING, Any
 
 from monitor.commands.common import (
@@ -182,6 +183,23 @@ def check_settings(args: argparse.Namespace) -> None:
         ProfileBook.load(args.profiles)
 
 
+def check_port(host: str, port: int) -> None:
+    """Bind the dashboard's address once before anything starts. Found by the port in use only once the monitor
+    was connecting, the stop cancelled aiomqtt's connect half-way: asyncio's "Task was destroyed but it is
+    pending!" and a paho traceback followed the error line."""
+    if port == 0:
+        return
+    try:
+        for family, kind, proto, _, address in socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM):
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds (TIME_WAIT is fine)
+                if family == socket.AF_INET6:
+                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                probe.bind(address)
+    except OSError as exc:
+        raise UsageError(f"cannot serve HTTP on {host}:{port}: {exc.strerror or exc}") from exc
+
+
 def _check_webhooks(urls: list[str]) -> None:
     for url in urls:
         if not url.startswith(("http://", "https://")):
@@ -197,6 +215,8 @@ def run(args: argparse.Namespace) -> int:
     profiles = ProfileBook.load(args.profiles) if args.profiles else ProfileBook()
     sinks = make_sinks(args)
     store = make_session_store(args)
+    if args.http:
+        check_port(*args.http)
     setup_logging(args.log_level, args.log_format)
     from monitor.mqtt.loop import run as run_loop
 
@@ -230,9 +250,7 @@ async def _serve(
 
     monitor.observers.append(RejectLog())  # bad input: one line per topic and reason per minute
     install_stop_handlers(monitor.stop)
-    log.info("crampwatch monitor on %s (prefix %s, %d file profiles, store %s)",
-             broker, prefix, len(profiles), store.description if store else "none")  # fmt: skip
-    async with monitor:
+    async with monitor:  # the store opens here and the port is bound below: either failing is the only line
         server = None
         if args.http and view is not None:
             from monitor.http import serve
@@ -240,6 +258,9 @@ async def _serve(
             server = await serve(
                 view, args.http[0], args.http[1], ack=monitor.publish_ack, monitor=monitor, security=_security(args)
             )
+        log.info("crampwatch monitor on %s (prefix %s, %d file profiles, store %s)",
+                 broker, prefix, len(profiles), store.description if store else "none")  # fmt: skip
+        if server is not None:
             log.info("dashboard at %s", server.url)
         try:
             await monitor.wait_stopped()

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -231,3 +232,19 @@ async def test_monitor_from_a_config_file_logs_json(mosquitto_proc: BrokerProces
     everything = json.dumps(lines)
     assert "secret-payload" not in everything and "tok-secret-1" not in everything
     assert "Traceback" not in everything
+
+
+@pytest.mark.broker
+def test_monitor_bad_http_port_or_store_is_one_line(mosquitto_proc: BrokerProcess, tmp_path: Path) -> None:
+    """A port in use printed the start-up line, then the error, then asyncio's 'Task was destroyed but it is
+    pending!' and a paho traceback (the connect cancelled half-way); a store that cannot be opened printed the
+    start-up line before its error. The contract: one line on stderr, exit code 2."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for extra in (["--http", f"127.0.0.1:{port}", "--store", "none"], ["--store", str(tmp_path)]):
+            cmd = [*CLI, "monitor", "--broker", str(mosquitto_proc.url), "--client-id", "one-line", *extra]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            assert done.returncode == 2, done.stderr
+            assert done.stderr.count("\n") == 1 and done.stderr.startswith("crampwatch: error: "), done.stderr
