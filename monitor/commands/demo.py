@@ -43,9 +43,10 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.athletes is not None and args.athletes < 1:
-        raise UsageError("--athletes must be at least 1")
-    from simulators.scenarios import load_scenario
+    from simulators.scenarios import MAX_ATHLETES, load_scenario
+
+    if args.athletes is not None and not 1 <= args.athletes <= MAX_ATHLETES:  # as simulate and evaluate
+        raise UsageError(f"--athletes must be 1-{MAX_ATHLETES}")
 
     scenario = load_scenario(args.scenario)
     setup_logging(args.log_level)

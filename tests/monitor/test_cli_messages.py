@@ -67,6 +67,13 @@ def test_unknown_flag_names_the_command(capsys: pytest.CaptureFixture[str]) -> N
     assert "crampwatch crampwatch" not in one_line_error(["--nope"], capsys)
 
 
+def test_demo_athletes_has_the_simulators_bound(capsys: pytest.CaptureFixture[str]) -> None:
+    """``demo --athletes 100000`` had no upper bound (simulate and evaluate: 1-2000): it simulated every runner
+    before printing anything (1000 runners: still silent after 30 s)."""
+    for value in ("0", "2001", "100000"):
+        assert one_line_error(["demo", "--athletes", value], capsys) == "crampwatch: error: --athletes must be 1-2000"
+
+
 def test_not_a_fit_file_says_it_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "x.fit"
     path.write_bytes(b"\x01\x02\x03\x04" * 50)
