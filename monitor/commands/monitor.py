@@ -157,9 +157,10 @@ def make_session_store(args: argparse.Namespace) -> SessionStore | None:
     if spec is not None and (spec.lower() in DISABLED or spec.endswith(".jsonl")):
         return None
     if spec is None:
+        from monitor.store.base import DEFAULT
         from monitor.store.sqlite import default_store_path
 
-        spec = str(default_store_path())
+        return make_store(default_store_path(), origin=DEFAULT)
     return make_store(spec)
 
 

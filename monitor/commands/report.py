@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,19 +50,15 @@ def run(args: argparse.Namespace) -> int:
 
     source: str = args.source
     is_file = Path(source).exists() or source.lower().endswith(_RUN_SUFFIXES)
-    store: str | None = None
+    store: tuple[str, str] | None = None  # the session store and where it came from
     if not is_file:
-        from monitor.store import parse_session_id
+        from monitor.store import parse_session_id, store_to_read
 
         try:
             parse_session_id(source)
         except ValueError:
             raise UsageError(f"{source[:80]!r}: no such file, and not a session id (SQUAD.ATHLETE.START_MS)") from None
-        store = args.store or os.environ.get("CRAMPWATCH_STORE")
-        if not store:
-            from monitor.store.sqlite import default_store_path
-
-            store = str(default_store_path())
+        store = store_to_read(args.store)
     stem = (Path(source).name.split(".")[0] or "run") if is_file else source
     out = Path(args.output or f"report-{stem}.html")
     if out.suffix.lower() not in (".html", ".htm", ".pdf"):
@@ -73,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             rep = from_file(source, profile=args.profile, squad=args.squad, athlete=args.athlete, plan=plan_of(args))
         else:
             assert store is not None
-            rep = asyncio.run(from_store(store, source))
+            rep = asyncio.run(from_store(*store, source))
         advance()
         write(rep, out)
         advance()
@@ -122,12 +117,12 @@ def from_file(
     return from_analysis(doc, result.statuses, source=f"Recorded run {Path(path).name} ({rec.format.upper()})")
 
 
-async def from_store(spec: str, sid: str) -> RunReport:
-    """A stored session (statuses and alerts as the monitor published them)."""
+async def from_store(spec: str, origin: str, sid: str) -> RunReport:
+    """A stored session (statuses and alerts as the monitor published them); ``origin`` as for ``make_store``."""
     from monitor.coach.report import from_statuses
     from monitor.store import make_store
 
-    store = make_store(spec, read_only=True)
+    store = make_store(spec, read_only=True, origin=origin)
     await store.open()
     try:
         summary = await store.session(sid)

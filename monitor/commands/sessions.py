@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,23 +54,19 @@ def _check_id(name: str, value: str | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor.store import make_store
+    from monitor.store import make_store, store_to_read
+    from monitor.store.base import DEFAULT
 
     _check_id("squad", args.squad)
     _check_id("athlete", args.athlete)
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    spec = args.store or os.environ.get("CRAMPWATCH_STORE")  # the monitor's own setting (as `report` reads it)
-    if not spec:
-        from monitor.store.sqlite import default_store_path
-
-        default = default_store_path()
-        if not default.exists():  # no monitor has run here yet: no sessions (a named store must exist)
-            if args.export and args.export != "-":
-                _write_empty(args.export)
-            return _show([], args)
-        spec = str(default)
-    store = make_store(spec, read_only=True)
+    spec, origin = store_to_read(args.store)  # as `report` reads it
+    if origin == DEFAULT and not Path(spec).exists():  # no monitor has run here yet: no sessions
+        if args.export and args.export != "-":  # (a store named by --store or CRAMPWATCH_STORE must exist)
+            _write_empty(args.export)
+        return _show([], args)
+    store = make_store(spec, read_only=True, origin=origin)
     rows = asyncio.run(_list(store, args))
     if args.export:
         asyncio.run(_export(store, rows, args.export))

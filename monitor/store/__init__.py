@@ -7,15 +7,28 @@
 * :mod:`monitor.store.jsonl` — the older JSON-lines recording (``--store FILE.jsonl``), kept as an export format.
 
 :func:`make_store` turns a ``--store`` value into a backend: ``postgresql://...`` → the PostgreSQL backend
-(``monitor.store.postgres``), anything else is a SQLite file path.
+(``monitor.store.postgres``), anything else is a SQLite file path. :func:`store_to_read` is the store that
+``crampwatch sessions`` and ``crampwatch report`` read when they get no ``--store``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from monitor.errors import UsageError
-from monitor.store.base import Recovery, SessionStore, SessionSummary, Step, parse_session_id, session_id
+from monitor.store.base import (
+    DEFAULT,
+    ENV,
+    FLAG,
+    Recovery,
+    SessionStore,
+    SessionSummary,
+    Step,
+    parse_session_id,
+    session_id,
+    store_label,
+)
 
 __all__ = [
     "Recovery",
@@ -25,14 +38,29 @@ __all__ = [
     "make_store",
     "parse_session_id",
     "session_id",
+    "store_to_read",
 ]
 
 #: ``--store`` values that turn the store off.
 DISABLED = ("none", "off", "")
 
 
-def make_store(spec: str | Path, *, read_only: bool = False) -> SessionStore:
-    """A backend for a ``--store`` value (not opened yet).
+def store_to_read(flag: str | None) -> tuple[str, str]:
+    """The store a reading command uses and where it came from (for :func:`make_store`'s ``origin``): ``--store``,
+    else ``$CRAMPWATCH_STORE`` (the monitor's own setting), else the monitor's default SQLite file."""
+    if flag:
+        return flag, FLAG
+    env = os.environ.get(ENV)
+    if env:
+        return env, ENV
+    from monitor.store.sqlite import default_store_path
+
+    return str(default_store_path()), DEFAULT
+
+
+def make_store(spec: str | Path, *, read_only: bool = False, origin: str = FLAG) -> SessionStore:
+    """A backend for a ``--store`` value (not opened yet); ``origin`` (``FLAG``, ``ENV`` or ``DEFAULT``) is where
+    the value came from, so that messages name what the user gave.
 
     >>> make_store("/tmp/x.db").description
     'sqlite:/tmp/x.db'
@@ -42,9 +70,11 @@ def make_store(spec: str | Path, *, read_only: bool = False) -> SessionStore:
         try:
             from monitor.store.postgres import PostgresStore  # type: ignore[attr-defined,unused-ignore]
         except ImportError as exc:
-            raise UsageError(f"--store {text.split('@')[-1]}: PostgreSQL store not available ({exc})") from exc
-        store: SessionStore = PostgresStore(text, read_only=read_only)
+            raise UsageError(
+                f"{store_label(origin, text.split('@')[-1])}: PostgreSQL store not available ({exc})"
+            ) from exc
+        store: SessionStore = PostgresStore(text, read_only=read_only, origin=origin)
         return store
     from monitor.store.sqlite import SqliteStore
 
-    return SqliteStore(text, read_only=read_only)
+    return SqliteStore(text, read_only=read_only, origin=origin)

@@ -34,6 +34,24 @@ from typing import Any
 _SESSION_ID = re.compile(r"^([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{1,64})\.(\d{1,16})$")
 
 
+#: Where a store's path came from, so its messages name what the user gave: the ``--store`` flag, the monitor's
+#: ``CRAMPWATCH_STORE`` setting, or the monitor's default file.
+FLAG, ENV, DEFAULT = "--store", "CRAMPWATCH_STORE", "default"
+
+
+def store_label(origin: str, text: str) -> str:
+    """How a message names the store ``text`` that came from ``origin``.
+
+    >>> store_label(ENV, "/srv/s.db")
+    'CRAMPWATCH_STORE=/srv/s.db'
+    """
+    if origin == ENV:
+        return f"CRAMPWATCH_STORE={text}"
+    if origin == DEFAULT:
+        return f"the default session store {text}"
+    return f"--store {text}"
+
+
 def session_id(squad: str, athlete: str, start: float) -> str:
     """The id of the session of ``squad/athlete`` that started at event time ``start`` (Unix seconds).
 

@@ -32,6 +32,7 @@ import psycopg
 from monitor.amqp.state import Key, State, decode_state, encode_state, restores
 from monitor.errors import CrampwatchError, UsageError
 from monitor.store import schema
+from monitor.store.base import store_label
 from monitor.store.sqlite import SqliteStore
 
 log = logging.getLogger("crampwatch.store")
@@ -283,13 +284,15 @@ class PostgresStore(SqliteStore):
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
-            raise UsageError(f"--store {redact(self.url)}: {str(exc).strip().splitlines()[0]}") from exc
+            raise UsageError(
+                f"{store_label(self.origin, redact(self.url))}: {str(exc).strip().splitlines()[0]}"
+            ) from exc
         if read_only:
             conn.read_only = True
         return _Connection(conn)
 
     def _open_sync(self) -> None:
-        where = f"--store {redact(self.url)}"
+        where = store_label(self.origin, redact(self.url))
         try:
             if self.read_only:
                 with contextlib.closing(self._connect(read_only=True)) as conn:

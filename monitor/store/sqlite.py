@@ -27,7 +27,7 @@ from typing import Any
 
 from monitor.errors import UsageError
 from monitor.store import schema
-from monitor.store.base import Recovery, SessionStore, SessionSummary, Step, session_id
+from monitor.store.base import DEFAULT, FLAG, Recovery, SessionStore, SessionSummary, Step, session_id, store_label
 from monitor.store.queue import KEEP, OUTPUT_ONLY, SNAPSHOT, RecordQueue
 
 log = logging.getLogger("crampwatch.store")
@@ -55,9 +55,11 @@ class SqliteStore(SessionStore):
         batch_max: int = 2_000,
         retry_min_s: float = 0.2,
         retry_max_s: float = 10.0,
+        origin: str = FLAG,
     ) -> None:
         super().__init__()
         self.path = Path(path)
+        self.origin = origin  # where the path came from (base.FLAG, ENV or DEFAULT), for the messages
         self.description = f"sqlite:{self.path}"
         self.read_only = read_only
         self.queue_limit = queue_limit
@@ -92,8 +94,10 @@ class SqliteStore(SessionStore):
             self._thread.start()
 
     def _open_sync(self) -> None:
-        where = f"--store {self.path}"
+        where = store_label(self.origin, str(self.path))
         if self.read_only:
+            if not self.path.is_file() and self.origin == DEFAULT:
+                raise UsageError(f"no session store at {self.path} (give --store PATH or set CRAMPWATCH_STORE)")
             if not self.path.is_file():
                 raise UsageError(f"{where}: no such session store")
             try:
@@ -123,7 +127,7 @@ class SqliteStore(SessionStore):
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            raise UsageError(f"--store {self.path}: in use by another running monitor") from None
+            raise UsageError(f"{store_label(self.origin, str(self.path))}: in use by another running monitor") from None
         self._lock_fd = fd
 
     def _unlock(self) -> None:

@@ -1,5 +1,6 @@
 """``crampwatch sessions`` before any monitor ran (no default store: no sessions, exit 0) and with the monitor's
-own ``CRAMPWATCH_STORE`` setting (read as ``crampwatch report`` reads it)."""
+own ``CRAMPWATCH_STORE`` setting (read as ``crampwatch report`` reads it); a store that is not there is named as
+the user gave it (``--store``, ``CRAMPWATCH_STORE`` or neither)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.store.sqlite import default_store_path
 from tests.monitor.store_helpers import store_sessions
 from tests.runs import EASY_PROFILE, easy_cool_run
 
@@ -45,3 +47,52 @@ async def test_the_monitor_store_setting_is_read(
     monkeypatch.setenv("CRAMPWATCH_STORE", str(path))
     assert await asyncio.to_thread(main, ["sessions", "--json"]) == 0
     assert [row["id"] for row in json.loads(capsys.readouterr().out)] == list(stored)
+
+
+SID = "club.ann.1732400000250"
+
+
+def test_report_without_a_store_says_where_it_looked(fresh_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", SID, "-o", str(fresh_home / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"crampwatch: error: no session store at {default_store_path()} (give --store PATH or set CRAMPWATCH_STORE)"
+    ]  # was "--store <default path>: no such session store", a flag the user did not give
+    assert not (fresh_home / "data").exists()
+
+
+@pytest.mark.parametrize("argv", [["report", SID], ["sessions"]])
+def test_a_store_from_the_environment_is_named_by_it(
+    fresh_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    missing, junk = fresh_home / "gone.db", fresh_home / "junk.db"
+    junk.write_text("not sqlite", encoding="utf-8")
+    monkeypatch.setenv("CRAMPWATCH_STORE", str(missing))
+    assert main(argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"crampwatch: error: CRAMPWATCH_STORE={missing}: no such session store"
+    ]
+    monkeypatch.setenv("CRAMPWATCH_STORE", str(junk))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith(f"crampwatch: error: CRAMPWATCH_STORE={junk}: not a crampwatch session store")
+        and "--store" not in err
+    )
+    monkeypatch.chdir(fresh_home)
+    assert main([*argv, "--store", str(missing)]) == 2  # a flag the user gave is named as given
+    assert capsys.readouterr().err.splitlines() == [f"crampwatch: error: --store {missing}: no such session store"]
+
+
+async def test_the_monitors_default_store_is_not_named_as_a_flag(fresh_home: Path) -> None:
+    import argparse
+
+    from monitor.commands.monitor import make_session_store
+    from monitor.errors import UsageError
+
+    (fresh_home / "data").write_text("a file where the data folder should be", encoding="utf-8")
+    store = make_session_store(argparse.Namespace(store=None))
+    assert store is not None
+    with pytest.raises(UsageError) as caught:
+        await store.open()
+    assert str(caught.value).startswith(f"the default session store {default_store_path()}: cannot open")
