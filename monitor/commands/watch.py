@@ -4,6 +4,11 @@ Subscribes to the monitor's ``status`` (retained, so the table fills at once), `
 redraws one row per runner, riskiest first, at most twice a second (plain ANSI: clear screen, print). With
 ``--once`` it prints a single table as soon as the first statuses have arrived (the retained ones come in a
 burst; the table is printed when the burst is over) and exits: 0, or 1 if no status came within ``--timeout``.
+
+A runner's word is ``cramp`` while their status reports cramp signs (``acute_cramp``), as on the dashboard, and
+after a cramp alert that ``watch`` received, until it is acknowledged. Alerts are not retained on the broker, so a
+cramp alert sent before ``watch`` started is not known to it: once the signs have ended, that runner shows the
+monitor's level where the dashboard (which keeps the open alerts) still shows ``cramp`` (see :data:`LIMITS`).
 """
 
 from __future__ import annotations
@@ -42,6 +47,13 @@ QUIET_S = 0.3
 BURST_MAX_S = 3.0
 REDRAW_S = 0.5
 MAX_PAYLOAD = 256 * 1024
+#: What ``watch`` cannot know (its ``--help`` ends with this).
+LIMITS = (
+    "CRAMP is shown while a runner's status reports cramp signs, and after a cramp alert received while watch runs "
+    "(until acknowledged). Alerts are not retained on the broker: watch does not know alerts sent before it "
+    "started, so a cramp whose signs ended before then shows the monitor's level (the dashboard keeps the open "
+    "alerts and shows CRAMP until the coach acknowledges)."
+)
 
 
 def add_parser(sub: Any) -> None:
@@ -50,6 +62,7 @@ def add_parser(sub: Any) -> None:
         help="show the squad's live cramp-risk table in the terminal",
         description="Subscribe to the monitor's statuses and alerts on the broker and show the squad's live "
         "table (riskiest first) and new alerts in the terminal.",
+        epilog=LIMITS,
     )
     add_broker_flags(p)
     p.add_argument("--squad", help="only this squad (default: every squad)")
@@ -69,9 +82,7 @@ def run(args: argparse.Namespace) -> int:
     topics = topics_from_args(args)
     if args.squad is not None and not valid_id(args.squad):
         raise UsageError(f"--squad {args.squad[:70]!r}: 1-64 characters from [A-Za-z0-9_-]")
-    color = args.color == "always" or (
-        args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    )
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     watcher = Watcher(broker, topics, squad=args.squad, out=sys.stdout, color=color)
     return asyncio.run(watcher.main(once=args.once, timeout=args.timeout))
 

@@ -166,3 +166,36 @@ async def test_live_table_redraws_as_statuses_and_alerts_arrive(mosquitto: Broke
         assert await asyncio.wait_for(task, 5) == 0
 
     await scenario()
+
+
+def cramp_status(i: int, *, signs: bool) -> dict[str, object]:
+    """A status as the monitor publishes it while cramp signs are on (the ``acute_cramp`` flag and factor) and
+    after they ended (the run's length on top)."""
+    factors = {"duration": 0.9, "sex": 0.3} | ({"acute_cramp": 3.0} if signs else {})
+    return status("femi", i, risk=0.35, level="elevated", name="Femi Adeyemi", acute_cramp=signs, factors=factors)
+
+
+@pytest.mark.broker
+async def test_once_shows_cramp_signs_as_the_dashboard_does(
+    mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["watch", "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--once", "--timeout", "10"]
+    for signs in (True, False):
+        await publish_statuses(mosquitto, [cramp_status(3 + signs, signs=signs)])  # retained: replaces the last
+        assert await asyncio.to_thread(main, argv) == 0
+        row = next(line for line in capsys.readouterr().out.splitlines() if "Femi" in line)
+        dashboard = LiveView()  # the dashboard's tile of the same status, with no alert seen
+        dashboard.add_status(cramp_status(3 + signs, signs=signs))
+        tile = dashboard.athletes()[0]
+        assert row.split()[0] == tile["display_level"].upper() == ("CRAMP" if signs else "ELEVATED")
+        assert tile["top_reason_text"] in row
+        assert ("Cramp signs" in row) is signs
+
+
+def test_help_says_what_watch_cannot_know(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["watch", "--help"])
+    assert exc.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "CRAMP is shown while a runner's status reports cramp signs" in text
+    assert "Alerts are not retained on the broker: watch does not know alerts sent before it started" in text
