@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -54,17 +55,43 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Stop:
+    """SIGINT/SIGTERM for the whole demo, installed before anything is created: during start-up a stop cancels
+    the start-up (so the temporary store folder is still removed on the way out); once the monitor exists, it stops
+    the monitor cleanly."""
+
+    def __init__(self) -> None:
+        self.startup: asyncio.Task[Any] | None = None
+        self.monitor_stop: Callable[[], None] | None = None
+        self.requested = False
+
+    def __call__(self) -> None:
+        self.requested = True
+        if self.monitor_stop is not None:
+            self.monitor_stop()
+        elif self.startup is not None:
+            self.startup.cancel()
+
+
 async def _demo(args: argparse.Namespace, scenario: Any) -> None:
     """The demo keeps its sessions in a SQLite store of its own, deleted at the end: the dashboard's History,
     past sessions and their reports work as with ``crampwatch monitor`` (without one, History only said "start
     the monitor with --store PATH", which the demo has no flag for)."""
     import tempfile
 
+    stop = _Stop()
+    install_stop_handlers(stop)  # first: a stop between creating the folder and starting the monitor removes it too
     with tempfile.TemporaryDirectory(prefix="crampwatch-demo-") as tmp:
-        await _demo_with_store(args, scenario, str(Path(tmp) / "sessions.db"))
+        stop.startup = asyncio.create_task(_demo_with_store(args, scenario, str(Path(tmp) / "sessions.db"), stop))
+        try:
+            await stop.startup
+        except asyncio.CancelledError:
+            if not (stop.requested and stop.startup.cancelled()):
+                raise  # cancelled from outside, not by a signal
+            print("stopped during start-up", file=sys.stdout)
 
 
-async def _demo_with_store(args: argparse.Namespace, scenario: Any, store_path: str) -> None:
+async def _demo_with_store(args: argparse.Namespace, scenario: Any, store_path: str, stop: _Stop) -> None:
     from alerts.sinks.console import ConsoleSink
     from monitor.coach.live import LiveView
     from monitor.mqtt.embedded import EmbeddedBroker
@@ -78,7 +105,7 @@ async def _demo_with_store(args: argparse.Namespace, scenario: Any, store_path: 
     view = LiveView()
     async with EmbeddedBroker() as broker:
         monitor = Monitor(broker, sinks=[ConsoleSink(out), view], store=SqliteStore(store_path))
-        install_stop_handlers(monitor.stop)
+        stop.monitor_stop = monitor.stop  # from now on a signal stops the monitor, not the start-up
         async with monitor:
             await monitor.wait_connected()
             from monitor.http import serve

@@ -53,7 +53,11 @@ class EmbeddedBroker:
             self._broker = None
 
     async def __aenter__(self) -> BrokerURL:
-        return await self.start()
+        try:
+            return await self.start()
+        except BaseException:  # e.g. cancelled while starting (a stop during the demo's start-up): no half broker
+            await self.stop()
+            raise
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()

@@ -179,3 +179,36 @@ async def test_demo_keeps_its_sessions_for_the_dashboards_history() -> None:
         _out, err = await asyncio.to_thread(proc.communicate, timeout=30)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+#: ``crampwatch demo`` whose broker never finishes starting: it lists the temporary folder (the demo's store folder
+#: exists by now) and sends itself SIGTERM from inside the broker's start-up.
+_TERM_DURING_START = """
+import asyncio, os, signal, sys, tempfile
+from monitor.cli import main
+from monitor.mqtt import embedded
+
+class StartingBroker(embedded.EmbeddedBroker):
+    async def start(self):
+        print("folders:", *sorted(os.listdir(tempfile.gettempdir())), flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.Event().wait()
+        raise AssertionError("not stopped")
+
+embedded.EmbeddedBroker = StartingBroker
+sys.exit(main(["demo", "--athletes", "1"]))
+"""
+
+
+def test_demo_stopped_during_start_up_removes_its_folder(tmp_path: Path) -> None:
+    """A SIGTERM between creating the store folder and starting the broker left ``crampwatch-demo-*`` behind (the
+    signal handlers came after the broker): now they come first, and a stop during start-up cancels it."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", _TERM_DURING_START], env=env, capture_output=True, text=True, timeout=120
+    )
+    listed = proc.stdout.splitlines()[0].split()[1:] if proc.stdout else []
+    assert len([f for f in listed if f.startswith("crampwatch-demo-")]) == 1, proc.stdout  # it existed at SIGTERM
+    assert proc.returncode == 0, (proc.returncode, proc.stderr)  # was -15: killed by the signal
+    assert proc.stdout.splitlines()[-1] == "stopped during start-up" and "Traceback" not in proc.stderr
+    assert list(tmp_path.glob("crampwatch-demo-*")) == []  # the folder is gone
