@@ -142,7 +142,7 @@
     const level = CW.levelOf(peak || {});
     const when = peak ? CW.fmtElapsed(num(peak.elapsed_s) ?? peak.t - t.session_start) : "—";
     const end = CW.levelOf(t);
-    const endRisk = num(t.risk);
+    const endRisk = CW.shownRisk(end, t.risk); // inside the word's band, as on a tile ("Elevated 19 %" read wrong)
     document.title = `${CW.displayName(t)} — past session, peak ${CW.LEVEL_WORD[level]} — crampwatch`;
     $now.className = `now tile past lvl-${level} st-finished`;
     $now.dataset.level = level;

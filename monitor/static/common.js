@@ -6,6 +6,15 @@ const CW = (() => {
   const LEVEL_WORD = { low: "Low", elevated: "Elevated", high: "High", critical: "Critical", cramp: "Cramp" };
   /** Words from least to most worrying: the monitor's levels, then "cramp" (until the coach acknowledges). */
   const WORDS = [...LEVELS, "cramp"];
+  /** Shown risk band of each word (monitor/coach/words.py BANDS): a number beside a word stays inside its band. */
+  const BANDS = { low: [0, 0.24], elevated: [0.25, 0.49], high: [0.5, 0.74], critical: [0.75, 1], cramp: [0, 1] };
+  /** The risk shown beside ``word`` (words.display_risk): kept inside the word's band; null when unknown. */
+  function shownRisk(word, risk) {
+    const r = num(risk);
+    if (r === null) return null;
+    const [lo, hi] = BANDS[word] || [0, 1];
+    return Math.min(hi, Math.max(lo, r));
+  }
   /** Profile traits: they raise the risk but are never "the reason" a coach can act on. */
   const TRAITS = new Set(["sex", "age", "cramp_history", "recent_injury"]);
   const STATE_WORD = { live: "live", quiet: "quiet — no data", finished: "finished" };
@@ -390,7 +399,7 @@ const CW = (() => {
   else fillRiskHelp();
 
   return {
-    LEVELS, WORDS, TRAITS, STATE_WORD, LEVEL_WORD, ALERT_WORD, num, reasonList, wordOf, stateOf, ackAll, loadMetrics, reasonText, topReason, levelRank, compareTiles, displayName, fmtPace,
+    LEVELS, WORDS, BANDS, shownRisk, TRAITS, STATE_WORD, LEVEL_WORD, ALERT_WORD, num, reasonList, wordOf, stateOf, ackAll, loadMetrics, reasonText, topReason, levelRank, compareTiles, displayName, fmtPace,
     fmtNum, fmtElapsed, fmtClock, fmtAgo, el, svg, ack, post, connect, throttle, alertItem, athletePath, levelOf,
     signalOf, metric, coreMetrics, riskRow,
   };

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from monitor.coach.live import LiveView
-from monitor.coach.words import MIN_REASON, TRAITS, reason_text
+from monitor.coach.words import BANDS, MIN_REASON, TRAITS, display_risk, reason_text
 from monitor.http import HttpServer, serve
 from monitor.store.sqlite import SqliteStore
 from simulators.frame import Frame
@@ -61,6 +61,8 @@ async def test_a_past_session_explains_its_peak(
     peak = max(statuses, key=lambda s: s["risk"])  # max() keeps the first of equals, as the API
     last = statuses[-1]
     assert _reasons(peak) != _reasons(last)
+    shown_end = display_risk(last["level"], last["risk"])  # a number beside a word stays in its band, as on a tile
+    assert shown_end is not None and shown_end != last["risk"]  # this run ends "elevated" at a risk under 0.25
 
     async def check(page: Any) -> Any:
         await page.wait_for_selector("#now .metric dd")
@@ -70,9 +72,12 @@ async def test_a_past_session_explains_its_peak(
           reasons: Array.from(document.querySelectorAll('#now .reasons li')).map(li => li.textContent),
           end: document.querySelector('#now .end-head')?.textContent,
           hr: document.querySelector('#now .metric dd').textContent,
+          bands: CW.BANDS,
         })""")
 
     shown = await _pages(chromium, server.url + f"session/{sid}", check, artifacts, "past-peak")
+    for card in shown.values():
+        assert card.pop("bands") == {w: list(b) for w, b in BANDS.items()}  # the page's bands are the server's
     word = peak["level"].capitalize()
     for size, card in shown.items():
         assert card == {
@@ -80,7 +85,7 @@ async def test_a_past_session_explains_its_peak(
             "head": f"Peak {word} {round(100 * peak['risk'])} % at {_hms(peak['elapsed_s'])} — reasons at the peak:",
             "reasons": _reasons(peak),
             "end": f"End of session — {_hms(last['elapsed_s'])} run · {last['level'].capitalize()} "
-            f"{round(100 * last['risk'])} %",
+            f"{round(100 * shown_end)} %",
             "hr": f"{round(last['hr'])} bpm",
         }, size
 
