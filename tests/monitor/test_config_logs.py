@@ -192,24 +192,26 @@ async def test_monitor_from_a_config_file_logs_json(mosquitto_proc: BrokerProces
     reader = threading.Thread(target=lambda: lines.extend(json.loads(x) for x in proc.stderr or []))
     try:
         assert proc.stderr is not None
-        url = None
-        for raw in proc.stderr:  # JSON lines until the dashboard is up (pytest-timeout guards the loop)
+        url, subscribed = None, False
+        # JSON lines until the dashboard is up and the service has subscribed (it logs "connected to" after its
+        # SUBACK, in either order with the dashboard): a message published before that is lost (pytest-timeout
+        # guards the loop)
+        for raw in proc.stderr:
             lines.append(json.loads(raw))
-            if str(lines[-1]["msg"]).startswith("dashboard at "):
-                url = str(lines[-1]["msg"]).split()[-1]
+            msg = str(lines[-1]["msg"])
+            url = msg.split()[-1] if msg.startswith("dashboard at ") else url
+            subscribed = subscribed or msg.startswith("connected to ")
+            if url is not None and subscribed:
                 break
-        assert url is not None
+        assert url is not None and subscribed, lines
 
         async def poke() -> int:
             async with aiohttp.ClientSession() as http:
-                for _ in range(200):
-                    async with http.get(url + "healthz") as res:
-                        if res.status == 200:
-                            break
+                async with http.get(url + "healthz") as res:
+                    status = res.status
                 async with mosquitto_proc.url.client() as client:
                     await client.publish("crampwatch/v1/club/ann/frame", b'{"t": 1, "secret-payload": 1', qos=1)
-                return res.status
-
+                return status
 
         assert await poke() == 200
         reader.start()
