@@ -26,6 +26,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from monitor.core.wire import Topics, encode_frames, encode_profile
 from monitor.mqtt.broker import BrokerURL
@@ -39,6 +40,7 @@ class Soak:
     athletes: int
     minutes: int
     rss_mb: list[float] = field(default_factory=list)  # after each minute of event time was processed
+    probes: list[dict[str, Any]] = field(default_factory=list)  # with memdiag: the quiet probe line of each minute
     wall_s: float = 0.0
     frames: int = 0
     exit_code: int | None = None
@@ -76,14 +78,30 @@ async def _stored(db: Path, statuses: int, proc: subprocess.Popen[bytes], timeou
         await asyncio.sleep(0.05)  # polling the store's file, not synchronising the measurement
 
 
-async def _probe(proc: subprocess.Popen[bytes], out: Path, lines: int) -> None:
-    """Signal the monitor's memory probe and wait until it has written its ``lines``-th line."""
+async def _probe(proc: subprocess.Popen[bytes], out: Path, lines: int) -> dict[str, Any]:
+    """Signal the monitor's memory probe and wait until it has written its ``lines``-th line; returns that line."""
     proc.send_signal(signal.SIGUSR1)
     deadline = time.monotonic() + 30
-    while not out.exists() or len(out.read_text().splitlines()) < lines:
+    while not out.exists() or len(written := out.read_text().splitlines()) < lines:
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("the monitor's memory probe did not answer")
         await asyncio.sleep(0.02)  # polling a file the probe appends to (a benchmark, not a test)
+    line: dict[str, Any] = json.loads(written[lines - 1])
+    return line
+
+
+async def _probe_quiet(proc: subprocess.Popen[bytes], out: Path, lines: int, timeout: float = 60.0) -> dict[str, Any]:
+    """Probe until the monitor holds nothing in flight — its store has written every record queued and its outbox
+    is empty — and return that line (the last one after ``timeout``): the memory it *keeps*, not the minute's
+    transients (a store backlog of ~45-KB state snapshots, ~550 statuses behind an alert burst)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        line = await _probe(proc, out, lines)
+        if (line.get("store_pending") in (0, None) and not line.get("outbox")) or time.monotonic() > deadline:
+            line["quiet"] = line.get("store_pending") in (0, None) and not line.get("outbox")
+            return line
+        lines += 1
+        await asyncio.sleep(0.1)  # the store's writer thread drains on its own; probe again (a benchmark's poll)
 
 
 def print_memdiag(path: Path) -> None:
@@ -134,7 +152,7 @@ async def soak(
             watching = asyncio.create_task(watch())
             for i in range(athletes):
                 await client.publish(T.of("soak", f"a{i}", "profile"), encode_profile(HOT_PROFILE), qos=1, retain=True)
-            began = time.perf_counter()
+            began, probed = time.perf_counter(), 0
             for m in range(minutes):
                 for i in range(athletes):
                     await client.publish(T.of("soak", f"a{i}", "frame"), per_minute[m], qos=1)
@@ -149,7 +167,8 @@ async def soak(
                     await _stored(workdir / "soak.db", athletes * (m - 1) * 12, proc)
                 result.rss_mb.append(rss_mb(proc.pid))
                 if memdiag is not None:
-                    await _probe(proc, memdiag, m + 1)
+                    result.probes.append(await _probe_quiet(proc, memdiag, probed + 1))
+                    probed = len(memdiag.read_text().splitlines())
             result.wall_s = time.perf_counter() - began
             result.frames = athletes * minutes * 60
             watching.cancel()
