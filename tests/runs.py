@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiomqtt
 import numpy as np
 
 from monitor.core.wire import Topics, encode_frames, encode_profile, encode_session
@@ -116,9 +117,27 @@ class Collector:
     _task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Collector:
-        self._task = asyncio.create_task(self._run())
-        await asyncio.wait_for(self._ready.wait(), 10)
-        return self
+        """Connect and subscribe, within 30 s. A connection the broker drops before the subscriptions are in place
+        is made again, as any MQTT client would: the embedded amqtt broker once reset the collector's connection
+        at start-up in CI ("Connection reset by peer"), and the test waited 10 s for a subscription that had died."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30.0
+        while True:
+            self._ready.clear()
+            self._task = asyncio.create_task(self._run())
+            ready = asyncio.ensure_future(self._ready.wait())
+            done, _ = await asyncio.wait(
+                {ready, self._task}, timeout=max(0.0, deadline - loop.time()), return_when=asyncio.FIRST_COMPLETED
+            )
+            if ready in done:
+                return self
+            ready.cancel()
+            if self._task not in done:
+                await self.__aexit__()
+                raise TimeoutError("the collector did not subscribe within 30 s")
+            failure = self._task.exception()
+            if not isinstance(failure, aiomqtt.MqttError) or loop.time() >= deadline:
+                raise failure or RuntimeError("the collector stopped before it subscribed")
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._task is not None
