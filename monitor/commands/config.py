@@ -20,14 +20,13 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from monitor.cli import build_parser
     from monitor.commands import monitor
     from monitor.config import describe
 
     text = describe(args.check)
-    parser = argparse.ArgumentParser(prog="crampwatch monitor")
-    sub = parser.add_subparsers(dest="command")
-    monitor.add_parser(sub)
-    settings = parser.parse_args(["monitor", "--config", args.check])
+    argv = ["monitor", "--config", args.check]
+    settings = build_parser(argv)[0].parse_args(argv)  # the monitor's own parser, as `crampwatch monitor` builds it
     monitor.apply_settings(settings)  # the values as the monitor reads them: HOST:PORT, broker URL, prefix, ...
     monitor.check_settings(settings)
     print(text)
