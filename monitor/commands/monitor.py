@@ -132,6 +132,19 @@ def apply_settings(args: argparse.Namespace) -> None:
             except argparse.ArgumentTypeError as exc:
                 raise UsageError(f"http: {exc}") from None
         setattr(args, dest, value)
+    args.store_origin = _store_origin(flags["store"], args.config)
+
+
+def _store_origin(flag: str | None, config_file: str | None) -> str:
+    """Where the monitor's store came from (the flag, ``CRAMPWATCH_STORE`` or the ``--config`` file), so that
+    its messages name what the user gave."""
+    from monitor.store.base import ENV, FLAG, file_origin
+
+    if flag is not None:
+        return FLAG
+    if os.environ.get(ENV):
+        return ENV
+    return file_origin(config_file) if config_file else FLAG
 
 
 def make_sinks(args: argparse.Namespace) -> list[Sink]:
@@ -145,13 +158,14 @@ def make_sinks(args: argparse.Namespace) -> list[Sink]:
     if args.store is not None and args.store.endswith(".jsonl"):
         from monitor.store.jsonl import JsonlStore
 
-        sinks.append(JsonlStore(args.store))
+        sinks.append(JsonlStore(args.store, origin=getattr(args, "store_origin", "--store")))
     return sinks
 
 
 def make_session_store(args: argparse.Namespace) -> SessionStore | None:
     """``--store``: absent → the default SQLite file; ``none`` → no store; ``*.jsonl`` → a sink, not a store."""
     from monitor.store import DISABLED, make_store
+    from monitor.store.base import FLAG
 
     spec = args.store
     if spec is not None and (spec.lower() in DISABLED or spec.endswith(".jsonl")):
@@ -161,7 +175,7 @@ def make_session_store(args: argparse.Namespace) -> SessionStore | None:
         from monitor.store.sqlite import default_store_path
 
         return make_store(default_store_path(), origin=DEFAULT)
-    return make_store(spec)
+    return make_store(spec, origin=getattr(args, "store_origin", FLAG))
 
 
 def _security(args: argparse.Namespace) -> HttpSecurity:
@@ -306,6 +320,7 @@ async def _serve_amqp(args: argparse.Namespace, broker: Any, topics: Any, profil
     from monitor.amqp.url import redact_amqp
     from monitor.amqp.worker import ShardWorker
     from monitor.store import DISABLED, make_store
+    from monitor.store.base import FLAG
 
     store = history = None
     if args.store not in DISABLED:

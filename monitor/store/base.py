@@ -39,12 +39,19 @@ _SESSION_ID = re.compile(r"^([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{1,64})\.(\d{1,
 FLAG, ENV, DEFAULT = "--store", "CRAMPWATCH_STORE", "default"
 
 
+def file_origin(config_file: object) -> str:
+    """The origin of a store named in the monitor's ``--config`` file."""
+    return f"file:{config_file}"
+
+
 def store_label(origin: str, text: str) -> str:
     """How a message names the store ``text`` that came from ``origin``.
 
-    >>> store_label(ENV, "/srv/s.db")
-    'CRAMPWATCH_STORE=/srv/s.db'
+    >>> store_label(ENV, "/srv/s.db"), store_label(file_origin("/etc/cw.toml"), "/srv/s.db")
+    ('CRAMPWATCH_STORE=/srv/s.db', '/etc/cw.toml: store = /srv/s.db')
     """
+    if origin.startswith("file:"):
+        return f"{origin[5:]}: store = {text}"
     if origin == ENV:
         return f"CRAMPWATCH_STORE={text}"
     if origin == DEFAULT:

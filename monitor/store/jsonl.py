@@ -15,13 +15,15 @@ from typing import IO, Any
 from alerts.alert import Alert
 from alerts.sinks.base import Sink
 from monitor.errors import InputFileError
+from monitor.store.base import FLAG, store_label
 
 
 class JsonlStore(Sink):
     name = "store"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, origin: str = FLAG) -> None:
         self.path = Path(path)
+        self.origin = origin  # where the path came from, for messages (monitor.store.base.store_label)
         self._file: IO[str] | None = None
         self.lines = 0
 
@@ -29,7 +31,8 @@ class JsonlStore(Sink):
         try:
             self._file = self.path.open("a", encoding="utf-8")
         except OSError as exc:
-            raise InputFileError(f"--store {self.path}: cannot open for appending: {exc.strerror}") from exc
+            label = store_label(self.origin, str(self.path))
+            raise InputFileError(f"{label}: cannot open for appending: {exc.strerror}") from exc
 
     def _write(self, kind: str, data: dict[str, Any]) -> None:
         if self._file is not None:
