@@ -320,7 +320,6 @@ async def _serve_amqp(args: argparse.Namespace, broker: Any, topics: Any, profil
     from monitor.amqp.url import redact_amqp
     from monitor.amqp.worker import ShardWorker
     from monitor.store import DISABLED, make_store
-    from monitor.store.base import FLAG
 
     store = history = None
     if args.store not in DISABLED:
