@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     webhook: Annotated[list[str], NoDecode] = Field(default_factory=list, description="POST every alert here")
     log_level: LogLevel = Field("info", description="debug, info, warning, error")
     log_format: LogFormat = Field("text", description="text (readable) or json (one object per line)")
+    ha_discovery: str | None = Field(None, description="Home Assistant discovery prefix (homeassistant); unset: off")
     publish: Publish = Field(
         "direct",
         description="direct (to the MQTT client, written at once; alerts pipelined) or awaited (one publish each)",

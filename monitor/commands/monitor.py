@@ -19,6 +19,7 @@ from monitor.commands.common import (
 )
 from monitor.core.profiles import ProfileBook
 from monitor.errors import UsageError
+from monitor.mqtt.discovery import DEFAULT_DISCOVERY_PREFIX, check_prefix
 from monitor.redact import redact_url
 
 if TYPE_CHECKING:  # the service (SciPy, aiomqtt) loads only when the command runs: fast --help / usage errors
@@ -87,6 +88,14 @@ def add_parser(sub: Any) -> None:
         "hold later statuses until their PUBACK) or awaited (one awaited publish per message, slower under a backlog)",
     )
     p.add_argument(
+        "--ha-discovery",
+        nargs="?",
+        const=DEFAULT_DISCOVERY_PREFIX,
+        metavar="PREFIX",
+        help="announce every runner to Home Assistant by MQTT discovery (retained configs under PREFIX, default "
+        f"{DEFAULT_DISCOVERY_PREFIX}; entities read the status and alert topics; docs/operations.md)",
+    )
+    p.add_argument(
         "--config",
         metavar="FILE",
         help="TOML file with any of these settings but the --amqp ones, which are flags only (flags > "
@@ -111,6 +120,7 @@ FLAGS = {
     "log_level": "log_level",
     "log_format": "log_format",
     "publish": "publish",
+    "ha_discovery": "ha_discovery",
 }
 
 
@@ -194,6 +204,7 @@ def check_settings(args: argparse.Namespace) -> None:
         broker_from_args(args)
     topics_from_args(args)
     _check_webhooks(args.webhook or [])
+    _check_discovery(args.ha_discovery)
     if args.profiles:
         ProfileBook.load(args.profiles)
 
@@ -215,6 +226,14 @@ def check_port(host: str, port: int) -> None:
         raise UsageError(f"cannot serve HTTP on {host}:{port}: {exc.strerror or exc}") from exc
 
 
+def _check_discovery(prefix: str | None) -> None:
+    if prefix is not None:
+        try:
+            check_prefix(prefix)
+        except ValueError as exc:
+            raise UsageError(f"--ha-discovery: {exc}") from None
+
+
 def _check_webhooks(urls: list[str]) -> None:
     for url in urls:
         if not url.startswith(("http://", "https://")):
@@ -228,6 +247,7 @@ def run(args: argparse.Namespace) -> int:
     broker = broker_from_args(args)
     topics = topics_from_args(args)
     profiles = ProfileBook.load(args.profiles) if args.profiles else ProfileBook()
+    _check_discovery(args.ha_discovery)
     sinks = make_sinks(args)
     store = make_session_store(args)
     if args.http:
@@ -259,7 +279,7 @@ async def _serve(
     client_id = args.client_id or default_client_id()
     monitor = Monitor(
         broker, prefix=prefix, profiles=profiles, sinks=sinks, identifier=client_id, store=store,
-        direct_publish=args.publish == "direct",
+        direct_publish=args.publish == "direct", ha_discovery=args.ha_discovery,
     )  # fmt: skip
     from monitor.logs import RejectLog
 
@@ -306,6 +326,8 @@ def run_amqp(args: argparse.Namespace) -> int:
         raise UsageError("--store with --amqp must be a postgresql:// URL (the workers' shared state)")
     if args.webhook:
         raise UsageError("--webhook is not supported with --amqp yet (alerts reach subscribers through the broker)")
+    if args.ha_discovery is not None:
+        raise UsageError("--ha-discovery is not supported with --amqp yet (run it on an MQTT monitor)")
     if args.http and not args.broker:
         raise UsageError("--http with --amqp needs --broker mqtt://... (the dashboard reads the broker)")
     broker = broker_from_args(args) if args.broker else None

@@ -69,7 +69,8 @@ _QUEUE_SIZE = mqtt.MQTT_ERR_QUEUE_SIZE
 
 class Outbox:
     """Bounded buffer of (topic, payload, qos, retain) waiting for the broker. On overflow the oldest *status*
-    (retained: a newer snapshot supersedes it) is dropped and counted; alerts are kept."""
+    (retained at QoS 0: a newer snapshot supersedes it) is dropped and counted; alerts and other QoS-1 messages
+    (acks, Home Assistant discovery configs) are kept."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -107,7 +108,7 @@ class Outbox:
     def _trim(self) -> None:
         while len(self.items) > self.limit:
             for i, item in enumerate(self.items):
-                if item[3] and (i or not self.sending):  # retained = a status snapshot
+                if item[3] and not item[2] and (i or not self.sending):  # retained at QoS 0 = a status snapshot
                     del self.items[i]
                     self.dropped += 1
                     break

@@ -50,6 +50,7 @@ from monitor.errors import BrokerError
 from monitor.gcguard import GUARD, GcGuard
 from monitor.liveness import Limits, Liveness
 from monitor.mqtt.broker import BrokerURL, close_socket
+from monitor.mqtt.discovery import Discovery
 from monitor.mqtt.intake import Inbox, Receiver
 from monitor.mqtt.lifecycle import Service
 from monitor.mqtt.outbox import INFLIGHT, Outbox, publish_loop
@@ -91,6 +92,7 @@ class Monitor(Service):
         direct_publish: bool = True,
         gc_guard: GcGuard | None = GUARD,
         publish_inflight: int = INFLIGHT,
+        ha_discovery: str | None = None,
     ) -> None:
         self.broker = broker
         #: Messages straight to paho (monitor.mqtt.outbox.PahoWriter; alerts pipelined, at most ``publish_inflight``
@@ -99,6 +101,8 @@ class Monitor(Service):
         #: freezes long-lived objects so full GC collections stay short (monitor.gcguard); None: CPython's own
         self.gc_guard = gc_guard
         self.topics = Topics(prefix)
+        #: Home Assistant discovery (monitor.mqtt.discovery; None: off): configs announced before a runner's status
+        self.discovery = Discovery(prefix, prefix=ha_discovery) if ha_discovery is not None else None
         self.router = Router(
             self.topics, profiles or ProfileBook(), config, max_athletes=max_athletes, max_payload=max_payload
         )
@@ -322,6 +326,9 @@ class Monitor(Service):
                 log.warning("sink %s failed in %s: %s", sink.name, method, exc)
 
     def _publish_status(self, status: dict[str, Any]) -> None:
+        if self.discovery is not None:
+            for config_topic, config in self.discovery.announce(status):
+                self._outbox.put(config_topic, config, 1, True)
         topic = self.topics.of(status["squad"], status["athlete"], "status")
         self._outbox.put(topic, encode_status(status), 0, True)
 
