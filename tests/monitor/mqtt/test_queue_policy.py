@@ -47,6 +47,21 @@ async def test_full_outbox_drops_oldest_status_and_keeps_alerts() -> None:
     assert json.loads(items[-1][1])["t"] == 4  # the newest snapshot survives
 
 
+async def test_full_outbox_keeps_home_assistant_configs() -> None:
+    """Discovery configs are retained like a status but are not superseded by the next status: kept."""
+
+    async def scenario() -> Monitor:
+        monitor = Monitor(BrokerURL("127.0.0.1", 1), outbox_size=16, ha_discovery="homeassistant")
+        for t in range(5):
+            monitor._publish_status({"squad": "club", "athlete": "ann", "name": "Ann", "t": t})
+        return monitor
+
+    monitor = await scenario()
+    leaves = [topic.rsplit("/", 1)[1] for topic, *_ in monitor._outbox.items]
+    assert leaves.count("config") == 14 and leaves[-1] == "status"  # 14 entities, the newest status
+    assert monitor._outbox.dropped == 3
+
+
 async def test_a_task_that_dies_is_logged_counted_and_restarted(caplog: pytest.LogCaptureFixture) -> None:
     async def scenario() -> Monitor:
         monitor = Monitor(BrokerURL("127.0.0.1", free_port()), reconnect_min_s=0.05, quiet_s=0.2)
