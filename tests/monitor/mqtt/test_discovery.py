@@ -89,7 +89,9 @@ async def _discovered(broker: Any, prefix: str, count: int) -> dict[str, dict[st
         async def read() -> None:
             async for message in client.messages:
                 if not str(message.topic).startswith(f"{prefix}/"):
-                    continue  # amqtt (0.11/0.12) also hands a new "ha/#" subscriber other retained topics
+                    # amqtt 0.12 sends a connecting client the retained messages of *every* filter any client has
+                    # subscribed to (amqtt/broker.py, "publish any topic retained messages"): the statuses here
+                    continue
                 assert message.retain, message.topic
                 found[str(message.topic)] = json.loads(message.payload)
                 if len(found) >= count:
