@@ -144,6 +144,12 @@ class Topics:
     def rejected(self) -> str:
         return f"{self.prefix}/_monitor/rejected"
 
+    @property
+    def online(self) -> str:
+        """The monitor's presence (retained ``{"online": true|false}``; false also as its MQTT will), an addition
+        to the contract: publishers pace themselves by a monitor that is there (``simulate --speed 0``)."""
+        return f"{self.prefix}/_monitor/online"
+
     def coach_feed(self, squad: str) -> str:
         """Squad-wide alert feed for coaches (an addition to the contract; leaf ``alerts`` so ``+/+/alert``
         subscribers do not see duplicates)."""

@@ -110,7 +110,12 @@ class BrokerURL:
         return f"{'mqtts' if self.tls else 'mqtt'}://{user}{host}:{self.port}"
 
     def client(
-        self, *, identifier: str | None = None, clean_session: bool | None = None, max_inflight: int | None = None
+        self,
+        *,
+        identifier: str | None = None,
+        clean_session: bool | None = None,
+        max_inflight: int | None = None,
+        will: aiomqtt.Will | None = None,
     ) -> aiomqtt.Client:
         """An aiomqtt client for this broker (not yet connected; use ``async with``). ``max_inflight``: paho's
         limit of QoS > 0 messages awaiting their acknowledgement (0: none; None: paho's default, 20); beyond it
@@ -126,6 +131,7 @@ class BrokerURL:
             keepalive=30,
             timeout=10,
             max_inflight_messages=max_inflight,
+            will=will,
         )
 
 

@@ -58,6 +58,9 @@ from monitor.mqtt.supervise import supervised
 from monitor.store.base import SessionStore
 from monitor.store.recorder import Recorder
 
+#: The monitor's presence on ``Topics.online`` (retained).
+ONLINE, OFFLINE = b'{"online": true}', b'{"online": false}'
+
 log = logging.getLogger("crampwatch.monitor")
 
 
@@ -155,6 +158,8 @@ class Monitor(Service):
 
     async def close(self) -> None:
         self._stopping.set()
+        if self._connected.is_set():  # a clean disconnect sends no will: say it, after what is queued before it
+            self._outbox.put(self.topics.online, OFFLINE, 1, True)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._drain(), timeout=5.0)
         for task in self._tasks:
@@ -207,14 +212,16 @@ class Monitor(Service):
         delay = self.reconnect_min_s
         while not self._stopping.is_set():
             client = self.broker.client(  # max_inflight=0: the publisher bounds QoS-1 messages, not paho
-                identifier=self.identifier, clean_session=self.identifier is None, max_inflight=0
-            )
+                identifier=self.identifier, clean_session=self.identifier is None, max_inflight=0,
+                will=aiomqtt.Will(self.topics.online, OFFLINE, qos=1, retain=True),  # the broker says it for us
+            )  # fmt: skip
             self._receiver.prepare(client, ack_after=self.identifier is not None)
             try:
                 async with client:
                     attached = self._receiver.attach(client)
                     for topic in self.topics.subscriptions():
                         await client.subscribe(topic, qos=1)
+                    await client.publish(self.topics.online, ONLINE, qos=1, retain=True)
                     self.counters["connects"] += 1
                     self._connected_at = time.monotonic()
                     self._connected.set()
