@@ -36,6 +36,9 @@ CHARTS: Final = (
     ("risk", "Cramp risk", "%"),
 )
 
+#: What a chart of a stream that never reported says (the live page's "No data this session.").
+NO_DATA: Final = "No data this run."
+
 
 def _matplotlib() -> None:
     import matplotlib
@@ -178,8 +181,9 @@ def _chart(rep: RunReport, key: str, title: str, unit: str) -> Figure:
         ax.axvline(x, color=c, linestyle=":", linewidth=1.2)
         if key == "risk" and (r := num(a.get("risk"))) is not None:
             ax.plot([x], [100 * r], marker="v", color=c, markersize=7)
-    if not finite:
-        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="#5b6470")
+    if not finite:  # no invented scale: matplotlib's default axis read "−0.04 … 0.04 °C" for a run without temperature
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, NO_DATA, transform=ax.transAxes, ha="center", va="center", color="#5b6470")
     return fig
 
 

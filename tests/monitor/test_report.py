@@ -229,3 +229,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser()
     add_plan_arguments(p)
     return p.parse_args(argv)
+
+
+def test_a_stream_that_never_reported_draws_no_invented_scale() -> None:
+    """A run without temperature (a strap and a foot pod): the temperature chart says so and shows no axis; it
+    drew matplotlib's default scale, "−0.04 … 0.04 °C", as if the air had been at 0 °C."""
+    result = run_offline(easy_cool_run(10), squad="club", athlete="kim", profile=EASY_PROFILE)
+    statuses = [{**s, "temp": None} for s in result.statuses]
+    rep = from_statuses(statuses, [], squad="club", athlete="kim", source="test")
+    ax = _chart(rep, "temp", "Temperature", "°C").axes[0]
+    assert list(ax.get_yticks()) == []
+    assert [t.get_text() for t in ax.texts] == ["No data this run."]
+    hr = _chart(rep, "hr", "Heart rate", "bpm").axes[0]
+    assert len(hr.get_yticks()) > 2 and "No data this run." not in [t.get_text() for t in hr.texts]  # data: a scale
