@@ -259,7 +259,7 @@ def _summary(rep: RunReport, n: dict[str, Any]) -> str:
     cells = [
         ("Duration", fmt_duration(n["duration_s"])),
         ("Distance", _fmt(None if n["distance_m"] is None else n["distance_m"] / 1000, 2, " km")),
-        ("Average pace", f"{fmt_pace(n['avg_pace_s_per_km'])} /km"),
+        (rep.pace_label, f"{fmt_pace(n['avg_pace_s_per_km'])} /km"),
         ("Average HR", _fmt(n["avg_hr_bpm"], 0, " bpm")),
         ("Max HR", _fmt(n["max_hr_bpm"], 0, " bpm")),
         ("Average cadence", _fmt(n["avg_cadence_spm"], 0, " spm")),

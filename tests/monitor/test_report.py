@@ -242,3 +242,20 @@ def test_a_stream_that_never_reported_draws_no_invented_scale() -> None:
     assert [t.get_text() for t in ax.texts] == ["No data this run."]
     hr = _chart(rep, "hr", "Heart rate", "bpm").axes[0]
     assert len(hr.get_yticks()) > 2 and "No data this run." not in [t.get_text() for t in hr.texts]  # data: a scale
+
+
+def test_a_sessions_report_names_its_moving_pace_and_leaves_stops_out_of_the_cadence() -> None:
+    """polar-m400-run.tcx replayed into a store (13 min stopped, a 399-s pause): its report said "Duration 1:05:03,
+    4.28 km, Average pace 8:06 /km" (distance over moving time: 34 min at that pace) and "Average cadence 89 spm"
+    (the stopped statuses' 0 spm averaged in; the file's report: 119)."""
+    result = run_offline(easy_cool_run(20), squad="club", athlete="kim", profile=EASY_PROFILE)
+    half = len(result.statuses) // 2
+    stopped = [{**s, "cadence": 0.0, "pace": 3600.0} if i >= half else s for i, s in enumerate(result.statuses)]
+    rep = from_statuses(stopped, [], squad="club", athlete="kim", source="test")
+    n = rep.numbers()
+    running = [s["cadence"] for s in stopped[:half] if s.get("cadence") is not None]
+    assert n["avg_cadence_spm"] == pytest.approx(sum(running) / len(running), abs=1e-3) and n["avg_cadence_spm"] > 150
+    page = render_html(rep)
+    assert "<span>Moving pace</span>" in page and "<span>Average pace</span>" not in page
+    whole = (n["duration_s"] / 60) / (n["distance_m"] / 1000) * 60
+    assert n["avg_pace_s_per_km"] < 0.7 * whole  # half the session stood still: not duration over distance
