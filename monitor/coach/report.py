@@ -78,15 +78,17 @@ class RunReport:
     def numbers(self) -> dict[str, Any]:
         """The summary numbers the report prints (also embedded in the HTML as JSON)."""
         final, s = self.final, self.summary
-        zones = final.get("hr_zone_s")
-        zone_total = sum(z for z in zones if num(z) is not None) if isinstance(zones, list) else 0.0
         coach = self.indicators.get("coach")
-        ef = num(coach.get("efficiency_factor")) if isinstance(coach, dict) else None
+        coach = coach if isinstance(coach, dict) else {}
+        # a file with more than 10 min of silence is several sessions: TRIMP and zones of the whole file
+        zones = coach.get("hr_zone_s", final.get("hr_zone_s"))
+        zone_total = sum(z for z in zones if num(z) is not None) if isinstance(zones, list) else 0.0
+        ef = num(coach.get("efficiency_factor"))
         if ef is None:
             ef = efficiency_factor(s)
         return {
             **{k: s.get(k) for k in SUMMARY_KEYS},
-            "trimp": final.get("trimp"),
+            "trimp": coach.get("trimp", final.get("trimp")),
             "decoupling_pct": final.get("decoupling_pct"),
             "efficiency_factor": ef,
             "hr_zone_pct": (

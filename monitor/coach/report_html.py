@@ -288,6 +288,19 @@ def _summary(rep: RunReport, n: dict[str, Any]) -> str:
     return out
 
 
+def _sessions_note(rep: RunReport) -> str:
+    """A file with more than 10 min of silence is several sessions: say which numbers cover what."""
+    coach = rep.indicators.get("coach")
+    sessions = coach.get("sessions") if isinstance(coach, dict) else None
+    if not isinstance(sessions, int) or sessions < 2:
+        return ""
+    return (
+        f'<p id="sessions-note">This file holds {sessions} sessions: it has more than 10 min without data, where the '
+        "live monitor ends a session. Duration, distance, averages, TRIMP and time per zone cover the whole file; "
+        "decoupling, the charts' risk and the alerts restart with each session.</p>"
+    )
+
+
 def _reason(a: dict[str, Any]) -> str:
     """The alert's three largest factors (each at least ``MIN_REASON``) in plain words, profile traits left out."""
     factors = a.get("factors")
@@ -342,7 +355,7 @@ def render_html(rep: RunReport) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>crampwatch report — {html.escape(name)} {html.escape(when)}</title><style>{CSS}</style></head><body>"
         f"<h1>{html.escape(name)} <span class=muted>· {html.escape(rep.squad)} · {html.escape(when)}</span></h1>"
-        f"<p class=muted>{html.escape(rep.source)}</p>"
+        f"<p class=muted>{html.escape(rep.source)}</p>{_sessions_note(rep)}"
         f'<script type="application/json" id="report-numbers">{data}</script>'
         f"<h2>Summary</h2>{_summary(rep, n)}"
         "<h2>Charts <span class=muted>(dotted lines: alerts; heart-rate bands: the same zones, % of HRmax, as on "

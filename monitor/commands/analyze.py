@@ -12,9 +12,11 @@ pipeline as the live service, offline.
   pauses, when the watch recorded nothing, count for no level); ``coach`` (addition): the post-run indicators
   of :func:`monitor.commands.analyze_coach.coach_summary` — whole-run efficiency factor, Friel decoupling (first
   vs second half of the steady running), HR recoveries after hard efforts, HRmax in use, time in %HRmax zones,
-  time running / walking / stopped, red flags, and from the file's altitude (a side series beside the frames, not a
-  contract stream) ``grade_adjusted_pace`` (s/km, Minetti et al. 2002), ``moving_pace_s_per_km`` (the same moving
-  seconds), ``climb_m`` and ``descent_m`` — all null when the file has no altitude;
+  time running / walking / stopped, red flags, ``sessions`` (a file with more than 10 min without data is several,
+  as to the live monitor; ``trimp`` and ``hr_zone_s`` here are summed over them, ``final`` is the last one's), and
+  from the file's altitude (a side series beside the frames, not a contract stream) ``grade_adjusted_pace``
+  (s/km, Minetti et al. 2002), ``moving_pace_s_per_km`` (the same moving seconds), ``climb_m`` and ``descent_m``
+  — all null when the file has no altitude;
 - ``alerts``: every alert, as published on the ``alert`` topic;
 - ``device`` (addition): the watch's own session summary when the file has one, for comparison (with
   ``ascent_m``/``descent_m`` where the FIT session has them);
@@ -288,6 +290,12 @@ def render(report: dict[str, Any], rec: Recording) -> str:
     final = ind["final"] or {}
     lines.append("")
     lines.append(f"indicators at the end ({ind['ticks']} status ticks)")
+    sessions = (ind.get("coach") or {}).get("sessions") or 1
+    if sessions > 1:
+        lines.append(
+            f"  {sessions} sessions: the file has more than 10 min without data (the live monitor ends a session"
+            " there); these are the last session's, TRIMP and zones below are the whole file's"
+        )
     for name, key, unit in (
         ("risk", "risk", ""),
         ("level", "level", ""),

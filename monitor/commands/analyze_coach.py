@@ -78,6 +78,7 @@ def coach_summary(
     altitude (:func:`recording_grade`; None without it: the contract's streams carry no altitude),
     ``grade_adjusted_pace``, ``moving_pace_s_per_km``, ``climb_m`` and ``descent_m`` (:func:`grade_keys`)."""
     final = statuses[-1] if statuses else {}
+    ends = session_ends(statuses)
     recoveries: list[float] = []
     flags: list[str] = []
     gait_s = dict.fromkeys(GAITS, 0.0)
@@ -100,11 +101,44 @@ def coach_summary(
         "decoupling_friel_pct": _num(final.get("decoupling_friel_pct")),
         "hr_recoveries_bpm": recoveries,
         "hr_max_bpm": _num(final.get("hr_max_bpm")),
-        "hr_zone_s": final.get("hr_zone_s"),
+        "hr_zone_s": _sum_zones(ends),
+        "trimp": _sum_of(ends, "trimp"),
+        "sessions": len(ends),
         "gait_s": gait_s,
         "red_flags": flags,
         **grade_keys(grade),
     }
+
+
+def session_ends(statuses: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The last status of each session in ``statuses``: a file with more than ``session_timeout_s`` (10 min) of
+    silence in it is two sessions to the pipeline, as it would be to the live monitor.
+
+    >>> [s["t"] for s in session_ends([{"t": 1, "session_start": 0}, {"t": 2, "session_start": 0},
+    ...                                {"t": 900, "session_start": 900}])]
+    [2, 900]
+    """
+    ends: list[Mapping[str, Any]] = []
+    for s in statuses:
+        if ends and ends[-1].get("session_start") == s.get("session_start"):
+            ends[-1] = s
+        else:
+            ends.append(s)
+    return ends
+
+
+def _sum_of(ends: Sequence[Mapping[str, Any]], key: str) -> float | None:
+    """A session total (TRIMP) over the sessions: each session's last value, summed; None when none has one."""
+    values = [v for s in ends if (v := _num(s.get(key))) is not None]
+    return round(sum(values), 3) if values else None  # as analyze --json rounds
+
+
+def _sum_zones(ends: Sequence[Mapping[str, Any]]) -> list[float] | None:
+    """Seconds per HR zone over the sessions (each session's last ``hr_zone_s``, summed zone by zone)."""
+    zones = [z for s in ends if isinstance(z := s.get("hr_zone_s"), list) and len(z) == 5]
+    if not zones:
+        return None
+    return [round(sum(float(z[i]) for z in zones), 3) for i in range(5)]
 
 
 def render_coach(coach: Mapping[str, Any]) -> list[str]:
@@ -115,10 +149,11 @@ def render_coach(coach: Mapping[str, Any]) -> list[str]:
         return "-" if v is None else f"{v:.{digits}f}{unit}"
 
     zones = coach.get("hr_zone_s") or []
+    multi = (coach.get("sessions") or 1) > 1
     dec = _num(coach["decoupling_friel_pct"])
     lines = [
         "coach indicators",
-        f"  {'efficiency factor':<20}{fmt(coach['efficiency_factor'])} m/min per bpm",
+        f"  {'efficiency factor':<20}{fmt(coach['efficiency_factor'], ' m/min per bpm')}",
         f"  {'decoupling (Friel)':<20}"
         + ("- (too little steady running)" if dec is None else fmt(dec, " %", 1)),
         f"  {'HR recoveries':<20}"
@@ -129,6 +164,7 @@ def render_coach(coach: Mapping[str, Any]) -> list[str]:
         ),
         f"  {'HRmax in use':<20}{fmt(coach['hr_max_bpm'], ' bpm', 0)}",
         f"  {'time in zones 1-5':<20}" + (" / ".join(f"{z / 60:.0f}" for z in zones) + " min" if zones else "-"),
+        *([f"  {'TRIMP':<20}{fmt(coach.get('trimp'))} (all {coach['sessions']} sessions)"] if multi else []),
         f"  {'gait':<20}" + ", ".join(f"{k} {v / 60:.0f} min" for k, v in coach["gait_s"].items() if v),
     ]
     if coach.get("grade_adjusted_pace") is not None:

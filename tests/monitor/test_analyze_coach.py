@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from monitor.cli import main
 from monitor.commands.analyze import analyze
 from monitor.commands.analyze_coach import coach_summary, render_coach, run_efficiency_factor
 from tests.simulators.readers.oracles import REALDATA
@@ -50,3 +54,33 @@ def test_analyze_reports_coach_indicators_on_a_real_run() -> None:
     final = report["indicators"]["final"]
     assert final["hr_zone"] in (1, 2, 3, 4, 5) and final["hr_pct_max"] is not None
     assert sum(coach["hr_zone_s"]) > 60 * 60
+
+
+def test_a_file_with_a_long_stop_counts_its_load_and_zones_over_both_sessions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """20 min at 140 bpm, 15 min without data (a café stop, the watch left running without a sensor), 20 min at
+    160 bpm: the pipeline ends the session at 10 min of silence, as the live monitor does. ``analyze`` said
+    "duration 2398 s" beside "time in zones 1-5: 0 / 0 / 0 / 20 / 0 min" and TRIMP 51.8: the last session's only,
+    the first 20 min in zone 3 were gone, and the report printed the same."""
+    rows = ["t,hr,speed,cadence"]
+    rows += [f"{1_700_000_000 + i},140,3.0,170" for i in range(1200)]
+    rows += [f"{1_700_000_000 + 2100 + i},160,3.1,172" for i in range(1200)]
+    path = tmp_path / "stop.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["analyze", str(path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    coach, final = doc["indicators"]["coach"], doc["indicators"]["final"]
+    assert coach["sessions"] == 2
+    zones = coach["hr_zone_s"]
+    assert zones[2] > 1100 and zones[3] > 1100  # 140 bpm: zone 3; 160 bpm: zone 4 (HRmax 183.5)
+    assert sum(zones) == pytest.approx(doc["summary"]["duration_s"], abs=20)
+    assert coach["trimp"] > 1.5 * final["trimp"]  # the first session's load is in it
+    assert main(["analyze", str(path)]) == 0
+    table = capsys.readouterr().out
+    assert "2 sessions" in table and "time in zones 1-5   0 / 0 / 20 / 20 / 0 min" in table
+    out = tmp_path / "stop.html"
+    assert main(["report", str(path), "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    n = json.loads(page.split('id="report-numbers">', 1)[1].split("</script>", 1)[0])
+    assert n["trimp"] == coach["trimp"] and n["hr_zone_pct"][2] > 45 and 'id="sessions-note"' in page
