@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,13 @@ def test_the_monitors_store_is_named_as_the_user_gave_it(
     assert len(err) == 1 and err[0].startswith(f"crampwatch: error: {config}: store = {bad}: cannot open"), err
     assert main([*argv, "--config", str(config), "--store", str(bad)]) == 2  # the flag wins, and is named
     assert capsys.readouterr().err.startswith(f"crampwatch: error: --store {bad}: cannot open")
+
+
+def test_a_postgresql_store_without_its_driver_says_what_to_install(
+    fresh_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wheel installed without the extra: the line said "(No module named 'psycopg')" and nothing more."""
+    monkeypatch.setitem(sys.modules, "monitor.store.postgres", None)  # as without psycopg: the import fails
+    assert main(["sessions", "--store", "postgresql://coach:secret@db.example/crampwatch"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'crampwatch[scale]'" in err and "secret" not in err
