@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from monitor.commands.analyze import athlete_id, check_id, file_profile, load_profile
 from monitor.commands.common import (
@@ -55,7 +55,12 @@ def add_parser(sub: Any) -> None:
     )
     add_publish_flags(p)
     when = p.add_mutually_exclusive_group()
-    when.add_argument("--now", action="store_true", help="shift every run to start at the current time")
+    when.add_argument(
+        "--now",
+        action="store_true",
+        help="shift every run to start at the current time (at --speed 1: faster, its times would run ahead of the "
+        "clock, beyond what the monitor accepts)",
+    )
     when.add_argument(
         "--keep-times",
         action="store_true",
@@ -109,6 +114,34 @@ def build_runs(
     return runs
 
 
+#: The live monitor's bound on event times ahead of its clock (``Router(max_future_s=...)``'s default).
+MONITOR_MAX_FUTURE_S: Final = 300.0
+
+
+def check_now_speed(span: float, speed: float) -> None:
+    """``--now`` starts the run at the clock; faster than real time its event times run ahead of the clock by
+    ``span * (1 - 1/speed)`` at the end, and the monitor rejects what is more than 300 s in its future (a 1:25 run
+    with ``--now --speed 0`` reached the monitor as its first 5 min: 4,918 samples rejected as "future time").
+
+    >>> check_now_speed(3600, 1.0), check_now_speed(3600, 0.5), check_now_speed(3600, 1.05)
+    (None, None, None)
+    >>> from monitor.errors import UsageError
+    >>> try:
+    ...     check_now_speed(5145, 60)
+    ... except UsageError as e:
+    ...     print(str(e)[:68])
+    --now with --speed 60: the run's times would get 1:24:19 ahead of th
+    """
+    ahead = span if speed == 0 else span * (1.0 - 1.0 / speed)
+    if ahead > MONITOR_MAX_FUTURE_S:
+        h, rest = divmod(round(ahead), 3600)
+        raise UsageError(
+            f"--now with --speed {speed:g}: the run's times would get {h}:{rest // 60:02d}:{rest % 60:02d} ahead of "
+            f"the clock, and the monitor rejects samples more than {MONITOR_MAX_FUTURE_S:g} s in its future; with "
+            "--now use --speed 1 (real time), or leave --now out"
+        )
+
+
 def start_time(recordings: list[Recording], args: argparse.Namespace) -> float | None:
     """Where the runs start: now (``--now``), where they were recorded (``--keep-times``), or by default all at
     the earliest recording's start (files from different days replay together)."""
@@ -134,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
     frames = sum(len(r.frames) for r in runs)
     first = min(r.frames[0].t for r in runs)
     span = max(r.frames[-1].t for r in runs) - first
+    if args.now:
+        check_now_speed(span, args.speed)
     running = sum(r.frames[-1].t - r.frames[0].t for r in runs)  # less than span when runs keep days apart
     print(
         f"replaying {plural(len(runs), 'run')}, {plural(frames, 'frame')}, to {broker} "

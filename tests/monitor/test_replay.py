@@ -5,6 +5,7 @@ gives for the file."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -232,6 +233,9 @@ def test_replay_usage_errors_before_connecting(tmp_path: Path, capsys: pytest.Ca
         ([good, "--speed", "-1"], "--speed must be"),
         ([good, "--batch", "0"], "--batch must be"),
         ([good, "--profile", str(tmp_path / "none.toml")], "no such profile file"),
+        # a 20-min run from now at x60 runs ahead of the clock: the monitor would reject all but its first 5 min
+        ([str(_csv(tmp_path, "long.csv", 1_700_000_000, 1200)), "--now", "--speed", "60"], "ahead of the clock"),
+        ([str(_csv(tmp_path, "long.csv", 1_700_000_000, 1200)), "--now", "--speed", "0"], "--speed 1 (real time)"),
     ]
     for extra, expected in cases:
         argv = ["replay", *extra, "--broker", closed, "--squad", "club"]
@@ -242,6 +246,10 @@ def test_replay_usage_errors_before_connecting(tmp_path: Path, capsys: pytest.Ca
         assert err.count("\n") == 1 and expected in err and "Traceback" not in err, err
     assert main(["replay", good, "--broker", "http://x", "--squad", "club"]) == 2
     assert "bad broker URL" in capsys.readouterr().err
+    from monitor.commands.replay import MONITOR_MAX_FUTURE_S
+    from monitor.core.router import Router
+
+    assert inspect.signature(Router).parameters["max_future_s"].default == MONITOR_MAX_FUTURE_S
 
 
 def test_replay_to_a_dead_broker_is_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
