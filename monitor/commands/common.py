@@ -9,7 +9,7 @@ import math
 import os
 import signal
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from monitor.core.wire import DEFAULT_PREFIX, MAX_BATCH, Topics
 from monitor.errors import UsageError
@@ -76,6 +76,29 @@ def check_publish_args(args: argparse.Namespace) -> None:
         raise UsageError("--speed must be a number >= 0 (0 = as fast as possible)")
     if not 1 <= args.batch <= MAX_BATCH:
         raise UsageError(f"--batch must be 1-{MAX_BATCH}")
+
+
+#: Mosquitto's default ``max_queued_messages``: what a stock broker holds for a subscriber that is behind.
+STOCK_QUEUE: Final = 1000
+
+
+def fast_publish_note(speed: float, messages: int) -> str | None:
+    """The note after a ``--speed 0`` publish of more messages than a stock broker queues for the monitor: it drops
+    the rest, counted nowhere the publisher or the monitor sees (fenix2-run-47min.fit, 2,811 messages: the monitor
+    got 2,407; its session said 8.05 km of 9.0), so two runs of the same replay gave different sessions.
+
+    >>> fast_publish_note(60, 5000), fast_publish_note(0, 47)
+    (None, None)
+    >>> fast_publish_note(0, 2811)[:61]
+    'note: 2811 messages as fast as the broker took them; one that'
+    """
+    if speed != 0 or messages <= STOCK_QUEUE:
+        return None
+    return (
+        f"note: {messages} messages as fast as the broker took them; one that queues fewer than that for the "
+        f"monitor (Mosquitto's default max_queued_messages is {STOCK_QUEUE}) drops the rest unseen "
+        "(docs/deploy.md): pace it (--speed 60) or batch it (--batch 60)"
+    )
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

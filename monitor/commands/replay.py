@@ -29,6 +29,7 @@ from monitor.commands.common import (
     add_publish_flags,
     broker_from_args,
     check_publish_args,
+    fast_publish_note,
     plural,
     topics_from_args,
 )
@@ -196,4 +197,6 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"published {stats.messages} messages ({stats.frames} frames, {stats.samples} samples) in {stats.wall_s:.1f} s"
     )
+    if (note := fast_publish_note(args.speed, stats.messages)) is not None:
+        print(note)
     return 0

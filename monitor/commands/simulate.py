@@ -16,6 +16,7 @@ from monitor.commands.common import (
     add_publish_flags,
     broker_from_args,
     check_publish_args,
+    fast_publish_note,
     plural,
     topics_from_args,
 )
@@ -137,4 +138,6 @@ def run(args: argparse.Namespace) -> int:
         f"published {stats.messages} messages ({stats.frames or stats.samples} "
         f"{'frames' if stats.frames else 'samples'}, {stats.bytes} bytes) in {stats.wall_s:.1f} s"
     )
+    if (note := fast_publish_note(args.speed, stats.messages)) is not None:
+        print(note)
     return 0
