@@ -34,6 +34,7 @@ import argparse
 import json
 import math
 import re
+import unicodedata
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -194,15 +195,17 @@ def check_id(flag: str, value: str) -> str:
 
 
 def athlete_id(path: str) -> str:
-    """An athlete id from a file name: its stem with anything outside ``[A-Za-z0-9_-]`` turned into ``-``.
+    """An athlete id from a file name: its stem, accents taken off letters, with anything else outside
+    ``[A-Za-z0-9_-]`` turned into ``-`` ("Zoë Ünïcode run.fit" was "Zo-n-code-run").
 
-    >>> athlete_id("runs/Ann's run 2020.fit.gz"), athlete_id("....tcx")
-    ('Ann-s-run-2020', 'athlete')
+    >>> athlete_id("runs/Ann's run 2020.fit.gz"), athlete_id("....tcx"), athlete_id("Zoë Ünïcode run.fit")
+    ('Ann-s-run-2020', 'athlete', 'Zoe-Unicode-run')
     """
     name = Path(path).name
     for suffix in (".gz", ".fit", ".tcx", ".gpx", ".csv", ".txt", ".tsv"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
+    name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:64].strip("-")
     return stem or "athlete"
 
