@@ -252,7 +252,8 @@ def _cell(label: str, value: str) -> str:
     return f'<div class="cell"><span>{html.escape(label)}</span><b>{html.escape(value)}</b></div>'
 
 
-def _summary(rep: RunReport, n: dict[str, Any]) -> str:
+def summary_cells(rep: RunReport, n: dict[str, Any]) -> list[tuple[str, str]]:
+    """The summary as (label, value) in words and units, the same for the HTML page and the PDF."""
     ef = n["efficiency_factor"]
     peak = None if n["peak_risk"] is None else 100 * n["peak_risk"]
     dec = n["decoupling_pct"]
@@ -269,7 +270,11 @@ def _summary(rep: RunReport, n: dict[str, Any]) -> str:
         ("Peak risk", f"{_fmt(peak, 0, ' %')} ({n['peak_level'] or '-'})"),
         ("Alerts", str(n["alerts"])),
     ]
-    out = '<div class="grid">' + "".join(_cell(k, v) for k, v in cells) + "</div>"
+    return cells
+
+
+def _summary(rep: RunReport, n: dict[str, Any]) -> str:
+    out = '<div class="grid">' + "".join(_cell(k, v) for k, v in summary_cells(rep, n)) + "</div>"
     zones = n["hr_zone_pct"]
     if zones:
         bars = "".join(
@@ -365,20 +370,30 @@ def render_html(rep: RunReport) -> str:
     )
 
 
+def pdf_lines(rep: RunReport) -> list[str]:
+    """The PDF's first page: the HTML summary's labels and values (it printed the raw keys and numbers:
+    "avg pace s per km: 777.42", "peak risk: 0.032"), the time per zone and the alerts."""
+    n = rep.numbers()
+    lines = [f"{rep.name or rep.athlete} · {rep.squad}", rep.source, ""]
+    lines += [f"{label + ':':<20}{value}" for label, value in summary_cells(rep, n)]
+    if n["hr_zone_pct"]:
+        zones = ", ".join(f"Z{i} {z:.1f} %" for i, z in enumerate(n["hr_zone_pct"], 1))
+        lines += ["", "Time per heart-rate zone (% of HRmax: Z1 <60, Z2 60-70, Z3 70-80, Z4 80-90, Z5 >=90):", zones]
+    lines += ["", "Alerts:" if rep.alerts else "No alert in this run."]
+    start = rep.start or 0.0
+    lines += [f"  {fmt_duration(a['t'] - start)}  {a.get('level')}: {a.get('message')}" for a in rep.alerts]
+    return lines
+
+
 def render_pdf(rep: RunReport, path: str) -> None:
     """The summary and the charts as a PDF (one page of numbers, then the charts)."""
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
     _matplotlib()
-    n = rep.numbers()
     with PdfPages(path, metadata={"Title": f"crampwatch report {rep.name or rep.athlete}"}) as pdf:
         page = Figure(figsize=(8.27, 11.69))
-        lines = [f"{rep.name or rep.athlete} · {rep.squad}", rep.source, ""]
-        lines += [f"{k.replace('_', ' ')}: {v}" for k, v in n.items()]
-        lines += ["", "Alerts:"] + [f"  {fmt_duration(a['t'] - (rep.start or 0.0))}  {a.get('level')}: "
-                                    f"{a.get('message')}" for a in rep.alerts]  # fmt: skip
-        page.text(0.06, 0.96, "\n".join(lines), va="top", family="monospace", fontsize=8)
+        page.text(0.06, 0.96, "\n".join(pdf_lines(rep)), va="top", family="monospace", fontsize=8)
         pdf.savefig(page)
         for key, title, unit in CHARTS:
             pdf.savefig(_chart(rep, key, title, unit))

@@ -259,3 +259,18 @@ def test_a_sessions_report_names_its_moving_pace_and_leaves_stops_out_of_the_cad
     assert "<span>Moving pace</span>" in page and "<span>Average pace</span>" not in page
     whole = (n["duration_s"] / 60) / (n["distance_m"] / 1000) * 60
     assert n["avg_pace_s_per_km"] < 0.7 * whole  # half the session stood still: not duration over distance
+
+
+def test_the_pdf_page_reads_like_the_html_summary() -> None:
+    """The PDF's first page printed the raw keys and numbers: "avg pace s per km: 777.42", "peak risk: 0.032",
+    "duration s: 3505.0"."""
+    from monitor.coach.report_html import pdf_lines
+
+    result = run_offline(hot_fast_run(45), squad="club", athlete="sam", profile=HOT_PROFILE)
+    rep = from_statuses(result.statuses, [a.to_dict() for a in result.alerts], squad="club", athlete="sam",
+                        source="test")  # fmt: skip
+    text = "\n".join(pdf_lines(rep))
+    n = rep.numbers()
+    assert "Duration:           0:44:55" in text and f"{100 * n['peak_risk']:.0f} % ({n['peak_level']})" in text
+    assert "_" not in text.replace(rep.source, "") and "s per km" not in text and "Time per heart-rate zone" in text
+    assert "Moving pace:" in text and text.count("\n  0:") + text.count("\n  1:") == len(result.alerts) > 0
