@@ -19,6 +19,22 @@ const CWCharts = (() => {
     };
   }
 
+  /** The y ticks: every ``cfg.step`` (30 s/km, 10 bpm...), or the first of ``cfg.coarser`` that leaves 16 px per
+   * label (a walk/run session's pace, 4:00-18:00, had 15 labels a minute apart on a 130-px axis, drawn over each
+   * other); the count drawn goes into the figure's ``data-y-ticks``. */
+  function ySplits(cfg) {
+    return (u, axisIdx, min, max) => {
+      const room = Math.max(2, Math.floor(u.bbox.height / devicePixelRatio / 16) + 1);
+      const first = cfg.step(min, max);
+      const steps = [first, ...(cfg.coarser || []).filter((s) => s > first)];
+      const step = steps.find((s) => Math.floor((max - min) / s) + 1 <= room) || steps[steps.length - 1];
+      const out = every(step)(u, axisIdx, min, max);
+      const fig = u.root.closest("figure");
+      if (fig) fig.dataset.yTicks = String(out.length);
+      return out;
+    };
+  }
+
   /** Minute ticks at round steps (1, 2, 5, 10, 15, 30, 60 min), about one per 80 px. */
   function minuteSplits(u, axisIdx, min, max) {
     const want = Math.max(2, u.bbox.width / devicePixelRatio / 80);
@@ -52,11 +68,11 @@ const CWCharts = (() => {
   // risk from -8 %: the level strip (6 px) sits below 0 %, so a low risk's line is not hidden under it
   const CHARTS = [
     { key: "risk", title: "Cramp risk", unit: "%", scale: (v) => (v === null ? null : 100 * v), range: () => [-8, 100], step: () => 25, fmt: (v) => `${Math.round(v)}%`, height: 160, strip: true, colour: "#c01f1f" },
-    { key: "hr", title: "Heart rate", unit: "bpm", range: (ys) => robust(ys, 30), step: (lo, hi) => (hi - lo <= 80 ? 10 : 20), fmt: (v) => v.toFixed(0), zones: true },
-    { key: "pace", title: "Pace", unit: "/km", scale: (v) => (v === null || v > 1200 ? null : v), range: (ys, hist) => withTarget(robust(ys, 60), hist && hist.target_pace), step: (lo, hi) => (hi - lo <= 240 ? 30 : 60), fmt: CW.fmtPace, invert: true, target: true },
-    { key: "cadence", title: "Cadence", unit: "spm", scale: (v) => (v === null || v <= 0 ? null : v), range: (ys) => robust(ys, 16), step: (lo, hi) => (hi - lo <= 40 ? 5 : 10), fmt: (v) => v.toFixed(0) },
-    { key: "stride_m", title: "Stride (two steps)", unit: "m", range: (ys) => robust(ys, 0.3), step: (lo, hi) => (hi - lo <= 0.8 ? 0.1 : 0.25), fmt: (v) => v.toFixed(2) },
-    { key: "temp", title: "Temperature", unit: "°C", range: (ys) => robust(ys, 4), step: (lo, hi) => (hi - lo <= 12 ? 1 : 5), fmt: (v) => v.toFixed(0) },
+    { key: "hr", title: "Heart rate", unit: "bpm", range: (ys) => robust(ys, 30), step: (lo, hi) => (hi - lo <= 80 ? 10 : 20), coarser: [20, 50], fmt: (v) => v.toFixed(0), zones: true },
+    { key: "pace", title: "Pace", unit: "/km", scale: (v) => (v === null || v > 1200 ? null : v), range: (ys, hist) => withTarget(robust(ys, 60), hist && hist.target_pace), step: (lo, hi) => (hi - lo <= 240 ? 30 : 60), coarser: [60, 120, 300, 600], fmt: CW.fmtPace, invert: true, target: true },
+    { key: "cadence", title: "Cadence", unit: "spm", scale: (v) => (v === null || v <= 0 ? null : v), range: (ys) => robust(ys, 16), step: (lo, hi) => (hi - lo <= 40 ? 5 : 10), coarser: [10, 20, 50], fmt: (v) => v.toFixed(0) },
+    { key: "stride_m", title: "Stride (two steps)", unit: "m", range: (ys) => robust(ys, 0.3), step: (lo, hi) => (hi - lo <= 0.8 ? 0.1 : 0.25), coarser: [0.25, 0.5, 1], fmt: (v) => v.toFixed(2) },
+    { key: "temp", title: "Temperature", unit: "°C", range: (ys) => robust(ys, 4), step: (lo, hi) => (hi - lo <= 12 ? 1 : 5), coarser: [2, 5, 10], fmt: (v) => v.toFixed(0) },
   ];
 
   /** Draw bands, target, level strip and alert marks on the canvas (uPlot "draw" hook). */
@@ -128,7 +144,7 @@ const CWCharts = (() => {
       scales: { x: { time: false }, y: { range: (u) => cfg.range(u.data[1], hist), dir: cfg.invert ? -1 : 1 } },
       axes: [
         { stroke: "#5b6470", grid: { stroke: "#eceff2" }, splits: minuteSplits, values: (u, vals) => vals.map(fmtMinutes) },
-        { stroke: "#5b6470", size: 56, grid: { stroke: "#e6e9ed" }, splits: (u, i, min, max) => every(cfg.step(min, max))(u, i, min, max), values: (u, vals) => vals.map(cfg.fmt) },
+        { stroke: "#5b6470", size: 56, grid: { stroke: "#e6e9ed" }, splits: ySplits(cfg), values: (u, vals) => vals.map(cfg.fmt) },
       ],
       series: [{}, { label: cfg.title, stroke: cfg.colour || "#1b1f24", width: 2, spanGaps: false, points: { show: false } }],
       hooks: { draw: [overlay(cfg, hist, alerts)] },

@@ -1,0 +1,57 @@
+"""The session charts' y axes stay readable on a run of walking and running (polar-m400-run.tcx replayed: pace 4:00
+to 18:00, cadence 30 to 180, stride 0.75 to 3.75 m): a label every 60 s/km, 10 spm or 0.25 m put 12 to 15 labels
+on a 130-px axis, drawn over each other. In real headless Chromium, at phone and laptop width."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.coach.live import LiveView
+from monitor.core.pipeline import run_offline
+from monitor.http import serve
+from simulators.frame import Frame
+from tests.browser.test_layout import _pages
+from tests.runs import EASY_PROFILE, T0
+
+pytestmark = [pytest.mark.browser]
+
+#: the least room (CSS px) between two y labels: an 11-px label and a gap
+LABEL_PX = 14
+
+
+def walk_run(minutes: int) -> list[Frame]:
+    """Two minutes running at 4:00-5:00/km, two walking at 12:00-18:00/km, and so on, at 19-23 °C."""
+    frames = []
+    for i in range(minutes * 60):
+        running = (i // 120) % 2 == 0
+        pace = 240.0 + (i % 60) if running else 720.0 + 6 * (i % 60)
+        cadence = 168.0 + (i % 7) if running else 40.0 + (i % 80)
+        frames.append(Frame(t=T0 + i, hr=110.0 + (i % 50), pace=pace, cadence=cadence, temp=19.0 + (i // 300) % 5))
+    return frames
+
+
+async def test_y_labels_never_run_into_each_other(chromium: str, artifacts: Path) -> None:
+    view = LiveView()
+    for status in run_offline(walk_run(30), squad="club", athlete="walker", profile=EASY_PROFILE).statuses:
+        view.add_status(status)
+    srv = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None)
+
+    async def check(page: Any) -> Any:
+        await page.wait_for_selector("figure[data-key='temp'] canvas")
+        return await page.evaluate("""() => Object.fromEntries(Array.from(document.querySelectorAll('figure'))
+          .filter(f => f.querySelector('canvas'))
+          .map(f => [f.dataset.key, [Number(f.dataset.yTicks), f.querySelector('.u-over').clientHeight,
+                                     f.dataset.yRange]]))""")
+
+    try:
+        shown = await _pages(chromium, srv.url + "athlete/club/walker", check, artifacts, "axes")
+    finally:
+        await srv.close()
+    for size, charts in shown.items():
+        assert set(charts) == {"risk", "hr", "pace", "cadence", "stride_m", "temp"}, size
+        for key, (ticks, height, y_range) in charts.items():
+            assert ticks >= 2, (size, key, y_range)  # still a scale
+            assert (ticks - 1) * LABEL_PX <= height, (size, key, ticks, height, y_range)
