@@ -169,7 +169,9 @@ const CWCharts = (() => {
         container.append(fig);
       }
       const finite = ys.filter((v) => v !== null);
-      const now = finite.length ? finite[finite.length - 1] : null;
+      // the value at the last status, as the card above says it: a runner who stopped has no pace or stride now
+      // (a past session's pace chart said "15:28 /km" beside "— /km" on the card)
+      const now = ys.length ? ys[ys.length - 1] : null;
       fig.querySelector(".chart-now").textContent = now === null ? "—" : `${cfg.fmt(now)} ${cfg.unit === "%" ? "" : cfg.unit}`;
       fig.dataset.points = String(finite.length);
       fig.dataset.alerts = String(alerts.length);

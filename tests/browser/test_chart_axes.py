@@ -55,3 +55,26 @@ async def test_y_labels_never_run_into_each_other(chromium: str, artifacts: Path
         for key, (ticks, height, y_range) in charts.items():
             assert ticks >= 2, (size, key, y_range)  # still a scale
             assert (ticks - 1) * LABEL_PX <= height, (size, key, ticks, height, y_range)
+
+
+async def test_a_chart_says_now_what_the_last_status_says(chromium: str, artifacts: Path) -> None:
+    """A run that ends standing still: the pace and stride charts' "now" is "—", as on the card; it was the last
+    running pace ("15:28 /km" beside "— /km" on polar-m400-run.tcx's past session)."""
+    view = LiveView()
+    frames = walk_run(10) + [Frame(t=T0 + 600 + i, hr=100.0, pace=3600.0, cadence=0.0, temp=20.0) for i in range(120)]
+    for status in run_offline(frames, squad="club", athlete="stopper", profile=EASY_PROFILE).statuses:
+        view.add_status(status)
+    srv = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None)
+
+    async def check(page: Any) -> Any:
+        await page.wait_for_selector("figure[data-key='temp'] canvas")
+        return await page.evaluate("""() => Object.fromEntries(Array.from(document.querySelectorAll('figure'))
+          .map(f => [f.dataset.key, f.querySelector('.chart-now').textContent.trim()]))""")
+
+    try:
+        shown = await _pages(chromium, srv.url + "athlete/club/stopper", check, artifacts, "now")
+    finally:
+        await srv.close()
+    for size, now in shown.items():
+        assert now["pace"] == "—" and now["stride_m"] == "—", (size, now)
+        assert now["hr"] == "100 bpm" and now["temp"] == "20 °C", (size, now)
