@@ -60,7 +60,7 @@ SIGNALS: Final = ("ok", "stale", "lost")
 TILE_KEYS: Final = (
     "t", "squad", "athlete", "name", "session_start", "elapsed_s", "distance_m", "hr", "pace", "cadence",
     "temp", "stride_m", "fatigue", "pace_over_training", "trimp", "hr_zone_s", "risk", "level", "factors",
-    "signal", "wall_idle_s", "acute_cramp", "plan",
+    "signal", "wall_idle_s", "acute_cramp", "plan", "gait_state",
 )  # fmt: skip
 #: Keys of an alert as the dashboard shows it.
 ALERT_KEYS: Final = ("id", "t", "squad", "athlete", "level", "kind", "risk", "message", "detail", "factors")

@@ -94,14 +94,15 @@ def _fmt(value: Any, digits: int = 0) -> str:
     return f"{value:.{digits}f}"
 
 
-def fmt_pace(value: Any) -> str:
-    """m:ss per km; ``stop`` above 1200 s/km; ``-`` when unknown.
+def fmt_pace(value: Any, gait: Any = None) -> str:
+    """m:ss per km; ``stop`` above 1200 s/km or, with no pace, when the gait is ``stopped`` (the monitor's pace is
+    null for a runner standing still); ``-`` when unknown.
 
-    >>> fmt_pace(301.4), fmt_pace(1500), fmt_pace(None)
-    ('5:01', 'stop', '-')
+    >>> fmt_pace(301.4), fmt_pace(1500), fmt_pace(None), fmt_pace(None, "stopped")
+    ('5:01', 'stop', '-', 'stop')
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return "-"
+        return "stop" if gait == "stopped" else "-"
     if value > 1200:
         return "stop"
     total = round(value)
@@ -167,7 +168,7 @@ def render_table(
         if show_squad:
             rest += f"{_cut(str(t.get('squad', '')), 10):<10} "
         rest += (
-            f"{_fmt(t.get('hr')):>3} {fmt_pace(t.get('pace')):>5} {_fmt(t.get('cadence')):>3} "
+            f"{_fmt(t.get('hr')):>3} {fmt_pace(t.get('pace'), t.get('gait_state')):>5} {_fmt(t.get('cadence')):>3} "
             f"{_fmt(t.get('temp')):>4} {session:<8} {signal:<6} {_cut(reason or '-', 28):<28} {last_text}"
         )
         level_cell = f"{level.upper():<10}"

@@ -105,6 +105,7 @@ class Tile(BaseModel):
     wall_idle_s: Num
     acute_cramp: bool | None
     plan: str | None
+    gait_state: str | None = Field(None, description="running, walking, stopped or unknown (stopped: no pace)")
     last_alert: LastAlert | None
     open_alerts: int
     age_s: Num = Field(description="seconds (wall clock) since the last status")

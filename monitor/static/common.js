@@ -335,9 +335,12 @@ const CW = (() => {
 
   /** HR (with zone and % of HRmax), pace, cadence and temperature: the readings every tile shows. */
   function coreMetrics(t) {
+    // the monitor's pace is null, not above 20 min/km, for a runner standing still: its gait says "stopped" (the
+    // tile read "— /km", as for a watch without pace)
+    const stopped = (num(t.pace) !== null && t.pace > 1200) || (num(t.pace) === null && t.gait_state === "stopped");
     return [
       metric("HR", fmtNum(t.hr), " bpm"),
-      metric("Pace", fmtPace(t.pace), num(t.pace) !== null && t.pace > 1200 ? "" : " /km"), // "— /km" as "— spm"; "stopped" alone
+      metric("Pace", stopped ? "stopped" : fmtPace(t.pace), stopped ? "" : " /km"), // "— /km" as "— spm"; "stopped" alone
       metric("Cadence", fmtNum(t.cadence), " spm"),
       metric("Temp", fmtNum(t.temp), " °C"),
     ];

@@ -68,13 +68,25 @@ async def test_a_chart_says_now_what_the_last_status_says(chromium: str, artifac
 
     async def check(page: Any) -> Any:
         await page.wait_for_selector("figure[data-key='temp'] canvas")
-        return await page.evaluate("""() => Object.fromEntries(Array.from(document.querySelectorAll('figure'))
-          .map(f => [f.dataset.key, f.querySelector('.chart-now').textContent.trim()]))""")
+        return await page.evaluate("""() => Object.assign(
+          Object.fromEntries(Array.from(document.querySelectorAll('figure'))
+            .map(f => [f.dataset.key, f.querySelector('.chart-now').textContent.trim()])),
+          {card: Array.from(document.querySelectorAll('.metric'))
+            .find(m => m.querySelector('dt').textContent === 'Pace').querySelector('dd').textContent.trim()})""")
 
     try:
         shown = await _pages(chromium, srv.url + "athlete/club/stopper", check, artifacts, "now")
+        squad = await _pages(chromium, srv.url, tile_pace, artifacts, "stopped-tile")
     finally:
         await srv.close()
     for size, now in shown.items():
         assert now["pace"] == "—" and now["stride_m"] == "—", (size, now)
         assert now["hr"] == "100 bpm" and now["temp"] == "20 °C", (size, now)
+        # the card and the squad tile say "stopped": the monitor's pace is null, not above 20 min/km, when standing
+        assert now["card"] == "stopped" and squad[size] == "stopped", (size, now, squad)
+
+
+async def tile_pace(page: Any) -> Any:
+    await page.wait_for_selector(".tile .metric")
+    return await page.evaluate("""() => Array.from(document.querySelectorAll('.tile .metric'))
+      .find(m => m.querySelector('dt').textContent === 'Pace').querySelector('dd').textContent.trim()""")
