@@ -73,6 +73,11 @@ def _json(data: Any) -> web.Response:
     return as_json(data)
 
 
+#: What ``/api/sessions/{id}`` gives of the last status beside the columns (``gait_state``: the card says "stopped"
+#: for a runner who ended standing still, whose pace is null; it said "— /km").
+LAST_FIELDS: Final = ("trimp", "hr_zone_s", "factors", "hr_pct_max", "hr_zone", "elapsed_s", "gait_state")
+
+
 def columns(statuses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Statuses as the live view's history (column arrays), one point per distinct instant."""
     rows: list[Mapping[str, Any]] = []
@@ -85,7 +90,7 @@ def columns(statuses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     out["level"] = [s.get("level") if s.get("level") in LEVELS else None for s in rows]
     last = rows[-1] if rows else {}
     out.update(hr_max=hr_max_of(last), target_pace=target_pace(last), name=last.get("name"))
-    out["last"] = {k: last.get(k) for k in ("trimp", "hr_zone_s", "factors", "hr_pct_max", "hr_zone", "elapsed_s")}
+    out["last"] = {k: last.get(k) for k in LAST_FIELDS}
     out["peak"] = peak_of(rows)
     return out
 

@@ -204,7 +204,9 @@ class StoredSession(History):
 
     id: str
     report: str
-    last: dict[str, Any] = Field(description="the last status's trimp, hr_zone_s, factors, hr_pct_max, hr_zone")
+    last: dict[str, Any] = Field(
+        description="the last status's trimp, hr_zone_s, factors, hr_pct_max, hr_zone, elapsed_s, gait_state"
+    )
     peak: Peak | None = Field(
         description="the first status with the session's highest risk (its time, risk, level, factors and the "
         "pace ratio and temperature its reasons quote); null when no status has a risk"

@@ -109,3 +109,5 @@ async def test_a_stored_session_gives_its_peak(tmp_path: Path) -> None:
                                "factors": peak["factors"], "pace_over_training": peak["pace_over_training"],
                                "temp": peak["temp"]}  # fmt: skip
     assert session["peak"]["elapsed_s"] < session["last"]["elapsed_s"]
+    # the card says "stopped" for a runner who ended standing still (pace null): the API gives the gait too
+    assert session["last"]["gait_state"] == statuses[-1]["gait_state"] is not None
