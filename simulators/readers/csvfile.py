@@ -29,6 +29,7 @@ import io
 import math
 import re
 from datetime import UTC, datetime
+from typing import Final
 
 import numpy as np
 
@@ -83,6 +84,10 @@ def clock_seconds(text: str) -> float | None:
     return int(a) * 3600.0 + int(b) * 60.0 + float(c)
 
 
+#: A number with a decimal comma ("3,0", "-0,25"), read as such in semicolon or tab separated files.
+_DECIMAL_COMMA: Final = re.compile(r"[+-]?\d+,\d+")
+
+
 def read_csv(data: bytes, source: str) -> Recording:
     try:
         text = data.decode("utf-8-sig")
@@ -98,6 +103,8 @@ def read_csv(data: bytes, source: str) -> Recording:
     except csv.Error:
         dialect = csv.excel
     rows = csv.reader(io.StringIO(text), dialect)
+    # a semicolon or tab file is a European spreadsheet's export: its numbers have a decimal comma ("3,0")
+    decimal_comma = dialect.delimiter in ";\t"
     header = next(rows, [])
     cols: dict[str, tuple[int, float]] = {}
     for i, name in enumerate(header):
@@ -117,6 +124,8 @@ def read_csv(data: bytes, source: str) -> Recording:
             continue
         for stream, (index, factor) in cols.items():
             cell = row[index].strip() if index < len(row) else ""
+            if decimal_comma and _DECIMAL_COMMA.fullmatch(cell):
+                cell = cell.replace(",", ".")
             values[stream].append(_cell(cell, stream, factor, source, line_no, header[index]))
     if not values["t"]:
         raise InputFileError(f"{source}: CSV file has a header but no rows (no samples)")

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from monitor.errors import InputFileError
 from simulators.frame import Frame
 from simulators.readers import Recording, detect_format, read_recording, summarize
 from simulators.readers.recording import STOPPED_PACE, speed_to_pace
@@ -217,6 +218,19 @@ def test_csv_elapsed_time_and_pace_min_per_km(tmp_path: Path) -> None:
     assert [speed_to_pace(float(v)) for v in rec.speed[:2]] == pytest.approx([300.0, 330.0])
     assert rec.distance[:2].tolist() == [0.0, 3.0]  # relative to the first value
     assert rec.cadence.tolist() == [170.0, 170.0, 0.0]
+
+
+def test_csv_from_a_european_spreadsheet_has_decimal_commas(tmp_path: Path) -> None:
+    """Semicolon-separated with a decimal comma, as a French or German spreadsheet exports it: it was "line 2: bad
+    value '3,0' in column 'speed'". A comma-separated file keeps "3,0" a bad value (there it splits cells)."""
+    text = "time;hr;speed;cadence;temp\n1600000000;150;3,0;170;19,5\n1600000001;151;3,25;171;-0,5\n"
+    rec = read_recording(_write(tmp_path, "export.csv", text))
+    assert rec.speed.tolist() == [3.0, 3.25] and rec.temp.tolist() == [19.5, -0.5]
+    assert rec.t.tolist() == [T0, T0 + 1] and rec.hr.tolist() == [150.0, 151.0]
+    tabbed = read_recording(_write(tmp_path, "export.tsv", text.replace(";", "\t")))
+    assert tabbed.speed.tolist() == [3.0, 3.25]
+    with pytest.raises(InputFileError, match="bad value '3,0,5'"):
+        read_recording(_write(tmp_path, "odd.csv", text.replace("3,0", "3,0,5")))
 
 
 def test_csv_rows_are_sorted_by_time(tmp_path: Path) -> None:
