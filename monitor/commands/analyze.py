@@ -325,7 +325,7 @@ def render(report: dict[str, Any], rec: Recording) -> str:
     alerts = report["alerts"]
     lines.append(f"alerts: {len(alerts)}")
     start = rec.start
-    for a in alerts:
-        m, sec = divmod(int(a["t"] - start), 60)
-        lines.append(f"  {m:>3d}:{sec:02d}  {a['level']:<8} {a['kind']:<17} {a['message']}")
+    for a in alerts:  # h:mm:ss since the start, as everywhere ("41:05" read as 41 h, "337:35" as nothing)
+        h, rest = divmod(int(a["t"] - start), 3600)
+        lines.append(f"  {h}:{rest // 60:02d}:{rest % 60:02d}  {a['level']:<8} {a['kind']:<17} {a['message']}")
     return "\n".join(lines)

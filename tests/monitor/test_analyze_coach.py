@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,19 @@ def test_a_file_with_a_long_stop_counts_its_load_and_zones_over_both_sessions(
     page = out.read_text(encoding="utf-8")
     n = json.loads(page.split('id="report-numbers">', 1)[1].split("</script>", 1)[0])
     assert n["trimp"] == coach["trimp"] and n["hr_zone_pct"][2] > 45 and 'id="sessions-note"' in page
+
+
+def test_the_table_gives_alert_times_as_h_mm_ss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As the report, the history and the tiles do: "20:05" could be read as 20 h, a 6-h run printed "337:35"."""
+    from tests.runs import HOT_PROFILE, hot_fast_run
+
+    rows = ["t,hr,pace,cadence,temp"] + [f"{f.t},{f.hr},{f.pace},{f.cadence},{f.temp}" for f in hot_fast_run(45)]
+    path = tmp_path / "hot.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    profile = tmp_path / "hot.toml"
+    profile.write_text(f"hr_max = {HOT_PROFILE.hr_max}\ntraining_pace = {HOT_PROFILE.training_pace}\n", "utf-8")
+    assert main(["analyze", str(path), "--profile", str(profile)]) == 0
+    table = capsys.readouterr().out.split("alerts: ", 1)[1].splitlines()
+    assert int(table[0]) == len(table) - 1 > 0
+    for line in table[1:]:
+        assert re.match(r"  0:[0-5]\d:[0-5]\d  (advice|warning|critical) ", line), line
