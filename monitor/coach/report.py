@@ -207,7 +207,7 @@ def response(statuses: Sequence[Mapping[str, Any]], alert: Mapping[str, Any], wi
     str, Any
 ]:
     """What the runner did after an alert: mean pace (running only) and cadence over ``window_s`` before and
-    after it, and the seconds stopped or walking (pace above 20 min/km) after it."""
+    after it, and the seconds stopped or walking after it (:func:`not_running`)."""
     t = num(alert.get("t"))
     out: dict[str, Any] = dict.fromkeys(("pace_before", "pace_after", "cadence_before", "cadence_after"))
     out["stopped_s"] = 0.0
@@ -220,6 +220,26 @@ def response(statuses: Sequence[Mapping[str, Any]], alert: Mapping[str, Any], wi
         cadences = [v for s in group if (v := num(s.get("cadence"))) is not None and v > 0]
         out[f"pace_{name}"] = _mean(paces)
         out[f"cadence_{name}"] = _mean(cadences)
-    out["stopped_s"] = TICK_S * sum(1 for s in after if (num(s.get("pace")) or 0.0) > STOPPED_PACE)
+    out["stopped_s"] = TICK_S * sum(1 for s in after if not_running(s))
     out["after_s"] = TICK_S * len(after)
     return out
+
+
+def not_running(status: Mapping[str, Any]) -> bool:
+    """Stopped or walking: the monitor's gait says so, or the pace is above 20 min/km, or (a live view's history
+    point, which has no gait) there is no pace and the cadence is 0. The monitor's pace is null, never above 20
+    min/km, for a runner standing still: a runner who stopped for 5 min after "stop and stretch" read "pace 5:00 →
+    5:00 /km" and no time stopped.
+
+    >>> not_running({"pace": None, "gait_state": "stopped"}), not_running({"pace": 700.0, "gait_state": "walking"})
+    (True, True)
+    >>> not_running({"pace": 1500.0}), not_running({"pace": None, "cadence": 0.0}), not_running({"pace": 300.0})
+    (True, True, False)
+    """
+    gait = status.get("gait_state")
+    if gait in ("stopped", "walking"):
+        return True
+    pace = num(status.get("pace"))
+    if pace is not None:
+        return pace > STOPPED_PACE
+    return gait is None and num(status.get("cadence")) == 0.0

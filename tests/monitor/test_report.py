@@ -22,8 +22,9 @@ from monitor.coach.report_html import _chart, render_html
 from monitor.commands._plan import add_plan_arguments, plan_of
 from monitor.commands.report import from_file
 from monitor.core.pipeline import run_offline
+from simulators.frame import Frame
 from tests.monitor.test_analyze_cli import _csv_run
-from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_fast_run
+from tests.runs import EASY_PROFILE, HOT_PROFILE, T0, easy_cool_run, hot_fast_run
 
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 REAL_FILES = ("fenix2-run-47min.fit", "fenix5-run-1min.fit", "polar-m400-run.tcx", "watch-run-2020-12-06.tcx")
@@ -274,3 +275,19 @@ def test_the_pdf_page_reads_like_the_html_summary() -> None:
     assert "Duration:           0:44:55" in text and f"{100 * n['peak_risk']:.0f} % ({n['peak_level']})" in text
     assert "_" not in text.replace(rep.source, "") and "s per km" not in text and "Time per heart-rate zone" in text
     assert "Moving pace:" in text and text.count("\n  0:") + text.count("\n  1:") == len(result.alerts) > 0
+
+
+def test_a_runner_who_stops_after_an_alert_is_reported_stopped() -> None:
+    """The runner stops for 5 min 10 s after the last alert: the report said "pace 5:00 → 5:00 /km" and no time
+    stopped (the monitor's pace is null when standing, never above 20 min/km); from the stored statuses (with
+    their gait) and from a live view's history points (pace and cadence only)."""
+    frames = hot_fast_run(40)
+    frames += [Frame(t=T0 + 2400 + i, hr=120.0, pace=3600.0, cadence=0.0, temp=30.0) for i in range(310)]
+    result = run_offline(frames, squad="club", athlete="sam", profile=HOT_PROFILE)
+    alert = {**result.alerts[-1].to_dict(), "t": T0 + 2400.0}
+    stored = response(result.statuses, alert)
+    assert stored["after_s"] == 300 and stored["stopped_s"] >= 290
+    history = [{k: s.get(k) for k in ("t", "pace", "cadence")} for s in result.statuses]
+    assert response(history, alert)["stopped_s"] >= 290
+    rep = from_statuses(result.statuses, [alert], squad="club", athlete="sam", source="test")
+    assert "stopped or walked" in render_html(rep)
