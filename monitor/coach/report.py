@@ -59,13 +59,15 @@ class RunReport:
 
     @property
     def start(self) -> float | None:
-        start = num(self.final.get("session_start"))
-        if start is None and self.statuses:
+        """The start of the first session (a file with more than 10 min without data is several: its charts and
+        alert times run from the file's start, not the last session's, which hid the sessions before it)."""
+        start = None
+        if self.statuses:
             first = self.statuses[0]
             start = num(first.get("session_start"))
             if start is None and (t := num(first.get("t"))) is not None:
                 start = t - (num(first.get("elapsed_s")) or 0.0)
-        return start
+        return start if start is not None else num(self.final.get("session_start"))
 
     @property
     def hr_max(self) -> float | None:

@@ -36,6 +36,8 @@ CHARTS: Final = (
     ("risk", "Cramp risk", "%"),
 )
 
+#: Seconds between two statuses that the charts leave as a gap (statuses come every 5 s while a session runs).
+GAP_S: Final = 60.0
 #: What a chart of a stream that never reported says (the live page's "No data this session.").
 NO_DATA: Final = "No data this run."
 
@@ -85,10 +87,15 @@ def _series(rep: RunReport, key: str) -> tuple[list[float], list[float]]:
     start = rep.start or 0.0
     xs: list[float] = []
     ys: list[float] = []
+    last: float | None = None
     for s in rep.statuses:
         t, v = num(s.get("t")), num(s.get(key))
         if t is None:
             continue
+        if last is not None and t - last > GAP_S:  # no status between two sessions: a gap, not a straight line
+            xs.append((last - start) / 60.0)
+            ys.append(float("nan"))
+        last = t
         if v is not None and key == "pace" and v > 1200:
             v = None  # stopped or walking: a gap, not a spike
         if v is not None and key == "risk":

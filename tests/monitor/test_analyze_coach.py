@@ -101,3 +101,29 @@ def test_the_table_gives_alert_times_as_h_mm_ss(tmp_path: Path, capsys: pytest.C
     assert int(table[0]) == len(table) - 1 > 0
     for line in table[1:]:
         assert re.match(r"  0:[0-5]\d:[0-5]\d  (advice|warning|critical) ", line), line
+
+
+def test_the_report_of_a_file_with_a_long_stop_charts_both_sessions(tmp_path: Path) -> None:
+    """The charts ran from the last session's start: the first 20 min (at 140 bpm) were off the chart's left edge
+    and the heart-rate chart drew a flat 160 bpm for a 40-min file; now they run from the file's start, with a gap
+    where there is no data, and alert times count from there too."""
+    from monitor.coach.report_html import _chart
+    from monitor.commands.report import from_file
+
+    rows = ["t,hr,speed,cadence"]
+    rows += [f"{1_700_000_000 + i},140,3.0,170" for i in range(1200)]
+    rows += [f"{1_700_000_000 + 2100 + i},160,3.1,172" for i in range(1200)]
+    path = tmp_path / "stop.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    rep = from_file(str(path), profile=None, squad="offline", athlete=None)
+    assert rep.start == 1_700_000_000
+    line = _chart(rep, "hr", "Heart rate", "bpm").axes[0].lines[0]
+    xs, ys = list(line.get_xdata()), list(line.get_ydata())
+    assert min(xs) < 1 and max(xs) > 54  # 0 to 55 min
+    shown = [y for y in ys if y == y]
+    assert min(shown) == 140 and max(shown) == 160
+    finite = [x for x, y in zip(xs, ys, strict=True) if y == y]
+    silence = [i for i in range(1, len(finite)) if finite[i] - finite[i - 1] > 10]
+    assert len(silence) == 1 and finite[silence[0] - 1] < 20.1 and finite[silence[0]] > 34.9
+    i = xs.index(finite[silence[0] - 1])
+    assert ys[i + 1] != ys[i + 1]  # the silence is a gap (NaN), not a straight line across it
