@@ -7,9 +7,10 @@ import argparse
 import asyncio
 import json
 import sys
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from monitor.errors import UsageError
 
@@ -132,6 +133,46 @@ def _clock(seconds: float | None) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+#: The widest runner name the table shows (terminal columns); longer ones end in "…".
+NAME_COLUMNS: Final = 28
+
+
+def columns(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide characters and most emoji take two, combining marks and
+    joiners none (the table padded by characters: a row with "山田 🏃" stood out of line).
+
+    >>> columns("Ann"), columns("山田"), columns("Zoë"), columns("e\u0301")
+    (3, 4, 3, 1)
+    """
+    width = 0
+    for c in text:
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+    return width
+
+
+def fit(text: str, most: int) -> str:
+    """``text`` cut to at most ``most`` columns, with "…" when cut.
+
+    >>> fit("Maximiliana Alexandrovna", 12), fit("Ann", 12), fit("山田太郎さん", 7)
+    ('Maximiliana…', 'Ann', '山田太…')
+    """
+    if columns(text) <= most:
+        return text
+    out = ""
+    for c in text:
+        if columns(out + c) > most - 1:
+            break
+        out += c
+    return out + "…"
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * max(0, width - columns(text))
+    return gap + text if right else text + gap
+
+
 def table(rows: list[SessionSummary]) -> str:
     """A plain text table, one session per line.
 
@@ -149,7 +190,7 @@ def table(rows: list[SessionSummary]) -> str:
         (
             r.id,
             r.squad,
-            r.name or r.athlete,
+            fit(r.name or r.athlete, NAME_COLUMNS),
             datetime.fromtimestamp(r.start, UTC).strftime("%Y-%m-%d %H:%M"),
             _clock(r.duration_s),
             "-" if r.distance_m is None else f"{r.distance_m / 1000:.2f} km",
@@ -160,9 +201,9 @@ def table(rows: list[SessionSummary]) -> str:
         for r in rows
     ]
     right = {4, 5, 7}
-    widths = [max(len(row[i]) for row in (head, *body)) for i in range(len(head))]
+    widths = [max(columns(row[i]) for row in (head, *body)) for i in range(len(head))]
     lines = [
-        "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        "  ".join(_pad(c, w, i in right) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
         for row in (head, *body)
     ]
     return "\n".join(line.rstrip() for line in lines)

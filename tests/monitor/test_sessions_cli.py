@@ -128,3 +128,21 @@ def test_a_postgresql_store_without_its_driver_says_what_to_install(
     assert main(["sessions", "--store", "postgresql://coach:secret@db.example/crampwatch"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install 'crampwatch[scale]'" in err and "secret" not in err
+
+
+def test_the_table_lines_up_wide_and_long_names() -> None:
+    """A profile name with CJK characters (two terminal columns each) pushed its row's later columns out of line,
+    and a 60-character name made every line of the table 170 columns wide."""
+    from monitor.commands.sessions import NAME_COLUMNS, columns, table
+    from monitor.store.base import SessionSummary
+
+    def row(athlete: str, name: str | None) -> SessionSummary:
+        return SessionSummary(f"club.{athlete}.1732400000000", "club", athlete, name, 1732400000.0, 1732403600.0,
+                              3600.0, 11950.4, 0.731, "high", 2, False)  # fmt: skip
+
+    names = ["山田太郎", "Ann", "Maximiliana Alexandrovna Konstantinopolskaya-Wolfeschlegelsteinhausen"]
+    lines = table([row(f"a{i}", n) for i, n in enumerate(names)]).splitlines()
+    starts = {columns(line[: line.index("2024-11-23")]) for line in lines[1:]}
+    assert len(starts) == 1 and columns(lines[0][: lines[0].index("START")]) in starts
+    assert "山田太郎" in lines[1] and "Maximiliana" in lines[3] and "…" in lines[3]
+    assert max(columns(line) for line in lines) <= 100 + NAME_COLUMNS  # 166 with the whole name
