@@ -8,6 +8,7 @@ import contextlib
 import math
 import os
 import signal
+import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -99,6 +100,42 @@ def fast_publish_note(speed: float, messages: int) -> str | None:
         f"monitor (Mosquitto's default max_queued_messages is {STOCK_QUEUE}) drops the rest unseen "
         "(docs/deploy.md): pace it (--speed 60) or batch it (--batch 60)"
     )
+
+
+def columns(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide characters and most emoji take two, combining marks and
+    joiners none (the table padded by characters: a row with "山田 🏃" stood out of line).
+
+    >>> columns("Ann"), columns("山田"), columns("Zoë"), columns("e\u0301")
+    (3, 4, 3, 1)
+    """
+    width = 0
+    for c in text:
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+    return width
+
+
+def fit(text: str, most: int) -> str:
+    """``text`` cut to at most ``most`` columns, with "…" when cut.
+
+    >>> fit("Maximiliana Alexandrovna", 12), fit("Ann", 12), fit("山田太郎さん", 7)
+    ('Maximiliana…', 'Ann', '山田太…')
+    """
+    if columns(text) <= most:
+        return text
+    out = ""
+    for c in text:
+        if columns(out + c) > most - 1:
+            break
+        out += c
+    return out + "…"
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - columns(text))
+    return gap + text if right else text + gap
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

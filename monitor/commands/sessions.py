@@ -7,11 +7,11 @@ import argparse
 import asyncio
 import json
 import sys
-import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
+from monitor.commands.common import columns, fit, pad
 from monitor.errors import UsageError
 
 if TYPE_CHECKING:
@@ -137,42 +137,6 @@ def _clock(seconds: float | None) -> str:
 NAME_COLUMNS: Final = 28
 
 
-def columns(text: str) -> int:
-    """Terminal columns of ``text``: East Asian wide characters and most emoji take two, combining marks and
-    joiners none (the table padded by characters: a row with "山田 🏃" stood out of line).
-
-    >>> columns("Ann"), columns("山田"), columns("Zoë"), columns("e\u0301")
-    (3, 4, 3, 1)
-    """
-    width = 0
-    for c in text:
-        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
-    return width
-
-
-def fit(text: str, most: int) -> str:
-    """``text`` cut to at most ``most`` columns, with "…" when cut.
-
-    >>> fit("Maximiliana Alexandrovna", 12), fit("Ann", 12), fit("山田太郎さん", 7)
-    ('Maximiliana…', 'Ann', '山田太…')
-    """
-    if columns(text) <= most:
-        return text
-    out = ""
-    for c in text:
-        if columns(out + c) > most - 1:
-            break
-        out += c
-    return out + "…"
-
-
-def _pad(text: str, width: int, right: bool) -> str:
-    gap = " " * max(0, width - columns(text))
-    return gap + text if right else text + gap
-
-
 def table(rows: list[SessionSummary]) -> str:
     """A plain text table, one session per line.
 
@@ -203,7 +167,7 @@ def table(rows: list[SessionSummary]) -> str:
     right = {4, 5, 7}
     widths = [max(columns(row[i]) for row in (head, *body)) for i in range(len(head))]
     lines = [
-        "  ".join(_pad(c, w, i in right) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        "  ".join(pad(c, w, i in right) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
         for row in (head, *body)
     ]
     return "\n".join(line.rstrip() for line in lines)

@@ -31,7 +31,9 @@ from monitor.coach.words import WORDS, display_level, reason_text, top_reason
 from monitor.commands.common import (
     add_broker_flags,
     broker_from_args,
+    fit,
     install_stop_handlers,
+    pad,
     positive_float,
     topics_from_args,
 )
@@ -164,7 +166,7 @@ def render_table(
         last_text = "-"
         if isinstance(last, Mapping):
             last_text = ("✓ " if last.get("acked") else "") + str(last.get("message") or "")
-        rest = f"{risk_cell} {_cut(name, 18):<18} "
+        rest = f"{risk_cell} {pad(fit(name, 18), 18)} "  # by terminal columns: a CJK name is twice as wide
         if show_squad:
             rest += f"{_cut(str(t.get('squad', '')), 10):<10} "
         rest += (

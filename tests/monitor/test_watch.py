@@ -7,6 +7,7 @@ import io
 import json
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 
 import pytest
@@ -132,6 +133,20 @@ def test_table_fits_the_width_and_shows_alerts() -> None:
     assert "✓ Cramp risk 91 %: stop and stretch" in rows(wide)[0]
     assert "club" in rows(wide)[0]  # all squads: the squad column is shown
     assert "(no runner yet)" in render_table([], width=80)
+
+
+def test_a_wide_name_keeps_the_columns_in_line() -> None:
+    """A name in CJK characters (two terminal columns each) was padded by characters: its HR, pace and the rest
+    stood 4 columns right of the other rows'."""
+    def columns(text: str) -> int:  # terminal columns, measured here independently of the code under test
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    view = LiveView()
+    for s in [status("yamada", 3, risk=0.3, level="elevated", name="山田太郎"), *squad_statuses()[:2]]:
+        view.add_status(s)
+    lines = rows(render_table(view.athletes(), width=200))
+    hr = {columns(line[: line.index(" 143 ")]) if " 143 " in line else None for line in lines}
+    assert len(lines) == 3 and len(hr) == 1 and None not in hr, lines
 
 
 @pytest.mark.broker
