@@ -1,6 +1,6 @@
 """The post-run report as one self-contained HTML file: summary, charts (matplotlib, inline SVG, Agg backend,
 imported only here and only when a report is drawn), the alerts with their reasons and what the runner did
-after each. ``render_pdf`` writes the same charts and summary as a PDF.
+after each. :mod:`monitor.coach.report_pdf` writes the same charts and summary as a PDF.
 
 The summary numbers are also embedded as JSON (``<script type="application/json" id="report-numbers">``,
 never executed) so tools and tests can read exactly what the page prints.
@@ -385,33 +385,3 @@ def render_html(rep: RunReport) -> str:
         f"<h2>Alerts</h2>{_alerts(rep)}"
         "<p class=muted>Cramp-risk guidance from the run's data, not a diagnosis.</p></body></html>"
     )
-
-
-def pdf_lines(rep: RunReport) -> list[str]:
-    """The PDF's first page: the HTML summary's labels and values (it printed the raw keys and numbers:
-    "avg pace s per km: 777.42", "peak risk: 0.032"), the time per zone and the alerts."""
-    n = rep.numbers()
-    lines = [f"{rep.name or rep.athlete} · {rep.squad}", rep.source, ""]
-    lines += [f"{label + ':':<20}{value}" for label, value in summary_cells(rep, n)]
-    if n["hr_zone_pct"]:
-        zones = ", ".join(f"Z{i} {z:.1f} %" for i, z in enumerate(n["hr_zone_pct"], 1))
-        lines += ["", "Time per heart-rate zone (% of HRmax: Z1 <60, Z2 60-70, Z3 70-80, Z4 80-90, Z5 >=90):", zones]
-    lines += ["", "Alerts:" if rep.alerts else "No alert in this run."]
-    start = rep.start or 0.0
-    lines += [f"  {fmt_duration(a['t'] - start)}  {a.get('level')}: {a.get('message')}" for a in rep.alerts]
-    return lines
-
-
-def render_pdf(rep: RunReport, path: str) -> None:
-    """The summary and the charts as a PDF (one page of numbers, then the charts)."""
-    from matplotlib.backends.backend_pdf import PdfPages
-    from matplotlib.figure import Figure
-
-    _matplotlib()
-    with PdfPages(path, metadata={"Title": f"crampwatch report {rep.name or rep.athlete}"}) as pdf:
-        page = Figure(figsize=(8.27, 11.69))
-        page.text(0.06, 0.96, "\n".join(pdf_lines(rep)), va="top", family="monospace", fontsize=8)
-        pdf.savefig(page)
-        for key, title, unit in CHARTS:
-            pdf.savefig(_chart(rep, key, title, unit))
-

@@ -90,7 +90,9 @@ def write(rep: RunReport, out: Path) -> None:
     need_matplotlib()
     try:
         if out.suffix.lower() == ".pdf":
-            report_html.render_pdf(rep, str(out))
+            from monitor.coach.report_pdf import render_pdf
+
+            render_pdf(rep, str(out))
         else:
             out.write_text(report_html.render_html(rep), encoding="utf-8")
     except OSError as exc:

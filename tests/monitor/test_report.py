@@ -265,7 +265,7 @@ def test_a_sessions_report_names_its_moving_pace_and_leaves_stops_out_of_the_cad
 def test_the_pdf_page_reads_like_the_html_summary() -> None:
     """The PDF's first page printed the raw keys and numbers: "avg pace s per km: 777.42", "peak risk: 0.032",
     "duration s: 3505.0"."""
-    from monitor.coach.report_html import pdf_lines
+    from monitor.coach.report_pdf import pdf_lines
 
     result = run_offline(hot_fast_run(45), squad="club", athlete="sam", profile=HOT_PROFILE)
     rep = from_statuses(result.statuses, [a.to_dict() for a in result.alerts], squad="club", athlete="sam",
