@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from monitor.errors import UsageError
+from monitor.errors import CrampwatchError, UsageError
 from monitor.gateway.ble_parse import HEART_RATE_MEASUREMENT, HEART_RATE_SERVICE, RSC_MEASUREMENT, RSC_SERVICE
 
 log = logging.getLogger("crampwatch.gateway")
@@ -57,12 +57,21 @@ class BleakNotifier:
             asyncio.create_task(self._device(service, char, address, callbacks[char], stop))
             for service, char, address in self.targets
         ]
+        stopped = asyncio.create_task(stop.wait())
         try:
-            await stop.wait()
+            done, _ = await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not stopped and (exc := task.exception()) is not None:
+                    # no Bluetooth stack at all (no D-Bus system bus, bluetoothd not running): the sensor task died
+                    # and the gateway went on without a word, forever
+                    raise CrampwatchError(
+                        f"gateway ble: Bluetooth is not available ({type(exc).__name__}: {exc}); is BlueZ "
+                        "(bluetoothd) running and an adapter present?"
+                    ) from exc
         finally:
-            for task in tasks:
+            for task in (stopped, *tasks):
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(stopped, *tasks, return_exceptions=True)
 
     async def _find(self, service: str, address: str | None) -> Any:
         scanner = self.bleak.BleakScanner

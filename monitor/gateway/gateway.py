@@ -149,6 +149,12 @@ class Gateway:
                 log.warning("%d message(s) not sent: the broker did not come back in time", self.publisher.pending)
         finally:
             link_stop.set()
+            if not link.done() and not self.publisher.connected.is_set():
+                # a radio error at start-up came while the link was connecting: cancelled half-way through its
+                # connect, aiomqtt left its loop task behind ("Task was destroyed but it is pending!")
+                connected = asyncio.create_task(self.publisher.connected.wait())
+                await asyncio.wait({link, connected}, timeout=2.0, return_when=asyncio.FIRST_COMPLETED)
+                connected.cancel()
             link.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await link
