@@ -146,7 +146,10 @@ def test_analyze_with_todays_plan(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert final["values"]["pace_ratio_plan"] == pytest.approx(1.0, abs=0.02)
     assert plain["values"]["pace_ratio_plan"] == pytest.approx(360 / 333.3, abs=0.02)
     assert final["pace_over_training"] == plain["pace_over_training"]  # the contract key stays "vs training"
-    for bad in (["--target-pace", "50"], ["--plan", "jog"]):
+    # m:ss as on a watch ("5:33" was "invalid float value" while CSV files take m:ss paces)
+    clock = _json(capsys, run, "--profile", str(toml), "--plan", "tempo", "--target-pace", "5:33")["indicators"]
+    assert clock["final"]["target_pace"] == 333.0 and clock["final"]["values"] == final["values"]
+    for bad in (["--target-pace", "50"], ["--plan", "jog"], ["--target-pace", "5:60"]):
         with pytest.raises(SystemExit) as exc:
             raise SystemExit(main(["analyze", run, *bad]))
         assert exc.value.code == 2
