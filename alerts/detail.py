@@ -25,11 +25,11 @@ def _describe(name: str, contribution: float, ind: Indicators, profile: Profile)
         pct = (ratio - 1.0) * 100.0
         head = f"pace {num(abs(pct))} % {'over' if pct >= 0 else 'under'} {word}"
         train = training_pace(ind, profile)
-        pace = value_of(ind, "pace")
+        pace, over = value_of(ind, "pace"), "now"
         if ratio10 is not None and ratio10 > 0 and train is not None:
-            pace = train / ratio10
+            pace, over = train / ratio10, "10-min mean"  # not the pace "now" the runner's message may give
         if pace is not None and train is not None:
-            return f"{head} ({fmt_pace(pace)} vs {fmt_pace(train)}/km)"
+            return f"{head} ({over} {fmt_pace(pace)} vs {fmt_pace(train)}/km)"
         return head
     if name == "intensity":
         hrr = finite(ind.values.get("hrr_10min"))
@@ -125,7 +125,7 @@ def detail_for(ind: Indicators, profile: Profile) -> str:
     ...                  factors={"pace_over_training": 0.2, "heat": 0.1, "sweat_loss": 0.08,
     ...                           "duration": 0.05})
     >>> detail_for(ind, Profile(training_pace=310))
-    'risk 0.62 (high): pace 8 % over training (4:47 vs 5:10/km), 31 °C, sweat loss 1.9 %, 48 min'
+    'risk 0.62 (high): pace 8 % over training (now 4:47 vs 5:10/km), 31 °C, sweat loss 1.9 %, 48 min'
     """
     risk = finite(ind.risk)
     head = f"risk {num(risk if risk is not None else 0.0, 2)} ({ind.level})"

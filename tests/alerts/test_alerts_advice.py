@@ -292,7 +292,7 @@ def test_detail_names_the_factors_and_their_values() -> None:
     )
     detail = detail_for(ind, Profile(training_pace=310.0, sex="male", age=52))
     assert detail == (
-        "risk 0.62 (high): pace 8 % over training (4:47 vs 5:10/km), 31 °C, sweat loss 1.9 %, "
+        "risk 0.62 (high): pace 8 % over training (now 4:47 vs 5:10/km), 31 °C, sweat loss 1.9 %, "
         "48 min (80 % of longest run), fatigue 0.71 (cadence_drop 0.30, hr_drift 0.20), cadence 158/min, "
         "stride 2.71 m, decoupling 6.4 %, cardiac drift 9 bpm/h, gait uniformity 0.83, cramp history, "
         "injury in the last 12 months, male, age 52, mystery +0.01"
@@ -323,7 +323,7 @@ def test_detail_uses_the_processors_values() -> None:
         },
     )
     assert detail_for(ind, Profile(training_pace=310.0, sex="female")) == (
-        "risk 0.57 (high): pace 8 % over training (4:47 vs 5:10/km), fatigue 0.75, cadence 4.5 % below "
+        "risk 0.57 (high): pace 8 % over training (10-min mean 4:47 vs 5:10/km), fatigue 0.75, cadence 4.5 % below "
         "baseline (161 vs 168/min), step rhythm 1.8x less regular, stride 2.48 m, HR at 87 % of reserve"
     )
     assert message_for("shorten_stride", ind, Profile()) == "Shorten your stride: aim for ~177 steps/min (now 161)"

@@ -32,11 +32,11 @@ def test_tempo_with_a_plan_eases_toward_todays_target_not_training_pace() -> Non
     assert message_for("ease_pace", ind, p) == "Ease the pace to about 4:30/km (now 4:15/km)"
     assert message_for("ease_pace", ind, p, "critical") == "Ease to an easy jog for 2 minutes: about 5:10/km"
     detail = detail_for(ind, p)
-    assert "pace 6 % over today's plan (4:15 vs 4:30/km)" in detail
+    assert "pace 6 % over today's plan (10-min mean 4:15 vs 4:30/km)" in detail
     assert "cardiac drift 12 bpm/h, decoupling 4.1 %" in detail
     # on the same tempo pace without a plan the comparison is with training pace
     ind.values = {"pace_ratio_10min": 1.29}
-    assert "pace 29 % over training (4:16 vs 5:30/km)" in detail_for(ind, p)
+    assert "pace 29 % over training (10-min mean 4:16 vs 5:30/km)" in detail_for(ind, p)
 
 
 @settings(max_examples=300, deadline=None)

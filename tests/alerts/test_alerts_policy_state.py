@@ -27,7 +27,7 @@ def test_alert_content() -> None:
     d = alert.to_dict()
     assert set(d) == {"id", "t", "squad", "athlete", "level", "kind", "risk", "message", "detail", "factors"}
     assert d["message"] == "Ease the pace to about 5:10/km (now 4:50/km)"
-    assert d["detail"].startswith("risk 0.45 (elevated): pace 7 % over training (4:50 vs 5:10/km), 10 min")
+    assert d["detail"].startswith("risk 0.45 (elevated): pace 7 % over training (now 4:50 vs 5:10/km), 10 min")
     assert d["factors"] == {"pace_over_training": 0.25, "duration": 0.05, "sex": 0.03}
     assert d["risk"] == 0.45
     json.dumps(d)
