@@ -7,6 +7,7 @@ and raised ``from`` their cause.
     ├── UsageError          bad flag, bad URL, unreadable or malformed input file  (CLI exit code 2)
     │   └── InputFileError  a file that cannot be read or parsed
     ├── BrokerError         the MQTT broker cannot be reached or refused us
+    ├── MonitorSilent       a paced publisher saw no progress from the monitor (simulators/pacing.py)
     └── RejectedMessage     one MQTT message (or value in it) failed validation; counted, never fatal
 """
 
@@ -27,6 +28,10 @@ class InputFileError(UsageError):
 
 class BrokerError(CrampwatchError):
     """The MQTT broker cannot be reached, or refused the connection."""
+
+
+class MonitorSilent(CrampwatchError):
+    """A publisher paced by the monitor's statuses (``--speed 0``) saw no progress for its timeout."""
 
 
 class RejectedMessage(CrampwatchError):

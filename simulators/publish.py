@@ -6,13 +6,16 @@ the order they are given in within a run (a simulated run may deliver a few fram
 runs are merged by each run's *delivery clock* — the newest event time it has sent so far — with ties broken
 by run order.
 
-Pacing: ``speed`` 1 publishes in real time, 60 at x60, 0 as fast as the broker acknowledges (QoS 1). The byte
-sequence never depends on ``speed``: :func:`plan_messages` decides it, :func:`publish` only waits.
+Pacing: ``speed`` 1 publishes in real time, 60 at x60, 0 as fast as the broker acknowledges (QoS 1); with
+``follow`` also no further ahead of the monitor than its statuses show it has handled (:mod:`simulators.pacing`;
+what ``crampwatch simulate/replay --speed 0`` do). The byte sequence never depends on either: :func:`plan_messages`
+decides it, :func:`publish` only waits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import math
 import time
@@ -38,6 +41,7 @@ from monitor.errors import BrokerError
 from monitor.mqtt.broker import BrokerURL
 from processors.profile import Profile, SessionPlan
 from simulators.frame import Frame
+from simulators.pacing import Follow, Follower
 
 Mode = Literal["frame", "samples"]
 #: QoS 1 publishes kept in flight at once (order is kept: MQTT delivers one connection's messages in order).
@@ -57,13 +61,15 @@ class Run:
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One MQTT message. ``at`` is the event time that releases it (None: before the clock starts)."""
+    """One MQTT message. ``at`` is the event time that releases it (None: before the clock starts); ``run`` the
+    index of the run it belongs to."""
 
     topic: str
     payload: bytes
     qos: int
     retain: bool
     at: float | None
+    run: int = -1
 
 
 @dataclass(slots=True)
@@ -128,9 +134,10 @@ def plan_messages(
     topics = Topics(prefix)
     stats = stats if stats is not None else PublishStats()
     stats.runs = len(runs)
-    for run in runs:
+    for index, run in enumerate(runs):
         if run.profile is not None:
-            msg = Message(topics.of(run.squad, run.athlete, "profile"), encode_profile(run.profile), 1, True, None)
+            topic = topics.of(run.squad, run.athlete, "profile")
+            msg = Message(topic, encode_profile(run.profile), 1, True, None, index)
             stats.profiles += 1
             stats.count(msg)
             yield msg
@@ -153,7 +160,7 @@ def _run_stream(index: int, run: Run, topics: Topics, mode: Mode, batch: int, se
     session = topics.of(run.squad, run.athlete, "session")
     if session_events:
         t0 = min(f.t for f in frames)
-        yield (t0, index, seq, Message(session, encode_session(t0, "start", run.plan), 1, False, t0), 0, 0)
+        yield (t0, index, seq, Message(session, encode_session(t0, "start", run.plan), 1, False, t0, index), 0, 0)
         seq += 1
     clock = -math.inf
     for k in range(0, len(frames), batch):
@@ -161,7 +168,7 @@ def _run_stream(index: int, run: Run, topics: Topics, mode: Mode, batch: int, se
         clock = max(clock, max(f.t for f in chunk))
         if mode == "frame":
             payload = encode_frame(chunk[0]) if batch == 1 else encode_frames(chunk)
-            msg = Message(topics.of(run.squad, run.athlete, "frame"), payload, 1, False, clock)
+            msg = Message(topics.of(run.squad, run.athlete, "frame"), payload, 1, False, clock, index)
             yield (clock, index, seq, msg, len(chunk), sum(len(f.streams()) for f in chunk))
             seq += 1
             continue
@@ -170,11 +177,11 @@ def _run_stream(index: int, run: Run, topics: Topics, mode: Mode, batch: int, se
             topic = topics.of(run.squad, run.athlete, stream)
             for part in _non_decreasing(points):
                 payload = encode_samples([t for t, _ in part], [v for _, v in part])
-                yield (clock, index, seq, Message(topic, payload, 1, False, clock), 0, len(part))
+                yield (clock, index, seq, Message(topic, payload, 1, False, clock, index), 0, len(part))
                 seq += 1
     if session_events:
         t1 = max(clock, max(f.t for f in frames))
-        yield (t1, index, seq, Message(session, encode_session(t1, "stop"), 1, False, t1), 0, 0)
+        yield (t1, index, seq, Message(session, encode_session(t1, "stop"), 1, False, t1, index), 0, 0)
 
 
 def _non_decreasing(points: list[tuple[float, float]]) -> Iterator[list[tuple[float, float]]]:
@@ -204,24 +211,30 @@ async def publish(
     session_events: bool = True,
     client: aiomqtt.Client | None = None,
     on_sent: Callable[[Message], None] | None = None,
+    follow: Follow | None = None,
 ) -> PublishStats:
     """Publish ``runs`` (see the module docstring for order and pacing). ``client``: an already connected
     client to use (it is left connected); otherwise one is opened to ``broker`` and closed at the end.
-    ``on_sent(message)`` is called as each message is handed to the client (progress display).
+    ``on_sent(message)`` is called as each message is handed to the client (progress display). ``follow``: pace
+    by the monitor's progress as well (:mod:`simulators.pacing`: at most ``follow.window`` messages ahead of what
+    its statuses show handled; returns once it has handled everything).
 
-    Raises :class:`BrokerError` if the broker cannot be reached or drops the connection; ``ValueError`` for a
-    bad mode, batch, speed or duplicate athlete.
+    Raises :class:`BrokerError` if the broker cannot be reached or drops the connection; :class:`MonitorSilent`
+    when followed and the monitor shows no progress for ``follow.timeout_s``; ``ValueError`` for a bad mode,
+    batch, speed or duplicate athlete.
     """
     _check(runs, mode, batch, speed)
     stats = PublishStats()
     messages = plan_messages(runs, mode=mode, batch=batch, prefix=prefix, session_events=session_events, stats=stats)
     began = time.monotonic()
     try:
-        if client is not None:
-            await _send(client, messages, speed, on_sent)
-        else:
-            async with broker.client() as own:
-                await _send(own, messages, speed, on_sent)
+        async with contextlib.AsyncExitStack() as stack:
+            follower = None
+            if follow is not None:
+                follower = await stack.enter_async_context(Follower(broker, runs, prefix, follow))
+            if client is None:
+                client = await stack.enter_async_context(broker.client())
+            await _send(client, messages, speed, on_sent, follower)
     except aiomqtt.MqttError as exc:
         raise BrokerError(f"publishing to {broker} failed: {exc}") from exc
     stats.wall_s = time.monotonic() - began
@@ -229,7 +242,11 @@ async def publish(
 
 
 async def _send(
-    client: aiomqtt.Client, messages: Iterator[Message], speed: float, on_sent: Callable[[Message], None] | None
+    client: aiomqtt.Client,
+    messages: Iterator[Message],
+    speed: float,
+    on_sent: Callable[[Message], None] | None,
+    follower: Follower | None,
 ) -> None:
     loop = asyncio.get_running_loop()
     pending: deque[asyncio.Task[None]] = deque()
@@ -247,6 +264,10 @@ async def _send(
                 delay = origin[1] + (msg.at - origin[0]) / speed - loop.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
+            if follower is not None:
+                if follower.full:
+                    await follower.room()
+                follower.sent(msg)
             # Tasks start in creation order and each hands its message to the MQTT client synchronously in its
             # first step, so the wire order is the creation order.
             pending.append(
@@ -258,6 +279,8 @@ async def _send(
                 await pending.popleft()
         while pending:
             await pending.popleft()
+        if follower is not None:
+            await follower.finish()
     finally:
         client.pending_calls_threshold = threshold
         for task in pending:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from monitor.core.wire import DEFAULT_PREFIX, MAX_BATCH, Topics
 from monitor.errors import UsageError
+from simulators.pacing import DEFAULT_TIMEOUT_S, DEFAULT_WINDOW, Follow
 
 if TYPE_CHECKING:  # aiomqtt loads only when a command connects: fast --help / usage errors
     from monitor.mqtt.broker import BrokerURL
@@ -62,7 +63,34 @@ def topics_from_args(args: argparse.Namespace) -> Topics:
 def add_publish_flags(parser: argparse.ArgumentParser) -> None:
     """Pacing and message-shape flags of the commands that publish runs (``replay``, ``simulate``)."""
     parser.add_argument(
-        "--speed", type=float, default=1.0, help="1 = real time (default), 60 = x60, 0 = as fast as possible"
+        "--speed",
+        type=float,
+        default=1.0,
+        help="1 = real time (default), 60 = x60, 0 = as fast as the monitor keeps up: paced by its statuses, at "
+        "most --pace-window messages ahead of what it has handled; with no progress for --pace-timeout seconds "
+        "(no monitor running?) the command stops with one line on stderr, exit code 1",
+    )
+    parser.add_argument(
+        "--unpaced",
+        action="store_true",
+        help="with --speed 0: publish as fast as the broker acknowledges, without waiting for the monitor (a broker "
+        "that does not queue that much for the monitor drops messages: docs/simulators.md)",
+    )
+    parser.add_argument(
+        "--pace-window",
+        type=int,
+        default=DEFAULT_WINDOW,
+        metavar="N",
+        help=f"with --speed 0: messages allowed ahead of the monitor (default {DEFAULT_WINDOW}; keep it below the "
+        "broker's max_queued_messages, 1000 on a stock Mosquitto)",
+    )
+    parser.add_argument(
+        "--pace-timeout",
+        type=positive_float,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="S",
+        help=f"with --speed 0: seconds without progress from the monitor before stopping (default "
+        f"{DEFAULT_TIMEOUT_S:g})",
     )
     parser.add_argument(
         "--mode", choices=["frame", "samples"], default="frame", help="frame topic or per-stream topics"
@@ -77,6 +105,15 @@ def check_publish_args(args: argparse.Namespace) -> None:
         raise UsageError("--speed must be a number >= 0 (0 = as fast as possible)")
     if not 1 <= args.batch <= MAX_BATCH:
         raise UsageError(f"--batch must be 1-{MAX_BATCH}")
+    if args.pace_window < 1:
+        raise UsageError("--pace-window must be at least 1")
+
+
+def follow_from_args(args: argparse.Namespace) -> Follow | None:
+    """How ``--speed 0`` is paced: by the monitor's progress, unless ``--unpaced`` (other speeds: the clock only)."""
+    if args.speed != 0 or args.unpaced:
+        return None
+    return Follow(window=args.pace_window, timeout_s=args.pace_timeout)
 
 
 #: Mosquitto's default ``max_queued_messages``: what a stock broker holds for a subscriber that is behind.
@@ -84,9 +121,9 @@ STOCK_QUEUE: Final = 1000
 
 
 def fast_publish_note(speed: float, messages: int) -> str | None:
-    """The note after a ``--speed 0`` publish of more messages than a stock broker queues for the monitor: it drops
-    the rest, counted nowhere the publisher or the monitor sees (fenix2-run-47min.fit, 2,811 messages: the monitor
-    got 2,407; its session said 8.05 km of 9.0), so two runs of the same replay gave different sessions.
+    """The note after a ``--speed 0 --unpaced`` publish of more messages than a stock broker queues for the monitor:
+    it drops the rest, counted nowhere the publisher or the monitor sees (fenix2-run-47min.fit, 2,811 messages: the
+    monitor got 2,407; its session said 8.05 km of 9.0), so two runs of the same replay gave different sessions.
 
     >>> fast_publish_note(60, 5000), fast_publish_note(0, 47)
     (None, None)
@@ -98,7 +135,7 @@ def fast_publish_note(speed: float, messages: int) -> str | None:
     return (
         f"note: {messages} messages as fast as the broker took them; one that queues fewer than that for the "
         f"monitor (Mosquitto's default max_queued_messages is {STOCK_QUEUE}) drops the rest unseen "
-        "(docs/deploy.md): pace it (--speed 60) or batch it (--batch 60)"
+        "(docs/deploy.md): leave --unpaced out (paced by the monitor), pace it (--speed 60) or batch it (--batch 60)"
     )
 
 

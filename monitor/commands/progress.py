@@ -64,9 +64,9 @@ def progress_bar(
         yield advance
 
 
-def duration_note(span_s: float, speed: float, running_s: float | None = None) -> str:
+def duration_note(span_s: float, speed: float, running_s: float | None = None, *, paced: bool = False) -> str:
     """How long the replay takes. ``running_s``: the runs' own time in all, when it is less than the event time
-    they span (runs replayed at their recorded times, days apart).
+    they span (runs replayed at their recorded times, days apart). ``paced``: speed 0 follows the monitor.
 
     >>> duration_note(3600, 60)
     '1:00:00 of running, takes about 1:00 at x60'
@@ -74,6 +74,8 @@ def duration_note(span_s: float, speed: float, running_s: float | None = None) -
     '1:30:00 of running, takes about 1:30:00 in real time'
     >>> duration_note(100, 0)
     '0:01:40 of running, as fast as the broker takes it'
+    >>> duration_note(100, 0, paced=True)
+    '0:01:40 of running, as fast as the monitor takes it'
     >>> duration_note(3 * 86400, 0, running_s=5400)
     '1:30:00 of running over 72:00:00 of event time, as fast as the broker takes it'
     """
@@ -83,7 +85,7 @@ def duration_note(span_s: float, speed: float, running_s: float | None = None) -
     else:
         run += " of running"
     if speed == 0:
-        return f"{run}, as fast as the broker takes it"
+        return f"{run}, as fast as the {'monitor' if paced else 'broker'} takes it"
     wall = span_s / speed
     took = _clock(wall) if wall >= 3600 else f"{int(wall // 60)}:{int(wall % 60):02d}"
     return f"{run}, takes about {took} " + ("in real time" if speed == 1 else f"at x{speed:g}")

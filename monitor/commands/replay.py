@@ -30,6 +30,7 @@ from monitor.commands.common import (
     broker_from_args,
     check_publish_args,
     fast_publish_note,
+    follow_from_args,
     plural,
     topics_from_args,
 )
@@ -171,9 +172,10 @@ def run(args: argparse.Namespace) -> int:
     if args.now:
         check_now_speed(span, args.speed)
     running = sum(r.frames[-1].t - r.frames[0].t for r in runs)  # less than span when runs keep days apart
+    note = duration_note(span, args.speed, running, paced=not args.unpaced)
     print(
         f"replaying {plural(len(runs), 'run')}, {plural(frames, 'frame')}, to {broker} "
-        f"(squad {squad}: {', '.join(r.athlete for r in runs)}); {duration_note(span, args.speed, running)}",
+        f"(squad {squad}: {', '.join(r.athlete for r in runs)}); {note}",
         flush=True,
     )
     with progress_bar("replaying", total=max(span, 1.0), unit="s of run") as advance:
@@ -192,11 +194,12 @@ def run(args: argparse.Namespace) -> int:
                 prefix=topics.prefix,
                 session_events=not args.no_session,
                 on_sent=sent,
+                follow=follow_from_args(args),
             )
         )
     print(
         f"published {stats.messages} messages ({stats.frames} frames, {stats.samples} samples) in {stats.wall_s:.1f} s"
     )
-    if (note := fast_publish_note(args.speed, stats.messages)) is not None:
+    if args.unpaced and (note := fast_publish_note(args.speed, stats.messages)) is not None:
         print(note)
     return 0

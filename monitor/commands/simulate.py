@@ -17,6 +17,7 @@ from monitor.commands.common import (
     broker_from_args,
     check_publish_args,
     fast_publish_note,
+    follow_from_args,
     plural,
     topics_from_args,
 )
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"simulate: {scenario.name}: {plural(len(runs), 'athlete')}, {plural(frames, 'frame')} → {broker} at "
         + ("full speed" if args.speed == 0 else f"x{args.speed:g}")
-        + f"; {duration_note(span, args.speed)}",
+        + f"; {duration_note(span, args.speed, paced=not args.unpaced)}",
         file=sys.stderr,
     )
     with progress_bar("simulating", total=max(span, 1.0), unit="s of run") as advance:
@@ -131,13 +132,13 @@ def run(args: argparse.Namespace) -> int:
         stats = asyncio.run(
             publish(
                 broker, runs, speed=args.speed, mode=args.mode, batch=args.batch, prefix=topics.prefix,
-                session_events=not args.no_session, on_sent=sent,
+                session_events=not args.no_session, on_sent=sent, follow=follow_from_args(args),
             )
         )  # fmt: skip
     print(
         f"published {stats.messages} messages ({stats.frames or stats.samples} "
         f"{'frames' if stats.frames else 'samples'}, {stats.bytes} bytes) in {stats.wall_s:.1f} s"
     )
-    if (note := fast_publish_note(args.speed, stats.messages)) is not None:
+    if args.unpaced and (note := fast_publish_note(args.speed, stats.messages)) is not None:
         print(note)
     return 0

@@ -97,7 +97,9 @@ def test_one_athlete_is_singular(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.broker
 def test_simulate_one_athlete_banner(mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["simulate", "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--athletes", "1", "--speed", "0"]) == 0
+    url = f"mqtt://127.0.0.1:{mosquitto.port}"
+    argv = ["simulate", "--broker", url, "--athletes", "1", "--speed", "0", "--unpaced"]  # no monitor here
+    assert main(argv) == 0
     err = capsys.readouterr().err
     assert "1 athlete," in err and "1 athletes" not in err, err
 

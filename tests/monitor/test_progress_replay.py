@@ -57,7 +57,8 @@ def run_on_pty(argv: list[str], timeout: float = 120.0) -> tuple[int, str, str]:
 
 def test_replay_progress_on_a_terminal_only(mosquitto: BrokerURL, tmp_path: Path) -> None:
     a = csv_run(tmp_path / "a.csv", 1_700_000_000)
-    argv = ["replay", str(a), "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--squad", "s", "--speed", "0"]
+    url = f"mqtt://127.0.0.1:{mosquitto.port}"
+    argv = ["replay", str(a), "--broker", url, "--squad", "s", "--speed", "0", "--unpaced"]  # no monitor here
     code, _out, tty = run_on_pty(argv)
     assert code == 0, tty
     assert "replaying" in tty and "s of run" in tty and "━" in tty  # rich's bar on the terminal
@@ -69,7 +70,8 @@ def test_replay_progress_on_a_terminal_only(mosquitto: BrokerURL, tmp_path: Path
 
 
 def test_simulate_progress_on_a_terminal_only(mosquitto: BrokerURL) -> None:
-    argv = ["simulate", "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--scenario", "intervals", "--speed", "0"]
+    url = f"mqtt://127.0.0.1:{mosquitto.port}"
+    argv = ["simulate", "--broker", url, "--scenario", "intervals", "--speed", "0", "--unpaced"]  # no monitor here
     code, _out, tty = run_on_pty(argv)
     assert code == 0, tty
     assert "simulating" in tty and "━" in tty
@@ -112,7 +114,7 @@ async def test_replay_aligns_runs_from_different_days(
     a = csv_run(tmp_path / "a.csv", 1_700_000_000, minutes=10)
     b = csv_run(tmp_path / "b.csv", 1_700_000_000 + 597 * DAY + 3600, minutes=12)
     argv = ["replay", str(a), str(b), "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--squad", "s",
-            "--speed", "0", *(["--keep-times"] if keep else [])]  # fmt: skip
+            "--speed", "0", "--unpaced", *(["--keep-times"] if keep else [])]  # fmt: skip
 
     async def scenario() -> dict[str, float]:
         ready = asyncio.Event()

@@ -98,7 +98,7 @@ async def test_replay_through_mosquitto_gives_the_same_indicators_as_analyze(
     code, received = await _replay(
         mosquitto,
         "club",
-        [str(path), "--broker", _url(mosquitto), "--squad", "club", "--athlete", "ann", "--speed", "0"],
+        [str(path), "--broker", _url(mosquitto), "--squad", "club", "--athlete", "ann", "--speed", "0", "--unpaced"],
         1,
     )
     assert code == 0
@@ -128,7 +128,7 @@ async def test_replay_samples_mode_carries_the_same_run(
     mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = _realdata("fenix5-run-1min.fit")
-    argv = [str(path), "--broker", _url(mosquitto), "--squad", "club", "--mode", "samples", "--speed", "0"]
+    argv = [str(path), "--broker", _url(mosquitto), "--squad", "club", "--mode", "samples", "--speed", "0", "--unpaced"]
     code, received = await _replay(mosquitto, "club", argv, 1)
     assert code == 0
     samples = []
@@ -158,6 +158,7 @@ async def test_replay_squad_from_several_files(
     profile = tmp_path / "p.toml"
     profile.write_text("training_pace = 330\n", encoding="utf-8")
     argv = [str(a), str(b), "--broker", _url(mosquitto), "--squad", "club", "--athlete", "r", "--speed", "0"]
+    argv.append("--unpaced")  # no monitor here: the publisher's bytes only
     code, received = await _replay(mosquitto, "club", [*argv, "--profile", str(profile)], 2)
     assert code == 0
     topics = [t for t, _ in received]
@@ -179,7 +180,7 @@ async def test_replay_now_shifts_every_run_to_the_present(
     a = _csv(tmp_path, "old.csv", 1_500_000_000, 10)
     b = _csv(tmp_path, "older.csv", 1_400_000_000, 10)
     before = time.time()
-    argv = [str(a), str(b), "--broker", _url(mosquitto), "--squad", "club", "--speed", "0", "--now"]
+    argv = [str(a), str(b), "--broker", _url(mosquitto), "--squad", "club", "--speed", "0", "--unpaced", "--now"]
     code, received = await _replay(mosquitto, "club", argv, 2)
     assert code == 0
     starts = {
