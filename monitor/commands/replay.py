@@ -12,8 +12,9 @@ Time: several runs start together by default — each is shifted so that it star
 whatever day it was recorded (a squad replay of runs from different days takes the length of the longest run,
 not the days between them); ``--keep-times`` keeps the recorded times, ``--now`` shifts every run to start at
 the current time. One file keeps its times unless ``--now``. The command says how long the replay will take.
-``--speed`` 1 is real time (default), 60 is x60, 0 as fast as the broker acknowledges; the event times (and so
-the monitor's statuses and alerts) never depend on it.
+``--speed`` 1 is real time (default), 60 is x60, 0 as fast as the monitor takes it (paced by its statuses,
+``simulators/pacing.py``; ``--unpaced``: as fast as the broker acknowledges); the event times (and so the monitor's
+statuses and alerts) never depend on it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,128 @@
+"""``--speed 0`` paced by the monitor (simulators/pacing.py), through a Mosquitto that queues only 100 messages
+(and keeps 20 in flight) for a client — stock Mosquitto's behaviour, ten times tighter — and the real monitor with a
+persistent session, as ``crampwatch monitor`` runs: every message reaches it and its statuses and alerts are those
+of an offline run; unpaced, the broker drops most of them; with no monitor the publisher stops after its timeout."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.cli import main
+from monitor.core.pipeline import run_offline
+from monitor.core.router import Routed
+from monitor.mqtt.broker import BrokerURL
+from monitor.mqtt.service import Monitor
+from simulators.scenarios import load_scenario
+from tests.brokers import Mosquitto
+from tests.runs import Collector
+
+pytestmark = pytest.mark.broker
+
+QUEUE = 100  # messages Mosquitto queues for the monitor beyond the 20 in flight
+SQUAD, ATHLETES = "club", ["ana", "ben"]  # the squad scenario's first two: 90 and 60 min, ~9000 messages
+
+
+@pytest.fixture
+def small_queue(tmp_path: Path) -> Iterator[BrokerURL]:
+    broker = Mosquitto(tmp_path, extra=f"max_queued_messages {QUEUE}\nmax_inflight_messages 20\n")
+    broker.start()
+    try:
+        yield broker.url
+    finally:
+        broker.stop()
+
+
+def simulate_argv(url: BrokerURL, *flags: str) -> list[str]:
+    return ["simulate", "--broker", f"mqtt://127.0.0.1:{url.port}", "--scenario", "squad", "--athletes", "2",
+            "--seed", "0", "--squad", SQUAD, "--speed", "0", *flags]  # fmt: skip
+
+
+def published(out: str) -> int:
+    return int(out.split("published ", 1)[1].split()[0])
+
+
+class Handled:
+    """Counts what the monitor handles; an event when a given topic has been handled."""
+
+    def __init__(self, monitor: Monitor, marker: str = "") -> None:
+        self.marker, self.count, self.marked = marker, 0, asyncio.Event()
+        monitor.observers.append(self)
+
+    def __call__(self, routed: Routed, _seconds: float) -> None:
+        self.count += 1
+        if routed.applied is not None and "/".join(routed.applied) == self.marker:
+            self.marked.set()
+
+
+async def test_speed_0_reaches_the_monitor_whole_and_matches_offline(
+    small_queue: BrokerURL, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = small_queue
+    # event time only (quiet_s): a machine stalled 2 s would add wall-clock 'quiet' copies; persistent session:
+    # QoS 1 acknowledged once processed, so the broker's queue holds what the monitor has not handled
+    async with Monitor(url, identifier="paced-monitor", quiet_s=60.0) as monitor, Collector(url) as seen:
+        await monitor.wait_connected()
+        argv = simulate_argv(url, "--pace-window", str(QUEUE // 2))  # the margin the default keeps (docs)
+        assert await asyncio.wait_for(asyncio.to_thread(main, argv), 300) == 0
+        sent = published(capsys.readouterr().out)
+        # simulate returns once the monitor has handled its last message (every session's stop)
+        assert monitor.router.counters["messages"] == sent > 9000
+        await seen.wait_for(lambda c: all(c.finished(a) for a in ATHLETES), timeout=60)
+
+    for sim in load_scenario("squad").simulate(2, seed=0):
+        offline = run_offline(sim.frames, squad=SQUAD, athlete=sim.athlete, profile=sim.profile, plan=sim.plan)
+        assert len(offline.statuses) > 500
+        live = _statuses(seen, sim.athlete)
+        assert [live[s["t"]] for s in offline.statuses] == offline.statuses
+        assert [a["id"] for a in seen.alerts if a["athlete"] == sim.athlete] == [a.id for a in offline.alerts]
+    assert seen.alerts, "the squad's first two raise alerts, so the comparison covers them"
+
+
+async def test_unpaced_loses_messages_on_a_small_queue(
+    small_queue: BrokerURL, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What ``--speed 0`` did before it followed the monitor (and ``--unpaced`` still does)."""
+    url = small_queue
+    async with Monitor(url, identifier="unpaced-monitor", quiet_s=60.0) as monitor:
+        await monitor.wait_connected()
+        handled = Handled(monitor, marker=f"{SQUAD}/zz-marker/profile")
+        assert await asyncio.wait_for(asyncio.to_thread(main, simulate_argv(url, "--unpaced")), 300) == 0
+        sent = published(capsys.readouterr().out)
+        async with url.client() as client:  # queued behind what is left of the run: handled after all of it
+            for _ in range(20):  # the queue may still be full when the marker arrives: then it is dropped too
+                await client.publish(f"crampwatch/v1/{SQUAD}/zz-marker/profile", b"{}", qos=1)
+                try:
+                    await asyncio.wait_for(handled.marked.wait(), 3.0)
+                    break
+                except TimeoutError:
+                    continue
+        assert handled.marked.is_set()
+    assert handled.count - 1 < sent * 0.9, (handled.count, sent)  # the broker dropped at least a tenth
+
+
+async def test_speed_0_without_a_monitor_stops_after_the_timeout(
+    mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = simulate_argv(mosquitto, "--pace-timeout", "1")
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    assert await asyncio.wait_for(asyncio.to_thread(main, argv), 60) == 1
+    took = loop.time() - began
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2, err  # the banner, then one line
+    assert err[1].startswith("crampwatch: no progress from the monitor for 1 s (0 of 500 messages seen handled")
+    assert "--unpaced" in err[1] and "Traceback" not in err[1]
+    assert took < 30
+
+
+def _statuses(c: Collector, athlete: str) -> dict[float, dict[str, Any]]:
+    """The athlete's statuses by event time; the session's final one (its stop's: a copy of the last tick, or an
+    extra tick at the last second, marked ``finished``) as the tick it is, which an offline run ends on."""
+    finished = [s for s in c.event_statuses() if s["athlete"] == athlete and s["session_state"] == "finished"]
+    assert len(finished) == 1
+    return {s["t"]: {**s, "session_state": "live"} for s in c.event_statuses() if s["athlete"] == athlete}
