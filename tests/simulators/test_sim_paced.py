@@ -17,6 +17,7 @@ from monitor.core.pipeline import run_offline
 from monitor.core.router import Routed
 from monitor.mqtt.broker import BrokerURL
 from monitor.mqtt.service import Monitor
+from simulators.publish import Run, plan_messages
 from simulators.scenarios import load_scenario
 from tests.brokers import Mosquitto
 from tests.runs import Collector
@@ -103,6 +104,44 @@ async def test_unpaced_loses_messages_on_a_small_queue(
                     continue
         assert handled.marked.is_set()
     assert handled.count - 1 < sent * 0.9, (handled.count, sent)  # the broker dropped at least a tenth
+
+
+def record(monitor: Monitor, into: set[tuple[str, bytes]], reached: asyncio.Event, count: int) -> None:
+    """Every (topic, payload) the monitor handles goes ``into`` the set; ``reached`` is set at ``count`` of them."""
+    handle = monitor.router.handle
+
+    def recorded(topic: str, payload: bytes | bytearray | str, *, now: float | None = None) -> Routed:
+        into.add((topic, payload if isinstance(payload, bytes) else str(payload).encode()))
+        if len(into) >= count:
+            reached.set()
+        return handle(topic, payload, now=now)
+
+    monitor.router.handle = recorded  # type: ignore[method-assign]
+
+
+async def test_speed_0_rides_out_a_monitor_restart(small_queue: BrokerURL, capsys: pytest.CaptureFixture[str]) -> None:
+    """The monitor stops mid-run and comes back (its persistent session: the broker queues for it meanwhile): the
+    publisher waits for it and every message is handled, by one or the other."""
+    url, handled = small_queue, set[tuple[str, bytes]]()
+    runs = [Run(SQUAD, s.athlete, s.profile, s.frames, s.plan) for s in load_scenario("squad").simulate(2, seed=0)]
+    expected = {(m.topic, m.payload) for m in plan_messages(runs)}
+    argv = simulate_argv(url, "--pace-window", str(QUEUE // 2), "--pace-timeout", "60")
+    halfway, done = asyncio.Event(), asyncio.Event()
+    first = Monitor(url, identifier="restarted", quiet_s=60.0)
+    record(first, handled, halfway, len(expected) // 2)
+    async with first:
+        await first.wait_connected()
+        cli = asyncio.ensure_future(asyncio.to_thread(main, argv))
+        await asyncio.wait_for(halfway.wait(), 120)
+    assert not cli.done()
+    second = Monitor(url, identifier="restarted", quiet_s=60.0)
+    record(second, handled, done, len(expected))  # before it connects: the broker's backlog comes at once
+    async with second:
+        await second.wait_connected()
+        assert await asyncio.wait_for(cli, 300) == 0
+        assert done.is_set()
+    assert published(capsys.readouterr().out) == len(list(plan_messages(runs)))
+    assert handled == expected
 
 
 async def test_speed_0_without_a_monitor_stops_after_the_timeout(
