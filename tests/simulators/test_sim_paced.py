@@ -165,3 +165,16 @@ def _statuses(c: Collector, athlete: str) -> dict[float, dict[str, Any]]:
     finished = [s for s in c.event_statuses() if s["athlete"] == athlete and s["session_state"] == "finished"]
     assert len(finished) == 1
     return {s["t"]: {**s, "session_state": "live"} for s in c.event_statuses() if s["athlete"] == athlete}
+
+
+async def test_speed_0_without_session_events_returns_once_the_monitor_caught_up(
+    mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No stop, so no ``finished`` status: done when a status within a tick of each run's last message arrives."""
+    async with Monitor(mosquitto) as monitor:
+        await monitor.wait_connected()
+        argv = ["simulate", "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--scenario", "intervals",
+                "--no-session", "--speed", "0", "--pace-timeout", "60"]  # fmt: skip
+        assert await asyncio.wait_for(asyncio.to_thread(main, argv), 120) == 0
+        sent = published(capsys.readouterr().out)
+        assert sent - 2 * 5 <= monitor.router.counters["messages"] <= sent  # at most a tick's messages after it
