@@ -23,7 +23,8 @@ from a session the monitor still holds from an earlier, interrupted run of the s
 message), so a second run started right after the first never sees the first one's statuses.
 
 **No progress.** If nothing more is proven for ``timeout_s`` of wall clock while the publisher waits (no monitor,
-a monitor that died, a user not allowed to read ``status``), :class:`MonitorSilent` says so in one line; the
+a monitor that died, a user not allowed to read ``status``), :class:`MonitorSilent` says so in one line, with what
+the monitor's presence (``{prefix}/_monitor/online``, retained) last said; the
 commands stop with exit code 1 (``--unpaced`` publishes without waiting). A monitor restarted within the timeout
 resumes the run: with a persistent session (``crampwatch monitor``'s default) the broker kept the at most
 ``window`` messages sent meanwhile.
@@ -196,6 +197,12 @@ class Follower:
         self._last_progress = time.monotonic()
         self._client: aiomqtt.Client | None = None
         self._reader: asyncio.Task[None] | None = None
+        #: the monitor's presence (``{prefix}/_monitor/online``, retained; None: never said), for the message
+        self.online: bool | None = None
+
+    @property
+    def _presence(self) -> str:
+        return f"{self.prefix}/_monitor/online"
 
     @property
     def watched(self) -> str:
@@ -207,6 +214,7 @@ class Follower:
         client = self.broker.client()
         try:
             await client.__aenter__()
+            await client.subscribe(self._presence, qos=1)
             for squad in self._squads:
                 await client.subscribe(f"{self.prefix}/{squad}/+/status", qos=0)
         except aiomqtt.MqttError as exc:
@@ -229,7 +237,12 @@ class Follower:
     async def _read(self, client: aiomqtt.Client) -> None:
         progress, cut = self.progress, len(self.prefix) + 1
         async for message in client.messages:
-            if message.retain or not isinstance(message.payload, bytes):
+            if not isinstance(message.payload, bytes):
+                continue
+            if str(message.topic) == self._presence:
+                self.online = b"true" in message.payload
+                continue
+            if message.retain:
                 continue
             parts = str(message.topic)[cut:].split("/")
             fields = _status_fields(message.payload) if len(parts) == 3 else None
@@ -269,9 +282,10 @@ class Follower:
             failure = self._reader.exception()
             raise BrokerError(f"lost the monitor's statuses on {self.broker}: {failure or 'subscription ended'}")
         if not done:
-            p = self.progress
+            p, presence = self.progress, self._presence
+            said = {True: "online", False: "offline", None: "not announced"}[self.online]
             raise MonitorSilent(
                 f"no progress from the monitor for {self.follow.timeout_s:g} s ({p.proven} of {p.sent} messages "
-                f"seen handled on {self.watched}): is `crampwatch monitor` running on this broker? "
-                "(--unpaced publishes without waiting)"
+                f"seen handled on {self.watched}; {presence}: {said}): is `crampwatch monitor` running on this "
+                "broker? (--unpaced publishes without waiting)"
             )

@@ -155,6 +155,7 @@ async def test_speed_0_without_a_monitor_stops_after_the_timeout(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2, err  # the banner, then one line
     assert err[1].startswith("crampwatch: no progress from the monitor for 1 s (0 of 500 messages seen handled")
+    assert "crampwatch/v1/_monitor/online: not announced" in err[1]  # no monitor has ever been on this broker
     assert "--unpaced" in err[1] and "Traceback" not in err[1]
     assert took < 30
 
