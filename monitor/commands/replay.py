@@ -173,10 +173,10 @@ def run(args: argparse.Namespace) -> int:
     if args.now:
         check_now_speed(span, args.speed)
     running = sum(r.frames[-1].t - r.frames[0].t for r in runs)  # less than span when runs keep days apart
-    note = duration_note(span, args.speed, running, paced=not args.unpaced)
+    how_long = duration_note(span, args.speed, running, paced=not args.unpaced)
     print(
         f"replaying {plural(len(runs), 'run')}, {plural(frames, 'frame')}, to {broker} "
-        f"(squad {squad}: {', '.join(r.athlete for r in runs)}); {note}",
+        f"(squad {squad}: {', '.join(r.athlete for r in runs)}); {how_long}",
         flush=True,
     )
     with progress_bar("replaying", total=max(span, 1.0), unit="s of run") as advance:
