@@ -22,6 +22,12 @@ from a session the monitor still holds from an earlier, interrupted run of the s
 ``finished`` status after its stop was sent (without session events: a status within one tick of its last
 message), so a second run started right after the first never sees the first one's statuses.
 
+**No monitor.** Pacing needs a monitor that is there: the monitor says so on ``{prefix}/_monitor/online``
+(retained; ``false`` also as its MQTT will). When that topic does not say ``online`` within
+:data:`PRESENCE_WAIT_S` of subscribing (no monitor on this broker, a stopped one, one that predates the topic),
+the publisher publishes unpaced and the commands say so in a note: a subscriber that is not a monitor (a test
+harness collecting frames) gets every message at full speed, as before pacing.
+
 **No progress.** If nothing more is proven for ``timeout_s`` of wall clock while the publisher waits (no monitor,
 a monitor that died, a user not allowed to read ``status``), :class:`MonitorSilent` says so in one line, with what
 the monitor's presence (``{prefix}/_monitor/online``, retained) last said; the
@@ -55,6 +61,8 @@ if TYPE_CHECKING:  # the commands read the defaults below for --help: no MQTT cl
 DEFAULT_WINDOW = 500
 #: Wall-clock seconds without progress before giving up (a monitor restart must fit in it).
 DEFAULT_TIMEOUT_S = 30.0
+#: Wall-clock seconds to wait for the monitor's retained presence after subscribing (it comes at once if retained).
+PRESENCE_WAIT_S = 2.0
 #: The monitor's status cadence in event seconds (PipelineConfig.tick_s): a run without session events is done
 #: when a status within one tick of its last message arrives.
 TICK_S = 5
@@ -199,6 +207,7 @@ class Follower:
         self._reader: asyncio.Task[None] | None = None
         #: the monitor's presence (``{prefix}/_monitor/online``, retained; None: never said), for the message
         self.online: bool | None = None
+        self._presence_seen = asyncio.Event()
 
     @property
     def _presence(self) -> str:
@@ -221,8 +230,15 @@ class Follower:
             raise BrokerError(f"cannot follow the monitor's statuses on {self.broker}: {exc}") from exc
         self._client = client
         self._reader = asyncio.create_task(self._read(client), name="crampwatch-follow")
+        with contextlib.suppress(TimeoutError):  # retained: at once; never said: not online
+            await asyncio.wait_for(self._presence_seen.wait(), PRESENCE_WAIT_S)
         self._last_progress = time.monotonic()
         return self
+
+    @property
+    def presence(self) -> str:
+        """What the monitor's presence topic said: ``online``, ``offline`` or ``not announced``."""
+        return {True: "online", False: "offline", None: "not announced"}[self.online]
 
     async def __aexit__(self, *exc: object) -> None:
         if self._reader is not None:
@@ -241,6 +257,7 @@ class Follower:
                 continue
             if str(message.topic) == self._presence:
                 self.online = b"true" in message.payload
+                self._presence_seen.set()
                 continue
             if message.retain:
                 continue
@@ -283,7 +300,7 @@ class Follower:
             raise BrokerError(f"lost the monitor's statuses on {self.broker}: {failure or 'subscription ended'}")
         if not done:
             p, presence = self.progress, self._presence
-            said = {True: "online", False: "offline", None: "not announced"}[self.online]
+            said = self.presence
             raise MonitorSilent(
                 f"no progress from the monitor for {self.follow.timeout_s:g} s ({p.proven} of {p.sent} messages "
                 f"seen handled on {self.watched}; {presence}: {said}): is `crampwatch monitor` running on this "

@@ -87,6 +87,8 @@ class PublishStats:
     first_t: float | None = None
     last_t: float | None = None
     wall_s: float = 0.0
+    #: asked to follow the monitor but none was online (what its presence topic said): published unpaced
+    unfollowed: str | None = None
 
     def count(self, message: Message, *, frames: int = 0, samples: int = 0) -> None:
         self.messages += 1
@@ -232,6 +234,8 @@ async def publish(
             follower = None
             if follow is not None:
                 follower = await stack.enter_async_context(Follower(broker, runs, prefix, follow))
+                if follower.online is not True:  # nobody to pace by: as fast as the broker takes it
+                    stats.unfollowed, follower = follower.presence, None
             if client is None:
                 client = await stack.enter_async_context(broker.client())
             await _send(client, messages, speed, on_sent, follower)

@@ -67,8 +67,9 @@ def add_publish_flags(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=1.0,
         help="1 = real time (default), 60 = x60, 0 = as fast as the monitor keeps up: paced by its statuses, at "
-        "most --pace-window messages ahead of what it has handled; with no progress for --pace-timeout seconds "
-        "(no monitor running?) the command stops with one line on stderr, exit code 1",
+        "most --pace-window messages ahead of what it has handled (with no monitor online on the broker: as fast as "
+        "the broker takes it, and a note says so); a monitor online that shows no progress for --pace-timeout "
+        "seconds stops the command with one line on stderr, exit code 1",
     )
     parser.add_argument(
         "--unpaced",
@@ -118,6 +119,33 @@ def follow_from_args(args: argparse.Namespace) -> Follow | None:
 
 #: Mosquitto's default ``max_queued_messages``: what a stock broker holds for a subscriber that is behind.
 STOCK_QUEUE: Final = 1000
+
+
+def publish_note(
+    args: argparse.Namespace, broker: object, prefix: str, unfollowed: str | None, messages: int
+) -> str | None:
+    """The note a ``--speed 0`` publish ends with, if any: no monitor was online to pace by, or ``--unpaced`` sent
+    more than a stock broker queues."""
+    if unfollowed is not None:
+        return unfollowed_note(broker, prefix, unfollowed)
+    return fast_publish_note(args.speed, messages) if args.unpaced else None
+
+
+def unfollowed_note(broker: object, prefix: str, said: str | None) -> str | None:
+    """The note after a ``--speed 0`` publish that found no monitor online to pace by (``said``: what the
+    monitor's presence topic said), so it published unpaced.
+
+    >>> unfollowed_note("mqtt://b:1883", "crampwatch/v1", "not announced")[:72]
+    'note: no monitor online on mqtt://b:1883 (crampwatch/v1/_monitor/online:'
+    >>> unfollowed_note("b", "p", None) is None
+    True
+    """
+    if said is None:
+        return None
+    return (
+        f"note: no monitor online on {broker} ({prefix}/_monitor/online: {said}): published as fast as the broker "
+        "took it, not paced by a monitor (start `crampwatch monitor` first to have every message reach it)"
+    )
 
 
 def fast_publish_note(speed: float, messages: int) -> str | None:

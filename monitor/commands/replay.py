@@ -30,9 +30,9 @@ from monitor.commands.common import (
     add_publish_flags,
     broker_from_args,
     check_publish_args,
-    fast_publish_note,
     follow_from_args,
     plural,
+    publish_note,
     topics_from_args,
 )
 from monitor.commands.progress import duration_note, progress_bar
@@ -201,6 +201,6 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"published {stats.messages} messages ({stats.frames} frames, {stats.samples} samples) in {stats.wall_s:.1f} s"
     )
-    if args.unpaced and (note := fast_publish_note(args.speed, stats.messages)) is not None:
+    if (note := publish_note(args, broker, topics.prefix, stats.unfollowed, stats.messages)) is not None:
         print(note)
     return 0

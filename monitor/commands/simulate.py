@@ -16,9 +16,9 @@ from monitor.commands.common import (
     add_publish_flags,
     broker_from_args,
     check_publish_args,
-    fast_publish_note,
     follow_from_args,
     plural,
+    publish_note,
     topics_from_args,
 )
 from monitor.commands.progress import duration_note, progress_bar
@@ -139,6 +139,6 @@ def run(args: argparse.Namespace) -> int:
         f"published {stats.messages} messages ({stats.frames or stats.samples} "
         f"{'frames' if stats.frames else 'samples'}, {stats.bytes} bytes) in {stats.wall_s:.1f} s"
     )
-    if args.unpaced and (note := fast_publish_note(args.speed, stats.messages)) is not None:
+    if (note := publish_note(args, broker, topics.prefix, stats.unfollowed, stats.messages)) is not None:
         print(note)
     return 0

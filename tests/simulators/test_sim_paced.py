@@ -1,7 +1,8 @@
 """``--speed 0`` paced by the monitor (simulators/pacing.py), through a Mosquitto that queues only 100 messages
 (and keeps 20 in flight) for a client — stock Mosquitto's behaviour, ten times tighter — and the real monitor with a
 persistent session, as ``crampwatch monitor`` runs: every message reaches it and its statuses and alerts are those
-of an offline run; unpaced, the broker drops most of them; with no monitor the publisher stops after its timeout."""
+of an offline run; unpaced, the broker drops most of them; with no monitor online it publishes unpaced (with a
+note); with a monitor online that handles nothing it stops after its timeout."""
 
 from __future__ import annotations
 
@@ -28,14 +29,25 @@ QUEUE = 100  # messages Mosquitto queues for the monitor beyond the 20 in flight
 SQUAD, ATHLETES = "club", ["ana", "ben"]  # the squad scenario's first two: 90 and 60 min, ~9000 messages
 
 
-@pytest.fixture
-def small_queue(tmp_path: Path) -> Iterator[BrokerURL]:
-    broker = Mosquitto(tmp_path, extra=f"max_queued_messages {QUEUE}\nmax_inflight_messages 20\n")
+def _queue_of(tmp_path: Path, queued: int, inflight: int) -> Iterator[BrokerURL]:
+    broker = Mosquitto(tmp_path, extra=f"max_queued_messages {queued}\nmax_inflight_messages {inflight}\n")
     broker.start()
     try:
         yield broker.url
     finally:
         broker.stop()
+
+
+@pytest.fixture
+def small_queue(tmp_path: Path) -> Iterator[BrokerURL]:
+    yield from _queue_of(tmp_path, QUEUE, 20)
+
+
+@pytest.fixture
+def tiny_queue(tmp_path: Path) -> Iterator[BrokerURL]:
+    """5 queued, 5 in flight: an unpaced publisher outruns any monitor by far more (the loss is certain, not a
+    race between the two)."""
+    yield from _queue_of(tmp_path, 5, 5)
 
 
 def simulate_argv(url: BrokerURL, *flags: str) -> list[str]:
@@ -85,10 +97,10 @@ async def test_speed_0_reaches_the_monitor_whole_and_matches_offline(
 
 
 async def test_unpaced_loses_messages_on_a_small_queue(
-    small_queue: BrokerURL, capsys: pytest.CaptureFixture[str]
+    tiny_queue: BrokerURL, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """What ``--speed 0`` did before it followed the monitor (and ``--unpaced`` still does)."""
-    url = small_queue
+    url = tiny_queue
     async with Monitor(url, identifier="unpaced-monitor", quiet_s=60.0) as monitor:
         await monitor.wait_connected()
         handled = Handled(monitor, marker=f"{SQUAD}/zz-marker/profile")
@@ -144,9 +156,29 @@ async def test_speed_0_rides_out_a_monitor_restart(small_queue: BrokerURL, capsy
     assert handled == expected
 
 
-async def test_speed_0_without_a_monitor_stops_after_the_timeout(
+@pytest.mark.parametrize("presence", [None, b'{"online": false}'])
+async def test_speed_0_without_a_monitor_online_publishes_unpaced_with_a_note(
+    mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str], presence: bytes | None
+) -> None:
+    """Nobody to pace by (no monitor ever on this broker, or one that said it stopped): every message goes out as
+    fast as the broker takes it, as before pacing, and a note says so — a harness collecting frames keeps working."""
+    if presence is not None:
+        async with mosquitto.client() as client:
+            await client.publish("crampwatch/v1/_monitor/online", presence, qos=1, retain=True)
+    runs = [Run(SQUAD, s.athlete, s.profile, s.frames, s.plan) for s in load_scenario("squad").simulate(2, seed=0)]
+    assert await asyncio.wait_for(asyncio.to_thread(main, simulate_argv(mosquitto)), 120) == 0
+    out = capsys.readouterr().out
+    assert published(out) == len(list(plan_messages(runs)))
+    said = "offline" if presence else "not announced"
+    where = f"mqtt://127.0.0.1:{mosquitto.port}"
+    assert f"note: no monitor online on {where} (crampwatch/v1/_monitor/online: {said})" in out
+
+
+async def test_speed_0_with_a_monitor_online_that_handles_nothing_stops_after_the_timeout(
     mosquitto: BrokerURL, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    async with mosquitto.client() as client:  # a monitor that says it is there but publishes no status
+        await client.publish("crampwatch/v1/_monitor/online", b'{"online": true}', qos=1, retain=True)
     argv = simulate_argv(mosquitto, "--pace-timeout", "1")
     loop = asyncio.get_running_loop()
     began = loop.time()
@@ -155,7 +187,7 @@ async def test_speed_0_without_a_monitor_stops_after_the_timeout(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2, err  # the banner, then one line
     assert err[1].startswith("crampwatch: no progress from the monitor for 1 s (0 of 500 messages seen handled")
-    assert "crampwatch/v1/_monitor/online: not announced" in err[1]  # no monitor has ever been on this broker
+    assert "crampwatch/v1/_monitor/online: online" in err[1]
     assert "--unpaced" in err[1] and "Traceback" not in err[1]
     assert took < 30
 
