@@ -76,7 +76,8 @@ SECRET_FIELDS = frozenset({"http_token"})
 URL_FIELDS = frozenset({"broker", "store", "webhook"})
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -106,7 +107,7 @@ class _Fixed(PydanticBaseSettingsSource):
 def load(flags: Mapping[str, Any] | None = None, config_file: str | Path | None = None) -> Settings:
     """The effective settings. ``flags``: values given on the command line (``None`` or ``[]`` = not given);
     the environment is the process's. Raises :class:`UsageError` with one line."""
-    file_values = _read_toml(Path(config_file)) if config_file else {}
+    file_values = read_toml(config_file) if config_file else {}
     given = {k: v for k, v in (flags or {}).items() if v is not None and v != []}
 
     class _Effective(Settings):
@@ -178,7 +179,7 @@ def describe(config_file: str | Path | None) -> str:
     import json
 
     settings = load({}, config_file)
-    file_values = _read_toml(Path(config_file)) if config_file else {}
+    file_values = read_toml(config_file) if config_file else {}
     origin = sources(settings, {}, os.environ, file_values)
     lines = ["# crampwatch monitor: effective settings (flags > CRAMPWATCH_* environment > file > defaults)"]
     for name in Settings.model_fields:

@@ -33,6 +33,27 @@ def add_broker_flags(parser: argparse.ArgumentParser, *, required: bool = True) 
     parser.add_argument("--prefix", help=f"topic prefix (default {DEFAULT_PREFIX})")
 
 
+#: Settings whose flag is not their name with dashes.
+_FLAG_OF: Final = {"http_allow_hosts": "http_allow_host"}
+
+
+def given_as(args: argparse.Namespace, name: str, value: object) -> str:
+    """A setting's value named as the user gave it, for messages: ``--ca-file X``, ``CRAMPWATCH_CA_FILE=X`` or
+    ``FILE: ca_file = X`` (audit3: a bad value from the environment or the file was named as a flag).
+
+    >>> import argparse
+    >>> a = argparse.Namespace(origins={"ca_file": "env", "webhook": "file"}, config="cw.toml")
+    >>> given_as(a, "ca_file", "/x.pem"), given_as(a, "webhook", "'ftp://h'"), given_as(a, "http", "x")
+    ('CRAMPWATCH_CA_FILE=/x.pem', "cw.toml: webhook = 'ftp://h'", '--http x')
+    """
+    origin = getattr(args, "origins", {}).get(name, "flag")
+    if origin == "env":
+        return f"CRAMPWATCH_{name.upper()}={value}"
+    if origin == "file":
+        return f"{args.config}: {name} = {value}"
+    return f"--{_FLAG_OF.get(name, name).replace('_', '-')} {value}"
+
+
 def broker_from_args(args: argparse.Namespace, *, resolve: bool = False) -> BrokerURL:
     """The broker of ``--broker`` and the TLS flags. ``resolve``: also check that the host name resolves (one-shot
     commands: an unknown host is a usage error; the service instead keeps retrying and logs why)."""
@@ -43,7 +64,7 @@ def broker_from_args(args: argparse.Namespace, *, resolve: bool = False) -> Brok
     for name in ("ca_file", "cert_file", "key_file"):
         path = getattr(args, name, None)
         if path and not os.path.isfile(path):
-            raise UsageError(f"--{name.replace('_', '-')} {path}: no such file")
+            raise UsageError(f"{given_as(args, name, path)}: no such file")
     from monitor.mqtt.broker import BrokerURL
 
     broker = BrokerURL.parse(args.broker, ca_file=args.ca_file, cert_file=args.cert_file, key_file=args.key_file)

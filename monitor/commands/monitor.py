@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.commands.common import (
     add_broker_flags,
     broker_from_args,
+    given_as,
     host_port,
     install_stop_handlers,
     setup_logging,
@@ -132,6 +133,7 @@ def apply_settings(args: argparse.Namespace) -> None:
     if isinstance(flags["http"], tuple):
         flags["http"] = f"{flags['http'][0]}:{flags['http'][1]}"
     settings = load(flags, args.config)
+    args.origins = _origins(flags, args.config)
     for name, dest in FLAGS.items():
         value = getattr(settings, name)
         if name == "http_token":
@@ -140,9 +142,17 @@ def apply_settings(args: argparse.Namespace) -> None:
             try:
                 value = host_port(value)
             except argparse.ArgumentTypeError as exc:
-                raise UsageError(f"http: {exc}") from None
+                raise UsageError(f"{given_as(args, 'http', value)}: {exc}") from None
         setattr(args, dest, value)
     args.store_origin = _store_origin(flags["store"], args.config)
+
+
+def _origins(flags: dict[str, Any], config_file: str | None) -> dict[str, str]:
+    """Where each setting came from: ``flag``, ``env``, ``file`` or ``default`` (monitor.config.sources)."""
+    from monitor.config import Settings, read_toml, sources
+
+    file_values = read_toml(config_file) if config_file else {}
+    return sources(Settings.model_construct(), flags, os.environ, file_values)
 
 
 def _store_origin(flag: str | None, config_file: str | None) -> str:
@@ -162,7 +172,7 @@ def make_sinks(args: argparse.Namespace) -> list[Sink]:
     if args.webhook:
         from alerts.sinks import make_sink
 
-        _check_webhooks(args.webhook)
+        _check_webhooks(args)
         for url in args.webhook:
             sinks.append(make_sink(f"webhook:{url}"))
     if args.store is not None and args.store.endswith(".jsonl"):
@@ -203,8 +213,8 @@ def check_settings(args: argparse.Namespace) -> None:
     if args.broker or os.environ.get("CRAMPWATCH_BROKER"):
         broker_from_args(args)
     topics_from_args(args)
-    _check_webhooks(args.webhook or [])
-    _check_discovery(args.ha_discovery)
+    _check_webhooks(args)
+    _check_discovery(args)
     if args.profiles:
         ProfileBook.load(args.profiles)
 
@@ -226,18 +236,18 @@ def check_port(host: str, port: int) -> None:
         raise UsageError(f"cannot serve HTTP on {host}:{port}: {exc.strerror or exc}") from exc
 
 
-def _check_discovery(prefix: str | None) -> None:
-    if prefix is not None:
+def _check_discovery(args: argparse.Namespace) -> None:
+    if args.ha_discovery is not None:
         try:
-            check_prefix(prefix)
+            check_prefix(args.ha_discovery)
         except ValueError as exc:
-            raise UsageError(f"--ha-discovery: {exc}") from None
+            raise UsageError(f"{given_as(args, 'ha_discovery', repr(args.ha_discovery))}: {exc}") from None
 
 
-def _check_webhooks(urls: list[str]) -> None:
-    for url in urls:
+def _check_webhooks(args: argparse.Namespace) -> None:
+    for url in args.webhook or []:
         if not url.startswith(("http://", "https://")):
-            raise UsageError(f"--webhook {redact_url(url)!r}: expected an http:// or https:// URL")
+            raise UsageError(f"{given_as(args, 'webhook', repr(redact_url(url)))}: expected an http:// or https:// URL")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -247,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
     broker = broker_from_args(args)
     topics = topics_from_args(args)
     profiles = ProfileBook.load(args.profiles) if args.profiles else ProfileBook()
-    _check_discovery(args.ha_discovery)
+    _check_discovery(args)
     sinks = make_sinks(args)
     store = make_session_store(args)
     if args.http:

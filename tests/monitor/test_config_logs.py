@@ -120,8 +120,8 @@ def test_config_check_bad_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('http = "nonsense"\n', "http: expected HOST:PORT, got 'nonsense'"),
-        ('http = "127.0.0.1:99999"\n', "http: expected HOST:PORT"),
+        ('http = "nonsense"\n', "crampwatch.toml: http = nonsense: expected HOST:PORT, got 'nonsense'"),
+        ('http = "127.0.0.1:99999"\n', "crampwatch.toml: http = 127.0.0.1:99999: expected HOST:PORT"),
         ('webhook = ["hooks.example/x"]\n', "expected an http:// or https:// URL"),
         ('prefix = "a/#"\n', "bad topic prefix 'a/#'"),
         ('broker = "bogus://broker.example"\n', "scheme must be mqtt:// or mqtts://"),

@@ -100,27 +100,6 @@ async def test_the_monitors_default_store_is_not_named_as_a_flag(fresh_home: Pat
     assert str(caught.value).startswith(f"the default session store {default_store_path()}: cannot open")
 
 
-@pytest.mark.parametrize("leaf", ["s.db", "s.jsonl"])
-def test_the_monitors_store_is_named_as_the_user_gave_it(
-    fresh_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], leaf: str
-) -> None:
-    (fresh_home / "file").write_text("a file where a folder should be", encoding="utf-8")
-    bad = fresh_home / "file" / leaf  # its folder is a file: the store cannot open
-    argv = ["monitor", "--broker", "mqtt://127.0.0.1:1"]
-    monkeypatch.setenv("CRAMPWATCH_STORE", str(bad))
-    assert main(argv) == 2
-    err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and err[0].startswith(f"crampwatch: error: CRAMPWATCH_STORE={bad}: cannot open"), err
-    monkeypatch.delenv("CRAMPWATCH_STORE")
-    config = fresh_home / "cw.toml"
-    config.write_text(f'store = "{bad}"\n', encoding="utf-8")
-    assert main([*argv, "--config", str(config)]) == 2
-    err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and err[0].startswith(f"crampwatch: error: {config}: store = {bad}: cannot open"), err
-    assert main([*argv, "--config", str(config), "--store", str(bad)]) == 2  # the flag wins, and is named
-    assert capsys.readouterr().err.startswith(f"crampwatch: error: --store {bad}: cannot open")
-
-
 def test_a_postgresql_store_without_its_driver_says_what_to_install(
     fresh_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
