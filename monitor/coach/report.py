@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from monitor.coach.words import LEVELS, hr_max_of, num, target_pace
+from monitor.coach.words import LEVELS, hr_max_of, level_seconds, num, target_pace
 
 #: Seconds after an alert over which the report shows what the runner did (and the same span before it).
 RESPONSE_S: Final = 300.0
@@ -186,11 +186,9 @@ def summary_of(statuses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 def indicators_of(statuses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """``analyze --json``'s indicators from statuses (same definitions as ``analyze.indicators``)."""
-    level_s = dict.fromkeys(LEVELS, 0.0)
+    level_s = level_seconds(statuses, TICK_S)
     peak: Mapping[str, Any] | None = None
     for s in statuses:
-        if s.get("level") in level_s:
-            level_s[str(s["level"])] += TICK_S
         risk = num(s.get("risk"))
         if risk is not None and (peak is None or risk > peak["risk"]):
             peak = s

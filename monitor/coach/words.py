@@ -21,7 +21,7 @@ The top reason is the largest risk factor that describes the run, never a profil
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 #: Risk levels from least to most worrying (statuses); ``cramp`` is the word shown above them all.
@@ -208,3 +208,29 @@ def sort_key(tile: Mapping[str, Any]) -> tuple[int, int, float, str, str]:
         str(tile.get("name") or tile.get("athlete") or "").lower(),
         str(tile.get("squad", "")),
     )
+
+
+def level_seconds(statuses: Sequence[Mapping[str, Any]], tick_s: float) -> dict[str, float]:
+    """Seconds at each level while data flowed (``signal`` ok): each status stands for the run time since the one
+    before it (``elapsed_s``; a new session starts from 0), at most ``tick_s`` — the first status, at the session's
+    start second, stands for none, and a session's closing status at its last second for the part of a tick it
+    closes (counting ``tick_s`` for each gave 2,835 s of a 2,833-s run).
+
+    >>> level_seconds([{"elapsed_s": 0.0, "level": "low"}, {"elapsed_s": 5.0, "level": "low"},
+    ...                {"elapsed_s": 10.0, "level": "high"}, {"elapsed_s": 12.0, "level": "high"},
+    ...                {"elapsed_s": 17.0, "level": "low", "signal": "lost"}], 5.0)
+    {'low': 5.0, 'elevated': 0.0, 'high': 7.0, 'critical': 0.0}
+    """
+    out = dict.fromkeys(LEVELS, 0.0)
+    prev: float | None = None
+    for status in statuses:
+        e = status.get("elapsed_s")
+        if not isinstance(e, int | float) or isinstance(e, bool):
+            span = tick_s
+        else:
+            span = min(tick_s, max(0.0, e if prev is None or e < prev else e - prev))
+            prev = float(e)
+        level = status.get("level")
+        if level in out and status.get("signal", "ok") == "ok":  # a pause (stale/lost) is no time in a level
+            out[str(level)] += span
+    return out

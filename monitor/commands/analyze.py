@@ -39,6 +39,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.coach.words import level_seconds
 from monitor.commands._plan import add_plan_arguments, plan_of
 from monitor.core.profiles import read_json_or_toml
 from monitor.core.wire import ID_RE, ProfileMsg, profile_from_mapping
@@ -127,12 +128,9 @@ def indicators(result: OfflineResult, tick_s: float | None = None) -> dict[str, 
 
     tick = float(PipelineConfig().tick_s if tick_s is None else tick_s)
     statuses = result.statuses
-    level_s = dict.fromkeys(LEVELS, 0.0)
+    level_s = level_seconds(statuses, tick)
     peak: dict[str, Any] | None = None
     for status in statuses:
-        level = status.get("level")
-        if level in level_s and status.get("signal", "ok") == "ok":  # a pause (stale/lost) is no time in a level
-            level_s[level] += tick
         risk = status.get("risk")
         if isinstance(risk, int | float) and (peak is None or risk > peak["risk"]):
             peak = status

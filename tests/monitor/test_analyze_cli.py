@@ -277,3 +277,17 @@ def test_analyze_hr_only_recording_has_no_distance(tmp_path: Path, capsys: pytes
     table = capsys.readouterr().out
     assert re.search(r"^distance\s+-\s+-$", table, re.M), table
     assert re.search(r"^\s*TRIMP\s+\d", table, re.M), table
+
+
+@pytest.mark.parametrize("minutes", [7, 12])
+def test_time_at_each_level_is_the_run_time_the_statuses_cover(minutes: int) -> None:
+    """Counting a whole tick per status made the levels' time longer than the run (fenix2: 2,835 s of 2,833; here
+    720 s of a 717-s run): the first status, at the session's start second, covers no time."""
+    from monitor.commands.analyze import indicators
+    from monitor.core.pipeline import run_offline
+    from tests.runs import EASY_PROFILE, easy_cool_run
+
+    frames = easy_cool_run(minutes=minutes)[:-2]
+    result = run_offline(frames, squad="club", athlete="ann", profile=EASY_PROFILE)
+    total = sum(indicators(result)["level_s"].values())
+    assert total == result.statuses[-1]["elapsed_s"] <= frames[-1].t - frames[0].t
