@@ -8,8 +8,9 @@ pipeline as the live service, offline.
   :mod:`simulators.readers.summary` and docs/realdata.md;
 - ``indicators``: ``final`` (the last status the pipeline emitted, contract status keys and extras), ``ticks``
   (statuses emitted, one per 5 s of event time), ``peak_risk``, ``peak_risk_t``, ``peak_level`` and
-  ``level_s`` (seconds spent at each level while data was flowing: 5 s per tick whose ``signal`` is ``ok``;
-  pauses, when the watch recorded nothing, count for no level); ``coach`` (addition): the post-run indicators
+  ``level_s`` (seconds spent at each level while data was flowing: the run time since the status before, at most
+  5 s, for each status whose ``signal`` is ``ok``; pauses, when the watch recorded nothing, count for no level);
+  ``coach`` (addition): the post-run indicators
   of :func:`monitor.commands.analyze_coach.coach_summary` — whole-run efficiency factor, Friel decoupling (first
   vs second half of the steady running), HR recoveries after hard efforts, HRmax in use, time in %HRmax zones,
   time running / walking / stopped, red flags, ``sessions`` (a file with more than 10 min without data is several,
