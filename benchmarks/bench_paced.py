@@ -26,7 +26,7 @@ from pathlib import Path
 from benchmarks._procs import ROOT, log
 from monitor.mqtt.embedded import free_port
 
-STOCK = "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"  # Mosquitto's defaults otherwise
+STOCK = "max_queued_messages 1000\nmax_inflight_messages 20\n"  # Mosquitto's defaults (the tests' broker raises them)
 
 
 def _metric(http: int, name: str) -> float | None:
@@ -48,16 +48,15 @@ def _wait(what: str, ok: object, timeout: float = 30.0) -> None:
 
 
 def once(how: str, args: argparse.Namespace, work: Path) -> dict[str, object]:
-    port, http = free_port(), free_port()
-    conf = work / f"mosquitto-{port}.conf"
-    conf.write_text(STOCK.format(port=port))
-    env = {**os.environ, "XDG_DATA_HOME": str(work / f"data-{port}"), "PYTHONPATH": str(ROOT)}
-    broker = subprocess.Popen(["mosquitto", "-c", str(conf)], stderr=subprocess.DEVNULL)
+    from tests.brokers import Mosquitto
+
+    broker, http = Mosquitto(work, extra=STOCK), free_port()
+    broker.start()  # returns once it accepts connections
+    env = {**os.environ, "XDG_DATA_HOME": str(work / f"data-{broker.port}"), "PYTHONPATH": str(ROOT)}
     cli = [sys.executable, "-m", "monitor.cli"]
-    url = f"mqtt://127.0.0.1:{port}"
+    url = f"mqtt://127.0.0.1:{broker.port}"
     monitor = None
     try:
-        time.sleep(0.3)  # mosquitto binds at once; the monitor retries anyway
         monitor = subprocess.Popen(
             [*cli, "monitor", "--broker", url, "--http", f"127.0.0.1:{http}", "--log-level", "warning"], env=env
         )
@@ -83,10 +82,10 @@ def once(how: str, args: argparse.Namespace, work: Path) -> dict[str, object]:
                 "reached": int(last), "simulate_s": round(sim_s, 1), "wall_s": round(wall, 1),
                 "per_s": round(last / wall)}  # fmt: skip
     finally:
-        for proc in (monitor, broker):
-            if proc is not None:
-                proc.terminate()
-                proc.wait(timeout=30)
+        if monitor is not None:
+            monitor.terminate()
+            monitor.wait(timeout=30)
+        broker.stop()
 
 
 def main() -> None:

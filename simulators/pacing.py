@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import orjson
 
+from monitor.core.topics import Topics
 from monitor.errors import BrokerError, MonitorSilent
 
 if TYPE_CHECKING:  # the commands read the defaults below for --help: no MQTT client loads for that
@@ -208,10 +209,7 @@ class Follower:
         #: the monitor's presence (``{prefix}/_monitor/online``, retained; None: never said), for the message
         self.online: bool | None = None
         self._presence_seen = asyncio.Event()
-
-    @property
-    def _presence(self) -> str:
-        return f"{self.prefix}/_monitor/online"
+        self._presence = Topics(prefix).online
 
     @property
     def watched(self) -> str:
@@ -256,7 +254,9 @@ class Follower:
             if not isinstance(message.payload, bytes):
                 continue
             if str(message.topic) == self._presence:
-                self.online = b"true" in message.payload
+                with contextlib.suppress(orjson.JSONDecodeError):
+                    said = orjson.loads(message.payload)
+                    self.online = isinstance(said, dict) and said.get("online") is True
                 self._presence_seen.set()
                 continue
             if message.retain:

@@ -233,9 +233,13 @@ async def publish(
         async with contextlib.AsyncExitStack() as stack:
             follower = None
             if follow is not None:
-                follower = await stack.enter_async_context(Follower(broker, runs, prefix, follow))
-                if follower.online is not True:  # nobody to pace by: as fast as the broker takes it
-                    stats.unfollowed, follower = follower.presence, None
+                follower = await Follower(broker, runs, prefix, follow).__aenter__()
+                if follower.online is True:
+                    stack.push_async_exit(follower)
+                else:  # nobody to pace by: as fast as the broker takes it, without reading statuses meanwhile
+                    stats.unfollowed = follower.presence
+                    await follower.__aexit__(None, None, None)
+                    follower = None
             if client is None:
                 client = await stack.enter_async_context(broker.client())
             await _send(client, messages, speed, on_sent, follower)

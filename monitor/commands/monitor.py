@@ -133,7 +133,7 @@ def apply_settings(args: argparse.Namespace) -> None:
     if isinstance(flags["http"], tuple):
         flags["http"] = f"{flags['http'][0]}:{flags['http'][1]}"
     settings = load(flags, args.config)
-    args.origins = _origins(flags, args.config)
+    args.origins = _origins(settings, flags, args.config)
     for name, dest in FLAGS.items():
         value = getattr(settings, name)
         if name == "http_token":
@@ -144,27 +144,25 @@ def apply_settings(args: argparse.Namespace) -> None:
             except argparse.ArgumentTypeError as exc:
                 raise UsageError(f"{given_as(args, 'http', value)}: {exc}") from None
         setattr(args, dest, value)
-    args.store_origin = _store_origin(flags["store"], args.config)
+    args.store_origin = _store_origin(args.origins["store"], args.config)
 
 
-def _origins(flags: dict[str, Any], config_file: str | None) -> dict[str, str]:
+def _origins(settings: Any, flags: dict[str, Any], config_file: str | None) -> dict[str, str]:
     """Where each setting came from: ``flag``, ``env``, ``file`` or ``default`` (monitor.config.sources)."""
-    from monitor.config import Settings, read_toml, sources
+    from monitor.config import read_toml, sources
 
     file_values = read_toml(config_file) if config_file else {}
-    return sources(Settings.model_construct(), flags, os.environ, file_values)
+    return sources(settings, flags, os.environ, file_values)
 
 
-def _store_origin(flag: str | None, config_file: str | None) -> str:
-    """Where the monitor's store came from (the flag, ``CRAMPWATCH_STORE`` or the ``--config`` file), so that
-    its messages name what the user gave."""
+def _store_origin(origin: str, config_file: str | None) -> str:
+    """The store's origin in the store's own terms (monitor.store.base), so that its messages name what the user
+    gave: the flag, ``CRAMPWATCH_STORE`` or the ``--config`` file."""
     from monitor.store.base import ENV, FLAG, file_origin
 
-    if flag is not None:
-        return FLAG
-    if os.environ.get(ENV):
+    if origin == "env":
         return ENV
-    return file_origin(config_file) if config_file else FLAG
+    return file_origin(config_file) if origin == "file" else FLAG
 
 
 def make_sinks(args: argparse.Namespace) -> list[Sink]:
@@ -176,9 +174,10 @@ def make_sinks(args: argparse.Namespace) -> list[Sink]:
         for url in args.webhook:
             sinks.append(make_sink(f"webhook:{url}"))
     if args.store is not None and args.store.endswith(".jsonl"):
+        from monitor.store.base import FLAG
         from monitor.store.jsonl import JsonlStore
 
-        sinks.append(JsonlStore(args.store, origin=getattr(args, "store_origin", "--store")))
+        sinks.append(JsonlStore(args.store, origin=getattr(args, "store_origin", FLAG)))
     return sinks
 
 
