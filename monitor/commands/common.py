@@ -211,12 +211,12 @@ def fit(text: str, most: int) -> str:
     """
     if columns(text) <= most:
         return text
-    out = ""
-    for c in text:
-        if columns(out + c) > most - 1:
-            break
-        out += c
-    return out + "…"
+    used = 0
+    for i, c in enumerate(text):
+        used += columns(c)
+        if used > most - 1:
+            return text[:i] + "…"
+    return text + "…"  # not reached: the text is wider than ``most``
 
 
 def pad(text: str, width: int, right: bool = False) -> str:

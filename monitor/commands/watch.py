@@ -111,10 +111,6 @@ def fmt_pace(value: Any, gait: Any = None) -> str:
     return f"{total // 60}:{total % 60:02d}"
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
-
-
 def _style(text: str, code: str | None, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
 
@@ -147,11 +143,11 @@ def render_table(
     head = f"crampwatch · {'squad ' + squad if squad else 'all squads'} · {runners}"
     head += f" ({', '.join(counts)})" if counts else ""
     head += f" · {clock}" if clock else ""
-    lines = [_cut(head, width)]
+    lines = [fit(head, width)]
     show_squad = squad is None
     cols = f"{'LEVEL':<10}{'RISK':>4} {'NAME':<18} " + (f"{'SQUAD':<10} " if show_squad else "")
     cols += f"{'HR':>3} {'PACE':>5} {'CAD':>3} {'TEMP':>4} {'SESSION':<8} {'SIGNAL':<6} {'REASON':<28} LAST ALERT"
-    lines.append(_cut(cols, width))
+    lines.append(fit(cols, width))
     if not tiles:
         lines.append("(no runner yet)")
     for t in tiles:
@@ -168,13 +164,13 @@ def render_table(
             last_text = ("✓ " if last.get("acked") else "") + str(last.get("message") or "")
         rest = f"{risk_cell} {pad(fit(name, 18), 18)} "  # by terminal columns: a CJK name is twice as wide
         if show_squad:
-            rest += f"{_cut(str(t.get('squad', '')), 10):<10} "
+            rest += f"{fit(str(t.get('squad', '')), 10):<10} "
         rest += (
             f"{_fmt(t.get('hr')):>3} {fmt_pace(t.get('pace'), t.get('gait_state')):>5} {_fmt(t.get('cadence')):>3} "
-            f"{_fmt(t.get('temp')):>4} {session:<8} {signal:<6} {_cut(reason or '-', 28):<28} {last_text}"
+            f"{_fmt(t.get('temp')):>4} {session:<8} {signal:<6} {fit(reason or '-', 28):<28} {last_text}"
         )
         level_cell = f"{level.upper():<10}"
-        rest = _cut(rest, max(0, width - len(level_cell))).rstrip()
+        rest = fit(rest, max(0, width - len(level_cell))).rstrip()
         sig = SIGNAL_STYLE.get(signal)
         if color and sig:
             rest = rest.replace(f" {signal:<6} ", f" {_style(f'{signal:<6}', sig, True)} ", 1)
