@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.loadgen import STAGGER_S, T0, _frames, run_arrays
+from benchmarks.machine import measure
 from monitor.core.pipeline import AthletePipeline, Output, encode_status, run_offline
 from monitor.core.wire import DEFAULT_PREFIX, encode_frames
 from processors.profile import Profile
@@ -188,6 +189,7 @@ def main(argv: list[str] | None = None) -> None:
         result = bench_rss(args.athletes, [float(x) for x in args.marks.split(",")])
     else:
         result = bench_analyze(args.hours)
+    result["machine"] = measure()  # after the run: the yardsticks of the machine as it was (docs/performance.md ¹⁴)
     print(json.dumps(result), flush=True)
 
 

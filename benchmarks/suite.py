@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._procs import Proc, consumer, loadgen, log, offline
+from benchmarks.machine import describe, measure
 
 __all__ = ["AT_RISK", "PARTS", "SIZES", "Proc", "consumer", "latency", "loadgen", "log", "offline", "run", "table"]
 
@@ -255,7 +256,8 @@ def _capacity_row(cap: dict[str, Any]) -> tuple[str, str, str]:
 
 def table(r: dict[str, Any]) -> str:
     """The rows of whatever parts ``r`` holds (the whole suite, or ``--only`` one part)."""
-    rows = _throughput_rows(r["throughput"]) if "throughput" in r else []
+    rows = [("machine (`python -m benchmarks.machine`)", describe(r["machine"]), "")] if "machine" in r else []
+    rows += _throughput_rows(r["throughput"]) if "throughput" in r else []
     rows += [_capacity_row(r["capacity"])] if "capacity" in r else []
     rows += latency_rows(r["latency"]) if "latency" in r else []
     if "rss" in r:
@@ -294,7 +296,7 @@ def run(
     from tests.brokers import Mosquitto
 
     s = SIZES["quick" if quick else "full"]
-    results: dict[str, Any] = {"sizes": s}
+    results: dict[str, Any] = {"sizes": s, "machine": measure()}
     want = {only} if only else set(PARTS)
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
