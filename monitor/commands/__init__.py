@@ -20,7 +20,7 @@ HELP = {
     "analyze": "run a recorded run (FIT, TCX, GPX, CSV) through the pipeline offline",
     "evaluate": "warning quality on simulated runners with known cramp onsets",
     "watch": "show the squad's live cramp-risk table in the terminal",
-    "gateway": "bring standard sensors onto the broker (gateway ble: heart-rate strap + foot pod)",
+    "gateway": "bring sensors and other apps onto the broker (ble: strap + foot pod; bridge: OwnTracks, ESPHome…)",
     "config": "check a configuration file and show the effective settings",
     "sessions": "list the sessions in the session store (athlete, start, duration, distance, peak risk, alerts)",
     "report": "the post-run report (HTML with charts) of a stored session or a recorded file",

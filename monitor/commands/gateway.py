@@ -1,5 +1,8 @@
 """``crampwatch gateway ble --squad S --athlete A --broker URL``: a reference gateway for standard Bluetooth LE
-sensors (heart-rate strap, running speed and cadence foot pod). Needs the optional extra ``crampwatch[ble]``."""
+sensors (heart-rate strap, running speed and cadence foot pod). Needs the optional extra ``crampwatch[ble]``.
+
+``crampwatch gateway bridge --layout NAME|FILE --squad S --broker URL``: another app's MQTT topics (OwnTracks,
+ESPHome, a layout file) republished as contract frames."""
 
 from __future__ import annotations
 
@@ -12,15 +15,18 @@ from typing import Any
 from monitor.commands.common import add_broker_flags, broker_from_args, install_stop_handlers, topics_from_args
 from monitor.errors import UsageError
 
+HELP = "bring sensors and other apps onto the broker (ble: strap + foot pod; bridge: OwnTracks, ESPHome…)"
+
 
 def add_parser(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "gateway",
-        help="bring standard sensors onto the broker (gateway ble: heart-rate strap + foot pod)",
+        help=HELP,
         description="Reference gateways for real sensors. 'gateway ble' reads a Bluetooth LE heart-rate strap "
         "(Heart Rate service) and foot pod (Running Speed and Cadence service), publishes contract frames "
         "(QoS 1, buffered while the broker is away, event time from this computer's clock) and shows the "
-        "athlete's alerts. See docs/devices.md.",
+        "athlete's alerts. 'gateway bridge' republishes another app's MQTT topics (OwnTracks, ESPHome, a layout "
+        "file) as contract frames. See docs/devices.md.",
     )
     kinds = p.add_subparsers(dest="gateway", required=True, parser_class=type(p))
     ble = kinds.add_parser(
@@ -41,9 +47,16 @@ def add_parser(sub: Any) -> None:
     ble.add_argument("--profile", metavar="FILE", help="athlete profile (TOML or JSON), published retained")
     ble.add_argument("--rr-file", metavar="FILE", help="append RR intervals (host time, seconds) as CSV")
     ble.add_argument("--scan-timeout", type=float, default=15.0, metavar="S", help="seconds per scan (15)")
+    from monitor.commands.gateway_bridge import add_bridge_parser
+
+    add_bridge_parser(kinds)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.gateway == "bridge":
+        from monitor.commands.gateway_bridge import run_bridge
+
+        return run_bridge(args)
     from monitor.commands.analyze import check_id, load_profile
     from monitor.core.wire import encode_profile
     from monitor.gateway.bleak_notifier import BleakNotifier

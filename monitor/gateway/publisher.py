@@ -1,6 +1,9 @@
 """Send a gateway's frames to the broker (QoS 1), buffered while the broker is away, and hand the athlete's
 alerts and statuses back to the caller.
 
+One publisher serves one athlete (``gateway ble``) or, built without an athlete, any number of them
+(``gateway bridge``): each frame then names its ``squad`` and ``athlete``, and no alerts or statuses are read back.
+
 The buffer is bounded (``limit`` frames, one hour at one frame per second by default); when it overflows the
 *oldest* frames are dropped and counted (``dropped``) — session events are always kept. A backlog goes out as
 lists of up to 60 frames per message; live data one frame per message.
@@ -35,15 +38,18 @@ def _close_socket(client: aiomqtt.Client) -> None:
             close()
 
 
+Key = tuple[str, str]  # (squad, athlete)
+
+
 class FramePublisher:
     """Publishes one athlete's frames and session events; calls ``on_alert``/``on_status`` with what the monitor
-    sends back for that athlete."""
+    sends back for that athlete. Without ``squad``/``athlete``, every frame names its own."""
 
     def __init__(
         self,
         broker: BrokerURL,
-        squad: str,
-        athlete: str,
+        squad: str | None,
+        athlete: str | None,
         *,
         topics: Topics | None = None,
         limit: int = 3600,
@@ -59,7 +65,8 @@ class FramePublisher:
         self.on_alert = on_alert
         self.on_status = on_status
         self.reconnect_min_s, self.reconnect_max_s = reconnect_min_s, reconnect_max_s
-        self._queue: deque[tuple[str, Any]] = deque()  # ("frame", dict) | ("session", bytes) | ("profile", bytes)
+        # (kind, (squad, athlete), item): ("frame", key, dict) | ("session", key, bytes) | ("profile", key, bytes)
+        self._queue: deque[tuple[str, Key, Any]] = deque()
         self._ready = asyncio.Event()
         self._drained = asyncio.Event()
         self._drained.set()
@@ -70,11 +77,17 @@ class FramePublisher:
         self.connects = 0
 
     # ---- producer side (never waits) ----------------------------------------------------------------------
-    def frame(self, frame: dict[str, Any]) -> None:
-        self._queue.append(("frame", frame))
-        frames = sum(1 for kind, _ in self._queue if kind == "frame") if len(self._queue) > self.limit else 0
+    def _key(self, squad: str | None, athlete: str | None) -> Key:
+        squad, athlete = squad or self.squad, athlete or self.athlete
+        if squad is None or athlete is None:
+            raise ValueError("this publisher serves several athletes: name the squad and athlete")
+        return squad, athlete
+
+    def frame(self, frame: dict[str, Any], *, squad: str | None = None, athlete: str | None = None) -> None:
+        self._queue.append(("frame", self._key(squad, athlete), frame))
+        frames = sum(1 for kind, _, _ in self._queue if kind == "frame") if len(self._queue) > self.limit else 0
         while frames > self.limit:
-            for i, (kind, _) in enumerate(self._queue):
+            for i, (kind, _, _) in enumerate(self._queue):
                 if kind == "frame":
                     del self._queue[i]
                     self.dropped += 1
@@ -83,11 +96,11 @@ class FramePublisher:
         self._wake()
 
     def session(self, t: float, event: Literal["start", "stop"]) -> None:
-        self._queue.append(("session", encode_session(t, event)))
+        self._queue.append(("session", self._key(None, None), encode_session(t, event)))
         self._wake()
 
     def profile(self, payload: bytes) -> None:
-        self._queue.append(("profile", payload))
+        self._queue.append(("profile", self._key(None, None), payload))
         self._wake()
 
     def _wake(self) -> None:
@@ -115,8 +128,9 @@ class FramePublisher:
             client = self.broker.client()
             try:
                 async with client:
-                    await client.subscribe(self.topics.of(self.squad, self.athlete, "alert"), qos=1)
-                    await client.subscribe(self.topics.of(self.squad, self.athlete, "status"), qos=0)
+                    if self.squad is not None and self.athlete is not None:
+                        await client.subscribe(self.topics.of(self.squad, self.athlete, "alert"), qos=1)
+                        await client.subscribe(self.topics.of(self.squad, self.athlete, "status"), qos=0)
                     self.connects += 1
                     self.connected.set()
                     delay = self.reconnect_min_s
@@ -145,20 +159,20 @@ class FramePublisher:
                 self._ready.clear()
                 await self._ready.wait()
                 continue
-            kind, item = self._queue[0]
+            kind, key, item = self._queue[0]
             if kind == "frame":
                 n = 1
-                while n < min(CHUNK, len(self._queue)) and self._queue[n][0] == "frame":
+                while n < min(CHUNK, len(self._queue)) and self._queue[n][:2] == ("frame", key):
                     n += 1
-                frames = [self._queue[i][1] for i in range(n)]
+                frames = [self._queue[i][2] for i in range(n)]
                 payload = json.dumps(frames[0] if n == 1 else frames, allow_nan=False).encode()
-                await client.publish(self.topics.of(self.squad, self.athlete, "frame"), payload, qos=1)
+                await client.publish(self.topics.of(*key, "frame"), payload, qos=1)
                 for _ in range(n):
                     self._queue.popleft()
                 self.frames_sent += n
             else:
                 retain = kind == "profile"
-                await client.publish(self.topics.of(self.squad, self.athlete, kind), item, qos=1, retain=retain)
+                await client.publish(self.topics.of(*key, kind), item, qos=1, retain=retain)
                 self._queue.popleft()
             self.messages_sent += 1
 
