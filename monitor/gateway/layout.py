@@ -4,7 +4,8 @@ A layout is a small TOML document (the built-in ones are in :mod:`monitor.gatewa
 
     description = "a club's watch app"
     topic = "runclub/{athlete}/+/telemetry"      # every stream's topic unless it names its own
-    match = { kind = "sample" }                  # only JSON objects with these fields (others are ignored)
+    match = { kind = "sample" }                  # only JSON objects with these fields (others are ignored;
+                                                 # plain-number topics are not checked)
     time = { field = "ts", unit = "unix_ms" }    # or time = "arrival"; units unix_s, unix_ms, iso8601
 
     [hr]
@@ -208,8 +209,8 @@ def parse_layout(data: dict[str, Any], name: str) -> Layout:
             if not is_json and specs:
                 raise LayoutError(f"[{stream}]: topic {topic.text!r} already carries a plain number")
             specs.append(spec)
-    if match and not all(is_json for _, is_json in grouped.values()):
-        raise LayoutError('match: only for JSON payloads (a stream has payload = "number")')
+    if match and not any(is_json for _, is_json in grouped.values()):
+        raise LayoutError('match: only for JSON payloads (every stream has payload = "number")')
     conditions = tuple((_path(k, "match"), v) for k, v in match.items())
     groups = tuple(
         TopicGroup(topic, tuple(specs), is_json, conditions if is_json else ())
