@@ -53,7 +53,15 @@ def test_top_level_usage_errors_import_nothing_heavy(argv: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["analyze", "--bogus"], ["monitor", "--bogus"], ["demo", "--duration", "-1"], ["replay", "--help"]]
+    "argv",
+    [
+        ["analyze", "--bogus"],
+        ["monitor", "--bogus"],
+        ["demo", "--duration", "-1"],
+        ["replay", "--help"],
+        ["gateway", "bridge", "--help"],
+        ["gateway", "bridge", "--layout", "no-such-layout", "--squad", "club"],
+    ],
 )
 def test_command_usage_does_not_load_the_pipeline(argv: list[str]) -> None:
     code, heavy, _ = _probe(argv)
