@@ -14,7 +14,8 @@ What cannot be forwarded is counted and reported the way the monitor reports rej
 ``{prefix}/_bridge/rejected``, ``{"topic", "reason", "count"}`` (the foreign topic, a short fixed reason, the running
 total for that pair), at most once a second per pair, never the payload; and logged at most once a minute.
 Retained messages — the broker's last stored value, handed over when the bridge subscribes, not a new
-measurement — are skipped and counted.
+measurement — are skipped and counted. Messages under the contract's prefix (``crampwatch/v1/...``) are ignored:
+a layout topic such as ``{athlete}/+/+/+/+`` would otherwise read the bridge's own frames back.
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ class Bridge:
         self.counts["messages"] += 1
         if retain:
             self.counts["retained"] += 1
+            return
+        if topic.startswith(self.topics.prefix + "/"):  # our own frames and reports: a wide layout topic sees them
+            self.counts["ignored"] += 1
             return
         try:
             out = translate(self.layout, topic, payload, now=self.clock(), squad=self.squad)

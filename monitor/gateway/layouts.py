@@ -7,7 +7,9 @@
 topics are ignored here); ``tst`` is the "UNIX epoch timestamp in seconds of the location fix" (integer, required)
 and ``vel`` the velocity, "integer/kmh/optional"; "the ``acc``, ``alt``, ``cog``, ``vac``, ``vel`` elements are only
 added if they are not zero" — so a location without ``vel`` is a speed of 0, published as the "not running" pace
-3600 s/km (``docs/devices.md``), as is any speed below 1 km/h. ``vel`` is a whole number of km/h: the pace moves in
+3600 s/km (``docs/devices.md``), as is any speed slower than the contract's running limit of 1200 s/km (1 and 2
+km/h). The booklet also warns that "some Android devices always return 0 for ``alt`` or ``vel``": such a phone
+only ever gives "not running". ``vel`` is a whole number of km/h and the pace is 3600 / ``vel``, so it moves in
 steps (12 km/h = 300 s/km, 13 km/h = 277 s/km). The athlete is the topic's ``user`` level, as a contract id
 (characters outside ``[A-Za-z0-9_-]`` become ``_``); the device level is ignored. OwnTracks sends no heart rate,
 cadence or temperature.

@@ -3,10 +3,12 @@
 Each converter returns the contract value or raises :class:`Unusable` with a short fixed reason (the reasons go
 to the bridge's rejected topic, which never echoes a payload). Contract units and ranges: ``docs/contract.md``.
 
-Pace has two special cases (``docs/devices.md``, "A watch app or an existing bridge"): a speed too low to be a
-pace the contract takes (below 1 km/h, i.e. slower than 3600 s/km — including 0) and a pace slower than 3600 s/km
-are "not running", published as :data:`~monitor.gateway.assembler.STOPPED_PACE` (3600 s/km), never an error; a
-pace faster than 100 s/km (36 km/h: a car, a bicycle, a GPS jump) is out of range and not forwarded.
+Pace has two special cases (``docs/devices.md``, "A watch app or an existing bridge"): a speed of 0 and anything
+slower than the contract's running limit, :data:`RUNNING_LIMIT_PACE` (1200 s/km, 3 km/h: "pace above 1200 s/km
+means not running"), is "not running", published as :data:`~monitor.gateway.assembler.STOPPED_PACE` (3600 s/km),
+never an error — the monitor counts every pace above 1200 as no speed, so nothing is lost, and a phone's GPS
+jitter while standing (1-2 km/h) does not look like a very slow walk; a pace faster than 100 s/km (36 km/h: a
+car, a bicycle, a GPS jump) is out of range and not forwarded.
 """
 
 from __future__ import annotations
@@ -28,12 +30,19 @@ class Unusable(ValueError):
         self.reason = reason
 
 
+#: Slower than this (s/km) is "not running" (``docs/contract.md``); the bridge then publishes STOPPED_PACE.
+RUNNING_LIMIT_PACE = 1200.0
+
+
+def _running(pace: float) -> float:
+    return STOPPED_PACE if round(pace, 6) > RUNNING_LIMIT_PACE else pace
+
+
 def _mps(factor: float) -> Callable[[float], float]:
     def pace(speed: float) -> float:
         if speed < 0:
             raise Unusable("pace value out of range")
-        mps = speed * factor
-        return STOPPED_PACE if mps * STOPPED_PACE < 1000.0 else 1000.0 / mps
+        return STOPPED_PACE if speed == 0 else _running(1000.0 / (speed * factor))
 
     return pace
 
@@ -42,7 +51,7 @@ def _pace(factor: float) -> Callable[[float], float]:
     def pace(value: float) -> float:
         if value <= 0:  # a pace of 0 is no pace: "no data" in some apps, never "stopped"
             raise Unusable("pace value out of range")
-        return min(STOPPED_PACE, value * factor)
+        return _running(value * factor)
 
     return pace
 
@@ -94,6 +103,8 @@ def convert(stream: str, unit: str, raw: object) -> float:
     (300.0, 3600.0, 172.0)
     >>> convert("temp", "F", 98.6), convert("pace", "min/km", 5.5), convert("pace", "m/s", 0.1)
     (37.0, 330.0, 3600.0)
+    >>> convert("pace", "km/h", 3), convert("pace", "km/h", 2), convert("pace", "min/km", 21)
+    (1200.0, 3600.0, 3600.0)
     >>> convert("pace", "km/h", 90)
     Traceback (most recent call last):
     monitor.gateway.units.Unusable: pace value out of range

@@ -33,10 +33,12 @@ def test_owntracks_location_becomes_a_pace_frame_at_the_fix_time() -> None:
 
 @pytest.mark.parametrize(
     ("vel", "pace"),
-    [(10, 360.0), (13, 276.9), (0, 3600.0), (None, 3600.0), (0.5, 3600.0), (1, 3600.0), (3.6, 1000.0)],
-)
+    [(10, 360.0), (13, 276.9), (0, 3600.0), (None, 3600.0), (0.5, 3600.0), (1, 3600.0), (2, 3600.0), (3, 1200.0),
+     (3.6, 1000.0)],
+)  # fmt: skip
 def test_owntracks_speed_to_pace_and_standing_still(vel: float | None, pace: float) -> None:
-    """vel is km/h; OwnTracks leaves vel out when it is 0; below 1 km/h is the "not running" pace 3600."""
+    """vel is km/h (pace = 3600 / vel); OwnTracks leaves vel out when it is 0; slower than the contract's running
+    limit (1200 s/km, 3 km/h) is the "not running" pace 3600."""
     message: dict[str, object] = {"_type": "location", "tst": T}
     if vel is not None:
         message["vel"] = vel
@@ -181,6 +183,9 @@ def test_a_naive_iso_time_is_rejected_not_guessed() -> None:
     [
         ("pace", "s/km", 312.5, 312.5),
         ("pace", "s/km", 5000, 3600.0),  # slower than the slowest pace the contract takes: not running
+        ("pace", "s/km", 1500, 3600.0),  # slower than the running limit (1200 s/km): not running
+        ("pace", "s/km", 1200, 1200.0),
+        ("pace", "m/s", 0.8, 3600.0),  # 1250 s/km
         ("pace", "min/km", "5.25", 315.0),
         ("pace", "m/s", 0, 3600.0),
         ("pace", "mph", 7.5, 298.3),
@@ -225,3 +230,16 @@ def test_every_unit_lands_in_range_or_says_why() -> None:
                     continue
                 lo, hi = RANGES[stream]
                 assert math.isfinite(value) and lo <= value <= hi
+
+
+def test_a_wide_layout_topic_does_not_read_the_bridges_own_output_back() -> None:
+    """``{athlete}/+/+/+/+`` also matches ``crampwatch/v1/club/ann/frame``: the bridge ignores its own prefix."""
+    from monitor.gateway.bridge import Bridge
+    from monitor.mqtt.broker import BrokerURL
+
+    wide = load_layout_text('topic = "{athlete}/+/+/+/+"\ntime = "arrival"\n[hr]\nfield = "hr"\nunit = "bpm"\n', "wide")
+    bridge = Bridge(BrokerURL.parse("mqtt://127.0.0.1:1"), wide, "club", clock=lambda: NOW)
+    bridge.handle("crampwatch/v1/club/ann/frame", b'{"t": 1732400000, "hr": 150}')
+    assert (bridge.counts["ignored"], bridge.counts["frames"], bridge.publisher.pending) == (1, 0, 0)
+    bridge.handle("ann/a/b/c/d", b'{"hr": 150}')  # the same shape on a foreign topic is translated
+    assert (bridge.counts["frames"], bridge.publisher.pending) == (1, 1)
