@@ -24,13 +24,20 @@ def add_bridge_parser(kinds: Any) -> None:
         "at the bridge), or a TOML layout file (docs/devices.md). Values outside the contract's ranges and "
         "payloads that cannot be read are counted and reported on {prefix}/_bridge/rejected, never forwarded. "
         "Ctrl-C stops it (no session stop is sent: the monitor ends a session after 10 min without data).",
+        epilog="Example, next to 'crampwatch monitor --broker mqtt://broker.lan': crampwatch gateway bridge "
+        "--layout owntracks --squad club --broker mqtt://broker.lan. Start a file of your own from "
+        "'--layout owntracks --print-layout'.",
     )
     add_broker_flags(bridge)
     bridge.add_argument(
         "--layout", metavar="NAME|FILE", help=f"built-in layout ({', '.join(BUILTIN_NAMES)}) or a TOML layout file"
     )
     bridge.add_argument("--squad", help="squad id of the athletes (needed unless the layout's topics carry {squad})")
-    bridge.add_argument("--print-layout", action="store_true", help="print the layout as TOML and exit")
+    bridge.add_argument(
+        "--print-layout",
+        action="store_true",
+        help="print the layout as TOML (a starting point for a layout file) and exit",
+    )
 
 
 def run_bridge(args: argparse.Namespace) -> int:

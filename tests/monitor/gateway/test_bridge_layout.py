@@ -122,3 +122,25 @@ def test_a_missing_or_unreadable_file_names_the_flag(tmp_path: Path) -> None:
     wrong.write_text('topic = "x/{athlete}"\n', encoding="utf-8")
     with pytest.raises(LayoutError, match=r"^--layout .*wrong.toml: no stream"):
         load_layout(str(wrong))
+
+
+def test_the_documented_example_layout_works_as_documented() -> None:
+    """The TOML example in docs/devices.md loads and converts what its comments say."""
+    import json
+    import re
+
+    from monitor.gateway.translate import translate
+
+    doc = (Path(__file__).parents[3] / "docs" / "devices.md").read_text(encoding="utf-8")
+    (text,) = re.findall(r"```toml\n(.*?)```", doc, re.S)
+    layout = load_layout_text(text, "club.toml")
+    assert not layout.needs_squad  # {squad} is in every topic
+    sample = {"kind": "sample", "ts": 1_732_400_000_250, "heart": {"bpm": 151}, "speed": 3.2, "air": 68}
+    out = translate(layout, "runclub/a-team/ann/w1/telemetry", json.dumps(sample).encode(), now=1.8e9, squad=None)
+    assert out.frames == [("a-team", "ann", {"t": 1_732_400_000.25, "hr": 151.0, "pace": 312.5, "temp": 20.0})]
+    no_speed = translate(layout, "runclub/a-team/ann/w1/telemetry", b'{"kind": "sample", "ts": 0}', now=1.8e9,
+                         squad=None)  # fmt: skip
+    assert no_speed.frames == [("a-team", "ann", {"t": 0.0, "pace": 3600.0})]  # default = 0: standing
+    assert translate(layout, "runclub/a-team/ann/w1/telemetry", b'{"kind": "hello"}', now=1.8e9, squad=None).ignored
+    cadence = translate(layout, "runclub/a-team/ann/cadence", b"86", now=1.8e9, squad=None)
+    assert cadence.frames == [("a-team", "ann", {"t": 1.8e9, "cadence": 172.0})]
