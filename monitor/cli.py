@@ -75,13 +75,21 @@ def build_parser(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentPa
     return parser, modules
 
 
+def _innermost(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The sub-command's own parser (``gateway bridge``, not ``gateway``) when the command has sub-commands."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return _innermost(action.choices.get(getattr(args, action.dest, None) or "", parser), args)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser, modules = build_parser(argv)
     args, extra = parser.parse_known_args(argv)
     if extra:  # report an unknown flag against the command it was given to, not against "crampwatch"
         commands: Mapping[str, argparse.ArgumentParser] = getattr(parser, "commands", {})
-        (commands.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+        _innermost(commands.get(args.command) or parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         code = modules[args.command].run(args)
     except UsageError as exc:

@@ -65,6 +65,8 @@ def test_unknown_flag_names_the_command(capsys: pytest.CaptureFixture[str]) -> N
     err = one_line_error(["demo", "--durationn", "5"], capsys)
     assert err == "crampwatch: error: unrecognized arguments: --durationn 5 (see crampwatch demo --help)"
     assert "crampwatch crampwatch" not in one_line_error(["--nope"], capsys)
+    err = one_line_error(["gateway", "bridge", "--layout", "owntracks", "--squad", "club", "--bogus"], capsys)
+    assert err == "crampwatch: error: unrecognized arguments: --bogus (see crampwatch gateway bridge --help)"
 
 
 def test_demo_athletes_has_the_simulators_bound(capsys: pytest.CaptureFixture[str]) -> None:
