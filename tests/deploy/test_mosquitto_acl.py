@@ -23,7 +23,13 @@ from tests.brokers import Mosquitto
 from tests.runs import HOT_PROFILE, Collector, easy_cool_run, hot_fast_run, publish_frames
 
 ACL = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto" / "crampwatch.acl"
-USERS = {"crampwatch-monitor": "monitor-pw", "coach": "coach-pw", "ann": "ann-pw", "bob": "bob-pw"}
+USERS = {
+    "crampwatch-monitor": "monitor-pw",
+    "coach": "coach-pw",
+    "ann": "ann-pw",
+    "bob": "bob-pw",
+    "crampwatch-bridge": "bridge-pw",
+}
 T = Topics()
 
 
@@ -137,3 +143,52 @@ async def test_gateways_act_only_as_themselves_and_the_monitor_works_under_the_a
     topics = {topic for topic, _ in ann_received}
     assert T.of("club", "ann", "status") in topics  # ann reads her own status ...
     assert topics <= {T.of("club", "ann", "status"), T.of("club", "ann", "alert")}  # ... and nothing else
+
+
+@pytest.mark.broker
+async def test_the_bridge_turns_a_phones_owntracks_into_frames_and_writes_nothing_else(acl_broker: Mosquitto) -> None:
+    """ann's phone (OwnTracks, logged in as ann) publishes her location; the bridge user reads it and writes her
+    frame; neither may forge: ann not bob's location, the bridge not a status."""
+    from monitor.gateway.bridge import Bridge
+    from monitor.gateway.layouts import load_layout
+
+    seen: list[tuple[str, Any]] = []
+    got_frame = asyncio.Event()
+
+    async def coach_reads(ready: asyncio.Event) -> None:
+        async with as_user(acl_broker, "coach").client() as client:
+            await client.subscribe("crampwatch/v1/#", qos=1)
+            ready.set()
+            async for msg in client.messages:
+                seen.append((str(msg.topic), json.loads(bytes(msg.payload))))  # type: ignore[arg-type]
+                if str(msg.topic).endswith("/ann/frame"):
+                    got_frame.set()
+
+    async def scenario() -> None:
+        ready, stop = asyncio.Event(), asyncio.Event()
+        reader = asyncio.create_task(coach_reads(ready))
+        await asyncio.wait_for(ready.wait(), 10)
+        bridge = Bridge(as_user(acl_broker, "crampwatch-bridge"), load_layout("owntracks"), "club")
+        running = asyncio.create_task(bridge.run(stop))
+        await asyncio.wait_for(bridge.subscribed.wait(), 10)
+        location = {"_type": "location", "tst": 1_732_400_000, "vel": 12}
+        async with as_user(acl_broker, "ann").client() as ann:
+            await ann.publish("owntracks/bob/phone", json.dumps({**location, "vel": 20}), qos=1)  # not hers
+            await ann.publish("owntracks/ann/phone", json.dumps(location), qos=1)
+        await asyncio.wait_for(got_frame.wait(), 20)
+        async with as_user(acl_broker, "crampwatch-bridge").client() as b:
+            await b.publish(T.of("club", "ann", "status"), json.dumps({"forged": True}), qos=1)
+            await b.publish(T.of("club", "ann", "frame"), json.dumps({"t": 1_732_400_001, "hr": 150}), qos=1)
+        while len([topic for topic, _ in seen if topic.endswith("/ann/frame")]) < 2:  # the sentinel after the forgery
+            got_frame.clear()
+            await asyncio.wait_for(got_frame.wait(), 20)
+        stop.set()
+        await asyncio.wait_for(running, 20)
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+
+    await scenario()
+    frames = [payload for topic, payload in seen if topic == T.of("club", "ann", "frame")]
+    assert frames[0] == {"t": 1_732_400_000.0, "pace": 300.0}  # 12 km/h
+    assert not any(topic.endswith("/bob/frame") for topic, _ in seen)  # ann could not publish bob's location
+    assert not any(topic.endswith("/status") for topic, _ in seen)  # the bridge writes frames, never a status
