@@ -17,6 +17,8 @@ from monitor.errors import UsageError
 if TYPE_CHECKING:
     from monitor.store.base import SessionStore, SessionSummary
 
+#: The largest LIMIT a store takes (SQLite and PostgreSQL integers are 64-bit); a larger --limit lists them all.
+MAX_LIMIT: Final = 2**63 - 1
 HELP = "list the sessions in the session store (athlete, start, duration, distance, peak risk, alerts)"
 
 
@@ -62,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     _check_id("athlete", args.athlete)
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be at least 1")
+    if args.limit is not None:
+        args.limit = min(args.limit, MAX_LIMIT)  # more than any store holds: all of them (was a traceback)
     spec, origin = store_to_read(args.store)  # as `report` reads it
     if origin == DEFAULT and not Path(spec).exists():  # no monitor has run here yet: no sessions
         if args.export and args.export != "-":  # (a store named by --store or CRAMPWATCH_STORE must exist)

@@ -129,3 +129,15 @@ def test_the_table_lines_up_wide_and_long_names() -> None:
     assert len(starts) == 1 and columns(lines[0][: lines[0].index("START")]) in starts
     assert "山田太郎" in lines[1] and "Maximiliana" in lines[3] and "…" in lines[3]
     assert max(columns(line) for line in lines) <= 128  # 166 with the whole name
+
+
+async def test_a_huge_limit_lists_every_session(fresh_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--limit beyond SQLite's integers was a traceback (sqlite3.IntegrityError: datatype mismatch), exit 1; any
+    limit above the number of sessions lists them all."""
+    path = fresh_home / "s.db"
+    stored = await store_sessions(path, {("club", "ann"): (easy_cool_run(minutes=2), EASY_PROFILE)})
+    for limit in ("9223372036854775808", "99999999999999999999"):
+        code = await asyncio.to_thread(main, ["sessions", "--store", str(path), "--limit", limit, "--json"])
+        out, err = capsys.readouterr()
+        assert (code, err) == (0, "")
+        assert [row["id"] for row in json.loads(out)] == list(stored)
