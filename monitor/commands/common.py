@@ -138,6 +138,9 @@ def follow_from_args(args: argparse.Namespace) -> Follow | None:
     return Follow(window=args.pace_window, timeout_s=args.pace_timeout)
 
 
+#: The live monitor's bound on event times ahead of its clock (``Router(max_future_s=...)``'s default): replay
+#: --now and simulate --start keep within it.
+MONITOR_MAX_FUTURE_S: Final = 300.0
 #: Mosquitto's default ``max_queued_messages``: what a stock broker holds for a subscriber that is behind.
 STOCK_QUEUE: Final = 1000
 

@@ -22,10 +22,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from monitor.commands.analyze import athlete_id, check_id, file_profile, load_profile
 from monitor.commands.common import (
+    MONITOR_MAX_FUTURE_S,
     add_broker_flags,
     add_publish_flags,
     broker_from_args,
@@ -115,10 +116,6 @@ def build_runs(
         own = profile if profile is not None or not rec.athlete else file_profile(rec)[0]
         runs.append(Run(squad=squad, athlete=athlete, profile=own, frames=frames))
     return runs
-
-
-#: The live monitor's bound on event times ahead of its clock (``Router(max_future_s=...)``'s default).
-MONITOR_MAX_FUTURE_S: Final = 300.0
 
 
 def check_now_speed(span: float, speed: float) -> None:

@@ -8,10 +8,12 @@ import asyncio
 import json
 import math
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from monitor.commands.common import (
+    MONITOR_MAX_FUTURE_S,
     add_broker_flags,
     add_publish_flags,
     broker_from_args,
@@ -103,6 +105,11 @@ def run(args: argparse.Namespace) -> int:
     check_publish_args(args)
     if not (math.isfinite(args.start) and args.start >= 0):
         raise UsageError("--start must be an event time (Unix seconds) >= 0")
+    if args.start > time.time() + MONITOR_MAX_FUTURE_S:  # e.g. milliseconds: every sample "future time"
+        raise UsageError(
+            f"--start {args.start:.10g} is in the future, and the monitor rejects samples more than "
+            f"{MONITOR_MAX_FUTURE_S:g} s ahead of its clock (Unix seconds, not milliseconds)"
+        )
     scenario = scenario_from_args(args)
     squad = args.squad or scenario.squad
     if not ID_RE.match(squad):

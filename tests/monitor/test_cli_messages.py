@@ -184,3 +184,11 @@ def test_monitor_amqp_without_the_scale_extra_is_one_line(
     argv = ["monitor", "--amqp", "amqp://127.0.0.1:1", "--shards", "2", "--store", "postgresql://u@127.0.0.1:1/db"]
     err = one_line_error(argv, capsys)
     assert "pip install 'crampwatch[scale]'" in err
+
+
+@pytest.mark.parametrize("start", ["1732400000000", "1e300", "99999999999999999999"])
+def test_simulate_start_in_the_future_is_refused(start: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A start in milliseconds (or any time the monitor would reject as more than 300 s in its future) published
+    every sample to be rejected as "future time" and exited 0; it is a usage error naming the bound."""
+    err = one_line_error(["simulate", "--broker", "mqtt://127.0.0.1:1", "--athletes", "1", "--start", start], capsys)
+    assert err.startswith("crampwatch: error: --start ") and "300 s" in err and "milliseconds" in err
