@@ -209,6 +209,8 @@ class Watcher:
         self.last_status_at = 0.0
         self.stop = asyncio.Event()
         self.connected = asyncio.Event()
+        #: why the last connection attempt failed (the broker's refusal, "Connection refused"), for the user
+        self.last_error = ""
         self.draws = 0
 
     def subscriptions(self) -> list[str]:
@@ -255,7 +257,8 @@ class Watcher:
     def draw(self, *, clear: bool) -> None:
         self.out.write(("\x1b[H\x1b[2J" if clear else "") + self.table() + "\n")
         if clear:
-            away = "" if self.connected.is_set() else f"broker {self.broker} unreachable, retrying · "
+            why = f" ({self.last_error})" if self.last_error else ""
+            away = "" if self.connected.is_set() else f"broker {self.broker} unreachable{why}, retrying · "
             self.out.write(f"{away}Ctrl-C to quit\n")
         self.out.flush()
         self.draws += 1
@@ -268,12 +271,13 @@ class Watcher:
                     for topic in self.subscriptions():
                         await client.subscribe(topic, qos=1)
                     self.connected.set()
-                    delay = 0.2
+                    self.last_error, delay = "", 0.2
                     async for msg in client.messages:
                         payload = msg.payload if isinstance(msg.payload, bytes | bytearray) else b""
                         self.handle(str(msg.topic), bytes(payload))
-            except aiomqtt.MqttError:
+            except aiomqtt.MqttError as exc:
                 self.connected.clear()
+                self.last_error = " ".join(str(exc).split())[:120]
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), delay)
             delay = min(5.0, delay * 2)
@@ -293,7 +297,8 @@ class Watcher:
             await asyncio.wait_for(self.first_status.wait(), timeout)
         except TimeoutError:
             if not self.connected.is_set():
-                raise BrokerError(f"cannot reach broker {self.broker} within {timeout:g} s") from None
+                why = f": {self.last_error}" if self.last_error else ""
+                raise BrokerError(f"cannot reach broker {self.broker} within {timeout:g} s{why}") from None
             raise CrampwatchError(f"no status on {self.subscriptions()[0]} within {timeout:g} s") from None
         first = time.monotonic()
         while True:  # the retained statuses arrive as a burst: print when it is over

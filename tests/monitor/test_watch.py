@@ -9,6 +9,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from monitor.commands.watch import Watcher, render_table
 from monitor.core.wire import Topics
 from monitor.mqtt.broker import BrokerURL
 from monitor.mqtt.embedded import free_port
+from tests.brokers import Mosquitto
 from tests.monitor.coach.test_live_helpers import T0, alert, status
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -89,6 +91,31 @@ def test_once_without_statuses_exits_1(mosquitto: BrokerURL, capsys: pytest.Capt
 def test_once_with_no_broker_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["watch", "--broker", f"mqtt://127.0.0.1:{free_port()}", "--once", "--timeout", "0.5"]) == 1
     assert "cannot reach broker" in capsys.readouterr().err
+
+
+@pytest.mark.broker
+def test_once_names_why_the_broker_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A broker that refuses the login (wrong password) was reported as 'cannot reach broker ... within 30 s'
+    (and 'unreachable, retrying' live), hiding the broker's answer the user needs to fix it."""
+    broker = Mosquitto(tmp_path, anonymous=False)
+    broker.start()
+    try:
+        assert main(["watch", "--broker", f"mqtt://coach:wrong@127.0.0.1:{broker.port}", "--once",
+                     "--timeout", "1"]) == 1  # fmt: skip
+    finally:
+        broker.stop()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "wrong" not in err, err
+    assert err.startswith(f"crampwatch: cannot reach broker mqtt://coach@127.0.0.1:{broker.port} within 1 s: "), err
+    assert "not authorized" in err.lower(), err
+
+
+def test_live_table_says_why_the_broker_is_away() -> None:
+    out = io.StringIO()
+    watcher = Watcher(BrokerURL(host="127.0.0.1", port=1), Topics(), out=out, width=100)
+    watcher.last_error = "[code:135] Not authorized"
+    watcher.draw(clear=True)
+    assert "broker mqtt://127.0.0.1:1 unreachable ([code:135] Not authorized), retrying" in out.getvalue()
 
 
 @pytest.mark.parametrize(
