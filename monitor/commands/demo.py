@@ -25,6 +25,16 @@ if TYPE_CHECKING:  # the service, broker and simulator load only when the comman
     from monitor.mqtt.service import Monitor
 
 
+#: The embedded broker (amqtt) gives a subscriber 5 s to acknowledge a message, then drops it with a logged
+#: traceback. A monitor slowed down (a busy laptop, a high --speed) fell that far behind the simulated squad, which
+#: was published regardless of it: hundreds of "Timeout waiting for PUBACK" tracebacks, the frames they carried lost.
+#: So the squad is published at most this many messages ahead of what the monitor's statuses show handled (as
+#: ``simulate --speed 0`` paces itself): a few seconds' work for a slowed monitor, under amqtt's limit.
+DEMO_WINDOW = 200
+#: A monitor that shows no progress this long stops the squad (the demo itself stays up).
+DEMO_SILENT_S = 120.0
+
+
 def add_parser(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "demo",
@@ -97,6 +107,7 @@ async def _demo_with_store(args: argparse.Namespace, scenario: Any, store_path: 
     from monitor.mqtt.embedded import EmbeddedBroker
     from monitor.mqtt.service import Monitor
     from monitor.store.sqlite import SqliteStore
+    from simulators.pacing import Follow
     from simulators.publish import Run, publish
 
     out = sys.stdout
@@ -123,7 +134,8 @@ async def _demo_with_store(args: argparse.Namespace, scenario: Any, store_path: 
                 pace = f"{int(p.training_pace // 60)}:{int(p.training_pace % 60):02d}/km" if p.training_pace else "?"
                 print(f"  {sim.athlete:<10} {p.name or '':<10} training pace {pace}", file=out)
             out.flush()
-            publisher = asyncio.create_task(publish(broker, runs, speed=args.speed))
+            follow = Follow(window=DEMO_WINDOW, timeout_s=DEMO_SILENT_S)
+            publisher = asyncio.create_task(publish(broker, runs, speed=args.speed, follow=follow))
             table = asyncio.create_task(_tables(monitor, out, args.table_every))
             try:
                 waiters: list[asyncio.Task[Any]] = [asyncio.create_task(monitor.wait_stopped())]
@@ -133,7 +145,9 @@ async def _demo_with_store(args: argparse.Namespace, scenario: Any, store_path: 
                     waiters.append(publisher)
                 done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
                 if publisher in done and not args.duration:
-                    print("simulation finished; the dashboard stays up until Ctrl-C", file=out)
+                    failed = None if publisher.cancelled() else publisher.exception()
+                    ended = f"simulation stopped: {failed}" if failed else "simulation finished"
+                    print(f"{ended}; the dashboard stays up until Ctrl-C", file=out)
                     await monitor.wait_stopped()
                 for task in waiters:
                     if task is not publisher:
