@@ -24,7 +24,9 @@ Keys (the contract's ``analyze --json`` summary, plus one):
   range minus its value at the last sample before the range (0 before the first sample: the counter starts
   with the recording). Without one: speed integrated over the held intervals.
 - ``avg_hr_bpm``: time-weighted over the held time where HR was measured (missing HR counts for nothing, it
-  is never taken as 0). ``max_hr_bpm``: the highest recorded value.
+  is never taken as 0). ``max_hr_bpm``: the highest recorded value. A value outside the contract's plausible
+  range (:data:`HR_RANGE`, 25-250 bpm, the range the monitor accepts) is no measurement: a strap dropout an
+  export writes as 0, an "invalid" 255.
 - ``avg_cadence_spm``: time-weighted, steps/min; intervals where the cadence is 0 at both ends (standing
   still) count for nothing, a start or a stop counts half (matches Garmin's FIT summaries).
 - ``avg_cadence_nonzero_spm`` (addition): time-weighted over samples with cadence > 0 only (Polar's
@@ -41,6 +43,9 @@ from typing import Any
 import numpy as np
 
 from simulators.readers.recording import BoolArray, FloatArray, Recording
+
+#: Heart rates outside it are not measurements (the contract's plausible range, ``monitor.core.wire.RANGES``).
+HR_RANGE = (25.0, 250.0)
 
 #: An interval between samples longer than this (s) is a pause, unless the athlete is moving at both ends.
 HOLD_LIMIT_S = 10.0
@@ -152,7 +157,9 @@ def summarize(
     duration = float(w.sum())
     distance = _distance(rec, mask, w)
     pace = 1000.0 * duration / distance if distance is not None and distance > 0 and duration > 0 else None
-    hr = rec.hr[mask]
+    lo, hi = HR_RANGE
+    heart = np.where((rec.hr >= lo) & (rec.hr <= hi), rec.hr, np.nan)  # NaN (missing) stays NaN
+    hr = heart[mask]
 
     cad = rec.cadence
     zero = cad == 0
@@ -161,7 +168,7 @@ def summarize(
     return Summary(
         duration_s=duration,
         distance_m=distance,
-        avg_hr_bpm=_avg(rec.hr, w),
+        avg_hr_bpm=_avg(heart, w),
         max_hr_bpm=float(np.nanmax(hr)) if bool(np.any(np.isfinite(hr))) else None,
         avg_cadence_spm=_avg(cad, w_cad),
         avg_pace_s_per_km=pace,
