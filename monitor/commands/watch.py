@@ -292,9 +292,22 @@ class Watcher:
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)
 
+    async def _first_or_stop(self, timeout: float) -> None:
+        """Until the first status, a stop (Ctrl-C, SIGTERM) or ``timeout`` (TimeoutError)."""
+        waiters = {asyncio.ensure_future(self.first_status.wait()), asyncio.ensure_future(self.stop.wait())}
+        try:
+            done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for fut in waiters:
+                fut.cancel()
+        if not done:
+            raise TimeoutError
+
     async def _once(self, timeout: float) -> int:
         try:
-            await asyncio.wait_for(self.first_status.wait(), timeout)
+            await self._first_or_stop(timeout)
+            if self.stop.is_set() and not self.first_status.is_set():
+                return 1  # stopped before anything came: no table (it waited until --timeout, ignoring Ctrl-C)
         except TimeoutError:
             if not self.connected.is_set():
                 why = f": {self.last_error}" if self.last_error else ""

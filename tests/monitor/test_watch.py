@@ -110,6 +110,19 @@ def test_once_names_why_the_broker_refused(tmp_path: Path, capsys: pytest.Captur
     assert "not authorized" in err.lower(), err
 
 
+@pytest.mark.broker
+async def test_once_stops_on_ctrl_c_while_waiting(mosquitto: BrokerURL) -> None:
+    """Ctrl-C (or SIGTERM) while --once waited for a first status did nothing until --timeout (default 30 s) ran
+    out ('no status ... within 30 s'); with a long --timeout the command could only be killed."""
+    out = io.StringIO()
+    watcher = Watcher(mosquitto, Topics(), squad="nobody", out=out)
+    task = asyncio.create_task(watcher.main(once=True, timeout=600.0))
+    await asyncio.wait_for(watcher.connected.wait(), 10)
+    watcher.stop.set()  # what the SIGINT/SIGTERM handlers do
+    assert await asyncio.wait_for(task, 5) == 1
+    assert out.getvalue() == ""  # no table: nothing arrived
+
+
 def test_live_table_says_why_the_broker_is_away() -> None:
     out = io.StringIO()
     watcher = Watcher(BrokerURL(host="127.0.0.1", port=1), Topics(), out=out, width=100)
