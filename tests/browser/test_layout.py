@@ -22,7 +22,7 @@ from tests.browser.conftest import CHROMIUM_ARGS
 from tests.monitor.store_helpers import store_sessions
 from tests.runs import EASY_PROFILE, HOT_PROFILE, T0, easy_cool_run, hot_fast_run
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-layout")]  # one worker builds the store once
 
 LONG_NAME = "Maximiliana Alexandrovna Konstantinopolskaya-Wolfeschlegelsteinhausen"
 LONG_ID = "a_runner_id_of_fifty_six_characters_without_any_spaces_x"  # no name in the profile: the id is shown
@@ -36,21 +36,29 @@ OVERFLOWING_JS = """() => Array.from(document.querySelectorAll('.metric dd'))
   .map(dd => dd.closest('.metric').querySelector('dt').textContent + ': ' + dd.textContent)"""
 
 
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[HttpServer]:
-    db = tmp_path / "sessions.db"
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The session store every page reads, filled once for the module (the server opens it read-only)."""
+    import asyncio
+
+    db = tmp_path_factory.mktemp("layout") / "sessions.db"
     runs = {("club", "sam"): (hot_fast_run(40), replace(HOT_PROFILE, name=LONG_NAME)),
             ("club", "kim"): (easy_cool_run(130), EASY_PROFILE),
             ("club", "lee"): (easy_cool_run(20), replace(EASY_PROFILE, name="Lee", training_pace=270)),
             ("club", LONG_ID): (hot_fast_run(20, seed=3), replace(HOT_PROFILE, name=None))}  # fmt: skip
-    stored = await store_sessions(db, runs)
+    return db, asyncio.run(store_sessions(db, runs))
+
+
+@pytest.fixture
+async def server(stored: tuple[Path, dict[str, Any]]) -> AsyncIterator[HttpServer]:
+    db, results = stored
     view = LiveView()
-    for result in stored.values():
+    for result in results.values():
         for status in result.statuses:
             view.add_status(status)
         for alert in result.alerts:
             view.add_alert(alert.to_dict())
-    last = stored[next(k for k in stored if LONG_ID in k)].statuses[-1]
+    last = results[next(k for k in results if LONG_ID in k)].statuses[-1]
     view.add_alert({"id": "long-message-1", "t": last["t"], "squad": "club", "athlete": LONG_ID,
                     "level": "advice", "kind": "hydrate", "risk": 0.3, "message": LONG_MESSAGE,
                     "detail": LONG_MESSAGE, "factors": {}})  # fmt: skip
