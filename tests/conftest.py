@@ -15,19 +15,6 @@ from tests.rabbitmq import RabbitNode, server_binary
 from tests.runs import Collector
 
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
-#: Fixtures of tests that share one RabbitMQ node or create PostgreSQL databases: under pytest-xdist (``-n``) those
-#: tests run in one worker (``--dist loadgroup``), so the suite starts one node, not one per worker.
-_SHARED_SERVICES = {"rabbit", "pg_url", "pg_url2"}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        if _SHARED_SERVICES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("rabbitmq-postgresql"))
-
-
 def _run(broker: BrokerProcess) -> Iterator[BrokerProcess]:
     broker.start()
     try:

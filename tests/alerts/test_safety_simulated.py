@@ -15,8 +15,6 @@ from monitor.core.pipeline import run_offline
 from simulators.runner.model import GAITS, SimulatedRun
 from simulators.scenarios import load_scenario
 
-pytestmark = pytest.mark.xdist_group("safety-simulated")  # one worker computes the module fixture once
-
 RUNS = (0, 2, 7)  # hot-marathon athletes (seed 0) that between them show every case
 
 

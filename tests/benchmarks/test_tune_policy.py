@@ -22,8 +22,6 @@ from monitor.commands._truth_eval import (
     warning_quality,
 )
 
-pytestmark = pytest.mark.xdist_group("tune-policy")  # one worker computes the module fixture once
-
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> list[Recording]:

@@ -22,7 +22,7 @@ from tests.browser.conftest import CHROMIUM_ARGS
 from tests.monitor.store_helpers import store_sessions
 from tests.runs import EASY_PROFILE, HOT_PROFILE, T0, easy_cool_run, hot_fast_run
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-layout")]  # one worker builds the store once
+pytestmark = [pytest.mark.browser]
 
 LONG_NAME = "Maximiliana Alexandrovna Konstantinopolskaya-Wolfeschlegelsteinhausen"
 LONG_ID = "a_runner_id_of_fifty_six_characters_without_any_spaces_x"  # no name in the profile: the id is shown

@@ -16,8 +16,6 @@ from simulators.runner.truth import TRUTH_NAMES, TruthState, make_truth
 from simulators.scenarios import load_scenario
 from tests.simulators.test_sim_evaluate import HOT_15K, TINY
 
-pytestmark = pytest.mark.xdist_group("sim-truth")  # one worker computes the module fixture once
-
 
 @pytest.fixture(scope="module")
 def hot_file(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -12,7 +12,7 @@ from simulators.readers import Recording, read_recording, summarize
 from simulators.readers.summary import held_intervals, paused_intervals, sample_weights
 from tests.simulators.readers.oracles import FILES, KNOWN_DEVIATIONS, README_ORACLES, REALDATA, checks
 
-pytestmark = [pytest.mark.realdata, pytest.mark.xdist_group("readers-realdata")]  # module fixtures once
+pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")
