@@ -34,8 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
-import unicodedata
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.coach.words import level_seconds
 from monitor.commands._plan import add_plan_arguments, plan_of
 from monitor.core.profiles import read_json_or_toml
+from monitor.core.topics import to_id
 from monitor.core.wire import ID_RE, ProfileMsg, profile_from_mapping
 from monitor.errors import InputFileError, RejectedMessage, UsageError
 from processors.indicators import LEVELS
@@ -194,19 +193,18 @@ def check_id(flag: str, value: str) -> str:
 
 
 def athlete_id(path: str) -> str:
-    """An athlete id from a file name: its stem, accents taken off letters, with anything else outside
-    ``[A-Za-z0-9_-]`` turned into ``-`` ("Zoë Ünïcode run.fit" was "Zo-n-code-run").
+    """An athlete id from a file name: its stem as :func:`monitor.core.topics.to_id` makes an id of a name (the
+    gateway bridge's rule: accents taken off, anything else outside ``[A-Za-z0-9_-]`` becomes ``_``); "athlete"
+    when nothing of it is usable.
 
     >>> athlete_id("runs/Ann's run 2020.fit.gz"), athlete_id("....tcx"), athlete_id("Zoë Ünïcode run.fit")
-    ('Ann-s-run-2020', 'athlete', 'Zoe-Unicode-run')
+    ('Ann_s_run_2020', 'athlete', 'Zoe_Unicode_run')
     """
     name = Path(path).name
     for suffix in (".gz", ".fit", ".tcx", ".gpx", ".csv", ".txt", ".tsv"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
-    name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:64].strip("-")
-    return stem or "athlete"
+    return to_id(name) or "athlete"
 
 
 # ---- output -------------------------------------------------------------------------------------------------

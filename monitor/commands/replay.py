@@ -4,7 +4,8 @@ publish recorded runs (FIT, TCX, GPX, CSV) as a watch gateway would.
 Every file is read before anything is published: one unreadable file stops the command with exit code 2 and
 nothing sent. Several files replay together as a squad, merged in event-time order by the shared publisher.
 
-Athlete ids: with one file, ``--athlete A`` (default: the file name's stem). With several files,
+Athlete ids: with one file, ``--athlete A`` (default: the file name's stem as an id, by the bridge's rule
+:func:`monitor.core.topics.to_id`: "Zoë's run.fit" is ``Zoe_s_run``). With several files,
 ``--athlete A`` is a prefix: ``A-1``, ``A-2``... in the order the files are given; without it, each file's
 stem (made unique with ``-2``, ``-3``... when two stems are equal).
 

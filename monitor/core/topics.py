@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.errors import RejectedMessage
 
@@ -89,3 +91,24 @@ def check_id(value: str) -> str:
     if not ID_RE.match(value):
         raise ValueError(f"bad id {value[:70]!r}: 1-64 characters from [A-Za-z0-9_-]")
     return value
+
+
+_NOT_ID = re.compile(r"[^A-Za-z0-9_-]")
+
+
+@lru_cache(maxsize=4096)  # the gateway bridge turns the same few user names into ids on every message
+def to_id(name: str) -> str:
+    """A foreign name as an id of :data:`ID_RE` — the one rule for every name made into an id (the gateway bridge's
+    user names, ``analyze``/``report``/``replay``'s file names): accents are taken off letters, every other
+    character outside ``[A-Za-z0-9_-]`` becomes ``_``, and the id is cut at 64 characters. Two names that differ
+    only in replaced characters become one id. A name with no usable character at all is ``""`` (the caller
+    rejects it or uses its own default).
+
+    >>> to_id("Zoë"), to_id("jane.doe"), to_id("Zoë Ünïcode run"), to_id("Łódź"), len(to_id("x" * 80))
+    ('Zoe', 'jane_doe', 'Zoe_Unicode_run', '_odz', 64)
+    >>> to_id("张伟"), to_id("..."), to_id("")
+    ('', '', '')
+    """
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))[:64]
+    ident = _NOT_ID.sub("_", plain)
+    return ident if _NOT_ID.sub("", plain) else ""

@@ -1,9 +1,10 @@
 """One foreign MQTT message to contract frames, by a :class:`~monitor.gateway.layout.Layout` (pure; no I/O).
 
 Forgiving per value, like the monitor's wire boundary: a payload that cannot be read (not JSON, not a number, no
-usable time, an athlete id that is empty) is rejected whole; a bad or out-of-range value is rejected alone and the
-valid values beside it are kept. A JSON object that fails the layout's ``match`` (an OwnTracks ``lwt``) is
-*ignored*, not rejected. Reasons are short fixed phrases; the payload is never echoed.
+usable time, a user name with no character usable in an id: :func:`~monitor.core.topics.to_id`) is rejected
+whole; a bad or out-of-range value is rejected alone and the valid values beside it are kept. A JSON object that
+fails the layout's ``match`` (an OwnTracks ``lwt``) is *ignored*, not rejected. Reasons are short fixed phrases;
+the payload is never echoed.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.core.topics import to_id
 from monitor.gateway.layout import Layout, TimeSpec, TopicGroup
-from monitor.gateway.units import Unusable, contract_id, convert, event_time
+from monitor.gateway.units import Unusable, convert, event_time
 
 #: Largest foreign payload read (bytes); the monitor's own limit for a contract message is larger, but a sample
 #: from a phone or a sensor is a few hundred bytes.
@@ -57,8 +59,8 @@ def translate(layout: Layout, topic: str, payload: bytes, *, now: float, squad: 
 def _group(
     group: TopicGroup, levels: dict[str, str], payload: bytes, now: float, squad: str | None, out: Translation
 ) -> None:
-    athlete = contract_id(levels["athlete"])
-    squad = contract_id(levels["squad"]) if "squad" in levels else squad
+    athlete = to_id(levels["athlete"])
+    squad = to_id(levels["squad"]) if "squad" in levels else squad
     if not athlete or not squad:
         out.rejected.append("bad squad or athlete id")
         return

@@ -1,4 +1,5 @@
-"""Foreign values to contract values (pure): units of each stream, event times, athlete ids.
+"""Foreign values to contract values (pure): units of each stream, event times (athlete ids: the shared
+:func:`monitor.core.topics.to_id`).
 
 Each converter returns the contract value or raises :class:`Unusable` with a short fixed reason (the reasons go
 to the bridge's rejected topic, which never echoes a payload). Contract units and ranges: ``docs/contract.md``.
@@ -14,7 +15,6 @@ car, a bicycle, a GPS jump) is out of range and not forwarded.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -152,16 +152,3 @@ def event_time(unit: str, raw: object) -> float:
     if t < 0:
         raise Unusable("bad event time")
     return t
-
-
-_NOT_ID = re.compile(r"[^A-Za-z0-9_-]")
-
-
-def contract_id(raw: str) -> str:
-    """A foreign name as a contract id (1-64 of ``[A-Za-z0-9_-]``): other characters become ``_``, longer names
-    are cut at 64. Empty stays empty (the caller rejects it).
-
-    >>> contract_id("jane.doe"), contract_id("Zoë"), len(contract_id("x" * 80))
-    ('jane_doe', 'Zo_', 64)
-    """
-    return _NOT_ID.sub("_", raw)[:64]
