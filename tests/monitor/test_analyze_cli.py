@@ -291,3 +291,19 @@ def test_time_at_each_level_is_the_run_time_the_statuses_cover(minutes: int) -> 
     result = run_offline(frames, squad="club", athlete="ann", profile=EASY_PROFILE)
     total = sum(indicators(result)["level_s"].values())
     assert total == result.statuses[-1]["elapsed_s"] <= frames[-1].t - frames[0].t
+
+
+@pytest.mark.parametrize("seconds", [3, 12, 60])
+def test_analyze_table_counts_its_status_ticks_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], seconds: int
+) -> None:
+    """A few seconds of data are one status tick: the table said "(1 status ticks)"."""
+    rows = ["time,hr,speed,cadence"] + [f"{1_700_000_000 + i},140,3.0,170" for i in range(seconds)]
+    path = tmp_path / "short.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ticks = _json(capsys, str(path))["indicators"]["ticks"]
+    assert main(["analyze", str(path)]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("indicators at the end")]
+    assert line == f"indicators at the end ({ticks} status tick{'' if ticks == 1 else 's'})"
+    if seconds == 3:
+        assert ticks == 1 and line.endswith("(1 status tick)")
