@@ -4,7 +4,8 @@ HTML file (or a PDF with ``-o report.pdf``).
 FILE is a recorded run (FIT, TCX, GPX, CSV, also .gz), run through the offline pipeline exactly like
 ``crampwatch analyze`` (same profile rules, so the numbers equal ``analyze --json``). SESSION is a session id of
 the session store (``crampwatch sessions`` lists them; ``--store PATH``, default ``$CRAMPWATCH_STORE``, else the
-monitor's default store in the user data dir).
+monitor's default store in the user data dir). The flags marked "FILE only" (``--profile``, ``--plan``,
+``--target-pace``, ``--squad``, ``--athlete``) are refused with a SESSION: its statuses were judged while it ran.
 matplotlib is imported only when the report is drawn (Agg backend).
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from monitor.commands._plan import add_plan_arguments, plan_of
 from monitor.errors import InputFileError, UsageError
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from processors.profile import SessionPlan
 
 HELP = "the post-run report (HTML with charts) of a stored session or a recorded file"
+DEFAULT_SQUAD = "offline"
 _RUN_SUFFIXES = (".fit", ".tcx", ".gpx", ".csv", ".txt", ".tsv", ".gz")
 
 
@@ -40,7 +42,7 @@ def add_parser(sub: Any) -> None:
         "--store", metavar="PATH", help="session store (default: $CRAMPWATCH_STORE, else the monitor's default store)"
     )
     p.add_argument("--profile", metavar="FILE", help="FILE only: athlete profile, TOML or JSON")
-    p.add_argument("--squad", default="offline", help="FILE only: squad id in statuses and alert ids (offline)")
+    p.add_argument("--squad", help="FILE only: squad id in statuses and alert ids (default: offline)")
     p.add_argument("--athlete", help="FILE only: athlete id (default: from the file name)")
     add_plan_arguments(p, "FILE only: ")
 
@@ -58,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
             parse_session_id(source)
         except ValueError:
             raise UsageError(f"{source[:80]!r}: no such file, and not a session id (SQUAD.ATHLETE.START_MS)") from None
+        refuse_file_flags(args)
         store = store_to_read(args.store)
     stem = (Path(source).name.split(".")[0] or "run") if is_file else source
     out = Path(args.output or f"report-{stem}.html")
@@ -65,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-o {out}: the report is .html or .pdf")
     with progress_bar("report", total=2, unit="steps") as advance:  # on a terminal only
         if is_file:
-            rep = from_file(source, profile=args.profile, squad=args.squad, athlete=args.athlete, plan=plan_of(args))
+            squad = DEFAULT_SQUAD if args.squad is None else args.squad
+            rep = from_file(source, profile=args.profile, squad=squad, athlete=args.athlete, plan=plan_of(args))
         else:
             assert store is not None
             rep = asyncio.run(from_store(*store, source))
@@ -74,6 +78,23 @@ def run(args: argparse.Namespace) -> int:
         advance()
     print(f"report: {out}")
     return 0
+
+
+#: The flags that only a FILE takes (``dest``, flag): a stored session was judged while it ran, with the profile
+#: and plan the monitor had then, under the squad and athlete it was stored as.
+FILE_ONLY: Final = (("profile", "--profile"), ("squad", "--squad"), ("athlete", "--athlete"), ("plan", "--plan"),
+                    ("target_pace", "--target-pace"))  # fmt: skip
+
+
+def refuse_file_flags(args: argparse.Namespace) -> None:
+    """A stored session with a flag only a FILE takes is a usage error naming the flag (they were ignored: a
+    report "with" ``--plan tempo`` that was not judged against it)."""
+    given = [flag for dest, flag in FILE_ONLY if getattr(args, dest, None) is not None]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)}: for a FILE only; a stored session's report shows what the monitor judged while it"
+            " ran (its profile, plan, squad and athlete)"
+        )
 
 
 def need_matplotlib() -> None:
