@@ -30,6 +30,8 @@ RESPONSE_S: Final = 300.0
 STOPPED_PACE: Final = 1200.0
 #: The contract's ``analyze --json`` summary keys.
 SUMMARY_KEYS: Final = ("duration_s", "distance_m", "avg_hr_bpm", "max_hr_bpm", "avg_cadence_spm", "avg_pace_s_per_km")
+#: Plausible heart rates (bpm, contract): outside them a value is no measurement.
+HR_RANGE: Final = (25.0, 250.0)
 #: Seconds of event time per status (the monitor's tick).
 TICK_S: Final = 5.0
 
@@ -133,23 +135,43 @@ def from_analysis(doc: Mapping[str, Any], statuses: list[dict[str, Any]], *, sou
 
 def from_statuses(
     statuses: Sequence[Mapping[str, Any]], alerts: Sequence[Mapping[str, Any]], *, squad: str, athlete: str,
-    source: str,
+    source: str, samples: Sequence[tuple[str, float, float]] | None = None,
 ) -> RunReport:  # fmt: skip
-    """From a session's statuses (stored or live, one per 5 s): the summary is computed from them."""
+    """From a session's statuses (stored or live, one per 5 s): the summary is computed from them; with the
+    session's ``samples`` (a stored session's, ``SessionStore.samples``) its max HR is theirs (:func:`max_hr`)."""
     rows = [dict(s) for s in statuses if num(s.get("t")) is not None]
     rows.sort(key=lambda s: s["t"])
     unique = [s for i, s in enumerate(rows) if i == 0 or s["t"] > rows[i - 1]["t"]]  # re-published idle statuses
+    summary = summary_of(unique)
+    if samples is not None and (top := max_hr(samples)) is not None:
+        summary["max_hr_bpm"] = max(top, summary["max_hr_bpm"] or top)
     return RunReport(
         squad=squad,
         athlete=athlete,
         source=source,
         statuses=unique,
         alerts=sorted((dict(a) for a in alerts), key=lambda a: num(a.get("t")) or 0.0),
-        summary=summary_of(unique),
+        summary=summary,
         indicators=indicators_of(unique),
         name=next((s.get("name") for s in reversed(unique) if s.get("name")), None),
         pace_label="Moving pace",
     )
+
+
+def max_hr(samples: Sequence[tuple[str, float, float]]) -> float | None:
+    """The highest heart rate of a session's samples ``(stream, t, value)`` within the contract's plausible range
+    (:data:`HR_RANGE`; outside it a value is no measurement), as a file's summary takes its highest recorded
+    value. A status carries the HR of its instant, one in 5 s: a stored session's max HR read 176 where its
+    file's was 178.
+
+    >>> max_hr([("hr", 1.0, 150.0), ("hr", 2.0, 178.0), ("hr", 3.0, 255.0), ("cadence", 4.0, 180.0)])
+    178.0
+    >>> max_hr([("pace", 1.0, 300.0)]) is None
+    True
+    """
+    lo, hi = HR_RANGE
+    values = [float(v) for stream, _, v in samples if stream == "hr" and lo <= v <= hi]
+    return max(values) if values else None
 
 
 def _mean(values: list[float]) -> float | None:
@@ -203,9 +225,9 @@ def indicators_of(statuses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def response(statuses: Sequence[Mapping[str, Any]], alert: Mapping[str, Any], window_s: float = RESPONSE_S) -> dict[
-    str, Any
-]:
+def response(
+    statuses: Sequence[Mapping[str, Any]], alert: Mapping[str, Any], window_s: float = RESPONSE_S
+) -> dict[str, Any]:
     """What the runner did after an alert: mean pace (running only) and cadence over ``window_s`` before and
     after it, and the seconds stopped or walking after it (:func:`not_running`)."""
     t = num(alert.get("t"))

@@ -153,7 +153,8 @@ async def from_store(spec: str, origin: str, sid: str) -> RunReport:
             raise InputFileError(f"no session {sid[:80]!r} in {spec} (see crampwatch sessions --store {spec})")
         statuses = await store.statuses(sid)
         alerts = await store.alerts(sid)
+        samples = await store.samples(sid)
     finally:
         await store.close()
     return from_statuses(statuses, alerts, squad=summary.squad, athlete=summary.athlete,
-                         source=f"Stored session {sid}")  # fmt: skip
+                         source=f"Stored session {sid}", samples=samples)  # fmt: skip

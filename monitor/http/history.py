@@ -174,7 +174,9 @@ async def report_session(request: web.Request) -> web.Response:
     from monitor.coach.report import from_statuses
 
     sid, summary, statuses, alerts = await _stored(request)
-    rep = from_statuses(statuses, alerts, squad=summary.squad, athlete=summary.athlete, source=f"Stored session {sid}")
+    samples = await _store(request).samples(sid)  # the max HR is the session's own, not its 5-s statuses'
+    rep = from_statuses(statuses, alerts, squad=summary.squad, athlete=summary.athlete,
+                        source=f"Stored session {sid}", samples=samples)  # fmt: skip
     return await _report_response(rep)
 
 
