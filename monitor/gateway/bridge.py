@@ -58,7 +58,9 @@ class Bridge:
         self.topics = topics or Topics()
         self.clock = clock
         self.on_subscribed = on_subscribed
-        self.publisher = FramePublisher(broker, None, None, topics=self.topics, limit=buffer_frames)
+        # its failed connections are said by this bridge's (one line per retry while the broker is away)
+        self.publisher = FramePublisher(broker, None, None, topics=self.topics, limit=buffer_frames,
+                                        log_retries=False)  # fmt: skip
         self.rejects = RejectReporter()
         #: messages, frames, rejected (values or messages), ignored (not the layout's), retained (skipped)
         self.counts: Counter[str] = Counter()
@@ -141,7 +143,8 @@ class Bridge:
                     await self._read(client)
             except aiomqtt.MqttError as exc:
                 _close_socket(client)
-                log.warning("broker %s: %s; retrying in %.1f s", self.broker, exc, delay)
+                log.warning("broker %s: %s; %d message(s) buffered, retrying in %.1f s", self.broker, exc,
+                            self.publisher.pending, delay)  # fmt: skip
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(max_s, delay * 2)
@@ -158,11 +161,17 @@ class Bridge:
             await _cancel(reporter)
 
     async def _report_due(self, client: aiomqtt.Client) -> None:
-        """Reports held back by the once-a-second limit go out when their second is over."""
+        """Reports held back by the once-a-second limit go out when their second is over; a publishing connection
+        that fails while this one reads is said here (its own retries are not logged: see ``__init__``)."""
+        seen = self.publisher.failures
         while True:
             await asyncio.sleep(self.rejects.interval)
             self._outbox.extend(self.rejects.due())
             await self._send_reports(client)
+            if self.publisher.failures > seen:
+                seen = self.publisher.failures
+                log.warning("broker %s: frames not sent: %s; %d message(s) buffered", self.broker,
+                            self.publisher.last_error, self.publisher.pending)  # fmt: skip
 
     async def _send_reports(self, client: aiomqtt.Client) -> None:
         while self._outbox:

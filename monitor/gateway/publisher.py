@@ -57,6 +57,7 @@ class FramePublisher:
         on_status: Callable[[dict[str, Any]], None] | None = None,
         reconnect_min_s: float = 0.5,
         reconnect_max_s: float = 15.0,
+        log_retries: bool = True,
     ) -> None:
         self.broker = broker
         self.topics = topics or Topics()
@@ -65,6 +66,11 @@ class FramePublisher:
         self.on_alert = on_alert
         self.on_status = on_status
         self.reconnect_min_s, self.reconnect_max_s = reconnect_min_s, reconnect_max_s
+        #: False: a failed connection is logged at DEBUG only, its owner says it (``gateway bridge``, whose own
+        #: connection fails with it: one line per retry, not two); ``failures`` and ``last_error`` tell it.
+        self.log_retries = log_retries
+        self.failures = 0
+        self.last_error = ""
         # (kind, (squad, athlete), item): ("frame", key, dict) | ("session", key, bytes) | ("profile", key, bytes)
         self._queue: deque[tuple[str, Key, Any]] = deque()
         self._ready = asyncio.Event()
@@ -145,8 +151,11 @@ class FramePublisher:
                             await asyncio.wait({sender}, timeout=0.5)
             except aiomqtt.MqttError as exc:
                 _close_socket(client)
-                log.warning("broker %s: %s; %d message(s) buffered, retrying in %.1f s", self.broker, exc,
-                            self.pending, delay)  # fmt: skip
+                self.failures += 1
+                self.last_error = str(exc)
+                log.log(logging.WARNING if self.log_retries else logging.DEBUG,
+                        "broker %s: %s; %d message(s) buffered, retrying in %.1f s", self.broker, exc, self.pending,
+                        delay)  # fmt: skip
             self.connected.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
