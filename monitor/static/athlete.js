@@ -161,7 +161,7 @@
       el(
         "div",
         { class: "tile-foot" },
-        el("span", { class: "session st-finished", text: `past session · ${new Date(1000 * (num(t.session_start) || 0)).toLocaleString()}` }),
+        el("span", { class: "session st-finished", text: `past session · ${CW.fmtDateTime(t.session_start)}` }),
         el("span", { class: "squad-name", text: t.squad }),
       ),
     );

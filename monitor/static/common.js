@@ -135,6 +135,14 @@ const CW = (() => {
     return [d.getHours(), d.getMinutes(), d.getSeconds()].map((x) => String(x).padStart(2, "0")).join(":");
   }
 
+  /** "2026-12-01 21:35" in local time, whatever the browser's locale ("12/1/2026" is 12 January to many). */
+  function fmtDateTime(t) {
+    const v = num(t);
+    if (v === null) return "—";
+    const d = new Date(v * 1000);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")} ${fmtClock(v).slice(0, 5)}`;
+  }
+
   function fmtAgo(seconds) {
     if (seconds < 90) return `${Math.round(seconds)} s ago`;
     if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
@@ -403,7 +411,7 @@ const CW = (() => {
 
   return {
     LEVELS, WORDS, BANDS, shownRisk, TRAITS, STATE_WORD, LEVEL_WORD, ALERT_WORD, num, reasonList, wordOf, stateOf, ackAll, loadMetrics, reasonText, topReason, levelRank, compareTiles, displayName, fmtPace,
-    fmtNum, fmtElapsed, fmtClock, fmtAgo, el, svg, ack, post, connect, throttle, alertItem, athletePath, levelOf,
+    fmtNum, fmtElapsed, fmtClock, fmtDateTime, fmtAgo, el, svg, ack, post, connect, throttle, alertItem, athletePath, levelOf,
     signalOf, metric, coreMetrics, riskRow,
   };
 })();

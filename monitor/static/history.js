@@ -10,11 +10,6 @@
   const $squad = document.getElementById("squad");
   const $who = document.getElementById("who");
 
-  function when(t) {
-    const d = new Date(1000 * t);
-    return `${d.toLocaleDateString()} ${CW.fmtClock(t).slice(0, 5)}`;
-  }
-
   function row(s) {
     const level = CW.LEVELS.includes(s.peak_level) ? s.peak_level : "low";
     const open = `/session/${encodeURIComponent(s.id)}`;
@@ -23,7 +18,7 @@
       { class: s.open ? "open" : null, "data-id": s.id },
       el("td", { class: "runner" }, el("a", { class: "who", href: open, text: s.name || s.athlete })),
       el("td", { class: "squad", "data-label": "squad", text: s.squad }),
-      el("td", { class: "start" }, el("a", { href: open, text: when(s.start) })),
+      el("td", { class: "start" }, el("a", { href: open, text: CW.fmtDateTime(s.start) })),
       el("td", { class: "num duration", "data-label": "run", text: CW.fmtElapsed(s.duration_s) }),
       el("td", { class: "num distance", text: num(s.distance_m) === null ? "— km" : `${(s.distance_m / 1000).toFixed(2)} km` }),
       el("td", { class: "peak", "data-label": "peak" }, el("span", { class: `chip pill-lvl-${level}`, text: `${num(s.peak_risk) === null ? "—" : Math.round(100 * s.peak_risk) + "%"} ${CW.LEVEL_WORD[level].toLowerCase()}` })),

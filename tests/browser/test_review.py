@@ -6,8 +6,10 @@ pipeline's statuses (no broker). Screenshots in ``test-artifacts/``."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +18,7 @@ from monitor.coach.words import BANDS, MIN_REASON, TRAITS, display_risk, reason_
 from monitor.http import HttpServer, serve
 from monitor.store.sqlite import SqliteStore
 from simulators.frame import Frame
+from tests.browser.conftest import CHROMIUM_ARGS
 from tests.browser.test_layout import PHONE, _pages
 from tests.monitor.store_helpers import store_sessions
 from tests.runs import EASY_PROFILE, HOT_PROFILE, T0, easy_cool_run, hot_then_walk_run
@@ -134,3 +137,36 @@ async def test_the_history_shows_the_essentials_on_a_phone(
     shown = await _pages(chromium, server.url + "history", check, artifacts, "history-stacked")
     assert shown["phone"] == [[True] * 4] * len(sessions), f"not on a {PHONE['width']} px screen: {shown['phone']}"
     assert shown["laptop"] == [[True] * 4] * len(sessions)
+
+
+@pytest.mark.parametrize(("locale", "zone"), [("en-US", "America/New_York"), ("de-DE", "Europe/Berlin")])
+async def test_dates_read_the_same_in_every_locale(
+    chromium: str, stored: tuple[HttpServer, dict[str, Any]], locale: str, zone: str
+) -> None:
+    """A session's start in the history and under a past session's card: the browser's locale format ("11/23/2024"
+    in the US, "23.11.2024" in Germany) is now 2024-11-23 17:13, in the browser's own time zone."""
+    from playwright.async_api import async_playwright
+
+    server, sessions = stored
+    sid = next(k for k in sessions if ".sam." in k)
+    start = sessions[sid].statuses[0]["session_start"]
+    local = datetime.fromtimestamp(start, ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = await browser.new_context(locale=locale, timezone_id=zone)
+            page = await context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await page.goto(server.url + "history")
+            cell = page.locator(f'#sessions tr[data-id="{sid}"] td.start')
+            await cell.wait_for()
+            history = await cell.inner_text()
+            await page.goto(server.url + f"session/{sid}")
+            await page.wait_for_selector("#now .tile-foot .session")
+            card = await page.locator("#now .tile-foot .session").inner_text()
+        finally:
+            await browser.close()
+    assert not errors, errors
+    assert history.strip() == local, (locale, history)
+    assert card.strip() == f"past session · {local}", (locale, card)
