@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -105,23 +106,27 @@ def _series(rep: RunReport, key: str) -> tuple[list[float], list[float]]:
     return xs, ys
 
 
-def robust_range(values: Sequence[float], min_span: float) -> tuple[float, float] | None:
+def robust_range(values: Sequence[float], min_span: float, *, whole: bool = False) -> tuple[float, float] | None:
     """The 2nd–98th percentile range, padded, at least ``min_span`` wide (a few stops or GPS spikes do not
-    squash the chart; values outside are cut at the edge).
+    squash the chart; values outside are cut at the edge). ``whole``: the whole range, for the stride, which the
+    monitor already bounds to plausible strides (none above 4.0 m, ``processors/stride.py``): its highest values
+    are the run — a sprint's 3.5 m over 15 s of a 12-min run at 1.4 m was cut at the 98th percentile's 1.6.
 
-    >>> robust_range([150.0] * 98 + [0.0, 300.0], 20.0)
-    (138.4, 161.6)
+    >>> robust_range([150.0] * 98 + [0.0, 300.0], 20.0), robust_range([1.4] * 147 + [3.5] * 3, 0.3, whole=True)
+    ((138.4, 161.6), (1.2, 3.7))
     """
     import numpy as np
 
     x = np.asarray([v for v in values if v == v], dtype=float)
     if x.size == 0:
         return None
-    lo, hi = (float(v) for v in np.percentile(x, [2, 98]))
+    lo, hi = (float(x.min()), float(x.max())) if whole else (float(v) for v in np.percentile(x, [2, 98]))
     if hi - lo < min_span:
         mid = (hi + lo) / 2
         lo, hi = mid - min_span / 2, mid + min_span / 2
     pad = 0.08 * (hi - lo)
+    if whole:  # outwards to 0.1: rounding must not cut the highest value it is there to show
+        return math.floor(10 * (lo - pad)) / 10, math.ceil(10 * (hi + pad)) / 10
     return round(lo - pad, 1), round(hi + pad, 1)
 
 
@@ -183,8 +188,8 @@ def _chart(rep: RunReport, key: str, title: str, unit: str) -> Figure:
         if target is not None:
             ax.axhline(target, color="#2160a8", linestyle="--", linewidth=1.2, label=f"target {fmt_pace(target)}")
             ax.legend(loc="lower right", frameon=False)
-    elif key in ("cadence", "stride_m", "temp") and (lim := robust_range(ys, MIN_SPAN[key])) is not None:
-        ax.set_ylim(*lim)
+    elif key in ("cadence", "stride_m", "temp") and (lim := robust_range(ys, MIN_SPAN[key], whole=key == "stride_m")):
+        ax.set_ylim(*lim)  # the stride to the data: a sprint above the bulk is drawn, not cut at the edge
     elif key == "risk":
         ax.set_ylim(-6, 100)  # the level strip sits below 0 %: a low risk's line is not hidden under it
         ax.yaxis.set_major_locator(MultipleLocator(25))

@@ -47,12 +47,13 @@ const CWCharts = (() => {
     return `${Math.floor(m / 60)}h${String(Math.round(m % 60)).padStart(2, "0")}`;
   }
 
-  /** 2nd–98th percentile range, padded, at least ``minSpan`` wide (stops and GPS spikes do not squash it). */
-  function robust(values, minSpan) {
+  /** 2nd–98th percentile range, padded, at least ``minSpan`` wide (stops and GPS spikes do not squash it);
+   * ``whole``: min to max, for the stride (the monitor reports none above 4.0 m: a sprint is the run, not a spike). */
+  function robust(values, minSpan, whole = false) {
     const xs = values.filter((v) => v !== null).sort((a, b) => a - b);
     if (!xs.length) return [0, 1];
-    let lo = xs[Math.floor(0.02 * (xs.length - 1))];
-    let hi = xs[Math.ceil(0.98 * (xs.length - 1))];
+    let lo = xs[whole ? 0 : Math.floor(0.02 * (xs.length - 1))];
+    let hi = xs[whole ? xs.length - 1 : Math.ceil(0.98 * (xs.length - 1))];
     if (hi - lo < minSpan) [lo, hi] = [(lo + hi) / 2 - minSpan / 2, (lo + hi) / 2 + minSpan / 2];
     const pad = (hi - lo) * 0.08;
     return [lo - pad, hi + pad];
@@ -71,7 +72,7 @@ const CWCharts = (() => {
     { key: "hr", title: "Heart rate", unit: "bpm", range: (ys) => robust(ys, 30), step: (lo, hi) => (hi - lo <= 80 ? 10 : 20), coarser: [20, 50], fmt: (v) => v.toFixed(0), zones: true },
     { key: "pace", title: "Pace", unit: "/km", scale: (v) => (v === null || v > 1200 ? null : v), range: (ys, hist) => withTarget(robust(ys, 60), hist && hist.target_pace), step: (lo, hi) => (hi - lo <= 240 ? 30 : 60), coarser: [60, 120, 300, 600], fmt: CW.fmtPace, invert: true, target: true },
     { key: "cadence", title: "Cadence", unit: "spm", scale: (v) => (v === null || v <= 0 ? null : v), range: (ys) => robust(ys, 16), step: (lo, hi) => (hi - lo <= 40 ? 5 : 10), coarser: [10, 20, 50], fmt: (v) => v.toFixed(0) },
-    { key: "stride_m", title: "Stride (two steps)", unit: "m", range: (ys) => robust(ys, 0.3), step: (lo, hi) => (hi - lo <= 0.8 ? 0.1 : 0.25), coarser: [0.25, 0.5, 1], fmt: (v) => v.toFixed(2) },
+    { key: "stride_m", title: "Stride (two steps)", unit: "m", range: (ys) => robust(ys, 0.3, true), step: (lo, hi) => (hi - lo <= 0.8 ? 0.1 : 0.25), coarser: [0.25, 0.5, 1], fmt: (v) => v.toFixed(2) },
     { key: "temp", title: "Temperature", unit: "°C", range: (ys) => robust(ys, 4), step: (lo, hi) => (hi - lo <= 12 ? 1 : 5), coarser: [2, 5, 10], fmt: (v) => v.toFixed(0) },
   ];
 

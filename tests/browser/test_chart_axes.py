@@ -90,3 +90,28 @@ async def tile_pace(page: Any) -> Any:
     await page.wait_for_selector(".tile .metric")
     return await page.evaluate("""() => Array.from(document.querySelectorAll('.tile .metric'))
       .find(m => m.querySelector('dt').textContent === 'Pace').querySelector('dd').textContent.trim()""")
+
+
+async def test_the_stride_axis_holds_a_short_sprint(chromium: str, artifacts: Path) -> None:
+    """30 min at a 1.4-m stride with a 20-s sprint at ~3.5 m: the 98th percentile cut the sprint off the stride
+    chart (as the report's did); the monitor reports no stride above 4.0 m, so the axis is the data's."""
+    frames = [Frame(t=T0 + i, hr=140.0, pace=202.0 if 900 <= i < 920 else 505.0, cadence=170.0) for i in range(1800)]
+    statuses = run_offline(frames, squad="club", athlete="sprinter", profile=EASY_PROFILE).statuses
+    strides = [s["stride_m"] for s in statuses if s["stride_m"] is not None]
+    assert max(strides) > 3.0 and sorted(strides)[-8] < 2.0  # the sprint is above the 98th percentile
+    view = LiveView()
+    for status in statuses:
+        view.add_status(status)
+    srv = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None)
+
+    async def check(page: Any) -> Any:
+        await page.wait_for_selector("figure[data-key='stride_m'] canvas")
+        return await page.evaluate("() => document.querySelector(\"figure[data-key='stride_m']\").dataset.yRange")
+
+    try:
+        shown = await _pages(chromium, srv.url + "athlete/club/sprinter", check, artifacts, "stride-sprint")
+    finally:
+        await srv.close()
+    for size, y_range in shown.items():
+        lo, hi = (float(v) for v in y_range.split(","))
+        assert lo < min(strides) and max(strides) < hi, (size, y_range, max(strides))

@@ -291,3 +291,24 @@ def test_a_runner_who_stops_after_an_alert_is_reported_stopped() -> None:
     assert response(history, alert)["stopped_s"] >= 290
     rep = from_statuses(result.statuses, [alert], squad="club", athlete="sam", source="test")
     assert "stopped or walked" in render_html(rep)
+
+
+@pytest.mark.parametrize(
+    "strides",
+    [
+        [3.2 + 0.1 * (i % 5) for i in range(120)],  # a fast runner: every stride above 3.0 m
+        [3.5 if i in (40, 41, 42) else 1.4 for i in range(150)],  # a 15-s sprint in 12.5 min (2 % of the statuses)
+        [1.4] * 60,  # steady: the smallest range, not a storm out of rounding
+    ],
+    ids=["above-3m", "short-sprint", "steady"],
+)
+def test_the_stride_axis_holds_every_stride(strides: list[float]) -> None:
+    """The stride chart's axis is the data's (the monitor reports no stride above 4.0 m): a sprint's 3.5 m was cut
+    at the 98th percentile, 1.6 m, on a run at 1.4."""
+    statuses = [{"t": T0 + 5.0 * i, "elapsed_s": 5.0 * i, "stride_m": s, "pace": 250.0, "cadence": 170.0, "risk": 0.1,
+                 "level": "low"} for i, s in enumerate(strides)]  # fmt: skip
+    rep = from_statuses(statuses, [], squad="club", athlete="ann", source="test")
+    lo, hi = _chart(rep, "stride_m", "Stride (two steps)", "m").axes[0].get_ylim()
+    assert lo < min(strides) and max(strides) < hi, (lo, hi)
+    span = max(0.3, max(strides) - min(strides))  # at least 0.3 m, padded 8 % a side, rounded out to 0.1
+    assert span <= hi - lo <= 1.16 * span + 0.2, (lo, hi)
