@@ -3,8 +3,10 @@
     python -m benchmarks.suite            # the full suite (~10 min on 2 shared cores)
     python -m benchmarks.suite --quick    # tiny sizes: checks that everything runs (CI smoke)
 
-Starts its own Mosquitto on a free port. Each consumer, the load generator and the offline benchmarks run in their
-own processes (``benchmarks/consumers.py``, ``benchmarks/loadgen.py``, ``benchmarks/offline.py``). Rows:
+Starts its own Mosquitto on a free port, with ``set_tcp_nodelay true`` as ``deploy/mosquitto/crampwatch.conf`` sets it
+(``--broker-nodelay off``: Mosquitto's default, Nagle's algorithm on its sockets). Each consumer, the load
+generator and the offline benchmarks run in their own processes (``benchmarks/consumers.py``,
+``benchmarks/loadgen.py``, ``benchmarks/offline.py``). Rows:
 
 1. throughput — the same pre-built load (per-stream samples, as fast as possible) consumed in turn by a bare
    aiomqtt consumer, a bare paho consumer and the monitor, on the same broker in the same run; the ratios;
@@ -257,6 +259,10 @@ def _capacity_row(cap: dict[str, Any]) -> tuple[str, str, str]:
 def table(r: dict[str, Any]) -> str:
     """The rows of whatever parts ``r`` holds (the whole suite, or ``--only`` one part)."""
     rows = [("machine (`python -m benchmarks.machine`)", describe(r["machine"]), "")] if "machine" in r else []
+    if "broker" in r:
+        on = r["broker"]["set_tcp_nodelay"]
+        nodelay = "`set_tcp_nodelay true` (as deploy/mosquitto/crampwatch.conf)" if on else "`set_tcp_nodelay false`"
+        rows.append(("broker", f"Mosquitto on localhost, {nodelay}", ""))
     rows += _throughput_rows(r["throughput"]) if "throughput" in r else []
     rows += [_capacity_row(r["capacity"])] if "capacity" in r else []
     rows += latency_rows(r["latency"]) if "latency" in r else []
@@ -290,9 +296,15 @@ PARTS = ("throughput", "capacity", "latency", "offline")
 
 
 def run(
-    quick: bool, only: str | None = None, keep: str | None = None, sync_start: bool = False, gc_guard: str = "on"
+    quick: bool,
+    only: str | None = None,
+    keep: str | None = None,
+    sync_start: bool = False,
+    gc_guard: str = "on",
+    nodelay: bool = True,
 ) -> dict[str, Any]:
-    """The suite's parts (``only``: one of :data:`PARTS`) at quick or full sizes."""
+    """The suite's parts (``only``: one of :data:`PARTS`) at quick or full sizes; ``nodelay``: the broker sends
+    without Nagle's algorithm (``set_tcp_nodelay true``, as the deploy configuration has it)."""
     from tests.brokers import Mosquitto
 
     s = SIZES["quick" if quick else "full"]
@@ -301,8 +313,9 @@ def run(
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
     with contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory(prefix="crampwatch-bench-") as tmp:
-        broker = Mosquitto(Path(tmp))
+        broker = Mosquitto(Path(tmp), extra=f"set_tcp_nodelay {str(nodelay).lower()}\n")
         if want - {"offline"}:
+            results["broker"] = {"set_tcp_nodelay": nodelay}
             broker.start()
         try:
             if "throughput" in want:
@@ -354,6 +367,12 @@ def main(argv: list[str] | None = None) -> None:
         default="on",
         help="latency: the monitor freezes long-lived objects (monitor.gcguard; default) or not",
     )
+    ap.add_argument(
+        "--broker-nodelay",
+        choices=("on", "off"),
+        default="on",
+        help="Mosquitto's set_tcp_nodelay: on as deploy/mosquitto/crampwatch.conf sets it (default), off: its default",
+    )
     ap.add_argument("--keep", metavar="DIR", help="keep the raw files (broker log, collected statuses) in DIR")
     args = ap.parse_args(argv)
     if args.table:
@@ -362,7 +381,7 @@ def main(argv: list[str] | None = None) -> None:
     began = time.monotonic()
     results = run(
         args.quick, only=args.only, keep=args.keep, sync_start=args.sync_start,
-        gc_guard=args.gc_guard,
+        gc_guard=args.gc_guard, nodelay=args.broker_nodelay == "on",
     )  # fmt: skip
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))

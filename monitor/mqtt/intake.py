@@ -17,7 +17,11 @@ used. :class:`Receiver` hooks the paho client that aiomqtt wraps:
   off that buffer by :func:`monitor.mqtt.packets.split_publishes` and go straight to the inbox, ~1.3 µs each
   where paho's reader takes ~11 µs (``python -m benchmarks.bench_packets``); every other packet, and any that is
   incomplete or malformed, is paho's to read, in order;
-- TCP_NODELAY on the socket (statuses and acks are small);
+- TCP_NODELAY on the socket (statuses and acks are small), and on Linux TCP_QUICKACK after every read: the
+  socket acknowledges what it received at once instead of up to 40 ms later (delayed ACK). A broker that sends
+  with Nagle's algorithm (Mosquitto's default, ``set_tcp_nodelay false``) holds each further small PUBLISH until
+  the previous one is acknowledged, so delayed ACKs put ~40 ms between a gateway's frame and the monitor's status
+  (docs/performance.md, "Latency"). The kernel leaves quick-ACK mode by itself, hence once per read;
 - paho's dispatch of a received message (``_handle_on_message``: the topic decoded, then matched against the
   filtered callbacks' topic tree, under two locks) is skipped while no filtered callback is registered (aiomqtt
   and crampwatch register none): the message goes straight to ``on_message``. That dispatch was 7 % of the
@@ -49,6 +53,16 @@ log = logging.getLogger("crampwatch.monitor")
 Received = tuple[str, bytes, int, int, int]
 
 _RECV_CHUNK = 65536
+#: Linux's TCP_QUICKACK (None elsewhere: delayed ACKs stay as the system has them).
+QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
+
+
+def quick_ack(sock: socket.socket) -> None:
+    """Acknowledge at once what this socket receives next (Linux; the kernel drops back to delayed ACKs by
+    itself, so call it after every read). A closed or non-TCP socket is left alone."""
+    if QUICKACK is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
 
 
 class Inbox:
@@ -120,6 +134,7 @@ class Receiver:
         self._buf = b""
         self._pos = 0
         self._recv: Callable[[int], bytes] | None = None
+        self._sock: socket.socket | None = None
         self.connection = 0  # counts attached connections
         self._ack_after = False
         self._matcher: Any = None  # paho's tree of filtered callbacks
@@ -157,6 +172,7 @@ class Receiver:
         self._buf, self._pos, self._recv, self.paused = b"", 0, recv, False
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock = sock if QUICKACK is not None else None
         paho._sock_recv = self._buffered_recv
         self._fast = self._can_split(paho)
         loop = asyncio.get_running_loop()
@@ -234,6 +250,8 @@ class Receiver:
             if not data:
                 return data
             self._buf, self._pos = data, 0
+            if self._sock is not None:
+                quick_ack(self._sock)
         start = self._pos
         self._pos = min(len(self._buf), start + bufsize)
         return self._buf[start : self._pos]

@@ -29,7 +29,7 @@ def test_quick_suite_prints_the_table(tmp_path: Path) -> None:
     assert lines[0] == "| figure | measured | target |"
     table = [line for line in lines if line.startswith("| ") and "---" not in line][1:]
     figures = " ".join(line.split(" | ")[0] for line in table)
-    for what in ("machine", "monitor rate", "bare aiomqtt", "bare paho", "paced real time", "ingest → status",
+    for what in ("machine", "broker", "monitor rate", "bare aiomqtt", "bare paho", "paced real time", "ingest → status",
                  "ingest → alert", "RSS per athlete", "in-service tick", "offline analyze"):  # fmt: skip
         assert what in figures
     results = json.loads(raw.read_text())
@@ -40,6 +40,7 @@ def test_quick_suite_prints_the_table(tmp_path: Path) -> None:
     assert results["tick"]["ticks"] > 0 and results["analyze"]["statuses"] > 0
     assert results["tick"]["machine"]["python_us"] > 0 and results["machine"]["numpy_us"] > 0
     assert results["latency"]["status"]["n"] > 0  # statuses of the paced part came back and were timed
+    assert results["broker"] == {"set_tcp_nodelay": True}  # as deploy/mosquitto/crampwatch.conf
 
 
 @pytest.mark.broker
@@ -53,4 +54,4 @@ def test_only_one_part_prints_only_its_rows() -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
-    assert len(rows) == 2 and "machine" in rows[0] and "paced real time" in rows[1]
+    assert len(rows) == 3 and "machine" in rows[0] and "broker" in rows[1] and "paced real time" in rows[2]
