@@ -19,7 +19,6 @@ from operator import itemgetter
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import savgol_coeffs
 
 from processors._util import FloatArray, nanmedian_rows
 
@@ -180,6 +179,26 @@ def fill_short_gaps(x: FloatArray, max_gap: int = 5) -> FloatArray:
     if fill.any():
         out[fill] = np.interp(idx[fill], idx[good], x[good])
     return out
+
+
+def savgol_coeffs(window: int, order: int, pos: float | None = None, use: str = "conv") -> FloatArray:
+    """``scipy.signal.savgol_coeffs`` (deriv 0) as SciPy computes it, the same least-squares solve of the same
+    design matrix (bit for bit), without importing ``scipy.signal`` (~0.7 s of CPU in every process started).
+
+    >>> bool(np.allclose(savgol_coeffs(5, 2, pos=3), [0.25714286, 0.37142857, 0.34285714, 0.17142857, -0.14285714]))
+    True
+    """
+    from scipy.linalg import lstsq
+
+    at = (window - 1) / 2 if pos is None else pos  # SciPy's default: the centre (between two for an even window)
+    x = np.arange(-at, window - at, dtype=np.float64)
+    if use == "conv":
+        x = x[::-1]
+    a = x ** np.arange(order + 1, dtype=np.float64).reshape(-1, 1)
+    y = np.zeros(order + 1, dtype=np.float64)
+    y[0] = 1.0
+    coeffs: FloatArray = lstsq(a, y, cond=np.finfo(np.float64).eps * max(a.shape))[0]
+    return coeffs
 
 
 @lru_cache(maxsize=16)

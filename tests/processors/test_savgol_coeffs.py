@@ -1,0 +1,28 @@
+"""The cleaning's Savitzky–Golay coefficients are SciPy's, bit for bit, and a monitor process does not import
+``scipy.signal`` for them (~0.7 s of CPU at every start of ``crampwatch monitor``, and the test suite starts many)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+from scipy.signal import savgol_coeffs as scipy_savgol_coeffs
+
+from processors.cleaning import savgol_coeffs
+
+
+def test_the_coefficients_are_scipys_bit_for_bit() -> None:
+    for window in range(1, 26):
+        for order in range(window):
+            assert np.array_equal(savgol_coeffs(window, order), scipy_savgol_coeffs(window, order)), (window, order)
+            for pos in range(window):
+                for use in ("conv", "dot"):
+                    mine = savgol_coeffs(window, order, pos=pos, use=use)
+                    assert np.array_equal(mine, scipy_savgol_coeffs(window, order, pos=pos, use=use)), (window, pos)
+
+
+def test_the_monitor_starts_without_scipy_signal() -> None:
+    code = "import sys, monitor.cli, monitor.mqtt.service; print(sorted(m for m in sys.modules if 'scipy' in m))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
