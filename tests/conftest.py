@@ -13,6 +13,7 @@ from monitor.mqtt.service import Monitor
 from tests.brokers import Amqtt, BrokerProcess, Mosquitto
 from tests.rabbitmq import RabbitNode, server_binary
 from tests.runs import Collector
+from tests.scheduling import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: F401 (hooks)
 
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
 def _run(broker: BrokerProcess) -> Iterator[BrokerProcess]:
