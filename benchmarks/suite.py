@@ -287,7 +287,7 @@ SIZES = {
              "lat_athletes": 1000, "lat_warmup": 590, "lat_seconds": 40, "rss_athletes": 50, "rss_marks": "10,180",
              "tick_athletes": 50, "tick_minutes": 5, "analyze_hours": 3},
     "quick": {"tp_athletes": 5, "tp_seconds": 4, "cap_start": 5, "cap_seconds": 3, "cap_limit": 5,
-              "lat_athletes": 5, "lat_warmup": 120, "lat_seconds": 15, "rss_athletes": 3, "rss_marks": "1,2",
+              "lat_athletes": 5, "lat_warmup": 120, "lat_seconds": 6, "rss_athletes": 3, "rss_marks": "1,2",
               "tick_athletes": 2, "tick_minutes": 1, "analyze_hours": 0.05},
 }  # fmt: skip
 
