@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import cache
 from typing import Any
 
 import jinja2
@@ -20,8 +21,14 @@ from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_
 _JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined)  # a key a status lacks fails the test
 
 
+@cache
+def _compiled(template: str) -> jinja2.Template:
+    """Each template compiled once (rendering is pure; compiling one per status and entity was most of the time)."""
+    return _JINJA.from_string(template)
+
+
 def _render(template: str, message: dict[str, Any]) -> str:
-    return _JINJA.from_string(template).render(value_json=message)
+    return _compiled(template).render(value_json=message)
 
 
 def test_a_runner_is_announced_once_and_again_when_renamed() -> None:
