@@ -40,7 +40,7 @@ async def test_the_squad_stays_within_a_window_of_a_slow_monitor(
     monkeypatch.setattr(Monitor, "process_batch", slow)
     caplog.set_level(logging.WARNING)
     args = argparse.Namespace(
-        speed=1e6, duration=10.0, athletes=2, seed=1, http=("127.0.0.1", 0), table_every=1000.0, scenario="easy"
+        speed=1e6, duration=6.0, athletes=2, seed=1, http=("127.0.0.1", 0), table_every=1000.0, scenario="easy"
     )
     await demo._demo(args, load_scenario("easy"))
     assert capsys.readouterr().out.splitlines()[-1].startswith("stopped: ")
