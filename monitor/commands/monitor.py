@@ -216,6 +216,8 @@ def check_settings(args: argparse.Namespace) -> None:
     _check_discovery(args)
     if args.profiles:
         ProfileBook.load(args.profiles)
+    if args.store is not None:
+        make_session_store(args)  # a store URL of another kind (mysql://...); nothing is opened
 
 
 def check_port(host: str, port: int) -> None:

@@ -14,9 +14,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from monitor.errors import UsageError
+from monitor.redact import redact_url
 from monitor.store.base import (
     DEFAULT,
     ENV,
@@ -44,6 +46,9 @@ __all__ = [
 #: ``--store`` values that turn the store off.
 DISABLED = ("none", "off", "")
 
+#: A URL's scheme (``mysql://``, ``sqlite:///``): the only URL a store can be is PostgreSQL's.
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
 
 def store_to_read(flag: str | None) -> tuple[str, str]:
     """The store a reading command uses and where it came from (for :func:`make_store`'s ``origin``): ``--store``,
@@ -64,8 +69,18 @@ def make_store(spec: str | Path, *, read_only: bool = False, origin: str = FLAG)
 
     >>> make_store("/tmp/x.db").description
     'sqlite:/tmp/x.db'
+    >>> make_store("mysql://db/cw")
+    Traceback (most recent call last):
+    monitor.errors.UsageError: --store mysql://db/cw: not a session store: postgresql://... or a SQLite file path
     """
     text = str(spec)
+    url = _URL.match(text)
+    if url and url.group(1).lower() not in ("postgresql", "postgres"):
+        # was a SQLite file at the relative path 'mysql:/db/cw' (directories made on the way)
+        raise UsageError(
+            f"{store_label(origin, redact_url(text, keep_path=True))}: not a session store: "
+            "postgresql://... or a SQLite file path"
+        )
     if text.startswith(("postgresql://", "postgres://")):
         try:
             from monitor.store.postgres import PostgresStore  # type: ignore[attr-defined,unused-ignore]

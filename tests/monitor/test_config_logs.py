@@ -127,6 +127,8 @@ def test_config_check_bad_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
         ('broker = "bogus://broker.example"\n', "scheme must be mqtt:// or mqtts://"),
         ('broker = "mqtts://broker.example"\nca_file = "/nonexistent/ca.pem"\n', "ca.pem: no such file"),
         ('profiles = "/nonexistent/athletes.toml"\n', "athletes.toml: no such profiles file"),
+        # audit5: any URL was a SQLite path ('mysql:/db/cw', its folders made) and the monitor ran on it
+        ('store = "mysql://cw:pw@db/cw"\n', "store = mysql://cw:***@db/cw: not a session store: postgresql://"),
     ],
 )
 def test_config_check_refuses_what_the_monitor_refuses(
