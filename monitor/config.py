@@ -76,18 +76,20 @@ SECRET_FIELDS = frozenset({"http_token"})
 URL_FIELDS = frozenset({"broker", "store", "webhook"})
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
+def read_toml(path: str | Path, *, flag: str = "--config") -> dict[str, Any]:
+    """The TOML file ``path``; an error names it as the user gave it (``flag``: ``config --check`` says
+    ``--check``)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"--config {path}: no such file") from None
+        raise UsageError(f"{flag} {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--config {path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+        raise UsageError(f"{flag} {path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"--config {path}: not valid TOML: {exc}") from None
+        raise UsageError(f"{flag} {path}: not valid TOML: {exc}") from None
 
 
 class _Fixed(PydanticBaseSettingsSource):

@@ -22,8 +22,9 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from monitor.cli import build_parser
     from monitor.commands import monitor
-    from monitor.config import describe
+    from monitor.config import describe, read_toml
 
+    read_toml(args.check, flag="--check")  # an unreadable file is named as given: '--check FILE: no such file'
     text = describe(args.check)
     argv = ["monitor", "--config", args.check]
     settings = build_parser(argv)[0].parse_args(argv)  # the monitor's own parser, as `crampwatch monitor` builds it

@@ -115,6 +115,9 @@ def test_config_check_bad_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
     assert err.count("\n") == 1 and "nope: unknown setting" in err
     assert main(["monitor", "--config", str(tmp_path / "missing.toml")]) == 2
     assert "missing.toml: no such file" in capsys.readouterr().err
+    # audit5: config --check named the file as '--config FILE', a flag the user had not typed
+    assert main(["config", "--check", str(tmp_path / "missing.toml")]) == 2
+    assert capsys.readouterr().err == f"crampwatch: error: --check {tmp_path / 'missing.toml'}: no such file\n"
 
 
 @pytest.mark.parametrize(
