@@ -30,6 +30,14 @@ def test_bad_urls_are_reported_without_their_secret(argv: list[str], capsys: pyt
     assert "***" in err
 
 
+def test_a_bad_port_without_a_password_is_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    """audit5: an unparsable URL was all masked: "bad broker URL 'mqtt://***': Port out of range 0-65535"."""
+    assert main(["watch", "--once", "--broker", "mqtt://127.0.0.1:99999"]) == 2
+    assert capsys.readouterr().err == (
+        "crampwatch: error: bad broker URL 'mqtt://127.0.0.1:99999': Port out of range 0-65535\n"
+    )
+
+
 async def test_failing_webhook_logs_neither_credentials_nor_path(caplog: pytest.LogCaptureFixture) -> None:
     url = f"http://hook:{SECRET}@127.0.0.1:1/services/{SECRET}?token={SECRET}"
     sink = WebhookSink(url, retries=1, backoff_s=0.01, timeout_s=2.0)
