@@ -116,7 +116,7 @@ def document(rec: Recording, result: OfflineResult, profile: Profile, source: st
         "reader": {"skipped": dict(rec.skipped), "pauses": len(rec.pauses), "paused_s": _paused_s(rec)},
         "summary": summary,
         "indicators": found,
-        "alerts": [_clean(a.to_dict()) for a in result.alerts],
+        "alerts": [a.to_dict() for a in result.alerts],  # as the monitor sends them (not rounded again)
         "device": None if rec.device is None else {k: _round(v) for k, v in rec.device.to_dict().items()},
     }
 

@@ -100,6 +100,23 @@ def test_analyze_is_deterministic(capsys: pytest.CaptureFixture[str], tmp_path: 
 
 
 @pytest.mark.realdata
+def test_analyze_prints_the_alerts_the_monitor_sends(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """audit5: analyze --json rounded the alerts again, to 3 decimals: a live replay's alert said risk 0.4346 and
+    'duration': 0.2333, analyze 0.435 and 0.233 — the same alert, two objects. It prints them as sent
+    (``monitor.mqtt.service`` publishes ``Alert.to_dict()``)."""
+    from monitor.commands.analyze import load_profile
+    from monitor.core.pipeline import run_offline
+
+    path = _realdata("fenix2-run-47min.fit")
+    profile = tmp_path / "ann.toml"
+    profile.write_text("training_pace = 320\ncramp_history = true\n")
+    printed = _json(capsys, str(path), "--athlete", "ann", "--squad", "club", "--profile", str(profile))["alerts"]
+    result = run_offline(read_recording(path).frames(), squad="club", athlete="ann", profile=load_profile(str(profile)))
+    sent = [json.loads(json.dumps(a.to_dict(), allow_nan=False)) for a in result.alerts]
+    assert sent and printed == sent
+
+
+@pytest.mark.realdata
 def test_analyze_table(capsys: pytest.CaptureFixture[str]) -> None:
     path = _realdata("fenix5-run-1min.fit")
     assert main(["analyze", str(path)]) == 0
