@@ -211,6 +211,7 @@ class Watcher:
         self.connected = asyncio.Event()
         #: why the last connection attempt failed (the broker's refusal, "Connection refused"), for the user
         self.last_error = ""
+        self.failures = 0  # connection attempts that failed: before the first ends the footer says "connecting"
         self.draws = 0
 
     def subscriptions(self) -> list[str]:
@@ -259,6 +260,8 @@ class Watcher:
         if clear:
             why = f" ({self.last_error})" if self.last_error else ""
             away = "" if self.connected.is_set() else f"broker {self.broker} unreachable{why}, retrying · "
+            if not self.connected.is_set() and not (self.failures or self.last_error):  # no attempt has ended yet
+                away = f"connecting to {self.broker} · "
             self.out.write(f"{away}Ctrl-C to quit\n")
         self.out.flush()
         self.draws += 1
@@ -271,12 +274,15 @@ class Watcher:
                     for topic in self.subscriptions():
                         await client.subscribe(topic, qos=1)
                     self.connected.set()
+                    self.changed.set()  # the footer changes: redraw now, not at the 5-s refresh
                     self.last_error, delay = "", 0.2
                     async for msg in client.messages:
                         payload = msg.payload if isinstance(msg.payload, bytes | bytearray) else b""
                         self.handle(str(msg.topic), bytes(payload))
             except aiomqtt.MqttError as exc:
                 self.connected.clear()
+                self.failures += 1
+                self.changed.set()
                 self.last_error = " ".join(str(exc).split())[:120]
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), delay)

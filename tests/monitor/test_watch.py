@@ -131,6 +131,26 @@ def test_live_table_says_why_the_broker_is_away() -> None:
     assert "broker mqtt://127.0.0.1:1 unreachable ([code:135] Not authorized), retrying" in out.getvalue()
 
 
+async def test_live_table_says_connecting_until_an_attempt_fails(mosquitto: BrokerURL) -> None:
+    """audit5: the first frame, drawn before the first connection attempt, said 'broker mqtt://... unreachable,
+    retrying' of a broker that was up, and kept saying it until the 5-s refresh when no status came."""
+    out = io.StringIO()
+    watcher = Watcher(mosquitto, Topics(prefix="audit5/none"), out=out, width=100)
+    task = asyncio.create_task(watcher.main(once=False))
+    try:
+        await asyncio.wait_for(watcher.connected.wait(), 10)
+        deadline = time.monotonic() + 2.0  # redrawn on connecting, well before the 5-s refresh
+        while watcher.draws < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+    finally:
+        watcher.stop.set()
+        await task
+    frames = out.getvalue().split("\x1b[H\x1b[2J")[1:]
+    assert "unreachable" not in out.getvalue()
+    assert frames[0].endswith(f"connecting to {mosquitto} · Ctrl-C to quit\n")
+    assert len(frames) >= 2 and frames[-1].endswith("\nCtrl-C to quit\n"), frames
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
