@@ -4,8 +4,9 @@ Header names are matched case-insensitively after turning every run of non-lette
 (``"Heart Rate (bpm)"`` → ``heart_rate_bpm``). Accepted columns (others, e.g. ``lat``, are ignored):
 
 - time: ``t``, ``time``, ``timestamp``, ``time_s``, ``unix``, ``unix_time``, ``epoch``, ``datetime``,
-  ``date_time``, ``elapsed``, ``elapsed_s``, ``seconds``, ``secs`` — Unix seconds, ISO 8601 (naive = UTC), or
-  elapsed seconds / ``h:mm:ss`` (kept as they are: relative times from 0; ``replay --now`` shifts them).
+  ``date_time``, ``elapsed``, ``elapsed_s``, ``seconds``, ``secs`` — Unix seconds, Unix milliseconds (a column
+  whose times all are at least 1e11), ISO 8601 (naive = UTC), or elapsed seconds / ``h:mm:ss`` (kept as they are:
+  relative times from 0; ``replay --now`` shifts them).
 - hr (bpm): ``hr``, ``hr_bpm``, ``heart_rate``, ``heart_rate_bpm``, ``heartrate``, ``bpm``.
 - speed (m/s): ``speed``, ``speed_m_s``, ``speed_mps``, ``velocity``, ``enhanced_speed``;
   (km/h): ``speed_km_h``, ``speed_kmh``, ``speed_kph``.
@@ -133,6 +134,7 @@ def read_csv(data: bytes, source: str) -> Recording:
     if any(math.isnan(x) for x in t):
         line = 2 + next(i for i, x in enumerate(t) if math.isnan(x))
         raise InputFileError(f"{source}: line {line}: missing time")
+    t = _unix_seconds(t, source)
 
     speed = values.pop("speed", None)
     pace = values.pop("pace", None)
@@ -153,6 +155,29 @@ def read_csv(data: bytes, source: str) -> Recording:
         temp=values.get("temp"),
         distance=distance,
     )
+
+
+#: No time in Unix seconds is this large (the year 5138); a column of times that all are is Unix milliseconds
+#: (1700000000000), as many apps export them. Read as seconds, a 1-Hz run became 1000 s between samples, which
+#: analyze summed to "duration 0 s" and replay published as 333 hours, all of it "future time" to the monitor.
+MS_FROM: Final = 1e11
+
+
+def _unix_seconds(t: list[float], source: str) -> list[float]:
+    """Times as Unix seconds: a column of Unix milliseconds divided by 1000; a time too large for either is
+    refused with its line.
+
+    >>> _unix_seconds([1_700_000_000_500.0, 1_700_000_001_000.0], "x.csv"), _unix_seconds([0.0, 1.5], "x.csv")
+    ([1700000000.5, 1700000001.0], [0.0, 1.5])
+    """
+    if min(t) >= MS_FROM:
+        t = [x / 1000.0 for x in t]
+    if max(t) >= MS_FROM:
+        index = next(i for i, x in enumerate(t) if x >= MS_FROM)
+        raise InputFileError(
+            f"{source}: line {2 + index}: time {t[index]:.6g} is neither Unix seconds nor Unix milliseconds"
+        )
+    return t
 
 
 def _cell(cell: str, stream: str, factor: float, source: str, line: int, name: str) -> float:

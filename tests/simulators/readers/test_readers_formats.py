@@ -233,6 +233,16 @@ def test_csv_from_a_european_spreadsheet_has_decimal_commas(tmp_path: Path) -> N
         read_recording(_write(tmp_path, "odd.csv", text.replace("3,0", "3,0,5")))
 
 
+def test_csv_unix_milliseconds(tmp_path: Path) -> None:
+    """audit5: a CSV of Unix milliseconds (as many apps export) was read as seconds: 1 s apart became 1000 s, and
+    'analyze' summed a 20-min run to 'duration 0 s', 'replay' published 333 hours the monitor refused as future."""
+    rows = "".join(f"{T0 * 1000 + 1000 * i},150,3.0\n" for i in range(3))
+    rec = read_recording(_write(tmp_path, "app.csv", "timestamp,hr,speed\n" + rows))
+    assert rec.t.tolist() == [T0, T0 + 1, T0 + 2]
+    with pytest.raises(InputFileError, match=r"bad.csv: line 3: time 1e\+300 is neither Unix seconds nor Unix mil"):
+        read_recording(_write(tmp_path, "bad.csv", f"t,hr\n{T0},150\n1e300,150\n"))
+
+
 def test_csv_rows_are_sorted_by_time(tmp_path: Path) -> None:
     rec = read_recording(_write(tmp_path, "run.csv", "time,hr\n3,152\n1,150\n2,151\n"))
     assert rec.t.tolist() == [1.0, 2.0, 3.0] and rec.hr.tolist() == [150.0, 151.0, 152.0]
