@@ -170,14 +170,13 @@ def _unix_seconds(t: list[float], source: str) -> list[float]:
     >>> _unix_seconds([1_700_000_000_500.0, 1_700_000_001_000.0], "x.csv"), _unix_seconds([0.0, 1.5], "x.csv")
     ([1700000000.5, 1700000001.0], [0.0, 1.5])
     """
-    if min(t) >= MS_FROM:
-        t = [x / 1000.0 for x in t]
-    if max(t) >= MS_FROM:
-        index = next(i for i, x in enumerate(t) if x >= MS_FROM)
+    seconds = [x / 1000.0 for x in t] if min(t) >= MS_FROM else t
+    if max(seconds) >= MS_FROM:
+        index = next(i for i, x in enumerate(seconds) if x >= MS_FROM)
         raise InputFileError(
             f"{source}: line {2 + index}: time {t[index]:.6g} is neither Unix seconds nor Unix milliseconds"
         )
-    return t
+    return seconds
 
 
 def _cell(cell: str, stream: str, factor: float, source: str, line: int, name: str) -> float:

@@ -241,6 +241,8 @@ def test_csv_unix_milliseconds(tmp_path: Path) -> None:
     assert rec.t.tolist() == [T0, T0 + 1, T0 + 2]
     with pytest.raises(InputFileError, match=r"bad.csv: line 3: time 1e\+300 is neither Unix seconds nor Unix mil"):
         read_recording(_write(tmp_path, "bad.csv", f"t,hr\n{T0},150\n1e300,150\n"))
+    with pytest.raises(InputFileError, match=r"all.csv: line 2: time 1e\+300 is neither"):  # as the file says it
+        read_recording(_write(tmp_path, "all.csv", "t,hr\n1e300,150\n1e300,150\n"))
 
 
 def test_csv_rows_are_sorted_by_time(tmp_path: Path) -> None:
