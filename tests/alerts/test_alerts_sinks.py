@@ -131,6 +131,23 @@ async def test_webhook_server_down_retries_counts_failure_and_never_blocks() -> 
     await arun(body)
 
 
+async def test_webhook_giving_up_is_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """audit5: an alert the webhook gave up on was only 'attempt N failed' lines at INFO: a monitor run at
+    --log-level warning lost every alert to a dead webhook without a line (a final 4xx did warn)."""
+
+    async def body() -> None:
+        sink = WebhookSink(f"http://127.0.0.1:{free_port()}/hook", retries=1, backoff_s=0.01, timeout_s=2.0)
+        await sink.start()
+        await sink.on_alert(mk_alert(7))
+        await sink.flush(WAIT)
+        await sink.close()
+
+    with caplog.at_level("WARNING", logger="alerts"):
+        await arun(body)
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and "alert id7 not delivered after 2 attempts (ClientConnectorError)" in warned[0], warned
+
+
 async def test_webhook_slow_server_times_out_and_retries() -> None:
     async def body() -> None:
         async with Hook(hold=True) as hook:
