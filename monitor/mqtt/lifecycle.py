@@ -1,5 +1,6 @@
 """The lifecycle both services share (the MQTT :class:`~monitor.mqtt.service.Monitor` and the RabbitMQ
-:class:`~monitor.amqp.worker.ShardWorker`): an async context manager that serves until :meth:`stop`."""
+:class:`~monitor.amqp.worker.ShardWorker`): an async context manager that serves until :meth:`stop`; and the
+MQTT monitor's hint for a connection that lasted seconds (:func:`taken_over_hint`)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,24 @@ class Service:
         """Serve until :meth:`stop` is called (e.g. on SIGINT/SIGTERM)."""
         async with self:
             await self._stopping.wait()
+
+
+#: A connection lost sooner than this after it was made is named as a possible client-id clash in the log.
+TAKEN_OVER_HINT_S = 5.0
+
+
+def taken_over_hint(identifier: str | None, lasted_s: float) -> str:
+    """Two monitors with one client id take the session from each other a few times a second, and the broker
+    gives no reason ("[code:128] Unspecified error"): a connection lost within seconds says what it may be.
+
+    >>> taken_over_hint("cw-host", 0.25)[:59]
+    " (after 0.2 s: is another client using client id 'cw-host'?"
+    >>> taken_over_hint("cw-host", 60.0), taken_over_hint(None, 0.25)
+    ('', '')
+    """
+    if identifier is None or lasted_s >= TAKEN_OVER_HINT_S:
+        return ""
+    return (
+        f" (after {lasted_s:.1f} s: is another client using client id {identifier!r}? Two monitors with one id"
+        " take the session from each other: --client-id)"
+    )

@@ -52,7 +52,7 @@ from monitor.liveness import Limits, Liveness
 from monitor.mqtt.broker import BrokerURL, close_socket
 from monitor.mqtt.discovery import Discovery
 from monitor.mqtt.intake import Inbox, Receiver
-from monitor.mqtt.lifecycle import Service
+from monitor.mqtt.lifecycle import Service, taken_over_hint
 from monitor.mqtt.outbox import INFLIGHT, Outbox, publish_loop
 from monitor.mqtt.supervise import supervised
 from monitor.store.base import SessionStore
@@ -232,7 +232,8 @@ class Monitor(Service):
             except aiomqtt.MqttError as exc:
                 close_socket(client)
                 if self._connected.is_set():
-                    log.warning("lost broker %s: %s; reconnecting", self.broker, exc)
+                    hint = taken_over_hint(self.identifier, time.monotonic() - self._connected_at)
+                    log.warning("lost broker %s: %s; reconnecting%s", self.broker, exc, hint)
                 else:
                     log.warning("cannot reach broker %s: %s; retrying in %.1f s", self.broker, exc, delay)
             finally:
