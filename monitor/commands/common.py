@@ -237,10 +237,17 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 
 
 def host_port(value: str) -> tuple[str, int]:
-    """Parse ``HOST:PORT`` (argparse type)."""
+    """Parse ``HOST:PORT`` (argparse type); an IPv6 address in brackets, as in a URL, loses them (the brackets
+    went to the resolver: "cannot serve HTTP on [::1]:8080: Name or service not known").
+
+    >>> host_port("0.0.0.0:8080"), host_port(":8080"), host_port("[::1]:8080"), host_port("[::]:0")
+    (('0.0.0.0', 8080), ('127.0.0.1', 8080), ('::1', 8080), ('::', 0))
+    """
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     return host or "127.0.0.1", int(port)
 
 

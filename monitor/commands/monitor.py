@@ -223,9 +223,8 @@ def check_settings(args: argparse.Namespace) -> None:
 def check_port(host: str, port: int) -> None:
     """Bind the dashboard's address once before anything starts. Found by the port in use only once the monitor
     was connecting, the stop cancelled aiomqtt's connect half-way: asyncio's "Task was destroyed but it is
-    pending!" and a paho traceback followed the error line."""
-    if port == 0:
-        return
+    pending!" and a paho traceback followed the error line. Port 0 (any free port) is probed too: its host was
+    not, and ``--http nosuchhost:0`` or ``--http [::1]:0`` failed late, with those tracebacks, or hung."""
     try:
         for family, kind, proto, _, address in socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM):
             with socket.socket(family, kind, proto) as probe:

@@ -212,3 +212,13 @@ def test_demo_stopped_during_start_up_removes_its_folder(tmp_path: Path) -> None
     assert proc.returncode == 0, (proc.returncode, proc.stderr)  # was -15: killed by the signal
     assert proc.stdout.splitlines()[-1] == "stopped during start-up" and "Traceback" not in proc.stderr
     assert list(tmp_path.glob("crampwatch-demo-*")) == []  # the folder is gone
+
+
+def test_http_takes_an_ipv6_address_in_brackets() -> None:
+    """audit5: '--http [::1]:8080' kept the brackets, which went to the resolver: 'cannot serve HTTP on [::1]:8080:
+    Name or service not known' (with port 0: a late failure with tracebacks), and the loopback drew the
+    'without --http-token' warning."""
+    from monitor.commands.common import host_port
+
+    assert host_port("[::1]:8080") == ("::1", 8080) and host_port("[fe80::1]:0") == ("fe80::1", 0)
+    assert host_port("0.0.0.0:8080") == ("0.0.0.0", 8080)

@@ -250,7 +250,13 @@ def test_monitor_bad_http_port_or_store_is_one_line(mosquitto_proc: BrokerProces
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        for extra in (["--http", f"127.0.0.1:{port}", "--store", "none"], ["--store", str(tmp_path)]):
+        extras = (
+            ["--http", f"127.0.0.1:{port}", "--store", "none"],
+            ["--store", str(tmp_path)],
+            # audit5: port 0 skipped the early probe: a host that does not resolve failed late (tracebacks) or hung
+            ["--http", "no-such-host.invalid:0", "--store", "none"],
+        )
+        for extra in extras:
             cmd = [*CLI, "monitor", "--broker", str(mosquitto_proc.url), "--client-id", "one-line", *extra]
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
             assert done.returncode == 2, done.stderr
