@@ -30,6 +30,9 @@ if TYPE_CHECKING:  # the service (SciPy, aiomqtt) loads only when the command ru
     from monitor.store.base import SessionStore
 
 log = logging.getLogger("crampwatch")
+#: --amqp defaults: shard queues, seconds between checkpoints
+DEFAULT_SHARDS = 8
+DEFAULT_CHECKPOINT_S = 5.0
 
 
 def add_parser(sub: Any) -> None:
@@ -44,12 +47,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--amqp", metavar="URL", help="scale-out: consume shard queues on RabbitMQ (amqp://...); see docs/scale-out.md"
     )
-    p.add_argument("--shards", type=int, default=8, help="number of shard queues with --amqp (default 8)")
+    p.add_argument("--shards", type=int, help="number of shard queues with --amqp (default 8)")
     p.add_argument("--worker-id", help="this worker's id in statuses with --amqp (default: host-pid-random)")
     p.add_argument(
         "--checkpoint",
         type=float,
-        default=5.0,
         metavar="S",
         help="with --amqp: seconds between checkpoints (state saved, messages acknowledged; default 5)",
     )
@@ -254,6 +256,10 @@ def run(args: argparse.Namespace) -> int:
     apply_settings(args)
     if args.amqp:
         return run_amqp(args)
+    amqp_only = [f for f, v in (("--shards", args.shards), ("--checkpoint", args.checkpoint),
+                                ("--worker-id", args.worker_id)) if v is not None]  # fmt: skip
+    if amqp_only:  # they were ignored: a monitor "with" 3 shards that was one process on MQTT
+        raise UsageError(f"{', '.join(amqp_only)}: only with --amqp URL (scale-out; docs/scale-out.md)")
     broker = broker_from_args(args)
     topics = topics_from_args(args)
     profiles = ProfileBook.load(args.profiles) if args.profiles else ProfileBook()
@@ -326,6 +332,8 @@ def run_amqp(args: argparse.Namespace) -> int:
     from monitor.store import DISABLED
 
     check_amqp_url(args.amqp)
+    args.shards = DEFAULT_SHARDS if args.shards is None else args.shards
+    args.checkpoint = DEFAULT_CHECKPOINT_S if args.checkpoint is None else args.checkpoint
     if not 1 <= args.shards <= MAX_SHARDS:
         raise UsageError(f"--shards must be 1-{MAX_SHARDS}")
     if not 0.1 <= args.checkpoint <= 3600:

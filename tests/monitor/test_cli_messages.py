@@ -192,3 +192,16 @@ def test_simulate_start_in_the_future_is_refused(start: str, capsys: pytest.Capt
     every sample to be rejected as "future time" and exited 0; it is a usage error naming the bound."""
     err = one_line_error(["simulate", "--broker", "mqtt://127.0.0.1:1", "--athletes", "1", "--start", start], capsys)
     assert err.startswith("crampwatch: error: --start ") and "300 s" in err and "milliseconds" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [(["--shards", "3"], "--shards"), (["--checkpoint", "2"], "--checkpoint"),
+     (["--worker-id", "w1", "--shards", "2"], "--shards, --worker-id")],
+)  # fmt: skip
+def test_scale_out_flags_without_amqp_are_refused(
+    flags: list[str], named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``monitor --shards 3`` without ``--amqp`` ran one MQTT monitor and ignored the flag without a word (audit5)."""
+    err = one_line_error(["monitor", "--broker", "mqtt://127.0.0.1:1", *flags], capsys)
+    assert err.startswith(f"crampwatch: error: {named}: only with --amqp URL"), err
