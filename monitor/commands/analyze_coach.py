@@ -158,7 +158,7 @@ def render_coach(coach: Mapping[str, Any]) -> list[str]:
         + ("- (too little steady running)" if dec is None else fmt(dec, " %", 1)),
         f"  {'HR recoveries':<20}"
         + (
-            ", ".join(f"{r:.0f}" for r in coach["hr_recoveries_bpm"]) + " bpm/min"
+            ", ".join(f"{r:.0f}" for r in coach["hr_recoveries_bpm"]) + " bpm (HR fall within 60 s)"
             if coach["hr_recoveries_bpm"]
             else "-"
         ),

@@ -33,7 +33,7 @@ def test_coach_summary_from_statuses() -> None:
     assert (coach["decoupling_friel_pct"], coach["hr_max_bpm"]) == (4.2, 188.0)
     assert coach["grade_adjusted_pace"] is None and coach["climb_m"] is None  # no altitude given
     text = "\n".join(render_coach(coach))
-    assert "1.25 m/min per bpm" in text and "31, 24 bpm/min" in text and "RED FLAGS" in text
+    assert "1.25 m/min per bpm" in text and "31, 24 bpm (HR fall within 60 s)" in text and "RED FLAGS" in text
     assert run_efficiency_factor({"avg_pace_s_per_km": None, "avg_hr_bpm": 150}) is None
 
 
