@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.squad is not None and not valid_id(args.squad):
         raise UsageError(f"--squad {args.squad[:70]!r}: 1-64 characters from [A-Za-z0-9_-]")
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-    watcher = Watcher(broker, topics, squad=args.squad, out=sys.stdout, color=color)
+    watcher = Watcher(broker, topics, squad=args.squad, out=sys.stdout, color=color, clear_screen=sys.stdout.isatty())
     return asyncio.run(watcher.main(once=args.once, timeout=args.timeout))
 
 
@@ -196,8 +196,11 @@ class Watcher:
         out: TextIO = sys.stdout,
         color: bool = False,
         width: int | None = None,
+        clear_screen: bool = True,
     ) -> None:
         self.broker = broker
+        #: redraw over the last table (a terminal); else each table follows the last, under a rule (a pipe or log)
+        self.clear_screen = clear_screen
         self.topics = topics
         self.squad = squad
         self.out = out
@@ -256,7 +259,9 @@ class Watcher:
         )
 
     def draw(self, *, clear: bool) -> None:
-        self.out.write(("\x1b[H\x1b[2J" if clear else "") + self.table() + "\n")
+        if clear and not self.clear_screen and self.draws:
+            self.out.write("-" * 40 + "\n")  # piped: no screen to clear, so no escape codes in the file
+        self.out.write(("\x1b[H\x1b[2J" if clear and self.clear_screen else "") + self.table() + "\n")
         if clear:
             why = f" ({self.last_error})" if self.last_error else ""
             away = "" if self.connected.is_set() else f"broker {self.broker} unreachable{why}, retrying · "

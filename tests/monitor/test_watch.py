@@ -274,3 +274,23 @@ def test_help_says_what_watch_cannot_know(capsys: pytest.CaptureFixture[str]) ->
     text = " ".join(capsys.readouterr().out.split())
     assert "CRAMP is shown while a runner's status reports cramp signs" in text
     assert "Alerts are not retained on the broker: watch does not know alerts sent before it started" in text
+
+
+async def test_live_table_into_a_pipe_has_no_screen_codes(mosquitto: BrokerURL) -> None:
+    """``crampwatch watch > squad.log`` wrote "clear screen" escape codes before every table (audit5); not on a
+    terminal, each table follows the last under a rule, with nothing but text (``run`` passes ``isatty()``)."""
+    out = io.StringIO()
+    watcher = Watcher(mosquitto, Topics(prefix="audit5/none"), out=out, width=100, clear_screen=False)
+    task = asyncio.create_task(watcher.main(once=False))
+    try:
+        await asyncio.wait_for(watcher.connected.wait(), 10)
+        deadline = time.monotonic() + 5.0  # the first table, then the one drawn on connecting
+        while watcher.draws < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+    finally:
+        watcher.stop.set()
+        await task
+    text = out.getvalue()
+    assert watcher.draws >= 2 and not ANSI.search(text), repr(text[:200])
+    assert text.count("-" * 40 + "\n") == watcher.draws - 1  # one rule between two tables
+    assert text.rstrip().endswith("Ctrl-C to quit")
