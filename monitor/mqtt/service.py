@@ -62,6 +62,8 @@ from monitor.store.recorder import Recorder
 ONLINE, OFFLINE = b'{"online": true}', b'{"online": false}'
 
 log = logging.getLogger("crampwatch.monitor")
+#: How long a stop waits for the connection to end by itself (an attempt under way included) before cancelling it.
+SETTLE_S = 3.0
 
 
 class Monitor(Service):
@@ -129,6 +131,10 @@ class Monitor(Service):
         self._connected_at = 0.0  # monotonic time of the last (re)connection
         self._connected = asyncio.Event()
         self._connect_event = asyncio.Event()
+        #: set by :meth:`close` once what was queued is sent: the connection ends itself, cleanly (a stop right after
+        #: the start, mid-connect, otherwise cancelled aiomqtt half-way or had its cancellation swallowed: a
+        #: paho traceback, or a process that never ended)
+        self._closing = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         #: Called with every handled message's outcome and handling time (metrics; must not raise).
@@ -162,6 +168,10 @@ class Monitor(Service):
             self._outbox.put(self.topics.online, OFFLINE, 1, True)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._drain(), timeout=5.0)
+        self._closing.set()
+        mqtt = [task for task in self._tasks if task.get_name() == "crampwatch-mqtt"]
+        if mqtt:  # an attempt under way ends (connected, then closed; or failed) before anything is cancelled
+            await asyncio.wait(mqtt, timeout=SETTLE_S)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -218,6 +228,8 @@ class Monitor(Service):
             self._receiver.prepare(client, ack_after=self.identifier is not None)
             try:
                 async with client:
+                    if self._stopping.is_set():  # stopped while connecting: leave at once, not "online", no log
+                        break
                     attached = self._receiver.attach(client)
                     for topic in self.topics.subscriptions():
                         await client.subscribe(topic, qos=1)
@@ -257,7 +269,7 @@ class Monitor(Service):
         publisher = asyncio.create_task(supervised("publish", publish, self.counters, self._stopping))
         try:
             if attached:
-                await asyncio.shield(client._disconnected)  # aiomqtt's own future: raises when the connection is lost
+                await self._until_lost_or_closing(client)
             else:
                 async for message in client.messages:
                     payload = message.payload
@@ -268,6 +280,19 @@ class Monitor(Service):
             while not publisher.done():
                 publisher.cancel()
                 await asyncio.wait({publisher}, timeout=0.5)
+
+    async def _until_lost_or_closing(self, client: aiomqtt.Client) -> None:
+        """Until the connection is lost (aiomqtt's own future raises :class:`aiomqtt.MqttError`) or :meth:`close`
+        has sent what was queued (then the ``async with`` around it disconnects cleanly)."""
+        lost: asyncio.Future[Any] = asyncio.shield(client._disconnected)
+        closing: asyncio.Future[Any] = asyncio.ensure_future(self._closing.wait())
+        try:
+            await asyncio.wait({lost, closing}, return_when=asyncio.FIRST_COMPLETED)
+            if lost.done():
+                lost.result()
+        finally:
+            closing.cancel()
+            lost.cancel()  # the outer future only: aiomqtt's own stays
 
     # ---- processing ------------------------------------------------------------------------------------
     async def _process_loop(self) -> None:

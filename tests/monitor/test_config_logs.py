@@ -261,3 +261,23 @@ def test_monitor_bad_http_port_or_store_is_one_line(mosquitto_proc: BrokerProces
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
             assert done.returncode == 2, done.stderr
             assert done.stderr.count("\n") == 1 and done.stderr.startswith("crampwatch: error: "), done.stderr
+
+
+def test_a_port_taken_after_the_early_probe_is_still_one_line(mosquitto_proc: BrokerProcess) -> None:
+    """The early probe (``check_port``) cannot close the race with another program binding the port just after it:
+    the bind then fails once the MQTT connect is under way, and stopping cancelled aiomqtt's connect half-way — its
+    thread went on, and asyncio's 'Task was destroyed but it is pending!' and a paho traceback followed the error
+    line. A stop now lets a connection attempt under way end first. The race is made here by skipping the probe."""
+    script = (
+        "import sys; import monitor.commands.monitor as m; m.check_port = lambda host, port: None\n"
+        "from monitor.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        cmd = [sys.executable, "-c", script, "monitor", "--broker", str(mosquitto_proc.url), "--client-id", "race",
+               "--store", "none", "--http", f"127.0.0.1:{port}"]  # fmt: skip
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "address already in use" in done.stderr, done.stderr
