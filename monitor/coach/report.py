@@ -30,8 +30,6 @@ RESPONSE_S: Final = 300.0
 STOPPED_PACE: Final = 1200.0
 #: The contract's ``analyze --json`` summary keys.
 SUMMARY_KEYS: Final = ("duration_s", "distance_m", "avg_hr_bpm", "max_hr_bpm", "avg_cadence_spm", "avg_pace_s_per_km")
-#: Plausible heart rates (bpm, contract): outside them a value is no measurement.
-HR_RANGE: Final = (25.0, 250.0)
 #: Seconds of event time per status (the monitor's tick).
 TICK_S: Final = 5.0
 
@@ -160,7 +158,7 @@ def from_statuses(
 
 def max_hr(samples: Sequence[tuple[str, float, float]]) -> float | None:
     """The highest heart rate of a session's samples ``(stream, t, value)`` within the contract's plausible range
-    (:data:`HR_RANGE`; outside it a value is no measurement), as a file's summary takes its highest recorded
+    (``monitor.core.wire.RANGES``; outside it a value is no measurement), as a file's summary takes its highest recorded
     value. A status carries the HR of its instant, one in 5 s: a stored session's max HR read 176 where its
     file's was 178.
 
@@ -169,7 +167,9 @@ def max_hr(samples: Sequence[tuple[str, float, float]]) -> float | None:
     >>> max_hr([("pace", 1.0, 300.0)]) is None
     True
     """
-    lo, hi = HR_RANGE
+    from monitor.core.wire import RANGES
+
+    lo, hi = RANGES["hr"]
     values = [float(v) for stream, _, v in samples if stream == "hr" and lo <= v <= hi]
     return max(values) if values else None
 

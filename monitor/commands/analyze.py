@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.coach.words import level_seconds
 from monitor.commands._plan import add_plan_arguments, plan_of
+from monitor.commands.common import plural
 from monitor.core.profiles import read_json_or_toml
 from monitor.core.topics import to_id
 from monitor.core.wire import ID_RE, ProfileMsg, profile_from_mapping
@@ -233,15 +234,6 @@ def _fmt(value: Any, unit: str = "", digits: int = 1) -> str:
     return f"{value}{unit}"
 
 
-def _count(n: int, noun: str) -> str:
-    """``n`` with its noun, singular or plural ("1 status tick" read "1 status ticks").
-
-    >>> _count(1, "status tick"), _count(0, "status tick"), _count(12, "status tick")
-    ('1 status tick', '0 status ticks', '12 status ticks')
-    """
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def _pace(value: Any) -> str:
     if not isinstance(value, int | float):
         return "-"
@@ -298,7 +290,7 @@ def render(report: dict[str, Any], rec: Recording) -> str:
     ind = report["indicators"]
     final = ind["final"] or {}
     lines.append("")
-    lines.append(f"indicators at the end ({_count(ind['ticks'], 'status tick')})")
+    lines.append(f"indicators at the end ({plural(ind['ticks'], 'status tick')})")
     sessions = (ind.get("coach") or {}).get("sessions") or 1
     if sessions > 1:
         lines.append(
