@@ -43,12 +43,13 @@ def _path_ids() -> list[dict[str, Any]]:
     ]
 
 
+#: A query filter: an id, or empty (``?squad=``, as a form sends "all") for no filter; anything else is a 400.
 SQUAD_QUERY: dict[str, Any] = {
     "name": "squad",
     "in": "query",
     "required": False,
-    "description": "only this squad",
-    "schema": ID_SCHEMA,
+    "description": "only this squad (empty or absent: every squad)",
+    "schema": {"type": "string", "pattern": "^([A-Za-z0-9_-]{1,64})?$"},
 }
 
 
@@ -252,7 +253,14 @@ def _history_paths() -> dict[str, Any]:
         "/history": {
             "get": {
                 "summary": "the session history page (per squad and athlete)",
-                "parameters": [SQUAD_QUERY],
+                "parameters": [
+                    {
+                        **SQUAD_QUERY,
+                        "description": "the squad to show (read by the page's script, which shows the API's error "
+                        "for a malformed id; the page itself is the same for any value)",
+                        "schema": {"type": "string"},
+                    }
+                ],
                 "responses": {"200": HTML},
             }
         },
@@ -268,7 +276,7 @@ def _history_paths() -> dict[str, Any]:
                 "summary": "stored sessions, newest first",
                 "parameters": [
                     SQUAD_QUERY,
-                    {**SQUAD_QUERY, "name": "athlete", "description": "only this athlete"},
+                    {**SQUAD_QUERY, "name": "athlete", "description": "only this athlete (empty or absent: all)"},
                     _limit(500, 100),
                 ],
                 "responses": {
