@@ -11,7 +11,7 @@ minute 30; it lags a replay this fast: docs/deploy.md, "Soak") and, when every a
 second, ~550 statuses in the outbox: the minimum of such probes failed CI once too (2.4 MB "kept", no leak).
 Those transients also set new high-water marks of the process's RSS, which glibc keeps: RSS alone failed CI twice
 (5.8 MB over minutes 12-24; 6.7 MB in one step at the minute-29 alert burst, flat before and after), so RSS is
-only the coarse guard here (a leak outside Python's allocator: still growing over the last minutes).
+only the coarse guard here (a leak outside Python's allocator: growing in most minutes after warm-up).
 The warm-up is 24 min: the longest per-athlete windows (the 20-min head of the bins, the gait-uniformity span, the
 decoupling reference) fill until minute ~20-25.
 The long form (hundreds of athletes, hours) is ``benchmarks/bench_soak.py``; numbers in docs/deploy.md."""
@@ -46,6 +46,9 @@ async def test_soak_keeps_nothing_per_tick_after_warmup(mosquitto_proc: BrokerPr
     # quiet probes vary by ±1 MB (72.1-74.3 MB over a run); keeping each status's encoded bytes (50 x 12 a minute)
     # adds ~0.6 MB a minute, ~3.6 MB between the stretches
     assert kept < 1.5, f"traced memory kept {kept:.1f} MB after warm-up (MB per minute: {traced})"
-    rss = result.rss_mb[-STRETCH:]
-    assert rss[-1] - rss[0] < 3.0, f"RSS still growing over the last {STRETCH} minutes: {result.rss_mb}"
+    # A leak outside Python's allocator grows RSS minute after minute; glibc's new high-water marks come in steps
+    # (an alert burst: 1-2 MB in a minute, flat before and after; CI under load once saw +3.2 MB over the last six
+    # minutes that way). So the guard is the median step per minute after warm-up, which a few steps do not move.
+    steps = [b - a for a, b in zip(result.rss_mb[WARMUP:], result.rss_mb[WARMUP + 1 :], strict=False)]
+    assert statistics.median(steps) < 0.25, f"RSS growing every minute after warm-up: {result.rss_mb}"
     assert max(result.after(WARMUP)) - min(result.after(WARMUP)) < 15.0, result.rss_mb
