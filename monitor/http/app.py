@@ -169,7 +169,10 @@ async def api_alerts(request: web.Request) -> web.Response:
     raw = request.query.get("limit", "50")
     if not raw.isdigit() or not 1 <= int(raw) <= FEED_LIMIT:
         raise ApiError(400, f"limit must be 1-{FEED_LIMIT}")
-    open_only = request.query.get("open", "") in ("1", "true")
+    flag = request.query.get("open", "")
+    if flag not in ("", "0", "1", "true", "false"):
+        raise ApiError(400, "open must be 1, 0, true or false")
+    open_only = flag in ("1", "true")
     return _json(request.app[VIEW].feed(_squad_param(request), int(raw), open_only=open_only))
 
 

@@ -222,14 +222,14 @@ def _live_paths() -> dict[str, Any]:
                         "name": "open",
                         "in": "query",
                         "required": False,
-                        "description": "1: only unacknowledged alerts",
-                        "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
+                        "description": "1 or true: only unacknowledged alerts (0, false or empty: all)",
+                        "schema": {"type": "string", "enum": ["", "0", "1", "true", "false"]},
                     },
                     _limit(200, 50),
                 ],
                 "responses": {
                     "200": _json_body({"type": "array", "items": _ref("Alert")}, "alerts"),
-                    "400": _error("malformed squad id or limit"),
+                    "400": _error("malformed squad id, limit or open"),
                 },
             }
         },

@@ -349,5 +349,9 @@ async def test_query_filters_answer_as_the_document_says() -> None:
                 assert res.status == 400, path
         async with http.get("/api/alerts", params={"squad": ""}) as res:
             assert res.status == 200
+        (param,) = [p for p in doc["paths"]["/api/alerts"]["get"]["parameters"] if p["name"] == "open"]
+        for flag in ("yes", "2", "TRUE", ""):
+            async with http.get("/api/alerts", params={"open": flag}) as res:
+                assert (res.status == 200) == (flag in param["schema"]["enum"]), flag
 
     await run(scenario, squad_view())
