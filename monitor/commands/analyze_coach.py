@@ -6,6 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from monitor.commands.common import plural
+
 if TYPE_CHECKING:
     from processors.grade_adjusted_pace import GradeAdjusted
     from simulators.readers import Recording
@@ -141,6 +143,24 @@ def _sum_zones(ends: Sequence[Mapping[str, Any]]) -> list[float] | None:
     return [round(sum(float(z[i]) for z in zones), 3) for i in range(5)]
 
 
+def render_recoveries(falls: Sequence[float]) -> str:
+    """The HR falls in the minute after each hard effort, as words: a negative fall — HR *rose* after the effort
+    (a climb walked, a pace drop-out: the work went on) — is no recovery, and is not printed as one.
+
+    >>> render_recoveries([31.0, -8.0, 24.0])
+    '31, 24 bpm (HR fall within 60 s); no recovery after 1 effort (HR rose 8 bpm within 60 s)'
+    >>> render_recoveries([])
+    '-'
+    """
+    rounded = [round(r) for r in falls]
+    fell, rose = [r for r in rounded if r >= 0], [-r for r in rounded if r < 0]
+    parts = [", ".join(map(str, fell)) + " bpm (HR fall within 60 s)"] if fell else []
+    if rose:
+        efforts = plural(len(rose), "effort")
+        parts.append(f"no recovery after {efforts} (HR rose {', '.join(map(str, rose))} bpm within 60 s)")
+    return "; ".join(parts) or "-"
+
+
 def render_coach(coach: Mapping[str, Any]) -> list[str]:
     """The table lines of :func:`coach_summary`."""
 
@@ -156,12 +176,7 @@ def render_coach(coach: Mapping[str, Any]) -> list[str]:
         f"  {'efficiency factor':<20}{fmt(coach['efficiency_factor'], ' m/min per bpm')}",
         f"  {'decoupling (Friel)':<20}"
         + ("- (too little steady running)" if dec is None else fmt(dec, " %", 1)),
-        f"  {'HR recoveries':<20}"
-        + (
-            ", ".join(f"{r:.0f}" for r in coach["hr_recoveries_bpm"]) + " bpm (HR fall within 60 s)"
-            if coach["hr_recoveries_bpm"]
-            else "-"
-        ),
+        f"  {'HR recoveries':<20}{render_recoveries(coach['hr_recoveries_bpm'])}",
         f"  {'HRmax in use':<20}{fmt(coach['hr_max_bpm'], ' bpm', 0)}",
         f"  {'time in zones 1-5':<20}" + (" / ".join(f"{z / 60:.0f}" for z in zones) + " min" if zones else "-"),
         *([f"  {'TRIMP':<20}{fmt(coach.get('trimp'))} (all {coach['sessions']} sessions)"] if multi else []),

@@ -127,3 +127,37 @@ def test_the_report_of_a_file_with_a_long_stop_charts_both_sessions(tmp_path: Pa
     assert len(silence) == 1 and finite[silence[0] - 1] < 20.1 and finite[silence[0]] > 34.9
     i = xs.index(finite[silence[0] - 1])
     assert ys[i + 1] != ys[i + 1]  # the silence is a gap (NaN), not a straight line across it
+
+
+def test_a_rise_of_hr_after_an_effort_is_not_shown_as_a_recovery() -> None:
+    """HR that rose in the minute after a hard effort (a climb walked, a pace drop-out) is a signed "fall" of −8 bpm
+    in the status; ``analyze`` printed "-8 bpm (HR fall within 60 s)", a measured recovery to anyone reading it."""
+    statuses = [{"gait_state": "running", "hr_recovery_bpm": r} for r in (None, 31.0, -8.0, -0.4, 24.0)]
+    coach = coach_summary(statuses, {}, 5.0)
+    assert coach["hr_recoveries_bpm"] == [31.0, -8.0, -0.4, 24.0]  # the measurement, signed, in order
+    line = next(x for x in render_coach(coach) if "HR recoveries" in x)
+    assert "-8" not in line and "-0" not in line
+    assert "31, 0, 24 bpm (HR fall within 60 s)" in line  # −0.4 rounds to a fall of 0: measured, none to speak of
+    assert "no recovery after 1 effort (HR rose 8 bpm within 60 s)" in line
+    only_rises = coach_summary([{"hr_recovery_bpm": -8.0}, {"hr_recovery_bpm": -3.0}], {}, 5.0)
+    line = next(x for x in render_coach(only_rises) if "HR recoveries" in x)
+    assert line.split(None, 2)[2] == "no recovery after 2 efforts (HR rose 8, 3 bpm within 60 s)"
+
+
+def test_analyze_of_a_walk_with_rising_hr_prints_no_recovery(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """15 min steady, 4 min hard (172 bpm at 3.9 m/s), then a walk during which HR climbs to 180: the pipeline finds
+    the effort's end and a fall of −8 bpm; the text output says no recovery, ``--json`` keeps the signed value."""
+    rows = ["t,hr,speed,cadence"]
+    hr = [150.0] * 900 + [172.0] * 240 + [172 + min(8, k / 6) for k in range(180)] + [150.0] * 600
+    speed = [3.0] * 900 + [3.9] * 240 + [1.3] * 180 + [3.0] * 600
+    pairs = enumerate(zip(hr, speed, strict=True))
+    rows += [f"{1_700_000_000 + i},{h:.0f},{v},{172 if v > 2 else 110}" for i, (h, v) in pairs]
+    path = tmp_path / "rise.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["analyze", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["indicators"]["coach"]["hr_recoveries_bpm"] == [-8.0]
+    assert main(["analyze", str(path)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "HR recoveries" in x)
+    assert line.split(None, 2)[2] == "no recovery after 1 effort (HR rose 8 bpm within 60 s)"
