@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
-from monitor.commands.common import columns, fit, pad
+from monitor.commands.common import columns, fit, pad, plural
 from monitor.errors import UsageError
 
 if TYPE_CHECKING:
@@ -42,7 +42,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--export",
         metavar="FILE",
-        help="write the listed sessions' statuses, alerts and acks as JSON lines ('-' for stdout)",
+        help="write the listed sessions' statuses, alerts and acks as JSON lines ('-' for stdout) instead of "
+        "printing the table",
     )
 
 
@@ -66,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--limit must be at least 1")
     if args.limit is not None:
         args.limit = min(args.limit, MAX_LIMIT)  # more than any store holds: all of them (was a traceback)
+    if args.json and args.export == "-":
+        raise UsageError("--json with --export -: both write to stdout; export to a file, or leave one out")
     spec, origin = store_to_read(args.store)  # as `report` reads it
     if origin == DEFAULT and not Path(spec).exists():  # no monitor has run here yet: no sessions
         if args.export and args.export != "-":  # (a store named by --store or CRAMPWATCH_STORE must exist)
@@ -79,11 +82,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _show(rows: list[SessionSummary], args: argparse.Namespace) -> int:
-    if args.export == "-":
-        return 0
+    """The listing on stdout. With ``--export`` stdout holds only what was asked for: the records (``-``), or
+    nothing but the ``--json`` list (a file; what was written is said on stderr) — never the table."""
+    if args.export and args.export != "-":
+        print(f"sessions: {plural(len(rows), 'session')} exported to {args.export}", file=sys.stderr)
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], allow_nan=False))
-    else:
+    elif not args.export:
         print(table(rows))
     return 0
 

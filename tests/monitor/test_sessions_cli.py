@@ -141,3 +141,27 @@ async def test_a_huge_limit_lists_every_session(fresh_home: Path, capsys: pytest
         out, err = capsys.readouterr()
         assert (code, err) == (0, "")
         assert [row["id"] for row in json.loads(out)] == list(stored)
+
+
+async def test_export_to_a_file_prints_no_table(fresh_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--export FILE`` writes the records: stdout stays empty (it printed the session table too, which a pipe
+    such as ``sessions --export x.jsonl | wc -l`` took for data); one line on stderr says what was written."""
+    path = fresh_home / "s.db"
+    stored = await store_sessions(path, {("club", "ann"): (easy_cool_run(minutes=2), EASY_PROFILE)})
+    export = fresh_home / "e.jsonl"
+    assert await asyncio.to_thread(main, ["sessions", "--store", str(path), "--export", str(export)]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"sessions: 1 session exported to {export}\n"
+    lines = [json.loads(x) for x in export.read_text(encoding="utf-8").splitlines()]
+    assert [x["data"]["id"] for x in lines if x["type"] == "session"] == list(stored)
+    # --json asks for the list on stdout as well
+    assert await asyncio.to_thread(main, ["sessions", "--store", str(path), "--export", str(export), "--json"]) == 0
+    assert [row["id"] for row in json.loads(capsys.readouterr().out)] == list(stored)
+    # to stdout: the records only, every line a record
+    assert await asyncio.to_thread(main, ["sessions", "--store", str(path), "--export", "-"]) == 0
+    out, err = capsys.readouterr()
+    types = [json.loads(x)["type"] for x in out.splitlines()]
+    assert types[0] == "session" and set(types) <= {"session", "status", "alert", "ack"} and err == ""
+    assert main(["sessions", "--store", str(path), "--export", "-", "--json"]) == 2
+    assert "--json" in capsys.readouterr().err
