@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -175,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"replaying {plural(len(runs), 'run')}, {plural(frames, 'frame')}, to {broker} "
         f"(squad {squad}: {', '.join(r.athlete for r in runs)}); {how_long}",
+        file=sys.stderr,  # as simulate's: stdout keeps the result only
         flush=True,
     )
     with progress_bar("replaying", total=max(span, 1.0), unit="s of run") as advance:

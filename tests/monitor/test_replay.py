@@ -102,8 +102,8 @@ async def test_replay_through_mosquitto_gives_the_same_indicators_as_analyze(
         1,
     )
     assert code == 0
-    out = capsys.readouterr().out
-    assert "replaying 1 run, 2809 frames" in out and "published 2811 messages" in out
+    out, err = capsys.readouterr()
+    assert "replaying 1 run, 2809 frames" in err and "published 2811 messages" in out
 
     rec = read_recording(path)
     leaves = [_leaf(t) for t, _ in received]
@@ -258,7 +258,7 @@ def test_replay_to_a_dead_broker_is_exit_1(tmp_path: Path, capsys: pytest.Captur
     good = str(_csv(tmp_path, "good.csv", 1_700_000_000, 10))
     assert main(["replay", good, "--broker", closed, "--squad", "club", "--speed", "0"]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("replaying 1 run") and err.count("\n") == 2 and "Traceback" not in err  # + one line
 
 
 @pytest.mark.broker
@@ -272,8 +272,29 @@ async def test_replay_unpaced_says_a_stock_broker_drops_beyond_its_queue(
     argv = ["replay", run, "--broker", _url(mosquitto), "--squad", "club", "--speed", "0", "--unpaced"]
     assert await asyncio.to_thread(main, argv) == 0
     out, err = capsys.readouterr()
-    assert "published 1102 messages" in out and err == ""
+    assert "published 1102 messages" in out and err.startswith("replaying 1 run") and err.count("\n") == 1
     note = out.splitlines()[-1]
     assert note.startswith("note: 1102 messages") and "max_queued_messages" in note and "--batch 60" in note
     assert await asyncio.to_thread(main, [*argv, "--batch", "60"]) == 0  # 21 messages: nothing to say
     assert "note:" not in capsys.readouterr().out
+
+
+@pytest.mark.broker
+@pytest.mark.parametrize("command", ["replay", "simulate"])
+async def test_the_opening_line_is_on_stderr_for_replay_and_simulate_alike(
+    mosquitto: BrokerURL, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """``simulate`` said what it was about to send on stderr, ``replay`` on stdout: ``replay … > out.txt`` held
+    a line that ``simulate … > out.txt`` did not. Both now keep the opening line on stderr (with the progress bar);
+    stdout holds the summary of what was published."""
+    broker = ["--broker", _url(mosquitto), "--speed", "0", "--unpaced"]
+    if command == "replay":
+        argv = ["replay", str(_csv(tmp_path, "r.csv", 1_700_000_000, 30)), "--squad", "club", *broker]
+        opening = "replaying 1 run, 30 frames"
+    else:
+        argv = ["simulate", "--scenario", "squad", "--athletes", "1", "--batch", "600", "--squad", "club", *broker]
+        opening = "simulate: squad: 1 athlete"
+    assert await asyncio.to_thread(main, argv) == 0
+    out, err = capsys.readouterr()
+    assert err.startswith(opening) and err.count("\n") == 1
+    assert out.startswith("published ") and opening not in out
