@@ -293,9 +293,9 @@ async def _serve(
     from monitor.mqtt.service import Monitor
 
     client_id = args.client_id or default_client_id()
-    monitor = Monitor(
+    monitor = Monitor(  # exclusive: a prefix another monitor serves is refused (monitor/mqtt/presence.py)
         broker, prefix=prefix, profiles=profiles, sinks=sinks, identifier=client_id, store=store,
-        direct_publish=args.publish == "direct", ha_discovery=args.ha_discovery,
+        direct_publish=args.publish == "direct", ha_discovery=args.ha_discovery, exclusive=True,
     )  # fmt: skip
     from monitor.logs import RejectLog
 
@@ -318,6 +318,8 @@ async def _serve(
         finally:
             if server is not None:
                 await server.close()
+    if monitor.conflict is not None:
+        raise monitor.conflict
     log.info("stopped: %s", dict(monitor.router.counters))
 
 

@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -54,12 +55,10 @@ from monitor.mqtt.discovery import Discovery
 from monitor.mqtt.intake import Inbox, Receiver
 from monitor.mqtt.lifecycle import Service, taken_over_hint
 from monitor.mqtt.outbox import INFLIGHT, Outbox, publish_loop
+from monitor.mqtt.presence import MonitorConflict, conflict_message, online_elsewhere, presence
 from monitor.mqtt.supervise import supervised
 from monitor.store.base import SessionStore
 from monitor.store.recorder import Recorder
-
-#: The monitor's presence on ``Topics.online`` (retained).
-ONLINE, OFFLINE = b'{"online": true}', b'{"online": false}'
 
 log = logging.getLogger("crampwatch.monitor")
 #: How long a stop waits for the connection to end by itself (an attempt under way included) before cancelling it.
@@ -98,6 +97,7 @@ class Monitor(Service):
         gc_guard: GcGuard | None = GUARD,
         publish_inflight: int = INFLIGHT,
         ha_discovery: str | None = None,
+        exclusive: bool = False,
     ) -> None:
         self.broker = broker
         #: Messages straight to paho (monitor.mqtt.outbox.PahoWriter; alerts pipelined, at most ``publish_inflight``
@@ -113,6 +113,12 @@ class Monitor(Service):
         )
         self.sinks = list(sinks)
         self.identifier = identifier
+        #: look at the presence before going online, and refuse a prefix another monitor serves (monitor.mqtt.presence;
+        #: ``crampwatch monitor`` sets it); the refusal ends the service and is kept in ``conflict``
+        self.exclusive = exclusive
+        self.conflict: MonitorConflict | None = None
+        self._client_ids: set[str] = set()  # this monitor's connections so far (its own presence is not another's)
+        self._client_id: str | None = None  # the current (or last) connection's
         self.reconnect_min_s = reconnect_min_s
         self.reconnect_max_s = reconnect_max_s
         #: wall-clock liveness (monitor.liveness): when a silent athlete is released, re-published, ended
@@ -165,7 +171,7 @@ class Monitor(Service):
     async def close(self) -> None:
         self._stopping.set()
         if self._connected.is_set():  # a clean disconnect sends no will: say it, after what is queued before it
-            self._outbox.put(self.topics.online, OFFLINE, 1, True)
+            self._outbox.put(self.topics.online, presence(False, self._client_id), 1, True)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._drain(), timeout=5.0)
         self._closing.set()
@@ -196,6 +202,8 @@ class Monitor(Service):
 
         async def until() -> None:
             while not (self._connected.is_set() and self.counters["connects"] >= connects):
+                if self.conflict is not None:
+                    raise self.conflict
                 self._connect_event.clear()
                 await self._connect_event.wait()
 
@@ -221,19 +229,23 @@ class Monitor(Service):
     async def _connection_loop(self) -> None:
         delay = self.reconnect_min_s
         while not self._stopping.is_set():
+            cid = self._client_id = self.identifier or f"crampwatch-{secrets.token_hex(8)}"  # named in its presence
             client = self.broker.client(  # max_inflight=0: the publisher bounds QoS-1 messages, not paho
-                identifier=self.identifier, clean_session=self.identifier is None, max_inflight=0,
-                will=aiomqtt.Will(self.topics.online, OFFLINE, qos=1, retain=True),  # the broker says it for us
+                identifier=cid, clean_session=self.identifier is None, max_inflight=0,
+                will=aiomqtt.Will(self.topics.online, presence(False, cid), qos=1, retain=True),  # said for us
             )  # fmt: skip
             self._receiver.prepare(client, ack_after=self.identifier is not None)
             try:
+                if self.exclusive and await self._refused(cid):
+                    break
                 async with client:
                     if self._stopping.is_set():  # stopped while connecting: leave at once, not "online", no log
                         break
                     attached = self._receiver.attach(client)
                     for topic in self.topics.subscriptions():
                         await client.subscribe(topic, qos=1)
-                    await client.publish(self.topics.online, ONLINE, qos=1, retain=True)
+                    await client.publish(self.topics.online, presence(True, cid), qos=1, retain=True)
+                    self._client_ids.add(cid)
                     self.counters["connects"] += 1
                     self._connected_at = time.monotonic()
                     self._connected.set()
@@ -257,6 +269,16 @@ class Monitor(Service):
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
             delay = min(self.reconnect_max_s, delay * 2)
+
+    async def _refused(self, cid: str) -> bool:
+        """Before going online: another monitor's ``online`` on the prefix ends this one (``conflict``)."""
+        other = await online_elsewhere(self.broker, self.topics.online, {cid, *self._client_ids})
+        if other is None:
+            return False
+        self.conflict = MonitorConflict(conflict_message(self.broker, self.topics.prefix, self.topics.online, other))
+        self._stopping.set()
+        self._connect_event.set()
+        return True
 
     async def _serve_connection(self, client: aiomqtt.Client, attached: bool) -> None:
         """Publish while the connection lasts; read with aiomqtt's iterator only where the receiver could not

@@ -192,3 +192,17 @@ async def test_the_bridge_turns_a_phones_owntracks_into_frames_and_writes_nothin
     assert frames[0] == {"t": 1_732_400_000.0, "pace": 300.0}  # 12 km/h
     assert not any(topic.endswith("/bob/frame") for topic, _ in seen)  # ann could not publish bob's location
     assert not any(topic.endswith("/status") for topic, _ in seen)  # the bridge writes frames, never a status
+
+
+@pytest.mark.broker
+async def test_under_the_acl_a_second_monitor_sees_the_first_and_is_refused(acl_broker: Mosquitto) -> None:
+    """The monitor user may read its presence: without it the look finds nothing and a second monitor would
+    start beside the first."""
+    from monitor.mqtt.presence import MonitorConflict
+
+    url = as_user(acl_broker, "crampwatch-monitor")
+    async with Monitor(url, identifier="acl-first", exclusive=True) as first:
+        await first.wait_connected()
+        async with Monitor(url, identifier="acl-second", exclusive=True) as second:
+            with pytest.raises(MonitorConflict, match="'acl-first'"):
+                await second.wait_connected()
