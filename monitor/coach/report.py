@@ -51,6 +51,9 @@ class RunReport:
     #: What ``avg_pace_s_per_km`` is: a file's recorded time over distance (as watches do), or a session's
     #: moving time over distance (its duration is wall clock, pauses and stops included).
     pace_label: str = "Average pace"
+    #: What ``max_hr_bpm`` is: the highest recorded second (a file's, a session's samples), or — a live view's
+    #: session without a session store — the highest of its 5-s statuses, which can miss a short peak.
+    max_hr_label: str = "Max HR"
 
     @property
     def final(self) -> dict[str, Any]:
@@ -136,12 +139,14 @@ def from_statuses(
     source: str, samples: Sequence[tuple[str, float, float]] | None = None,
 ) -> RunReport:  # fmt: skip
     """From a session's statuses (stored or live, one per 5 s): the summary is computed from them; with the
-    session's ``samples`` (a stored session's, ``SessionStore.samples``) its max HR is theirs (:func:`max_hr`)."""
+    session's ``samples`` (``SessionStore.samples``: a stored session's, or a live one's so far) its max HR is
+    theirs (:func:`max_hr`); without them it is the highest status HR, and its label says so."""
     rows = [dict(s) for s in statuses if num(s.get("t")) is not None]
     rows.sort(key=lambda s: s["t"])
     unique = [s for i, s in enumerate(rows) if i == 0 or s["t"] > rows[i - 1]["t"]]  # re-published idle statuses
     summary = summary_of(unique)
-    if samples is not None and (top := max_hr(samples)) is not None:
+    top = max_hr(samples) if samples is not None else None
+    if top is not None:
         summary["max_hr_bpm"] = max(top, summary["max_hr_bpm"] or top)
     return RunReport(
         squad=squad,
@@ -153,6 +158,7 @@ def from_statuses(
         indicators=indicators_of(unique),
         name=next((s.get("name") for s in reversed(unique) if s.get("name")), None),
         pace_label="Moving pace",
+        max_hr_label="Max HR" if top is not None or summary["max_hr_bpm"] is None else "Max HR (highest 5-s status)",
     )
 
 

@@ -284,7 +284,7 @@ def summary_cells(rep: RunReport, n: dict[str, Any]) -> list[tuple[str, str]]:
         ("Distance", _fmt(None if n["distance_m"] is None else n["distance_m"] / 1000, 2, " km")),
         (rep.pace_label, f"{fmt_pace(n['avg_pace_s_per_km'])} /km"),
         ("Average HR", _fmt(n["avg_hr_bpm"], 0, " bpm")),
-        ("Max HR", _fmt(n["max_hr_bpm"], 0, " bpm")),
+        (rep.max_hr_label, _fmt(n["max_hr_bpm"], 0, " bpm")),
         ("Average cadence", _fmt(n["avg_cadence_spm"], 0, " spm")),
         ("TRIMP", _fmt(n["trimp"], 0)),
         ("Decoupling", "too little steady running" if dec is None else _fmt(dec, 1, " %")),

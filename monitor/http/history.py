@@ -210,8 +210,25 @@ async def report_live(request: web.Request) -> web.Response:
     if statuses is None:
         raise _fail(404, f"no session of {athlete} in squad {squad}")
     alerts = view.alerts(squad, athlete) or []
-    rep = from_statuses(statuses, alerts, squad=squad, athlete=athlete, source="Live session (so far)")
+    samples = await _live_samples(request, squad, athlete, statuses[-1].get("session_start"))
+    rep = from_statuses(statuses, alerts, squad=squad, athlete=athlete, source="Live session (so far)",
+                        samples=samples)  # fmt: skip
     return await _report_response(rep)
+
+
+async def _live_samples(
+    request: web.Request, squad: str, athlete: str, start: Any
+) -> list[tuple[str, float, float]] | None:
+    """The live session's samples so far from the monitor's session store, for the report's max HR (the 5-s
+    history can miss a short peak); None without a store or a session start: the report then says its max HR is
+    the highest of the statuses."""
+    store = request.app[STORE]
+    if store is None or isinstance(start, bool) or not isinstance(start, int | float):
+        return None
+    from monitor.store import session_id
+
+    samples = await _store(request).samples(session_id(squad, athlete, float(start)))
+    return samples or None
 
 
 def add_routes(app: web.Application, store: SessionStore | None) -> None:

@@ -130,3 +130,39 @@ async def test_the_dashboards_report_of_it_says_the_same(zoe: tuple[Path, str, l
         await server.close()
         await store.close()
     assert numbers_of(page)["max_hr_bpm"] == 178.0
+
+
+async def _live_report(db: Path, sid: str, *, with_store: bool) -> str:
+    """The dashboard's report of zoe's session as the live view holds it (its 5-s history), with the monitor's
+    store beside it or without one."""
+    store = SqliteStore(str(db), read_only=True)
+    await store.open()
+    view = LiveView()
+    for status in await store.statuses(sid):
+        view.add_status(status)
+    server = await serve(view, "127.0.0.1", 0, ack=lambda s, a, i: None, store=store if with_store else None)
+    try:
+        async with aiohttp.ClientSession(base_url=server.url) as http, http.get("/report/live/club/zoe") as res:
+            assert res.status == 200
+            return await res.text()
+    finally:
+        await server.close()
+        await store.close()
+
+
+async def test_the_live_report_takes_max_hr_from_the_stored_samples(zoe: tuple[Path, str, list[Frame]]) -> None:
+    """The dashboard's live report read its max HR off the 5-s history (176: the 178 fell between two ticks)
+    while the monitor's store held every sample of the session."""
+    db, sid, _ = zoe
+    page = await _live_report(db, sid, with_store=True)
+    assert numbers_of(page)["max_hr_bpm"] == 178.0
+    assert "5-s statuses" not in page
+
+
+async def test_without_a_store_the_live_report_says_its_max_hr_is_of_the_statuses(
+    zoe: tuple[Path, str, list[Frame]],
+) -> None:
+    db, sid, _ = zoe
+    page = await _live_report(db, sid, with_store=False)
+    assert numbers_of(page)["max_hr_bpm"] < 178.0  # the limit, said on the page
+    assert "<span>Max HR (highest 5-s status)</span>" in page
