@@ -32,13 +32,10 @@ import asyncio
 import contextlib
 import json
 import logging
-import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-
-import aiomqtt
 
 from alerts.alert import Alert
 from alerts.sinks.base import Sink
@@ -46,16 +43,17 @@ from monitor.core.pipeline import Output, PipelineConfig, encode_status
 from monitor.core.profiles import ProfileBook
 from monitor.core.rejects import RejectReporter
 from monitor.core.router import Routed, Router
-from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack, encode_session
-from monitor.errors import BrokerError
+from monitor.core.wire import DEFAULT_PREFIX, Topics, encode_ack
 from monitor.gcguard import GUARD, GcGuard
 from monitor.liveness import Limits, Liveness
-from monitor.mqtt.broker import BrokerURL, close_socket
+from monitor.mqtt.broker import BrokerURL
+from monitor.mqtt.connection import Connection
 from monitor.mqtt.discovery import Discovery
+from monitor.mqtt.housekeeping import Housekeeping
 from monitor.mqtt.intake import Inbox, Receiver
-from monitor.mqtt.lifecycle import Service, taken_over_hint
-from monitor.mqtt.outbox import INFLIGHT, Outbox, publish_loop
-from monitor.mqtt.presence import MonitorConflict, conflict_message, online_elsewhere, presence
+from monitor.mqtt.lifecycle import Service
+from monitor.mqtt.outbox import INFLIGHT, Outbox
+from monitor.mqtt.presence import MonitorConflict, presence
 from monitor.mqtt.supervise import supervised
 from monitor.store.base import SessionStore
 from monitor.store.recorder import Recorder
@@ -65,8 +63,10 @@ log = logging.getLogger("crampwatch.monitor")
 SETTLE_S = 3.0
 
 
-class Monitor(Service):
-    """The crampwatch service for one broker. See the module docstring for the queue policy."""
+class Monitor(Connection, Housekeeping, Service):
+    """The crampwatch service for one broker. See the module docstring for the queue policy. Its roles: the
+    connection to the broker (:class:`~monitor.mqtt.connection.Connection`), the processing of what arrives (here),
+    the wall-clock housekeeping (:class:`~monitor.mqtt.housekeeping.Housekeeping`)."""
 
     def __init__(
         self,
@@ -197,25 +197,6 @@ class Monitor(Service):
         if self._connected.is_set():
             await self._outbox.drained.wait()
 
-    async def wait_connected(self, timeout: float = 10.0, *, connects: int = 1) -> None:
-        """Wait until the service is connected and subscribed (for the ``connects``-th time)."""
-
-        async def until() -> None:
-            while not (self._connected.is_set() and self.counters["connects"] >= connects):
-                if self.conflict is not None:
-                    raise self.conflict
-                self._connect_event.clear()
-                await self._connect_event.wait()
-
-        try:
-            await asyncio.wait_for(until(), timeout)
-        except TimeoutError as exc:
-            raise BrokerError(f"cannot reach broker {self.broker} within {timeout:g} s") from exc
-
-    @property
-    def connected(self) -> bool:
-        return self._connected.is_set()
-
     def queue_depths(self) -> dict[str, int]:
         """Messages waiting: ``incoming`` (to be processed) and ``outgoing`` (to be published)."""
         return {"incoming": len(self._inbox), "outgoing": len(self._outbox.items)}
@@ -224,97 +205,6 @@ class Monitor(Service):
     def reading(self) -> bool:
         """False while back-pressure holds the socket (the inbox is full)."""
         return not self._receiver.paused
-
-    # ---- MQTT ------------------------------------------------------------------------------------------
-    async def _connection_loop(self) -> None:
-        delay = self.reconnect_min_s
-        while not self._stopping.is_set():
-            cid = self._client_id = self.identifier or f"crampwatch-{secrets.token_hex(8)}"  # named in its presence
-            client = self.broker.client(  # max_inflight=0: the publisher bounds QoS-1 messages, not paho
-                identifier=cid, clean_session=self.identifier is None, max_inflight=0,
-                will=aiomqtt.Will(self.topics.online, presence(False, cid), qos=1, retain=True),  # said for us
-            )  # fmt: skip
-            self._receiver.prepare(client, ack_after=self.identifier is not None)
-            try:
-                if self.exclusive and await self._refused(cid):
-                    break
-                async with client:
-                    if self._stopping.is_set():  # stopped while connecting: leave at once, not "online", no log
-                        break
-                    attached = self._receiver.attach(client)
-                    for topic in self.topics.subscriptions():
-                        await client.subscribe(topic, qos=1)
-                    await client.publish(self.topics.online, presence(True, cid), qos=1, retain=True)
-                    self._client_ids.add(cid)
-                    self.counters["connects"] += 1
-                    self._connected_at = time.monotonic()
-                    self._connected.set()
-                    self._connect_event.set()
-                    delay = self.reconnect_min_s
-                    log.info("connected to %s as %s", self.broker, client.identifier)
-                    await self._serve_connection(client, attached)
-            except aiomqtt.MqttError as exc:
-                close_socket(client)
-                if self._connected.is_set():
-                    hint = taken_over_hint(self.identifier, time.monotonic() - self._connected_at)
-                    log.warning("lost broker %s: %s; reconnecting%s", self.broker, exc, hint)
-                else:
-                    log.warning("cannot reach broker %s: %s; retrying in %.1f s", self.broker, exc, delay)
-            finally:
-                self._receiver.detach()
-            self._connected.clear()
-            if self._stopping.is_set():
-                break
-            self.counters["reconnect_attempts"] += 1
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
-            delay = min(self.reconnect_max_s, delay * 2)
-
-    async def _refused(self, cid: str) -> bool:
-        """Before going online: another monitor's ``online`` on the prefix ends this one (``conflict``)."""
-        other = await online_elsewhere(self.broker, self.topics.online, {cid, *self._client_ids})
-        if other is None:
-            return False
-        self.conflict = MonitorConflict(conflict_message(self.broker, self.topics.prefix, self.topics.online, other))
-        self._stopping.set()
-        self._connect_event.set()
-        return True
-
-    async def _serve_connection(self, client: aiomqtt.Client, attached: bool) -> None:
-        """Publish while the connection lasts; read with aiomqtt's iterator only where the receiver could not
-        take the socket over. Raises :class:`aiomqtt.MqttError` when the connection is lost."""
-
-        async def publish() -> None:
-            timeout, direct, inflight = self.publish_timeout_s, self.direct_publish, self.publish_inflight
-            await publish_loop(client, self._outbox, self.counters, timeout, direct=direct, inflight=inflight)
-
-        publisher = asyncio.create_task(supervised("publish", publish, self.counters, self._stopping))
-        try:
-            if attached:
-                await self._until_lost_or_closing(client)
-            else:
-                async for message in client.messages:
-                    payload = message.payload
-                    self._receiver.put(str(message.topic), payload if isinstance(payload, bytes) else b"")
-        finally:
-            # Insist: on Python 3.11, aiomqtt's wait_for can swallow a cancellation that races with a completed
-            # publish (gh-86296); the publisher would then keep waiting for more to publish.
-            while not publisher.done():
-                publisher.cancel()
-                await asyncio.wait({publisher}, timeout=0.5)
-
-    async def _until_lost_or_closing(self, client: aiomqtt.Client) -> None:
-        """Until the connection is lost (aiomqtt's own future raises :class:`aiomqtt.MqttError`) or :meth:`close`
-        has sent what was queued (then the ``async with`` around it disconnects cleanly)."""
-        lost: asyncio.Future[Any] = asyncio.shield(client._disconnected)
-        closing: asyncio.Future[Any] = asyncio.ensure_future(self._closing.wait())
-        try:
-            await asyncio.wait({lost, closing}, return_when=asyncio.FIRST_COMPLETED)
-            if lost.done():
-                lost.result()
-        finally:
-            closing.cancel()
-            lost.cancel()  # the outer future only: aiomqtt's own stays
 
     # ---- processing ------------------------------------------------------------------------------------
     async def _process_loop(self) -> None:
@@ -401,53 +291,3 @@ class Monitor(Service):
     def publish_ack(self, squad: str, athlete: str, alert_id: str) -> None:
         """Send a contract ``ack`` (used by the dashboard's acknowledge button)."""
         self._outbox.put(self.topics.of(squad, athlete, "ack"), encode_ack(alert_id), 1, False)
-
-    # ---- wall-clock housekeeping ----------------------------------------------------------------------
-    async def _housekeeping(self) -> None:
-        tick = min(0.5, self.limits.quiet_s / 2)
-        while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), tick)
-            for payload in self.rejects.due():
-                self._outbox.put(self.topics.rejected, payload, 0, False)
-            await self._check_idle(time.monotonic())
-            if self.gc_guard is not None:
-                self.gc_guard.step(time.monotonic())
-            if self.recorder is not None:
-                self.recorder.tick()
-            if self._stopping.is_set():
-                return
-
-    async def _check_idle(self, now: float) -> None:
-        """Athletes whose messages stopped (wall clock; event time stands still without data). Judged only while
-        the monitor is connected and has read and processed everything (otherwise their data may be waiting in
-        the broker or the inbox), counting from the last (re)connection."""
-        if not self._connected.is_set() or self._receiver.paused or not self._idle.is_set():
-            return
-        pipes = self.router.pipelines
-        for action in self._live.due(now, since=self._connected_at, active=lambda k: k in pipes and pipes[k].active):
-            key, pipe = action.key, pipes[action.key]
-            last = pipe.last_status
-            if action.kind == "end":
-                if last is not None:
-                    await self._end_idle(key, last["t"])
-                continue
-            if action.kind == "release":  # gone quiet: judge the seconds held back for streams that had not reported
-                released = pipe.release()
-                await self._emit(released)
-                if self.recorder is not None:  # recovery repeats it at the same point
-                    self.recorder.action(*key, "release", released)
-                last = pipe.last_status
-            if last is not None:
-                signal, idle = self.limits.signal(action.idle), round(action.idle, 1)
-                status = {**last, "session_state": "quiet", "signal": signal, "wall_idle_s": idle}
-                self._publish_status(status)
-                await self._notify("on_status", status)
-
-    async def _end_idle(self, key: tuple[str, str], t: float) -> None:
-        pipe = self.router.pipelines[key]
-        end = pipe.stop(t)
-        self.router.note(key)
-        await self._emit(end)
-        if self.recorder is not None:
-            self.recorder.step(*key, "session", encode_session(t, "stop"), end)
