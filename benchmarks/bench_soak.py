@@ -216,8 +216,10 @@ def main() -> None:
     print(f"athletes {args.athletes}, {args.minutes} min of event time each, {result.frames:,} frames "
           f"in {result.wall_s:.1f} s: {result.frames / result.wall_s:,.0f} frames/s "
           f"({result.frames / result.wall_s / args.athletes:.1f}x real time)")  # fmt: skip
-    print(f"RSS after {args.warmup} min warm-up: first {flat[0]:.1f} MB, last {flat[-1]:.1f} MB, "
-          f"min {min(flat):.1f}, max {max(flat):.1f} (growth {flat[-1] - flat[0]:+.1f} MB); exit {result.exit_code}")
+    print(
+        f"RSS after {args.warmup} min warm-up: first {flat[0]:.1f} MB, last {flat[-1]:.1f} MB, "
+        f"min {min(flat):.1f}, max {max(flat):.1f} (growth {flat[-1] - flat[0]:+.1f} MB); exit {result.exit_code}"
+    )
     print(f"cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
     if args.memdiag is not None:
         print_memdiag(args.memdiag)

@@ -163,8 +163,13 @@ def _spread(messages: list[tuple[str, bytes]], parts: int) -> Iterator[list[tupl
 
 def publish(args: argparse.Namespace) -> dict[str, Any]:
     warm, per_second = build(
-        athletes=args.athletes, seconds=args.seconds, mode=args.mode, batch=args.batch, warmup=args.warmup,
-        offset=args.offset, sync_start=args.sync_start,
+        athletes=args.athletes,
+        seconds=args.seconds,
+        mode=args.mode,
+        batch=args.batch,
+        warmup=args.warmup,
+        offset=args.offset,
+        sync_start=args.sync_start,
     )
     pub = Publisher(args.port)
     result: dict[str, Any] = {"warmup_messages": len(warm)}

@@ -16,6 +16,8 @@ from tests.runs import Collector
 from tests.scheduling import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: F401 (hooks)
 
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
+
+
 def _run(broker: BrokerProcess) -> Iterator[BrokerProcess]:
     broker.start()
     try:

@@ -215,6 +215,11 @@ class WebhookSink(Sink):
                 reason = type(exc).__name__
             log.info("webhook %s: attempt %d failed (%s)", self.shown, attempt + 1, reason)
         # given up: said at warning, as a final 4xx is (at --log-level warning a dead webhook left no line)
-        log.warning("webhook %s: %s not delivered after %d attempts (%s)", self.shown,
-                    f"alert {payload['id']}" if "id" in payload else "status", self.retries + 1, reason)
+        log.warning(
+            "webhook %s: %s not delivered after %d attempts (%s)",
+            self.shown,
+            f"alert {payload['id']}" if "id" in payload else "status",
+            self.retries + 1,
+            reason,
+        )
         self.stats.failed += 1

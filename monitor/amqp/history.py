@@ -38,8 +38,7 @@ from monitor.store.postgres import PG_DDL, STORE_LOCK, PostgresStore, redact
 #: Serialises the DDL of workers starting at once (the shard store uses the same key for its own tables).
 DDL_LOCK = 7401923
 HISTORY_DDL = (
-    "CREATE UNIQUE INDEX IF NOT EXISTS statuses_once ON statuses "
-    "(session_id, t, ((data::jsonb) ->> 'session_state'))",
+    "CREATE UNIQUE INDEX IF NOT EXISTS statuses_once ON statuses (session_id, t, ((data::jsonb) ->> 'session_state'))",
 )
 log = logging.getLogger("crampwatch.store")
 _LEVELS = {"low": 1, "elevated": 2, "high": 3, "critical": 4}

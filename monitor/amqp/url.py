@@ -26,9 +26,7 @@ def check_amqp_url(url: str) -> str:
     except ValueError as exc:
         raise UsageError(f"--amqp {redact_amqp(url)}: {exc}") from exc
     if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
-        raise UsageError(
-            f"--amqp {redact_amqp(url)}: expected amqp://[user:password@]host[:port][/vhost] or amqps://"
-        )
+        raise UsageError(f"--amqp {redact_amqp(url)}: expected amqp://[user:password@]host[:port][/vhost] or amqps://")
     return url
 
 

@@ -247,9 +247,7 @@ class LiveView(Sink):
         tile["target_pace"] = target_pace(status)
         last = state.last_alert
         tile["last_alert"] = (
-            None
-            if last is None
-            else {k: last.get(k) for k in ("id", "t", "level", "kind", "message", "acked")}
+            None if last is None else {k: last.get(k) for k in ("id", "t", "level", "kind", "message", "acked")}
         )
         tile["open_alerts"] = 0 if state.session is None else len(state.session.open_alerts())
         tile["age_s"] = round(time.monotonic() - state.received, 1) if state.status is not None else None

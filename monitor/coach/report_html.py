@@ -353,7 +353,7 @@ def _alerts(rep: RunReport) -> str:
         if not r.get("after_s"):
             did = "no data after the alert"
         rows.append(
-            f"<tr data-alert=\"{html.escape(str(a.get('id')))}\"><td class=num>{fmt_duration(a['t'] - start)}</td>"
+            f'<tr data-alert="{html.escape(str(a.get("id")))}"><td class=num>{fmt_duration(a["t"] - start)}</td>'
             f'<td><span class="pill {level}">{level}</span></td>'
             f"<td><b>{html.escape(str(a.get('message', '')))}</b><br>"
             f"<span class='muted reasons'>{html.escape(_reason(a))}</span>"

@@ -8,7 +8,17 @@ aiomqtt, the embedded broker) inside the functions that run the command.
 
 #: Subcommands in the order ``crampwatch --help`` lists them.
 COMMANDS = (
-    "demo", "monitor", "simulate", "replay", "analyze", "evaluate", "watch", "sessions", "report", "gateway", "config",
+    "demo",
+    "monitor",
+    "simulate",
+    "replay",
+    "analyze",
+    "evaluate",
+    "watch",
+    "sessions",
+    "report",
+    "gateway",
+    "config",
 )
 
 #: One line per subcommand for ``crampwatch --help``.

@@ -174,8 +174,7 @@ def render_coach(coach: Mapping[str, Any]) -> list[str]:
     lines = [
         "coach indicators",
         f"  {'efficiency factor':<20}{fmt(coach['efficiency_factor'], ' m/min per bpm')}",
-        f"  {'decoupling (Friel)':<20}"
-        + ("- (too little steady running)" if dec is None else fmt(dec, " %", 1)),
+        f"  {'decoupling (Friel)':<20}" + ("- (too little steady running)" if dec is None else fmt(dec, " %", 1)),
         f"  {'HR recoveries':<20}{render_recoveries(coach['hr_recoveries_bpm'])}",
         f"  {'HRmax in use':<20}{fmt(coach['hr_max_bpm'], ' bpm', 0)}",
         f"  {'time in zones 1-5':<20}" + (" / ".join(f"{z / 60:.0f}" for z in zones) + " min" if zones else "-"),

@@ -92,6 +92,7 @@ class RunScore:
 _Job = TypeVar("_Job")
 _Result = TypeVar("_Result")
 
+
 def score_athlete(scenario_ref: str, index: int, seed: int, start: float = DEFAULT_START) -> RunScore:
     """Simulate athlete ``index`` of a scenario and run it through the offline pipeline (a process-pool job)."""
     from monitor.core.pipeline import run_offline

@@ -184,8 +184,18 @@ def sessions(
     )
     return [
         SessionSummary(
-            id=r[0], squad=r[1], athlete=r[2], name=r[3], start=r[4], last_t=r[5], duration_s=r[6], distance_m=r[7],
-            peak_risk=r[8], peak_level=_LEVEL_NAMES.get(r[9] or 0), open=bool(r[10]), alerts=int(r[11]),
+            id=r[0],
+            squad=r[1],
+            athlete=r[2],
+            name=r[3],
+            start=r[4],
+            last_t=r[5],
+            duration_s=r[6],
+            distance_m=r[7],
+            peak_risk=r[8],
+            peak_level=_LEVEL_NAMES.get(r[9] or 0),
+            open=bool(r[10]),
+            alerts=int(r[11]),
         )
         for r in conn.execute(sql, args)
     ]

@@ -263,9 +263,7 @@ def _opt(value: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
-def _summary(
-    msg: dict[str, Any], label: str, steps: bool, when: Callable[[Any], float | None]
-) -> DeviceSummary:
+def _summary(msg: dict[str, Any], label: str, steps: bool, when: Callable[[Any], float | None]) -> DeviceSummary:
     start = when(msg.get("start_time"))
     cad = _opt(msg.get("avg_running_cadence"))
     if cad is None:

@@ -25,8 +25,17 @@ async def store_sessions(path: Path, runs: dict[tuple[str, str], tuple[list[Fram
             alerts = tuple(a.to_dict() for a in result.alerts)
             for i, status in enumerate(result.statuses):
                 last = i == len(result.statuses) - 1
-                store.record_step(Step(squad, athlete, None, None, None if last else start, (status,),
-                                       tuple(a for a in alerts if status["t"] - 5 < a["t"] <= status["t"])))
+                store.record_step(
+                    Step(
+                        squad,
+                        athlete,
+                        None,
+                        None,
+                        None if last else start,
+                        (status,),
+                        tuple(a for a in alerts if status["t"] - 5 < a["t"] <= status["t"]),
+                    )
+                )
             out[session_id(squad, athlete, start)] = result
         assert await store.flush(10.0)
     finally:

@@ -198,6 +198,7 @@ def test_table_fits_the_width_and_shows_alerts() -> None:
 def test_a_wide_name_keeps_the_columns_in_line() -> None:
     """A name in CJK characters (two terminal columns each) was padded by characters: its HR, pace and the rest
     stood 4 columns right of the other rows'."""
+
     def columns(text: str) -> int:  # terminal columns, measured here independently of the code under test
         return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 

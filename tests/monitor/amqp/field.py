@@ -146,6 +146,7 @@ def balanced(pool: Sequence[ShardWorker], shards: int) -> bool:
 
 async def wait_until(condition: Any, timeout: float) -> None:
     """Poll a cheap condition on the event loop (wall-clock state such as a consumer hand-over)."""
+
     async def loop() -> None:
         while not condition():
             await asyncio.sleep(0.05)

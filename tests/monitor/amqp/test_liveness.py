@@ -40,9 +40,7 @@ def phases(prefix: str) -> tuple[list[Message], list[Message], set[tuple[str, st
     """The field's messages (per stream, lists of 10) in two parts split at 90 s of event time, no session stop:
     the runners fall silent after each part."""
     runs = field_runs(6, minutes=3)
-    messages = [
-        m for m in plan_messages(runs, mode="samples", batch=10, prefix=prefix) if b'"stop"' not in m.payload
-    ]
+    messages = [m for m in plan_messages(runs, mode="samples", batch=10, prefix=prefix) if b'"stop"' not in m.payload]
     first = [m for m in messages if m.at is None or m.at < SPLIT]
     return first, messages[len(first) :], {(r.squad, r.athlete) for r in runs}
 
@@ -108,8 +106,16 @@ async def test_silent_runners_are_released_and_ended_as_by_the_single_process(ra
     async with contextlib.AsyncExitStack() as stack:
         limits, base = Limits(idle_end_s=END_S), sharded.split("/")[0]
         workers = [
-            ShardWorker(rabbit.amqp_url, shards=4, store=store, prefix=sharded, base=base, worker_id=f"w{i}",
-                        limits=limits, rebalance_s=1.0)
+            ShardWorker(
+                rabbit.amqp_url,
+                shards=4,
+                store=store,
+                prefix=sharded,
+                base=base,
+                worker_id=f"w{i}",
+                limits=limits,
+                rebalance_s=1.0,
+            )
             for i in range(2)
         ]
         pool = [await stack.enter_async_context(w) for w in workers]

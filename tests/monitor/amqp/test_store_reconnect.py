@@ -44,9 +44,7 @@ async def terminate(url: str, pids: set[int]) -> None:
 
 
 @pytest.mark.parametrize("make", [SharedHistory, PostgresStore], ids=["shared-history", "single-process"])
-async def test_the_writer_reconnects_and_loses_nothing_queued(
-    pg_url: str, make: Callable[..., PostgresStore]
-) -> None:
+async def test_the_writer_reconnects_and_loses_nothing_queued(pg_url: str, make: Callable[..., PostgresStore]) -> None:
     store = make(pg_url, retry_min_s=0.05, retry_max_s=0.5)
     await store.open()
     try:

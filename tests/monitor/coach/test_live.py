@@ -105,10 +105,15 @@ def test_squads_summary() -> None:
     view.add_status(status("cid", 0, squad="track"))
     view.add_alert(alert("ann", T0 + 5).to_dict())
     assert view.squads() == [
-        {"squad": "club", "athletes": 2, "worst_level": "high", "counts": {"high": 1, "low": 1}, "finished": 0,
-         "open_alerts": 1},
-        {"squad": "track", "athletes": 1, "worst_level": "low", "counts": {"low": 1}, "finished": 0,
-         "open_alerts": 0},
+        {
+            "squad": "club",
+            "athletes": 2,
+            "worst_level": "high",
+            "counts": {"high": 1, "low": 1},
+            "finished": 0,
+            "open_alerts": 1,
+        },
+        {"squad": "track", "athletes": 1, "worst_level": "low", "counts": {"low": 1}, "finished": 0, "open_alerts": 0},
     ]
     assert [t["athlete"] for t in view.athletes("track")] == ["cid"]
 

@@ -182,4 +182,4 @@ def test_window_speed_is_1000_over_pace_and_zero_when_slower_than_20_min_per_km(
         expected = np.where(pace > 1200.0, 0.0, 1000.0 / pace)
     assert w.speed.tobytes() == expected.tobytes() and len(w) == 60  # the ring (60 s) has wrapped
     assert w.hr.tobytes() == np.full(60, 150.0).tobytes()
-    assert (np.isinf(w.speed).any() if zero else np.isfinite(w.speed).all())
+    assert np.isinf(w.speed).any() if zero else np.isfinite(w.speed).all()

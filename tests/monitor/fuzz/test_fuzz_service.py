@@ -90,8 +90,10 @@ def hostile(draw: st.DrawFn) -> Hostile:
         # Hypothesis also draws strings it found in the project's own code, such as a valid sample's JSON: those
         # are not hostile (a raw text that parses as a JSON object or list may be a valid message)
         text = draw(st.text(min_size=1, max_size=200).filter(_not_a_json_document))
-        return Hostile(draw(st.sampled_from([stream, "frame", "session", "ack", "profile"])),
-                       json.dumps(text).encode() if draw(st.booleans()) else text.encode("utf-8", "surrogatepass"))
+        return Hostile(
+            draw(st.sampled_from([stream, "frame", "session", "ack", "profile"])),
+            json.dumps(text).encode() if draw(st.booleans()) else text.encode("utf-8", "surrogatepass"),
+        )
     if kind == "bytes":
         raw = draw(st.binary(min_size=1, max_size=300).filter(_not_a_json_document))  # as "unicode" above
         if raw.strip() in (b"",):

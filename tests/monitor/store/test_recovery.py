@@ -95,8 +95,11 @@ async def test_restart_after_crash_continues_exactly(tmp_path: Path) -> None:
     async def read() -> tuple[Any, ...]:
         await reader.open()
         (summary,) = await reader.sessions()
-        return summary, await reader.statuses(summary.id), await reader.alerts(summary.id), await reader.samples(
-            summary.id
+        return (
+            summary,
+            await reader.statuses(summary.id),
+            await reader.alerts(summary.id),
+            await reader.samples(summary.id),
         )
 
     summary, statuses, alerts, samples = await read()

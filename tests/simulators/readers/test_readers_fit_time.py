@@ -22,10 +22,7 @@ T0 = 1_700_000_000.0
 
 
 def _run(n: int, start: float = T0, step: float = 1.0) -> list[fw.Sample]:
-    return [
-        fw.Sample(t=start + i * step, hr=120 + (i % 40), cadence=84, speed=3.0, distance=3.0 * i)
-        for i in range(n)
-    ]
+    return [fw.Sample(t=start + i * step, hr=120 + (i % 40), cadence=84, speed=3.0, distance=3.0 * i) for i in range(n)]
 
 
 def test_compressed_timestamp_headers_give_every_record_its_time() -> None:
