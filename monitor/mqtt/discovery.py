@@ -7,8 +7,11 @@ Home Assistant's discovery topic is ``<PREFIX>/<component>/crampwatch_<squad>_<a
 ``homeassistant`` by default); see https://www.home-assistant.io/integrations/mqtt/#mqtt-discovery.
 
 A value a status carries as ``null`` (no heart-rate strap, no cadence yet) renders as ``None``, which Home
-Assistant shows as *unknown*, never as 0. The risk is the status's relative index shown in percent; the level
-and the alert say what to do, as on the dashboard (docs/dashboard.md, "What the risk means").
+Assistant shows as *unknown*, never as 0. Every entity is *available* while the monitor says it is online (its
+retained presence ``{prefix}/_monitor/online``, which its MQTT will turns to offline when it dies): a monitor that
+stopped leaves its runners *unavailable*, not frozen at their last values. The risk is the status's relative
+index shown in percent; the level and the alert say what to do, as on the dashboard (docs/dashboard.md, "What the
+risk means").
 
 >>> d = Discovery("crampwatch/v1")
 >>> msgs = d.announce({"squad": "club", "athlete": "ann", "name": "Ann"})
@@ -18,6 +21,8 @@ and the alert say what to do, as on the dashboard (docs/dashboard.md, "What the 
 >>> import json; config = json.loads(payload)
 >>> config["state_topic"], config["device"]["name"], config["unit_of_measurement"]
 ('crampwatch/v1/club/ann/status', 'Ann (crampwatch)', '%')
+>>> config["availability_topic"]
+'crampwatch/v1/_monitor/online'
 >>> d.announce({"squad": "club", "athlete": "ann", "name": "Ann"})  # already announced
 []
 >>> len(d.announce({"squad": "club", "athlete": "ann", "name": "Ann B."})) == len(msgs)  # renamed: again
@@ -33,8 +38,11 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from monitor.coach.words import LEVELS
+from monitor.core.topics import Topics
 
 DEFAULT_DISCOVERY_PREFIX: Final = "homeassistant"
+#: The monitor's presence as Home Assistant's availability payloads (``online`` / ``offline``, its defaults).
+AVAILABILITY_TEMPLATE: Final = "{{ 'online' if value_json.online else 'offline' }}"
 #: A discovery prefix: MQTT topic levels without wildcards.
 PREFIX_RE: Final = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")
 
@@ -119,6 +127,7 @@ class Discovery:
         from monitor.cli import version  # the CLI module imports this one's constants
 
         self._origin = {"name": "crampwatch", "sw_version": version()}
+        self._availability = Topics(topic_prefix).online
         self._announced: OrderedDict[tuple[str, str], str] = OrderedDict()  # (squad, athlete) -> name announced
 
     def announce(self, status: dict[str, Any]) -> list[tuple[str, bytes]]:
@@ -150,6 +159,8 @@ class Discovery:
                 "model": f"runner {athlete} of squad {squad}",
             },
             "origin": self._origin,
+            "availability_topic": self._availability,
+            "availability_template": AVAILABILITY_TEMPLATE,
         }
         optional = {"unit_of_measurement": e.unit, "device_class": e.device_class, "state_class": e.state_class,
                     "icon": e.icon}  # fmt: skip

@@ -14,6 +14,7 @@ import pytest
 from monitor.cli import main
 from monitor.core.pipeline import run_offline
 from monitor.mqtt.discovery import ENTITIES, Discovery
+from monitor.mqtt.presence import presence
 from monitor.mqtt.service import Monitor
 from tests.brokers import BrokerProcess
 from tests.runs import EASY_PROFILE, HOT_PROFILE, Collector, easy_cool_run, hot_fast_run, publish_frames
@@ -87,6 +88,16 @@ def test_every_template_renders_real_statuses_and_alerts() -> None:
         assert _render(configs["last_alert"]["value_template"], alert.to_dict()) == alert.message
 
 
+def test_entities_are_available_while_the_monitor_says_it_is_online() -> None:
+    configs = [json.loads(p) for _, p in Discovery("crampwatch/v1").announce({"squad": "club", "athlete": "ann"})]
+    assert {c["availability_topic"] for c in configs} == {"crampwatch/v1/_monitor/online"}
+    (template,) = {c["availability_template"] for c in configs}
+    # Home Assistant's default payloads: "online" available, "offline" not
+    for payload, shown in ((presence(True, "cw-1"), "online"), (presence(False, "cw-1"), "offline"),
+                           (presence(False, None), "offline"), (b'{"online": true}', "online")):  # fmt: skip
+        assert _render(template, json.loads(payload)) == shown
+
+
 async def _discovered(broker: Any, prefix: str, count: int) -> dict[str, dict[str, Any]]:
     """The retained discovery configs under ``prefix`` as a new subscriber gets them."""
     found: dict[str, dict[str, Any]] = {}
@@ -115,6 +126,7 @@ async def test_the_monitor_announces_runners_over_the_broker(any_broker_proc: Br
         await monitor.wait_connected()
         await publish_frames(broker, "club", "ann", frames, profile=EASY_PROFILE)
         await seen.wait_for(lambda c: c.final_status("ann", frames[-1].t), timeout=60)
+        serving = await _retained(broker, monitor.topics.online)
     # the configs left before the first status on the monitor's one connection: the broker holds them by now
     found = await _discovered(broker, "ha", len(ENTITIES))
     assert set(found) == {f"ha/{e.component}/crampwatch_club_ann/{e.key}/config" for e in ENTITIES}
@@ -122,3 +134,23 @@ async def test_the_monitor_announces_runners_over_the_broker(any_broker_proc: Br
     assert status_topics == {"crampwatch/v1/club/ann/status", "crampwatch/v1/club/ann/alert"}
     assert {c["device"]["name"] for c in found.values()} == {f"{EASY_PROFILE.name} (crampwatch)"}
     assert seen.statuses and all(s["athlete"] == "ann" for s in seen.statuses)  # where the entities read
+    # the monitor has left: the presence its entities are available by now says offline
+    (availability,) = {c["availability_topic"] for c in found.values()}
+    (template,) = {c["availability_template"] for c in found.values()}
+    left = await _retained(broker, availability)
+    assert _render(template, serving) == "online" and _render(template, left) == "offline"
+
+
+async def _retained(broker: Any, topic: str) -> dict[str, Any]:
+    """The retained message on ``topic`` as a new subscriber gets it."""
+    async with broker.client() as client:
+        await client.subscribe(topic, qos=1)
+
+        async def read() -> dict[str, Any]:
+            async for message in client.messages:
+                if str(message.topic) == topic:
+                    assert message.retain
+                    return dict(json.loads(message.payload))
+            raise AssertionError("no message")
+
+        return await asyncio.wait_for(read(), timeout=30)
