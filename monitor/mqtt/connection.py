@@ -115,10 +115,13 @@ class Connection:
 
     async def _refused(self, cid: str) -> bool:
         """Before going online: another monitor's ``online`` on the prefix ends this one (``conflict``)."""
-        other = await online_elsewhere(self.broker, self.topics.online, {cid, *self._client_ids})
+        # Only this process's own earlier connections are "us": another process with the same client id (two
+        # monitors on one host, the default id) would take the session from the serving one, which takes it back.
+        other = await online_elsewhere(self.broker, self.topics.online, set(self._client_ids))
         if other is None:
             return False
-        self.conflict = MonitorConflict(conflict_message(self.broker, self.topics.prefix, self.topics.online, other))
+        message = conflict_message(self.broker, self.topics.prefix, self.topics.online, other, same_id=other == cid)
+        self.conflict = MonitorConflict(message)
         self._stopping.set()
         self._connect_event.set()
         return True

@@ -74,11 +74,18 @@ async def online_elsewhere(broker: BrokerURL, topic: str, own: set[str]) -> str 
     return None if said is None or said in own else said
 
 
-def conflict_message(broker: BrokerURL, prefix: str, topic: str, other: str) -> str:
-    """The one line a refused monitor ends with."""
+def conflict_message(broker: BrokerURL, prefix: str, topic: str, other: str, *, same_id: bool = False) -> str:
+    """The one line a refused monitor ends with.
+
+    >>> conflict_message(BrokerURL.parse("mqtt://b"), "cw", "cw/_monitor/online", "cw-h", same_id=True)[:96]
+    "another monitor is online on mqtt://b:1883 with prefix cw (client id 'cw-h', this one's own too:"
+    """
     who = f"client id {other!r}" if other else "an older crampwatch"
+    if same_id:
+        who += ", this one's own too: two monitors with one id take the session from each other"
     return (
         f"another monitor is online on {broker} with prefix {prefix} ({who}, on {topic}): two monitors on one "
         "prefix send every status and alert twice. Stop it, or give this one another --prefix; if none runs (a "
-        f"broker that crashed keeps its last word), clear it: mosquitto_pub -r -n -t '{topic}'"
+        "monitor that lost its network is said offline by the broker within 45 s; a broker that crashed keeps its "
+        f"last word), clear it: mosquitto_pub -r -n -t '{topic}'"
     )

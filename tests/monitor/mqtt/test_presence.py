@@ -77,8 +77,15 @@ async def test_a_second_monitor_on_the_prefix_is_refused_and_the_first_stays_onl
                 await second.wait_connected()
         assert second.conflict is not None and second.counters["connects"] == 0  # never online, no will
         assert await _presence(mosquitto, True) == {"online": True, "client_id": "first"}
-        async with Monitor(mosquitto, identifier="first", exclusive=True) as again:  # its own id: not another
-            await again.wait_connected()  # (the broker hands it the session: a restart of the same monitor)
+        # the same client id in another monitor (two `crampwatch monitor` on one host: the default id) would take
+        # the session from the first, which takes it back, a few times a second: refused as well
+        async with Monitor(mosquitto, identifier="first", exclusive=True) as again:
+            with pytest.raises(MonitorConflict, match=r"\(client id 'first', this one's own too: two monitors"):
+                await again.wait_connected()
+        assert first.connected and first.counters["connects"] == 1  # never taken over
+        assert await _presence(mosquitto, True) == {"online": True, "client_id": "first"}
+    async with Monitor(mosquitto, identifier="first", exclusive=True) as restarted:  # it left: its id is free
+        await restarted.wait_connected()
     async with Monitor(mosquitto, identifier="second", exclusive=True) as second:  # the first one left: free
         await second.wait_connected()
         assert await _presence(mosquitto, True) == {"online": True, "client_id": "second"}
