@@ -90,6 +90,23 @@ def test_missing_profiles_file_says_so(tmp_path: Path, capsys: pytest.CaptureFix
     assert "FileNotFoundError" not in err
 
 
+def test_a_typo_in_the_profiles_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'hr_mx = 172' for hr_max was taken in silence: the runner's zones and advice then used the age default.
+    analyze --profile refuses it; the monitor's --profiles file does too (one line, exit 2)."""
+    path = tmp_path / "athletes.toml"
+    path.write_text('[athletes.ann]\nname = "Ann"\nhr_mx = 172\n')
+    err = one_line_error(["config", "--check", str(_config_with_profiles(tmp_path, path))], capsys)
+    assert "unknown profile field 'hr_mx'" in err
+    err = one_line_error(["monitor", "--broker", "mqtt://127.0.0.1:1", "--profiles", str(path)], capsys)
+    assert err.startswith(f"crampwatch: error: {path}: profile 'ann': unknown profile field 'hr_mx' (known: name, ")
+
+
+def _config_with_profiles(tmp_path: Path, profiles: Path) -> Path:
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'broker = "mqtt://127.0.0.1:1"\nprofiles = "{profiles}"\n')
+    return config
+
+
 def test_one_athlete_is_singular(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--list"]) == 0
     out = capsys.readouterr().out
