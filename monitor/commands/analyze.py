@@ -50,6 +50,7 @@ from processors.profile import Profile, SessionPlan
 
 if TYPE_CHECKING:  # the pipeline (SciPy) and readers load only when a command runs: fast --help / usage errors
     from monitor.core.pipeline import OfflineResult
+    from simulators.frame import Frame
     from simulators.readers import Recording
 
 DEFAULT_SQUAD = "offline"
@@ -98,8 +99,19 @@ def analyze(
         profile, source = file_profile(rec)
     from monitor.core.pipeline import run_offline
 
-    result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=profile, plan=plan)
+    result = run_offline(usable_frames(rec), squad=squad, athlete=athlete, profile=profile, plan=plan)
     return document(rec, result, profile, source)
+
+
+def usable_frames(rec: Recording) -> list[Frame]:
+    """The recording's contract frames; none at all (a strap that never connected, exported as 0 bpm; every
+    value out of range) is unreadable input, as ``replay`` finds nothing to publish — not an empty analysis."""
+    frames = rec.frames()
+    if not frames:
+        raise InputFileError(
+            f"{rec.source}: no usable samples (no heart rate, pace, cadence or temperature in the contract's ranges)"
+        )
+    return frames
 
 
 def document(rec: Recording, result: OfflineResult, profile: Profile, source: str) -> dict[str, Any]:

@@ -135,7 +135,7 @@ def from_file(
     rec = read_recording(path)
     if prof is None:
         prof, origin = analyze.file_profile(rec)
-    result = run_offline(rec.frames(), squad=squad, athlete=athlete, profile=prof, plan=plan)
+    result = run_offline(analyze.usable_frames(rec), squad=squad, athlete=athlete, profile=prof, plan=plan)
     doc = analyze.document(rec, result, prof, origin)
     return from_analysis(doc, result.statuses, source=f"Recorded run {Path(path).name} ({rec.format.upper()})")
 

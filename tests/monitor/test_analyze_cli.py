@@ -221,6 +221,20 @@ def test_bad_input_file(
     assert expected in _usage_error(capsys, ["analyze", str(path), "--json"])
 
 
+def test_a_run_with_no_usable_value_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A strap that never connected, exported as 0 bpm throughout (or every value out of range): analyze printed
+    an empty table ('peak risk - (-); ') and report an empty page, exit 0, where replay says there is nothing to
+    publish (exit 2). All three refuse it, naming the file."""
+    path = tmp_path / "no-strap.csv"
+    path.write_text("t,hr,pace\n" + "".join(f"{1700000000 + i},0,-5\n" for i in range(600)))
+    expected = f"{path}: no usable samples (no heart rate, pace, cadence or temperature in the contract's ranges)"
+    assert _usage_error(capsys, ["analyze", str(path)]).endswith(expected)
+    assert _usage_error(capsys, ["analyze", str(path), "--json"]).endswith(expected)
+    out = tmp_path / "r.html"
+    assert _usage_error(capsys, ["report", str(path), "-o", str(out)]).endswith(expected)
+    assert not out.exists()
+
+
 @pytest.mark.realdata
 def test_truncated_fit_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = _realdata("fenix5-run-1min.fit").read_bytes()
