@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from monitor.commands.common import (
     add_broker_flags,
@@ -247,9 +248,20 @@ def _check_discovery(args: argparse.Namespace) -> None:
 
 
 def _check_webhooks(args: argparse.Namespace) -> None:
+    """An http(s) URL with a host and a valid port: 'https://' or a port of 99999 passed, and every alert then
+    failed to be delivered (one warning per alert, found only once alerts were lost)."""
     for url in args.webhook or []:
-        if not url.startswith(("http://", "https://")):
-            raise UsageError(f"{given_as(args, 'webhook', repr(redact_url(url)))}: expected an http:// or https:// URL")
+        why = "expected an http:// or https:// URL"
+        try:
+            parts = urlsplit(url)
+            if parts.scheme in ("http", "https") and parts.hostname:
+                why = "bad port" if parts.port == 0 else ""
+            elif parts.scheme in ("http", "https"):
+                why += " with a host"
+        except ValueError as exc:  # a stray bracket, a port out of range or not a number
+            why = "bad port" if "port" in str(exc).lower() else why
+        if why:
+            raise UsageError(f"{given_as(args, 'webhook', repr(redact_url(url)))}: {why}")
 
 
 def run(args: argparse.Namespace) -> int:

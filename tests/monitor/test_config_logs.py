@@ -126,6 +126,10 @@ def test_config_check_bad_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
         ('http = "nonsense"\n', "crampwatch.toml: http = nonsense: expected HOST:PORT, got 'nonsense'"),
         ('http = "127.0.0.1:99999"\n', "crampwatch.toml: http = 127.0.0.1:99999: expected HOST:PORT"),
         ('webhook = ["hooks.example/x"]\n', "expected an http:// or https:// URL"),
+        # audit6: a URL without a host or with a bad port passed, and every alert then failed to be delivered
+        ('webhook = ["https://"]\n', "webhook = 'https://': expected an http:// or https:// URL with a host"),
+        ('webhook = ["http://hooks.example:99999/x"]\n', "'http://hooks.example:99999/***': bad port"),
+        ('webhook = ["http://[::1/x"]\n', "'http://[::1/***': expected an http:// or https:// URL"),
         ('prefix = "a/#"\n', "bad topic prefix 'a/#'"),
         ('broker = "bogus://broker.example"\n', "scheme must be mqtt:// or mqtts://"),
         ('broker = "mqtts://broker.example"\nca_file = "/nonexistent/ca.pem"\n', "ca.pem: no such file"),
