@@ -77,8 +77,9 @@ def broker_from_args(args: argparse.Namespace, *, resolve: bool = False) -> Brok
 def topics_from_args(args: argparse.Namespace) -> Topics:
     try:
         return Topics(args.prefix or DEFAULT_PREFIX)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    except ValueError as exc:  # named where it was given (audit6: a file's prefix read as if typed nowhere)
+        what = "bad topic prefix (levels without + or #, no leading or trailing /)"
+        raise UsageError(f"{given_as(args, 'prefix', repr(args.prefix))}: {what}") from exc
 
 
 def add_publish_flags(parser: argparse.ArgumentParser) -> None:

@@ -130,7 +130,7 @@ def test_config_check_bad_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
         ('webhook = ["https://"]\n', "webhook = 'https://': expected an http:// or https:// URL with a host"),
         ('webhook = ["http://hooks.example:99999/x"]\n', "'http://hooks.example:99999/***': bad port"),
         ('webhook = ["http://[::1/x"]\n', "'http://[::1/***': expected an http:// or https:// URL"),
-        ('prefix = "a/#"\n', "bad topic prefix 'a/#'"),
+        ('prefix = "a/#"\n', "crampwatch.toml: prefix = 'a/#': bad topic prefix (levels without + or #"),
         ('broker = "bogus://broker.example"\n', "scheme must be mqtt:// or mqtts://"),
         ('broker = "mqtts://broker.example"\nca_file = "/nonexistent/ca.pem"\n', "ca.pem: no such file"),
         ('profiles = "/nonexistent/athletes.toml"\n', "athletes.toml: no such profiles file"),
