@@ -185,7 +185,7 @@ async def _body(request: web.Request, keys: tuple[str, ...]) -> list[str]:
         raise ApiError(415, "expected Content-Type: application/json")
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deeply for json: a 400, not a 500 and a traceback
         raise ApiError(400, "body is not JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, f"body must be an object {{{', '.join(keys)}}}")

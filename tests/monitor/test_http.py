@@ -151,6 +151,8 @@ async def test_ack_sends_the_contract_ack_and_marks_the_alert() -> None:
     ("body", "headers", "expect"),
     [
         ("not json", {"Content-Type": "application/json"}, 400),
+        # audit6: nested 10,000 deep, json's RecursionError was a 500 and a traceback in the monitor's log
+        ("[" * 10_000 + "]" * 10_000, {"Content-Type": "application/json"}, 400),
         ('["club"]', {"Content-Type": "application/json"}, 400),
         ('{"squad": "club", "athlete": "hot"}', {"Content-Type": "application/json"}, 400),
         ('{"squad": "club", "athlete": "hot", "alert_id": "a/b"}', {"Content-Type": "application/json"}, 400),
