@@ -16,7 +16,7 @@ import itertools
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -246,7 +246,7 @@ def profile_from_mapping(data: dict[str, Any]) -> tuple[Profile, list[str]]:
     fields = dict(data)
     for _ in range(len(ProfileMsg.model_fields) + 1):
         try:
-            return ProfileMsg.model_validate(fields).to_profile(), bad
+            profile = ProfileMsg.model_validate(fields).to_profile()
         except ValidationError as exc:
             names = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
             if not names:
@@ -254,6 +254,12 @@ def profile_from_mapping(data: dict[str, Any]) -> tuple[Profile, list[str]]:
             for name in sorted(names):
                 bad.append(f"profile field {name[:30]} invalid")
                 fields.pop(name, None)
+            continue
+        if profile.hr_rest is not None and profile.hr_max is not None and profile.hr_rest >= profile.hr_max:
+            # each in its range, together impossible (a typo): which one is wrong is unknown, both take defaults
+            bad.append("profile fields hr_rest, hr_max invalid (resting HR not below HRmax)")
+            profile = replace(profile, hr_rest=None, hr_max=None)
+        return profile, bad
     raise RejectedMessage("profile invalid")  # pragma: no cover - loop always returns
 
 

@@ -97,6 +97,16 @@ def test_profile_keeps_valid_fields_and_reports_bad_ones() -> None:
     assert sorted(bad) == ["profile field cramp_history invalid", "profile field sex invalid"]
 
 
+def test_a_resting_hr_not_below_hr_max_is_dropped_with_it() -> None:
+    """audit6: hr_rest 110 with hr_max 105 (a typo) was taken: 30 min at 100 bpm read as 30 min in zone 5 (95 %
+    of HRmax), and a heart-rate reserve below zero. Which of the two is wrong cannot be known: both are dropped and
+    reported (their defaults apply), the rest of the profile is kept; a profiles file refuses it."""
+    profile, bad = wire.parse_profile(b'{"name": "Ann", "hr_rest": 110, "hr_max": 105}')
+    assert profile == Profile(name="Ann")
+    assert bad == ["profile fields hr_rest, hr_max invalid (resting HR not below HRmax)"]
+    assert wire.parse_profile(b'{"hr_rest": 60, "hr_max": 105}') == (Profile(hr_rest=60.0, hr_max=105.0), [])
+
+
 def test_session_and_ack() -> None:
     assert wire.parse_session(b'{"t": 5, "event": "stop"}')[0].event == "stop"
     assert wire.parse_ack(b'{"alert_id": "abc123"}').alert_id == "abc123"
