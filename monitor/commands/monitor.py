@@ -184,6 +184,21 @@ def make_sinks(args: argparse.Namespace) -> list[Sink]:
     return sinks
 
 
+def store_description(args: argparse.Namespace, store: SessionStore | None) -> str:
+    """The store as the start-up line names it. A ``.jsonl`` recording is no session store, but it is not nothing
+    either: the line said "store none" while the monitor wrote every status and alert to the file (audit6).
+
+    >>> import argparse
+    >>> store_description(argparse.Namespace(store="run.jsonl"), None)
+    'none (recording to run.jsonl: no recovery, not read by sessions/report)'
+    """
+    if store is not None:
+        return store.description
+    if args.store is not None and args.store.endswith(".jsonl"):
+        return f"none (recording to {args.store}: no recovery, not read by sessions/report)"
+    return "none"
+
+
 def make_session_store(args: argparse.Namespace) -> SessionStore | None:
     """``--store``: absent → the default SQLite file; ``none`` → no store; ``*.jsonl`` → a sink, not a store."""
     from monitor.store import DISABLED, make_store
@@ -322,7 +337,7 @@ async def _serve(
                 view, args.http[0], args.http[1], ack=monitor.publish_ack, monitor=monitor, security=_security(args)
             )
         log.info("crampwatch monitor on %s (prefix %s, %d file profiles, store %s)",
-                 broker, prefix, len(profiles), store.description if store else "none")  # fmt: skip
+                 broker, prefix, len(profiles), store_description(args, store))  # fmt: skip
         if server is not None:
             log.info("dashboard at %s", server.url)
         try:

@@ -38,3 +38,15 @@ def test_unwritable_store_is_a_usage_error(tmp_path: Path, capsys: pytest.Captur
     assert code == 2
     err = capsys.readouterr().err
     assert "--store" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_start_up_line_names_a_jsonl_recording() -> None:
+    """audit6: '--store run.jsonl' logged 'store none' while every status and alert went to the file."""
+    from argparse import Namespace
+
+    from monitor.commands.monitor import store_description
+
+    assert store_description(Namespace(store="run.jsonl"), None) == (
+        "none (recording to run.jsonl: no recovery, not read by sessions/report)"
+    )
+    assert store_description(Namespace(store="none"), None) == "none"
