@@ -144,12 +144,27 @@ def check_now_speed(span: float, speed: float) -> None:
         )
 
 
+#: Times before this (2001-09-09) are no date: elapsed seconds from 0 (a CSV's ``elapsed`` or ``h:mm:ss`` column).
+RELATIVE_BEFORE = 1e9
+
+
+def relative(recordings: list[Recording]) -> bool:
+    """Whether a run has elapsed times (from 0) instead of dates."""
+    return any(rec.start < RELATIVE_BEFORE for rec in recordings)
+
+
 def start_time(recordings: list[Recording], args: argparse.Namespace) -> float | None:
     """Where the runs start: now (``--now``), where they were recorded (``--keep-times``), or by default all at
-    the earliest recording's start (files from different days replay together)."""
+    the earliest recording's start (files from different days replay together). Runs with elapsed times (no
+    date) start together so that the longest ends now: replayed at their own times they were sessions of
+    1970-01-01 in the monitor's history (audit6)."""
     if args.now:
         return time.time()
-    if args.keep_times or len(recordings) < 2:
+    if args.keep_times:
+        return None
+    if relative(recordings):
+        return time.time() - max(rec.end - rec.start for rec in recordings)
+    if len(recordings) < 2:
         return None
     return min(rec.start for rec in recordings)
 
@@ -173,6 +188,8 @@ def run(args: argparse.Namespace) -> int:
         check_now_speed(span, args.speed)
     running = sum(r.frames[-1].t - r.frames[0].t for r in runs)  # less than span when runs keep days apart
     how_long = duration_note(span, args.speed, running, paced=not args.unpaced)
+    if relative(recordings) and not (args.now or args.keep_times):
+        how_long += "; elapsed times (no date): placed to end now"
     print(
         f"replaying {plural(len(runs), 'run')}, {plural(frames, 'frame')}, to {broker} "
         f"(squad {squad}: {', '.join(r.athlete for r in runs)}); {how_long}",

@@ -6,7 +6,7 @@ Header names are matched case-insensitively after turning every run of non-lette
 - time: ``t``, ``time``, ``timestamp``, ``time_s``, ``unix``, ``unix_time``, ``epoch``, ``datetime``,
   ``date_time``, ``elapsed``, ``elapsed_s``, ``seconds``, ``secs`` — Unix seconds, Unix milliseconds (a column
   whose times all are at least 1e11), ISO 8601 (naive = UTC), or elapsed seconds / ``h:mm:ss`` (kept as they are:
-  relative times from 0; ``replay --now`` shifts them).
+  relative times from 0; ``replay`` places such a run to end now, ``--now`` to start now).
 - hr (bpm): ``hr``, ``hr_bpm``, ``heart_rate``, ``heart_rate_bpm``, ``heartrate``, ``bpm``.
 - speed (m/s): ``speed``, ``speed_m_s``, ``speed_mps``, ``velocity``, ``enhanced_speed``;
   (km/h): ``speed_km_h``, ``speed_kmh``, ``speed_kph``.

@@ -145,3 +145,27 @@ def test_report_progress_on_a_terminal_only(tmp_path: Path) -> None:
     assert out.startswith("report: ")
     piped = subprocess.run([*CLI, *argv], capture_output=True, text=True, timeout=300)
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+async def test_replay_of_elapsed_times_ends_now(
+    mosquitto: BrokerURL, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit6: a CSV with elapsed seconds (no date) was replayed at its own times, 0 s onward: the monitor's
+    history listed a session of 1970-01-01 00:00. Without --now or --keep-times such a run is placed to end at
+    the clock (at --speed 0 --now is refused for a long run: its times would run ahead of the monitor's)."""
+    import time
+
+    from monitor.cli import main
+
+    run = csv_run(tmp_path / "run.csv", 0, minutes=10)
+    argv = ["replay", str(run), "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--squad", "s",
+            "--speed", "0", "--unpaced"]  # fmt: skip
+    ready = asyncio.Event()
+    collector = asyncio.create_task(_collect_first_times(mosquitto, 1, ready))
+    await asyncio.wait_for(ready.wait(), 10)
+    before = time.time()
+    assert await asyncio.to_thread(main, argv) == 0
+    first = (await asyncio.wait_for(collector, 30))["run"]
+    assert before - 600 - 5 <= first <= time.time() - 599  # the 10-min run ends now
+    said = capsys.readouterr()
+    assert "elapsed times (no date): placed to end now" in said.out + said.err  # the header line
