@@ -371,7 +371,9 @@ def render_html(rep: RunReport) -> str:
     n = rep.numbers()
     name = rep.name or rep.athlete
     # the zone named: the report is written where the monitor runs, and read where the coach is
-    when = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(rep.start)) if rep.start else ""
+    # elapsed times from 0 (a CSV's h:mm:ss, before 2001-09-09) are no date: no '1970-01-01 00:00' (audit6)
+    dated = rep.start is not None and rep.start >= 1e9
+    when = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(rep.start)) if dated else ""
     figures = "".join(
         f'<figure data-chart="{key}"><figcaption>{html.escape(title)}</figcaption>{svg}</figure>'
         for key, title, svg in charts(rep)

@@ -166,6 +166,16 @@ def test_the_start_time_names_its_zone(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "2024-11-23 23:13 CET" in page  # T0 = 22:13:20 UTC
 
 
+def test_a_run_with_elapsed_times_has_no_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """audit6: a CSV with elapsed times (h:mm:ss from 0:00:01) was titled '1970-01-01 00:00 UTC'."""
+    path = tmp_path / "elapsed.csv"
+    path.write_text("elapsed,hr,speed_kmh\n" + "".join(f"0:{i // 60:02d}:{i % 60:02d},150,11\n" for i in range(1, 900)))
+    out = tmp_path / "r.html"
+    assert main(["report", str(path), "-o", str(out)]) == 0
+    title = re.search(r"<h1>(.*?)</h1>", out.read_text()).group(1)  # type: ignore[union-attr]
+    assert "1970" not in title and title.endswith("· offline · </span>"), title
+
+
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for argv in (["report", str(tmp_path / "missing.fit")], ["report", "club.ann.1"],
                  ["report", str(_csv_run(tmp_path)), "-o", str(tmp_path / "x.txt")]):  # fmt: skip
