@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import socket
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -184,6 +185,15 @@ def make_sinks(args: argparse.Namespace) -> list[Sink]:
     return sinks
 
 
+def counts_text(counters: Mapping[str, int]) -> str:
+    """The last line of a monitor's log, in words (it was a Python dict: "stopped: {'messages': 30, ...}").
+
+    >>> counts_text({"messages": 30, "profiles": 2, "late": 1}), counts_text({})
+    ('30 messages, 2 profiles, 1 late', 'nothing received')
+    """
+    return ", ".join(f"{n} {what}" for what, n in counters.items()) or "nothing received"
+
+
 def store_description(args: argparse.Namespace, store: SessionStore | None) -> str:
     """The store as the start-up line names it. A ``.jsonl`` recording is no session store, but it is not nothing
     either: the line said "store none" while the monitor wrote every status and alert to the file (audit6).
@@ -347,7 +357,7 @@ async def _serve(
                 await server.close()
     if monitor.conflict is not None:
         raise monitor.conflict
-    log.info("stopped: %s", dict(monitor.router.counters))
+    log.info("stopped: %s", counts_text(monitor.router.counters))
 
 
 def run_amqp(args: argparse.Namespace) -> int:
@@ -433,4 +443,4 @@ async def _serve_amqp(args: argparse.Namespace, broker: Any, topics: Any, profil
                 await feed.close()
             if sessions is not None:
                 await sessions.close()
-    log.info("stopped: %s", dict(worker.counters))
+    log.info("stopped: %s", counts_text(worker.counters))

@@ -285,3 +285,13 @@ def test_a_port_taken_after_the_early_probe_is_still_one_line(mosquitto_proc: Br
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "address already in use" in done.stderr, done.stderr
+
+
+def test_the_stop_line_is_words_not_a_dict() -> None:
+    """audit6: the monitor's last log line was "stopped: {'messages': 30, 'profiles': 30}"."""
+    from collections import Counter
+
+    from monitor.commands.monitor import counts_text
+
+    assert counts_text(Counter(messages=30, profiles=30)) == "30 messages, 30 profiles"
+    assert counts_text(Counter()) == "nothing received"
