@@ -71,7 +71,8 @@ class ProfileMsg(BaseModel):
     """Athlete profile; every field optional (defaults documented in docs/profiles.md)."""
 
     model_config = ConfigDict(extra="ignore")
-    name: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    #: no control characters (C0, DEL, C1): escape codes in a name cleared the coach's terminal (audit6)
+    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")] | None = None
     sex: Literal["female", "male"] | None = None
     age: Annotated[Finite, Field(ge=5, le=100)] | None = None
     mass_kg: Annotated[Finite, Field(ge=20, le=250)] | None = None

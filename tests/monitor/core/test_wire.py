@@ -107,6 +107,16 @@ def test_a_resting_hr_not_below_hr_max_is_dropped_with_it() -> None:
     assert wire.parse_profile(b'{"hr_rest": 60, "hr_max": 105}') == (Profile(hr_rest=60.0, hr_max=105.0), [])
 
 
+@pytest.mark.parametrize("name", ["Ev\x1b[2J\x1b[31mil", "Ann\nline 2", "Bo\rX", "Cy\x07", "Di\x9b2J"])
+def test_a_name_with_control_characters_is_dropped(name: str) -> None:
+    """audit6: a gateway's profile name with terminal escape codes cleared and recoloured the coach's terminal
+    in `crampwatch watch` and `sessions` (and a newline broke their tables). Control characters are no name: the
+    field is dropped and reported, the rest of the profile is kept."""
+    profile, bad = wire.parse_profile(json.dumps({"name": name, "age": 30}).encode())
+    assert profile == Profile(age=30.0) and bad == ["profile field name invalid"]
+    assert wire.parse_profile(json.dumps({"name": "Zoë 🏃 张伟"}).encode())[0].name == "Zoë 🏃 张伟"
+
+
 def test_session_and_ack() -> None:
     assert wire.parse_session(b'{"t": 5, "event": "stop"}')[0].event == "stop"
     assert wire.parse_ack(b'{"alert_id": "abc123"}').alert_id == "abc123"
