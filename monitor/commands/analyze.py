@@ -126,7 +126,12 @@ def document(rec: Recording, result: OfflineResult, profile: Profile, source: st
     found["coach"] = coach_summary(result.statuses, summary, float(PipelineConfig().tick_s), recording_grade(rec))
     return {
         "profile": {"source": source, **{k: v for k, v in asdict(profile).items() if v is not None}},
-        "reader": {"skipped": dict(rec.skipped), "pauses": len(rec.pauses), "paused_s": _paused_s(rec)},
+        "reader": {
+            "skipped": dict(rec.skipped),
+            "pauses": len(rec.pauses),
+            "paused_s": _paused_s(rec),
+            "sport": rec.sport,
+        },
         "summary": summary,
         "indicators": found,
         "alerts": [a.to_dict() for a in result.alerts],  # as the monitor sends them (not rounded again)
@@ -165,6 +170,14 @@ def file_profile(rec: Recording) -> tuple[Profile, str]:
         return Profile(), "defaults"
     profile, _invalid = profile_from_mapping(rec.athlete)  # the reader keeps plausible values only
     return profile, "file"
+
+
+def sport_note(rec: Recording) -> str | None:
+    """A line for a file whose sport is not running (a ride analysed as a run read cadence in rpm as steps and
+    advised "shorten your stride", without a word; audit6), else None."""
+    if rec.sport is None or "run" in rec.sport.lower() or rec.sport.lower() == "generic":  # FIT: unspecified
+        return None
+    return f"sport: {rec.sport} (crampwatch models running: its indicators and advice may not apply)"
 
 
 def _paused_s(rec: Recording) -> float:
@@ -275,6 +288,9 @@ def render(report: dict[str, Any], rec: Recording) -> str:
     shown = ", ".join(x for x in (shown, *paces) if x)
     lines.append(f"profile: {prof['source']}{': ' + shown if shown else ''}")
     reader = report["reader"]
+    note = sport_note(rec)
+    if note:
+        lines.append(note)
     if reader["pauses"]:
         lines.append(f"pauses (timer stopped): {reader['pauses']}, {reader['paused_s']:.0f} s, not counted")
     for reason, count in reader["skipped"].items():

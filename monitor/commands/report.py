@@ -137,7 +137,9 @@ def from_file(
         prof, origin = analyze.file_profile(rec)
     result = run_offline(analyze.usable_frames(rec), squad=squad, athlete=athlete, profile=prof, plan=plan)
     doc = analyze.document(rec, result, prof, origin)
-    return from_analysis(doc, result.statuses, source=f"Recorded run {Path(path).name} ({rec.format.upper()})")
+    note = analyze.sport_note(rec)
+    source = f"Recorded run {Path(path).name} ({rec.format.upper()})" + (f"; {note}" if note else "")
+    return from_analysis(doc, result.statuses, source=source)
 
 
 async def from_store(spec: str, origin: str, sid: str) -> RunReport:

@@ -235,6 +235,24 @@ def test_a_run_with_no_usable_value_is_refused(tmp_path: Path, capsys: pytest.Ca
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("sport", "noted"), [("Biking", True), ("Other", True), ("Running", False), ("Generic", False)]
+)
+def test_a_ride_is_not_analysed_as_a_run_in_silence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sport: str, noted: bool
+) -> None:
+    """audit6: a TCX of a bike ride was analysed as a run without a word (rpm read as steps, stride advice)."""
+    from tests.simulators.readers.test_readers_formats import TCX
+
+    path = tmp_path / "ride.tcx"
+    path.write_text(TCX.format(sport=sport))
+    assert main(["analyze", str(path)]) == 0
+    line = f"sport: {sport.lower()} (crampwatch models running: its indicators and advice may not apply)"
+    assert (line in capsys.readouterr().out.splitlines()) is noted
+    assert main(["analyze", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reader"]["sport"] == sport.lower()
+
+
 @pytest.mark.realdata
 def test_truncated_fit_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = _realdata("fenix5-run-1min.fit").read_bytes()

@@ -111,7 +111,8 @@ def test_user_profile_is_read_and_used_by_analyze(tmp_path: Path) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    assert doc["profile"]["source"] == "file" and doc["reader"] == {"skipped": {}, "pauses": 0, "paused_s": 0.0}
+    assert doc["profile"]["source"] == "file"
+    assert doc["reader"] == {"skipped": {}, "pauses": 0, "paused_s": 0.0, "sport": None}
 
 
 def test_real_fenix5_file_carries_its_user_profile(realdata: Path) -> None:
