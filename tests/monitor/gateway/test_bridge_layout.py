@@ -138,9 +138,9 @@ def test_the_documented_example_layout_works_as_documented() -> None:
     sample = {"kind": "sample", "ts": 1_732_400_000_250, "heart": {"bpm": 151}, "speed": 3.2, "air": 68}
     out = translate(layout, "runclub/a-team/ann/w1/telemetry", json.dumps(sample).encode(), now=1.8e9, squad=None)
     assert out.frames == [("a-team", "ann", {"t": 1_732_400_000.25, "hr": 151.0, "pace": 312.5, "temp": 20.0})]
-    no_speed = translate(layout, "runclub/a-team/ann/w1/telemetry", b'{"kind": "sample", "ts": 0}', now=1.8e9,
-                         squad=None)  # fmt: skip
-    assert no_speed.frames == [("a-team", "ann", {"t": 0.0, "pace": 3600.0})]  # default = 0: standing
+    no_speed = translate(layout, "runclub/a-team/ann/w1/telemetry", b'{"kind": "sample", "ts": 1732400001000}',
+                         now=1.8e9, squad=None)  # fmt: skip
+    assert no_speed.frames == [("a-team", "ann", {"t": 1_732_400_001.0, "pace": 3600.0})]  # default = 0: standing
     assert translate(layout, "runclub/a-team/ann/w1/telemetry", b'{"kind": "hello"}', now=1.8e9, squad=None).ignored
     cadence = translate(layout, "runclub/a-team/ann/cadence", b"86", now=1.8e9, squad=None)
     assert cadence.frames == [("a-team", "ann", {"t": 1.8e9, "cadence": 172.0})]

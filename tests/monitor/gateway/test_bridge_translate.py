@@ -77,6 +77,8 @@ def test_owntracks_user_names_become_contract_ids() -> None:
         ({"_type": "location", "tst": "yesterday", "vel": 12}, "bad event time"),
         ({"_type": "location", "tst": -5, "vel": 12}, "bad event time"),
         ({"_type": "location", "tst": T + 3600, "vel": 12}, "future time"),
+        # audit6: seconds in a unix_ms field (or a device clock at 0) made frames of 1970, and monitor sessions
+        ({"_type": "location", "tst": T // 1000, "vel": 12}, "time before 2001 (wrong unit?)"),
         ({"_type": "location", "tst": T, "vel": 90}, "pace value out of range"),  # a car
         ({"_type": "location", "tst": T, "vel": -1}, "pace value out of range"),
         ({"_type": "location", "tst": T, "vel": "fast"}, "pace value not a number"),
