@@ -32,6 +32,17 @@ from dataclasses import dataclass, field
 Key = tuple[str, str]  # (squad, athlete)
 
 
+def end_at(last_t: float, session_start: float | None) -> float:
+    """The event time a silent session ends at: its last status's, or its start when that is later — a start at a
+    fraction of a second with less than a tick of data has only the status at the whole second before it, and a
+    stop before the start is refused, so the session stayed open for good (audit6).
+
+    >>> end_at(1800.0, 1000.0), end_at(1000.0, 1000.886)
+    (1800.0, 1000.886)
+    """
+    return last_t if session_start is None else max(last_t, session_start)
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """The MQTT service's defaults (``Monitor(quiet_s=..., idle_stale_s=..., ...)``)."""

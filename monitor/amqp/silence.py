@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from monitor.amqp.outputs import Outputs
 from monitor.amqp.shard import Shard
-from monitor.liveness import Limits
+from monitor.liveness import Limits, end_at
 
 
 async def judge(shard: Shard, outputs: Outputs, limits: Limits, now: float) -> bool:
@@ -20,7 +20,7 @@ async def judge(shard: Shard, outputs: Outputs, limits: Limits, now: float) -> b
         pipe = pipelines[action.key]
         if action.kind == "end":
             if pipe.last_status is not None:
-                out = pipe.stop(pipe.last_status["t"])
+                out = pipe.stop(end_at(pipe.last_status["t"], pipe.session_start))
                 shard.router.note(action.key)
                 await outputs.emit(shard, out)
                 shard.touched(action.key)

@@ -14,7 +14,7 @@ from monitor.core.rejects import RejectReporter
 from monitor.core.router import Router
 from monitor.core.wire import Topics, encode_session
 from monitor.gcguard import GcGuard
-from monitor.liveness import Limits, Liveness
+from monitor.liveness import Limits, Liveness, end_at
 from monitor.mqtt.intake import Receiver
 from monitor.mqtt.outbox import Outbox
 from monitor.store.recorder import Recorder
@@ -74,7 +74,7 @@ class Housekeeping:
             last = pipe.last_status
             if action.kind == "end":
                 if last is not None:
-                    await self._end_idle(key, last["t"])
+                    await self._end_idle(key, end_at(last["t"], pipe.session_start))
                 continue
             if action.kind == "release":  # gone quiet: judge the seconds held back for streams that had not reported
                 released = pipe.release()

@@ -143,6 +143,24 @@ async def test_same_input_twice_as_fast_gives_same_alerts(any_broker_proc: Broke
     assert slow.statuses == fast.statuses
 
 
+async def test_a_short_session_started_between_two_seconds_still_ends(mosquitto_proc: BrokerProcess) -> None:
+    """audit6: a gateway's start at a fraction of a second (host time, 'replay --now') and less than a tick of
+    data: the only status is at the whole second before the start, and ending the silent session at that time was
+    refused as before the session. The session stayed open for good — 'quiet' on the dashboard, 'open' in
+    sessions, /healthz 503 'no data ... while 1 session(s) are active' until the athlete came back."""
+    t0 = 1_732_400_000.886
+    url = mosquitto_proc.url
+    async with Monitor(url, idle_stale_s=0.5, idle_lost_s=1.0, idle_end_s=2.0, idle_publish_s=0.5) as monitor:
+        async with Collector(url) as seen:
+            await monitor.wait_connected()
+            async with url.client() as client:
+                await client.publish("crampwatch/v1/club/brief/session", json.dumps({"t": t0, "event": "start"}), qos=1)
+                frame = {"t": t0 + 1.0, "hr": 120, "pace": 330, "cadence": 170}
+                await client.publish("crampwatch/v1/club/brief/frame", json.dumps(frame), qos=1)
+            await seen.wait_for(lambda c: c.finished("brief"), timeout=15)
+        assert not monitor.router.pipelines[("club", "brief")].active
+
+
 async def test_silent_gateway_goes_stale_then_lost_then_session_ends(mosquitto_proc: BrokerProcess) -> None:
     """Event time stands still without data, so the live monitor marks a silent athlete on the wall clock."""
     frames = easy_cool_run(minutes=2)
