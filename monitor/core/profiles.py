@@ -62,6 +62,11 @@ class ProfileBook:
         self._retained[f"{squad}/{athlete}"] = profile
         return self.get(squad, athlete)
 
+    def clear_retained(self, squad: str, athlete: str) -> Profile:
+        """The retained profile was deleted: the file's profile (or the defaults) again."""
+        self._retained.pop(f"{squad}/{athlete}", None)
+        return self.get(squad, athlete)
+
     def __len__(self) -> int:
         return len(self._file)
 

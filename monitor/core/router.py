@@ -130,8 +130,13 @@ class Router:
                 routed.out = self.pipeline(where.squad, where.athlete).add_many(samples, frames=leaf == "frame")
                 routed.applied = (where.squad, where.athlete, leaf)
         elif leaf == "profile":
-            if not payload:
-                return  # clearing a retained profile
+            if not payload:  # a retained profile deleted (an empty retained message): the file's or the defaults
+                merged = self.profiles.clear_retained(where.squad, where.athlete)
+                pipe = self.pipelines.get((where.squad, where.athlete))
+                if pipe is not None:  # it stayed in use until a restart (audit6)
+                    pipe.set_profile(merged)
+                    routed.applied = (where.squad, where.athlete, leaf)
+                return
             profile, bad = wire.parse_profile(payload)
             topic = self.topics.of(where.squad, where.athlete, leaf)
             routed.rejected.extend((topic, r) for r in bad)

@@ -24,6 +24,10 @@ def test_retained_profile_merges_over_file_profile() -> None:
     profile = router.pipeline("club", "ann").profile
     assert (profile.name, profile.age, profile.training_pace, profile.hr_max) == ("Ann", 50.0, 330.0, None)
     assert router.handle(f"{BASE}/profile", b"").rejected == []  # clearing a retained message is fine
+    # audit6: the deleted retained profile (age 50) stayed in use until a restart; the file's is back at once
+    profile = router.pipeline("club", "ann").profile
+    assert (profile.name, profile.age, profile.training_pace) == ("Ann", None, 330.0)
+    assert router.profiles.get("club", "ann") == Profile(name="Ann", training_pace=330)
 
 
 def test_samples_produce_statuses_and_ack_reaches_the_policy() -> None:
