@@ -208,11 +208,14 @@ def columns(text: str) -> int:
 
 
 def fit(text: str, most: int) -> str:
-    """``text`` cut to at most ``most`` columns, with "…" when cut.
+    """``text`` cut to at most ``most`` columns, with "…" when cut; control characters (escape codes, line
+    breaks: a name stored before the wire refused them) shown as "�", never sent to the terminal (audit6).
 
-    >>> fit("Maximiliana Alexandrovna", 12), fit("Ann", 12), fit("山田太郎さん", 7)
-    ('Maximiliana…', 'Ann', '山田太…')
+    >>> fit("Maximiliana Alexandrovna", 12), fit("Ann", 12), fit("山田太郎さん", 7), fit("Ev\\x1b[2J\\nX", 12)
+    ('Maximiliana…', 'Ann', '山田太…', 'Ev�[2J�X')
     """
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        text = "".join("\ufffd" if unicodedata.category(c) == "Cc" else c for c in text)
     if columns(text) <= most:
         return text
     used = 0

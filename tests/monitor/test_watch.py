@@ -295,3 +295,12 @@ async def test_live_table_into_a_pipe_has_no_screen_codes(mosquitto: BrokerURL) 
     assert watcher.draws >= 2 and not ANSI.search(text), repr(text[:200])
     assert text.count("-" * 40 + "\n") == watcher.draws - 1  # one rule between two tables
     assert text.rstrip().endswith("Ctrl-C to quit")
+
+
+def test_a_name_with_escape_codes_does_not_reach_the_terminal() -> None:
+    """audit6: a profile name with escape codes (taken before the wire refused them, and kept in the store)
+    cleared and recoloured the coach's terminal, and a line break split the row."""
+    tile = {"squad": "club", "athlete": "ev", "name": "Ev\x1b[2J\x1b[31mil\nX", "level": "low", "risk": 0.1}
+    table = render_table([tile], squad="club", width=120)
+    assert "\x1b" not in table and len(table.splitlines()) == 3
+    assert "Ev\ufffd[2J\ufffd[31mil\ufffdX" in table
