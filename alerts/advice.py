@@ -191,15 +191,24 @@ def choose_kind(ind: Indicators, level: AlertLevel, *, form: bool = True) -> str
     return best
 
 
-def likely_muscle(ind: Indicators) -> Muscle:
-    """The muscle to stretch. The streams do not say which muscle cramps; unless the processors name one
-    (``values["muscle_quadriceps"]`` / ``values["muscle_hamstring"]`` > 0.5), assume the calf, the most often
-    affected in runners."""
-    for muscle in ("quadriceps", "hamstring"):
+def named_muscle(ind: Indicators) -> Muscle | None:
+    """The muscle the processors name (``values["muscle_<name>"]`` > 0.5), or None: the streams alone do not say.
+
+    >>> named_muscle(Indicators(t=0.0, elapsed_s=0.0)), named_muscle(Indicators(t=0.0, elapsed_s=0.0,
+    ...                                                                      values={"muscle_calf": 0.9}))
+    (None, 'calf')
+    """
+    for muscle in ("quadriceps", "hamstring", "calf"):
         v = finite(ind.values.get(f"muscle_{muscle}"))
         if v is not None and v > 0.5:
             return muscle
-    return DEFAULT_MUSCLE
+    return None
+
+
+def likely_muscle(ind: Indicators) -> Muscle:
+    """The muscle to stretch: the one the processors name (:func:`named_muscle`), else the calf, the most often
+    affected in runners (assumed: the message says "If calf")."""
+    return named_muscle(ind) or DEFAULT_MUSCLE
 
 
 # ------------------------------------------------------------------------------------------------ the message
@@ -255,7 +264,13 @@ def _hydrate(ind: Indicators) -> str:
 
 
 def _stop_and_stretch(ind: Indicators) -> str:
-    return f"Cramp signs: stop and stretch. {STRETCH[likely_muscle(ind)]}"
+    """The stretch of the muscle the processors name; an assumed calf is said as such ("If calf: …"), since the
+    streams do not say which muscle cramps and a runner with a cramping thigh must not read a calf stretch as an
+    order."""
+    named = named_muscle(ind)
+    if named is None:
+        return f"Cramp signs: stop and stretch. If {STRETCH[DEFAULT_MUSCLE].lower()}"
+    return f"Cramp signs: stop and stretch. {STRETCH[named]}"
 
 
 def _medical(ind: Indicators) -> str:

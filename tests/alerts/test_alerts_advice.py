@@ -161,10 +161,15 @@ def test_template_examples() -> None:
     # critical without cramp signs: an easy jog, 15 % slower than the slower of training pace and now
     assert message_for("ease_pace", ind, p, "critical") == "Ease to an easy jog for 2 minutes: about 5:56/km"
     ind.acute_cramp = True
+    # the streams do not say which muscle cramps: the calf, most often affected, is offered as an "if"
     assert (
         message_for("stop_and_stretch", ind, p)
-        == "Cramp signs: stop and stretch. Calf: lunge, cramped leg straight behind"
+        == "Cramp signs: stop and stretch. If calf: lunge, cramped leg straight behind"
     )
+    for muscle, stretch in (("calf", "Calf: lunge, cramped leg straight behind"),
+                            ("hamstring", "Thigh back: sit, leg straight, lean forward")):  # fmt: skip
+        ind.values = {f"muscle_{muscle}": 0.9}  # a muscle the processors name is said plainly
+        assert message_for("stop_and_stretch", ind, p) == f"Cramp signs: stop and stretch. {stretch}"
 
 
 def test_targets() -> None:
