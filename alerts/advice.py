@@ -48,6 +48,7 @@ from alerts.inputs import (
     training_pace,
     value_of,
 )
+from processors._util import fround
 from processors.gait import RUN_MIN_CADENCE
 from processors.indicators import Indicators
 from processors.profile import Profile
@@ -132,7 +133,7 @@ def kind_scores(ind: Indicators) -> dict[str, float]:
     scores = dict.fromkeys(KIND_PRIORITY, 0.0)
     for name, c in ind.factors.items():  # = contributions(ind), rounded only where a kind takes it
         kind = KIND_OF_FACTOR.get(str(name))
-        if kind in scores and (v := finite(c)) is not None and (v := round(v, 4)) > 0:
+        if kind in scores and (v := finite(c)) is not None and (v := fround(v, 4)) > 0:
             scores[kind] += v
     return scores
 

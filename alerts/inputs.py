@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Final
 
+from processors._util import fround
 from processors.indicators import Indicators
 from processors.profile import Profile
 
@@ -56,7 +57,7 @@ def num(x: float, digits: int = 0) -> str:
     """Round for display; never shows ``-0``; ``?`` for a non-finite number."""
     if not math.isfinite(x):
         return "?"
-    v = round(x, digits)
+    v = fround(x, digits)
     if v == 0:
         v = 0.0
     return f"{v:.{digits}f}"
@@ -83,7 +84,7 @@ def contributions(ind: Indicators) -> dict[str, float]:
     for name, c in ind.factors.items():
         v = finite(c)
         if v is not None:
-            out[str(name)] = round(v, 4)
+            out[str(name)] = fround(v, 4)
     return out
 
 

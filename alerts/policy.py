@@ -40,6 +40,7 @@ from alerts.inputs import contributions
 from alerts.policy_config import LevelSource, PolicyConfig
 from alerts.policy_state import STATE_VERSION, dump, load, saved_profile
 from alerts.repeats import RepeatSchedule
+from processors._util import fround
 from processors.indicators import LEVELS, Indicators
 from processors.profile import Profile
 
@@ -380,7 +381,7 @@ class AlertPolicy:
             athlete=self.athlete,
             level=level,
             kind=kind,
-            risk=round(risk, 4),
+            risk=fround(risk, 4),
             message=advice.message,
             detail=advice.detail,
             factors=contributions(ind),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from processors._util import RECENT_S, recent_median
+from processors._util import RECENT_S, fround, recent_median
 from processors.clean import CleanTail
 from processors.registry import Context, Processor
 
@@ -32,7 +32,7 @@ class RecentMedian(Processor):
     def update(self, ctx: Context) -> None:
         tail: CleanTail = ctx["clean"]
         v = recent_median(getattr(tail, self.stream), self.seconds, self.min_count) if self.known(ctx) else None
-        self._value = None if v is None else round(v, self.digits)
+        self._value = None if v is None else fround(v, self.digits)
 
     def get(self) -> float | None:
         return self._value

@@ -29,6 +29,31 @@ def clip(x: float, lo: float, hi: float) -> float:
     return lo if x < lo else hi if x > hi else x
 
 
+_MAGIC = 6755399441055744.0  # 1.5 * 2**52: (y + _MAGIC) - _MAGIC rounds y to an integer (|y| < 2**51)
+_POW10 = (1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0, 1000000.0)
+
+
+def fround(x: float, ndigits: int) -> float:
+    """``round(x, ndigits)`` bit for bit, ~5x faster on a plain float and 0 <= ndigits <= 6: Python's ``round``
+    formats and parses a decimal string (dtoa, snprintf, strtod, ~3 k instructions); away from a decimal tie,
+    ``x · 10ⁿ`` rounded in binary and divided back is the same correctly rounded double (both steps exact or
+    correctly rounded), the sign of zero kept. Near a tie, for large or non-finite values and for anything but a
+    plain float (a NumPy scalar stays a NumPy scalar), ``round`` itself decides (tests/processors/test_fround.py).
+
+    >>> fround(1.23456, 4), fround(-0.00001, 4), fround(2.5, 0), fround(0.15, 1) == round(0.15, 1)
+    (1.2346, -0.0, 2.0, True)
+    """
+    if x.__class__ is float and 0 <= ndigits <= 6:
+        p = _POW10[ndigits]
+        y = x * p
+        if -2e9 < y < 2e9:  # the product's rounding error is < 2.5e-7 here, far inside the margin below
+            r = (y + _MAGIC) - _MAGIC
+            d = y - r
+            if -0.499999 < d < 0.499999:  # not within ~1e-6 of a tie: the exact x · 10ⁿ rounds to r as well
+                return r / p if r else 0.0 * x  # 0.0 * x: ±0 like round
+    return round(x, ndigits)
+
+
 def finite_or_none(x: float | None) -> float | None:
     """``x`` as a Python float, or None if it is None/NaN/infinite."""
     if x is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from processors._gait_change import GaitChange, comparable
+from processors._util import fround
 from processors.gait import Gait
 from processors.registry import register
 
@@ -34,4 +35,4 @@ def cadence_decline_pct(base: Gait | None, now: Gait | None, max_speed_change: f
     if base is None or now is None or not comparable(base, now, max_speed_change):
         return None
     expected = base.expected_cadence(now.speed)
-    return round(100.0 * (expected - now.cadence) / expected, 4)
+    return fround(100.0 * (expected - now.cadence) / expected, 4)

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
-from processors._util import FloatArray
+from processors._util import FloatArray, fround
 from processors.bins import N_C, S_C, S_C_SPD, SS_C, BinStore, column_sums
 from processors.gait import steady_rows_of_complete, steady_running_bins
 from processors.registry import Context, Processor, register
@@ -148,4 +148,4 @@ def cadence_cv_ratio(
         return None
     if max_speed_change is not None and abs(now.speed / base.speed - 1.0) > max_speed_change:
         return None
-    return round(now.cadence_cv / max(base.cadence_cv, MIN_BASELINE_CV), 4)
+    return fround(now.cadence_cv / max(base.cadence_cv, MIN_BASELINE_CV), 4)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from processors._util import FloatArray
+from processors._util import FloatArray, fround
 from processors.bins import N_M, N_P, S_M, S_P_HR, S_P_SPD, BinStore
 from processors.registry import Context, Processor, register
 
@@ -163,7 +163,7 @@ class Decoupling(Processor):
         if ctx["hr_unreliable"] or elapsed < self.ref_end_s or k * store.bin_s < self.ref_end_s:
             return
         v = self._compute(store, k * store.bin_s - 1.0)
-        self._value = round(v, 4) if v is not None and np.isfinite(v) else None
+        self._value = fround(v, 4) if v is not None and np.isfinite(v) else None
 
     def get(self) -> float | None:
         return self._value

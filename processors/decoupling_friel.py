@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from processors._util import FloatArray
+from processors._util import FloatArray, fround
 from processors.bins import N_FIELDS, N_M, N_P, S_M, S_P_HR, S_P_SPD, BinStore
 from processors.decoupling import decoupling_pct
 from processors.registry import Context, Processor, register
@@ -142,7 +142,7 @@ class DecouplingFriel(Processor):
         as_bins = np.zeros((sel.shape[0], N_FIELDS))
         as_bins[:, [N_P, S_P_SPD, S_P_HR]] = sel[:, [_P_N, _P_SPD, _P_HR]]
         v = halves_decoupling(as_bins, self.min_half_s)
-        return None if v is None or not math.isfinite(v) else round(v, 4)
+        return None if v is None or not math.isfinite(v) else fround(v, 4)
 
     def get(self) -> float | None:
         return self._value

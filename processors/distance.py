@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from processors._util import fround
 from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 
@@ -44,7 +45,7 @@ class Distance(Processor):
             self._seen = True
 
     def get(self) -> float | None:
-        return round(self._total, 3) if self._seen else None
+        return fround(self._total, 3) if self._seen else None
 
     def state_dict(self) -> dict[str, Any]:
         return {"total": self._total, "seen": self._seen}

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from processors._util import FloatArray
+from processors._util import FloatArray, fround
 from processors.bins import N_P, S_P_HR, S_P_SPD, BinStore
 from processors.registry import Context, Processor, register
 
@@ -205,7 +205,7 @@ class CardiacDrift(Processor):
             return
         self._computed_at = elapsed
         v = self._compute(ctx["bins"], elapsed)
-        self._value = None if v is None or not np.isfinite(v) else round(v, 4)
+        self._value = None if v is None or not np.isfinite(v) else fround(v, 4)
 
     def get(self) -> float | None:
         return self._value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from processors._util import fround
 from processors.registry import Context, Processor, register
 
 
@@ -32,7 +33,7 @@ class DurationVsLongest(Processor):
     def update(self, ctx: Context) -> None:
         longest = ctx.profile.longest_run_min
         ok = longest is not None and longest > 0
-        self._value = round(max(ctx.window.elapsed, 0.0) / (60.0 * longest), 4) if ok and longest else None
+        self._value = fround(max(ctx.window.elapsed, 0.0) / (60.0 * longest), 4) if ok and longest else None
 
     def get(self) -> float | None:
         return self._value

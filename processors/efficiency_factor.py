@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from processors._span import RecentSums
+from processors._util import fround
 from processors.bins import N_P, S_P_HR, S_P_SPD
 from processors.registry import Context, register
 
@@ -15,7 +16,7 @@ def efficiency_factor_m_min(speed_sum: float, hr_sum: float) -> float | None:
     >>> efficiency_factor_m_min(600 * 3.0, 600 * 150.0)
     1.2
     """
-    return None if hr_sum <= 0 else round(60.0 * speed_sum / hr_sum, 4)
+    return None if hr_sum <= 0 else fround(60.0 * speed_sum / hr_sum, 4)
 
 
 @register

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from processors._util import fround
 from processors.fatigue import Fatigue
 from processors.gait import Gait
 from processors.gait_state import GaitState
@@ -33,7 +34,7 @@ def _f(x: Any) -> float | None:
 
 def _baseline_gait(base: Gait, recent: Gait) -> tuple[float, float]:
     """The baseline cadence and stride scaled to the recent steady speed."""
-    return round(base.expected_cadence(recent.speed), 3), round(2.0 * base.expected_step(recent.speed), 4)
+    return fround(base.expected_cadence(recent.speed), 3), fround(2.0 * base.expected_step(recent.speed), 4)
 
 
 class Engine:
@@ -128,7 +129,7 @@ class Engine:
             hr_zone=r["hr_zone"],
             hr_max_bpm=_f(r["hr_max_bpm"]),
             gait_state=gait_state.mode,
-            gait_state_s=round(gait_state.seconds(window.now), 1),
+            gait_state_s=fround(gait_state.seconds(window.now), 1),
             gait_steady=gait_state.steady,
             red_flag=r["red_flag"],
             gait_uniformity=_f(r["gait_uniformity"]),
@@ -150,7 +151,7 @@ class Engine:
         prof = self.profile
         ref = self._derive("ref", (self.plan, prof), lambda: self.plan.reference_pace(prof))
         return {
-            "elapsed_min": round(max(window.elapsed, 0.0) / 60.0, 4),
+            "elapsed_min": fround(max(window.elapsed, 0.0) / 60.0, 4),
             "speed_mps": _f(r["speed"]),
             "training_pace_s_per_km": _f(prof.training_pace),
             "training_speed_mps": _f(prof.training_speed),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from processors._util import clip
+from processors._util import clip, fround
 from processors.registry import Context, Processor, register
 
 #: part → (scale that maps the raw value to 1.0, weight). Each part is clipped to [0, 1] before weighting.
@@ -52,9 +52,9 @@ def fatigue_of(
         "cadence_decline": cadence_decline,
         "cadence_variability": None if cv_ratio is None else cv_ratio - 1.0,
     }
-    parts = {k: round(clip(v / FATIGUE_PARTS[k][0], 0.0, 1.0), 4) for k, v in raw.items() if v is not None}
+    parts = {k: fround(clip(v / FATIGUE_PARTS[k][0], 0.0, 1.0), 4) for k, v in raw.items() if v is not None}
     value = _weighted(parts)
-    return Fatigue(value=None if value is None else round(value, 4), parts=parts)
+    return Fatigue(value=None if value is None else fround(value, 4), parts=parts)
 
 
 @register

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from processors._util import FloatArray
+from processors._util import FloatArray, fround
 from processors.bins import N_C, S_C, S_C_SPD, BinStore
 from processors.registry import Context, Processor, register
 
@@ -78,7 +78,7 @@ class GaitUniformity(Processor):
         cad = rows[ok, S_C] / n[ok]
         if spd.mean() <= 0 or cad.mean() <= 0:
             return
-        self._value = round(uniformity_of(spd, cad), 4)
+        self._value = fround(uniformity_of(spd, cad), 4)
 
     def get(self) -> float | None:
         return self._value

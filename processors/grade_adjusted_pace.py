@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from processors._util import MOVING_MIN_SPEED, FloatArray
+from processors._util import MOVING_MIN_SPEED, FloatArray, fround
 
 #: Minetti et al. 2002 measured −45 … +45 % grades; the polynomial is not valid beyond, so grades are clipped.
 MAX_GRADE = 0.45
@@ -151,7 +151,7 @@ def climb_descent(level: FloatArray, hysteresis: float = CLIMB_HYSTERESIS_M) -> 
             climb, ref, going = climb + v - ref, v, 1
         elif (going == -1 and v < ref) or (going >= 0 and v <= ref - hysteresis):
             descent, ref, going = descent + ref - v, v, -1
-    return round(climb, 3), round(descent, 3)
+    return fround(climb, 3), fround(descent, 3)
 
 
 def grade_adjusted_pace(

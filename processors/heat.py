@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from processors._util import fround
 from processors.registry import Context, Processor, register
 
 #: ACSM race flags by WBGT (°C): < 18 green, 18–23 yellow, 23–28 red, > 28 black. The factor rises linearly
@@ -71,7 +72,7 @@ class HeatFactor(Processor):
         if t is None:
             self._value = self._temp = None
         elif t != self._temp:  # the temperature changes every 30-60 s (np.interp costs a few us per call)
-            self._value = round(heat_factor(t), 4)
+            self._value = fround(heat_factor(t), 4)
             self._temp = t
 
     def get(self) -> float | None:

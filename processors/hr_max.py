@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from processors._util import recent_median
+from processors._util import fround, recent_median
 from processors.clean import CleanTail
 from processors.profile import Profile
 from processors.registry import Context, Processor, register
@@ -53,7 +53,7 @@ class HrMax(Processor):
             tail: CleanTail = ctx["clean"]
             hr = recent_median(tail.hr, self.sustain_s, self.sustain_s * 3 // 4)
             if hr is not None and (self._observed is None or hr > self._observed):
-                self._observed = round(hr, 1)
+                self._observed = fround(hr, 1)
         self._value = effective_hr_max(ctx.profile, self._observed)
 
     def get(self) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from processors._util import fround
 from processors.registry import Context, Processor, register
 
 
@@ -30,7 +31,7 @@ class HrPctMax(Processor):
     def update(self, ctx: Context) -> None:
         hr: float | None = ctx["hr"]
         hr_max: float = ctx["hr_max_bpm"]
-        self._value = None if hr is None or hr_max <= 0 else round(100.0 * hr / hr_max, 1)
+        self._value = None if hr is None or hr_max <= 0 else fround(100.0 * hr / hr_max, 1)
 
     def get(self) -> float | None:
         return self._value

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from processors._util import FloatArray, nanmedian
+from processors._util import FloatArray, fround, nanmedian
 from processors.registry import Context, Processor, register
 
 
@@ -41,7 +41,7 @@ def recovery_at(
     if float(np.nanmean(soon)) > ease * v_before or float(np.nanmean(after)) > ease * v_before:
         return None
     h_end, h_60 = nanmedian(hr[e - 5 : e + 1], min_count=3), nanmedian(hr[e + 55 : e + 61], min_count=3)
-    return None if h_end is None or h_60 is None else round(h_end - h_60, 1)
+    return None if h_end is None or h_60 is None else fround(h_end - h_60, 1)
 
 
 @register

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from processors._span import RecentSums, mean_over
+from processors._util import fround
 from processors.bins import N_HR, S_HR
 from processors.registry import Context, register
 from processors.trimp import heart_rate_reserve_of
@@ -35,4 +36,4 @@ class Intensity(RecentSums[float]):
         hr = mean_over(sums, N_HR, S_HR, self.min_s)
         if hr is None:
             return None
-        return round(heart_rate_reserve_of(hr, ctx.profile), 4)
+        return fround(heart_rate_reserve_of(hr, ctx.profile), 4)

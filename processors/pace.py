@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from processors._util import MOVING_MIN_SPEED
+from processors._util import MOVING_MIN_SPEED, fround
 from processors.registry import Context, Processor, register
 
 
@@ -31,7 +31,7 @@ class Pace(Processor):
 
     def update(self, ctx: Context) -> None:
         v: float | None = ctx["speed"]
-        self._value = None if v is None or v < MOVING_MIN_SPEED else round(1000.0 / v, 3)
+        self._value = None if v is None or v < MOVING_MIN_SPEED else fround(1000.0 / v, 3)
 
     def get(self) -> float | None:
         return self._value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from processors._span import RecentSums, mean_over
+from processors._util import fround
 from processors.bins import N_M, S_M
 from processors.registry import Context, register
 
@@ -42,4 +43,4 @@ class SustainedPaceOverPlan(RecentSums[float]):
         if ref is None or ref <= 0:
             return None
         speed = mean_over(sums, N_M, S_M, self.min_s)
-        return None if speed is None else round(speed / ref, 4)
+        return None if speed is None else fround(speed / ref, 4)

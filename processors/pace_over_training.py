@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from processors._util import fround
 from processors.registry import Context, Processor, register
 
 
@@ -34,7 +35,7 @@ class PaceOverTraining(Processor):
     def update(self, ctx: Context) -> None:
         v: float | None = ctx["speed"]
         ts = ctx.profile.training_speed
-        self._value = None if v is None or ts is None or ts <= 0 else round(v / ts, 4)
+        self._value = None if v is None or ts is None or ts <= 0 else fround(v / ts, 4)
 
     def get(self) -> float | None:
         return self._value

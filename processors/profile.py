@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
+from processors._util import fround
+
 Sex = Literal["female", "male"]
 PlanName = Literal["easy", "long", "tempo", "intervals", "race"]
 PLAN_NAMES: tuple[str, ...] = get_args(PlanName)
@@ -58,7 +60,7 @@ class Profile:
         it (``processors.hr_max``)."""
         if self.hr_max is not None:
             return float(self.hr_max)
-        return round(208.0 - 0.7 * self.age_years, 1)
+        return fround(208.0 - 0.7 * self.age_years, 1)
 
     @property
     def training_speed(self) -> float | None:
@@ -115,7 +117,7 @@ class SessionPlan:
             return None
         allowance = PLAN_SPEED_ALLOWANCE.get(self.plan or "", 1.0)
         if allowance != 1.0:
-            return round(float(profile.training_pace) / allowance, 4), "plan"
+            return fround(float(profile.training_pace) / allowance, 4), "plan"
         return float(profile.training_pace), "training"
 
     def reference_speed(self, profile: Profile) -> float | None:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from processors._util import clip, logistic
+from processors._util import clip, fround, logistic
 from processors.fatigue import Fatigue
 from processors.indicators import LEVELS, Level
 from processors.profile import Profile
@@ -207,7 +207,7 @@ def risk_of(inputs: dict[str, float], top: Callable[[float], Level] | None = Non
     >>> r.factors["priors_capped"] < 0 < 0.45 - r.risk
     True
     """
-    factors = {k: round(COEFFICIENTS[k] * v, 4) for k, v in inputs.items()}
+    factors = {k: fround(COEFFICIENTS[k] * v, 4) for k, v in inputs.items()}
     priors: list[float] = []
     evidence_terms: list[float] = []
     gate_terms: list[float] = []
@@ -216,16 +216,16 @@ def risk_of(inputs: dict[str, float], top: Callable[[float], Level] | None = Non
             priors.append(v)
         else:
             evidence_terms.append(v)
-            gate_terms.append(round(GATE_COEFFICIENTS[k] * inputs[k], 4))
+            gate_terms.append(fround(GATE_COEFFICIENTS[k] * inputs[k], 4))
     prior = sum(priors)
     capped = soft_cap(prior, PRIOR_CAP, PRIOR_KNEE)
     if capped - prior < -5e-5:
-        factors[PRIOR_CAP_KEY] = round(capped - prior, 4)
+        factors[PRIOR_CAP_KEY] = fround(capped - prior, 4)
     z = INTERCEPT + capped + sum(evidence_terms)
     p = clip(logistic(z), 0.0, 1.0)
-    ev = round(sum(gate_terms), 4)
-    return Risk(risk=round(p, 4), logit=round(z, 4), factors=factors, max_level="critical" if top is None else top(ev),
-                evidence=ev, prior=round(capped, 4))  # fmt: skip
+    ev = fround(sum(gate_terms), 4)
+    return Risk(risk=fround(p, 4), logit=fround(z, 4), factors=factors,
+                max_level="critical" if top is None else top(ev), evidence=ev, prior=fround(capped, 4))  # fmt: skip
 
 
 def baseline_logit(profile: Profile, elapsed_s: float, duration_vs_longest: float | None) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from processors._util import fround
 from processors.registry import Context, Processor, register
 
 
@@ -28,7 +29,7 @@ class Step(Processor):
 
     def update(self, ctx: Context) -> None:
         s: float | None = ctx["stride_m"]
-        self._value = None if s is None else round(s / 2.0, 4)
+        self._value = None if s is None else fround(s / 2.0, 4)
 
     def get(self) -> float | None:
         return self._value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from processors._util import MOVING_MIN_SPEED
+from processors._util import MOVING_MIN_SPEED, fround
 from processors.registry import Context, Processor, register
 
 #: Below this cadence (steps/min) the athlete is not running steadily; stride is not reported.
@@ -53,7 +53,7 @@ class Stride(Processor):
         c: float | None = ctx["cadence"]
         ok = v is not None and c is not None and v >= MOVING_MIN_SPEED and c >= MIN_CADENCE
         stride = stride_length(v, c) if ok and v is not None and c is not None else None
-        self._value = round(stride, 4) if stride is not None and stride <= MAX_STRIDE_M else None
+        self._value = fround(stride, 4) if stride is not None and stride <= MAX_STRIDE_M else None
 
     def get(self) -> float | None:
         return self._value

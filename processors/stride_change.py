@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from processors._gait_change import GaitChange, comparable
+from processors._util import fround
 from processors.gait import Gait
 from processors.registry import register
 
@@ -17,7 +18,7 @@ def stride_change_pct(base: Gait | None, now: Gait | None, max_speed_change: flo
     if base is None or now is None or not comparable(base, now, max_speed_change):
         return None
     expected = base.expected_step(now.speed)
-    return round(100.0 * (now.step - expected) / expected, 4)
+    return fround(100.0 * (now.step - expected) / expected, 4)
 
 
 @register

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from processors._span import RecentSums, mean_over
+from processors._util import fround
 from processors.bins import N_M, S_M
 from processors.registry import Context, register
 
@@ -27,4 +28,4 @@ class SustainedPaceRatio(RecentSums[float]):
         if ts is None or ts <= 0:
             return None
         speed = mean_over(sums, N_M, S_M, self.min_s)
-        return None if speed is None else round(speed / ts, 4)
+        return None if speed is None else fround(speed / ts, 4)

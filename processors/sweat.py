@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from processors._util import SMALL, FloatArray
+from processors._util import SMALL, FloatArray, fround
 from processors.clean import CleanTail
 from processors.cleaning import hold_forward
 from processors.registry import Context, Processor, register
@@ -172,7 +172,7 @@ class SweatLoss(Processor):
     def _percent(self, mass_kg: float) -> float | None:
         if self._last_temp is None or mass_kg <= 0 or not self._speed_seen:
             return None
-        return round(100.0 * self._sweat_g / 1000.0 / mass_kg, 4)
+        return fround(100.0 * self._sweat_g / 1000.0 / mass_kg, 4)
 
     def state_dict(self) -> dict[str, Any]:
         return {

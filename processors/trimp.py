@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from processors._util import SMALL, FloatArray
+from processors._util import SMALL, FloatArray, fround
 from processors.clean import CleanTail
 from processors.profile import Profile
 from processors.registry import Context, Processor, register
@@ -130,7 +130,7 @@ class Trimp(Processor):
             self._total = 0.0
 
     def get(self) -> float | None:
-        return round(self._total, 4) if self._seen else None
+        return fround(self._total, 4) if self._seen else None
 
     def state_dict(self) -> dict[str, Any]:
         return {"total": self._total, "seen": self._seen}
