@@ -125,8 +125,9 @@ class GaitStateNow(Processor):
         if len(tail) < self.steady_s:
             return False
         v = tail.speed[-self.steady_s :].tolist()
-        if any(x != x for x in v):  # a gap (NaN). It must be looked for: sorted() leaves a NaN where it stands
-            return False
+        s = sum(v)
+        if s != s:  # a gap (NaN; or both infinities, which fail the band below anyway). It must be looked for:
+            return False  # sorted() leaves a NaN where it stands
         v.sort()
         med = v[len(v) // 2]
         if med <= 0 or v[0] < 0.9 * med or v[-1] > 1.1 * med:

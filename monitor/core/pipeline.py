@@ -57,7 +57,7 @@ _MAGIC = 6755399441055744.0  # 1.5 * 2**52: (y + _MAGIC) - _MAGIC rounds y to an
 def round4(x: float) -> float:
     """``round(x, 4)`` exactly (correctly rounded, the sign of zero kept), ~1.5x faster: away from a decimal tie
     ``x · 10⁴`` is rounded in binary and divided back (both steps exact or correctly rounded); near a tie, and for
-    large or non-finite ``x``, Python's ``round`` decides (tests/monitor/core/test_round4.py).
+    non-finite ``x`` or beyond event times (7e9), Python's ``round`` decides (tests/monitor/core/test_round4.py).
 
     >>> round4(1.23456), round4(-0.00001), round4(2.00005) == round(2.00005, 4)
     (1.2346, -0.0, True)
@@ -68,6 +68,12 @@ def round4(x: float) -> float:
         d = y - r
         if -0.499999 < d < 0.499999:  # x · 10⁴ is not within ~1e-6 of a tie (its rounding error is < 3e-7)
             return r / 10000.0 if r else 0.0 * x  # 0.0 * x: ±0 like round
+    elif -7e9 < x < 7e9:  # event times: |x · 10⁴| < 2⁴⁶, so its rounding error is < 0.004
+        y = x * 10000.0
+        r = (y + _MAGIC) - _MAGIC
+        d = y - r
+        if -0.49 < d < 0.49:
+            return r / 10000.0  # r is not 0 here
     return round(x, 4)
 
 
