@@ -29,7 +29,10 @@ class Window:
     cadence: FloatArray
     temp: FloatArray
     session_start: float
-    _now: float = field(init=False, repr=False, compare=False)  # t[-1], read by most processors every tick
+    #: ``t[-1]`` (``session_start`` when empty) and ``now - session_start``: read by most processors every tick,
+    #: so set once here (plain attributes, not properties)
+    now: float = field(init=False, repr=False, compare=False)
+    elapsed: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = self.t.shape[0]
@@ -38,15 +41,9 @@ class Window:
             for name in STREAMS:
                 if getattr(self, name).shape != shape:
                     raise ValueError(f"window stream {name!r} has shape {getattr(self, name).shape}, expected ({n},)")
-        object.__setattr__(self, "_now", float(self.t[-1]) if n else self.session_start)
-
-    @property
-    def now(self) -> float:
-        return self._now
-
-    @property
-    def elapsed(self) -> float:
-        return self.now - self.session_start
+        now = float(self.t[-1]) if n else self.session_start
+        object.__setattr__(self, "now", now)
+        object.__setattr__(self, "elapsed", now - self.session_start)
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
