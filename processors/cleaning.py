@@ -20,6 +20,7 @@ from operator import itemgetter
 import numpy as np
 from numpy.typing import NDArray
 
+from processors._savgol import SAVGOL_TABLE
 from processors._util import FloatArray, nanmedian_rows
 
 
@@ -203,7 +204,11 @@ def savgol_coeffs(window: int, order: int, pos: float | None = None, use: str = 
 
 @lru_cache(maxsize=16)
 def _coeffs(window: int, order: int) -> tuple[FloatArray, FloatArray]:
-    """Centre coefficients (for ``np.convolve``) and the edge matrix (rows: evaluate the edge fit at pos)."""
+    """Centre coefficients (for ``np.convolve``) and the edge matrix (rows: evaluate the edge fit at pos); the
+    default window's from :data:`~processors._savgol.SAVGOL_TABLE` (no ``scipy.linalg`` import)."""
+    known = SAVGOL_TABLE.get((window, order))
+    if known is not None:
+        return np.array(known[0], dtype=np.float64), np.array(known[1], dtype=np.float64)
     centre = np.asarray(savgol_coeffs(window, order), dtype=np.float64)
     edge = np.stack([np.asarray(savgol_coeffs(window, order, pos=p, use="dot")) for p in range(window)])
     return centre, edge

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 from scipy.signal import savgol_coeffs as scipy_savgol_coeffs
 
+from processors._savgol import SAVGOL_TABLE
 from processors.cleaning import savgol_coeffs
 
 
@@ -24,5 +25,21 @@ def test_the_coefficients_are_scipys_bit_for_bit() -> None:
 
 def test_the_monitor_starts_without_scipy_signal() -> None:
     code = "import sys, monitor.cli, monitor.mqtt.service; print(sorted(m for m in sys.modules if 'scipy' in m))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_written_out_coefficients_are_the_computed_ones() -> None:
+    for (window, order), (centre, edge) in SAVGOL_TABLE.items():
+        assert np.array_equal(np.array(centre), savgol_coeffs(window, order))
+        computed = [savgol_coeffs(window, order, pos=p, use="dot") for p in range(window)]
+        assert np.array_equal(np.array(edge), np.stack(computed)), (window, order)
+
+
+def test_a_run_through_the_pipeline_does_not_import_scipy() -> None:
+    code = (
+        "import sys; from benchmarks.offline import bench_analyze; bench_analyze(0.1);"
+        " print(sorted(m for m in sys.modules if 'scipy' in m))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]"
