@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from operator import is_
 from typing import Any, TypeVar
 
 import numpy as np
@@ -97,9 +98,7 @@ class Engine:
         fatigue: Fatigue = r["fatigue"]
         risk: Risk = r["risk"]
         gait_state: GaitState = r["gait_state"]
-        stride = _f(r["stride_m"])
-        values = self._values(window, r, fatigue, risk, stride)
-        return Indicators(
+        ind = Indicators(
             t=window.now,
             elapsed_s=max(window.elapsed, 0.0),
             distance_m=_f(r["distance_m"]),
@@ -107,7 +106,7 @@ class Engine:
             pace=_f(r["pace"]),
             cadence=_f(r["cadence"]),
             temp=_f(r["temp"]),
-            stride_m=stride,
+            stride_m=_f(r["stride_m"]),
             fatigue=_f(fatigue.value),
             pace_over_training=_f(r["pace_over_training"]),
             decoupling_pct=_f(r["decoupling_pct"]),
@@ -136,13 +135,15 @@ class Engine:
             efficiency_factor=_f(r["efficiency_factor"]),
             decoupling_friel_pct=_f(r["decoupling_friel_pct"]),
             hr_recovery_bpm=_f(r["hr_recovery_bpm"]),
-            values=values,
         )
+        ind.values = self._values(window, r, ind, fatigue, risk)
+        return ind
 
     def _values(
-        self, window: Window, r: dict[str, Any], fatigue: Fatigue, risk: Risk, stride: float | None
+        self, window: Window, r: dict[str, Any], ind: Indicators, fatigue: Fatigue, risk: Risk
     ) -> dict[str, float | None]:
-        """The raw values for the alert layer (``Indicators.values``; docs/science.md)."""
+        """The raw values for the alert layer (``Indicators.values``; docs/science.md); those that are also
+        indicators read from ``ind``."""
         base: Gait | None = r["gait_baseline"]
         recent: Gait | None = r["gait_recent"]
         base_cad = base_stride = None
@@ -158,26 +159,26 @@ class Engine:
             "pace_ratio_10min": _f(r["pace_ratio_10min"]),
             "pace_ratio_plan": _f(r["pace_ratio_plan"]),
             "reference_pace_s_per_km": _f(ref[0]) if ref is not None else None,
-            "hr_bpm": _f(r["hr"]),
-            "hr_max_bpm": _f(r["hr_max_bpm"]),
+            "hr_bpm": ind.hr,
+            "hr_max_bpm": ind.hr_max_bpm,
             "hrr_10min": _f(r["hrr_10min"]),
-            "cadence_spm": _f(r["cadence"]),
+            "cadence_spm": ind.cadence,
             "baseline_cadence_spm": base_cad,
             "cadence_baseline": base_cad,
             "cadence_decline_pct": _f(r["cadence_decline_pct"]),
             "cadence_cv_ratio": _f(r["cadence_cv_ratio"]),
-            "stride_m": stride,
+            "stride_m": ind.stride_m,
             "baseline_stride_m": base_stride,
             "stride_change_pct": _f(r["stride_change_pct"]),
             "step_m": _f(r["step_m"]),
-            "temp_c": _f(r["temp"]),
-            "heat_factor": _f(r["heat_factor"]),
-            "sweat_loss_pct": _f(r["sweat_loss_pct"]),
-            "decoupling_pct": _f(r["decoupling_pct"]),
-            "cardiac_drift_bpm_h": _f(r["cardiac_drift_bpm_h"]),
-            "monotony": _f(r["monotony"]),
+            "temp_c": ind.temp,
+            "heat_factor": ind.heat_factor,
+            "sweat_loss_pct": ind.sweat_loss_pct,
+            "decoupling_pct": ind.decoupling_pct,
+            "cardiac_drift_bpm_h": ind.cardiac_drift_bpm_h,
+            "monotony": ind.monotony,
             "fatigue_gait": self._derive("fatigue_gait", (fatigue,), lambda: _f(fatigue.gait())),
-            "duration_vs_longest": _f(r["duration_vs_longest"]),
+            "duration_vs_longest": ind.duration_vs_longest,
             "risk_logit": _f(risk.logit),
             "risk_evidence": _f(risk.evidence),
         }
@@ -185,7 +186,7 @@ class Engine:
     def _derive(self, key: str, inputs: tuple[object, ...], make: Callable[[], T]) -> T:
         """``make()``, reused while ``inputs`` are the same (immutable) objects as when it was last made."""
         last = self._derived.get(key)
-        if last is not None and all(a is b for a, b in zip(last[0], inputs, strict=True)):
+        if last is not None and all(map(is_, last[0], inputs)):  # the same key: the same number of inputs
             return last[1]  # type: ignore[no-any-return]
         value = make()
         self._derived[key] = (inputs, value)
