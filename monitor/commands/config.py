@@ -21,14 +21,14 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from monitor.cli import build_parser
-    from monitor.commands import monitor
+    from monitor.commands._monitor_checks import apply_settings, check_settings
     from monitor.config import describe, read_toml
 
     read_toml(args.check, flag="--check")  # an unreadable file is named as given: '--check FILE: no such file'
     text = describe(args.check)
     argv = ["monitor", "--config", args.check]
     settings = build_parser(argv)[0].parse_args(argv)  # the monitor's own parser, as `crampwatch monitor` builds it
-    monitor.apply_settings(settings)  # the values as the monitor reads them: HOST:PORT, broker URL, prefix, ...
-    monitor.check_settings(settings)
+    apply_settings(settings)  # the values as the monitor reads them: HOST:PORT, broker URL, prefix, ...
+    check_settings(settings)
     print(text)
     return 0
