@@ -10,6 +10,11 @@ Pacing: ``speed`` 1 publishes in real time, 60 at x60, 0 as fast as the broker a
 ``follow`` also no further ahead of the monitor than its statuses show it has handled (:mod:`simulators.pacing`;
 what ``crampwatch simulate/replay --speed 0`` do). The byte sequence never depends on either: :func:`plan_messages`
 decides it, :func:`publish` only waits.
+
+Interrupted (``end_on_cancel``: Ctrl-C in ``crampwatch replay/simulate``), :func:`publish` ends what it started: what
+was handed to the client goes out, then a ``session`` stop for every run whose start went out and whose stop did
+not, at the newest event time of that run handed over — the monitor ends the session at once instead of after
+its silence timeout.
 """
 
 from __future__ import annotations
@@ -70,6 +75,7 @@ class Message:
     retain: bool
     at: float | None
     run: int = -1
+    event: str | None = None  # a session message's event ("start", "stop")
 
 
 @dataclass(slots=True)
@@ -162,7 +168,8 @@ def _run_stream(index: int, run: Run, topics: Topics, mode: Mode, batch: int, se
     session = topics.of(run.squad, run.athlete, "session")
     if session_events:
         t0 = min(f.t for f in frames)
-        yield (t0, index, seq, Message(session, encode_session(t0, "start", run.plan), 1, False, t0, index), 0, 0)
+        start = Message(session, encode_session(t0, "start", run.plan), 1, False, t0, index, "start")
+        yield (t0, index, seq, start, 0, 0)
         seq += 1
     clock = -math.inf
     for k in range(0, len(frames), batch):
@@ -183,7 +190,7 @@ def _run_stream(index: int, run: Run, topics: Topics, mode: Mode, batch: int, se
                 seq += 1
     if session_events:
         t1 = max(clock, max(f.t for f in frames))
-        yield (t1, index, seq, Message(session, encode_session(t1, "stop"), 1, False, t1, index), 0, 0)
+        yield (t1, index, seq, Message(session, encode_session(t1, "stop"), 1, False, t1, index, "stop"), 0, 0)
 
 
 def _non_decreasing(points: list[tuple[float, float]]) -> Iterator[list[tuple[float, float]]]:
@@ -214,12 +221,14 @@ async def publish(
     client: aiomqtt.Client | None = None,
     on_sent: Callable[[Message], None] | None = None,
     follow: Follow | None = None,
+    end_on_cancel: bool = False,
 ) -> PublishStats:
     """Publish ``runs`` (see the module docstring for order and pacing). ``client``: an already connected
     client to use (it is left connected); otherwise one is opened to ``broker`` and closed at the end.
     ``on_sent(message)`` is called as each message is handed to the client (progress display). ``follow``: pace
     by the monitor's progress as well (:mod:`simulators.pacing`: at most ``follow.window`` messages ahead of what
-    its statuses show handled; returns once it has handled everything).
+    its statuses show handled; returns once it has handled everything). ``end_on_cancel``: cancelled (Ctrl-C), send
+    the stop of every session started and not yet stopped before re-raising (see the module docstring).
 
     Raises :class:`BrokerError` if the broker cannot be reached or drops the connection; :class:`MonitorSilent`
     when followed and the monitor shows no progress for ``follow.timeout_s``; ``ValueError`` for a bad mode,
@@ -242,7 +251,7 @@ async def publish(
                     follower = None
             if client is None:
                 client = await stack.enter_async_context(broker.client())
-            await _send(client, messages, speed, on_sent, follower)
+            await _send(client, messages, speed, on_sent, follower, _Open() if end_on_cancel else None)
     except aiomqtt.MqttError as exc:
         raise BrokerError(f"publishing to {broker} failed: {exc}") from exc
     stats.wall_s = time.monotonic() - began
@@ -255,6 +264,7 @@ async def _send(
     speed: float,
     on_sent: Callable[[Message], None] | None,
     follower: Follower | None,
+    opened: _Open | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
     pending: deque[asyncio.Task[None]] = deque()
@@ -278,9 +288,11 @@ async def _send(
                 follower.sent(msg)
             # Tasks start in creation order and each hands its message to the MQTT client synchronously in its
             # first step, so the wire order is the creation order.
-            pending.append(
-                asyncio.ensure_future(client.publish(msg.topic, msg.payload, qos=msg.qos, retain=msg.retain))
-            )
+            if opened is None:
+                sending = client.publish(msg.topic, msg.payload, qos=msg.qos, retain=msg.retain)
+            else:
+                sending = opened.hand(client, msg)
+            pending.append(asyncio.ensure_future(sending))
             if on_sent is not None:
                 on_sent(msg)
             if len(pending) >= WINDOW:
@@ -289,9 +301,46 @@ async def _send(
             await pending.popleft()
         if follower is not None:
             await follower.finish()
+    except asyncio.CancelledError:
+        if opened is not None:
+            await opened.end(client, pending)
+        raise
     finally:
         client.pending_calls_threshold = threshold
         for task in pending:
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+
+
+#: Seconds an interrupted publish waits for what it handed over and its session stops to be acknowledged.
+END_WAIT_S = 10.0
+
+
+class _Open:
+    """The sessions a publish has started and not stopped: run index → (session topic, newest event time of the
+    run handed to the client). Kept as each message is handed over (in its task's first step, where the client
+    takes it), so a message whose task was cancelled before it started is not counted."""
+
+    def __init__(self) -> None:
+        self.runs: dict[int, tuple[str, float]] = {}
+
+    async def hand(self, client: aiomqtt.Client, msg: Message) -> None:
+        if msg.event == "start" and msg.at is not None:
+            self.runs[msg.run] = (msg.topic, msg.at)
+        elif msg.event == "stop":
+            self.runs.pop(msg.run, None)
+        elif msg.run in self.runs and msg.at is not None:
+            topic, newest = self.runs[msg.run]
+            self.runs[msg.run] = (topic, max(newest, msg.at))
+        await client.publish(msg.topic, msg.payload, qos=msg.qos, retain=msg.retain)
+
+    async def end(self, client: aiomqtt.Client, pending: deque[asyncio.Task[None]]) -> None:
+        """Let what was handed over go out (in order, before the stops), then stop every open session; give up
+        after :data:`END_WAIT_S` (a broker gone) — a second Ctrl-C stops at once (asyncio.run)."""
+        with contextlib.suppress(TimeoutError, aiomqtt.MqttError):
+            async with asyncio.timeout(END_WAIT_S):
+                await asyncio.gather(*pending, return_exceptions=True)
+                stops = [(topic, encode_session(t, "stop")) for topic, t in self.runs.values()]
+                await asyncio.gather(*(client.publish(topic, payload, qos=1) for topic, payload in stops))
+                self.runs.clear()

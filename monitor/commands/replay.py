@@ -213,6 +213,7 @@ def run(args: argparse.Namespace) -> int:
                 session_events=not args.no_session,
                 on_sent=sent,
                 follow=follow_from_args(args),
+                end_on_cancel=True,  # Ctrl-C: each started session gets its stop, not the monitor's 10-min timeout
             )
         )
     print(

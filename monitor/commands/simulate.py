@@ -140,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
             publish(
                 broker, runs, speed=args.speed, mode=args.mode, batch=args.batch, prefix=topics.prefix,
                 session_events=not args.no_session, on_sent=sent, follow=follow_from_args(args),
+                end_on_cancel=True,  # Ctrl-C: each started session gets its stop, not the monitor's 10-min timeout
             )
         )  # fmt: skip
     print(
