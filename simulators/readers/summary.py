@@ -113,6 +113,23 @@ def paused_intervals(t: FloatArray, pauses: list[tuple[float, float]]) -> BoolAr
     return out
 
 
+def recorded_until(rec: Recording, at: FloatArray) -> FloatArray:
+    """Recorded seconds of ``rec`` up to each time in ``at``: the held intervals (what ``duration_s`` sums) cut
+    there; 0 before the first sample, ``duration_s`` after the last.
+
+    >>> from simulators.readers.recording import Recording
+    >>> rec = Recording.from_columns("x", "csv", t=[0, 1, 2, 30, 31], hr=[140] * 5)
+    >>> recorded_until(rec, np.array([-1.0, 1.5, 20.0, 30.5, 99.0])).tolist()
+    [0.0, 1.5, 2.0, 2.5, 3.0]
+    """
+    t = rec.t
+    if t.shape[0] < 2:
+        return np.zeros(at.shape[0])
+    held = held_intervals(t, rec.speed) & ~paused_intervals(t, rec.pauses)
+    cumulative = np.concatenate(([0.0], np.cumsum(np.where(held, np.diff(t), 0.0))))
+    return np.asarray(np.interp(at, t, cumulative), dtype=float)
+
+
 def sample_weights(t: FloatArray, held: BoolArray) -> FloatArray:
     """Seconds each sample stands for: half of each held interval on either side (nearest-sample hold).
 

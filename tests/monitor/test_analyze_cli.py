@@ -290,6 +290,37 @@ def test_time_in_level_leaves_out_pauses(tmp_path: Path, capsys: pytest.CaptureF
     assert 35 * 60 <= in_levels <= data["summary"]["duration_s"] + 15  # + the ticks before "stale" (10 s)
 
 
+def test_time_in_levels_adds_up_to_the_duration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """audit7: counting ticks of statuses with data flowing gave 10 s more in the levels than the run's duration
+    here (2,615 s of 2,605: the ticks before "stale" in a 6.5-min stop, the last tick); several levels, a stop and
+    an end between two ticks: the levels now share the recorded time exactly; statuses and alerts unchanged."""
+    from tests.runs import hot_fast_run
+
+    frames = hot_fast_run(minutes=50)
+    kept = [f for f in frames if not 900 <= f.t - frames[0].t < 1290][:-3]
+    rows = ["time,hr,speed,cadence,temp"]
+    rows += [f"{f.t},{f.hr},{1000 / f.pace:.4f},{f.cadence},{'' if f.temp is None else f.temp}" for f in kept]
+    path = tmp_path / "hot-stop.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    data = _json(capsys, str(path))
+    level_s = data["indicators"]["level_s"]
+    assert level_s["low"] > 0 and level_s["elevated"] > 0  # more than one level to share the time
+    assert sum(level_s.values()) == pytest.approx(data["summary"]["duration_s"], abs=1e-6)
+    assert data["summary"]["duration_s"] == pytest.approx(len(kept) - 2, abs=1e-6)  # two pieces of 1-s samples
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", FILES)
+def test_time_in_levels_of_a_real_run_is_its_duration(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """audit7: the Polar's 3,505-s run showed 3,510 s in the levels (the GPS watch: 4,900 s of 4,928)."""
+    data = _json(capsys, str(_realdata(name)))
+    assert sum(data["indicators"]["level_s"].values()) == pytest.approx(data["summary"]["duration_s"], abs=1e-3)
+    assert main(["analyze", str(_realdata(name))]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.lstrip().startswith("peak risk")]
+    shown = sum(float(n) for n in re.findall(r"(\d+) s\b", line.split(";", 1)[1]))
+    assert shown == pytest.approx(data["summary"]["duration_s"], abs=1.0)
+
+
 def test_analyze_table_says_why_an_indicator_is_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A "-" in the table comes with its reason: no heart rate in the file, or too little steady running."""
     rows = ["time,speed,cadence"] + [f"{1_700_000_000 + i},3.0,170" for i in range(8 * 60)]
