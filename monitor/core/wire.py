@@ -171,16 +171,21 @@ def _value(stream: str, raw: Any, parsed: Parsed, t: float) -> None:
 
 
 def parse_stream(stream: str, payload: bytes | bytearray | str) -> Parsed:
-    """Parse a sample ``{"t", "v"}`` or batch ``{"t": [..], "v": [..]}`` on a single-stream topic.
+    """Parse a sample ``{"t", "v"}`` or batch ``{"t": [..], "v": [..]}`` on a single-stream topic. An unknown
+    field is reported and its values kept, as in a frame (a gateway that adds ``"acc"`` loses no heart rate).
 
     >>> p = parse_stream("hr", b'{"t": [1, 2, 3], "v": [150, 999, 151]}')
     >>> p.samples, p.rejected
     ([('hr', 1.0, 150.0), ('hr', 3.0, 151.0)], ['hr value out of range'])
+    >>> p = parse_stream("hr", b'{"t": 1, "v": 150, "acc": 3}')
+    >>> p.samples, p.rejected
+    ([('hr', 1.0, 150.0)], ['sample has an unknown field'])
     """
     data = _load(payload)
-    if not isinstance(data, dict) or set(data) != {"t", "v"}:
-        raise RejectedMessage("sample must be an object with exactly t and v")
+    if not isinstance(data, dict) or "t" not in data or "v" not in data:
+        raise RejectedMessage("sample must be an object with t and v")
     parsed = Parsed()
+    parsed.rejected += ["sample has an unknown field"] * (len(data) - 2)  # one per field, as in a frame
     ts, vs = data["t"], data["v"]
     if isinstance(ts, list):
         if not isinstance(vs, list) or len(vs) != len(ts):

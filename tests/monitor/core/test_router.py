@@ -67,6 +67,18 @@ def test_bad_messages_counted_never_raised() -> None:
     assert router.counters["rejected"] == 5 and router.counters["messages"] == 5
 
 
+def test_a_sample_with_an_unknown_field_is_used_and_reported() -> None:
+    """audit7: the sample's heart rate is used, the unknown field counted and reported on the rejected topic, as for
+    a frame (it was the whole message rejected)."""
+    router = Router()
+    routed = router.handle(f"{BASE}/hr", json.dumps({"t": [T0, T0 + 1], "v": [150, 151], "acc": [3, 4]}))
+    assert routed.rejected == [(f"{BASE}/hr", "sample has an unknown field")]
+    assert router.counters["samples"] == 2 and router.counters["rejected"] == 1
+    framed = router.handle(f"{BASE}/frame", json.dumps({"t": T0 + 2, "hr": 152, "acc": 5}))
+    assert framed.rejected == [(f"{BASE}/frame", "frame has an unknown field")]
+    assert router.counters["samples"] == 3 and router.counters["rejected"] == 2
+
+
 def test_session_start_plan_reaches_the_processors_and_the_status() -> None:
     """Today's plan from the start message: the pace is judged against its target (status values), the status
     names the plan, the state keeps it, and the next session starts without it."""

@@ -67,6 +67,25 @@ def test_bad_values_rejected_alone(bad: str) -> None:
     assert len(parsed.rejected) == 1
 
 
+@pytest.mark.parametrize(
+    ("payload", "values", "unknown"),
+    [
+        (b'{"t": 1, "v": 150, "acc": 3}', [150.0], 1),
+        (b'{"t": [1, 2], "v": [150, 151], "device": "strap", "rr": [400, 401]}', [150.0, 151.0], 2),
+    ],
+)
+def test_a_sample_with_an_unknown_field_keeps_its_values_as_a_frame_does(
+    payload: bytes, values: list[float], unknown: int
+) -> None:
+    """audit7: a frame with an unknown field kept its known values, a sample or batch was rejected whole (every
+    heart rate lost for one extra key); now both keep the values and report each unknown field."""
+    parsed = wire.parse_stream("hr", payload)
+    assert [v for _, _, v in parsed.samples] == values
+    assert parsed.rejected == ["sample has an unknown field"] * unknown
+    frame = wire.parse_frames(b'{"t": 1, "hr": 150, "acc": 3}')
+    assert frame.samples == [("hr", 1.0, 150.0)] and frame.rejected == ["frame has an unknown field"]
+
+
 def test_stopped_pace_is_not_an_error() -> None:
     assert wire.parse_stream("pace", b'{"t": 1, "v": 1500}').samples == [("pace", 1.0, 1500.0)]
 
