@@ -145,6 +145,7 @@ def from_file(
 async def from_store(spec: str, origin: str, sid: str) -> RunReport:
     """A stored session (statuses and alerts as the monitor published them); ``origin`` as for ``make_store``."""
     from monitor.coach.report import from_statuses
+    from monitor.redact import redact_url
     from monitor.store import make_store
 
     store = make_store(spec, read_only=True, origin=origin)
@@ -152,7 +153,8 @@ async def from_store(spec: str, origin: str, sid: str) -> RunReport:
     try:
         summary = await store.session(sid)
         if summary is None:
-            raise InputFileError(f"no session {sid[:80]!r} in {spec} (see crampwatch sessions --store {spec})")
+            shown = redact_url(spec, keep_path=True)  # a postgresql:// URL's password stays out of the message
+            raise InputFileError(f"no session {sid[:80]!r} in {shown} (see crampwatch sessions --store {shown})")
         statuses = await store.statuses(sid)
         alerts = await store.alerts(sid)
         samples = await store.samples(sid)

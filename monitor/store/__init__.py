@@ -86,7 +86,7 @@ def make_store(spec: str | Path, *, read_only: bool = False, origin: str = FLAG)
             from monitor.store.postgres import PostgresStore  # type: ignore[attr-defined,unused-ignore]
         except ImportError as exc:
             raise UsageError(
-                f"{store_label(origin, text.split('@')[-1])}: PostgreSQL store not available ({exc}): "
+                f"{store_label(origin, redact_url(text, keep_path=True))}: PostgreSQL store not available ({exc}): "
                 "pip install 'crampwatch[scale]'"
             ) from exc
         store: SessionStore = PostgresStore(text, read_only=read_only, origin=origin)

@@ -25,12 +25,13 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 
 from monitor.amqp.state import Key, State, decode_state, encode_state, restores
 from monitor.errors import CrampwatchError, UsageError
+from monitor.redact import redact_url
 from monitor.store import schema
 from monitor.store.base import store_label
 from monitor.store.sqlite import SqliteStore
@@ -60,19 +61,15 @@ class StoreError(CrampwatchError):
 
 
 def redact(url: str) -> str:
-    """The URL without its password.
+    """The URL as given, without its password (:func:`monitor.redact.redact_url`; a query, which may hold one as
+    ``?password=``, is left out).
 
     >>> redact("postgresql://app:secret@db:5432/crampwatch")
     'postgresql://app:***@db:5432/crampwatch'
-    >>> redact("postgresql://db/crampwatch")
-    'postgresql://db/crampwatch'
+    >>> redact("postgresql://db/crampwatch"), redact("postgresql://db/crampwatch?password=secret")
+    ('postgresql://db/crampwatch', 'postgresql://db/crampwatch')
     """
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+    return redact_url(url, keep_path=True)
 
 
 def check_url(url: str) -> str:

@@ -52,3 +52,28 @@ async def test_failing_webhook_logs_neither_credentials_nor_path(caplog: pytest.
     assert sink.stats.failed == 1  # it did fail (and log) — the assertion below is not vacuous
     assert "127.0.0.1:1/***" in caplog.text
     assert SECRET not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (f"postgresql://cw:{SECRET}@127.0.0.1:1/db", "postgresql://cw:***@127.0.0.1:1/db"),
+        (f"postgresql://127.0.0.1:1/db?password={SECRET}", "postgresql://127.0.0.1:1/db"),  # libpq's other way
+    ],
+)
+@pytest.mark.parametrize("psycopg", ["installed", "missing"])
+def test_the_postgresql_store_is_named_as_given_without_its_password(
+    url: str, shown: str, psycopg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """audit7: without psycopg the store was named '--store 127.0.0.1:1/db' (no scheme), and a password in the
+    query (?password=) was printed as it was; both paths now name the URL as given, password masked or left out."""
+    import sys
+
+    if psycopg == "missing":
+        monkeypatch.setitem(sys.modules, "psycopg", None)  # the import fails as without crampwatch[scale]
+        monkeypatch.delitem(sys.modules, "monitor.store.postgres", raising=False)
+    assert main(["sessions", "--store", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"crampwatch: error: --store {shown}: ") and err.count("\n") == 1, err
+    assert SECRET not in err
+    assert ("PostgreSQL store not available" if psycopg == "missing" else "connection failed") in err

@@ -88,3 +88,23 @@ async def test_a_single_process_store_and_shard_workers_exclude_each_other(pg_ur
             await SharedHistory(pg_url).open()
     finally:
         await single.close()
+
+
+def test_report_of_an_unknown_session_names_the_store_without_its_password(
+    pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit7: 'no session ... in postgresql://postgres:PASSWORD@... (see crampwatch sessions --store ...)' printed the
+    password twice; the URL is named as given, the password masked."""
+
+    async def create() -> None:  # an empty session store
+        store = PostgresStore(pg_url)
+        await store.open()
+        await store.close()
+
+    asyncio.run(create())
+    secret = "s3cr3t-PW"
+    url = pg_url.replace("postgres@", f"postgres:{secret}@")  # trust auth: the password is not checked
+    assert main(["report", "club.ann.1700000000000", "--store", url]) == 2
+    err = capsys.readouterr().err
+    assert "no session 'club.ann.1700000000000' in postgresql://postgres:***@127.0.0.1:5432/" in err, err
+    assert secret not in err and err.count("\n") == 1
