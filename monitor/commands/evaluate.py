@@ -323,6 +323,24 @@ def _num(x: float | None, fmt: str = ".1f") -> str:
     return "n/a" if x is None else format(x, fmt)
 
 
+def _lead(o: dict[str, Any]) -> str:
+    """The median lead time and its quartiles; "n/a" alone where ``--json`` has null (it said "n/a min (quartiles
+    n/a–n/a)" with no warned cramp; quartiles need two).
+
+    >>> _lead({"median_lead_min": 20.9, "lead_q1_min": 10.9, "lead_q3_min": 23.5})
+    '20.9 min (quartiles 10.9–23.5)'
+    >>> _lead({"median_lead_min": None, "lead_q1_min": None, "lead_q3_min": None})
+    'n/a'
+    >>> _lead({"median_lead_min": 4.0, "lead_q1_min": None, "lead_q3_min": None})
+    '4.0 min (quartiles n/a)'
+    """
+    if o["median_lead_min"] is None:
+        return "n/a"
+    q1, q3 = o["lead_q1_min"], o["lead_q3_min"]
+    quartiles = "n/a" if q1 is None or q3 is None else f"{_num(q1)}–{_num(q3)}"
+    return f"{_num(o['median_lead_min'])} min (quartiles {quartiles})"
+
+
 def render(settings: dict[str, Any], rep: dict[str, Any]) -> str:
     o = rep["overall"]
     lines = [
@@ -332,12 +350,13 @@ def render(settings: dict[str, Any], rep: dict[str, Any]) -> str:
         f"sensitivity        {_pct(o['sensitivity'])} ({o['hits']}/{o['cramping']} cramping runners warned "
         f"in the {settings['horizon_min']:g} min before onset; "
         f"any time before: {_pct(o['alarm_any_time_before_onset'])})",
-        f"median lead time   {_num(o['median_lead_min'])} min (quartiles {_num(o['lead_q1_min'])}–"
-        f"{_num(o['lead_q3_min'])})",
-        f"false alarms       {_num(o['false_alarms_per_runner_hour'], '.2f')} per runner-hour "
+        f"median lead time   {_lead(o)}",
+        f"false alarms       {_num(o['false_alarms_per_runner_hour'], '.2f')}"
+        f"{'' if o['false_alarms_per_runner_hour'] is None else ' per runner-hour'} "
         f"({o['false_alarms']} in {o['hours_at_risk_of_false_alarm']:.1f} h; non-cramping runners alarmed: "
         f"{_pct(o['non_cramping_runners_alarmed'])})",
-        f"acute cramp        {_pct(o['acute_cramp_detected_2min'])} detected within 2 min of onset",
+        f"acute cramp        {_pct(o['acute_cramp_detected_2min'])}"
+        f"{' (no cramping runner)' if o['acute_cramp_detected_2min'] is None else ' detected within 2 min of onset'}",
         "",
         f"{'group':28s} {'runners':>7s} {'hours':>6s} {'cramps':>6s} {'sens':>5s} {'lead':>5s} {'FA/h':>5s}",
     ]

@@ -4,6 +4,7 @@ simulator and offline pipeline (bounds that a broken model or pipeline fails, no
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,26 @@ def test_evaluate_command_json_and_same_result_with_more_jobs(
     assert score_all([str(tiny)], 2, seed=3, jobs=2) == score_all([str(tiny)], 2, seed=3, jobs=1)
     assert main(["evaluate", "--scenario", str(tiny), "--athletes", "1", "--jobs", "1"]) == 0
     assert "false alarms" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("scores", "shown"),
+    [
+        ([score(None)], "median lead time   n/a\n"),  # no cramping runner
+        ([score(3000.0)], "median lead time   n/a\n"),  # a cramp, not warned
+        ([score(3000.0, 2400.0)], "median lead time   10.0 min (quartiles n/a)\n"),  # one lead: no quartiles
+        ([RunScore("s", "a", "a", 0.0, 60.0, 30.0, (), 0)], "false alarms       n/a (0 in 0.0 h"),  # no exposure
+    ],
+)
+def test_a_missing_lead_time_is_n_a_alone(scores: list[RunScore], shown: str) -> None:
+    """audit7: the text said "n/a min (quartiles n/a–n/a)" where --json has null."""
+    from monitor.commands.evaluate import render
+
+    settings = {"scenarios": ["s"], "athletes_per_scenario": 1, "seed": 0, "horizon_min": 30}
+    rep = report(scores, H)
+    text = render(settings, rep)
+    assert shown in text and "n/a–" not in text
+    assert not re.search(r"n/a [a-z]", text), text  # never "n/a min" or "n/a per runner-hour"
 
 
 @pytest.mark.parametrize(
