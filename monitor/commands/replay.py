@@ -12,7 +12,9 @@ stem (made unique with ``-2``, ``-3``... when two stems are equal).
 Time: several runs start together by default — each is shifted so that it starts at the earliest file's start,
 whatever day it was recorded (a squad replay of runs from different days takes the length of the longest run,
 not the days between them); ``--keep-times`` keeps the recorded times, ``--now`` shifts every run to start at
-the current time. One file keeps its times unless ``--now``. The command says how long the replay will take.
+the current time. One file keeps its times unless ``--now``. Runs with elapsed times (no date) are placed
+together so that the longest ends now; dated runs beside them keep their dates (:func:`start_times`). The command
+says how long the replay will take.
 ``--speed`` 1 is real time (default), 60 is x60, 0 as fast as the monitor takes it (paced by its statuses,
 ``simulators/pacing.py``; ``--unpaced``: as fast as the broker acknowledges); the event times (and so the monitor's
 statuses and alerts) never depend on it.
@@ -24,6 +26,7 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from monitor.commands.analyze import athlete_id, check_id, file_profile, load_profile
@@ -71,7 +74,7 @@ def add_parser(sub: Any) -> None:
         "--keep-times",
         action="store_true",
         help="keep each file's recorded times (default: runs recorded on different days start together, at the "
-        "earliest file's start)",
+        "earliest file's start; runs with elapsed times, no date, end now)",
     )
     p.add_argument(
         "--profile",
@@ -103,14 +106,20 @@ def athlete_ids(files: list[str], athlete: str | None) -> list[str]:
 
 
 def build_runs(
-    recordings: list[Recording], squad: str, athletes: list[str], profile: Profile | None, now: float | None
+    recordings: list[Recording],
+    squad: str,
+    athletes: list[str],
+    profile: Profile | None,
+    starts: Sequence[float | None] | None,
 ) -> list[Run]:
+    """One run per recording; ``starts``: where each starts (None: at its recorded times; see :func:`start_times`)."""
     from simulators.publish import Run
 
     runs = []
-    for rec, athlete in zip(recordings, athletes, strict=True):
-        if now is not None:
-            rec = rec.shifted(now - rec.start)
+    for k, (rec, athlete) in enumerate(zip(recordings, athletes, strict=True)):
+        start = None if starts is None else starts[k]
+        if start is not None:
+            rec = rec.shifted(start - rec.start)
         frames = rec.frames()
         if not frames:
             raise UsageError(f"{rec.source}: nothing to publish (no heart rate, pace, cadence or temperature)")
@@ -153,20 +162,21 @@ def relative(recordings: list[Recording]) -> bool:
     return any(rec.start < RELATIVE_BEFORE for rec in recordings)
 
 
-def start_time(recordings: list[Recording], args: argparse.Namespace) -> float | None:
-    """Where the runs start: now (``--now``), where they were recorded (``--keep-times``), or by default all at
-    the earliest recording's start (files from different days replay together). Runs with elapsed times (no
-    date) start together so that the longest ends now: replayed at their own times they were sessions of
-    1970-01-01 in the monitor's history (audit6)."""
+def start_times(recordings: list[Recording], args: argparse.Namespace) -> list[float | None]:
+    """Where each run starts (None: where it was recorded): all now (``--now``), where they were recorded
+    (``--keep-times``), or by default: dated runs at the earliest dated run's start (files from different days
+    replay together; one dated file keeps its times), and runs with elapsed times (no date) together so that the
+    longest of them ends now — replayed at their own times they were sessions of 1970-01-01 in the monitor's
+    history (audit6). A dated run beside an elapsed one keeps its date: it was moved to end now with it (audit7)."""
     if args.now:
-        return time.time()
+        return [time.time()] * len(recordings)
     if args.keep_times:
-        return None
-    if relative(recordings):
-        return time.time() - max(rec.end - rec.start for rec in recordings)
-    if len(recordings) < 2:
-        return None
-    return min(rec.start for rec in recordings)
+        return [None] * len(recordings)
+    dated = [rec for rec in recordings if rec.start >= RELATIVE_BEFORE]
+    undated = [rec for rec in recordings if rec.start < RELATIVE_BEFORE]
+    dated_start = min(rec.start for rec in dated) if len(dated) >= 2 else None
+    undated_start = time.time() - max(rec.end - rec.start for rec in undated) if undated else None
+    return [dated_start if rec.start >= RELATIVE_BEFORE else undated_start for rec in recordings]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -180,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     from simulators.readers import read_recording
 
     recordings = [read_recording(path) for path in args.files]  # all read before anything is sent
-    runs = build_runs(recordings, squad, athletes, profile, start_time(recordings, args))
+    runs = build_runs(recordings, squad, athletes, profile, start_times(recordings, args))
     frames = sum(len(r.frames) for r in runs)
     first = min(r.frames[0].t for r in runs)
     span = max(r.frames[-1].t for r in runs) - first
@@ -190,6 +200,8 @@ def run(args: argparse.Namespace) -> int:
     how_long = duration_note(span, args.speed, running, paced=not args.unpaced)
     if relative(recordings) and not (args.now or args.keep_times):
         how_long += "; elapsed times (no date): placed to end now"
+        if not all(rec.start < RELATIVE_BEFORE for rec in recordings):
+            how_long += ", dated runs at their dates"
     print(
         f"replaying {plural(len(runs), 'run')}, {plural(frames, 'frame')}, to {broker} "
         f"(squad {squad}: {', '.join(r.athlete for r in runs)}); {how_long}",

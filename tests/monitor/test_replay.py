@@ -197,6 +197,33 @@ async def test_replay_now_shifts_every_run_to_the_present(
 
 
 @pytest.mark.broker
+async def test_a_dated_run_beside_an_elapsed_one_keeps_its_date(
+    mosquitto: BrokerURL, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit7: with one dated file and one elapsed-time CSV (no date) both runs were moved to end now; only the
+    elapsed run is placed (to end now), the dated one keeps its own times, as it does alone."""
+    import time
+
+    dated = _csv(tmp_path, "dated.csv", 1_700_000_000, 10)
+    elapsed = _csv(tmp_path, "elapsed.csv", 0, 10)
+    argv = [str(dated), str(elapsed), "--broker", _url(mosquitto), "--squad", "club", "--speed", "0", "--unpaced"]
+    before = time.time()
+    code, received = await _replay(mosquitto, "club", argv, 2)
+    assert code == 0
+    sessions = {
+        (t.split("/")[-2], event["event"]): event["t"]
+        for t, p in received
+        if t.endswith("/session")
+        for event in [json.loads(p)]
+    }
+    assert sessions[("dated", "start")] == 1_700_000_000 and sessions[("dated", "stop")] == 1_700_000_009
+    assert before - 1 <= sessions[("elapsed", "stop")] <= time.time() + 1  # the elapsed run ends now
+    assert sessions[("elapsed", "stop")] - sessions[("elapsed", "start")] == pytest.approx(9)
+    header = capsys.readouterr().err
+    assert "elapsed times (no date): placed to end now, dated runs at their dates" in header, header
+
+
+@pytest.mark.broker
 async def test_one_unreadable_file_publishes_nothing(
     mosquitto: BrokerURL, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
