@@ -12,9 +12,9 @@ stem (made unique with ``-2``, ``-3``... when two stems are equal).
 Time: several runs start together by default — each is shifted so that it starts at the earliest file's start,
 whatever day it was recorded (a squad replay of runs from different days takes the length of the longest run,
 not the days between them); ``--keep-times`` keeps the recorded times, ``--now`` shifts every run to start at
-the current time. One file keeps its times unless ``--now``. Runs with elapsed times (no date) are placed
-together so that the longest ends now; dated runs beside them keep their dates (:func:`start_times`). The command
-says how long the replay will take.
+the current time. One file keeps its times unless ``--now``. Runs with elapsed times (no date) start with the
+dated runs beside them, or, alone, so that the longest ends now (:func:`start_times`). The command says how long
+the replay will take.
 ``--speed`` 1 is real time (default), 60 is x60, 0 as fast as the monitor takes it (paced by its statuses,
 ``simulators/pacing.py``; ``--unpaced``: as fast as the broker acknowledges); the event times (and so the monitor's
 statuses and alerts) never depend on it.
@@ -74,7 +74,7 @@ def add_parser(sub: Any) -> None:
         "--keep-times",
         action="store_true",
         help="keep each file's recorded times (default: runs recorded on different days start together, at the "
-        "earliest file's start; runs with elapsed times, no date, end now)",
+        "earliest file's start; runs with elapsed times, no date, start with them or, alone, end now)",
     )
     p.add_argument(
         "--profile",
@@ -164,19 +164,21 @@ def relative(recordings: list[Recording]) -> bool:
 
 def start_times(recordings: list[Recording], args: argparse.Namespace) -> list[float | None]:
     """Where each run starts (None: where it was recorded): all now (``--now``), where they were recorded
-    (``--keep-times``), or by default: dated runs at the earliest dated run's start (files from different days
-    replay together; one dated file keeps its times), and runs with elapsed times (no date) together so that the
-    longest of them ends now — replayed at their own times they were sessions of 1970-01-01 in the monitor's
-    history (audit6). A dated run beside an elapsed one keeps its date: it was moved to end now with it (audit7)."""
+    (``--keep-times``), or by default together: dated runs at the earliest dated run's start (files from different
+    days replay together; one dated file keeps its times), and runs with elapsed times (no date) with them — or,
+    with no dated run beside them, so that the longest ends now: replayed at their own times they were sessions of
+    1970-01-01 in the monitor's history (audit6). A dated run beside an elapsed one keeps its date: both were moved
+    to end now (audit7), and an elapsed run left at its own times would put 50 years between the two."""
     if args.now:
         return [time.time()] * len(recordings)
     if args.keep_times:
         return [None] * len(recordings)
-    dated = [rec for rec in recordings if rec.start >= RELATIVE_BEFORE]
-    undated = [rec for rec in recordings if rec.start < RELATIVE_BEFORE]
-    dated_start = min(rec.start for rec in dated) if len(dated) >= 2 else None
-    undated_start = time.time() - max(rec.end - rec.start for rec in undated) if undated else None
-    return [dated_start if rec.start >= RELATIVE_BEFORE else undated_start for rec in recordings]
+    dated = [rec.start for rec in recordings if rec.start >= RELATIVE_BEFORE]
+    if not dated:
+        return [time.time() - max(rec.end - rec.start for rec in recordings)] * len(recordings)
+    first = min(dated)
+    keep = len(dated) < 2  # one dated file keeps its times
+    return [(None if keep else first) if rec.start >= RELATIVE_BEFORE else first for rec in recordings]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -199,9 +201,10 @@ def run(args: argparse.Namespace) -> int:
     running = sum(r.frames[-1].t - r.frames[0].t for r in runs)  # less than span when runs keep days apart
     how_long = duration_note(span, args.speed, running, paced=not args.unpaced)
     if relative(recordings) and not (args.now or args.keep_times):
-        how_long += "; elapsed times (no date): placed to end now"
-        if not all(rec.start < RELATIVE_BEFORE for rec in recordings):
-            how_long += ", dated runs at their dates"
+        if all(rec.start < RELATIVE_BEFORE for rec in recordings):
+            how_long += "; elapsed times (no date): placed to end now"
+        else:
+            how_long += "; elapsed times (no date): started with the dated runs"
     print(
         f"replaying {plural(len(runs), 'run')}, {plural(frames, 'frame')}, to {broker} "
         f"(squad {squad}: {', '.join(r.athlete for r in runs)}); {how_long}",
