@@ -49,7 +49,7 @@ class SharedHistory(PostgresStore):
 
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(url, **options)
-        self.description = f"postgresql:{redact(url)} (shared history)"
+        self.description = f"{redact(url)} (shared history)"
 
     def _open_sync(self) -> None:
         where = f"--store {redact(self.url)}"

@@ -275,7 +275,7 @@ class PostgresStore(SqliteStore):
     def __init__(self, url: str, *, read_only: bool = False, **options: Any) -> None:
         super().__init__(check_url(url), read_only=read_only, **options)
         self.url = url
-        self.description = f"postgresql:{redact(url)}"
+        self.description = redact(url)
 
     def _connect(self, *, read_only: bool) -> Any:
         try:

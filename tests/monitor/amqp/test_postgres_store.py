@@ -95,3 +95,14 @@ async def test_session_store_on_postgres_restarts_after_a_crash_exactly(pg_url: 
     assert [x["id"] for x in alerts] == [x.id for x in whole_alerts]
     assert not summary.open and summary.alerts == len(whole_alerts)
     assert summary.peak_risk == max(s["risk"] for s in whole_statuses if s["risk"] is not None)
+
+
+def test_the_store_is_named_by_its_url_once() -> None:
+    """The start-up line said 'store postgresql:postgresql://…' (the scheme twice) once the URL was named as given
+    (no connection is made here: the name is set when the store is made)."""
+    from monitor.amqp.history import SharedHistory
+    from monitor.store.postgres import PostgresStore
+
+    url = "postgresql://app:secret@db.example:5432/crampwatch"
+    assert PostgresStore(url).description == "postgresql://app:***@db.example:5432/crampwatch"
+    assert SharedHistory(url).description == "postgresql://app:***@db.example:5432/crampwatch (shared history)"
