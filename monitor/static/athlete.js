@@ -88,8 +88,10 @@
   function renderNow() {
     const t = state.tile;
     document.getElementById("report-link").hidden = !t; // no session yet: the report would be a 404
+    const gone = !t && past && state.missing; // a stale link: no session, so no empty charts nor "no alerts"
+    for (const id of ["h-charts", "h-alerts"]) document.getElementById(id).parentElement.hidden = gone;
     if (!t) {
-      $now.className = "now tile lvl-low";
+      $now.className = "now tile lvl-none"; // no reading yet: not the green of a low risk
       $now.replaceChildren(el("h2", { class: "name", text: athlete }), el("p", { class: "empty", text: !state.missing ? "Loading…"
         : past ? "No such session in the store." : "No data from this runner yet — waiting…" }));
       return;

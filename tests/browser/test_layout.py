@@ -346,3 +346,23 @@ async def test_finished_and_quiet_tiles_stay_readable(chromium: str, artifacts: 
         await srv.close()
     for size, (ratio, where) in shown.items():
         assert ratio >= 4.5, (size, round(ratio, 2), where)
+
+
+async def test_an_unknown_past_session_shows_no_green_card_nor_empty_panels(
+    chromium: str, artifacts: Path, server: HttpServer
+) -> None:
+    """A stale link to a stored session said 'No such session' on a green (low-risk) card, above an empty chart
+    panel ('No data yet this session.') and 'No alerts this session.': as if a calm session existed. The card is
+    neutral and the panels of a session that is not there are hidden."""
+
+    async def check(page: Any) -> dict[str, Any]:
+        await page.locator("#now .empty:not(:has-text('Loading'))").wait_for()
+        return {
+            "border": await page.locator("#now").evaluate("e => getComputedStyle(e).borderLeftColor"),
+            "panels": await page.locator("section.charts:visible, section.alerts:visible").count(),
+        }
+
+    shown = await _pages(chromium, server.url + "session/club.nobody.1732400000000", check, artifacts, "unknown-card")
+    green = "rgb(46, 125, 50)"  # --low
+    assert shown["phone"] == shown["laptop"]
+    assert shown["laptop"]["border"] != green and shown["laptop"]["panels"] == 0, shown
