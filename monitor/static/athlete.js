@@ -145,10 +145,12 @@
     const when = peak ? CW.fmtElapsed(num(peak.elapsed_s) ?? peak.t - t.session_start) : "—";
     const end = CW.levelOf(t);
     const endRisk = CW.shownRisk(end, t.risk); // inside the word's band, as on a tile ("Elevated 19 %" read wrong)
-    document.title = `${CW.displayName(t)} — past session, peak ${CW.LEVEL_WORD[level]} — crampwatch`;
-    $now.className = `now tile past lvl-${level} st-finished`;
+    const running = t.session_state !== "finished"; // still open in the store: the runner is out, not done
+    const tail = running ? "So far" : "End of session";
+    document.title = `${CW.displayName(t)} — ${running ? "still running" : "past session"}, peak ${CW.LEVEL_WORD[level]} — crampwatch`;
+    $now.className = `now tile past lvl-${level} st-${running ? "live" : "finished"}`;
     $now.dataset.level = level;
-    $now.dataset.state = "finished";
+    $now.dataset.state = running ? "live" : "finished";
     const row = CW.riskRow(peak ? num(peak.risk) : null);
     row.querySelector(".risk-label").textContent = "peak risk";
     const reasons = peak ? CW.reasonList(peak.factors, peak, 4) : [];
@@ -158,12 +160,13 @@
       row,
       el("p", { class: "sub-head peak-head", text: !peak ? head : reasons.length ? `${head}reasons at the peak:` : `${head}no risk factor stood out.` }),
       ...(reasons.length ? [reasonsOf(reasons)] : []), // replaceChildren writes a null as "null"
-      el("h3", { class: "sub-head end-head", text: `End of session — ${CW.fmtElapsed(t.elapsed_s)} run · ${CW.LEVEL_WORD[end]} ${endRisk === null ? "—" : Math.round(100 * endRisk) + " %"}` }),
+      el("h3", { class: "sub-head end-head", text: `${tail} — ${CW.fmtElapsed(t.elapsed_s)} run · ${CW.LEVEL_WORD[end]} ${endRisk === null ? "—" : Math.round(100 * endRisk) + " %"}` }),
       ...readings(t),
       el(
         "div",
         { class: "tile-foot" },
-        el("span", { class: "session st-finished", text: `past session · ${CW.fmtDateTime(t.session_start)}` }),
+        el("span", { class: `session st-${running ? "live" : "finished"}`, text: `${running ? "still running" : "past session"} · ${CW.fmtDateTime(t.session_start)}` }),
+        !running ? null : el("a", { class: "live-link", href: `/athlete/${encodeURIComponent(t.squad)}/${encodeURIComponent(t.athlete)}`, text: "live page" }),
         el("span", { class: "squad-name", text: t.squad }),
       ),
     );
@@ -175,7 +178,7 @@
     const last = (k) => (n ? h[k][n - 1] : null);
     const start = num(h.session_start) ?? h.t[0];
     return {
-      squad: h.squad, athlete: h.athlete, name: h.name, session_start: start, session_state: "finished",
+      squad: h.squad, athlete: h.athlete, name: h.name, session_start: start, session_state: h.session_state || "finished",
       level: last("level") || "low", risk: last("risk"), hr: last("hr"), pace: last("pace"),
       cadence: last("cadence"), temp: last("temp"), stride_m: last("stride_m"), distance_m: last("distance_m"),
       elapsed_s: n ? h.t[n - 1] - start : null, signal: "ok", ...(h.last || {}), peak: h.peak || null,
