@@ -99,6 +99,8 @@ def _series(rep: RunReport, key: str) -> tuple[list[float], list[float]]:
         last = t
         if v is not None and key == "pace" and v > 1200:
             v = None  # stopped or walking: a gap, not a spike
+        if v is not None and key == "cadence" and v <= 0:
+            v = None  # stopped: a gap, as on the dashboard and in the average cadence (0s flattened the scale)
         if v is not None and key == "risk":
             v *= 100.0
         xs.append((t - start) / 60.0)

@@ -322,3 +322,18 @@ def test_the_stride_axis_holds_every_stride(strides: list[float]) -> None:
     assert lo < min(strides) and max(strides) < hi, (lo, hi)
     span = max(0.3, max(strides) - min(strides))  # at least 0.3 m, padded 8 % a side, rounded out to 0.1
     assert span <= hi - lo <= 1.16 * span + 0.2, (lo, hi)
+
+
+def test_stops_do_not_squash_the_cadence_chart() -> None:
+    """A run with a third of its statuses stopped (cadence 0, as polar-m400-run.tcx's first minutes): the report's
+    cadence chart drew the 0s and scaled 0–150 spm, flattening the running cadence; the dashboard's chart leaves
+    them out (a gap), as the average cadence does."""
+    result = run_offline(easy_cool_run(20), squad="club", athlete="kim", profile=EASY_PROFILE)
+    stopped = [{**s, "cadence": 0.0} if i % 3 == 0 else s for i, s in enumerate(result.statuses)]
+    rep = from_statuses(stopped, [], squad="club", athlete="kim", source="test")
+    ax = _chart(rep, "cadence", "Cadence", "spm").axes[0]
+    drawn = [float(y) for y in np.asarray(ax.lines[0].get_ydata(), dtype=float) if y == y]
+    running = [s["cadence"] for s in stopped if s.get("cadence")]
+    assert drawn and min(drawn) > 0
+    low, high = ax.get_ylim()
+    assert low > 0.5 * min(running) and high < 1.5 * max(running)
