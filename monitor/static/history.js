@@ -9,6 +9,9 @@
   const $body = document.querySelector("#sessions tbody");
   const $squad = document.getElementById("squad");
   const $who = document.getElementById("who");
+  // the start times are the browser's own zone; the report and `crampwatch sessions` say UTC: name it
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+  document.querySelector("#h-sessions .hint").textContent += `; start times in ${zone}`;
 
   function row(s) {
     const level = CW.LEVELS.includes(s.peak_level) ? s.peak_level : "low";

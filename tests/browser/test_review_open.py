@@ -65,3 +65,30 @@ async def test_a_running_session_does_not_read_as_ended(chromium: str, artifacts
         assert got["live"] == "/athlete/club/kim", size
     for size, got in ended.items():
         assert "End of session" in got["text"] and "past session" in got["text"] and got["live"] is None, size
+
+
+async def test_the_history_names_the_time_zone_of_its_start_times(chromium: str, tmp_path: Path) -> None:
+    """The History shows start times in the browser's zone, the report and `crampwatch sessions` in UTC: a coach in
+    Berlin read 23:15 on the History and 22:15 UTC on the report of the same session, the History naming no zone."""
+    from playwright.async_api import async_playwright
+
+    from tests.browser.conftest import CHROMIUM_ARGS
+
+    await store_sessions(tmp_path / "sessions.db", {("club", "lee"): (easy_cool_run(5), EASY_PROFILE)})
+    store = SqliteStore(str(tmp_path / "sessions.db"), read_only=True)
+    await store.open()
+    srv = await serve(LiveView(), "127.0.0.1", 0, ack=lambda s, a, i: None, store=store)
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = await (await browser.new_context(timezone_id="Europe/Berlin")).new_page()
+                await page.goto(srv.url + "history")
+                await page.locator("#sessions td.start").wait_for()
+                heading = await page.locator("#h-sessions").inner_text()
+            finally:
+                await browser.close()
+    finally:
+        await srv.close()
+        await store.close()
+    assert "start times in Europe/Berlin" in heading, heading
