@@ -207,7 +207,7 @@
     const items = alerts.map((a) => {
       let node = feedEls.get(a.id);
       if (!node || (a.acked && !node.classList.contains("acked"))) {
-        node = CW.alertItem(a, { showName: false });
+        node = CW.alertItem(a, { showName: false, start: past ? state.hist.session_start : null });
         if (past) node.querySelector("button.ack")?.remove();
         feedEls.set(a.id, node);
       }

@@ -128,7 +128,8 @@ Object.assign(CW, (() => {
       { class: "alert-head" },
       el("span", { class: `pill pill-${a.level}`, text: ALERT_WORD[a.level] || a.level }),
       who,
-      el("time", { class: "when", text: fmtClock(a.t) }),
+      // a past session's alert also counts from its start, as its charts and its report do
+      el("time", { class: "when", text: num(opts.start) === null ? fmtClock(a.t) : `${CW.fmtElapsed(a.t - opts.start)} into the run · ${fmtClock(a.t)}` }),
     );
     const button = el("button", {
       type: "button",

@@ -92,3 +92,30 @@ async def test_the_history_names_the_time_zone_of_its_start_times(chromium: str,
         await srv.close()
         await store.close()
     assert "start times in Europe/Berlin" in heading, heading
+
+
+async def test_a_past_sessions_alerts_say_when_in_the_run(chromium: str, artifacts: Path, tmp_path: Path) -> None:
+    """A stored session's alert list gave only the clock (22:24:28) while its charts count from the start
+    (0', 30', 1h00) and the report says 0:10:00: the coach could not match an alert with its ▼ on the charts."""
+    from tests.runs import HOT_PROFILE, hot_fast_run
+
+    (sid,) = await store_sessions(tmp_path / "sessions.db", {("club", "sam"): (hot_fast_run(40), HOT_PROFILE)})
+    store = SqliteStore(str(tmp_path / "sessions.db"), read_only=True)
+    await store.open()
+    (summary,) = await store.sessions()
+    first = min(a["t"] for a in await store.alerts(sid))
+    srv = await serve(LiveView(), "127.0.0.1", 0, ack=lambda s, a, i: None, store=store)
+
+    async def check(page: Any) -> str:
+        await page.locator("#feed li.alert").first.wait_for()
+        return str(await page.locator("#feed li.alert time.when").last.inner_text())
+
+    try:
+        shown = await _pages(chromium, srv.url + f"session/{sid}", check, artifacts, "past-alert-times")
+    finally:
+        await srv.close()
+        await store.close()
+    e = round(first - summary.start)
+    elapsed = f"{e // 3600}:{e % 3600 // 60:02d}:{e % 60:02d}"
+    assert shown["phone"].startswith(f"{elapsed} into the run"), shown
+    assert shown["laptop"] == shown["phone"]
