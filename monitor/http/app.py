@@ -24,6 +24,7 @@ from aiohttp import web
 from monitor.coach.live import LiveView, Subscription, valid_id
 from monitor.errors import UsageError
 from monitor.http import history, ops
+from monitor.http.pages import page_error, wants_page
 from monitor.http.security import HttpSecurity
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except ApiError as exc:
-        return _error(exc.status, exc.message)
+        return (page_error if wants_page(request) else _error)(exc.status, exc.message)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

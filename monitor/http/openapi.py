@@ -36,6 +36,14 @@ def _error(description: str) -> dict[str, Any]:
     return _json_body(_ref("Error"), description)
 
 
+def _page_error(description: str) -> dict[str, Any]:
+    """A page route's error: JSON, or a small page for a client that accepts text/html (a browser)."""
+    return {
+        "description": description + " (a page for a client that accepts text/html)",
+        "content": {"application/json": {"schema": _ref("Error")}, "text/html": {"schema": {"type": "string"}}},
+    }
+
+
 def _path_ids() -> list[dict[str, Any]]:
     return [
         {"name": "squad", "in": "path", "required": True, "schema": ID_SCHEMA},
@@ -304,9 +312,9 @@ def _history_paths() -> dict[str, Any]:
                 "parameters": [SID],
                 "responses": {
                     "200": HTML,
-                    "400": _error("malformed session id"),
-                    "404": _error("no such session"),
-                    "503": _error("no session store"),
+                    "400": _page_error("malformed session id"),
+                    "404": _page_error("no such session"),
+                    "503": _page_error("no session store"),
                 },
             }
         },
@@ -314,7 +322,7 @@ def _history_paths() -> dict[str, Any]:
             "get": {
                 "summary": "the report of a runner's current (or last) live session so far",
                 "parameters": _path_ids(),
-                "responses": {"200": HTML, "400": _error("malformed id"), "404": _error("no session")},
+                "responses": {"200": HTML, "400": _page_error("malformed id"), "404": _page_error("no session")},
             }
         },
     }

@@ -63,6 +63,14 @@ async def test_history_api_pages_and_reports(tmp_path: Path) -> None:
                     assert page.count("<figure data-chart=") == 6
                     assert all(f'data-alert="{a.id}"' in page for a in stored[sam].alerts)
                 await _get(http, "/report/live/club/nobody", 404)
+                # a browser following a report link to a session that is not there gets a page, not raw JSON
+                for path in ("/report/session/club.nobody.1", "/report/live/club/nobody", "/report/session/x<b>"):
+                    async with http.get(path, headers={"Accept": "text/html,*/*;q=0.8"}) as res:
+                        assert res.status in (400, 404) and res.content_type == "text/html", path
+                        page = await res.text()
+                    assert "<h1>" in page and 'href="/history"' in page and "<b>" not in page, page
+                async with http.get("/api/sessions/club.nobody.1", headers={"Accept": "text/html"}) as res:
+                    assert res.status == 404 and res.content_type == "application/json"  # the API stays JSON
         finally:
             await server.close()
             await store.close()
