@@ -29,7 +29,7 @@ def clip(x: float, lo: float, hi: float) -> float:
     return lo if x < lo else hi if x > hi else x
 
 
-_MAGIC = 6755399441055744.0  # 1.5 * 2**52: (y + _MAGIC) - _MAGIC rounds y to an integer (|y| < 2**51)
+ROUND_MAGIC = 6755399441055744.0  # 1.5 * 2**52: (y + ROUND_MAGIC) - ROUND_MAGIC rounds y to an integer (|y| < 2**51)
 _POW10 = (1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0, 1000000.0)
 
 
@@ -47,7 +47,7 @@ def fround(x: float, ndigits: int) -> float:
         p = _POW10[ndigits]
         y = x * p
         if -2e9 < y < 2e9:  # the product's rounding error is < 2.5e-7 here, far inside the margin below
-            r = (y + _MAGIC) - _MAGIC
+            r = (y + ROUND_MAGIC) - ROUND_MAGIC
             d = y - r
             if -0.499999 < d < 0.499999:  # not within ~1e-6 of a tie: the exact x · 10ⁿ rounds to r as well
                 return r / p if r else 0.0 * x  # 0.0 * x: ±0 like round

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from monitor.coach.report import RunReport, response
 from monitor.coach.words import HR_ZONE_BOUNDS, MIN_REASON, TRAITS, num, reason_text
+from monitor.core.eventtime import DATED_FROM
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -374,7 +375,7 @@ def render_html(rep: RunReport) -> str:
     name = rep.name or rep.athlete
     # the zone named: the report is written where the monitor runs, and read where the coach is
     # elapsed times from 0 (a CSV's h:mm:ss, before 2001-09-09) are no date: no '1970-01-01 00:00' (audit6)
-    dated = rep.start is not None and rep.start >= 1e9
+    dated = rep.start is not None and rep.start >= DATED_FROM
     when = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(rep.start)) if dated else ""
     figures = "".join(
         f'<figure data-chart="{key}"><figcaption>{html.escape(title)}</figcaption>{svg}</figure>'

@@ -45,7 +45,7 @@ from monitor.commands._plan import add_plan_arguments, plan_of
 from monitor.commands.common import plural
 from monitor.core.profiles import read_json_or_toml
 from monitor.core.topics import to_id
-from monitor.core.wire import ID_RE, ProfileMsg, profile_from_mapping
+from monitor.core.wire import ID_RE, profile_from_mapping, unknown_profile_field
 from monitor.errors import InputFileError, RejectedMessage, UsageError
 from processors.indicators import LEVELS
 from processors.profile import Profile, SessionPlan
@@ -218,11 +218,9 @@ def load_profile(path: str) -> Profile:
         data = data["profile"]
     if not isinstance(data, dict):
         raise InputFileError(f"{path}: a profile file holds one object of profile fields")
-    unknown = sorted(set(data) - set(ProfileMsg.model_fields))
+    unknown = unknown_profile_field(data)
     if unknown:
-        raise InputFileError(
-            f"{path}: unknown profile field {unknown[0][:40]!r} (known: {', '.join(ProfileMsg.model_fields)})"
-        )
+        raise InputFileError(f"{path}: {unknown}")
     try:
         profile, bad = profile_from_mapping(data)
     except RejectedMessage as exc:

@@ -42,6 +42,7 @@ from monitor.commands.common import (
     topics_from_args,
 )
 from monitor.commands.progress import duration_note, progress_bar
+from monitor.core.eventtime import DATED_FROM
 from monitor.errors import UsageError
 from processors.profile import Profile
 
@@ -153,13 +154,9 @@ def check_now_speed(span: float, speed: float) -> None:
         )
 
 
-#: Times before this (2001-09-09) are no date: elapsed seconds from 0 (a CSV's ``elapsed`` or ``h:mm:ss`` column).
-RELATIVE_BEFORE = 1e9
-
-
 def relative(recordings: list[Recording]) -> bool:
     """Whether a run has elapsed times (from 0) instead of dates."""
-    return any(rec.start < RELATIVE_BEFORE for rec in recordings)
+    return any(rec.start < DATED_FROM for rec in recordings)
 
 
 def start_times(recordings: list[Recording], args: argparse.Namespace) -> list[float | None]:
@@ -173,12 +170,12 @@ def start_times(recordings: list[Recording], args: argparse.Namespace) -> list[f
         return [time.time()] * len(recordings)
     if args.keep_times:
         return [None] * len(recordings)
-    dated = [rec.start for rec in recordings if rec.start >= RELATIVE_BEFORE]
+    dated = [rec.start for rec in recordings if rec.start >= DATED_FROM]
     if not dated:
         return [time.time() - max(rec.end - rec.start for rec in recordings)] * len(recordings)
     first = min(dated)
     keep = len(dated) < 2  # one dated file keeps its times
-    return [(None if keep else first) if rec.start >= RELATIVE_BEFORE else first for rec in recordings]
+    return [(None if keep else first) if rec.start >= DATED_FROM else first for rec in recordings]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -201,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
     running = sum(r.frames[-1].t - r.frames[0].t for r in runs)  # less than span when runs keep days apart
     how_long = duration_note(span, args.speed, running, paced=not args.unpaced)
     if relative(recordings) and not (args.now or args.keep_times):
-        if all(rec.start < RELATIVE_BEFORE for rec in recordings):
+        if all(rec.start < DATED_FROM for rec in recordings):
             how_long += "; elapsed times (no date): placed to end now"
         else:
             how_long += "; elapsed times (no date): started with the dated runs"

@@ -13,6 +13,10 @@ from typing import Protocol
 
 Sample = tuple[str, float, float]  # (stream, t, value)
 
+#: Event times before this (2001-09-09) are no date: elapsed seconds from 0 (a CSV's ``elapsed`` or ``h:mm:ss``
+#: column), or a time in the wrong unit (seconds in a milliseconds field) or from a clock never set.
+DATED_FROM = 1e9
+
 
 class _Reported(Protocol):
     @property

@@ -28,6 +28,7 @@ from monitor.core.eventtime import HeldJump
 from monitor.core.grid import StreamGrid
 from monitor.core.intake import SampleIntake
 from monitor.core.output import SIGNAL_STREAMS, SLOW_STREAMS, STREAMS, Output, PipelineConfig
+from processors._util import ROUND_MAGIC
 from processors.engine import Engine
 from processors.indicators import Indicators, Signal
 from processors.profile import Profile, SessionPlan
@@ -51,9 +52,6 @@ STATUS_KEYS = (
 _EXTRA_KEYS = tuple(f.name for f in fields(Indicators) if f.name not in STATUS_KEYS)
 
 
-_MAGIC = 6755399441055744.0  # 1.5 * 2**52: (y + _MAGIC) - _MAGIC rounds y to an integer (|y| < 2**51)
-
-
 def round4(x: float) -> float:
     """``round(x, 4)`` exactly (correctly rounded, the sign of zero kept), ~1.5x faster: away from a decimal tie
     ``x · 10⁴`` is rounded in binary and divided back (both steps exact or correctly rounded); near a tie, and for
@@ -64,13 +62,13 @@ def round4(x: float) -> float:
     """
     if -2e5 < x < 2e5:
         y = x * 10000.0
-        r = (y + _MAGIC) - _MAGIC
+        r = (y + ROUND_MAGIC) - ROUND_MAGIC
         d = y - r
         if -0.499999 < d < 0.499999:  # x · 10⁴ is not within ~1e-6 of a tie (its rounding error is < 3e-7)
             return r / 10000.0 if r else 0.0 * x  # 0.0 * x: ±0 like round
     elif -7e9 < x < 7e9:  # event times: |x · 10⁴| < 2⁴⁶, so its rounding error is < 0.004
         y = x * 10000.0
-        r = (y + _MAGIC) - _MAGIC
+        r = (y + ROUND_MAGIC) - ROUND_MAGIC
         d = y - r
         if -0.49 < d < 0.49:
             return r / 10000.0  # r is not 0 here

@@ -21,7 +21,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from monitor.core.wire import ID_RE, ProfileMsg, profile_from_mapping
+from monitor.core.wire import ID_RE, profile_from_mapping, unknown_profile_field
 from monitor.errors import InputFileError, RejectedMessage
 from processors.profile import Profile
 
@@ -85,11 +85,9 @@ class ProfileBook:
                 raise InputFileError(f"{path}: bad athlete key {str(key)[:70]!r} (use athlete or squad/athlete)")
             if not isinstance(fields, dict):
                 raise InputFileError(f"{path}: profile {key!r} is not a table")
-            unknown = sorted(set(fields) - set(ProfileMsg.model_fields))
-            if unknown:  # a typo ('hr_mx') would leave the field at its default without a word
-                known = ", ".join(ProfileMsg.model_fields)
-                field = unknown[0][:40]
-                raise InputFileError(f"{path}: profile {key!r}: unknown profile field {field!r} (known: {known})")
+            unknown = unknown_profile_field(fields)
+            if unknown:
+                raise InputFileError(f"{path}: profile {key!r}: {unknown}")
             try:
                 profile, bad = profile_from_mapping(fields)
             except RejectedMessage as exc:

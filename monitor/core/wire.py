@@ -247,6 +247,19 @@ def parse_profile(payload: bytes | bytearray | str) -> tuple[Profile, list[str]]
     return profile_from_mapping(data)
 
 
+def unknown_profile_field(fields: dict[str, Any]) -> str | None:
+    """What a profile *file* says about a field the contract does not know (a typo such as ``hr_mx`` would leave
+    the field at its default without a word), or None. MQTT profiles ignore such fields instead (``extra``).
+
+    >>> unknown_profile_field({"hr_max": 180}), unknown_profile_field({"hr_mx": 180})[:31]
+    (None, "unknown profile field 'hr_mx' (")
+    """
+    unknown = sorted(set(fields) - set(ProfileMsg.model_fields))
+    if not unknown:
+        return None
+    return f"unknown profile field {unknown[0][:40]!r} (known: {', '.join(ProfileMsg.model_fields)})"
+
+
 def profile_from_mapping(data: dict[str, Any]) -> tuple[Profile, list[str]]:
     bad: list[str] = []
     fields = dict(data)

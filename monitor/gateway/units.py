@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
+from monitor.core.eventtime import DATED_FROM
 from monitor.core.wire import RANGES
 from monitor.gateway.assembler import STOPPED_PACE
 
@@ -120,9 +121,6 @@ def convert(stream: str, unit: str, raw: object) -> float:
     return value
 
 
-#: The earliest event time taken (2001-09-09): before it, a time is in the wrong unit or a clock not set.
-EARLIEST = 1e9
-
 #: Units of a foreign event time.
 TIME_UNITS = ("unix_s", "unix_ms", "iso8601")
 
@@ -154,6 +152,6 @@ def event_time(unit: str, raw: object) -> float:
             raise Unusable("bad event time") from None
     if t < 0:
         raise Unusable("bad event time")
-    if t < EARLIEST:  # seconds in a unix_ms field: frames of 1970 made sessions of 1970 (audit6)
+    if t < DATED_FROM:  # seconds in a unix_ms field: frames of 1970 made sessions of 1970 (audit6)
         raise Unusable("time before 2001 (wrong unit?)")
     return t
