@@ -238,7 +238,7 @@ def response(
     after it, and the seconds stopped or walking after it (:func:`not_running`)."""
     t = num(alert.get("t"))
     out: dict[str, Any] = dict.fromkeys(("pace_before", "pace_after", "cadence_before", "cadence_after"))
-    out["stopped_s"] = 0.0
+    out["stopped_s"] = out["after_s"] = 0.0
     if t is None:
         return out
     before = [s for s in statuses if t - window_s <= (num(s.get("t")) or -math.inf) < t]

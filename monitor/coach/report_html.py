@@ -347,10 +347,12 @@ def _alerts(rep: RunReport) -> str:
     for a in rep.alerts:
         r = response(rep.statuses, a)
         level = html.escape(str(a.get("level")))
-        did = (
-            f"pace {fmt_pace(r['pace_before'])} → {fmt_pace(r['pace_after'])} /km, "
-            f"cadence {_fmt(r['cadence_before'])} → {_fmt(r['cadence_after'])} spm"
-        )
+        if r["pace_after"] is None and r["stopped_s"]:  # only stopped or walked afterwards: no running pace
+            pace = f"{fmt_pace(r['pace_before'])} /km → not running"
+        else:
+            pace = f"{fmt_pace(r['pace_before'])} → {fmt_pace(r['pace_after'])} /km"
+        did = f"pace {pace}, cadence {_fmt(r['cadence_before'])} → {_fmt(r['cadence_after'])} spm"
+
         if r["stopped_s"]:
             did += f", stopped or walked {r['stopped_s']:.0f} s"
         if not r.get("after_s"):

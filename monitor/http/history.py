@@ -146,8 +146,12 @@ async def _stored(request: web.Request) -> tuple[str, SessionSummary, list[dict[
 
 
 async def api_session(request: web.Request) -> web.Response:
+    from monitor.coach.report import response
+
     sid, summary, statuses, alerts = await _stored(request)
     out = columns(statuses)
+    # what the runner did in the 5 min after each alert (against the 5 min before), as the report's table says it
+    alerts = [{**a, "response": response(statuses, a)} for a in alerts]
     out.update(id=sid, squad=summary.squad, athlete=summary.athlete, session_start=summary.start,
                session_state="live" if summary.open else "finished", alerts=alerts,
                name=summary.name or out["name"], report=f"/report/session/{sid}")  # fmt: skip

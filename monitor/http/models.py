@@ -111,6 +111,18 @@ class Tile(BaseModel):
     age_s: Num = Field(description="seconds (wall clock) since the last status")
 
 
+class AlertResponse(BaseModel):
+    """What the runner did after an alert (a stored session's alerts): over the 5 min after it against the 5 min
+    before, the mean pace while running (s/km) and the mean cadence (steps/min); null where there was none."""
+
+    pace_before: Num
+    pace_after: Num
+    cadence_before: Num
+    cadence_after: Num
+    stopped_s: float = Field(description="seconds stopped or walking in the 5 min after the alert")
+    after_s: float = Field(description="seconds of statuses after the alert (below 300: the session ended or is live)")
+
+
 class Alert(BaseModel):
     id: Id
     t: float
@@ -125,6 +137,7 @@ class Alert(BaseModel):
     acked: bool = Field(description="acknowledged (from a dashboard, or an earlier one of its kind closed)")
     seq: int | None = Field(None, description="arrival order at this monitor (live alerts)")
     name: str | None = None
+    response: AlertResponse | None = Field(None, description="what the runner did after it (stored sessions)")
 
 
 class Squad(BaseModel):

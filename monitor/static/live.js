@@ -4,7 +4,7 @@
 "use strict";
 
 Object.assign(CW, (() => {
-  const { num, fmtAgo, fmtClock, el, ALERT_WORD, reasonList, athletePath } = CW;
+  const { num, fmtAgo, fmtClock, fmtPace, fmtNum, el, ALERT_WORD, reasonList, athletePath } = CW;
 
   /** The coach token (monitor --http-token), if given: from the page URL's ``#token=…`` (then removed from the
    * address bar) or typed in when the server asks (401); kept for this tab only. */
@@ -114,6 +114,22 @@ Object.assign(CW, (() => {
     };
   }
 
+  /** What the runner did after a stored alert, as the report's "next 5 min" column says it (null without it). */
+  function responseLine(r) {
+    if (!r) return null;
+    const after = num(r.after_s) || 0;
+    if (!after) return el("p", { class: "after", text: "After it: no data." });
+    const span = after >= 300 ? "Next 5 min" : `Next ${Math.round(after)} s`;
+    // a runner who only stopped or walked afterwards has no running pace after it: say so, not "—"
+    const pace = num(r.pace_after) === null && num(r.stopped_s)
+      ? `${fmtPace(r.pace_before)} /km → not running`
+      : `${fmtPace(r.pace_before)} → ${fmtPace(r.pace_after)} /km`;
+    let text = `${span}: pace ${pace}`
+      + ` · cadence ${fmtNum(r.cadence_before)} → ${fmtNum(r.cadence_after)} spm`;
+    if (num(r.stopped_s)) text += ` · stopped or walked ${Math.round(r.stopped_s)} s`;
+    return el("p", { class: "after", title: "means over the 5 min before the alert → after it (pace: running only)", text });
+  }
+
   /** An alert as a feed item with an Acknowledge button. */
   function alertItem(a, opts = {}) {
     const li = el("li", {
@@ -159,7 +175,7 @@ Object.assign(CW, (() => {
           reasons.length ? el("p", { class: "why", text: reasons.join(" · ") }) : null,
           a.detail ? el("p", { class: "why-detail", text: a.detail }) : null)
       : null;
-    li.append(head, el("p", { class: "message", text: a.message }), detail, button);
+    li.append(head, el("p", { class: "message", text: a.message }), responseLine(a.response), detail, button);
     return li;
   }
 

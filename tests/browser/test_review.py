@@ -170,3 +170,41 @@ async def test_dates_read_the_same_in_every_locale(
     assert not errors, errors
     assert history.strip() == local, (locale, history)
     assert card.strip() == f"past session · {local}", (locale, card)
+
+
+def _pace(s: float | None) -> str:
+    return "—" if s is None else f"{round(s) // 60}:{round(s) % 60:02d}"
+
+
+async def test_each_past_alert_says_what_the_runner_did_after_it(
+    chromium: str, artifacts: Path, stored: tuple[HttpServer, dict[str, Any]]
+) -> None:
+    """The report said what the runner did after each alert; the session page, where a coach reviews, did not. Each
+    alert card now reads "Next 5 min: pace a → b /km · cadence c → d spm" (· stopped or walked N s), the report's
+    numbers."""
+    from monitor.coach.report import response
+
+    server, sessions = stored
+    sid = next(k for k in sessions if ".sam." in k)
+    stored_run = sessions[sid]
+    assert stored_run.alerts
+    want = []
+    for alert in reversed(stored_run.alerts):  # the page lists the newest first
+        r = response(stored_run.statuses, alert.to_dict())
+        span = "Next 5 min" if r["after_s"] >= 300 else f"Next {round(r['after_s'])} s"
+        if r["pace_after"] is None and r["stopped_s"]:
+            pace = f"{_pace(r['pace_before'])} /km → not running"
+        else:
+            pace = f"{_pace(r['pace_before'])} → {_pace(r['pace_after'])} /km"
+        cadence = " → ".join("—" if c is None else f"{c:.0f}" for c in (r["cadence_before"], r["cadence_after"]))
+        text = f"{span}: pace {pace} · cadence {cadence} spm"
+        want.append(text + (f" · stopped or walked {round(r['stopped_s'])} s" if r["stopped_s"] else ""))
+
+    async def check(page: Any) -> Any:
+        await page.wait_for_selector("#feed li.alert p.after")
+        return await page.evaluate("() => Array.from(document.querySelectorAll('#feed li.alert')).map("
+                                   "li => li.querySelector('p.after')?.textContent)")  # fmt: skip
+
+    shown = await _pages(chromium, server.url + f"session/{sid}", check, artifacts, "past-after-alerts")
+    for size, lines in shown.items():
+        assert lines == want, size

@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from monitor.coach.live import LiveView
+from monitor.coach.report import response
 from monitor.http import serve
 from monitor.http.history import REPORT_CSP
 from monitor.http.models import SessionRow, StoredSession
@@ -50,6 +52,10 @@ async def test_history_api_pages_and_reports(tmp_path: Path) -> None:
                 assert session["points"] == len(stored[sam].statuses) and session["session_state"] == "finished"
                 assert session["hr"] == [s["hr"] for s in stored[sam].statuses]
                 assert [a["id"] for a in session["alerts"]] == [a.id for a in stored[sam].alerts]
+                # each alert says what the runner did in the 5 min after it, as the report's table does
+                for got, alert in zip(session["alerts"], stored[sam].alerts, strict=True):
+                    want = response(stored[sam].statuses, alert.to_dict())
+                    assert got["response"] == pytest.approx(want) and got["response"]["after_s"] > 0
                 assert "charts" in await _get(http, f"/session/{sam}")
                 assert 'id="sessions"' in await _get(http, "/history?squad=club")
                 await _get(http, "/api/sessions/club.nobody.1", 404)

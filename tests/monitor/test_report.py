@@ -300,7 +300,13 @@ def test_a_runner_who_stops_after_an_alert_is_reported_stopped() -> None:
     history = [{k: s.get(k) for k in ("t", "pace", "cadence")} for s in result.statuses]
     assert response(history, alert)["stopped_s"] >= 290
     rep = from_statuses(result.statuses, [alert], squad="club", athlete="sam", source="test")
-    assert "stopped or walked" in render_html(rep)
+    page = render_html(rep)
+    assert "stopped or walked" in page
+    # an alert once the runner stands: no running pace after it, so "not running", not an empty "—" in its place
+    later = {**alert, "t": T0 + 2430.0}
+    assert response(result.statuses, later)["pace_after"] is None
+    page = render_html(from_statuses(result.statuses, [later], squad="club", athlete="sam", source="test"))
+    assert "/km → not running" in page and "→ — /km" not in page
 
 
 @pytest.mark.parametrize(
