@@ -1,7 +1,8 @@
 """The Savitzky–Golay coefficients of the cleaning's default window (7 s, quadratic), as
-:func:`processors.cleaning.savgol_coeffs` computes them with SciPy's least-squares solve, bit for bit
+:func:`processors.cleaning.savgol_coeffs` computed them with SciPy's least-squares solve on an AMD EPYC VM
 (tests/processors/test_savgol_coeffs.py): written out, so that a process does not import ``scipy.linalg`` for
-them at its first tick (~0.11 s of CPU: a tenth of a 3-hour ``analyze``)."""
+them at its first tick (~0.11 s of CPU: a tenth of a 3-hour ``analyze``), and so that every CPU smooths with the
+same bits (LAPACK's kernels differ by CPU: an Intel Xeon VM computes up to 10 ulps off these)."""
 
 from __future__ import annotations
 
