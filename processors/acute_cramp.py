@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from processors._util import nanmedian, recent_median
+from processors._util import median, nanmedian, recent_median
 from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 from processors.trimp import heart_rate_reserve_of
@@ -85,10 +85,10 @@ class AcuteCramp(Processor):
         c = c[np.isfinite(c)]
         if c.size < half:
             return False
-        c_now = float(np.median(c))
+        c_now = median(c)
         if c_now < 20.0:
             return False  # no steps: a stop
-        step = float(np.median(np.abs(np.diff(c))))
+        step = median(np.abs(np.diff(c)))
         cv = float(c.std()) / c_now
         if not (step >= self.irregular_step or (cv >= self.irregular_cv and step >= self.irregular_step / 2)):
             return False

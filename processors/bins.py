@@ -111,6 +111,11 @@ class BinStore:
         self.version = 0
         self._memo: dict[Hashable, Any] = {}
         self._memo_version = 0
+        #: Bumped by a write that may change a bin below the newest one (``n - 1``): :meth:`put`, and seconds
+        #: older than the newest bin. :class:`Bins` writes seconds in time order (only those newer than the engine
+        #: has seen), so while this is unchanged every bin below ``n - 1`` keeps its value (as long as
+        #: :meth:`as_written`): what is derived from such bins may be kept (processors._drift_groups).
+        self.rewrites = 0
 
     def touch(self) -> None:
         """Note that bins change (every writer calls it before writing)."""
@@ -145,6 +150,10 @@ class BinStore:
         if k < self.head:
             return k if k < self.n else None
         return k - self._off if self.head + self._off <= k < self.n else None
+
+    def as_written(self, k0: int, k1: int) -> bool:
+        """Whether bins ``[k0, k1)`` all read as written (none of them dropped between the head and the tail)."""
+        return self._off == 0 or k1 <= self.head or k0 >= self.head + self._off
 
     def rows_of(self, ks: NDArray[np.int64]) -> NDArray[np.int64]:
         """Array rows of bins ``ks`` (each kept: the newest bins always are)."""
@@ -200,6 +209,7 @@ class BinStore:
     def put(self, k0: int, rows: FloatArray) -> None:
         """Write ``rows`` as bins ``k0, k0+1, …`` (bins that are not kept are skipped)."""
         self.touch()
+        self.rewrites += 1
         for i in range(rows.shape[0]):
             r = self.row(k0 + i)
             if r is not None:
@@ -255,6 +265,8 @@ class Bins(Processor):
         ss = ctx.window.session_start
         k0 = int(max(float(t[0]) - ss, 0.0) // self.bin_s)
         k_last = int(max(float(t[-1]) - ss, 0.0) // self.bin_s)
+        if k0 < self._store.n - 1:  # an older bin than the newest changes (BinStore.rewrites)
+            self._store.rewrites += 1
         self._store.ensure(k_last + 1)
 
         hr = tail.hr[sl]

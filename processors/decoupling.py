@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from processors._util import FloatArray, fround
+from processors._util import FloatArray, fround, median
 from processors.bins import N_M, N_P, S_M, S_P_HR, S_P_SPD, BinStore
 from processors.registry import Context, Processor, register
 
@@ -66,7 +66,7 @@ def _median_speed(rows: FloatArray, bin_s: int) -> float | None:
     full = (rows[:, N_M] >= 0.8 * bin_s) & (rows[:, N_P] >= 0.5 * bin_s)
     if not full.any():
         return None
-    return float(np.median(rows[full, S_M] / rows[full, N_M]))
+    return median(rows[full, S_M] / rows[full, N_M])
 
 
 @register

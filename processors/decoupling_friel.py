@@ -8,6 +8,7 @@ from typing import Any, Final
 import numpy as np
 
 from processors._util import FloatArray, fround
+from processors._util import median as median_of
 from processors.bins import N_FIELDS, N_M, N_P, S_M, S_P_HR, S_P_SPD, BinStore
 from processors.decoupling import decoupling_pct
 from processors.registry import Context, Processor, register
@@ -64,7 +65,7 @@ def steady_minutes(rows: FloatArray, tol: float, settle: int) -> np.ndarray:
     if not full.any():
         return ok
     speed = rows[:, _M_S] / np.maximum(n, 1.0)
-    median = float(np.median(speed[full]))
+    median = median_of(speed[full])
     good = full & (np.abs(speed - median) <= tol * median)
     idx = np.arange(rows.shape[0])
     last_bad = np.maximum.accumulate(np.where(good, -1, idx))

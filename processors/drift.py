@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import math
 from functools import lru_cache
 from typing import Any
@@ -10,7 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from processors._util import FloatArray, fround
+from processors._drift_groups import DriftGroups, extend_blocks
+from processors._util import FloatArray, fround, median
 from processors.bins import N_P, S_P_HR, S_P_SPD, BinStore
 from processors.registry import Context, Processor, register
 
@@ -63,21 +63,8 @@ def steady_blocks(spd: FloatArray, ok: NDArray[np.bool_], tol: float) -> NDArray
     >>> steady_blocks(spd, np.array([1, 1, 1, 1, 1, 0, 1], bool), 0.05).tolist()
     [0, 0, 0, 1, 1, -1, 2]
     """
-    out = [-1] * spd.shape[0]
-    block = -1
-    members: list[float] = []  # kept sorted
-    for i, (v, good) in enumerate(zip(spd.tolist(), ok.tolist(), strict=True)):
-        if not good:
-            members = []
-            continue
-        if members:
-            h = len(members) // 2
-            med = members[h] if len(members) % 2 else 0.5 * (members[h - 1] + members[h])
-        if not members or abs(v / med - 1.0) > tol:
-            block += 1
-            members = []
-        bisect.insort(members, v)
-        out[i] = block
+    out: list[int] = []
+    extend_blocks(out, [], -1, spd.tolist(), ok.tolist(), tol)
     return np.array(out, dtype=np.intp)
 
 
@@ -103,7 +90,7 @@ def blocked_theil_sen(x: FloatArray, y: FloatArray, block: NDArray[np.intp]) -> 
         slopes.append((yb[j] - yb[i])[keep] / dx[keep])
     if not slopes:
         return math.nan
-    return float(np.median(np.concatenate(slopes)))
+    return median(np.concatenate(slopes))
 
 
 @register
@@ -156,8 +143,14 @@ class CardiacDrift(Processor):
         self.every_s = every_s
         self._value: float | None = None
         self._computed_at: float | None = None
+        self._groups = DriftGroups()
 
     def _compute(self, store: BinStore, elapsed: float) -> float | None:
+        """:meth:`_compute_full`, from what is kept of the complete groups since the last recompute."""
+        return self._groups.compute(self, store, elapsed, lambda: self._compute_full(store, elapsed))
+
+    def _compute_full(self, store: BinStore, elapsed: float) -> float | None:
+        """The drift of the span ending at ``elapsed`` (bpm/h; None without enough steady data), from scratch."""
         start = max(0.0, elapsed - self.span_s)
         rows = store.between(start, elapsed + 1.0)
         g = self.group_s // store.bin_s

@@ -1,0 +1,235 @@
+"""Cardiac drift (:mod:`processors.drift`) without redoing the last hour every 30 s: what it derives from the
+complete one-minute groups is kept between recomputes and only new groups are added.
+
+The drift of the last hour is recomputed every 30 s of event time; between two recomputes at most one new group
+completes, so most of the work was the same as the time before. Kept here, each from the very same operations
+on the very same values as the from-scratch computation (``CardiacDrift._compute_full``), so the result is the
+same to the bit (tests/processors/test_drift_groups.py compares both over many random sessions):
+
+* each final group's mean speed and HR (the same ``reshape(...).sum(axis=1)`` and divisions, on the new groups'
+  rows only; a group is final when all its bins are below the newest bin, :attr:`BinStore.rewrites`);
+* the steady-block scan (:func:`extend_blocks`) of the final groups from the span's first group on: while that
+  group stays the first (every other recompute) only the new groups are scanned;
+* the fit: when the kept groups of the blocks are the same final groups as last time, so is the slope.
+
+The slope itself is the median of the within-block pair slopes (:func:`processors._util.median`: that of
+:func:`numpy.median`, bit for bit).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import insort
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+from processors._util import FloatArray, median
+from processors.bins import N_FIELDS, N_P, S_P_HR, S_P_SPD, BinStore
+
+
+class DriftParams(Protocol):
+    """The settings of :class:`processors.drift.CardiacDrift` the computation reads."""
+
+    warmup_s: float
+    span_s: float
+    group_s: int
+    steady_tol: float
+    settle_s: float
+    min_block_s: float
+    min_steady_s: float
+
+
+def extend_blocks(
+    out: list[int], members: list[float], block: int, spd: list[float], ok: list[bool], tol: float
+) -> int:
+    """Continue the steady-block scan of :func:`processors.drift.steady_blocks` over more groups: append each
+    group's block id to ``out`` (−1: not in a block), keep ``members`` (the sorted speeds of the open block) up to
+    date in place, and return the id of the last block opened. Started from ``[], [], -1`` it is that scan.
+
+    >>> out: list[int] = []
+    >>> extend_blocks(out, [], -1, [3.0, 3.05, 2.98, 3.4], [True, True, True, True], 0.05), out
+    (1, [0, 0, 0, 1])
+    """
+    for v, good in zip(spd, ok, strict=True):
+        if not good:
+            members.clear()
+            out.append(-1)
+            continue
+        if members:
+            h = len(members) // 2
+            med = members[h] if len(members) % 2 else 0.5 * (members[h - 1] + members[h])
+            if abs(v / med - 1.0) > tol:
+                block += 1
+                members.clear()
+        else:
+            block += 1
+        insort(members, v)
+        out.append(block)
+    return block
+
+
+def group_values(rows: FloatArray, g: int, group_s: int) -> tuple[list[bool], list[float], list[float]]:
+    """Per group of ``g`` bins: whether it has data (moving seconds with HR for half of it), its mean speed (0
+    without data) and mean HR (NaN without data), exactly as ``CardiacDrift._compute_full`` derives them."""
+    grouped = rows.reshape(-1, g, N_FIELDS).sum(axis=1)
+    n = grouped[:, N_P]
+    ok = n >= 0.5 * group_s
+    with np.errstate(all="ignore"):
+        spd = np.where(ok, grouped[:, S_P_SPD] / np.maximum(n, 1.0), 0.0)
+        hr = np.where(ok, grouped[:, S_P_HR] / np.maximum(n, 1.0), np.nan)
+    return ok.tolist(), spd.tolist(), hr.tolist()
+
+
+_PAIRS: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, FloatArray]] = {}
+
+
+def _pairs(n: int, group_s: int) -> tuple[np.ndarray, np.ndarray, FloatArray]:
+    """The index pairs ``i < j`` of ``n`` consecutive groups and their time apart: ``x[j] − x[i]`` of the groups'
+    mid-times, exact (whole seconds), so the same bits as subtracting them."""
+    got = _PAIRS.get((n, group_s))
+    if got is None:
+        i, j = np.triu_indices(n, k=1)
+        got = _PAIRS[(n, group_s)] = (i, j, (group_s * (j - i)).astype(np.float64))
+    return got
+
+
+def ranges_slope(ranges: list[tuple[int, int]], group_s: int, hr: list[float], q_base: int) -> float:
+    """:func:`processors.drift.blocked_theil_sen` of the groups in ``ranges`` (each a block's kept groups
+    ``[lo, hi)``, consecutive groups ``group_s`` apart, group ``q``'s HR ``hr[q − q_base]``), in bpm/s."""
+    parts = []
+    for lo, hi in ranges:
+        if hi - lo < 2:
+            continue
+        i, j, dx = _pairs(hi - lo, group_s)
+        y = np.array(hr[lo - q_base : hi - q_base])
+        parts.append((y[j] - y[i]) / dx)
+    if not parts:
+        return math.nan
+    return median(parts[0] if len(parts) == 1 else np.concatenate(parts))
+
+
+class DriftGroups:
+    """What cardiac drift keeps between recomputes (see the module's docstring); :meth:`compute` gives what
+    ``CardiacDrift._compute_full`` gives (it calls that where the span reaches bins dropped from the store, or
+    groups are not whole bins)."""
+
+    def __init__(self) -> None:
+        self._store: BinStore | None = None
+        self._rewrites = -1
+        # the final groups [base, base + len(ok)): has data, mean speed, mean HR
+        self._base = 0
+        self._ok: list[bool] = []
+        self._spd: list[float] = []
+        self._hr: list[float] = []
+        # the block scan of the final groups from group _scan_q0 on
+        self._scan_q0 = -1
+        self._scan_ids: list[int] = []
+        self._scan_members: list[float] = []
+        self._scan_block = -1
+        # the last fit over final groups only: its kept ranges and its slope
+        self._fit_key: tuple[tuple[int, int], ...] | None = None
+        self._fit_value = math.nan
+
+    def _reset(self, store: BinStore, base: int) -> None:
+        self._store, self._rewrites, self._base = store, store.rewrites, base
+        self._ok, self._spd, self._hr = [], [], []
+        self._scan_q0 = -1
+        self._fit_key = None
+
+    def _groups(self, store: BinStore, qa: int, q_end: int, g: int, group_s: int) -> int:
+        """Bring the final groups of ``[qa, q_end)`` into the lists (dropping those before ``qa``); the groups
+        from the returned one on are not final: their values are appended too, for this recompute only (the
+        caller truncates them)."""
+        changed = store is not self._store or store.rewrites != self._rewrites
+        if changed or not self._base <= qa <= self._base + len(self._ok):
+            self._reset(store, qa)
+        elif qa > self._base:
+            d = qa - self._base
+            del self._ok[:d], self._spd[:d], self._hr[:d]
+            self._base = qa
+        have = self._base + len(self._ok)
+        if have > q_end:  # an earlier end than last time (the event time went back): start over
+            self._reset(store, qa)
+            have = qa
+        if have < q_end:
+            ok, spd, hr = group_values(store._get(have * g, q_end * g), g, group_s)
+            self._ok += ok
+            self._spd += spd
+            self._hr += hr
+        return min(q_end, max(qa, (store.n - 1) // g))
+
+    def _blocks(self, qa: int, n_final: int, tol: float) -> list[int]:
+        """Block ids of the span's groups (the lists from ``qa`` on; the first ``n_final`` final)."""
+        if self._scan_q0 != qa or len(self._scan_ids) > n_final:
+            self._scan_q0, self._scan_ids, self._scan_members, self._scan_block = qa, [], [], -1
+        ids = self._scan_ids
+        if len(ids) < n_final:
+            spd, ok = self._spd[len(ids) : n_final], self._ok[len(ids) : n_final]
+            self._scan_block = extend_blocks(ids, self._scan_members, self._scan_block, spd, ok, tol)
+        if n_final == len(self._ok):
+            return ids
+        out = ids.copy()
+        extend_blocks(out, self._scan_members.copy(), self._scan_block, self._spd[n_final:], self._ok[n_final:], tol)
+        return out
+
+    def compute(
+        self, p: DriftParams, store: BinStore, elapsed: float, full: Callable[[], float | None]
+    ) -> float | None:
+        b, G = store.bin_s, p.group_s
+        g = G // b
+        if g < 1 or G % b:
+            return full()
+        start = max(0.0, elapsed - p.span_s)
+        k0 = max(0, math.ceil(start / b))
+        k1 = min(store.n, max(0, math.ceil((elapsed + 1.0) / b)))
+        if k1 - k0 < g:
+            return None
+        a = k0 + (-k0) % g  # groups aligned on multiples of group_s from the session start
+        n_groups = (k1 - a) // g
+        if n_groups == 0:
+            return None
+        if not store.as_written(a, a + n_groups * g):
+            return full()
+        qa = a // g
+        q_final = self._groups(store, qa, qa + n_groups, g, G)
+        n_final = q_final - qa
+        try:
+            return self._fit(p, qa, n_groups, n_final, a * b)
+        finally:
+            del self._ok[n_final:], self._spd[n_final:], self._hr[n_final:]
+
+    def _fit(self, p: DriftParams, qa: int, n_groups: int, n_final: int, t0_of: int) -> float | None:
+        G = p.group_s
+        if self._ok.count(True) * G < p.min_steady_s:
+            return None
+        ids = self._blocks(qa, n_final, p.steady_tol)
+        ranges: list[tuple[int, int]] = []
+        total = 0
+        i = 0
+        while i < n_groups:
+            bid = ids[i]
+            if bid < 0:
+                i += 1
+                continue
+            s = i
+            while i < n_groups and ids[i] == bid:
+                i += 1
+            first = t0_of + G * s  # the block's first group: its settle is left out
+            lo = s
+            while lo < i and not (t0_of + G * lo >= first + p.settle_s and t0_of + G * lo >= p.warmup_s):
+                lo += 1
+            if (i - lo) * G >= p.min_block_s:
+                ranges.append((qa + lo, qa + i))
+                total += i - lo
+        if total * G < p.min_steady_s:
+            return None
+        key = tuple(ranges)
+        final = ranges[-1][1] <= qa + n_final
+        if final and key == self._fit_key:
+            return self._fit_value * 3600.0
+        slope = ranges_slope(ranges, G, self._hr, qa)
+        if final:
+            self._fit_key, self._fit_value = key, slope
+        return slope * 3600.0
