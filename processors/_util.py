@@ -84,6 +84,20 @@ def median(x: FloatArray) -> float:
     return math.nan if part[n - 1] != part[n - 1] else mid  # NaN sorts last
 
 
+def mean_std(x: FloatArray) -> tuple[float, float]:
+    """``(float(x.mean()), float(x.std()))`` of a non-empty 1-D float array, bit for bit, in four NumPy calls
+    instead of ~15: the same pairwise sums (``np.add.reduce``), the mean divided by the count, the squared
+    deviations from it summed and divided by the count, the square root (tests/processors/test_util_stats.py).
+
+    >>> mean_std(np.array([1.0, 2.0, 3.0, 4.0]))
+    (2.5, 1.118033988749895)
+    """
+    n = x.shape[0]
+    mean = float(np.add.reduce(x)) / n
+    d = x - mean
+    return mean, math.sqrt(float(np.add.reduce(d * d)) / n)
+
+
 def nanmedian(x: FloatArray, min_count: int = 1) -> float | None:
     """Median of the finite values, or None with fewer than ``min_count`` of them.
 
