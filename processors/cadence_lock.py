@@ -66,6 +66,52 @@ class CadenceLock(Processor):
         self.enter_share = enter_share
         self.leave_share = leave_share
         self._locked = False
+        # the last tick's seconds: HR and cadence as bytes, one code per second (bit 0: cadence >= 100 with an HR,
+        # bit 1: HR on cadence, bit 2: HR on half of it), and the three counts over them
+        self._seen_hr = self._seen_cad = b""
+        self._codes: list[int] = []
+        self._n = (0, 0, 0)
+
+    def _counts(self, hr: FloatArray, cad: FloatArray, m: int) -> tuple[int, int, int]:
+        """How many seconds have a cadence >= 100 and an HR, and of them how many an HR within the tolerance of
+        the cadence and of half of it (the comparisons of the NumPy code this replaced: NaN compares False,
+        cad · 1.0 is cad). Each tick adds ``m`` seconds to the ~40 of the last one: when the seconds before them
+        are the very same bits as last tick's last ones, their codes are kept and only the new seconds counted
+        (and those that fell out taken off); otherwise all are counted (tests/processors/test_plain_float_paths.py)."""
+        hb, cb = hr.tobytes(), cad.tobytes()
+        k = hr.shape[0]
+        old = k - m
+        seen = len(self._codes)
+        n_ok, on_full, on_half = self._n
+        if (
+            0 < old <= seen
+            and hb[: 8 * old] == self._seen_hr[8 * (seen - old) :]
+            and cb[: 8 * old] == (self._seen_cad[8 * (seen - old) :])
+        ):
+            codes = self._codes
+            for c in codes[: seen - old]:  # fell out of the window
+                n_ok -= c & 1
+                on_full -= (c >> 1) & 1
+                on_half -= c >> 2
+            del codes[: seen - old]
+            start = old
+        else:
+            codes = []
+            n_ok = on_full = on_half = 0
+            start = 0
+        tol = self.tolerance_bpm
+        for h, c in zip(hr[start:].tolist(), cad[start:].tolist(), strict=True):
+            if c >= 100.0 and h == h:
+                full = abs(h - c) <= tol
+                half = abs(h - c * 0.5) <= tol
+                codes.append(1 | full << 1 | half << 2)
+                n_ok += 1
+                on_full += full
+                on_half += half
+            else:
+                codes.append(0)
+        self._seen_hr, self._seen_cad, self._codes, self._n = hb, cb, codes, (n_ok, on_full, on_half)
+        return n_ok, on_full, on_half
 
     def _tracks(self, hr: FloatArray, cad: FloatArray) -> bool:
         """Does HR move with cadence (second-to-second changes correlated), or sit exactly on a frozen cadence?"""
@@ -86,16 +132,18 @@ class CadenceLock(Processor):
         tail: CleanTail = ctx["clean"]
         hr = tail.hr_raw[-self.window_s :]
         cad = tail.cadence_raw[-self.window_s :]
-        ok = (cad >= 100.0) & (hr == hr)  # NaN compares False (no warning)
-        n_ok = int(np.count_nonzero(ok))
+        n_ok, on_full, on_half = self._counts(hr, cad, len(tail) - tail.new_from)
         if n_ok < self.min_pairs:
             return  # not enough evidence either way: keep the current state
-        hr, cad = hr[ok], cad[ok]
         best_share, best_mult = 0.0, 1.0
-        for mult in (1.0, 0.5):
-            share = int(np.count_nonzero(np.abs(hr - cad * mult) <= self.tolerance_bpm)) / n_ok
+        for mult, on in ((1.0, on_full), (0.5, on_half)):
+            share = on / n_ok
             if share > best_share:
                 best_share, best_mult = share, mult
+        if not self._locked and best_share < self.enter_share:
+            return
+        ok = (cad >= 100.0) & (hr == hr)
+        hr, cad = hr[ok], cad[ok]
         if self._locked:  # stays locked while HR still sits on cadence and moves with it
             self._locked = best_share >= self.leave_share and self._tracks(hr, cad * best_mult)
         elif best_share >= self.enter_share:

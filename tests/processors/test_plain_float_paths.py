@@ -1,0 +1,93 @@
+"""Processors that count or sum a few dozen values in plain floats instead of NumPy (cheaper on short arrays)
+decide exactly as the NumPy code they replace, over random streams."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from processors.cadence_lock import CadenceLock
+from processors.profile import Profile
+from processors.registry import Context
+from processors.window import Window
+
+
+def _lock_numpy(p: CadenceLock, locked: bool, hr: np.ndarray, cad: np.ndarray) -> bool:
+    """CadenceLock.update's decision as it was written with NumPy (before the plain-float count)."""
+    ok = (cad >= 100.0) & (hr == hr)
+    n_ok = int(np.count_nonzero(ok))
+    if n_ok < p.min_pairs:
+        return locked
+    hr, cad = hr[ok], cad[ok]
+    best_share, best_mult = 0.0, 1.0
+    for mult in (1.0, 0.5):
+        share = int(np.count_nonzero(np.abs(hr - cad * mult) <= p.tolerance_bpm)) / n_ok
+        if share > best_share:
+            best_share, best_mult = share, mult
+    if locked:
+        return best_share >= p.leave_share and p._tracks(hr, cad * best_mult)
+    if best_share >= p.enter_share:
+        return p._tracks(hr, cad * best_mult)
+    return locked
+
+
+def _ctx(clean: Any) -> Context:
+    return Context(
+        window=Window.from_arrays(t=np.arange(1.0)), profile=Profile(), first_new=0, results={"clean": clean}
+    )
+
+
+class _Tail(SimpleNamespace):
+    def __len__(self) -> int:
+        return int(self.hr_raw.shape[0])
+
+
+def _stream(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stretches of locked HR (a copy of cadence or of half of it, whole beats: ties at the tolerance), real HR
+    and frozen HR, with gaps."""
+    cad = np.empty(n)
+    hr = np.empty(n)
+    pos = 0
+    while pos < n:
+        k = int(rng.integers(5, 120))
+        c = rng.choice([0.0, 90.0, 160.0, 172.0, 180.0]) + rng.normal(0.0, rng.choice([0.0, 2.0]), k)
+        kind = rng.integers(0, 4)
+        if kind == 0:
+            h = c + rng.normal(0.0, rng.choice([0.5, 2.0, 4.0]), k)
+        elif kind == 1:
+            h = 0.5 * c + rng.normal(0.0, 2.0, k)
+        elif kind == 2:
+            h = 150.0 + rng.normal(0.0, 5.0, k)
+        else:
+            h = c.copy()
+        if rng.random() < 0.5:
+            h, c = np.round(h), np.round(c)
+        cad[pos : pos + k], hr[pos : pos + k] = c[: n - pos], h[: n - pos]
+        pos += k
+    hr[rng.random(n) < rng.choice([0.0, 0.01, 0.2])] = np.nan
+    cad[rng.random(n) < 0.02] = np.nan
+    return hr, cad
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_cadence_lock_counts_as_numpy_did(seed: int) -> None:
+    """Overlapping tails as the clean processor hands them out (a few new seconds each tick, sometimes a jump
+    or a restart), the lock decided as the NumPy code decided it on the same last 40 seconds."""
+    rng = np.random.default_rng(seed)
+    hr, cad = _stream(rng, 6000)
+    p = CadenceLock()
+    states = set()
+    end = 0
+    while end < hr.shape[0]:
+        m = int(rng.integers(0, 12)) if rng.random() > 0.03 else int(rng.integers(12, 200))  # 0: a re-tick
+        end += m
+        size = min(end, int(rng.integers(20, 70)))
+        tail = _Tail(hr_raw=hr[end - size : end], cadence_raw=cad[end - size : end], new_from=max(0, size - m))
+        want = _lock_numpy(p, p._locked, tail.hr_raw[-p.window_s :], tail.cadence_raw[-p.window_s :])
+        p.update(_ctx(tail))
+        assert p._locked == want
+        states.add(want)
+    assert states == {False, True}  # both states were visited
