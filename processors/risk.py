@@ -271,10 +271,16 @@ class CrampRisk(Processor):
 
     def __init__(self) -> None:
         self._value = Risk(risk=logistic(INTERCEPT), logit=INTERCEPT, max_level="elevated")
+        #: the last Fatigue seen and its gait part (a Fatigue is immutable and is replaced only when its inputs
+        #: change, mostly when a 10-s bin completes; the engine's alert values reuse it the same way)
+        self._fatigue: Fatigue | None = None
+        self._fatigue_gait: float | None = None
 
     def update(self, ctx: Context) -> None:
         fatigue: Fatigue = ctx["fatigue"]
-        fatigue_gait = fatigue.gait()  # once: it is a small computation of its own
+        if fatigue is not self._fatigue:
+            self._fatigue, self._fatigue_gait = fatigue, fatigue.gait()
+        fatigue_gait = self._fatigue_gait
         elapsed_s = max(ctx.window.elapsed, 0.0)
         acute = bool(ctx["acute_cramp"])
         inputs = factor_inputs(

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from processors.cadence_lock import CadenceLock
+from processors.fatigue import FATIGUE_PARTS, Fatigue
 from processors.profile import Profile
 from processors.registry import Context
+from processors.risk import CrampRisk
 from processors.window import Window
 
 
@@ -91,3 +93,33 @@ def test_cadence_lock_counts_as_numpy_did(seed: int) -> None:
         assert p._locked == want
         states.add(want)
     assert states == {False, True}  # both states were visited
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_risk_reuses_the_gait_part_of_the_same_fatigue(seed: int) -> None:
+    """CrampRisk keeps the gait part of the last Fatigue it saw: over a run where the Fatigue object is kept
+    for a while and replaced now and then, every risk is the one a fresh processor computes."""
+    rng = np.random.default_rng(seed)
+    kept = CrampRisk()
+    fatigue = Fatigue(None)
+    for i in range(200):
+        if rng.random() < 0.2:
+            parts = {k: float(rng.random()) for k in FATIGUE_PARTS if rng.random() < 0.6}
+            fatigue = Fatigue(value=float(rng.random()) if parts else None, parts=parts)
+        results: dict[str, Any] = {
+            "pace_ratio_plan": float(rng.uniform(0.9, 1.2)),
+            "duration_vs_longest": None,
+            "heat_factor": float(rng.random()),
+            "sweat_loss_pct": float(rng.uniform(0.0, 3.0)),
+            "fatigue": fatigue,
+            "decoupling_pct": None,
+            "cardiac_drift_bpm_h": float(rng.uniform(0.0, 20.0)),
+            "monotony": float(rng.random()),
+            "acute_cramp": bool(rng.random() < 0.05),
+        }
+        window = Window.from_arrays(t=np.arange(float(60 + 30 * i)))
+        ctx = Context(window=window, profile=Profile(), first_new=0, results=results)
+        fresh = CrampRisk()
+        kept.update(ctx)
+        fresh.update(ctx)
+        assert kept.get() == fresh.get()
