@@ -116,10 +116,13 @@ class GaitStateNow(Processor):
         mode = classify(
             recent_median(tail.speed, self.recent_s, half), recent_median(tail.cadence_rough, self.recent_s, half)
         )
-        since = self._value.since
-        if mode != self._value.mode or since is None:
+        last = self._value
+        since = last.since
+        if mode != last.mode or since is None:
             since = _run_start(tail, mode, now)
-        self._value = GaitState(mode, since, mode == "running" and self._steady(tail))
+        steady = mode == "running" and self._steady(tail)
+        if mode != last.mode or since != last.since or steady != last.steady:  # else the same (immutable) state
+            self._value = GaitState(mode, since, steady)
 
     def _steady(self, tail: CleanTail) -> bool:
         if len(tail) < self.steady_s:

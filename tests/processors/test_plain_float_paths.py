@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from processors._util import recent_median
 from processors.cadence_lock import CadenceLock
 from processors.fatigue import FATIGUE_PARTS, Fatigue
+from processors.gait_state import GaitState, GaitStateNow, _run_start, classify
 from processors.profile import Profile
 from processors.registry import Context
 from processors.risk import CrampRisk
@@ -44,7 +46,7 @@ def _ctx(clean: Any) -> Context:
 
 class _Tail(SimpleNamespace):
     def __len__(self) -> int:
-        return int(self.hr_raw.shape[0])
+        return int((self.hr_raw if hasattr(self, "hr_raw") else self.t).shape[0])
 
 
 def _stream(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -123,3 +125,46 @@ def test_risk_reuses_the_gait_part_of_the_same_fatigue(seed: int) -> None:
         kept.update(ctx)
         fresh.update(ctx)
         assert kept.get() == fresh.get()
+
+
+class _GaitStateAlwaysNew(GaitStateNow):
+    """GaitStateNow.update as written before it kept an unchanged state: a new GaitState every tick."""
+
+    def update(self, ctx: Context) -> None:
+        tail = ctx["clean"]
+        half = max(3, self.recent_s // 2)
+        mode = classify(
+            recent_median(tail.speed, self.recent_s, half), recent_median(tail.cadence_rough, self.recent_s, half)
+        )
+        since = self._value.since
+        if mode != self._value.mode or since is None:
+            since = _run_start(tail, mode, ctx.window.now)
+        self._value = GaitState(mode, since, mode == "running" and self._steady(tail))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_gait_state_kept_while_unchanged_equals_a_new_one(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 3000
+    speed = np.empty(n)
+    cadence = np.empty(n)
+    pos = 0
+    while pos < n:  # running, walking, stopping, with noise and gaps
+        k = int(rng.integers(10, 300))
+        v, c = [(3.0, 170.0), (1.4, 115.0), (0.0, 0.0), (2.9, 172.0)][int(rng.integers(0, 4))]
+        speed[pos : pos + k] = v + rng.normal(0.0, rng.choice([0.0, 0.05, 0.4]), min(k, n - pos))
+        cadence[pos : pos + k] = c + rng.normal(0.0, 2.0, min(k, n - pos))
+        pos += k
+    speed[rng.random(n) < 0.02] = np.nan
+    kept, fresh = GaitStateNow(), _GaitStateAlwaysNew()
+    changes = 0
+    for end in range(70, n, 5):
+        tail = _Tail(t=np.arange(end - 70.0, end), speed=speed[end - 70 : end], cadence_rough=cadence[end - 70 : end])
+        window = SimpleNamespace(now=float(end - 1))
+        ctx = Context(window=window, profile=Profile(), first_new=0, results={"clean": tail})  # type: ignore[arg-type]
+        before = kept.get()
+        kept.update(ctx)
+        fresh.update(ctx)
+        assert kept.get() == fresh.get()
+        changes += kept.get() is not before
+    assert 0 < changes < (n - 70) // 5  # kept at times, replaced at others
