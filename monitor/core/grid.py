@@ -78,24 +78,42 @@ class StreamGrid:
 
     def fill(self, s: int) -> None:
         """Write grid second ``s`` (call with consecutive seconds)."""
+        pt = self._pending_t
+        own = False
+        if pt and pt[0] <= s:
+            own = True
+            pv = self._pending_v
+            if len(pt) > 1 and pt[1] <= s:
+                self._take_pending(s)
+            else:  # one sample reaches this second (1 Hz streams, every second): the loop below, unrolled
+                t = pt[0]
+                gap = t - self._held_t
+                if 0 < gap < 600:
+                    interval = self.interval
+                    self.interval = gap if interval != interval else 0.9 * interval + 0.1 * gap
+                self._held_t = t
+                self._held_v = pv[0]
+                del pt[0], pv[0]
+        value = self._held_v if s - self._held_t < self.hold else math.nan
+        p = self._count % self.capacity
+        self._buf[p] = value
+        self._own[p] = own
+        self._count += 1
+
+    def _take_pending(self, s: int) -> None:
+        """Move the pending samples up to ``s`` (at least one) to the held value, updating the interval."""
         pt, pv = self._pending_t, self._pending_v
         k = 0
         while k < len(pt) and pt[k] <= s:
             k += 1
-        if k:
-            prev = self._held_t
-            for t in pt[:k]:  # the sampling interval, from the samples in event-time order as they reach the grid
-                gap = t - prev
-                if 0 < gap < 600:
-                    self.interval = gap if math.isnan(self.interval) else 0.9 * self.interval + 0.1 * gap
-                prev = t
-            self._held_t, self._held_v = pt[k - 1], pv[k - 1]
-            del pt[:k], pv[:k]
-        value = self._held_v if s - self._held_t < self.hold else math.nan
-        p = self._count % self.capacity
-        self._buf[p] = value
-        self._own[p] = k > 0
-        self._count += 1
+        prev = self._held_t
+        for t in pt[:k]:  # the sampling interval, from the samples in event-time order as they reach the grid
+            gap = t - prev
+            if 0 < gap < 600:
+                self.interval = gap if math.isnan(self.interval) else 0.9 * self.interval + 0.1 * gap
+            prev = t
+        self._held_t, self._held_v = pt[k - 1], pv[k - 1]
+        del pt[:k], pv[:k]
 
     def patch(self, t: float, v: float, newest: int) -> int:
         """Merge a sample into grid seconds already written (``newest`` = the absolute second written last), as

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 
 from monitor.core.eventtime import HeldJump, Sample, complete_until, split_ahead
 from monitor.core.grid import StreamGrid
-from monitor.core.output import SIGNAL_STREAMS, SLOW_STREAMS, Output, PipelineConfig
+from monitor.core.output import SIGNAL_STREAMS, SLOW_STREAMS, STREAMS, Output, PipelineConfig
+from simulators.frame import Frame
 
 
 class SampleIntake:
@@ -71,6 +72,48 @@ class SampleIntake:
             self._held = HeldJump(ahead)
             self._held_frames = frames
         return out
+
+    def add_frames(self, frames: Iterable[Frame], out: Output) -> None:
+        """Add frames, each its own message, into ``out``: the same as ``out.extend(self.add_many(samples,
+        frames=True))`` with each frame's samples (``run_offline``: a file's frames), in fewer Python calls.
+
+        Why: a file's frames mostly come in order, a second apart, and such a frame needs no judging (~3x fewer
+        calls per sample). When the session runs, no jump is held and the frame's time is after the athlete's
+        newest (so after every stream's newest: no grid's ``last_t`` passes ``_max_t``) and after the last written
+        second, by at most ``max_jump_s`` and ``session_timeout_s``: every sample is its stream's newest (none
+        late, none ahead, no time-out, a span of 0) and :meth:`_catch_up`'s target is the frame's time — the
+        frame completes its second (``complete_until``) and the watermark less the lateness never passes the
+        newest time. So the samples go straight to their grids and the grid is written up to the frame's
+        second. Every other frame (the first, an empty one, out of order, a jump, a time-out; all of them under a
+        NaN lateness, which never catches up) takes :meth:`add_many` (tests/monitor/core/test_add_frames.py
+        compares both, statuses and state, on such runs).
+        """
+        config = self.config
+        reach = min(config.max_jump_s, config.session_timeout_s) if config.lateness_s >= 0.0 else -math.inf
+        for frame in frames:
+            t = frame.t
+            newest = self._max_t
+            if (
+                newest < t <= newest + reach
+                and t > self._filled
+                and self.session_start is not None
+                and not self._held.samples
+            ):
+                grids = self._grids
+                n = 0
+                for name in STREAMS:
+                    v = getattr(frame, name)
+                    if v is not None:
+                        grids[name].add(t, v)
+                        n += 1
+                if n:  # (an empty frame takes the general path)
+                    self.samples += n
+                    self._max_t = self._frame_t = t
+                    s = math.floor(t)
+                    if s > self._filled:
+                        self._advance(s, out)
+                    continue
+            out.extend(self.add_many([(name, t, v) for name, v in frame.streams().items()], frames=True))
 
     def _confirms(self, held: HeldJump, near: list[Sample], ahead: list[Sample]) -> bool:
         """Does this message confirm the held jump? Yes when its own jump lands with the held samples or after

@@ -363,7 +363,6 @@ def run_offline(
     frames = list(frames)
     if plan is not None and frames:
         out.extend(pipe.start(min(f.t for f in frames), plan))
-    for frame in frames:
-        out.extend(pipe.add_many(((name, frame.t, v) for name, v in frame.streams().items()), frames=True))
+    pipe.add_frames(frames, out)
     out.extend(pipe.flush())
     return OfflineResult(statuses=out.statuses, alerts=out.alerts, late=out.late)

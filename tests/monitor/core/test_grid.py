@@ -52,3 +52,48 @@ def test_state_round_trip() -> None:
         for s in range(37, 45):
             grid.fill(s)
     np.testing.assert_array_equal(a.last(20), b.last(20))
+
+
+def _reference_fill(g: StreamGrid, s: int) -> None:
+    """``StreamGrid.fill`` as it was before its one-sample case was unrolled (the loop for every case)."""
+    pt, pv = g._pending_t, g._pending_v
+    k = 0
+    while k < len(pt) and pt[k] <= s:
+        k += 1
+    if k:
+        prev = g._held_t
+        for t in pt[:k]:
+            gap = t - prev
+            if 0 < gap < 600:
+                g.interval = gap if math.isnan(g.interval) else 0.9 * g.interval + 0.1 * gap
+            prev = t
+        g._held_t, g._held_v = pt[k - 1], pv[k - 1]
+        del pt[:k], pv[:k]
+    value = g._held_v if s - g._held_t < g.hold else math.nan
+    p = g._count % g.capacity
+    g._buf[p] = value
+    g._own[p] = k > 0
+    g._count += 1
+
+
+def test_fill_writes_what_the_reference_loop_writes() -> None:
+    """Bit for bit, with the interval estimate: one sample a second, several, none for a while, out of order,
+    samples between seconds and far ahead."""
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        a, b = StreamGrid("hr", capacity=64), StreamGrid("hr", capacity=64)
+        t = 0.0
+        for s in range(400):
+            if s % 50 < 15 and s > 50:
+                continue  # a gap: no samples, and no grid seconds written for them either
+            for _ in range(int(rng.choice([0, 1, 1, 1, 1, 2, 3]))):
+                step = rng.choice([0.0, -0.5, 0.0, 0.0, 0.3, 1.0, -3.0, 99.0])  # 99: the last time again
+                t = t if step == 99.0 else s + float(step)
+                v = float(rng.normal(150, 5))
+                a.add(t, v)
+                b.add(t, v)
+            a.fill(s)
+            _reference_fill(b, s)
+            assert (a._held_t, a._held_v, a._pending_t, a._count) == (b._held_t, b._held_v, b._pending_t, b._count)
+            assert a.interval == b.interval or (math.isnan(a.interval) and math.isnan(b.interval))
+        assert a._buf.tobytes() == b._buf.tobytes() and a._own.tobytes() == b._own.tobytes()
