@@ -1,8 +1,10 @@
 """Event-time resampling of irregular streams onto a bounded 1 Hz grid (sample-and-hold with a hold limit).
 
-Memory does not grow with run length: the grid is a fixed ring of ``capacity`` seconds per stream (one copy,
-preallocated at start; float64, so windows carry the exact values received), and raw samples wait in a small pending
-list only until the watermark passes them.
+Memory does not grow with run length: the grid is a fixed buffer of ``capacity`` seconds and a little slack per
+stream (one copy, preallocated at start; float64, so windows carry the exact values received), and raw samples wait
+in a small pending list only until the watermark passes them. The newest ``capacity`` seconds always lie in one
+piece (when the buffer is full they are moved to its front, once per ``slack`` seconds), so the window a tick reads
+is one slice, never two pieces of a ring to join (a third of ``AthletePipeline.window``'s cost).
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from numpy.typing import NDArray
 
 #: How long (s) a sample's value is held on the grid before the stream counts as a gap.
 HOLD_S: dict[str, float] = {"hr": 10.0, "pace": 10.0, "cadence": 10.0, "temp": 180.0}
+#: Grid seconds beyond ``capacity`` a buffer holds (at most ``capacity``): its newest ``capacity`` seconds are moved
+#: to the front once per ``SLACK_S`` seconds (480 bytes a stream, a 600-value copy a minute).
+SLACK_S = 60
 
 
 class StreamGrid:
-    """One stream: pending raw samples and a ring of 1 Hz grid values (NaN = gap).
+    """One stream: pending raw samples and a buffer of the last ``capacity`` 1 Hz grid values (NaN = gap).
 
     Grid second ``s`` holds the latest sample with ``s - hold < t <= s``.
 
@@ -38,9 +43,11 @@ class StreamGrid:
         self.name = name
         self.capacity = capacity
         self.hold = HOLD_S.get(name, 10.0) if hold is None else hold
-        self._buf: NDArray[np.float64] = np.full(capacity, np.nan)
+        self._size = capacity + min(capacity, SLACK_S)
+        self._buf: NDArray[np.float64] = np.full(self._size, np.nan)
         self._count = 0  # grid seconds written
-        self._own = np.zeros(capacity, dtype=np.bool_)  # per ring slot: a sample of that very second (not held)
+        self._base = 0  # the grid second (counted as _count) held at _buf[0]
+        self._own = np.zeros(self._size, dtype=np.bool_)  # per slot: a sample of that very second (not held)
         self._pending_t: list[float] = []
         self._pending_v: list[float] = []
         self._held_t = -math.inf
@@ -95,10 +102,21 @@ class StreamGrid:
                 self._held_v = pv[0]
                 del pt[0], pv[0]
         value = self._held_v if s - self._held_t < self.hold else math.nan
-        p = self._count % self.capacity
+        p = self._count - self._base
+        if p == self._size:
+            p = self._shift()
         self._buf[p] = value
         self._own[p] = own
         self._count += 1
+
+    def _shift(self) -> int:
+        """The buffer is full: move its newest ``capacity - 1`` seconds to the front; returns the free slot."""
+        keep = self.capacity - 1
+        start = self._size - keep
+        self._buf[:keep] = self._buf[start:]
+        self._own[:keep] = self._own[start:]
+        self._base += start
+        return keep
 
     def _take_pending(self, s: int) -> None:
         """Move the pending samples up to ``s`` (at least one) to the held value, updating the interval."""
@@ -135,7 +153,7 @@ class StreamGrid:
             back = newest - s
             if back >= written or s - t >= self.hold:
                 break
-            p = (self._count - 1 - back) % self.capacity
+            p = self._count - 1 - back - self._base
             if self._own[p]:
                 break
             self._buf[p] = v
@@ -145,19 +163,23 @@ class StreamGrid:
 
     def last(self, n: int) -> NDArray[np.float64]:
         """The last ``n`` grid values (a copy), oldest first; ``n`` is capped at what was written and capacity."""
-        n = min(n, self._count, self.capacity)
-        end = self._count % self.capacity
-        if n <= end:
-            return self._buf[end - n : end].copy()
-        # wrapped: the older part sits at the end of the ring
-        return np.concatenate((self._buf[self.capacity - (n - end) :], self._buf[:end]))
+        return self.view(n).copy()
+
+    def view(self, n: int) -> NDArray[np.float64]:
+        """:meth:`last` without the copy: a view of the buffer, to read before the next :meth:`fill` or
+        :meth:`patch` (``AthletePipeline.window`` reads pace so, to turn it into speed)."""
+        if n > self._count or n > self.capacity:
+            n = min(n, self._count, self.capacity)
+        end = self._count - self._base
+        return self._buf[end - n : end]
 
     def state_dict(self) -> dict[str, Any]:
         n = min(self._count, self.capacity)
+        end = self._count - self._base
         return {
             "values": [None if math.isnan(x) else x for x in self.last(n).tolist()],
             "count": self._count,
-            "own": "".join("1" if self._own[(self._count - n + i) % self.capacity] else "0" for i in range(n)),
+            "own": "".join("1" if own else "0" for own in self._own[end - n : end].tolist()),
             "pending": [self._pending_t, self._pending_v],
             "held": [self._held_t if math.isfinite(self._held_t) else None, self._held_v],
             "last_t": self.last_t if math.isfinite(self.last_t) else None,
@@ -171,8 +193,11 @@ class StreamGrid:
         self._own[:] = False
         own = str(state.get("own", ""))
         self._count = int(state["count"]) - len(values)
+        self._base = self._count
         for i, v in enumerate(values):
-            p = self._count % self.capacity
+            p = self._count - self._base
+            if p == self._size:
+                p = self._shift()
             self._buf[p] = v
             self._own[p] = own[i : i + 1] == "1"
             self._count += 1

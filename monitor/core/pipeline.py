@@ -223,8 +223,9 @@ class AthletePipeline(SampleIntake):
         the memory and copying (tests/monitor/core/test_memory.py)."""
         assert self.session_start is not None
         n = min(self.config.history_s, self._filled - math.floor(self.session_start) + 1)
-        pace = self._grids["pace"].last(n)
-        if pace.all():  # no zero pace (NaN counts as true): 1000 / pace cannot warn
+        grids = self._grids
+        pace = grids["pace"].view(n)  # read here only: no copy
+        if np.count_nonzero(pace) == pace.shape[0]:  # no zero pace (NaN is not zero): 1000 / pace cannot warn
             speed = 1000.0 / pace
             speed[pace > 1200.0] = 0.0  # NaN compares False
         else:
@@ -233,10 +234,10 @@ class AthletePipeline(SampleIntake):
         m = pace.shape[0]
         return Window(
             t=np.arange(self._filled - m + 1, self._filled + 1, dtype=np.float64),
-            hr=self._grids["hr"].last(n),
+            hr=grids["hr"].last(n),
             speed=speed,
-            cadence=self._grids["cadence"].last(n),
-            temp=self._grids["temp"].last(n),
+            cadence=grids["cadence"].last(n),
+            temp=grids["temp"].last(n),
             session_start=self.session_start,
         )
 

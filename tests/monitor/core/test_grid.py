@@ -27,7 +27,7 @@ def test_memory_is_bounded_and_latest_kept() -> None:
     last = g.last(10_000)
     assert last.shape == (50,)
     assert last[-1] == 999 % 200
-    assert g._buf.shape == (50,)  # one preallocated ring, nothing grows
+    assert g._buf.shape == (100,)  # one preallocated buffer (capacity and as much slack), nothing grows
 
 
 def test_out_of_order_samples_are_placed_by_event_time() -> None:
@@ -42,20 +42,21 @@ def test_out_of_order_samples_are_placed_by_event_time() -> None:
 
 def test_state_round_trip() -> None:
     a = StreamGrid("temp", capacity=20)
-    for s in range(37):
+    for s in range(137):  # past a few moves of the newest seconds to the buffer's front
         a.add(s + 0.5, float(s))
         a.fill(s)
     a.add(40.0, 9.0)
     b = StreamGrid("temp", capacity=20)
     b.load_state(a.state_dict())
     for grid in (a, b):
-        for s in range(37, 45):
+        for s in range(137, 145):
             grid.fill(s)
     np.testing.assert_array_equal(a.last(20), b.last(20))
 
 
-def _reference_fill(g: StreamGrid, s: int) -> None:
-    """``StreamGrid.fill`` as it was before its one-sample case was unrolled (the loop for every case)."""
+def _reference_fill(g: StreamGrid, s: int) -> tuple[float, bool]:
+    """``StreamGrid.fill`` as it was before its one-sample case was unrolled (the loop for every case) and its
+    ring became a buffer in one piece: the value and "own" flag it wrote (kept by the caller)."""
     pt, pv = g._pending_t, g._pending_v
     k = 0
     while k < len(pt) and pt[k] <= s:
@@ -70,19 +71,18 @@ def _reference_fill(g: StreamGrid, s: int) -> None:
         g._held_t, g._held_v = pt[k - 1], pv[k - 1]
         del pt[:k], pv[:k]
     value = g._held_v if s - g._held_t < g.hold else math.nan
-    p = g._count % g.capacity
-    g._buf[p] = value
-    g._own[p] = k > 0
     g._count += 1
+    return value, k > 0
 
 
 def test_fill_writes_what_the_reference_loop_writes() -> None:
     """Bit for bit, with the interval estimate: one sample a second, several, none for a while, out of order,
-    samples between seconds and far ahead."""
+    samples between seconds and far ahead; through several moves of the buffer's newest seconds to its front."""
     rng = np.random.default_rng(5)
     for _ in range(20):
         a, b = StreamGrid("hr", capacity=64), StreamGrid("hr", capacity=64)
         t = 0.0
+        written: list[tuple[float, bool]] = []
         for s in range(400):
             if s % 50 < 15 and s > 50:
                 continue  # a gap: no samples, and no grid seconds written for them either
@@ -93,7 +93,22 @@ def test_fill_writes_what_the_reference_loop_writes() -> None:
                 a.add(t, v)
                 b.add(t, v)
             a.fill(s)
-            _reference_fill(b, s)
+            written.append(_reference_fill(b, s))
             assert (a._held_t, a._held_v, a._pending_t, a._count) == (b._held_t, b._held_v, b._pending_t, b._count)
             assert a.interval == b.interval or (math.isnan(a.interval) and math.isnan(b.interval))
-        assert a._buf.tobytes() == b._buf.tobytes() and a._own.tobytes() == b._own.tobytes()
+            assert a.last(64).tobytes() == np.array([v for v, _ in written[-64:]]).tobytes()
+        assert a.state_dict()["own"] == "".join("1" if own else "0" for _, own in written[-64:])
+
+
+def test_a_patch_after_the_newest_seconds_moved_writes_where_it_would_in_a_buffer_that_never_moved() -> None:
+    small, large = StreamGrid("hr", capacity=8), StreamGrid("hr", capacity=1000)
+    for grid in (small, large):
+        for s in range(100):  # a sample every third second: held seconds in between, patchable
+            if s % 3 == 0:
+                grid.add(float(s), float(s))
+            grid.fill(s)
+    assert small._base > 0 and large._base == 0  # the small buffer moved, the large one did not
+    for t, v in [(94.5, 1.0), (97.0, 2.0), (99.0, 3.0), (91.2, 4.0)]:
+        assert small.patch(t, v, newest=99) == large.patch(t, v, newest=99)
+        assert small.last(8).tolist() == large.last(8).tolist()
+        assert small.state_dict()["own"] == large.state_dict()["own"][-8:]
