@@ -83,8 +83,8 @@ class StreamGrid:
         self._held_t, self._held_v = t, v
         return True
 
-    def fill(self, s: int) -> None:
-        """Write grid second ``s`` (call with consecutive seconds)."""
+    def fill(self, s: float) -> None:
+        """Write grid second ``s`` (a whole number, int or float; call with consecutive seconds)."""
         pt = self._pending_t
         own = False
         if pt and pt[0] <= s:
@@ -118,7 +118,30 @@ class StreamGrid:
         self._base += start
         return keep
 
-    def _take_pending(self, s: int) -> None:
+    def fill_with(self, s: float, t: float, v: float) -> None:
+        """``add(t, v)`` then ``fill(s)``, in one call where nothing is pending and ``t <= s`` (a frame's sample
+        written to its own second, ``AthletePipeline.add_frames``): the sample goes straight to the held value."""
+        if self._pending_t or t > s:
+            self.add(t, v)
+            self.fill(s)
+            return
+        if t > self.last_t:
+            self.last_t = t
+        self.n_samples += 1
+        gap = t - self._held_t
+        if 0 < gap < 600:  # the interval, as fill() updates it
+            interval = self.interval
+            self.interval = gap if interval != interval else 0.9 * interval + 0.1 * gap
+        self._held_t = t
+        self._held_v = v
+        p = self._count - self._base
+        if p == self._size:
+            p = self._shift()
+        self._buf[p] = v if s - t < self.hold else math.nan
+        self._own[p] = True
+        self._count += 1
+
+    def _take_pending(self, s: float) -> None:
         """Move the pending samples up to ``s`` (at least one) to the held value, updating the interval."""
         pt, pv = self._pending_t, self._pending_v
         k = 0

@@ -13,6 +13,8 @@ from monitor.core.grid import StreamGrid
 from monitor.core.output import SIGNAL_STREAMS, SLOW_STREAMS, STREAMS, Output, PipelineConfig
 from simulators.frame import Frame
 
+_NO_VALUES = (None, None, None, None)
+
 
 class SampleIntake:
     config: PipelineConfig
@@ -99,21 +101,37 @@ class SampleIntake:
                 and self.session_start is not None
                 and not self._held.samples
             ):
-                grids = self._grids
-                n = 0
-                for name in STREAMS:
-                    v = getattr(frame, name)
-                    if v is not None:
-                        grids[name].add(t, v)
-                        n += 1
-                if n:  # (an empty frame takes the general path)
-                    self.samples += n
+                values = (frame.hr, frame.pace, frame.cadence, frame.temp)  # STREAMS' order
+                if values != _NO_VALUES:  # (an empty frame takes the general path)
+                    self.samples += 4 - values.count(None)
                     self._max_t = self._frame_t = t
-                    s = math.floor(t)
-                    if s > self._filled:
-                        self._advance(s, out)
+                    self._frame_into_grid(t, values, out)
                     continue
             out.extend(self.add_many([(name, t, v) for name, v in frame.streams().items()], frames=True))
+
+    def _frame_into_grid(self, t: float, values: tuple[float | None, ...], out: Output) -> None:
+        """:meth:`add_frames`' grid work for a frame that needs no judging: its samples (``values`` in
+        ``STREAMS``' order) to their grids, the grid written up to the frame's second. When that is the one next
+        second (a frame a second), each sample is written to it in the same call that adds it
+        (:meth:`StreamGrid.fill_with`) and the tick follows as :meth:`_advance` would run it."""
+        s = math.floor(t)
+        grids = self._grids
+        if s == self._filled + 1:
+            at = float(s)  # the same second: float comparisons in the grid are cheaper than mixed ones
+            for name, v in zip(STREAMS, values, strict=True):
+                if v is None:
+                    grids[name].fill(at)
+                else:
+                    grids[name].fill_with(at, t, v)
+            self._filled = s
+            if s % self.config.tick_s == self._tick_phase():
+                self._tick(s, out)
+            return
+        for name, v in zip(STREAMS, values, strict=True):
+            if v is not None:
+                grids[name].add(t, v)
+        if s > self._filled:
+            self._advance(s, out)
 
     def _confirms(self, held: HeldJump, near: list[Sample], ahead: list[Sample]) -> bool:
         """Does this message confirm the held jump? Yes when its own jump lands with the held samples or after

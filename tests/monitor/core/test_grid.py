@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -112,3 +113,20 @@ def test_a_patch_after_the_newest_seconds_moved_writes_where_it_would_in_a_buffe
         assert small.patch(t, v, newest=99) == large.patch(t, v, newest=99)
         assert small.last(8).tolist() == large.last(8).tolist()
         assert small.state_dict()["own"] == large.state_dict()["own"][-8:]
+
+
+def test_fill_with_is_add_then_fill() -> None:
+    """On any input: its own second, a time after it, one older than the newest, samples pending or not."""
+    rng = np.random.default_rng(8)
+    a, b = StreamGrid("hr", capacity=16), StreamGrid("hr", capacity=16)
+    for s in range(300):
+        if rng.random() < 0.3:  # a sample left pending for a later second
+            t = s + float(rng.choice([0.5, 1.0, 2.0]))
+            for g in (a, b):
+                g.add(t, 140.0)
+        t = s + float(rng.choice([0.0, 0.0, -0.5, -20.0, 0.25, 1.0]))
+        v = float(rng.normal(150, 5))
+        a.fill_with(float(s), t, v)
+        b.add(t, v)
+        b.fill(s)
+        assert json.dumps(a.state_dict()) == json.dumps(b.state_dict())
