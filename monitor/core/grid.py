@@ -47,7 +47,7 @@ class StreamGrid:
         self._buf: NDArray[np.float64] = np.full(self._size, np.nan)
         self._count = 0  # grid seconds written
         self._base = 0  # the grid second (counted as _count) held at _buf[0]
-        self._own = np.zeros(self._size, dtype=np.bool_)  # per slot: a sample of that very second (not held)
+        self._own = bytearray(self._size)  # per slot: 1 for a sample of that very second (not held)
         self._pending_t: list[float] = []
         self._pending_v: list[float] = []
         self._held_t = -math.inf
@@ -202,7 +202,7 @@ class StreamGrid:
         return {
             "values": [None if math.isnan(x) else x for x in self.last(n).tolist()],
             "count": self._count,
-            "own": "".join("1" if own else "0" for own in self._own[end - n : end].tolist()),
+            "own": "".join("1" if own else "0" for own in self._own[end - n : end]),
             "pending": [self._pending_t, self._pending_v],
             "held": [self._held_t if math.isfinite(self._held_t) else None, self._held_v],
             "last_t": self.last_t if math.isfinite(self.last_t) else None,
@@ -213,7 +213,7 @@ class StreamGrid:
     def load_state(self, state: dict[str, Any]) -> None:
         values = [math.nan if x is None else float(x) for x in state["values"]]
         self._buf[:] = math.nan
-        self._own[:] = False
+        self._own[:] = bytes(self._size)
         own = str(state.get("own", ""))
         self._count = int(state["count"]) - len(values)
         self._base = self._count
