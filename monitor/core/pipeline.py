@@ -245,12 +245,17 @@ class AthletePipeline(SampleIntake):
         """Signal state at grid second ``s`` (just written), from the samples up to ``s`` only."""
         worst: Signal = "ok"
         grids = [g for name, g in self._grids.items() if name in SIGNAL_STREAMS and math.isfinite(g.held_t)]
+        lost_s, stale_s = self.config.lost_s, self.config.stale_s
         for grid in grids or [g for g in self._grids.values() if math.isfinite(g.held_t)]:
-            interval = 1.0 if math.isnan(grid.interval) else grid.interval
+            interval = grid.interval
+            if interval != interval:  # NaN: no interval known yet
+                interval = 1.0
             age = s - grid.held_t
-            if age > max(self.config.lost_s, 10 * interval):
+            limit = 10 * interval  # max(lost_s, 10 * interval), as max() picks (once a tick per stream: no call)
+            if age > (limit if limit > lost_s else lost_s):
                 return "lost"
-            if age > max(self.config.stale_s, 3 * interval):
+            limit = 3 * interval
+            if age > (limit if limit > stale_s else stale_s):
                 worst = "stale"
         return worst
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 
 import pytest
@@ -94,6 +95,35 @@ def test_stop_ends_the_session_with_a_final_status() -> None:
     assert out.sessions_ended == 1 and not pipe.active
     assert out.statuses[-1]["t"] == int(frames[-1].t)
     assert pipe.add("hr", frames[-1].t + 1, 150.0).late == 0 and pipe.active
+
+
+def _signal_with_max(pipe: AthletePipeline, s: float) -> str:
+    """``signal_at`` as written before with ``max()``: the reference for the comparisons that replaced it."""
+    worst = "ok"
+    grids = [g for name, g in pipe._grids.items() if name in ("hr", "pace", "cadence") and math.isfinite(g.held_t)]
+    for grid in grids or [g for g in pipe._grids.values() if math.isfinite(g.held_t)]:
+        interval = 1.0 if math.isnan(grid.interval) else grid.interval
+        age = s - grid.held_t
+        if age > max(pipe.config.lost_s, 10 * interval):
+            return "lost"
+        if age > max(pipe.config.stale_s, 3 * interval):
+            worst = "stale"
+    return worst
+
+
+@pytest.mark.parametrize("lost_s, stale_s", [(60.0, 10.0), (20.0, 6.0), (0.0, 0.0), (math.nan, math.nan)])
+def test_signal_at_decides_as_max_did(lost_s: float, stale_s: float) -> None:
+    """Every age up to lost, on the boundaries too, before any interval is known and after (1-s and 4-s ones)."""
+    pipe = AthletePipeline("s", "a", EASY_PROFILE, PipelineConfig(lost_s=lost_s, stale_s=stale_s))
+    pipe.add("temp", T0, 20.0)
+    seen = set()
+    for t in range(0, 40, 4):
+        pipe.add_many([("hr", T0 + t, 140.0), ("pace", T0 + t // 2, 330.0), ("temp", T0 + t, 20.0)])
+        for k in range(0, 300):
+            seen.add(_signal_with_max(pipe, pipe._filled + k / 2))
+            assert pipe.signal_at(pipe._filled + k / 2) == _signal_with_max(pipe, pipe._filled + k / 2)
+    if lost_s == 60.0:  # (a NaN limit never trips, as max(NaN, x) is NaN)
+        assert seen == {"ok", "stale", "lost"}  # the comparisons saw every outcome
 
 
 def test_signal_goes_stale_then_lost() -> None:
