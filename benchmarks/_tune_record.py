@@ -139,8 +139,7 @@ def record_job(job: tuple[str, int, int, tuple[str, ...]]) -> Recording:
     frames = list(run.frames)
     if frames:
         out.extend(pipe.start(min(f.t for f in frames), run.plan))
-    for frame in frames:
-        out.extend(pipe.add_many(((name, frame.t, v) for name, v in frame.streams().items()), frames=True))
+    pipe.add_frames(frames, out)  # each frame its own message, as run_offline feeds them
     out.extend(pipe.flush())
     if len(pipe.sessions) != 1:
         raise RuntimeError(f"{scenario.name}/{run.athlete}: {len(pipe.sessions)} sessions; the replay needs one")
