@@ -21,9 +21,11 @@ from __future__ import annotations
 import math
 from bisect import insort
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from processors._util import FloatArray, median
 from processors.bins import N_FIELDS, N_P, S_P_HR, S_P_SPD, BinStore
@@ -70,7 +72,7 @@ def extend_blocks(
     return block
 
 
-def group_values(rows: FloatArray, g: int, group_s: int) -> tuple[list[bool], list[float], list[float]]:
+def group_values(rows: FloatArray, g: int, group_s: int) -> tuple[NDArray[np.bool_], FloatArray, FloatArray]:
     """Per group of ``g`` bins: whether it has data (moving seconds with HR for half of it), its mean speed (0
     without data) and mean HR (NaN without data), exactly as ``CardiacDrift._compute_full`` derives them."""
     grouped = rows.reshape(-1, g, N_FIELDS).sum(axis=1)
@@ -79,31 +81,28 @@ def group_values(rows: FloatArray, g: int, group_s: int) -> tuple[list[bool], li
     with np.errstate(all="ignore"):
         spd = np.where(ok, grouped[:, S_P_SPD] / np.maximum(n, 1.0), 0.0)
         hr = np.where(ok, grouped[:, S_P_HR] / np.maximum(n, 1.0), np.nan)
-    return ok.tolist(), spd.tolist(), hr.tolist()
+    return ok, spd, hr
 
 
-_PAIRS: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, FloatArray]] = {}
+@lru_cache(maxsize=8)
+def pairs(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The index pairs ``i < j`` of ``n`` points (a block's groups), cached: a process's one cache of them, shared
+    with :mod:`processors.drift`'s from-scratch fit, bounded (a block's size takes any value up to the span's
+    groups, a few at a time)."""
+    i, j = np.triu_indices(n, k=1)
+    return i, j
 
 
-def _pairs(n: int, group_s: int) -> tuple[np.ndarray, np.ndarray, FloatArray]:
-    """The index pairs ``i < j`` of ``n`` consecutive groups and their time apart: ``x[j] − x[i]`` of the groups'
-    mid-times, exact (whole seconds), so the same bits as subtracting them."""
-    got = _PAIRS.get((n, group_s))
-    if got is None:
-        i, j = np.triu_indices(n, k=1)
-        got = _PAIRS[(n, group_s)] = (i, j, (group_s * (j - i)).astype(np.float64))
-    return got
-
-
-def ranges_slope(ranges: list[tuple[int, int]], group_s: int, hr: list[float], q_base: int) -> float:
+def ranges_slope(ranges: list[tuple[int, int]], group_s: int, hr: FloatArray, q_base: int) -> float:
     """:func:`processors.drift.blocked_theil_sen` of the groups in ``ranges`` (each a block's kept groups
     ``[lo, hi)``, consecutive groups ``group_s`` apart, group ``q``'s HR ``hr[q − q_base]``), in bpm/s."""
     parts = []
     for lo, hi in ranges:
         if hi - lo < 2:
             continue
-        i, j, dx = _pairs(hi - lo, group_s)
-        y = np.array(hr[lo - q_base : hi - q_base])
+        i, j = pairs(hi - lo)
+        dx = (group_s * (j - i)).astype(np.float64)  # the groups' mid-times apart: whole seconds, so exact
+        y = hr[lo - q_base : hi - q_base]
         parts.append((y[j] - y[i]) / dx)
     if not parts:
         return math.nan
@@ -118,11 +117,10 @@ class DriftGroups:
     def __init__(self) -> None:
         self._store: BinStore | None = None
         self._rewrites = -1
-        # the final groups [base, base + len(ok)): has data, mean speed, mean HR
-        self._base = 0
-        self._ok: list[bool] = []
-        self._spd: list[float] = []
-        self._hr: list[float] = []
+        # the groups [base, base + len): rows has data (1.0 or 0.0), mean speed, mean HR; preallocated for the
+        # whole span at the first recompute, so an athlete's memory does not grow through the first hour
+        self._base = self._len = 0
+        self._vals: FloatArray = np.empty((3, 0))
         # the block scan of the final groups from group _scan_q0 on
         self._scan_q0 = -1
         self._scan_ids: list[int] = []
@@ -131,10 +129,10 @@ class DriftGroups:
         # the last fit over final groups only: its kept ranges and its slope
         self._fit_key: tuple[tuple[int, int], ...] | None = None
         self._fit_value = math.nan
+        self._capacity = 0
 
     def _reset(self, store: BinStore, base: int) -> None:
-        self._store, self._rewrites, self._base = store, store.rewrites, base
-        self._ok, self._spd, self._hr = [], [], []
+        self._store, self._rewrites, self._base, self._len = store, store.rewrites, base, 0
         self._scan_q0 = -1
         self._fit_key = None
 
@@ -143,21 +141,29 @@ class DriftGroups:
         from the returned one on are not final: their values are appended too, for this recompute only (the
         caller truncates them)."""
         changed = store is not self._store or store.rewrites != self._rewrites
-        if changed or not self._base <= qa <= self._base + len(self._ok):
+        if changed or not self._base <= qa <= self._base + self._len:
             self._reset(store, qa)
         elif qa > self._base:
             d = qa - self._base
-            del self._ok[:d], self._spd[:d], self._hr[:d]
+            vals = self._vals
+            vals[:, : self._len - d] = vals[:, d : self._len]  # (NumPy copies through a buffer when they overlap)
+            self._len -= d
             self._base = qa
-        have = self._base + len(self._ok)
+        have = self._base + self._len
         if have > q_end:  # an earlier end than last time (the event time went back): start over
             self._reset(store, qa)
             have = qa
         if have < q_end:
             ok, spd, hr = group_values(store._get(have * g, q_end * g), g, group_s)
-            self._ok += ok
-            self._spd += spd
-            self._hr += hr
+            n, m = self._len, ok.shape[0]
+            if n + m > self._vals.shape[1]:  # the first recompute (or a longer span than planned for)
+                grown = np.empty((3, max(n + m, self._capacity)))
+                grown[:, :n] = self._vals[:, :n]
+                self._vals = grown
+            self._vals[0, n : n + m] = ok
+            self._vals[1, n : n + m] = spd
+            self._vals[2, n : n + m] = hr
+            self._len = n + m
         return min(q_end, max(qa, (store.n - 1) // g))
 
     def _blocks(self, qa: int, n_final: int, tol: float) -> list[int]:
@@ -165,19 +171,22 @@ class DriftGroups:
         if self._scan_q0 != qa or len(self._scan_ids) > n_final:
             self._scan_q0, self._scan_ids, self._scan_members, self._scan_block = qa, [], [], -1
         ids = self._scan_ids
+        vals = self._vals
         if len(ids) < n_final:
-            spd, ok = self._spd[len(ids) : n_final], self._ok[len(ids) : n_final]
+            spd, ok = vals[1, len(ids) : n_final].tolist(), (vals[0, len(ids) : n_final] != 0.0).tolist()
             self._scan_block = extend_blocks(ids, self._scan_members, self._scan_block, spd, ok, tol)
-        if n_final == len(self._ok):
+        if n_final == self._len:
             return ids
         out = ids.copy()
-        extend_blocks(out, self._scan_members.copy(), self._scan_block, self._spd[n_final:], self._ok[n_final:], tol)
+        spd, ok = vals[1, n_final : self._len].tolist(), (vals[0, n_final : self._len] != 0.0).tolist()
+        extend_blocks(out, self._scan_members.copy(), self._scan_block, spd, ok, tol)
         return out
 
     def compute(
         self, p: DriftParams, store: BinStore, elapsed: float, full: Callable[[], float | None]
     ) -> float | None:
         b, G = store.bin_s, p.group_s
+        self._capacity = int(p.span_s // G) + 3  # the groups a span can hold, the one filling and a spare
         g = G // b
         if g < 1 or G % b:
             return full()
@@ -198,11 +207,11 @@ class DriftGroups:
         try:
             return self._fit(p, qa, n_groups, n_final, a * b)
         finally:
-            del self._ok[n_final:], self._spd[n_final:], self._hr[n_final:]
+            self._len = min(self._len, n_final)
 
     def _fit(self, p: DriftParams, qa: int, n_groups: int, n_final: int, t0_of: int) -> float | None:
         G = p.group_s
-        if self._ok.count(True) * G < p.min_steady_s:
+        if int(np.count_nonzero(self._vals[0, : self._len])) * G < p.min_steady_s:
             return None
         ids = self._blocks(qa, n_final, p.steady_tol)
         ranges: list[tuple[int, int]] = []
@@ -229,7 +238,7 @@ class DriftGroups:
         final = ranges[-1][1] <= qa + n_final
         if final and key == self._fit_key:
             return self._fit_value * 3600.0
-        slope = ranges_slope(ranges, G, self._hr, qa)
+        slope = ranges_slope(ranges, G, self._vals[2, : self._len], qa)
         if final:
             self._fit_key, self._fit_value = key, slope
         return slope * 3600.0

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from processors._drift_groups import DriftGroups, extend_blocks
+from processors._drift_groups import DriftGroups, extend_blocks, pairs
 from processors._util import FloatArray, fround, median
 from processors.bins import N_P, S_P_HR, S_P_SPD, BinStore
 from processors.registry import Context, Processor, register
-
-
-@lru_cache(maxsize=8)
-def _pairs(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    i, j = np.triu_indices(n, k=1)
-    return i, j
 
 
 def theil_sen(x: FloatArray, y: FloatArray) -> float:
@@ -28,7 +21,7 @@ def theil_sen(x: FloatArray, y: FloatArray) -> float:
     >>> theil_sen(np.array([0.0, 1, 2, 3, 4]), np.array([1.0, 3, 5, 7, 100]))
     2.0
     """
-    i, j = _pairs(x.shape[0])
+    i, j = pairs(x.shape[0])
     dx = x[j] - x[i]
     keep = dx != 0
     if not keep.any():
@@ -83,7 +76,7 @@ def blocked_theil_sen(x: FloatArray, y: FloatArray, block: NDArray[np.intp]) -> 
         sel = block == b
         if sel.sum() < 2:
             continue
-        i, j = _pairs(int(sel.sum()))
+        i, j = pairs(int(sel.sum()))
         xb, yb = x[sel], y[sel]
         dx = xb[j] - xb[i]
         keep = dx != 0
