@@ -34,7 +34,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Final
 
-from alerts.advice import HYDRATE_MIN_LOSS_PCT, advise, choose_kind, eligible_kinds, kind_scores
+from alerts.advice import HYDRATE_MIN_LOSS_PCT, advise, eligible_kinds, kind_scores
 from alerts.alert import ALERT_LEVELS, Alert, AlertLevel, alert_id
 from alerts.inputs import contributions
 from alerts.policy_config import LevelSource, PolicyConfig
@@ -117,7 +117,8 @@ class AlertPolicy:
             self._since = [None, None, None, None]
             self._risks = []
         self._last_t = t
-        self._trim(t)
+        if self._history:
+            self._trim(t)
         if ind.gait_state != "unknown":
             self._gait = ind.gait_state
 
@@ -226,8 +227,11 @@ class AlertPolicy:
         return 0
 
     def _trim(self, t: float) -> None:
+        """Forget the sent alerts older than the cool-down and the cap window. The history is oldest first (sent
+        in event time order; a saved one is loaded sorted), so while its oldest is kept, all are: no rebuild."""
         keep = max(self.config.cooldown_s, self.config.cap_window_s)
-        self._history = [h for h in self._history if t - h[0] < keep]
+        if t - self._history[0][0] >= keep:
+            self._history = [h for h in self._history if t - h[0] < keep]
 
     def _acute(self, ind: Indicators, t: float) -> Alert | None:
         cfg = self.config
@@ -286,14 +290,8 @@ class AlertPolicy:
             return None
         if self._gait in RESTING or ind.signal != "ok":
             return None  # walking or stopped: already eased off; stale: the gait and the numbers are out of date
-        level = _RANK_NAME[rank]
-        assert level is not None
-        form = not self._after_cramp(t)  # after cramp signs: no stride or form advice (rule 11)
-        kind = self._sticky(choose_kind(ind, level, form=form), ind, level, form)
-        if self._acked.get(kind, 0) >= rank:
-            return None
-        if kind == "hydrate":
-            return None  # the level's top factor is the sweat loss: drink advice keeps one schedule (_drink)
+        # Every gate below is pure and only returns None, so their order changes no result: the ones that do not
+        # depend on the kind go first, and a tick they hold back (most ticks at a level) scores no kinds.
         recent = [h for h in self._history if t - h[0] < cfg.cooldown_s]
         if any(h[2] > rank for h in recent):
             return None  # a higher alert still stands
@@ -303,6 +301,20 @@ class AlertPolicy:
             if not risen:
                 return None  # an alarm at this level or higher still stands and the risk has not risen: no news
             escalation = False
+        if not critical:
+            if not escalation and recent and t - max(h[0] for h in recent) < cfg.min_gap_s:
+                return None
+            in_window = sum(1 for h in self._history if t - h[0] < cfg.cap_window_s)
+            if in_window >= cfg.cap:
+                return None
+        level = _RANK_NAME[rank]
+        assert level is not None
+        form = not self._after_cramp(t)  # after cramp signs: no stride or form advice (rule 11)
+        kind = self._kind(ind, level, form)
+        if self._acked.get(kind, 0) >= rank:
+            return None
+        if kind == "hydrate":
+            return None  # the level's top factor is the sweat loss: drink advice keeps one schedule (_drink)
         last = self._last_by_kind.get(kind)
         if rank == 1 or not (escalation or risen):  # a repeat (an advice, an alarm's reminder): the kind's schedule
             base = cfg.advice_repeat_s if rank == 1 else cfg.cooldown_s
@@ -310,12 +322,6 @@ class AlertPolicy:
                 return None
         elif not escalation and any(h[1] == kind and h[2] >= 2 for h in recent):
             return None  # a risen risk: 5 min after the kind's last alarm (an advice never holds it)
-        if not critical:
-            if not escalation and recent and t - max(h[0] for h in recent) < cfg.min_gap_s:
-                return None
-            in_window = sum(1 for h in self._history if t - h[0] < cfg.cap_window_s)
-            if in_window >= cfg.cap:
-                return None
         self._repeats.note(kind, ind, self.profile, cfg)
         return self._emit(ind, t, kind, rank)
 
@@ -347,13 +353,21 @@ class AlertPolicy:
         off = self._acute_off_since
         return self._acute_on or (off is not None and t - off < self.config.post_cramp_s)
 
-    def _sticky(self, kind: str, ind: Indicators, level: AlertLevel, form: bool) -> str:
-        """Keep the episode's last reason unless the new one clearly outweighs it (or is no longer allowed)."""
-        last = self._last_kind
+    def _kind(self, ind: Indicators, level: AlertLevel, form: bool) -> str:
+        """:func:`~alerts.advice.choose_kind`, kept to the episode's last reason unless the new one clearly
+        outweighs it or is no longer allowed (rule 6), with one :func:`~alerts.advice.eligible_kinds` and one
+        :func:`~alerts.advice.kind_scores` for both steps."""
+        if ind.acute_cramp:
+            return "stop_and_stretch"
         allowed = eligible_kinds(ind, level, form=form)
-        if last is None or kind == last or kind == "stop_and_stretch" or last not in allowed:
-            return kind
         scores = kind_scores(ind)
+        kind = allowed[0]
+        for k in allowed:
+            if scores[k] > scores[kind]:
+                kind = k
+        last = self._last_kind
+        if last is None or kind == last or last not in allowed:
+            return kind
         if scores.get(last, 0.0) > 0 and scores.get(kind, 0.0) < self.config.kind_margin * scores[last]:
             return last
         return kind

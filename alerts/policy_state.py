@@ -60,7 +60,8 @@ def load(policy: AlertPolicy, state: Mapping[str, Any]) -> None:
     policy._acute_on = bool(state.get("acute_on", False))
     policy._acute_off_since = _opt_float(state.get("acute_off_since"))
     policy._last_by_kind = {str(k): float(v) for k, v in state.get("last_by_kind", {}).items()}
-    policy._history = [(float(t), str(k), int(r)) for t, k, r in state.get("history", [])]
+    history = [(float(t), str(k), int(r)) for t, k, r in state.get("history", [])]
+    policy._history = sorted(history, key=lambda h: h[0])  # oldest first, as sent (AlertPolicy._trim relies on it)
     policy._acked = {str(k): int(v) for k, v in state.get("acked", {}).items()}
     said = state.get("said", [])  # absent in a state saved before the schedule was kept: it starts afresh
     policy._repeats = RepeatSchedule((str(k), (int(n), _opt_float(x))) for k, n, x in said)
