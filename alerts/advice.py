@@ -67,6 +67,7 @@ __all__ = [
     "fmt_pace",
     "kind_scores",
     "message_for",
+    "sticky_kind",
     "target_cadence",
     "target_pace",
 ]
@@ -190,6 +191,25 @@ def choose_kind(ind: Indicators, level: AlertLevel, *, form: bool = True) -> str
         if scores[kind] > scores[best]:
             best = kind
     return best
+
+
+def sticky_kind(ind: Indicators, level: AlertLevel, *, form: bool, last: str | None, margin: float) -> str:
+    """:func:`choose_kind`, kept to the episode's last reason ``last`` unless the new one outweighs it ``margin``
+    times or ``last`` is no longer allowed (the policy's sticky reason, rule 6); one :func:`eligible_kinds` and one
+    :func:`kind_scores` for both steps."""
+    if ind.acute_cramp:
+        return "stop_and_stretch"
+    allowed = eligible_kinds(ind, level, form=form)
+    scores = kind_scores(ind)
+    kind = allowed[0]
+    for k in allowed:
+        if scores[k] > scores[kind]:
+            kind = k
+    if last is None or kind == last or last not in allowed:
+        return kind
+    if scores.get(last, 0.0) > 0 and scores.get(kind, 0.0) < margin * scores[last]:
+        return last
+    return kind
 
 
 def named_muscle(ind: Indicators) -> Muscle | None:

@@ -34,7 +34,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Final
 
-from alerts.advice import HYDRATE_MIN_LOSS_PCT, advise, eligible_kinds, kind_scores
+from alerts.advice import HYDRATE_MIN_LOSS_PCT, advise, sticky_kind
 from alerts.alert import ALERT_LEVELS, Alert, AlertLevel, alert_id
 from alerts.inputs import contributions
 from alerts.policy_config import LevelSource, PolicyConfig
@@ -46,6 +46,8 @@ from processors.profile import Profile
 
 #: Alert levels by rank (0 = no alert).
 _RANK_NAME: Final[tuple[AlertLevel | None, ...]] = (None, *ALERT_LEVELS)
+#: The processors' level as an alert rank (``LEVELS.index``; any other level: 0).
+_LEVEL_RANK: Final[dict[str, int]] = {level: rank for rank, level in enumerate(LEVELS)}
 #: How many acknowledged/issued ids a policy remembers for :meth:`AlertPolicy.ack`.
 KNOWN_IDS: Final = 256
 #: Gait states in which no level alert is sent: the runner has already eased off (walk break, light, stop).
@@ -128,13 +130,16 @@ class AlertPolicy:
             self._risks = []
             return []
 
-        rank = self._tick_rank(ind)
-        for r in (1, 2, 3):
-            if rank >= r:
-                if self._since[r] is None:
-                    self._since[r] = t
-            else:
-                self._since[r] = None
+        rank = _LEVEL_RANK.get(ind.level, 0) if cfg.level_source == "processor" else self._tick_rank(ind)
+        since = self._since
+        if rank:
+            for r in range(1, rank + 1):
+                if since[r] is None:
+                    since[r] = t
+            for r in range(rank + 1, 4):
+                since[r] = None
+        else:
+            since[1] = since[2] = since[3] = None
         if rank == 0 and not ind.acute_cramp:
             if self._low_since is None:
                 self._low_since = t
@@ -146,18 +151,26 @@ class AlertPolicy:
         else:
             self._low_since = None
 
-        debounced = self._debounced_rank(t)
-        self._track_episode(t, debounced)
-        medical = self._medical(ind, t)
-        if medical is not None:  # a red flag goes first; the runner's alert follows on the next tick
-            return [medical]
+        debounced = self._debounced_rank(t) if rank else 0  # no rank now: every run (since) was just reset
+        if debounced >= self._episode_max:
+            self._under_since = None  # _track_episode's first case, inline (most ticks)
+        else:
+            self._track_episode(t, debounced)
+        if ind.red_flag:
+            medical = self._medical(ind, t)
+            if medical is not None:  # a red flag goes first; the runner's alert follows on the next tick
+                return [medical]
+        else:
+            self._flag = None  # _medical without a red flag
         if ind.acute_cramp or self._acute_on:
             acute = self._acute(ind, t)
             if ind.acute_cramp:  # while a cramp is on, nothing but stop_and_stretch
                 return [acute] if acute is not None else []
-        sent = self._by_level(ind, t, debounced)
+        sent = self._by_level(ind, t, debounced) if debounced else None
         if sent is None:
-            sent = self._drink(ind, t)
+            loss = ind.sweat_loss_pct  # _drink's first test, the part that holds back most ticks, inline
+            if loss is not None and loss >= HYDRATE_MIN_LOSS_PCT:
+                sent = self._drink(ind, t)
         return [sent] if sent is not None else []
 
     def ack(self, alert_id: str) -> bool:
@@ -219,12 +232,12 @@ class AlertPolicy:
 
     def _debounced_rank(self, t: float) -> int:
         cfg = self.config
-        for r in (3, 2, 1):
-            since = self._since[r]
-            hold = cfg.critical_debounce_s if r == 3 else cfg.debounce_s
-            if since is not None and t - since >= hold:
-                return r
-        return 0
+        _, one, two, three = self._since
+        if three is not None and t - three >= cfg.critical_debounce_s:
+            return 3
+        if two is not None and t - two >= cfg.debounce_s:
+            return 2
+        return 1 if one is not None and t - one >= cfg.debounce_s else 0
 
     def _trim(self, t: float) -> None:
         """Forget the sent alerts older than the cool-down and the cap window. The history is oldest first (sent
@@ -292,8 +305,8 @@ class AlertPolicy:
             return None  # walking or stopped: already eased off; stale: the gait and the numbers are out of date
         # Every gate below is pure and only returns None, so their order changes no result: the ones that do not
         # depend on the kind go first, and a tick they hold back (most ticks at a level) scores no kinds.
-        recent = [h for h in self._history if t - h[0] < cfg.cooldown_s]
-        if any(h[2] > rank for h in recent):
+        recent = [h for h in self._history if t - h[0] < cfg.cooldown_s] if self._history else []
+        if recent and any(h[2] > rank for h in recent):
             return None  # a higher alert still stands
         escalation = 0 < self._episode_max < rank
         risen = rank >= 2 and self._risen(ind)
@@ -310,7 +323,7 @@ class AlertPolicy:
         level = _RANK_NAME[rank]
         assert level is not None
         form = not self._after_cramp(t)  # after cramp signs: no stride or form advice (rule 11)
-        kind = self._kind(ind, level, form)
+        kind = sticky_kind(ind, level, form=form, last=self._last_kind, margin=cfg.kind_margin)  # rule 6
         if self._acked.get(kind, 0) >= rank:
             return None
         if kind == "hydrate":
@@ -353,27 +366,10 @@ class AlertPolicy:
         off = self._acute_off_since
         return self._acute_on or (off is not None and t - off < self.config.post_cramp_s)
 
-    def _kind(self, ind: Indicators, level: AlertLevel, form: bool) -> str:
-        """:func:`~alerts.advice.choose_kind`, kept to the episode's last reason unless the new one clearly
-        outweighs it or is no longer allowed (rule 6), with one :func:`~alerts.advice.eligible_kinds` and one
-        :func:`~alerts.advice.kind_scores` for both steps."""
-        if ind.acute_cramp:
-            return "stop_and_stretch"
-        allowed = eligible_kinds(ind, level, form=form)
-        scores = kind_scores(ind)
-        kind = allowed[0]
-        for k in allowed:
-            if scores[k] > scores[kind]:
-                kind = k
-        last = self._last_kind
-        if last is None or kind == last or last not in allowed:
-            return kind
-        if scores.get(last, 0.0) > 0 and scores.get(kind, 0.0) < self.config.kind_margin * scores[last]:
-            return last
-        return kind
-
     def _standing_alarm(self, t: float) -> int:
         """The highest warning/critical rank sent (any kind) within ``alarm_reminder_s``: it still stands."""
+        if not self._alarm_at:
+            return 0
         window = self.config.alarm_reminder_s
         return max((r for r, at in self._alarm_at.items() if t - at < window), default=0)
 

@@ -1,7 +1,7 @@
 """The alert policy's per-tick steps as they were before the fast paths (main at 254bef2), for the equivalence
 tests: :class:`ReferencePolicy` is :class:`~alerts.policy.AlertPolicy` with those steps put back — every gate of a
 level alert in its old order (the kind chosen first), the kind scored twice (choose, then keep sticky), the sent
-history rebuilt every tick."""
+history rebuilt every tick, every step of a tick called (none inline, none skipped)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,70 @@ from processors.indicators import LEVELS, Indicators
 
 class ReferencePolicy(AlertPolicy):
     """The old computation of every step the fast paths replaced."""
+
+    def update(self, ind: Indicators) -> list[Alert]:
+        t = float(ind.t)
+        if not math.isfinite(t) or (self._last_t is not None and t <= self._last_t):
+            return []
+        cfg = self.config
+        if self._last_t is not None and t - self._last_t > cfg.max_tick_gap_s:
+            self._since = [None, None, None, None]
+            self._risks = []
+        self._last_t = t
+        self._trim(t)
+        if ind.gait_state != "unknown":
+            self._gait = ind.gait_state
+
+        if ind.signal == "lost":
+            # no data, no decision: the debounce restarts once data returns
+            self._since = [None, None, None, None]
+            self._risks = []
+            return []
+
+        rank = self._tick_rank(ind)
+        for r in (1, 2, 3):
+            if rank >= r:
+                if self._since[r] is None:
+                    self._since[r] = t
+            else:
+                self._since[r] = None
+        if rank == 0 and not ind.acute_cramp:
+            if self._low_since is None:
+                self._low_since = t
+            if t - self._low_since >= cfg.ack_clear_s:  # the episode is over
+                self._acked.clear()
+                self._last_kind = None
+            if t - self._low_since >= cfg.advice_clear_s:  # calm for long enough: advice is news again
+                self._repeats.clear()
+        else:
+            self._low_since = None
+
+        debounced = self._debounced_rank(t)
+        self._track_episode(t, debounced)
+        medical = self._medical(ind, t)
+        if medical is not None:  # a red flag goes first; the runner's alert follows on the next tick
+            return [medical]
+        if ind.acute_cramp or self._acute_on:
+            acute = self._acute(ind, t)
+            if ind.acute_cramp:  # while a cramp is on, nothing but stop_and_stretch
+                return [acute] if acute is not None else []
+        sent = self._by_level(ind, t, debounced)
+        if sent is None:
+            sent = self._drink(ind, t)
+        return [sent] if sent is not None else []
+
+    def _debounced_rank(self, t: float) -> int:
+        cfg = self.config
+        for r in (3, 2, 1):
+            since = self._since[r]
+            hold = cfg.critical_debounce_s if r == 3 else cfg.debounce_s
+            if since is not None and t - since >= hold:
+                return r
+        return 0
+
+    def _standing_alarm(self, t: float) -> int:
+        window = self.config.alarm_reminder_s
+        return max((r for r, at in self._alarm_at.items() if t - at < window), default=0)
 
     def _trim(self, t: float) -> None:
         keep = max(self.config.cooldown_s, self.config.cap_window_s)
