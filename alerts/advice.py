@@ -48,7 +48,7 @@ from alerts.inputs import (
     training_pace,
     value_of,
 )
-from processors._util import fround
+from processors._util import ROUND_MAGIC, fround
 from processors.gait import RUN_MIN_CADENCE
 from processors.indicators import Indicators
 from processors.profile import Profile
@@ -105,6 +105,8 @@ EASY_JOG_MIN: Final = 2
 #: Tie-break between kinds whose factors contribute equally (first wins), and the fallback when no factor asks
 #: for an action (``ease_pace``: easing off is safe whatever the cause).
 KIND_PRIORITY: Final[tuple[str, ...]] = ("ease_pace", "shorten_stride", "hydrate", "change_form")
+#: The factors :func:`kind_scores` adds up: those whose kind is in :data:`KIND_PRIORITY`.
+_SCORED_KIND: Final[Mapping[str, str]] = {f: k for f, k in KIND_OF_FACTOR.items() if k in KIND_PRIORITY}
 
 
 #: The stretch for each muscle (seed 000): short forms for the watch.
@@ -130,11 +132,21 @@ class Advice:
 
 
 def kind_scores(ind: Indicators) -> dict[str, float]:
-    """Sum of positive contributions per action kind (acute cramp excluded: it is handled on its own)."""
+    """Sum of positive contributions per action kind (acute cramp excluded: it is handled on its own): those of
+    :func:`contributions`, rounded only where a kind takes them. A plain float takes :func:`fround`'s own fast
+    path inline (the same steps, the same bits); anything else goes through :func:`finite` and :func:`fround`."""
     scores = dict.fromkeys(KIND_PRIORITY, 0.0)
-    for name, c in ind.factors.items():  # = contributions(ind), rounded only where a kind takes it
-        kind = KIND_OF_FACTOR.get(str(name))
-        if kind in scores and (v := finite(c)) is not None and (v := fround(v, 4)) > 0:
+    for name, c in ind.factors.items():
+        kind = _SCORED_KIND.get(name if name.__class__ is str else str(name))
+        if kind is None:
+            continue
+        if c.__class__ is float and -2e9 < (y := c * 10000.0) < 2e9:  # finite, in fround's fast range
+            r = (y + ROUND_MAGIC) - ROUND_MAGIC
+            if -0.499999 < y - r < 0.499999:  # away from a tie: fround's result, r / 10⁴ (a zero adds nothing)
+                if r > 0:
+                    scores[kind] += r / 10000.0
+                continue
+        if (v := finite(c)) is not None and (v := fround(v, 4)) > 0:
             scores[kind] += v
     return scores
 

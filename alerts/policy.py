@@ -305,9 +305,17 @@ class AlertPolicy:
             return None  # walking or stopped: already eased off; stale: the gait and the numbers are out of date
         # Every gate below is pure and only returns None, so their order changes no result: the ones that do not
         # depend on the kind go first, and a tick they hold back (most ticks at a level) scores no kinds.
-        recent = [h for h in self._history if t - h[0] < cfg.cooldown_s] if self._history else []
-        if recent and any(h[2] > rank for h in recent):
-            return None  # a higher alert still stands
+        cooldown, window = cfg.cooldown_s, cfg.cap_window_s
+        newest, in_window = None, 0  # the latest alert within cooldown_s; how many within cap_window_s
+        for sent_t, _, sent_rank in self._history:  # one pass for three gates
+            age = t - sent_t
+            if age < cooldown:
+                if sent_rank > rank:
+                    return None  # a higher alert still stands
+                if newest is None or sent_t > newest:
+                    newest = sent_t
+            if age < window:
+                in_window += 1
         escalation = 0 < self._episode_max < rank
         risen = rank >= 2 and self._risen(ind)
         if rank >= 2 and rank <= self._standing_alarm(t):
@@ -315,9 +323,8 @@ class AlertPolicy:
                 return None  # an alarm at this level or higher still stands and the risk has not risen: no news
             escalation = False
         if not critical:
-            if not escalation and recent and t - max(h[0] for h in recent) < cfg.min_gap_s:
+            if not escalation and newest is not None and t - newest < cfg.min_gap_s:
                 return None
-            in_window = sum(1 for h in self._history if t - h[0] < cfg.cap_window_s)
             if in_window >= cfg.cap:
                 return None
         level = _RANK_NAME[rank]
@@ -333,7 +340,7 @@ class AlertPolicy:
             base = cfg.advice_repeat_s if rank == 1 else cfg.cooldown_s
             if last is not None and t - last < self._repeats.wait(kind, ind, self.profile, cfg, base):
                 return None
-        elif not escalation and any(h[1] == kind and h[2] >= 2 for h in recent):
+        elif not escalation and any(h[1] == kind and h[2] >= 2 and t - h[0] < cooldown for h in self._history):
             return None  # a risen risk: 5 min after the kind's last alarm (an advice never holds it)
         self._repeats.note(kind, ind, self.profile, cfg)
         return self._emit(ind, t, kind, rank)
@@ -368,10 +375,11 @@ class AlertPolicy:
 
     def _standing_alarm(self, t: float) -> int:
         """The highest warning/critical rank sent (any kind) within ``alarm_reminder_s``: it still stands."""
-        if not self._alarm_at:
-            return 0
-        window = self.config.alarm_reminder_s
-        return max((r for r, at in self._alarm_at.items() if t - at < window), default=0)
+        window, top = self.config.alarm_reminder_s, None
+        for r, at in self._alarm_at.items():  # max(..., default=0), without a generator
+            if t - at < window and (top is None or r > top):
+                top = r
+        return 0 if top is None else top
 
     def _risen(self, ind: Indicators) -> bool:
         """Whether the risk has risen by ``alarm_repeat_rise`` since the last warning/critical of any kind."""

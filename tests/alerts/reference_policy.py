@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import math
 
-from alerts.advice import choose_kind, eligible_kinds, kind_scores
+from alerts.advice import KIND_OF_FACTOR, KIND_PRIORITY, choose_kind, eligible_kinds, kind_scores
 from alerts.alert import Alert, AlertLevel
+from alerts.inputs import finite
 from alerts.policy import _RANK_NAME, AlertPolicy
+from processors._util import fround
 from processors.indicators import LEVELS, Indicators
 
 
@@ -155,3 +157,13 @@ class ReferencePolicy(AlertPolicy):
                 return None
         self._repeats.note(kind, ind, self.profile, cfg)
         return self._emit(ind, t, kind, rank)
+
+
+def reference_kind_scores(ind: Indicators) -> dict[str, float]:
+    """kind_scores as it was: :func:`~alerts.inputs.finite` and :func:`~processors._util.fround` on every factor."""
+    scores = dict.fromkeys(KIND_PRIORITY, 0.0)
+    for name, c in ind.factors.items():
+        kind = KIND_OF_FACTOR.get(str(name))
+        if kind in scores and (v := finite(c)) is not None and (v := fround(v, 4)) > 0:
+            scores[kind] += v
+    return scores

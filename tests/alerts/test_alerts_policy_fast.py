@@ -10,10 +10,11 @@ import random
 
 import pytest
 
+from alerts.advice import kind_scores
 from alerts.policy import AlertPolicy, PolicyConfig
 from processors.indicators import LEVELS, Indicators
 from tests.alerts.helpers_alerts import PROFILE, S0
-from tests.alerts.reference_policy import ReferencePolicy
+from tests.alerts.reference_policy import ReferencePolicy, reference_kind_scores
 
 FACTOR_NAMES = (
     "pace_over_training", "decoupling", "intensity", "fatigue", "duration", "cadence_drop", "stride", "heat",
@@ -120,3 +121,27 @@ def test_a_saved_history_out_of_order_is_loaded_oldest_first() -> None:
     assert [h[0] for h in restored.state_dict()["history"]] == [S0 + 100.0, S0 + 900.0]
     restored.update(Indicators(t=S0 + 1000.0, elapsed_s=1000.0))
     assert restored.state_dict()["history"] == [[S0 + 900.0, "ease_pace", 1]]
+
+
+def _any_factor(rng: random.Random) -> object:
+    roll = rng.random()
+    if roll < 0.2:
+        return rng.choice([math.nan, math.inf, -math.inf, 0.0, -0.0, 0.00005, -0.00005, 0.30005, 1.23455, 2e5, 1.999e5])
+    if roll < 0.3:
+        return rng.choice([1, 0, -1, True, False, None, "0.3"])
+    if roll < 0.4:
+        return rng.uniform(-3e5, 3e5)  # around fround's fast range (|x · 10⁴| < 2e9)
+    if roll < 0.6:
+        return round(rng.uniform(-0.1, 0.1), rng.randint(4, 7)) + rng.choice([0.0, 0.00005, -0.00005])
+    return rng.uniform(-0.5, 1.5)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kind_scores_bit_for_bit_as_before(seed: int) -> None:
+    """The inline rounding adds the very same floats as finite + fround did, ties and odd types included."""
+    rng = random.Random(seed)
+    for _ in range(3000):
+        names = rng.sample(FACTOR_NAMES, rng.randint(0, len(FACTOR_NAMES)))
+        ind = Indicators(t=0.0, elapsed_s=0.0, factors={n: _any_factor(rng) for n in names})  # type: ignore[misc]
+        got, want = kind_scores(ind), reference_kind_scores(ind)
+        assert {k: v.hex() for k, v in got.items()} == {k: v.hex() for k, v in want.items()}, ind.factors
