@@ -126,6 +126,19 @@ def test_signal_at_decides_as_max_did(lost_s: float, stale_s: float) -> None:
         assert seen == {"ok", "stale", "lost"}  # the comparisons saw every outcome
 
 
+def test_signal_at_without_a_signal_stream_judges_every_stream_as_max_did() -> None:
+    """No hr, pace or cadence yet: every stream with a sample is judged (signal_at's fallback pool)."""
+    pipe = AthletePipeline("s", "a", EASY_PROFILE)
+    assert pipe.signal_at(T0) == _signal_with_max(pipe, T0) == "ok"  # nothing at all: ok
+    seen = set()
+    for t in range(0, 40, 4):
+        pipe.add_many([("temp", T0 + t, 20.0)])
+        for k in range(0, 300):
+            seen.add(_signal_with_max(pipe, pipe._filled + k / 2))
+            assert pipe.signal_at(pipe._filled + k / 2) == _signal_with_max(pipe, pipe._filled + k / 2)
+    assert seen == {"ok", "stale", "lost"}
+
+
 def test_signal_goes_stale_then_lost() -> None:
     pipe = AthletePipeline("s", "a", EASY_PROFILE)
     statuses = []
