@@ -105,6 +105,12 @@ EASY_JOG_MIN: Final = 2
 #: Tie-break between kinds whose factors contribute equally (first wins), and the fallback when no factor asks
 #: for an action (``ease_pace``: easing off is safe whatever the cause).
 KIND_PRIORITY: Final[tuple[str, ...]] = ("ease_pace", "shorten_stride", "hydrate", "change_form")
+#: :func:`eligible_kinds` by (stride and form advice allowed, drink advice allowed), in KIND_PRIORITY order.
+_ELIGIBLE: Final[Mapping[tuple[bool, bool], tuple[str, ...]]] = {
+    (form, drink): tuple(k for k in KIND_PRIORITY if (form or k not in FORM_KINDS) and (drink or k != "hydrate"))
+    for form in (False, True)
+    for drink in (False, True)
+}
 #: The factors :func:`kind_scores` adds up: those whose kind is in :data:`KIND_PRIORITY`.
 _SCORED_KIND: Final[Mapping[str, str]] = {f: k for f, k in KIND_OF_FACTOR.items() if k in KIND_PRIORITY}
 
@@ -170,16 +176,11 @@ def eligible_kinds(ind: Indicators, level: AlertLevel, *, form: bool = True) -> 
     """
     if level == "critical":
         return ("ease_pace",)
-    out = []
-    for kind in KIND_PRIORITY:
-        if kind in FORM_KINDS and not (form and running(ind)):
-            continue
-        if kind == "hydrate":
-            loss = value_of(ind, "sweat_loss_pct")
-            if level != "advice" or loss is None or loss < HYDRATE_MIN_LOSS_PCT:
-                continue
-        out.append(kind)
-    return tuple(out)
+    drink = False
+    if level == "advice":
+        loss = value_of(ind, "sweat_loss_pct")
+        drink = loss is not None and not loss < HYDRATE_MIN_LOSS_PCT
+    return _ELIGIBLE[running(ind) if form else False, drink]
 
 
 def choose_kind(ind: Indicators, level: AlertLevel, *, form: bool = True) -> str:

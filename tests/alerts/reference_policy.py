@@ -7,9 +7,17 @@ from __future__ import annotations
 
 import math
 
-from alerts.advice import KIND_OF_FACTOR, KIND_PRIORITY, choose_kind, eligible_kinds, kind_scores
+from alerts.advice import (
+    FORM_KINDS,
+    HYDRATE_MIN_LOSS_PCT,
+    KIND_OF_FACTOR,
+    KIND_PRIORITY,
+    choose_kind,
+    eligible_kinds,
+    kind_scores,
+)
 from alerts.alert import Alert, AlertLevel
-from alerts.inputs import finite
+from alerts.inputs import finite, value_of
 from alerts.policy import _RANK_NAME, AlertPolicy
 from processors._util import fround
 from processors.indicators import LEVELS, Indicators
@@ -167,3 +175,19 @@ def reference_kind_scores(ind: Indicators) -> dict[str, float]:
         if kind in scores and (v := finite(c)) is not None and (v := fround(v, 4)) > 0:
             scores[kind] += v
     return scores
+
+
+def reference_eligible_kinds(ind: Indicators, level: str, *, form: bool = True) -> tuple[str, ...]:
+    """eligible_kinds as it was: a loop over the kinds."""
+    if level == "critical":
+        return ("ease_pace",)
+    out = []
+    for kind in KIND_PRIORITY:
+        if kind in FORM_KINDS and not (form and ind.gait_state == "running"):
+            continue
+        if kind == "hydrate":
+            loss = value_of(ind, "sweat_loss_pct")
+            if level != "advice" or loss is None or loss < HYDRATE_MIN_LOSS_PCT:
+                continue
+        out.append(kind)
+    return tuple(out)

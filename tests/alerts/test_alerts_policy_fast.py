@@ -10,11 +10,11 @@ import random
 
 import pytest
 
-from alerts.advice import kind_scores
+from alerts.advice import eligible_kinds, kind_scores
 from alerts.policy import AlertPolicy, PolicyConfig
 from processors.indicators import LEVELS, Indicators
 from tests.alerts.helpers_alerts import PROFILE, S0
-from tests.alerts.reference_policy import ReferencePolicy, reference_kind_scores
+from tests.alerts.reference_policy import ReferencePolicy, reference_eligible_kinds, reference_kind_scores
 
 FACTOR_NAMES = (
     "pace_over_training", "decoupling", "intensity", "fatigue", "duration", "cadence_drop", "stride", "heat",
@@ -145,3 +145,17 @@ def test_kind_scores_bit_for_bit_as_before(seed: int) -> None:
         ind = Indicators(t=0.0, elapsed_s=0.0, factors={n: _any_factor(rng) for n in names})  # type: ignore[misc]
         got, want = kind_scores(ind), reference_kind_scores(ind)
         assert {k: v.hex() for k, v in got.items()} == {k: v.hex() for k, v in want.items()}, ind.factors
+
+
+def test_eligible_kinds_as_before() -> None:
+    """The table lookup gives the kinds the old loop did for every level, gait, form flag and sweat loss."""
+    rng = random.Random(5)
+    losses = [None, math.nan, math.inf, 1.9, 1.99999, 2.0, 2.00001, 3.0, 2]
+    for _ in range(4000):
+        gait = rng.choice([*GAITS, "limping"])
+        loss, in_values = rng.choice(losses), rng.choice(losses)
+        values = {} if in_values is None else {"sweat_loss_pct": in_values}
+        ind = Indicators(t=0.0, elapsed_s=0.0, gait_state=gait, sweat_loss_pct=loss, values=values)  # type: ignore[arg-type]
+        for level in ("advice", "warning", "critical", "low"):
+            form = rng.random() < 0.7
+            assert eligible_kinds(ind, level, form=form) == reference_eligible_kinds(ind, level, form=form)  # type: ignore[arg-type]
