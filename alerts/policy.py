@@ -38,6 +38,7 @@ from alerts.advice import HYDRATE_MIN_LOSS_PCT, advise, sticky_kind
 from alerts.alert import ALERT_LEVELS, Alert, AlertLevel, alert_id
 from alerts.inputs import contributions
 from alerts.policy_config import LevelSource, PolicyConfig
+from alerts.policy_flags import CrampAndFlagRules
 from alerts.policy_state import STATE_VERSION, dump, load, saved_profile
 from alerts.repeats import RepeatSchedule
 from processors._util import fround
@@ -56,7 +57,7 @@ RESTING: Final = frozenset({"walking", "stopped"})
 __all__ = ["AlertPolicy", "LevelSource", "PolicyConfig"]
 
 
-class AlertPolicy:
+class AlertPolicy(CrampAndFlagRules):
     """Decides, tick by tick, which alerts one athlete gets in one session. See the module docstring.
 
     >>> from processors.indicators import Indicators
@@ -245,44 +246,6 @@ class AlertPolicy:
         keep = max(self.config.cooldown_s, self.config.cap_window_s)
         if t - self._history[0][0] >= keep:
             self._history = [h for h in self._history if t - h[0] < keep]
-
-    def _acute(self, ind: Indicators, t: float) -> Alert | None:
-        cfg = self.config
-        if not ind.acute_cramp:
-            if self._acute_on:
-                self._acute_on = False
-                self._acute_off_since = t
-            return None
-        new_cramp = not self._acute_on and (
-            self._acute_off_since is None or t - self._acute_off_since >= cfg.acute_rearm_s
-        )
-        self._acute_on = True
-        self._acute_off_since = None
-        kind = "stop_and_stretch"
-        if new_cramp:
-            self._acked.pop(kind, None)
-            return self._emit(ind, t, kind, 3)
-        last = self._last_by_kind.get(kind)
-        if self._acked.get(kind, 0) >= 3 or (last is not None and t - last < cfg.cooldown_s):
-            return None
-        return self._emit(ind, t, kind, 3)
-
-    def _medical(self, ind: Indicators, t: float) -> Alert | None:
-        """A coach-only critical ``medical`` alert on a red flag: at once when it appears (or its reason changes),
-        then every ``cooldown_s`` while it persists, unless acknowledged. No warm-up, debounce or cap."""
-        flag = ind.red_flag
-        if not flag:
-            self._flag = None
-            return None
-        kind = "medical"
-        if flag != self._flag:
-            self._flag = flag
-            self._acked.pop(kind, None)
-            return self._emit(ind, t, kind, 3)
-        last = self._last_by_kind.get(kind)
-        if self._acked.get(kind, 0) >= 3 or (last is not None and t - last < self.config.cooldown_s):
-            return None
-        return self._emit(ind, t, kind, 3)
 
     def _track_episode(self, t: float, rank: int) -> None:
         """Lower the escalation reference once the level has stayed below it for ``cooldown_s``."""
