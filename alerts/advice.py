@@ -273,10 +273,17 @@ HYDRATE_NOTE: Final = "drink to thirst, never more than sweated: over-drinking r
 MEDICAL_NOTE: Final = "call medical help if the runner is confused, vomiting, collapsed or the cramp will not ease"
 
 
-def advise(ind: Indicators, profile: Profile, level: AlertLevel, kind: str | None = None) -> Advice:
-    """Kind (chosen from the factors unless given), message and detail for one alert."""
+def advise(
+    ind: Indicators,
+    profile: Profile,
+    level: AlertLevel,
+    kind: str | None = None,
+    factors: Mapping[str, float] | None = None,
+) -> Advice:
+    """Kind (chosen from the factors unless given), message and detail for one alert; ``factors``: the caller's
+    :func:`contributions` of ``ind`` if it has them (else computed)."""
     chosen = kind if kind is not None else choose_kind(ind, level)
-    detail = detail_for(ind, profile)
+    detail = detail_for(ind, profile, factors)
     if chosen == "hydrate":
         detail = f"{detail}; {HYDRATE_NOTE}"
     elif chosen == "medical":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from alerts.inputs import baseline_cadence, contributions, finite, fmt_pace, num, training_pace, value_of
 from processors.indicators import Indicators
 from processors.profile import Profile
@@ -117,7 +119,7 @@ def _describe_fatigue(ind: Indicators) -> str:
     return ", ".join([text, *bits])
 
 
-def detail_for(ind: Indicators, profile: Profile) -> str:
+def detail_for(ind: Indicators, profile: Profile, factors: Mapping[str, float] | None = None) -> str:
     """The coach's line: risk, level and every contributing factor with its value, largest first.
 
     >>> ind = Indicators(t=0.0, elapsed_s=2880.0, pace=287.0, temp=31.0, sweat_loss_pct=1.9, risk=0.62,
@@ -129,7 +131,8 @@ def detail_for(ind: Indicators, profile: Profile) -> str:
     """
     risk = finite(ind.risk)
     head = f"risk {num(risk if risk is not None else 0.0, 2)} ({ind.level})"
-    items = sorted(((n, c) for n, c in contributions(ind).items() if c > 0), key=lambda nc: (-nc[1], nc[0]))
+    factors = contributions(ind) if factors is None else factors  # the caller's contributions(ind), if it has them
+    items = sorted(((n, c) for n, c in factors.items() if c > 0), key=lambda nc: (-nc[1], nc[0]))
     if ind.acute_cramp and "acute_cramp" not in dict(items):
         items.insert(0, ("acute_cramp", 0.0))
     if not items:

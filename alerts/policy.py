@@ -352,7 +352,8 @@ class AlertPolicy(CrampAndFlagRules):
     def _emit(self, ind: Indicators, t: float, kind: str, rank: int) -> Alert:
         level = _RANK_NAME[rank]
         assert level is not None
-        advice = advise(ind, self.profile, level, kind=kind)
+        factors = contributions(ind)
+        advice = advise(ind, self.profile, level, kind=kind, factors=factors)
         aid = alert_id(self.squad, self.athlete, self.session_start, kind, level, t)
         risk = float(ind.risk) if math.isfinite(float(ind.risk)) else 0.0
         alert = Alert(
@@ -365,7 +366,7 @@ class AlertPolicy(CrampAndFlagRules):
             risk=fround(risk, 4),
             message=advice.message,
             detail=advice.detail,
-            factors=contributions(ind),
+            factors=factors,
         )
         self._last_by_kind[kind] = t
         self._history.append((t, kind, rank))

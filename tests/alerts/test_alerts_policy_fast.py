@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from alerts.advice import eligible_kinds, kind_scores
+from alerts.advice import advise, contributions, eligible_kinds, kind_scores
 from alerts.policy import AlertPolicy, PolicyConfig
 from processors.indicators import LEVELS, Indicators
 from tests.alerts.helpers_alerts import PROFILE, S0
@@ -159,3 +159,13 @@ def test_eligible_kinds_as_before() -> None:
         for level in ("advice", "warning", "critical", "low"):
             form = rng.random() < 0.7
             assert eligible_kinds(ind, level, form=form) == reference_eligible_kinds(ind, level, form=form)  # type: ignore[arg-type]
+
+
+def test_advise_with_the_callers_contributions_is_the_same() -> None:
+    """_emit passes its contributions(ind) to advise (one computation, not two): the same message and detail."""
+    rng = random.Random(11)
+    for k, ind in enumerate(_indicators(rng, 400, S0)):
+        level = ("advice", "warning", "critical")[k % 3]
+        for kind in (None, "ease_pace", "shorten_stride", "hydrate", "change_form", "stop_and_stretch", "medical"):
+            plain = advise(ind, PROFILE, level, kind=kind)  # type: ignore[arg-type]
+            assert advise(ind, PROFILE, level, kind=kind, factors=contributions(ind)) == plain  # type: ignore[arg-type]
