@@ -28,7 +28,7 @@ from monitor.core.eventtime import HeldJump
 from monitor.core.grid import StreamGrid
 from monitor.core.intake import SampleIntake
 from monitor.core.output import SIGNAL_STREAMS, SLOW_STREAMS, STREAMS, Output, PipelineConfig
-from processors._util import ROUND_MAGIC
+from monitor.core.status import EngineStatus, _clean, _num, round4
 from processors.engine import Engine
 from processors.indicators import Indicators, Signal
 from processors.profile import Profile, SessionPlan
@@ -52,49 +52,6 @@ STATUS_KEYS = (
 _EXTRA_KEYS = tuple(f.name for f in fields(Indicators) if f.name not in STATUS_KEYS)
 
 
-def round4(x: float) -> float:
-    """``round(x, 4)`` exactly (correctly rounded, the sign of zero kept), ~1.5x faster: away from a decimal tie
-    ``x · 10⁴`` is rounded in binary and divided back (both steps exact or correctly rounded); near a tie, and for
-    non-finite ``x`` or beyond event times (7e9), Python's ``round`` decides (tests/monitor/core/test_round4.py).
-
-    >>> round4(1.23456), round4(-0.00001), round4(2.00005) == round(2.00005, 4)
-    (1.2346, -0.0, True)
-    """
-    if -2e5 < x < 2e5:
-        y = x * 10000.0
-        r = (y + ROUND_MAGIC) - ROUND_MAGIC
-        d = y - r
-        if -0.499999 < d < 0.499999:  # x · 10⁴ is not within ~1e-6 of a tie (its rounding error is < 3e-7)
-            return r / 10000.0 if r else 0.0 * x  # 0.0 * x: ±0 like round
-    elif -7e9 < x < 7e9:  # event times: |x · 10⁴| < 2⁴⁶, so its rounding error is < 0.004
-        y = x * 10000.0
-        r = (y + ROUND_MAGIC) - ROUND_MAGIC
-        d = y - r
-        if -0.49 < d < 0.49:
-            return r / 10000.0  # r is not 0 here
-    return round(x, 4)
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float | np.floating):
-        f = float(value)
-        return None if not math.isfinite(f) else round4(f)
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def _num(value: Any) -> Any:
-    """:func:`_clean` with a fast path for plain floats."""
-    if value.__class__ is float:
-        return round4(value) if value - value == 0.0 else None
-    return value if value is None else _clean(value)
-
-
 def encode_status(status: dict[str, Any]) -> bytes:
     """A status as compact JSON (orjson: ~10x faster than ``json.dumps``; a status holds no NaN, see ``_status``),
     in a right-sized ``bytes``: orjson (3.12 on) returns its output in its growing write buffer, never shrunk (a
@@ -109,6 +66,7 @@ def encode_status(status: dict[str, Any]) -> bytes:
 
 #: Indicators fields in status order after t/squad/athlete (contract keys first, then the additions).
 _STATUS_FIELDS = STATUS_KEYS[3:] + _EXTRA_KEYS
+_ENGINE_STATUS = EngineStatus(_STATUS_FIELDS)
 
 
 class AthletePipeline(SampleIntake):
@@ -272,16 +230,21 @@ class AthletePipeline(SampleIntake):
         ind = self._engine.tick(self.window())
         ind.signal = self.signal_at(s)
         alerts = self._policy.update(ind)
-        status = self._status(ind)
+        status = self._status(ind, from_engine=True)
         self.last_status = status
         out.statuses.append(status)
         out.alerts.extend(alerts)
         out.tick_seconds.append(time.perf_counter() - started)
 
-    def _status(self, ind: Indicators) -> dict[str, Any]:
+    def _status(self, ind: Indicators, from_engine: bool = False) -> dict[str, Any]:
         """The status document: every float rounded to 4 decimals, NaN/inf as None, nested dicts and lists
-        copied (the same as :func:`_clean` of the indicators, built in one pass without a deep copy)."""
+        copied (the same as :func:`_clean` of the indicators, built in one pass without a deep copy).
+        ``from_engine``: ``ind`` is as ``Engine.tick`` made it, so the values its processors already rounded are
+        not rounded again (monitor.core.status, the same document)."""
         status: dict[str, Any] = {"t": _num(ind.t), "squad": self.squad, "athlete": self.athlete}
+        if from_engine:
+            _ENGINE_STATUS.fill(status, ind)
+            return self._status_tail(status)
         for key in _STATUS_FIELDS:
             v = getattr(ind, key)
             cls = v.__class__
@@ -298,6 +261,9 @@ class AthletePipeline(SampleIntake):
                 status[key] = [(round4(x) if x - x == 0.0 else None) if x.__class__ is float else _clean(x) for x in v]
             else:
                 status[key] = _clean(v)
+        return self._status_tail(status)
+
+    def _status_tail(self, status: dict[str, Any]) -> dict[str, Any]:
         status["session_start"] = _num(self.session_start)
         status["session_state"] = "live"
         status["plan"] = self.plan.plan

@@ -1,0 +1,96 @@
+"""The engine's status skips the second rounding of values their processor already rounded (monitor.core.status):
+a value rounded to <= 4 decimals is its own round4, and on real ticks every skipped value is such a value and
+the status is the one the full rounding builds, bit for bit."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+import numpy as np
+import orjson
+import pytest
+
+from monitor.core.pipeline import AthletePipeline, encode_status, round4
+from monitor.core.status import PREROUNDED_CONTAINERS, PREROUNDED_FIELDS, PREROUNDED_VALUES
+from processors._util import fround
+from processors.indicators import Indicators
+from processors.profile import Profile, SessionPlan
+from tests.rounding import same, values
+from tests.runs import EASY_PROFILE, HOT_PROFILE, easy_cool_run, hot_fast_run, hot_then_walk_run
+
+
+def _tie(rnd: random.Random) -> float:
+    """A decimal tie (or a value next to one) of 1 to 5 decimals."""
+    d = rnd.randint(1, 5)
+    x = (rnd.randint(-(10**6), 10**6) + 0.5) / 10.0**d
+    return x + rnd.choice((0.0, 0.0, 1e-12, -1e-12))
+
+
+@pytest.mark.parametrize("digits", [0, 1, 2, 3, 4])
+def test_a_value_rounded_to_at_most_4_decimals_is_its_own_round4(digits: int) -> None:
+    for v in values(seed=digits, count=40_000, max_exp=9, ties=_tie):
+        if not math.isfinite(v):
+            continue
+        for x in (fround(v, digits), round(v, digits), float(np.round(np.float64(v), digits))):
+            assert same(round4(x), x), (v, digits, x)
+            assert same(round(x, 4), x), (v, digits, x)
+
+
+def _ticks(frames: list[Any], profile: Profile, plan: SessionPlan | None = None) -> list[tuple[Indicators, Any, Any]]:
+    """(indicators, the status _tick published) of every tick of a run."""
+    pipe = AthletePipeline("club", "ann", profile)
+    pipe.start(frames[0].t, plan)
+    seen: list[tuple[Indicators, Any, Any]] = []
+    status = AthletePipeline._status
+
+    def capture(self: AthletePipeline, ind: Indicators, from_engine: bool = False) -> dict[str, Any]:
+        out = status(self, ind, from_engine)
+        seen.append((ind, out, status(self, ind)))
+        return out
+
+    AthletePipeline._status = capture  # type: ignore[method-assign]
+    try:
+        for f in frames:
+            pipe.add_many((name, f.t, v) for name, v in f.streams().items())
+        pipe.flush()
+    finally:
+        AthletePipeline._status = status  # type: ignore[method-assign]
+    return seen
+
+
+RUNS = [
+    (lambda: hot_fast_run(minutes=40), HOT_PROFILE, None),
+    (lambda: hot_then_walk_run(minutes=30, walk_minutes=10), HOT_PROFILE, SessionPlan("tempo", None)),
+    (lambda: easy_cool_run(minutes=30), EASY_PROFILE, SessionPlan("intervals", 301.25)),
+]
+
+
+def _is_prerounded(x: object) -> bool:
+    return x.__class__ is float and math.isfinite(x) and same(round4(x), x)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("run", range(len(RUNS)))
+def test_skipped_values_of_real_ticks_are_rounded_and_the_status_is_the_same(run: int) -> None:
+    make, profile, plan = RUNS[run]
+    seen = _ticks(make(), profile, plan)
+    assert len(seen) > 300
+    skipped = 0
+    for ind, fast, full in seen:
+        assert orjson.dumps(fast) == orjson.dumps(full) and encode_status(fast) == encode_status(full)
+        assert list(fast) == list(full) and list(fast["values"]) == list(full["values"])
+        for key in PREROUNDED_FIELDS:
+            v = getattr(ind, key)
+            assert v is None or v.__class__ is bool or _is_prerounded(v), (key, v)
+            skipped += v.__class__ is float
+        for key in PREROUNDED_CONTAINERS:
+            c = getattr(ind, key)
+            for x in (c or {}).values() if isinstance(c, dict) else c or []:
+                assert _is_prerounded(x), (key, x)
+                skipped += 1
+        for key in PREROUNDED_VALUES:
+            x = ind.values[key]
+            assert x is None or _is_prerounded(x), (key, x)
+            skipped += x is not None
+    assert skipped > 40 * len(seen)  # most of the status's floats were skipped
