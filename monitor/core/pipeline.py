@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -66,7 +66,6 @@ def encode_status(status: dict[str, Any]) -> bytes:
 
 #: Indicators fields in status order after t/squad/athlete (contract keys first, then the additions).
 _STATUS_FIELDS = STATUS_KEYS[3:] + _EXTRA_KEYS
-_ENGINE_STATUS = EngineStatus(_STATUS_FIELDS)
 
 
 class AthletePipeline(SampleIntake):
@@ -88,6 +87,7 @@ class AthletePipeline(SampleIntake):
         self.last_status: dict[str, Any] | None = None
         self._max_span = 0.0  # widest time span of one message's samples of one stream (the gateway's habit)
         self._held_frames = False  # whether the held jump came as frames
+        self._engine_status = EngineStatus(_STATUS_FIELDS)  # builds the statuses of the ticks
         self._reset()
 
     # ---- session ---------------------------------------------------------------------------------------
@@ -241,10 +241,13 @@ class AthletePipeline(SampleIntake):
         copied (the same as :func:`_clean` of the indicators, built in one pass without a deep copy).
         ``from_engine``: ``ind`` is as ``Engine.tick`` made it, so the values its processors already rounded are
         not rounded again (monitor.core.status, the same document)."""
-        status: dict[str, Any] = {"t": _num(ind.t), "squad": self.squad, "athlete": self.athlete}
+        t = ind.t
+        if not (from_engine and t.__class__ is float and t % 1.0 == 0.0):  # a grid second is its own round4
+            t = _num(t)
+        status: dict[str, Any] = {"t": t, "squad": self.squad, "athlete": self.athlete}
         if from_engine:
-            _ENGINE_STATUS.fill(status, ind)
-            return self._status_tail(status)
+            self._engine_status.fill(status, ind)
+            return self._status_tail(status, self._engine_status.round)
         for key in _STATUS_FIELDS:
             v = getattr(ind, key)
             cls = v.__class__
@@ -261,13 +264,13 @@ class AthletePipeline(SampleIntake):
                 status[key] = [(round4(x) if x - x == 0.0 else None) if x.__class__ is float else _clean(x) for x in v]
             else:
                 status[key] = _clean(v)
-        return self._status_tail(status)
+        return self._status_tail(status, lambda _, x: _num(x))
 
-    def _status_tail(self, status: dict[str, Any]) -> dict[str, Any]:
-        status["session_start"] = _num(self.session_start)
+    def _status_tail(self, status: dict[str, Any], num: Callable[[str, Any], Any]) -> dict[str, Any]:
+        status["session_start"] = num("session_start", self.session_start)
         status["session_state"] = "live"
         status["plan"] = self.plan.plan
-        status["target_pace"] = _num(self.plan.target_pace)
+        status["target_pace"] = num("target_pace", self.plan.target_pace)
         status["name"] = self.profile.name
         return status
 

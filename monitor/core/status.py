@@ -86,52 +86,84 @@ PREROUNDED_FIELDS = frozenset((
     "hr_unreliable", "acute_cramp",  # bool(...)
 ))  # fmt: skip
 
+#: Indicators fields rounded to <= 4 decimals whose type Engine.tick does not fix: only checked (gait_state_s:
+#: the engine's fround 1).
+FIELDS_CHECKED = frozenset(("gait_state_s",))
+#: Indicators fields rounded here whose last rounding is kept and reused (the same from tick to tick).
+FIELDS_REUSED = frozenset(("hr_max_bpm",))
+
 #: Indicators fields whose dict or list holds values rounded to <= 4 decimals by their producer (risk.risk_of
 #: and fatigue.fatigue_of: fround 4; hr_zones: whole seconds): only NaN/inf and non-floats are converted.
 PREROUNDED_CONTAINERS = frozenset(("factors", "fatigue_parts", "hr_zone_s"))
 
-#: ``Indicators.values`` entries rounded to <= 4 decimals by their producer (the others — speed_mps (6
-#: decimals), training_pace_s_per_km, training_speed_mps, reference_pace_s_per_km, hr_max_bpm (profile
-#: values) and fatigue_gait (a weighted mean) — are rounded here).
-PREROUNDED_VALUES = frozenset((
-    "elapsed_min",  # engine: fround 4
+#: ``Indicators.values`` entries Engine._values sets with ``_f`` (a finite plain float, or None) or from the
+#: indicators above, of values their producer rounded to <= 4 decimals: copied as they are.
+VALUES_AS_IS = (
     "pace_ratio_10min", "pace_ratio_plan", "hrr_10min",  # sustained_pace, pace_over_plan, intensity: fround 4
     "hr_bpm", "cadence_spm", "temp_c", "stride_m",  # the indicators above
-    "baseline_cadence_spm", "cadence_baseline", "baseline_stride_m",  # engine._baseline_gait: fround 3, 4
     "cadence_decline_pct", "cadence_cv_ratio", "stride_change_pct", "step_m",  # their processors: fround 4
     "heat_factor", "sweat_loss_pct", "decoupling_pct", "cardiac_drift_bpm_h", "monotony",  # the indicators above
     "duration_vs_longest",  # the indicator above
     "risk_logit", "risk_evidence",  # risk: fround 4
-))  # fmt: skip
+)  # fmt: skip
+#: ``Indicators.values`` entries rounded to <= 4 decimals whose type Engine._values does not fix: only checked.
+VALUES_CHECKED = (
+    "elapsed_min",  # engine: fround 4
+    "baseline_cadence_spm", "cadence_baseline", "baseline_stride_m",  # engine._baseline_gait: fround 3, 4
+)  # fmt: skip
+#: The other ``Indicators.values`` entries, rounded here: speed_mps (6 decimals), fatigue_gait (a weighted mean)
+#: and profile values (the same from tick to tick, so the last rounding of each is kept and reused).
+VALUES_ROUNDED = (
+    "speed_mps", "training_pace_s_per_km", "training_speed_mps", "reference_pace_s_per_km", "hr_max_bpm",
+    "fatigue_gait",
+)  # fmt: skip
+PREROUNDED_VALUES = frozenset(VALUES_AS_IS + VALUES_CHECKED)
+_N_VALUES = len(VALUES_AS_IS) + len(VALUES_CHECKED) + len(VALUES_ROUNDED)
 
 
 class EngineStatus:
     """Fills a status with the indicators of ``fields`` (in that order) as :func:`_clean` would, for indicators
-    made by ``Engine.tick``: the fields in :data:`PREROUNDED_FIELDS` are copied as they are, the containers in
-    :data:`PREROUNDED_CONTAINERS` and the entries in :data:`PREROUNDED_VALUES` only checked for NaN/inf, not
-    rounded again — about 60 fewer :func:`round4` calls a tick (~2.5 k instructions each)."""
+    made by ``Engine.tick``: the fields in :data:`PREROUNDED_FIELDS` and the entries in :data:`VALUES_AS_IS` are
+    copied as they are, the containers in :data:`PREROUNDED_CONTAINERS` and the entries in
+    :data:`VALUES_CHECKED` only checked for NaN/inf, not rounded again — about 60 fewer :func:`round4` calls a
+    tick (~1.6 k instructions each). One per athlete: it keeps the last rounding of values that seldom change
+    (:meth:`round`)."""
 
     def __init__(self, fields: tuple[str, ...]) -> None:
         self._fields = fields
         self._get = attrgetter(*fields)
         #: the fields still rounded or converted here, as :meth:`AthletePipeline._status` does for any indicators
         self._general = tuple(k for k in fields if k not in PREROUNDED_FIELDS)
+        self._last: dict[str, tuple[float, float]] = {}  # key: (value, round4(value)) last rounded
+
+    def round(self, key: str, x: Any) -> Any:
+        """:func:`_num` of ``x``, the last result for ``key`` reused while ``x`` is equal to its value then (two
+        equal floats are the same double unless they are zeros, ±0: not reused)."""
+        if x.__class__ is float and x - x == 0.0:
+            last = self._last.get(key)
+            if last is not None and last[0] == x and x:
+                return last[1]
+            r = round4(x)
+            self._last[key] = (x, r)
+            return r
+        return _num(x)
 
     def fill(self, status: dict[str, Any], ind: Indicators) -> None:
         status.update(zip(self._fields, self._get(ind), strict=True))  # the order of the keys: fields
-        pre = PREROUNDED_VALUES
         for key in self._general:
             v = status[key]
             cls = v.__class__
             if cls is float:
-                status[key] = round4(v) if v - v == 0.0 else None  # v - v is NaN for NaN and ±inf
+                if v - v != 0.0:  # v - v is NaN for NaN and ±inf
+                    status[key] = None
+                elif key in FIELDS_REUSED:
+                    status[key] = self.round(key, v)
+                elif key not in FIELDS_CHECKED:
+                    status[key] = round4(v)
             elif v is None or cls is str or cls is bool or cls is int:
                 pass
-            elif key == "values":
-                status[key] = {
-                    k: (x if k in pre else round4(x)) if x.__class__ is float and x - x == 0.0 else _num(x)
-                    for k, x in v.items()
-                }
+            elif key == "values" and cls is dict and len(v) == _N_VALUES:
+                status[key] = self._values(v)
             elif key in PREROUNDED_CONTAINERS and (cls is dict or cls is list):
                 if cls is dict:
                     status[key] = {k: x if x.__class__ is float and x - x == 0.0 else _num(x) for k, x in v.items()}
@@ -139,3 +171,13 @@ class EngineStatus:
                     status[key] = [x if x.__class__ is float and x - x == 0.0 else _clean(x) for x in v]
             else:
                 status[key] = _clean(v)
+
+    def _values(self, v: dict[str, Any]) -> dict[str, Any]:
+        out = dict(v)  # VALUES_AS_IS: as they are
+        for k in VALUES_CHECKED:
+            x = out[k]
+            if not (x.__class__ is float and x - x == 0.0):
+                out[k] = _num(x)
+        for k in VALUES_ROUNDED:
+            out[k] = self.round(k, out[k])
+        return out

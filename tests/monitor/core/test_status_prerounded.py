@@ -13,7 +13,17 @@ import orjson
 import pytest
 
 from monitor.core.pipeline import AthletePipeline, encode_status, round4
-from monitor.core.status import PREROUNDED_CONTAINERS, PREROUNDED_FIELDS, PREROUNDED_VALUES
+from monitor.core.status import (
+    FIELDS_CHECKED,
+    FIELDS_REUSED,
+    PREROUNDED_CONTAINERS,
+    PREROUNDED_FIELDS,
+    PREROUNDED_VALUES,
+    VALUES_AS_IS,
+    VALUES_CHECKED,
+    VALUES_ROUNDED,
+    EngineStatus,
+)
 from processors._util import fround
 from processors.indicators import Indicators
 from processors.profile import Profile, SessionPlan
@@ -38,8 +48,11 @@ def test_a_value_rounded_to_at_most_4_decimals_is_its_own_round4(digits: int) ->
             assert same(round(x, 4), x), (v, digits, x)
 
 
-def _ticks(frames: list[Any], profile: Profile, plan: SessionPlan | None = None) -> list[tuple[Indicators, Any, Any]]:
-    """(indicators, the status _tick published) of every tick of a run."""
+def _ticks(
+    frames: list[Any], profile: Profile, plan: SessionPlan | None = None, later: Profile | None = None
+) -> list[tuple[Indicators, Any, Any]]:
+    """(indicators, the status _tick published, the full build's status) of every tick of a run; ``later``: a
+    profile set halfway through."""
     pipe = AthletePipeline("club", "ann", profile)
     pipe.start(frames[0].t, plan)
     seen: list[tuple[Indicators, Any, Any]] = []
@@ -52,7 +65,9 @@ def _ticks(frames: list[Any], profile: Profile, plan: SessionPlan | None = None)
 
     AthletePipeline._status = capture  # type: ignore[method-assign]
     try:
-        for f in frames:
+        for i, f in enumerate(frames):
+            if later is not None and i == len(frames) // 2:
+                pipe.set_profile(later)
             pipe.add_many((name, f.t, v) for name, v in f.streams().items())
         pipe.flush()
     finally:
@@ -60,10 +75,11 @@ def _ticks(frames: list[Any], profile: Profile, plan: SessionPlan | None = None)
     return seen
 
 
+LATER = Profile(name="Later", age=52, hr_max=None, hr_rest=55, training_pace=347.123456, race_pace=318.5)
 RUNS = [
-    (lambda: hot_fast_run(minutes=40), HOT_PROFILE, None),
-    (lambda: hot_then_walk_run(minutes=30, walk_minutes=10), HOT_PROFILE, SessionPlan("tempo", None)),
-    (lambda: easy_cool_run(minutes=30), EASY_PROFILE, SessionPlan("intervals", 301.25)),
+    (lambda: hot_fast_run(minutes=40), HOT_PROFILE, None, None),
+    (lambda: hot_then_walk_run(minutes=30, walk_minutes=10), HOT_PROFILE, SessionPlan("tempo", None), LATER),
+    (lambda: easy_cool_run(minutes=30), EASY_PROFILE, SessionPlan("intervals", 301.25), LATER),
 ]
 
 
@@ -73,8 +89,8 @@ def _is_prerounded(x: object) -> bool:
 
 @pytest.mark.parametrize("run", range(len(RUNS)))
 def test_skipped_values_of_real_ticks_are_rounded_and_the_status_is_the_same(run: int) -> None:
-    make, profile, plan = RUNS[run]
-    seen = _ticks(make(), profile, plan)
+    make, profile, plan, later = RUNS[run]
+    seen = _ticks(make(), profile, plan, later)
     assert len(seen) > 300
     skipped = 0
     for ind, fast, full in seen:
@@ -89,8 +105,24 @@ def test_skipped_values_of_real_ticks_are_rounded_and_the_status_is_the_same(run
             for x in (c or {}).values() if isinstance(c, dict) else c or []:
                 assert _is_prerounded(x), (key, x)
                 skipped += 1
+        for key in FIELDS_CHECKED:
+            assert _is_prerounded(getattr(ind, key)), key
+        assert _is_prerounded(ind.t) and ind.t % 1.0 == 0.0  # a grid second
+        assert set(ind.values) == set(VALUES_AS_IS + VALUES_CHECKED + VALUES_ROUNDED)  # every entry is handled
+        for key in VALUES_AS_IS:
+            assert ind.values[key] is None or ind.values[key].__class__ is float
         for key in PREROUNDED_VALUES:
             x = ind.values[key]
             assert x is None or _is_prerounded(x), (key, x)
             skipped += x is not None
     assert skipped > 40 * len(seen)  # most of the status's floats were skipped
+
+
+def test_a_kept_rounding_is_reused_only_for_the_same_nonzero_value() -> None:
+    es = EngineStatus(("hr",))
+    assert FIELDS_REUSED and VALUES_ROUNDED
+    for x in (330.123456, 330.123456, 330.12346, 0.0, -0.0, -0.0, 0.0, 1e-9, -1e-9, math.nan, None, 2.00005, 2.00005):
+        assert (
+            same(es.round("k", x), round4(x)) if isinstance(x, float) and math.isfinite(x) else es.round("k", x) is None
+        )
+    assert es.round("k", np.float64(1.23456)) == 1.2346 and es.round("k", True) is True
