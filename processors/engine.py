@@ -7,8 +7,6 @@ from collections.abc import Callable
 from operator import is_
 from typing import Any, TypeVar
 
-import numpy as np
-
 from processors._util import fround
 from processors.fatigue import Fatigue
 from processors.gait import Gait
@@ -83,7 +81,8 @@ class Engine:
         if self._session_start is not None and window.session_start != self._session_start:
             self._reset()
         self._session_start = window.session_start
-        first_new = int(np.searchsorted(window.t, self._last_t, side="right")) if len(window) else 0
+        # the array's own method: np.searchsorted's dispatch to it costs as much again (~0.8 µs)
+        first_new = int(window.t.searchsorted(self._last_t, "right")) if len(window) else 0
         ctx = Context(window=window, profile=self.profile, first_new=first_new, plan=self.plan)
         results = ctx.results
         for sym, update, get in self._steps:
