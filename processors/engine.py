@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from operator import is_
 from typing import Any, TypeVar
 
 from processors._util import fround
@@ -74,7 +72,7 @@ class Engine:
         self._ticks = 0
         #: what _indicators derived last tick from immutable inputs (frozen dataclasses), reused while the
         #: processors hand out the very same objects (most change when a 10-s bin completes)
-        self._derived: dict[str, tuple[tuple[object, ...], Any]] = {}
+        self._derived: dict[str, tuple[object, object, tuple[Any]]] = {}
 
     # ------------------------------------------------------------------------------------------------ ticking
     def tick(self, window: Window) -> Indicators:
@@ -120,7 +118,7 @@ class Engine:
             faster_than_training_s=_f(r["faster_than_training_s"]),
             duration_vs_longest=_f(r["duration_vs_longest"]),
             fatigue_parts=dict(fatigue.parts),
-            hr_zone_s=None if (zs := r["hr_zone_s"]) is None else [float(v) for v in zs],
+            hr_zone_s=None if (zs := r["hr_zone_s"]) is None else list(zs),  # plain floats (hr_zones: sums of 1.0)
             hr_unreliable=bool(r["hr_unreliable"]),
             acute_cramp=bool(r["acute_cramp"]),
             hr_pct_max=_f(r["hr_pct_max"]),
@@ -146,10 +144,15 @@ class Engine:
         base: Gait | None = r["gait_baseline"]
         recent: Gait | None = r["gait_recent"]
         base_cad = base_stride = None
+        # what derives from immutable inputs, remade only when a processor hands out new ones (no closure a tick)
         if base is not None and recent is not None and r["cadence_decline_pct"] is not None:
-            base_cad, base_stride = self._derive("baseline", (base, recent), lambda: _baseline_gait(base, recent))
-        prof = self.profile
-        ref = self._derive("ref", (self.plan, prof), lambda: self.plan.reference_pace(prof))
+            kept = self._kept("baseline", base, recent) or self._keep(
+                "baseline", base, recent, _baseline_gait(base, recent)
+            )
+            base_cad, base_stride = kept[0]
+        prof, plan = self.profile, self.plan
+        ref = (self._kept("ref", plan, prof) or self._keep("ref", plan, prof, plan.reference_pace(prof)))[0]
+        gait = self._kept("gait", fatigue, None) or self._keep("gait", fatigue, None, _f(fatigue.gait()))
         return {
             "elapsed_min": fround(max(window.elapsed, 0.0) / 60.0, 4),
             "speed_mps": _f(r["speed"]),
@@ -176,20 +179,23 @@ class Engine:
             "decoupling_pct": ind.decoupling_pct,
             "cardiac_drift_bpm_h": ind.cardiac_drift_bpm_h,
             "monotony": ind.monotony,
-            "fatigue_gait": self._derive("fatigue_gait", (fatigue,), lambda: _f(fatigue.gait())),
+            "fatigue_gait": gait[0],
             "duration_vs_longest": ind.duration_vs_longest,
             "risk_logit": _f(risk.logit),
             "risk_evidence": _f(risk.evidence),
         }
 
-    def _derive(self, key: str, inputs: tuple[object, ...], make: Callable[[], T]) -> T:
-        """``make()``, reused while ``inputs`` are the same (immutable) objects as when it was last made."""
+    def _kept(self, key: str, a: object, b: object) -> tuple[Any] | None:
+        """``(value,)`` as :meth:`_keep` kept it for ``key``, while its inputs are the very objects ``a`` and ``b``
+        (immutable) they were then; else None."""
         last = self._derived.get(key)
-        if last is not None and all(map(is_, last[0], inputs)):  # the same key: the same number of inputs
-            return last[1]  # type: ignore[no-any-return]
-        value = make()
-        self._derived[key] = (inputs, value)
-        return value
+        return last[2] if last is not None and last[0] is a and last[1] is b else None
+
+    def _keep(self, key: str, a: object, b: object, value: T) -> tuple[T]:
+        """Keep ``value``, made from ``a`` and ``b``, for ``key``; returns ``(value,)`` (a tuple: never false)."""
+        kept = (value,)
+        self._derived[key] = (a, b, kept)
+        return kept
 
     # ---------------------------------------------------------------------------------------- save / restore
     def state_dict(self) -> dict[str, Any]:
