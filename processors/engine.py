@@ -79,17 +79,18 @@ class Engine:
         if self._session_start is not None and window.session_start != self._session_start:
             self._reset()
         self._session_start = window.session_start
+        n = window.t.shape[0]  # len(window), without its call
         # the array's own method: np.searchsorted's dispatch to it costs as much again (~0.8 µs)
-        first_new = int(window.t.searchsorted(self._last_t, "right")) if len(window) else 0
+        first_new = int(window.t.searchsorted(self._last_t, "right")) if n else 0
         ctx = Context(window=window, profile=self.profile, first_new=first_new, plan=self.plan)
         results = ctx.results
         for sym, update, get in self._steps:
             update(ctx)
             results[sym] = get()
-        if len(window):
-            self._last_t = max(self._last_t, float(window.t[-1]))
+        if n:
+            self._last_t = max(self._last_t, window.now)  # now: float(t[-1]) (Window.__init__)
         self._ticks += 1
-        return self._indicators(window, ctx.results)
+        return self._indicators(window, results)
 
     def _indicators(self, window: Window, r: dict[str, Any]) -> Indicators:
         fatigue: Fatigue = r["fatigue"]

@@ -62,3 +62,21 @@ def test_first_new_by_the_method_is_np_searchsorted() -> None:
     t = np.arange(1000.0, 1600.0)
     for last in (-np.inf, 0.0, 999.0, 1000.0, 1000.5, 1599.0, 1599.5, 2000.0, np.inf, np.nan):
         assert int(t.searchsorted(last, "right")) == int(np.searchsorted(t, last, side="right"))
+
+
+def test_the_engine_tracks_the_newest_second_as_before() -> None:
+    """Engine.tick reads ``window.now`` (``float(t[-1])``) and ``t.shape[0]`` where it read ``t[-1]`` and
+    ``len(window)``: on overlapping, repeated, empty and older windows its newest second is the former one."""
+    from processors.engine import Engine
+    from processors.profile import Profile
+
+    eng = Engine(Profile(training_pace=330))
+    last = -np.inf
+    for lo, hi in ((0, 600), (5, 605), (5, 605), (0, 0), (300, 400), (10, 612)):
+        t = np.arange(float(lo), float(hi))
+        window = Window.from_arrays(t=t, hr=np.full(t.shape, 150.0), session_start=0.0)
+        first_new = int(np.searchsorted(window.t, last, side="right")) if len(window) else 0
+        eng.tick(window)
+        if len(window):
+            last = max(last, float(window.t[-1]))
+        assert same(eng._last_t, last) and 0 <= first_new <= len(window)
