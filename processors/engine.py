@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from typing import Any, TypeVar
 
 from processors._util import fround
@@ -16,6 +17,47 @@ from processors.risk import Risk
 from processors.window import Window
 
 STATE_VERSION = 1
+
+#: Indicators' fields in the order Engine._indicators passes them (positionally); an import-time check below.
+_FIELD_ORDER = (
+    "t",
+    "elapsed_s",
+    "distance_m",
+    "hr",
+    "pace",
+    "cadence",
+    "temp",
+    "stride_m",
+    "fatigue",
+    "pace_over_training",
+    "decoupling_pct",
+    "trimp",
+    "sweat_loss_pct",
+    "monotony",
+    "risk",
+    "level",
+    "factors",
+    "signal",
+    "cardiac_drift_bpm_h",
+    "heat_factor",
+    "faster_than_training_s",
+    "duration_vs_longest",
+    "fatigue_parts",
+    "hr_zone_s",
+    "hr_unreliable",
+    "acute_cramp",
+    "hr_pct_max",
+    "hr_zone",
+    "hr_max_bpm",
+    "gait_state",
+    "gait_state_s",
+    "gait_steady",
+    "red_flag",
+    "gait_uniformity",
+    "efficiency_factor",
+    "decoupling_friel_pct",
+    "hr_recovery_bpm",
+)
 T = TypeVar("T")
 
 
@@ -96,43 +138,45 @@ class Engine:
         fatigue: Fatigue = r["fatigue"]
         risk: Risk = r["risk"]
         gait_state: GaitState = r["gait_state"]
-        ind = Indicators(
-            t=window.now,
-            elapsed_s=max(window.elapsed, 0.0),
-            distance_m=_f(r["distance_m"]),
-            hr=_f(r["hr"]),
-            pace=_f(r["pace"]),
-            cadence=_f(r["cadence"]),
-            temp=_f(r["temp"]),
-            stride_m=_f(r["stride_m"]),
-            fatigue=_f(fatigue.value),
-            pace_over_training=_f(r["pace_over_training"]),
-            decoupling_pct=_f(r["decoupling_pct"]),
-            trimp=_f(r["trimp"]),
-            sweat_loss_pct=_f(r["sweat_loss_pct"]),
-            monotony=_f(r["monotony"]),
-            risk=float(risk.risk),
-            level=r["level"],
-            factors=dict(risk.factors),
-            cardiac_drift_bpm_h=_f(r["cardiac_drift_bpm_h"]),
-            heat_factor=_f(r["heat_factor"]),
-            faster_than_training_s=_f(r["faster_than_training_s"]),
-            duration_vs_longest=_f(r["duration_vs_longest"]),
-            fatigue_parts=dict(fatigue.parts),
-            hr_zone_s=None if (zs := r["hr_zone_s"]) is None else list(zs),  # plain floats (hr_zones: sums of 1.0)
-            hr_unreliable=bool(r["hr_unreliable"]),
-            acute_cramp=bool(r["acute_cramp"]),
-            hr_pct_max=_f(r["hr_pct_max"]),
-            hr_zone=r["hr_zone"],
-            hr_max_bpm=_f(r["hr_max_bpm"]),
-            gait_state=gait_state.mode,
-            gait_state_s=fround(gait_state.seconds(window.now), 1),
-            gait_steady=gait_state.steady,
-            red_flag=r["red_flag"],
-            gait_uniformity=_f(r["gait_uniformity"]),
-            efficiency_factor=_f(r["efficiency_factor"]),
-            decoupling_friel_pct=_f(r["decoupling_friel_pct"]),
-            hr_recovery_bpm=_f(r["hr_recovery_bpm"]),
+        ind = Indicators(  # positional, in the order of its fields (checked below the class): ~2 µs less than
+            # by keyword (37 keywords are matched one by one)
+            window.now,  # t
+            max(window.elapsed, 0.0),  # elapsed_s
+            _f(r["distance_m"]),  # distance_m
+            _f(r["hr"]),  # hr
+            _f(r["pace"]),  # pace
+            _f(r["cadence"]),  # cadence
+            _f(r["temp"]),  # temp
+            _f(r["stride_m"]),  # stride_m
+            _f(fatigue.value),  # fatigue
+            _f(r["pace_over_training"]),  # pace_over_training
+            _f(r["decoupling_pct"]),  # decoupling_pct
+            _f(r["trimp"]),  # trimp
+            _f(r["sweat_loss_pct"]),  # sweat_loss_pct
+            _f(r["monotony"]),  # monotony
+            float(risk.risk),  # risk
+            r["level"],  # level
+            dict(risk.factors),  # factors
+            "ok",  # signal (set by the pipeline)
+            _f(r["cardiac_drift_bpm_h"]),  # cardiac_drift_bpm_h
+            _f(r["heat_factor"]),  # heat_factor
+            _f(r["faster_than_training_s"]),  # faster_than_training_s
+            _f(r["duration_vs_longest"]),  # duration_vs_longest
+            dict(fatigue.parts),  # fatigue_parts
+            None if (zs := r["hr_zone_s"]) is None else list(zs),  # hr_zone_s: plain floats (hr_zones: sums of 1.0)
+            bool(r["hr_unreliable"]),  # hr_unreliable
+            bool(r["acute_cramp"]),  # acute_cramp
+            _f(r["hr_pct_max"]),  # hr_pct_max
+            r["hr_zone"],  # hr_zone
+            _f(r["hr_max_bpm"]),  # hr_max_bpm
+            gait_state.mode,  # gait_state
+            fround(gait_state.seconds(window.now), 1),  # gait_state_s
+            gait_state.steady,  # gait_steady
+            r["red_flag"],  # red_flag
+            _f(r["gait_uniformity"]),  # gait_uniformity
+            _f(r["efficiency_factor"]),  # efficiency_factor
+            _f(r["decoupling_friel_pct"]),  # decoupling_friel_pct
+            _f(r["hr_recovery_bpm"]),  # hr_recovery_bpm
         )
         ind.values = self._values(window, r, ind, fatigue, risk)
         return ind
@@ -227,3 +271,7 @@ class Engine:
             if proc is not None and isinstance(st, dict):
                 proc.load_state(st)
         return eng
+
+
+if tuple(f.name for f in fields(Indicators))[: len(_FIELD_ORDER)] != _FIELD_ORDER:  # pragma: no cover
+    raise ImportError("processors.indicators.Indicators changed its fields: update Engine._indicators")

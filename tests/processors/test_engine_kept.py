@@ -1,9 +1,11 @@
-"""Engine._values keeps what derives from immutable inputs (baseline gait, reference pace, fatigue_gait) without a
+"""Engine._indicators builds Indicators positionally: every field is what the former build by keyword gives.
+Engine._values keeps what derives from immutable inputs (baseline gait, reference pace, fatigue_gait) without a
 closure a tick, and hr_zone_s is copied with ``list``: every tick's values are what making them afresh gives
 (the former ``_derive(key, inputs, lambda: ...)`` and ``[float(v) for v in zs]``), across profile and plan changes."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from processors.engine import _baseline_gait, _f
@@ -17,9 +19,32 @@ from tests.runs import HOT_PROFILE, hot_then_walk_run
 def _eq(a: Any, b: Any) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         return same(a, b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return _dicts_equal(a, b)
     if isinstance(a, tuple | list) and isinstance(b, tuple | list):
         return type(a) is type(b) and len(a) == len(b) and all(map(_eq, a, b))
     return type(a) is type(b) and a == b
+
+
+def _former(window: Window, r: dict[str, Any]) -> Indicators:
+    """The former build of Engine._indicators, by keyword (values aside)."""
+    fatigue, risk, gs = r["fatigue"], r["risk"], r["gait_state"]
+    names = ("distance_m", "hr", "pace", "cadence", "temp", "stride_m", "pace_over_training", "decoupling_pct",
+             "trimp", "sweat_loss_pct", "monotony", "cardiac_drift_bpm_h", "heat_factor", "faster_than_training_s",
+             "duration_vs_longest", "hr_pct_max", "hr_max_bpm", "gait_uniformity", "efficiency_factor",
+             "decoupling_friel_pct", "hr_recovery_bpm")  # fmt: skip
+    return Indicators(
+        t=window.now, elapsed_s=max(window.elapsed, 0.0), fatigue=_f(fatigue.value), risk=float(risk.risk),
+        level=r["level"], factors=dict(risk.factors), fatigue_parts=dict(fatigue.parts),
+        hr_zone_s=None if r["hr_zone_s"] is None else [float(v) for v in r["hr_zone_s"]],
+        hr_unreliable=bool(r["hr_unreliable"]), acute_cramp=bool(r["acute_cramp"]), hr_zone=r["hr_zone"],
+        gait_state=gs.mode, gait_state_s=round(gs.seconds(window.now), 1), gait_steady=gs.steady,
+        red_flag=r["red_flag"], **{k: _f(r[k]) for k in names},
+    )  # fmt: skip
+
+
+def _dicts_equal(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return list(a) == list(b) and all(_eq(a[k], b[k]) for k in a)
 
 
 def test_kept_values_are_the_fresh_ones_on_every_tick() -> None:
@@ -36,6 +61,10 @@ def test_kept_values_are_the_fresh_ones_on_every_tick() -> None:
     def capture(window: Window, r: dict[str, Any]) -> Indicators:
         ind = build(window, r)
         seen.append((dict(r), ind, eng.profile, eng.plan))
+        former = _former(window, r)
+        for f in fields(Indicators):
+            if f.name != "values":
+                assert _eq(getattr(ind, f.name), getattr(former, f.name)), f.name
         return ind
 
     eng._indicators = capture  # type: ignore[method-assign]
