@@ -124,8 +124,8 @@ class Engine:
         n = window.t.shape[0]  # len(window), without its call
         # the array's own method: np.searchsorted's dispatch to it costs as much again (~0.8 µs)
         first_new = int(window.t.searchsorted(self._last_t, "right")) if n else 0
-        ctx = Context(window=window, profile=self.profile, first_new=first_new, plan=self.plan)
-        results = ctx.results
+        results: dict[str, Any] = {}
+        ctx = Context(window, self.profile, first_new, results, self.plan)  # positional: no keywords to match
         for sym, update, get in self._steps:
             update(ctx)
             results[sym] = get()
@@ -275,3 +275,5 @@ class Engine:
 
 if tuple(f.name for f in fields(Indicators))[: len(_FIELD_ORDER)] != _FIELD_ORDER:  # pragma: no cover
     raise ImportError("processors.indicators.Indicators changed its fields: update Engine._indicators")
+if tuple(f.name for f in fields(Context)) != ("window", "profile", "first_new", "results", "plan"):  # pragma: no cover
+    raise ImportError("processors.registry.Context changed its fields: update Engine.tick")

@@ -190,13 +190,13 @@ class AthletePipeline(SampleIntake):
             with np.errstate(divide="ignore", invalid="ignore"):
                 speed = np.where(pace > 1200.0, 0.0, 1000.0 / pace)
         m = pace.shape[0]
-        return Window(
-            t=np.arange(self._filled - m + 1, self._filled + 1, dtype=np.float64),
-            hr=grids["hr"].last(n),
-            speed=speed,
-            cadence=grids["cadence"].last(n),
-            temp=grids["temp"].last(n),
-            session_start=self.session_start,
+        return Window(  # t, hr, speed, cadence, temp, session_start (positional: no keywords to match)
+            np.arange(self._filled - m + 1, self._filled + 1, dtype=np.float64),
+            grids["hr"].last(n),
+            speed,
+            grids["cadence"].last(n),
+            grids["temp"].last(n),
+            self.session_start,
         )
 
     def signal_at(self, s: float) -> Signal:
