@@ -126,3 +126,31 @@ def test_a_kept_rounding_is_reused_only_for_the_same_nonzero_value() -> None:
             same(es.round("k", x), round4(x)) if isinstance(x, float) and math.isfinite(x) else es.round("k", x) is None
         )
     assert es.round("k", np.float64(1.23456)) == 1.2346 and es.round("k", True) is True
+
+
+@pytest.mark.parametrize(
+    "factors",
+    [
+        {},
+        {"heat": 0.1235, "pace": 0.5},
+        {"heat": 0.1235, "pace": math.nan},
+        {"heat": math.inf, "pace": -math.inf},
+        {"n": np.float64(2.5), "m": 1.0},
+        {"big": 1e308, "bigger": 1e308},
+        {"b": True, "i": 3},
+    ],
+)
+def test_containers_with_awkward_values_are_the_full_builds(factors: dict[str, Any]) -> None:
+    pipe = AthletePipeline("club", "ann", HOT_PROFILE)
+    pipe.add("hr", 1000.0, 150.0)
+    zones = list(factors.values())
+    ind = Indicators(t=1005.0, elapsed_s=5.0, factors=dict(factors), fatigue_parts=dict(factors), hr_zone_s=zones)
+    fast, full = pipe._status(ind, from_engine=True), pipe._status(ind)
+    for key in ("factors", "fatigue_parts", "hr_zone_s"):
+        assert orjson.dumps(fast[key], option=orjson.OPT_SERIALIZE_NUMPY) == orjson.dumps(
+            full[key], option=orjson.OPT_SERIALIZE_NUMPY
+        )
+        assert [type(x) for x in (fast[key].values() if isinstance(fast[key], dict) else fast[key])] == [
+            type(x) for x in (full[key].values() if isinstance(full[key], dict) else full[key])
+        ]
+        assert fast[key] is not getattr(ind, key)  # a copy
