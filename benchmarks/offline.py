@@ -104,7 +104,7 @@ def _instrument(acc: dict[str, list[float]]) -> None:
         ind.signal = self.signal_at(s)
         alerts = self._policy.update(ind)
         t3 = clock()
-        status = self._status(ind)
+        status = self._status(ind, from_engine=True)  # as _tick builds it
         t4 = clock()
         for key, ns in (("window", t1 - t0), ("engine", t2 - t1), ("signal+policy", t3 - t2), ("status", t4 - t3)):
             acc.setdefault(key, []).append(ns)
