@@ -109,13 +109,18 @@ def choose_kind(ind: Indicators, level: AlertLevel, *, form: bool = True) -> str
     """
     if ind.acute_cramp:
         return "stop_and_stretch"
+    return _best_kind(ind, level, form)[0]
+
+
+def _best_kind(ind: Indicators, level: AlertLevel, form: bool) -> tuple[str, tuple[str, ...], dict[str, float]]:
+    """The highest-scoring allowed kind (the first of equals), the allowed kinds and the scores."""
     allowed = eligible_kinds(ind, level, form=form)
     scores = kind_scores(ind)
     best = allowed[0]
     for kind in allowed:
         if scores[kind] > scores[best]:
             best = kind
-    return best
+    return best, allowed, scores
 
 
 def sticky_kind(ind: Indicators, level: AlertLevel, *, form: bool, last: str | None, margin: float) -> str:
@@ -124,12 +129,7 @@ def sticky_kind(ind: Indicators, level: AlertLevel, *, form: bool, last: str | N
     :func:`kind_scores` for both steps."""
     if ind.acute_cramp:
         return "stop_and_stretch"
-    allowed = eligible_kinds(ind, level, form=form)
-    scores = kind_scores(ind)
-    kind = allowed[0]
-    for k in allowed:
-        if scores[k] > scores[kind]:
-            kind = k
+    kind, allowed, scores = _best_kind(ind, level, form)
     if last is None or kind == last or last not in allowed:
         return kind
     if scores.get(last, 0.0) > 0 and scores.get(kind, 0.0) < margin * scores[last]:
