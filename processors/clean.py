@@ -12,6 +12,7 @@ from processors._util import FloatArray
 from processors.cleaning import (
     fill_short_gaps_list,
     fill_short_gaps_rows,
+    floats_array,
     hampel_list,
     hampel_rows,
     hold_forward,
@@ -268,7 +269,7 @@ class Clean(Processor):
         if n > r0:
             small = self._clean_small(w, r0) if contiguous and n - r0 <= _SMALL else None
             if small is not None:
-                self._append(np.array(small).reshape(9, n - r0), n - r0)
+                self._append(floats_array(small).reshape(9, n - r0), n - r0)
             else:
                 ext = self._buf[_PRE, max(self._b0, self._b1 - self._left) : self._b1 if contiguous else self._b0]
                 pre, raw_rough, smooth = self._clean_region(w, r0, contiguous, ext)

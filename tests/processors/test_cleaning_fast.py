@@ -14,6 +14,7 @@ from processors.clean import Clean
 from processors.cleaning import (
     fill_short_gaps,
     fill_short_gaps_list,
+    floats_array,
     hampel_list,
     hampel_rows,
     in_range,
@@ -144,3 +145,14 @@ def test_clean_fast_path_matches_numpy_path(seed: int, step: int) -> None:
         fast = _run(windows, 32, mp)
         slow = _run(windows, 0, mp)
     assert fast == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(series(min_size=0, zeros=True), st.booleans())
+def test_floats_array_matches_np_array(x: list[float], signs: bool) -> None:
+    """floats_array (struct + frombuffer) gives np.array's bits: NaN, infinities and −0.0 included."""
+    if signs:
+        x = [-v if i % 3 == 0 else v for i, v in enumerate(x)] + [-0.0, 0.0, float("inf"), float("-inf")]
+    got = floats_array(x)
+    assert got.dtype == np.float64 and got.shape == (len(x),)
+    assert got.tobytes() == np.array(x, dtype=np.float64).tobytes()
