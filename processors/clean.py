@@ -39,6 +39,7 @@ _HI = np.array([[HR_RANGE[1]], [SPEED_RANGE[1]], [CADENCE_RANGE[1]]])
 _MIN_SCALES = (2.0, 0.15, 3.0)
 _MIN_SCALE = np.array(_MIN_SCALES)
 _RANGES = (HR_RANGE, SPEED_RANGE, CADENCE_RANGE)
+_ROW_PARAMS = tuple((lo, hi, ms) for (lo, hi), ms in zip(_RANGES, _MIN_SCALES, strict=True))
 #: rows of the buffer of cleaned seconds
 _PRE, _SMOOTH, _ROUGH, _RAW = slice(0, 3), slice(3, 6), slice(6, 7), slice(7, 9)
 #: a contiguous tick with at most this many new seconds is cleaned in plain floats (cleaning.hampel_list & co.)
@@ -194,16 +195,20 @@ class Clean(Processor):
         rough = filled[2, filled.shape[1] - m :]
         return pre, np.stack((raw[0, r0 - a :], raw[2, r0 - a :], rough)), smooth
 
-    def _clean_small(self, w: Window, r0: int) -> list[float] | None:
-        """:meth:`_clean_region` (contiguous) in plain floats for a short region: the new seconds' buffer rows
-        laid end to end; None when a signed zero would make the sort order (and so a median) differ."""
-        n = len(w)
+    def _clean_small(self, w: Window, r0: int, n: int) -> list[float] | None:
+        """:meth:`_clean_region` (contiguous) in plain floats for a short region (``n``: the window's length):
+        the new seconds' buffer rows laid end to end; None when a signed zero would make the sort order (and so
+        a median) differ. Written out for three rows (no zip, no two-argument min/max): it runs every tick."""
         h = self.hampel_half_width
-        a = max(0, r0 - h)
+        a = r0 - h if r0 > h else 0
         i0 = r0 - a
         raw: list[list[float]] = []
         pre: list[list[float]] = []
-        for i, (x, (lo, hi), ms) in enumerate(zip((w.hr, w.speed, w.cadence), _RANGES, _MIN_SCALES, strict=True)):
+        for i, x, lo, hi, ms in (
+            (0, w.hr, *_ROW_PARAMS[0]),
+            (1, w.speed, *_ROW_PARAMS[1]),
+            (2, w.cadence, *_ROW_PARAMS[2]),
+        ):
             row = x[a:n].tolist()
             mn, mx = min(row), max(row)  # meaningful only without NaN
             if math.isfinite(sum(row)) and lo <= mn and mx <= hi:
@@ -224,20 +229,27 @@ class Clean(Processor):
                 self._hr_last, self._hr_last_t = hr[j], region_t0 + float(j)
                 break
         if self._ctx is None:
-            self._ctx = self._buf[_PRE, max(self._b0, self._b1 - self._left) : self._b1].tolist()
-        ext = [c + p for c, p in zip(self._ctx, pre, strict=True)]
-        self._ctx = [e[-self._left :] for e in ext]
-        finite = all(math.isfinite(sum(e)) for e in ext)
-        filled = ext if finite else [fill_short_gaps_list(e, self.max_gap_s) for e in ext]
+            b0 = self._b1 - self._left
+            self._ctx = self._buf[_PRE, b0 if b0 > self._b0 else self._b0 : self._b1].tolist()
+        c0, c1, c2 = self._ctx
+        e0, e1, e2 = c0 + pre[0], c1 + pre[1], c2 + pre[2]
+        k = -self._left
+        self._ctx = [e0[k:], e1[k:], e2[k:]]
+        isfinite, g = math.isfinite, self.max_gap_s
+        # a row without NaN is its own fill (fill_short_gaps_list would copy it)
+        f0 = e0 if isfinite(sum(e0)) else fill_short_gaps_list(e0, g)
+        f1 = e1 if isfinite(sum(e1)) else fill_short_gaps_list(e1, g)
+        f2 = e2 if isfinite(sum(e2)) else fill_short_gaps_list(e2, g)
+        finite = f0 is e0 and f1 is e1 and f2 is e2
         m = len(hr)
-        smooth = savgol_rows_tail(filled, m, self.savgol_window, self.savgol_order, finite or None)
+        s0, s1, s2 = savgol_rows_tail([f0, f1, f2], m, self.savgol_window, self.savgol_order, finite or None)
         return (
             pre[0]
             + pre[1]
             + pre[2]
-            + smooth[0]
-            + [v if v > 0.0 or v != v else 0.0 for v in smooth[1] + smooth[2]]  # np.maximum(x, 0.0): −0.0 → 0.0
-            + filled[2][-m:]
+            + s0
+            + [v if v > 0.0 or v != v else 0.0 for v in s1 + s2]  # np.maximum(x, 0.0): −0.0 → 0.0
+            + f2[-m:]
             + raw[0][i0:]
             + raw[2][i0:]
         )
@@ -267,7 +279,7 @@ class Clean(Processor):
             self._hr_last = None
             self._ctx = None
         if n > r0:
-            small = self._clean_small(w, r0) if contiguous and n - r0 <= _SMALL else None
+            small = self._clean_small(w, r0, n) if contiguous and n - r0 <= _SMALL else None
             if small is not None:
                 self._append(floats_array(small).reshape(9, n - r0), n - r0)
             else:

@@ -368,15 +368,21 @@ def savgol_rows_tail(
     lo, h = n - keep, window // 2
     c, left_t, right_t = _tail_coeffs(window, order)
     if finite is None:
-        finite = all(math.isfinite(sum(r)) for r in rows)
+        finite = True
+        for r in rows:
+            if not math.isfinite(sum(r)):
+                finite = False
+                break
     if n < window or not finite:
         return [_savgol_runs_tail(r, lo, window, c, _coeffs(window, order)[1]) for r in rows]
-    right = (floats_array([v for r in rows for v in r[n - window :]]).reshape(len(rows), window) @ right_t).tolist()
-    a, b, skip = max(lo, h) - h, n - 2 * h, max(0, lo - (n - h))
-    out = [_dots(r, a, b, c) + e[skip:] for r, e in zip(rows, right, strict=True)]
+    k = len(rows)
+    right = (floats_array([v for r in rows for v in r[n - window :]]).reshape(k, window) @ right_t).tolist()
+    a, b = (lo if lo > h else h) - h, n - 2 * h
+    skip = lo - (n - h) if lo > n - h else 0
+    out = [_dots(rows[i], a, b, c) + right[i][skip:] for i in range(k)]
     if lo < h:
-        left = (floats_array([v for r in rows for v in r[:window]]).reshape(len(rows), window) @ left_t).tolist()
-        out = [e[lo:] + r for e, r in zip(left, out, strict=True)]
+        left = (floats_array([v for r in rows for v in r[:window]]).reshape(k, window) @ left_t).tolist()
+        out = [left[i][lo:] + out[i] for i in range(k)]
     return out
 
 
