@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -72,6 +72,38 @@ class CleanTail:
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
+
+
+#: CleanTail's slot setters in field order (for :func:`_new_tail`)
+_TAIL_SET = tuple(getattr(CleanTail, f.name).__set__ for f in fields(CleanTail))
+assert CleanTail.__slots__ == tuple(f.name for f in fields(CleanTail))
+
+
+def _new_tail(
+    t: FloatArray,
+    hr: FloatArray,
+    speed: FloatArray,
+    cadence: FloatArray,
+    cadence_rough: FloatArray,
+    temp: FloatArray,
+    hr_raw: FloatArray,
+    cadence_raw: FloatArray,
+    new_from: int,
+) -> CleanTail:
+    """``CleanTail(...)`` built through its slots' setters: the same (still frozen) object at about half the cost
+    of the frozen dataclass's ``__init__`` (an ``object.__setattr__`` call per field), once a tick."""
+    tail: CleanTail = object.__new__(CleanTail)
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = _TAIL_SET
+    s0(tail, t)
+    s1(tail, hr)
+    s2(tail, speed)
+    s3(tail, cadence)
+    s4(tail, cadence_rough)
+    s5(tail, temp)
+    s6(tail, hr_raw)
+    s7(tail, cadence_raw)
+    s8(tail, new_from)
+    return tail
 
 
 def _to_json(a: FloatArray) -> list[list[float | None]] | list[float | None]:
@@ -267,7 +299,8 @@ class Clean(Processor):
     def update(self, ctx: Context) -> None:
         w = ctx.window
         n = len(w)
-        first_new = min(max(ctx.first_new, 0), n)
+        first_new = ctx.first_new
+        first_new = 0 if first_new < 0 else n if first_new > n else first_new  # clipped to [0, n]
         m = n - first_new
         prev_t = w.t.item(first_new - 1) if first_new > 0 else None
         contiguous = self._t_last is not None and prev_t is not None and prev_t == self._t_last and self._b1 > self._b0
@@ -289,7 +322,9 @@ class Clean(Processor):
                 self._ctx = None
         # the tail: the new seconds and up to context_s before them, never older than the window
         b0, b1 = self._b0, self._b1
-        size = min(self.context_s + m, b1 - b0, n)
+        size = self.context_s + m
+        size = b1 - b0 if b1 - b0 < size else size
+        size = n if n < size else size  # min(context_s + m, b1 - b0, n)
         ts = n - size
         cut = b1 - size
         temp = w.temp[ts:]
@@ -299,18 +334,20 @@ class Clean(Processor):
             t0 = max(0, ts - 300)
             temp = hold_forward(in_range(w.temp[t0:], *TEMP_RANGE), max_hold=300.0)[ts - t0 :]
         rows = self._rows
-        self._value = CleanTail(
-            t=w.t[ts:].copy(),  # not a view: the tail outlives the tick, the window must not
-            hr=rows[3][cut:b1],
-            speed=rows[4][cut:b1],
-            cadence=rows[5][cut:b1],
-            cadence_rough=rows[6][cut:b1],
-            temp=temp,
-            hr_raw=rows[7][cut:b1],
-            cadence_raw=rows[8][cut:b1],
-            new_from=first_new - ts,
+        cols = slice(cut, b1)
+        self._value = _new_tail(
+            w.t[ts:].copy(),  # t — not a view: the tail outlives the tick, the window must not
+            rows[3][cols],  # hr
+            rows[4][cols],  # speed
+            rows[5][cols],  # cadence
+            rows[6][cols],  # cadence_rough
+            temp,
+            rows[7][cols],  # hr_raw
+            rows[8][cols],  # cadence_raw
+            first_new - ts,  # new_from
         )
-        self._b0 = max(b0, b1 - self.context_s)  # keep only what the next tick needs
+        keep = b1 - self.context_s
+        self._b0 = keep if keep > b0 else b0  # keep only what the next tick needs
         self._t_last = w.now if n else self._t_last
 
     def get(self) -> CleanTail:
