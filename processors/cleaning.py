@@ -336,19 +336,21 @@ def fill_short_gaps_list(x: list[float], max_gap: int = 5) -> list[float]:
 def _dots(x: list[float], a: int, b: int, c: tuple[float, ...]) -> list[float]:
     """``x[i : i + len(c)] · c`` for i in ``[a, b)``, each summed left to right from 0.0 (as NumPy's unblocked
     matmul and its convolve do)."""
-    if len(c) == 7:  # the default window, unrolled
+    if len(c) == 7:  # the default window, unrolled; a loop, not a comprehension (whose closure costs 8 cells)
         c0, c1, c2, c3, c4, c5, c6 = c
-        return [
-            0.0
-            + x[i] * c0
-            + x[i + 1] * c1
-            + x[i + 2] * c2
-            + x[i + 3] * c3
-            + x[i + 4] * c4
-            + x[i + 5] * c5
-            + x[i + 6] * c6
-            for i in range(a, b)
-        ]
+        dots = []
+        for i in range(a, b):
+            dots.append(
+                0.0
+                + x[i] * c0
+                + x[i + 1] * c1
+                + x[i + 2] * c2
+                + x[i + 3] * c3
+                + x[i + 4] * c4
+                + x[i + 5] * c5
+                + x[i + 6] * c6
+            )
+        return dots
     out = []
     for i in range(a, b):
         s = 0.0
@@ -375,11 +377,16 @@ def savgol_rows_tail(
                 break
     if n < window or not finite:
         return [_savgol_runs_tail(r, lo, window, c, _coeffs(window, order)[1]) for r in rows]
-    k = len(rows)
-    right = (floats_array([v for r in rows for v in r[n - window :]]).reshape(k, window) @ right_t).tolist()
+    # loops, not comprehensions: those would close over the locals (a cell each), once a tick
+    k, flat = len(rows), []
+    for r in rows:
+        flat += r[n - window :]
+    right = (floats_array(flat).reshape(k, window) @ right_t).tolist()
     a, b = (lo if lo > h else h) - h, n - 2 * h
     skip = lo - (n - h) if lo > n - h else 0
-    out = [_dots(rows[i], a, b, c) + right[i][skip:] for i in range(k)]
+    out = []
+    for i in range(k):
+        out.append(_dots(rows[i], a, b, c) + right[i][skip:])
     if lo < h:
         left = (floats_array([v for r in rows for v in r[:window]]).reshape(k, window) @ left_t).tolist()
         out = [left[i][lo:] + out[i] for i in range(k)]
