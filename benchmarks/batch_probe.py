@@ -12,8 +12,8 @@ of it goes away, on the steps that cost most today, before anyone rewrites the 4
 - ``recent_median``: the current value of each stream, the median of its last 12 cleaned seconds with gaps
   (``processors._util.recent_median``, four streams);
 - ``hampel``: Hampel de-spiking of the 5 new seconds of three streams with their 11-s neighbourhoods
-  (``processors.cleaning.hampel_list``, as ``Clean._clean_small`` runs it);
-- ``savgol``: the Savitzky–Golay centre fit of the new seconds (``processors.cleaning._dots``).
+  (``processors._cleaning_lists.hampel_list``, as ``Clean._clean_small`` runs it);
+- ``savgol``: the Savitzky–Golay centre fit of the new seconds (``processors._cleaning_lists._dots``).
 
 "equal" says whether every batched result has the same bits as the per-athlete one (medians of the same values,
 and sums taken term by term in the same order, are; a BLAS matrix product would not be). The per-athlete figures
@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.machine import measure
+from processors._cleaning_lists import _dots, _tail_coeffs, hampel_list
 from processors._util import FloatArray, recent_median
-from processors.cleaning import _dots, _tail_coeffs, hampel_list
 
 RECENT, NEW, HALF = 12, 5, 5  # seconds of a current value; new seconds a tick; Hampel half width
 SCALES = (2.0, 0.15, 3.0)  # Hampel's smallest robust scale per stream (processors.clean._MIN_SCALES)

@@ -8,20 +8,16 @@ from typing import Any
 
 import numpy as np
 
+from processors._cleaning_lists import fill_short_gaps_list, floats_array, hampel_list, in_range_list, savgol_rows_tail
 from processors._util import FloatArray
 from processors.cleaning import (
-    fill_short_gaps_list,
     fill_short_gaps_rows,
-    floats_array,
-    hampel_list,
     hampel_rows,
     hold_forward,
     in_range,
-    in_range_list,
     rate_limit,
     rate_limit_list,
     savgol_rows,
-    savgol_rows_tail,
 )
 from processors.registry import Context, Processor, register
 from processors.window import Window
@@ -42,7 +38,7 @@ _RANGES = (HR_RANGE, SPEED_RANGE, CADENCE_RANGE)
 _ROW_PARAMS = tuple((lo, hi, ms) for (lo, hi), ms in zip(_RANGES, _MIN_SCALES, strict=True))
 #: rows of the buffer of cleaned seconds
 _PRE, _SMOOTH, _ROUGH, _RAW = slice(0, 3), slice(3, 6), slice(6, 7), slice(7, 9)
-#: a contiguous tick with at most this many new seconds is cleaned in plain floats (cleaning.hampel_list & co.)
+#: a contiguous tick with at most this many new seconds is cleaned in plain floats (processors._cleaning_lists)
 _SMALL = 32
 _min, _max = np.minimum.reduce, np.maximum.reduce
 

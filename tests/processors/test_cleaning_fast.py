@@ -11,20 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import processors.clean as clean_mod
+from processors._cleaning_lists import fill_short_gaps_list, floats_array, hampel_list, in_range_list, savgol_rows_tail
 from processors.clean import Clean
-from processors.cleaning import (
-    fill_short_gaps,
-    fill_short_gaps_list,
-    floats_array,
-    hampel_list,
-    hampel_rows,
-    in_range,
-    in_range_list,
-    rate_limit,
-    rate_limit_list,
-    savgol_rows,
-    savgol_rows_tail,
-)
+from processors.cleaning import fill_short_gaps, hampel_rows, in_range, rate_limit, rate_limit_list, savgol_rows
 from processors.registry import Context
 from processors.window import Window
 
