@@ -19,8 +19,9 @@ The slope itself is the median of the within-block pair slopes (:func:`processor
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import insort
-from collections.abc import Callable
+from collections.abc import Callable, MutableSequence
 from functools import lru_cache
 from typing import Protocol
 
@@ -44,7 +45,7 @@ class DriftParams(Protocol):
 
 
 def extend_blocks(
-    out: list[int], members: list[float], block: int, spd: list[float], ok: list[bool], tol: float
+    out: MutableSequence[int], members: MutableSequence[float], block: int, spd: list[float], ok: list[bool], tol: float
 ) -> int:
     """Continue the steady-block scan of :func:`processors.drift.steady_blocks` over more groups: append each
     group's block id to ``out`` (−1: not in a block), keep ``members`` (the sorted speeds of the open block) up to
@@ -56,7 +57,7 @@ def extend_blocks(
     """
     for v, good in zip(spd, ok, strict=True):
         if not good:
-            members.clear()
+            del members[:]
             out.append(-1)
             continue
         if members:
@@ -64,7 +65,7 @@ def extend_blocks(
             med = members[h] if len(members) % 2 else 0.5 * (members[h - 1] + members[h])
             if abs(v / med - 1.0) > tol:
                 block += 1
-                members.clear()
+                del members[:]
         else:
             block += 1
         insort(members, v)
@@ -123,8 +124,10 @@ class DriftGroups:
         self._vals: FloatArray = np.empty((3, 0))
         # the block scan of the final groups from group _scan_q0 on
         self._scan_q0 = -1
-        self._scan_ids: list[int] = []
-        self._scan_members: list[float] = []
+        # (arrays of C ints and doubles, not lists of Python objects: kept for up to an hour, such objects pinned
+        # the allocator's pools and an athlete's memory grew through the first hour)
+        self._scan_ids = array("i")
+        self._scan_members = array("d")
         self._scan_block = -1
         # the last fit over final groups only: its kept ranges and its slope
         self._fit_key: tuple[tuple[int, int], ...] | None = None
@@ -166,10 +169,10 @@ class DriftGroups:
             self._len = n + m
         return min(q_end, max(qa, (store.n - 1) // g))
 
-    def _blocks(self, qa: int, n_final: int, tol: float) -> list[int]:
+    def _blocks(self, qa: int, n_final: int, tol: float) -> MutableSequence[int]:
         """Block ids of the span's groups (the lists from ``qa`` on; the first ``n_final`` final)."""
         if self._scan_q0 != qa or len(self._scan_ids) > n_final:
-            self._scan_q0, self._scan_ids, self._scan_members, self._scan_block = qa, [], [], -1
+            self._scan_q0, self._scan_ids, self._scan_members, self._scan_block = qa, array("i"), array("d"), -1
         ids = self._scan_ids
         vals = self._vals
         if len(ids) < n_final:
@@ -177,9 +180,9 @@ class DriftGroups:
             self._scan_block = extend_blocks(ids, self._scan_members, self._scan_block, spd, ok, tol)
         if n_final == self._len:
             return ids
-        out = ids.copy()
+        out = ids[:]
         spd, ok = vals[1, n_final : self._len].tolist(), (vals[0, n_final : self._len] != 0.0).tolist()
-        extend_blocks(out, self._scan_members.copy(), self._scan_block, spd, ok, tol)
+        extend_blocks(out, self._scan_members[:], self._scan_block, spd, ok, tol)
         return out
 
     def compute(
