@@ -92,14 +92,8 @@ class StreamGrid:
             pv = self._pending_v
             if len(pt) > 1 and pt[1] <= s:
                 self._take_pending(s)
-            else:  # one sample reaches this second (1 Hz streams, every second): the loop below, unrolled
-                t = pt[0]
-                gap = t - self._held_t
-                if 0 < gap < 600:
-                    interval = self.interval
-                    self.interval = gap if interval != interval else 0.9 * interval + 0.1 * gap
-                self._held_t = t
-                self._held_v = pv[0]
+            else:  # one sample reaches this second (1 Hz streams, every second)
+                self._hold(pt[0], pv[0])
                 del pt[0], pv[0]
         value = self._held_v if s - self._held_t < self.hold else math.nan
         p = self._count - self._base
@@ -128,12 +122,7 @@ class StreamGrid:
         if t > self.last_t:
             self.last_t = t
         self.n_samples += 1
-        gap = t - self._held_t
-        if 0 < gap < 600:  # the interval, as fill() updates it
-            interval = self.interval
-            self.interval = gap if interval != interval else 0.9 * interval + 0.1 * gap
-        self._held_t = t
-        self._held_v = v
+        self._hold(t, v)
         p = self._count - self._base
         if p == self._size:
             p = self._shift()
@@ -147,14 +136,19 @@ class StreamGrid:
         k = 0
         while k < len(pt) and pt[k] <= s:
             k += 1
-        prev = self._held_t
-        for t in pt[:k]:  # the sampling interval, from the samples in event-time order as they reach the grid
-            gap = t - prev
-            if 0 < gap < 600:
-                self.interval = gap if math.isnan(self.interval) else 0.9 * self.interval + 0.1 * gap
-            prev = t
-        self._held_t, self._held_v = pt[k - 1], pv[k - 1]
+        for t, v in zip(pt[:k], pv[:k], strict=True):  # in event-time order, as they reach the grid
+            self._hold(t, v)
         del pt[:k], pv[:k]
+
+    def _hold(self, t: float, v: float) -> None:
+        """Sample ``(t, v)`` reaches the grid: it becomes the held value, and its distance to the one held before
+        updates the sampling interval."""
+        gap = t - self._held_t
+        if 0 < gap < 600:
+            interval = self.interval
+            self.interval = gap if interval != interval else 0.9 * interval + 0.1 * gap
+        self._held_t = t
+        self._held_v = v
 
     def patch(self, t: float, v: float, newest: int) -> int:
         """Merge a sample into grid seconds already written (``newest`` = the absolute second written last), as
