@@ -4,10 +4,12 @@
     python -m benchmarks.offline rss --athletes 100 --marks 10,180     # RSS per athlete at 10 min and 3 h
     python -m benchmarks.offline analyze --hours 3                     # one 3-h run, multiple of real time
 
-Each prints one JSON line. ``tick``: the time of ``AthletePipeline._tick`` as the pipeline itself records it
+Each prints one JSON line. ``tick``: the time of each tick as the pipeline itself records it
 (``Output.tick_seconds``: window, engine, signal, policy, status build) plus the status encode (``encode_status``)
-per status, median and p95 in µs; ``--breakdown`` adds a per-part split (window, engine, policy, status, encode)
-and the ten most expensive processors. ``rss``: the process's VmRSS growth divided by the athletes, driving the
+per status, median and p95 in µs. As in the service, the ticks that one second of the squad makes due run together
+(``monitor.core.ticks``: each tick's engine time is its share of the round's); ``--no-batch`` runs each at once.
+``--breakdown`` (per athlete, not batched) adds a per-part split (window, engine, policy, status, encode) and the
+ten most expensive processors. ``rss``: the process's VmRSS growth divided by the athletes, driving the
 athletes through the Router (60-frame messages) to each mark of event time. ``analyze``: ``run_offline`` over a
 3-hour run, event seconds per wall second.
 """
@@ -25,6 +27,7 @@ from typing import Any
 from benchmarks.loadgen import STAGGER_S, T0, _frames, run_arrays
 from benchmarks.machine import measure
 from monitor.core.pipeline import AthletePipeline, Output, encode_status, run_offline
+from monitor.core.ticks import TickBatch
 from monitor.core.wire import DEFAULT_PREFIX, encode_frames
 from processors.profile import Profile
 
@@ -43,13 +46,18 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
 
 
-def bench_tick(athletes: int, minutes: float, warm_minutes: float = 60.0, breakdown: bool = False) -> dict[str, Any]:
+def bench_tick(
+    athletes: int, minutes: float, warm_minutes: float = 60.0, breakdown: bool = False, batch: bool = True
+) -> dict[str, Any]:
     seconds = int((warm_minutes + minutes) * 60)
-    run = run_arrays(seconds + STAGGER_S)
+    run = run_arrays(seconds + 2 * STAGGER_S)
     pipes = [AthletePipeline("bench", f"a{i}", PROFILE) for i in range(athletes)]
     warm = int(warm_minutes * 60)
+    # athlete i's watch starts at second i % 30, as in the service (a fifth of the squad ticks in each second);
+    # its data are the run's from index 2 * (i % 30) on, so the athletes do not all see the same values
     for i, pipe in enumerate(pipes):
-        for f in _frames(run, i % STAGGER_S, warm, T0):
+        off = i % STAGGER_S
+        for f in _frames(run, 2 * off, warm - off, T0 + off):
             pipe.add_many((n, f.t, v) for n, v in f.streams().items())
     per = [_frames(run, i % STAGGER_S + warm, seconds - warm, T0 + warm) for i in range(athletes)]
     parts: dict[str, list[float]] = {}
@@ -58,15 +66,23 @@ def bench_tick(athletes: int, minutes: float, warm_minutes: float = 60.0, breakd
     ticks: list[float] = []
     encodes: list[float] = []
     gc.collect()
+    batched = TickBatch() if batch and not breakdown else None  # as the service runs a receive batch's ticks
+    outs: list[Output] = []
     for k in range(seconds - warm):  # athletes interleaved second by second, as the service sees them
         for i, pipe in enumerate(pipes):
             f = per[i][k]
-            out: Output = pipe.add_many((n, f.t, v) for n, v in f.streams().items())
+            if batched is not None:
+                batched.attach(pipe)
+            outs.append(pipe.add_many((n, f.t, v) for n, v in f.streams().items()))
+        if batched is not None:
+            batched.run()  # the second's ticks, together (monitor.core.ticks)
+        for out in outs:
             ticks.extend(out.tick_seconds)
             for status in out.statuses:
                 t0 = time.perf_counter()
                 encode_status(status)
                 encodes.append(time.perf_counter() - t0)
+        outs.clear()
     total = [(a + b) * 1e6 for a, b in zip(ticks, encodes, strict=True)]
     result: dict[str, Any] = {
         "athletes": athletes,
@@ -74,7 +90,10 @@ def bench_tick(athletes: int, minutes: float, warm_minutes: float = 60.0, breakd
         "tick_us_median": statistics.median(total),
         "tick_us_p95": _pct(total, 0.95),
         "encode_us_median": statistics.median(encodes) * 1e6,
+        "batched": batched is not None,
     }
+    if batched is not None:
+        result["athletes_per_round"] = round(batched.ticks / max(batched.rounds, 1), 1)
     if breakdown:  # medians per tick (a mean would mostly measure preemption on a shared machine)
         med = sorted(((round(statistics.median(v) / 1000, 1), k) for k, v in parts.items()), reverse=True)
         result["parts_us_median"] = {k: v for v, k in med if not k.startswith("p:")}
@@ -179,12 +198,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--athletes", type=int, default=100)
     ap.add_argument("--minutes", type=float, default=10.0, help="tick: timed event minutes per athlete")
     ap.add_argument("--warm-minutes", type=float, default=60.0, help="tick: event minutes before timing")
-    ap.add_argument("--breakdown", action="store_true", help="tick: time the parts and the processors")
+    ap.add_argument("--breakdown", action="store_true", help="tick: time the parts and the processors (per athlete)")
+    ap.add_argument(
+        "--no-batch", action="store_true", help="tick: each athlete's ticks at once, not a second's ticks together"
+    )
     ap.add_argument("--marks", default="10,180", help="rss: event minutes to measure at")
     ap.add_argument("--hours", type=float, default=3.0, help="analyze: run length")
     args = ap.parse_args(argv)
     if args.what == "tick":
-        result = bench_tick(args.athletes, args.minutes, args.warm_minutes, args.breakdown)
+        result = bench_tick(args.athletes, args.minutes, args.warm_minutes, args.breakdown, not args.no_batch)
     elif args.what == "rss":
         result = bench_rss(args.athletes, [float(x) for x in args.marks.split(",")])
     else:

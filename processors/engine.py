@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -93,6 +94,65 @@ class Engine:
             self._last_t = max(self._last_t, window.now)  # now: float(t[-1]) (Window.__init__)
         self._ticks += 1
         return self._indicators(window, results)
+
+    @staticmethod
+    def tick_many(engines: Sequence[Engine], windows: Sequence[Window]) -> list[Indicators | Exception]:
+        """``[e.tick(w) for e, w in zip(engines, windows)]``, the same indicators bit for bit, run processor by
+        processor instead of athlete by athlete: each processor's update runs for every athlete before the next
+        processor's. Each engine keeps its own processors and state, so only the order of independent calls
+        changes; running one piece of code many times in a row keeps the CPU's caches and the interpreter's
+        specialised instructions warm (~25-35 % less time per athlete at 10-40 athletes; docs/performance.md).
+        An engine may appear only once. An engine whose tick raises gets the exception in its place (as
+        ``asyncio.gather(..., return_exceptions=True)``) and is left as :meth:`tick` would leave it; the others
+        are not affected.
+
+        >>> import numpy as np
+        >>> t = np.arange(0.0, 300.0)
+        >>> w = Window.from_arrays(t=t, hr=np.full(300, 140.0), speed=np.full(300, 3.0), cadence=np.full(300, 170.0))
+        >>> one, many = Engine(Profile()), [Engine(Profile()), Engine(Profile())]
+        >>> [i.hr for i in Engine.tick_many(many, [w, w])] == [one.tick(w).hr] * 2
+        True
+        """
+        if len({id(e) for e in engines}) != len(engines):
+            raise ValueError("an engine may tick only once per tick_many")
+        ctxs: list[Context] = []
+        for eng, window in zip(engines, windows, strict=True):
+            if eng._session_start is not None and window.session_start != eng._session_start:
+                eng._reset()
+            eng._session_start = window.session_start
+            n = window.t.shape[0]
+            first_new = int(window.t.searchsorted(eng._last_t, "right")) if n else 0
+            ctxs.append(Context(window, eng.profile, first_new, {}, eng.plan))
+        failed: dict[int, Exception] = {}
+        active = [(eng._steps, ctx) for eng, ctx in zip(engines, ctxs, strict=True)]
+        index = list(range(len(active)))  # engine of each active entry
+        for k in range(len(engines[0]._steps) if engines else 0):
+            i = 0
+            while i < len(active):
+                try:
+                    for i in range(i, len(active)):  # noqa: B020 (resumes after a failed engine)
+                        steps, ctx = active[i]
+                        sym, update, get = steps[k]
+                        update(ctx)
+                        ctx.results[sym] = get()
+                    break
+                except Exception as exc:  # this engine's tick stops here, as tick() would raise
+                    failed[index.pop(i)] = exc
+                    del active[i]
+        out: list[Indicators | Exception] = []
+        for j, (eng, window, ctx) in enumerate(zip(engines, windows, ctxs, strict=True)):
+            error = failed.get(j)
+            if error is not None:
+                out.append(error)
+                continue
+            if window.t.shape[0]:
+                eng._last_t = max(eng._last_t, window.now)
+            eng._ticks += 1
+            try:
+                out.append(eng._indicators(window, ctx.results))
+            except Exception as e:
+                out.append(e)
+        return out
 
     def _indicators(self, window: Window, r: dict[str, Any]) -> Indicators:
         fatigue: Fatigue = r["fatigue"]

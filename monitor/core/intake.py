@@ -40,6 +40,9 @@ class SampleIntake:
     def _tick(self, s: int, out: Output) -> None:
         raise NotImplementedError
 
+    def _settle(self) -> None:
+        """Run the ticks deferred to a batch (monitor.core.ticks); nothing to do without one."""
+
     # ---- samples ---------------------------------------------------------------------------------------
     def add(self, stream: str, t: float, value: float) -> Output:
         """Add one validated sample (contract units) and run every tick its watermark releases."""
@@ -261,6 +264,7 @@ class SampleIntake:
             self._apply_held(out)
         if self.session_start is not None and math.isfinite(self._max_t):
             self._advance(math.floor(self._max_t), out)
+        self._settle()  # its outputs complete when it returns, batch or not
         return out
 
     def release(self) -> Output:
@@ -270,6 +274,7 @@ class SampleIntake:
         out = Output()
         if self.session_start is not None and math.isfinite(self._max_t):
             self._advance(math.floor(self._max_t), out)
+        self._settle()  # its outputs complete when it returns, batch or not
         return out
 
     def _tick_phase(self) -> int:

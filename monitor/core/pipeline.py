@@ -29,6 +29,7 @@ from monitor.core.grid import StreamGrid
 from monitor.core.intake import SampleIntake
 from monitor.core.output import SIGNAL_STREAMS, SLOW_STREAMS, STREAMS, Output, PipelineConfig
 from monitor.core.status import EngineStatus, _clean, _num, round4
+from monitor.core.ticks import TickBatch
 from processors.engine import Engine
 from processors.indicators import Indicators, Signal
 from processors.profile import Profile, SessionPlan
@@ -88,6 +89,7 @@ class AthletePipeline(SampleIntake):
         self._max_span = 0.0  # widest time span of one message's samples of one stream (the gateway's habit)
         self._held_frames = False  # whether the held jump came as frames
         self._engine_status = EngineStatus(_STATUS_FIELDS)  # builds the statuses of the ticks
+        self._batch: TickBatch | None = None  # while set, ticks are deferred to it (monitor.core.ticks)
         self._reset()
 
     # ---- session ---------------------------------------------------------------------------------------
@@ -111,6 +113,16 @@ class AthletePipeline(SampleIntake):
         self._policy = AlertPolicy(squad=self.squad, athlete=self.athlete, session_start=t, profile=self.profile)
 
     def _end(self, out: Output) -> None:
+        """End the session: its last second ticks and its final status says so. The ticks deferred to a batch
+        run first, and this one at once: the final status is made from it."""
+        self._settle()
+        batch, self._batch = self._batch, None
+        try:
+            self._end_now(out)
+        finally:
+            self._batch = batch
+
+    def _end_now(self, out: Output) -> None:
         if self.session_start is None:
             return
         out.future.extend(s for s, _, _ in self._held.samples)
@@ -138,6 +150,7 @@ class AthletePipeline(SampleIntake):
 
     def start(self, t: float, plan: SessionPlan | None = None) -> Output:
         """Start a session at ``t`` with today's ``plan`` (optional: ``plan``, ``target_pace``)."""
+        self._settle()
         out = Output()
         if self.session_start is not None:
             if t <= self._filled:
@@ -149,11 +162,13 @@ class AthletePipeline(SampleIntake):
         return out
 
     def set_plan(self, plan: SessionPlan) -> None:
+        self._settle()
         self.plan = plan
         if self._engine is not None:
             self._engine.plan = plan
 
     def stop(self, t: float) -> Output:
+        self._settle()
         out = Output()
         if self.session_start is not None and t >= self.session_start:
             if self._held.samples and t >= self._held.lo - self.config.max_jump_s:
@@ -162,6 +177,7 @@ class AthletePipeline(SampleIntake):
         return out
 
     def set_profile(self, profile: Profile) -> None:
+        self._settle()
         self.profile = profile
         if self._engine is not None:
             self._engine.profile = profile
@@ -169,6 +185,7 @@ class AthletePipeline(SampleIntake):
             self._policy.profile = profile
 
     def ack(self, alert_id: str) -> bool:
+        self._settle()
         return self._policy.ack(alert_id) if self._policy is not None else False
 
     # ---- ticks -----------------------------------------------------------------------------------------
@@ -225,16 +242,31 @@ class AthletePipeline(SampleIntake):
         return worst
 
     def _tick(self, s: int, out: Output) -> None:
-        assert self._engine is not None and self._policy is not None
+        if self._batch is not None:  # computed with the batch's other ticks (monitor.core.ticks)
+            self._batch.defer(self, s, out)
+            return
         started = time.perf_counter()
-        ind = self._engine.tick(self.window())
-        ind.signal = self.signal_at(s)
+        self._run_tick(self.window(), self.signal_at(s), out, started)
+
+    def _run_tick(self, window: Window, signal: Signal, out: Output, started: float) -> None:
+        assert self._engine is not None
+        self._finish_tick(self._engine.tick(window), signal, out, started)
+
+    def _finish_tick(self, ind: Indicators, signal: Signal, out: Output, started: float) -> None:
+        """The tick after its engine: the signal, the alert policy and the status (``started``: when it began)."""
+        assert self._policy is not None
+        ind.signal = signal
         alerts = self._policy.update(ind)
         status = self._status(ind, from_engine=True)
         self.last_status = status
         out.statuses.append(status)
         out.alerts.extend(alerts)
         out.tick_seconds.append(time.perf_counter() - started)
+
+    def _settle(self) -> None:
+        """Run the ticks deferred to a batch before anything that depends on them (monitor.core.ticks)."""
+        if self._batch is not None and self._batch.pending:
+            self._batch.run()
 
     def _status(self, ind: Indicators, from_engine: bool = False) -> dict[str, Any]:
         """The status document: every float rounded to 4 decimals, NaN/inf as None, nested dicts and lists
@@ -277,6 +309,7 @@ class AthletePipeline(SampleIntake):
     # ---- save / restore --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """JSON-serialisable snapshot of the whole athlete (for session recording and crash recovery)."""
+        self._settle()
         return {
             "squad": self.squad,
             "athlete": self.athlete,

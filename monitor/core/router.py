@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from monitor.core import wire
 from monitor.core.pipeline import AthletePipeline, Output, PipelineConfig
 from monitor.core.profiles import ProfileBook
+from monitor.core.ticks import TickBatch
 from monitor.errors import RejectedMessage
 
 
@@ -49,6 +51,8 @@ class Router:
         self.pipelines: dict[tuple[str, str], AthletePipeline] = {}
         self.counters: Counter[str] = Counter()
         self._finished: OrderedDict[tuple[str, str], None] = OrderedDict()  # athletes without a running session
+        self._batch: TickBatch | None = None  # ticks deferred while a batch of messages is handled (batch())
+        self._batched: list[Routed] = []  # what the batch's messages produced, counted when its ticks have run
 
     def pipeline(self, squad: str, athlete: str) -> AthletePipeline:
         """The athlete's pipeline, created on first use; :class:`RejectedMessage` ("athlete cap reached") when
@@ -75,6 +79,38 @@ class Router:
             self._finished.move_to_end(key)
         else:
             self._finished.pop(key, None)
+
+    @contextmanager
+    def batch(self) -> Iterator[TickBatch]:
+        """Handle a batch of messages with their ticks deferred to the end of the ``with`` block, where they run
+        together (monitor.core.ticks): the same statuses and alerts, in each message's :class:`Routed`, which is
+        complete only once the block has ended. Ticks that raised (a bug) are in the batch's ``errors``.
+
+        >>> router = Router()
+        >>> with router.batch() as batch:
+        ...     done = [router.handle("crampwatch/v1/s/a/frame", b'{"t": %d, "hr": 120}' % t) for t in range(6)]
+        ...     [len(routed.out.statuses) for routed in done]
+        [0, 0, 0, 0, 0, 0]
+        >>> [len(routed.out.statuses) for routed in done], batch.ticks, router.counters["statuses"]
+        ([1, 0, 0, 0, 0, 1], 2, 2)
+        """
+        if self._batch is not None:  # nested: the outer block runs them
+            yield self._batch
+            return
+        batch = self._batch = TickBatch()
+        try:
+            yield batch
+        finally:
+            self._batch = None
+            batch.detach_all()
+            counters = self.counters
+            for routed in self._batched:
+                out = routed.out
+                if out.statuses:
+                    counters["statuses"] += len(out.statuses)
+                if out.alerts:
+                    counters["alerts"] += len(out.alerts)
+            self._batched.clear()
 
     def __iter__(self) -> Iterator[AthletePipeline]:
         return iter(self.pipelines.values())
@@ -105,6 +141,9 @@ class Router:
             counters["late"] += out.late
             counters["merged"] += out.merged
             counters["future"] += len(out.future)
+        if self._batch is not None:  # its ticks may still be pending: counted at the end of the batch
+            self._batched.append(routed)
+            return routed
         if out.statuses:
             counters["statuses"] += len(out.statuses)
         if out.alerts:
@@ -127,7 +166,10 @@ class Router:
                 routed.rejected.extend((topic, "future time") for _ in range(len(parsed.samples) - len(samples)))
             if samples:
                 self.counters["samples"] += len(samples)
-                routed.out = self.pipeline(where.squad, where.athlete).add_many(samples, frames=leaf == "frame")
+                target = self.pipeline(where.squad, where.athlete)
+                if self._batch is not None:
+                    self._batch.attach(target)
+                routed.out = target.add_many(samples, frames=leaf == "frame")
                 routed.applied = (where.squad, where.athlete, leaf)
         elif leaf == "profile":
             if not payload:  # a retained profile deleted (an empty retained message): the file's or the defaults

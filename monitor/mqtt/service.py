@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -226,21 +227,37 @@ class Monitor(Connection, Housekeeping, Service):
 
     async def process_batch(self, messages: Iterable[tuple[str, bytes]]) -> None:
         """Route received messages in order and deliver what they produce (statuses, alerts, rejections, sinks,
-        store). The path every transport shares: MQTT here, others may call it with their own batches."""
+        store). The path every transport shares: MQTT here, others may call it with their own batches. The
+        batch's ticks run together once it is routed (``Router.batch``: the same outputs, less CPU per tick),
+        then each message's outputs are delivered in the order the messages came."""
         now = time.time()
-        for topic, payload in messages:
+        routed_all: list[tuple[str, bytes, Routed, float]] = []
+        router = self.router
+        with router.batch() as batch:
+            for topic, payload in messages:
+                started = time.perf_counter()
+                try:
+                    routed = router.handle(topic, payload, now=now)
+                except Exception:  # a bug must not stop the service; it is logged and counted
+                    log.exception("error while handling a message on %s", topic[:200])
+                    self.counters["errors"] += 1
+                    continue
+                routed_all.append((topic, payload, routed, time.perf_counter() - started))
+        for exc in batch.errors:
+            log.error("error in a tick", exc_info=exc)
+            self.counters["errors"] += 1
+        for topic, payload, routed, took in routed_all:
             try:
-                await self._handle(topic, payload, now)
-            except Exception:  # a bug must not stop the service; it is logged and counted
-                log.exception("error while handling a message on %s", topic[:200])
+                await self._deliver(payload, routed, took + math.fsum(routed.out.tick_seconds))
+            except Exception:
+                log.exception("error while delivering the outputs of a message on %s", topic[:200])
                 self.counters["errors"] += 1
 
-    async def _handle(self, topic: str, payload: bytes, now: float) -> None:
-        started = time.perf_counter()
-        routed = self.router.handle(topic, payload, now=now)
+    async def _deliver(self, payload: bytes, routed: Routed, took: float) -> None:
+        """What one routed message produced, delivered (``took``: the CPU seconds it cost, for the metrics)."""
         self.last_input_at = time.monotonic()
         for observe in self.observers:
-            observe(routed, time.perf_counter() - started)
+            observe(routed, took)
         for rtopic, reason in routed.rejected:
             self._reject(rtopic, reason)
         if routed.out.statuses or routed.out.alerts:
