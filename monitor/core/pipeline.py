@@ -254,14 +254,22 @@ class AthletePipeline(SampleIntake):
 
     def _finish_tick(self, ind: Indicators, signal: Signal, out: Output, started: float) -> None:
         """The tick after its engine: the signal, the alert policy and the status (``started``: when it began)."""
+        alerts = self._decide(ind, signal)
+        self._publish(ind, alerts, out)
+        out.tick_seconds.append(time.perf_counter() - started)
+
+    def _decide(self, ind: Indicators, signal: Signal) -> list[Alert]:
+        """A tick's signal and alerts (the alert policy)."""
         assert self._policy is not None
         ind.signal = signal
-        alerts = self._policy.update(ind)
+        return self._policy.update(ind)
+
+    def _publish(self, ind: Indicators, alerts: list[Alert], out: Output) -> None:
+        """A tick's status and alerts into ``out``."""
         status = self._status(ind, from_engine=True)
         self.last_status = status
         out.statuses.append(status)
         out.alerts.extend(alerts)
-        out.tick_seconds.append(time.perf_counter() - started)
 
     def _settle(self) -> None:
         """Run the ticks deferred to a batch before anything that depends on them (monitor.core.ticks)."""

@@ -16,8 +16,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from alerts.alert import Alert
 from processors.engine import Engine
-from processors.indicators import Signal
+from processors.indicators import Indicators, Signal
 from processors.window import Window
 
 if TYPE_CHECKING:
@@ -98,16 +99,30 @@ class TickBatch:
         self.pending = []
 
     def _round(self, rnd: list[DeferredTick]) -> None:
+        """One round: the engines processor by processor, then every athlete's alert policy, then every status
+        (each stage's code runs for all athletes in a row); a tick's time is its own window and signal plus an
+        equal share of the round."""
         started = time.perf_counter()
         inds = Engine.tick_many([r.pipe._engine for r in rnd], [r.window for r in rnd])  # type: ignore[misc]
-        share = (time.perf_counter() - started) / len(rnd)  # each athlete's part of the engines' time
+        decided: list[tuple[DeferredTick, Indicators, list[Alert]]] = []
         for req, ind in zip(rnd, inds, strict=True):
             if isinstance(ind, Exception):  # a bug in this athlete's tick: this tick is lost, as without a batch
                 self.errors.append(ind)
                 continue
             try:
-                req.pipe._finish_tick(ind, req.signal, req.out, time.perf_counter() - share - req.took)
+                decided.append((req, ind, req.pipe._decide(ind, req.signal)))
             except Exception as exc:
                 self.errors.append(exc)
+        done: list[DeferredTick] = []
+        for req, ind, alerts in decided:
+            try:
+                req.pipe._publish(ind, alerts, req.out)
+            except Exception as exc:
+                self.errors.append(exc)
+            else:
+                done.append(req)
+        share = (time.perf_counter() - started) / len(rnd)
+        for req in done:
+            req.out.tick_seconds.append(req.took + share)
         self.ticks += len(rnd)
         self.rounds += 1
