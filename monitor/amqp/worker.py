@@ -298,10 +298,9 @@ class ShardWorker(Service):
             self.counters["errors"] += 1
             items = []
         now = time.monotonic()
-        for key, body in items:
-            topic = topic_of(key)
-            routed = shard.router.handle(topic, body)
-            self.counters["messages"] += 1
+        routed_all, failed = shard.route([(topic_of(key), body) for key, body in items])
+        self.counters.update(messages=len(routed_all), errors=failed)
+        for routed in routed_all:
             for rtopic, reason in routed.rejected:
                 for payload in self.rejects.add(rtopic, reason):
                     await self._publish(self.topics.rejected, payload)
