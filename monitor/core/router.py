@@ -29,6 +29,8 @@ class Routed:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     acked: tuple[str, str, str] | None = None  # (squad, athlete, alert_id) of an ack the policy knew
     applied: tuple[str, str, str] | None = None  # (squad, athlete, leaf) when the message reached a pipeline
+    session_start: float | None = None  # the athlete's session start right after the message (when applied)
+    session_changed: bool = False  # the message started, ended or replaced the athlete's session
 
 
 class Router:
@@ -124,6 +126,8 @@ class Router:
             where = self.topics.parse(topic)
             if len(payload) > self.max_payload:
                 raise RejectedMessage("payload too large")
+            known = self.pipelines.get((where.squad, where.athlete))
+            before = None if known is None else known.session_start
             self._apply(where, payload, routed, now)
         except RejectedMessage as exc:
             routed.rejected.append((topic, exc.reason))
@@ -132,6 +136,9 @@ class Router:
                 routed.rejected.extend((topic, "future time") for _ in routed.out.future)
             key = (where.squad, where.athlete)
             pipe = self.pipelines.get(key)
+            if pipe is not None:
+                routed.session_start = pipe.session_start
+                routed.session_changed = pipe.session_start != before
             if pipe is None or not pipe.active or key in self._finished:
                 self.note(key)  # (a running athlete, as nearly every message's, is not in the finished set)
         out, counters = routed.out, self.counters

@@ -35,7 +35,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from alerts.alert import Alert
@@ -227,14 +227,39 @@ class Monitor(Connection, Housekeeping, Service):
 
     async def process_batch(self, messages: Iterable[tuple[str, bytes]]) -> None:
         """Route received messages in order and deliver what they produce (statuses, alerts, rejections, sinks,
-        store). The path every transport shares: MQTT here, others may call it with their own batches. The
-        batch's ticks run together once it is routed (``Router.batch``: the same outputs, less CPU per tick),
-        then each message's outputs are delivered in the order the messages came."""
+        store). The path every transport shares: MQTT here, others may call it with their own batches.
+
+        The batch's ticks run together once it is routed (``Router.batch``: the same outputs, less CPU per tick),
+        and each message is recorded in the session store right then, before anything awaits, so no snapshot
+        falls between a message applied and its record. A message that starts, ends or replaces a session
+        closes its part of the batch (the store snapshots the athlete right after it). Then each message's
+        outputs are delivered in the order the messages came."""
         now = time.time()
-        routed_all: list[tuple[str, bytes, Routed, float]] = []
+        done: list[tuple[str, bytes, Routed, float]] = []
+        todo = iter(messages)
+        more = True
+        while more:
+            first = len(done)
+            more = self._route_part(todo, now, done)
+            if self.recorder is not None:
+                for _, payload, routed, _ in done[first:]:
+                    self.recorder.step_of(routed, payload)
+        for topic, _, routed, took in done:
+            try:
+                await self._deliver(routed, took + math.fsum(routed.out.tick_seconds))
+            except Exception:
+                log.exception("error while delivering the outputs of a message on %s", topic[:200])
+                self.counters["errors"] += 1
+
+    def _route_part(
+        self, todo: Iterator[tuple[str, bytes]], now: float, done: list[tuple[str, bytes, Routed, float]]
+    ) -> bool:
+        """Route messages from ``todo`` into ``done`` with their ticks run together, up to one that changes a
+        session (then True: more may follow) or the end (False)."""
         router = self.router
+        more = False
         with router.batch() as batch:
-            for topic, payload in messages:
+            for topic, payload in todo:
                 started = time.perf_counter()
                 try:
                     routed = router.handle(topic, payload, now=now)
@@ -242,18 +267,16 @@ class Monitor(Connection, Housekeeping, Service):
                     log.exception("error while handling a message on %s", topic[:200])
                     self.counters["errors"] += 1
                     continue
-                routed_all.append((topic, payload, routed, time.perf_counter() - started))
+                done.append((topic, payload, routed, time.perf_counter() - started))
+                if routed.session_changed:
+                    more = True
+                    break
         for exc in batch.errors:
             log.error("error in a tick", exc_info=exc)
             self.counters["errors"] += 1
-        for topic, payload, routed, took in routed_all:
-            try:
-                await self._deliver(payload, routed, took + math.fsum(routed.out.tick_seconds))
-            except Exception:
-                log.exception("error while delivering the outputs of a message on %s", topic[:200])
-                self.counters["errors"] += 1
+        return more
 
-    async def _deliver(self, payload: bytes, routed: Routed, took: float) -> None:
+    async def _deliver(self, routed: Routed, took: float) -> None:
         """What one routed message produced, delivered (``took``: the CPU seconds it cost, for the metrics)."""
         self.last_input_at = time.monotonic()
         for observe in self.observers:
@@ -265,8 +288,6 @@ class Monitor(Connection, Housekeeping, Service):
         if routed.acked is not None:
             await self._notify("on_ack", *routed.acked)
         if routed.applied is not None:
-            if self.recorder is not None:
-                self.recorder.step(*routed.applied, payload, routed.out)
             squad, athlete, leaf = routed.applied
             if leaf != "profile" and leaf != "ack":
                 self._live.arrived((squad, athlete), self.last_input_at)

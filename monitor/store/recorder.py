@@ -22,7 +22,7 @@ from typing import Any
 
 from alerts.alert import Alert
 from monitor.core.pipeline import AthletePipeline, Output
-from monitor.core.router import Router
+from monitor.core.router import Routed, Router
 from monitor.store.base import Recovery, SessionStore, Step
 
 log = logging.getLogger("crampwatch.store")
@@ -117,11 +117,21 @@ class Recorder:
     # ---- recording ---------------------------------------------------------------------------------------
     def step(self, squad: str, athlete: str, leaf: str, payload: bytes, out: Output) -> None:
         """After the router applied a message of ``squad/athlete`` (``out`` is what it produced, all sent)."""
-        key = (squad, athlete)
-        pipe = self.router.pipelines.get(key)
-        if pipe is None:
-            return
-        start = pipe.session_start
+        pipe = self.router.pipelines.get((squad, athlete))
+        if pipe is not None:
+            self._step(pipe, leaf, payload, out, pipe.session_start)
+
+    def step_of(self, routed: Routed, payload: bytes) -> None:
+        """:meth:`step` of a routed message, recorded after later messages were applied (a batch): the session
+        it belongs to is the one it left (``Routed.session_start``), not the pipeline's now."""
+        if routed.applied is not None:
+            squad, athlete, leaf = routed.applied
+            pipe = self.router.pipelines.get((squad, athlete))
+            if pipe is not None:
+                self._step(pipe, leaf, payload, routed.out, routed.session_start)
+
+    def _step(self, pipe: AthletePipeline, leaf: str, payload: bytes, out: Output, start: float | None) -> None:
+        squad, athlete = key = (pipe.squad, pipe.athlete)
         self.store.record_step(
             Step(squad, athlete, leaf, bytes(payload), start, tuple(out.statuses), _dicts(out.alerts), time.time())
         )
