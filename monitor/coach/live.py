@@ -21,7 +21,6 @@ loop is never held up::
 
 from __future__ import annotations
 
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -47,6 +46,7 @@ from monitor.coach.words import (
     sort_key,
     target_pace,
     top_reason,
+    valid_id,
 )
 
 __all__ = [
@@ -54,7 +54,6 @@ __all__ = [
     "top_reason", "valid_id",
 ]  # fmt: skip
 
-ID_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SIGNALS: Final = ("ok", "stale", "lost")
 #: Keys of a status that the live tiles need (the SSE stream and ``/api/athletes`` carry only these).
 TILE_KEYS: Final = (
@@ -66,15 +65,6 @@ TILE_KEYS: Final = (
 ALERT_KEYS: Final = ("id", "t", "squad", "athlete", "level", "kind", "risk", "message", "detail", "factors")
 #: Seconds (wall clock) without any status while sessions are live before the data counts as stale.
 FRESH_S: Final = 20.0
-
-
-def valid_id(value: object) -> bool:
-    """True for a contract id: 1–64 characters from ``[A-Za-z0-9_-]``.
-
-    >>> valid_id("club_1"), valid_id("a/b"), valid_id(""), valid_id("x" * 65)
-    (True, False, False, False)
-    """
-    return isinstance(value, str) and ID_RE.match(value) is not None
 
 
 class LiveView(Sink):

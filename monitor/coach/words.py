@@ -24,6 +24,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from monitor.core.topics import ID_RE
+
 #: Risk levels from least to most worrying (statuses); ``cramp`` is the word shown above them all.
 LEVELS: Final = ("low", "elevated", "high", "critical")
 WORDS: Final = (*LEVELS, "cramp")
@@ -234,3 +236,12 @@ def level_seconds(statuses: Sequence[Mapping[str, Any]], tick_s: float) -> dict[
         if level in out and status.get("signal", "ok") == "ok":  # a pause (stale/lost) is no time in a level
             out[str(level)] += span
     return out
+
+
+def valid_id(value: object) -> bool:
+    """True for a contract id: 1–64 characters from ``[A-Za-z0-9_-]``.
+
+    >>> valid_id("club_1"), valid_id("a/b"), valid_id(""), valid_id("x" * 65)
+    (True, False, False, False)
+    """
+    return isinstance(value, str) and ID_RE.match(value) is not None
