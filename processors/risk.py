@@ -14,10 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from processors._util import clip, fround, logistic
-from processors.fatigue import Fatigue
 from processors.indicators import LEVELS, Level
 from processors.profile import Profile
-from processors.registry import Context, Processor, register
 
 #: Log-odds of the baseline: a runner at today's reference pace, in the cool, at the start, no risk traits.
 INTERCEPT = -3.7
@@ -240,69 +238,6 @@ def baseline_logit(profile: Profile, elapsed_s: float, duration_vs_longest: floa
         fatigue_gait=None, decoupling=None, drift=None, monotony=None, acute=False, profile=profile,
     )  # fmt: skip
     return risk_of(x).logit
-
-
-@register
-class CrampRisk(Processor):
-    """``risk`` 0–1 and the per-factor contributions (log-odds added to the baseline; positive = pushed the
-    risk up). Coefficients and scalings: :data:`COEFFICIENTS`, :func:`factor_inputs`, and the table in
-    docs/science.md. A relative risk index anchored on the published odds ratios, not a calibrated
-    probability of cramping and not a diagnosis.
-    """
-
-    symbol = "risk"
-    name = "Cramp risk"
-    units = "0–1"
-    source = (
-        "Schwellnus et al. BJSM 2011; SAFER studies (injury); Nelson & Churilla 2016; science.md; "
-        "coefficients in docs/science.md"
-    )
-    depends = (
-        "pace_ratio_plan",
-        "duration_vs_longest",
-        "heat_factor",
-        "sweat_loss_pct",
-        "fatigue",
-        "decoupling_pct",
-        "cardiac_drift_bpm_h",
-        "monotony",
-        "acute_cramp",
-    )
-
-    def __init__(self) -> None:
-        self._value = Risk(risk=logistic(INTERCEPT), logit=INTERCEPT, max_level="elevated")
-        #: the last Fatigue seen and its gait part (a Fatigue is immutable and is replaced only when its inputs
-        #: change, mostly when a 10-s bin completes; the engine's alert values reuse it the same way)
-        self._fatigue: Fatigue | None = None
-        self._fatigue_gait: float | None = None
-
-    def update(self, ctx: Context) -> None:
-        fatigue: Fatigue = ctx["fatigue"]
-        if fatigue is not self._fatigue:
-            self._fatigue, self._fatigue_gait = fatigue, fatigue.gait()
-        fatigue_gait = self._fatigue_gait
-        elapsed_s = max(ctx.window.elapsed, 0.0)
-        acute = bool(ctx["acute_cramp"])
-        inputs = factor_inputs(
-            pace_ratio=ctx["pace_ratio_plan"],
-            elapsed_s=elapsed_s,
-            duration_vs_longest=ctx["duration_vs_longest"],
-            heat=ctx["heat_factor"],
-            sweat_pct=ctx["sweat_loss_pct"],
-            fatigue_gait=fatigue_gait,
-            decoupling=ctx["decoupling_pct"],
-            drift=ctx["cardiac_drift_bpm_h"],
-            monotony=ctx["monotony"],
-            acute=acute,
-            profile=ctx.profile,
-        )
-        self._value = risk_of(
-            inputs, lambda evidence: max_level(elapsed_s=elapsed_s, evidence=evidence, fatigue_gait=fatigue_gait,
-                                               acute=acute)
-        )  # fmt: skip
-
-    def get(self) -> Risk:
-        return self._value
 
 
 assert set(COEFFICIENTS) == PRIOR_FACTORS | EVIDENCE_FACTORS and LEVELS[-1] == "critical"

@@ -15,7 +15,7 @@ from processors.fatigue import FATIGUE_PARTS, Fatigue
 from processors.gait_state import GaitState, GaitStateNow, _run_start, classify
 from processors.profile import Profile
 from processors.registry import Context
-from processors.risk import CrampRisk
+from processors.risk_processor import CrampRisk
 from processors.window import Window
 
 

@@ -1,0 +1,207 @@
+"""The cramp-risk processor: :func:`~processors.risk.risk_of` of :func:`~processors.risk.factor_inputs` each tick,
+written out in one pass (the model itself, its coefficients and its docs are in :mod:`processors.risk`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+from typing import Any
+
+from processors._util import fround, logistic
+from processors.fatigue import Fatigue
+from processors.indicators import Level
+from processors.profile import Profile
+from processors.registry import Context, Processor, register
+from processors.risk import (
+    CARDIAC_FULL_S,
+    COEFFICIENTS,
+    CRITICAL_MIN_ELAPSED_S,
+    CRITICAL_MIN_FATIGUE,
+    DEFAULT_LONGEST_MIN,
+    EVIDENCE_HIGH,
+    GATE_COEFFICIENTS,
+    INTERCEPT,
+    LAST_QUARTER_BONUS,
+    PACE_FLOOR,
+    PRIOR_CAP,
+    PRIOR_CAP_KEY,
+    PRIOR_KNEE,
+    Risk,
+    cardiac_input,
+    factor_inputs,
+)
+
+# the coefficients by name, for CrampRisk.update's one pass
+_C_PACE, _C_DURATION, _C_HEAT = COEFFICIENTS["pace_over_training"], COEFFICIENTS["duration"], COEFFICIENTS["heat"]
+_C_SWEAT, _C_MONOTONY = COEFFICIENTS["sweat_loss"], COEFFICIENTS["monotony"]
+_C_FATIGUE, _C_CARDIAC, _C_ACUTE = COEFFICIENTS["fatigue"], COEFFICIENTS["cardiac"], COEFFICIENTS["acute_cramp"]
+_G_FATIGUE, _G_CARDIAC = GATE_COEFFICIENTS["fatigue"], GATE_COEFFICIENTS["cardiac"]
+_G_ACUTE = GATE_COEFFICIENTS["acute_cramp"]
+#: Where :func:`soft_cap` starts to bend at the defaults (``cap - knee``, the same double).
+_CAP_START = PRIOR_CAP - PRIOR_KNEE
+#: Risk's slot setters in field order (for :func:`_new_risk`)
+_RISK_SET = tuple(getattr(Risk, f.name).__set__ for f in fields(Risk))
+
+
+def _new_risk(risk: float, logit: float, factors: dict[str, float], top: Level, evidence: float, prior: float) -> Risk:
+    """``Risk(...)`` built through its slots' setters: the same (frozen) object without the frozen dataclass's
+    ``object.__setattr__`` call per field, once a tick."""
+    out: Risk = object.__new__(Risk)
+    s0, s1, s2, s3, s4, s5 = _RISK_SET
+    s0(out, risk)
+    s1(out, logit)
+    s2(out, factors)
+    s3(out, top)
+    s4(out, evidence)
+    s5(out, prior)
+    return out
+
+
+def _profile_terms(profile: Profile) -> tuple[tuple[str, float], ...]:
+    """The factors of the profile's traits as :func:`factor_inputs` and :func:`risk_of` make them, in their order:
+    (key, rounded log-odds)."""
+    x = factor_inputs(
+        pace_ratio=None, elapsed_s=0.0, duration_vs_longest=None, heat=None, sweat_pct=None, fatigue_gait=None,
+        decoupling=None, drift=None, monotony=None, acute=False, profile=profile,
+    )  # fmt: skip
+    return tuple((k, fround(COEFFICIENTS[k] * v, 4)) for k, v in x.items() if k in _PROFILE_FACTORS)
+
+
+_PROFILE_FACTORS = ("cramp_history", "recent_injury", "sex", "age")
+
+
+@register
+class CrampRisk(Processor):
+    """``risk`` 0–1 and the per-factor contributions (log-odds added to the baseline; positive = pushed the
+    risk up). Coefficients and scalings: :data:`COEFFICIENTS`, :func:`factor_inputs`, and the table in
+    docs/science.md. A relative risk index anchored on the published odds ratios, not a calibrated
+    probability of cramping and not a diagnosis.
+    """
+
+    symbol = "risk"
+    name = "Cramp risk"
+    units = "0–1"
+    source = (
+        "Schwellnus et al. BJSM 2011; SAFER studies (injury); Nelson & Churilla 2016; science.md; "
+        "coefficients in docs/science.md"
+    )
+    depends = (
+        "pace_ratio_plan",
+        "duration_vs_longest",
+        "heat_factor",
+        "sweat_loss_pct",
+        "fatigue",
+        "decoupling_pct",
+        "cardiac_drift_bpm_h",
+        "monotony",
+        "acute_cramp",
+    )
+
+    def __init__(self) -> None:
+        self._value = Risk(risk=logistic(INTERCEPT), logit=INTERCEPT, max_level="elevated")
+        #: the last Fatigue seen and its gait part (a Fatigue is immutable and is replaced only when its inputs
+        #: change, mostly when a 10-s bin completes; the engine's alert values reuse it the same way)
+        self._fatigue: Fatigue | None = None
+        self._fatigue_gait: float | None = None
+        #: the last Profile seen (immutable) and its terms (:func:`_profile_terms`)
+        self._profile: Profile | None = None
+        self._profile_terms: tuple[tuple[str, float], ...] = ()
+
+    def update(self, ctx: Context) -> None:
+        """:func:`risk_of` of :func:`factor_inputs` with :func:`max_level` as its top, written out in one pass (no
+        keyword matching, no ``clip``/``soft_cap`` calls or lambda, the result built through its slots): the same
+        operations on the same values in the same order, so the same bits (tests/processors/test_risk_fast.py
+        compares it with the two calls on random inputs)."""
+        r = ctx.results
+        fatigue: Fatigue = r["fatigue"]
+        if fatigue is not self._fatigue:
+            self._fatigue, self._fatigue_gait = fatigue, fatigue.gait()
+        fg = self._fatigue_gait
+        e = ctx.window.elapsed
+        elapsed_s = 0.0 if e < 0.0 else e  # max(e, 0.0)
+        acute = bool(r["acute_cramp"])
+        profile = ctx.profile
+        if profile is not self._profile:  # the profile's terms (immutable Profile): (key, input, factor)
+            self._profile, self._profile_terms = profile, _profile_terms(profile)
+        factors, priors, evidence_terms, gate_terms = self._terms(r, elapsed_s, fg, acute)
+        prior = sum(priors)
+        capped = (
+            prior if prior <= _CAP_START else _CAP_START + PRIOR_KNEE * math.tanh((prior - _CAP_START) / PRIOR_KNEE)
+        )
+        if capped - prior < -5e-5:
+            factors[PRIOR_CAP_KEY] = fround(capped - prior, 4)
+        z = INTERCEPT + capped + sum(evidence_terms)
+        p = logistic(z)
+        p = 0.0 if p != p else 0.0 if p < 0.0 else 1.0 if p > 1.0 else p
+        ev = fround(sum(gate_terms), 4)
+        if acute:
+            top: Level = "critical"
+        elif ev < EVIDENCE_HIGH:
+            top = "elevated"
+        elif elapsed_s >= CRITICAL_MIN_ELAPSED_S and fg is not None and fg >= CRITICAL_MIN_FATIGUE:
+            top = "critical"
+        else:
+            top = "high"
+        self._value = _new_risk(fround(p, 4), fround(z, 4), factors, top, ev, fround(capped, 4))
+
+    def _terms(
+        self, r: dict[str, Any], elapsed_s: float, fg: float | None, acute: bool
+    ) -> tuple[dict[str, float], list[float], list[float], list[float]]:
+        """The factors (rounded log-odds, in :func:`factor_inputs`' order) and the priors', evidence's and gate's
+        terms in that order, as :func:`risk_of` splits them (each input clipped as :func:`factor_inputs` does)."""
+        factors: dict[str, float] = {}
+        priors: list[float] = []
+        evidence_terms: list[float] = []
+        gate_terms: list[float] = []
+        pace_ratio = r["pace_ratio_plan"]
+        if pace_ratio is not None:
+            v = (pace_ratio - 1.0) / 0.10
+            v = PACE_FLOOR if v != v else PACE_FLOOR if v < PACE_FLOOR else 2.5 if v > 2.5 else v
+            priors.append(f := fround(_C_PACE * v, 4))
+            factors["pace_over_training"] = f
+        dvl = r["duration_vs_longest"]
+        d = dvl if dvl is not None else elapsed_s / 60.0 / DEFAULT_LONGEST_MIN
+        d = 0.0 if d != d else 0.0 if d < 0.0 else 1.5 if d > 1.5 else d
+        q = (d - 0.75) / 0.25
+        q = 0.0 if q != q else 0.0 if q < 0.0 else 1.0 if q > 1.0 else q
+        priors.append(f := fround(_C_DURATION * (d + LAST_QUARTER_BONUS * q), 4))
+        factors["duration"] = f
+        heat = r["heat_factor"]
+        if heat is not None:
+            v = 0.0 if heat != heat else 0.0 if heat < 0.0 else 1.0 if heat > 1.0 else heat
+            priors.append(f := fround(_C_HEAT * v, 4))
+            factors["heat"] = f
+        sweat = r["sweat_loss_pct"]
+        if sweat is not None:
+            v = sweat / 2.0
+            v = 0.0 if v != v else 0.0 if v < 0.0 else 2.0 if v > 2.0 else v
+            priors.append(f := fround(_C_SWEAT * v, 4))
+            factors["sweat_loss"] = f
+        if fg is not None:
+            v = 0.0 if fg != fg else 0.0 if fg < 0.0 else 1.0 if fg > 1.0 else fg
+            evidence_terms.append(f := fround(_C_FATIGUE * v, 4))
+            factors["fatigue"] = f
+            gate_terms.append(fround(_G_FATIGUE * v, 4))
+        cardiac = cardiac_input(r["cardiac_drift_bpm_h"], r["decoupling_pct"])
+        if cardiac is not None:
+            ramp = elapsed_s / CARDIAC_FULL_S
+            v = cardiac * (0.0 if ramp != ramp else 0.0 if ramp < 0.0 else 1.0 if ramp > 1.0 else ramp)
+            evidence_terms.append(f := fround(_C_CARDIAC * v, 4))
+            factors["cardiac"] = f
+            gate_terms.append(fround(_G_CARDIAC * v, 4))
+        monotony = r["monotony"]
+        if monotony is not None:
+            v = 0.0 if monotony != monotony else 0.0 if monotony < 0.0 else 1.0 if monotony > 1.0 else monotony
+            priors.append(f := fround(_C_MONOTONY * v, 4))
+            factors["monotony"] = f
+        if acute:
+            evidence_terms.append(f := fround(_C_ACUTE * 1.0, 4))
+            factors["acute_cramp"] = f
+            gate_terms.append(fround(_G_ACUTE * 1.0, 4))
+        for k, f in self._profile_terms:
+            priors.append(f)
+            factors[k] = f
+        return factors, priors, evidence_terms, gate_terms
+
+    def get(self) -> Risk:
+        return self._value
