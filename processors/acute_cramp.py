@@ -78,7 +78,11 @@ class AcuteCramp(Processor):
         v_now = recent_median(tail.speed, self.recent_s, min_count=half)
         if v_now is None:
             return False
-        v_before = nanmedian(tail.speed[b], min_count=20)
+        before = tail.speed[b]
+        top = float(before.max())  # NaN if any second is NaN
+        if v_now > self.collapse * top:  # then also above collapse x the median (<= top): no collapse, no sort
+            return False
+        v_before = nanmedian(before, min_count=20)
         if v_before is None or v_before < 1.8 or v_now > self.collapse * v_before:
             return False
         c = tail.cadence_rough[r]
