@@ -44,33 +44,36 @@ _PICK_ROW = np.array([_PICK[c][0] for c in range(N_FIELDS)])
 _PICK_COL = np.array([_PICK[c][1] for c in range(N_FIELDS)])
 
 T = TypeVar("T")
+# _sums_small builds its row in this column order
+assert tuple(range(14)) == (N_HR, S_HR, N_P, S_P_SPD, S_P_HR, N_C, S_C, SS_C, S_C_SPD, S_STEP, N_M, S_M, N_T, S_T)
 
 
 def _sums_small(hr: list[float], spd: list[float], cad: list[float], tmp: list[float]) -> list[float]:
-    """One bin row of sums for a few seconds, in plain Python (same as the NumPy path in :class:`Bins`)."""
-    acc = [0.0] * N_FIELDS
+    """One bin row of sums for a few seconds, in plain Python (same as the NumPy path in :class:`Bins`): each sum in
+    a local float (the same additions in the same order as into a row list, without an item access per sum)."""
+    n_hr = s_hr = n_p = s_p_spd = s_p_hr = n_c = s_c = ss_c = s_c_spd = s_step = n_m = s_m = n_t = s_t = 0.0
     for h, v, c, tc in zip(hr, spd, cad, tmp, strict=True):
         has_hr = h == h  # NaN compares False
         if has_hr:
-            acc[N_HR] += 1.0
-            acc[S_HR] += h
+            n_hr += 1.0
+            s_hr += h
         if v >= MOVING_MIN_SPEED:
-            acc[N_M] += 1.0
-            acc[S_M] += v
+            n_m += 1.0
+            s_m += v
             if has_hr:
-                acc[N_P] += 1.0
-                acc[S_P_SPD] += v
-                acc[S_P_HR] += h
+                n_p += 1.0
+                s_p_spd += v
+                s_p_hr += h
             if c >= MIN_STEP_RATE and 60.0 * v <= MAX_STEP_M * c:
-                acc[N_C] += 1.0
-                acc[S_C] += c
-                acc[SS_C] += c * c
-                acc[S_C_SPD] += v
-                acc[S_STEP] += 60.0 * v / c
+                n_c += 1.0
+                s_c += c
+                ss_c += c * c
+                s_c_spd += v
+                s_step += 60.0 * v / c
         if tc == tc:
-            acc[N_T] += 1.0
-            acc[S_T] += tc
-    return acc
+            n_t += 1.0
+            s_t += tc
+    return [n_hr, s_hr, n_p, s_p_spd, s_p_hr, n_c, s_c, ss_c, s_c_spd, s_step, n_m, s_m, n_t, s_t]
 
 
 def column_sums(rows: FloatArray) -> list[float]:
@@ -257,41 +260,49 @@ class Bins(Processor):
         self._store = BinStore(bin_s)
 
     def update(self, ctx: Context) -> None:
-        tail: CleanTail = ctx["clean"]
-        sl = tail.new
-        t = tail.t[sl]
-        if t.size == 0:
+        res = ctx.results
+        tail: CleanTail = res["clean"]
+        nf = tail.new_from
+        t = tail.t[nf:]
+        m = t.shape[0]
+        if m == 0:
             return
         ss = ctx.window.session_start
-        k0 = int(max(float(t[0]) - ss, 0.0) // self.bin_s)
-        k_last = int(max(float(t[-1]) - ss, 0.0) // self.bin_s)
-        if k0 < self._store.n - 1:  # an older bin than the newest changes (BinStore.rewrites)
-            self._store.rewrites += 1
-        self._store.ensure(k_last + 1)
-
-        hr = tail.hr[sl]
-        if ctx["hr_unreliable"]:
-            hr = np.full_like(hr, np.nan)
-        spd = tail.speed[sl]
-        cad = tail.cadence_rough[sl]
-        tmp = tail.temp[sl]
-        m = t.shape[0]
+        bs = self.bin_s
+        store = self._store
         if m <= SMALL:  # the usual tick: a few seconds in one or two bins, plain Python
+            tl = t.tolist()
+            k0 = int(max(tl[0] - ss, 0.0) // bs)
+            k_last = int(max(tl[-1] - ss, 0.0) // bs)
+        else:
+            k0 = int(max(float(t[0]) - ss, 0.0) // bs)
+            k_last = int(max(float(t[-1]) - ss, 0.0) // bs)
+        if k0 < store.n - 1:  # an older bin than the newest changes (BinStore.rewrites)
+            store.rewrites += 1
+        store.ensure(k_last + 1)
+
+        hr = tail.hr[nf:]
+        if res["hr_unreliable"]:
+            hr = np.full_like(hr, np.nan)
+        spd = tail.speed[nf:]
+        cad = tail.cadence_rough[nf:]
+        tmp = tail.temp[nf:]
+        if m <= SMALL:
             h, v, c, tc = hr.tolist(), spd.tolist(), cad.tolist(), tmp.tolist()
             if k0 == k_last:  # all in one bin
-                r = self._store.row(k0)
+                r = store.row(k0)
                 if r is not None:
-                    self._store._rows[r] += _sums_small(h, v, c, tc)
+                    store._rows[r] += _sums_small(h, v, c, tc)
                 return
-            ks = [int(max(x - ss, 0.0) // self.bin_s) for x in t.tolist()]
             a = 0
-            while a < m:
-                b = a
-                while b < m and ks[b] == ks[a]:
+            while a < m:  # the seconds of each bin in turn (time order)
+                kb = int(max(tl[a] - ss, 0.0) // bs)
+                b = a + 1
+                while b < m and int(max(tl[b] - ss, 0.0) // bs) == kb:
                     b += 1
-                r = self._store.row(ks[a])
+                r = store.row(kb)
                 if r is not None:
-                    self._store._rows[r] += _sums_small(h[a:b], v[a:b], c[a:b], tc[a:b])
+                    store._rows[r] += _sums_small(h[a:b], v[a:b], c[a:b], tc[a:b])
                 a = b
             return
         with np.errstate(all="ignore"):
@@ -304,7 +315,6 @@ class Bins(Processor):
         values = np.nan_to_num(
             np.stack((np.ones_like(spd), hr, spd, cad, cad * cad, step, tmp), axis=1), posinf=0.0, neginf=0.0
         )
-        store = self._store
         if k0 == k_last:
             r = store.row(k0)
             if r is not None:
