@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from processors._util import fround
+from processors._pairwise import np_sum
+from processors._util import SMALL, fround
 from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 
@@ -37,11 +38,17 @@ class Distance(Processor):
         self._seen = False  # a finite speed second has been integrated
 
     def update(self, ctx: Context) -> None:
-        tail: CleanTail = ctx["clean"]
-        v = tail.speed[tail.new]
-        finite = v[np.isfinite(v)]
-        if finite.shape[0]:
-            self._total += float(finite.sum())
+        tail: CleanTail = ctx.results["clean"]
+        v = tail.speed[tail.new_from :]
+        if v.shape[0] <= SMALL:  # the usual tick: a few seconds, plain floats (NumPy's sum, the same bits)
+            finite = [x for x in v.tolist() if x - x == 0.0]  # x - x is NaN for NaN and ±inf
+            if finite:
+                self._total += np_sum(finite)
+                self._seen = True
+            return
+        big = v[np.isfinite(v)]
+        if big.shape[0]:
+            self._total += float(big.sum())
             self._seen = True
 
     def get(self) -> float | None:

@@ -82,9 +82,10 @@ class RedFlag(Processor):
         self._last_t = now
         if ctx["acute_cramp"] and dt > 0:
             self._cramp_ticks.append([now, dt])
-        self._cramp_ticks = [x for x in self._cramp_ticks if now - x[0] < self.cramp_span_s]
+        if self._cramp_ticks:  # (empty: the same empty list; its sum 0 is below cramp_s > 0)
+            self._cramp_ticks = [x for x in self._cramp_ticks if now - x[0] < self.cramp_span_s]
         self._value = self._hr_flag(ctx, now)
-        if self._value is None and sum(x[1] for x in self._cramp_ticks) >= self.cramp_s:
+        if self._value is None and self._cramp_ticks and sum(x[1] for x in self._cramp_ticks) >= self.cramp_s:
             self._value = "cramp_not_easing"
 
     def _hr_flag(self, ctx: Context, now: float) -> str | None:
