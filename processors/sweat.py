@@ -101,21 +101,21 @@ class SweatLoss(Processor):
         self._speed_seen = False  # a finite speed second has arrived this session
 
     def update(self, ctx: Context) -> None:
-        tail: CleanTail = ctx["clean"]
-        sl = tail.new
-        spd = tail.speed[sl]
+        tail: CleanTail = ctx.results["clean"]
+        sl = tail.new_from
+        spd = tail.speed[sl:]
         if not self._speed_seen:
             self._speed_seen = bool(np.isfinite(spd).any())
         if spd.size == 0:
             self._pct = self._percent(ctx.profile.mass)
             return
         if spd.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
-            self._update_small(spd.tolist(), tail.temp[sl].tolist(), ctx.profile.mass)
+            self._update_small(spd.tolist(), tail.temp[sl:].tolist(), ctx.profile.mass)
             return
         if np.isnan(spd).any():
             init_v = math.nan if self._last_speed is None else self._last_speed
             spd = np.nan_to_num(hold_forward(spd, initial=init_v), nan=0.0)
-        tmp = tail.temp[sl]
+        tmp = tail.temp[sl:]
         if np.isnan(tmp).any():
             tmp = hold_forward(tmp, initial=math.nan if self._last_temp is None else self._last_temp)
         mass = ctx.profile.mass
@@ -143,8 +143,10 @@ class SweatLoss(Processor):
         self._pct = self._percent(mass)
 
     def _update_small(self, speeds: list[float], temps: list[float], mass: float) -> None:
-        """The same integration as the NumPy path, one second at a time."""
+        """The same integration as the NumPy path, one second at a time (the running sums in locals, the share's
+        limits as max/min pick them: the same operations in the same order)."""
         v_held, t_held = self._last_speed, self._last_temp
+        sweat_g, pending_j = self._sweat_g, self._pending_j
         lo, hi = SWEAT_SHARE_RANGE
         for v, tc in zip(speeds, temps, strict=True):
             if v == v:
@@ -155,13 +157,16 @@ class SweatLoss(Processor):
             if tc == tc:
                 t_held = tc
             if t_held is None:
-                self._pending_j += joules
+                pending_j += joules
                 continue
-            share = min(max(SWEAT_SHARE_AT_12C + SWEAT_SHARE_PER_C * (t_held - 12.0), lo), hi)
-            if self._pending_j:
-                self._sweat_g += self._pending_j * share / LATENT_HEAT_J_PER_G
-                self._pending_j = 0.0
-            self._sweat_g += joules * share / LATENT_HEAT_J_PER_G
+            share = SWEAT_SHARE_AT_12C + SWEAT_SHARE_PER_C * (t_held - 12.0)
+            share = lo if lo > share else share  # max(share, lo)
+            share = hi if hi < share else share  # min(share, hi)
+            if pending_j:
+                sweat_g += pending_j * share / LATENT_HEAT_J_PER_G
+                pending_j = 0.0
+            sweat_g += joules * share / LATENT_HEAT_J_PER_G
+        self._sweat_g, self._pending_j = sweat_g, pending_j
         self._last_speed = 0.0 if v_held is None else v_held
         self._last_temp = t_held
         self._pct = self._percent(mass)

@@ -111,6 +111,8 @@ class Trimp(Processor):
     def __init__(self) -> None:
         self._total = 0.0
         self._seen = False  # a finite heart-rate second has arrived (reliable or not)
+        self._profile: Profile | None = None
+        self._consts = (0.0, 1.0, 0.0, 0.0)  # of _profile: HRrest, HRmax - HRrest (>= 1), TRIMP a and b
 
     def update(self, ctx: Context) -> None:
         if not self._seen:
@@ -121,9 +123,23 @@ class Trimp(Processor):
         if hr is None:
             return
         if hr.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
-            a, b = trimp_constants(ctx.profile)
-            for x in heart_rate_reserve_small(hr, ctx.profile):
-                self._total += x * a * math.exp(b * x) / 60.0
+            profile = ctx.profile
+            if profile is not self._profile:  # (immutable) its HRrest, HRmax - HRrest and TRIMP constants
+                rest = profile.hr_rest_bpm
+                self._profile, self._consts = (
+                    profile,
+                    (rest, max(profile.hr_max_bpm - rest, 1.0), *trimp_constants(profile)),
+                )
+            rest, span, a, b = self._consts
+            total = self._total
+            exp = math.exp
+            for h in hr.tolist():  # heart_rate_reserve_small written out (max/min as they pick), the sum in a local
+                if h == h:
+                    x = (h - rest) / span
+                    x = 0.0 if x < 0.0 else x
+                    x = 1.0 if x > 1.0 else x
+                    total += x * a * exp(b * x) / 60.0
+            self._total = total
         else:
             self._total += trimp_of(hr, ctx.profile)
         if not math.isfinite(self._total):
