@@ -110,7 +110,7 @@ class GaitStateNow(Processor):
         self._value = GaitState("unknown")
 
     def update(self, ctx: Context) -> None:
-        tail: CleanTail = ctx["clean"]
+        tail: CleanTail = ctx.results["clean"]
         now = ctx.window.now
         half = max(3, self.recent_s // 2)
         mode = classify(
@@ -125,7 +125,7 @@ class GaitStateNow(Processor):
             self._value = GaitState(mode, since, steady)
 
     def _steady(self, tail: CleanTail) -> bool:
-        if len(tail) < self.steady_s:
+        if tail.t.shape[0] < self.steady_s:  # len(tail)
             return False
         v = tail.speed[-self.steady_s :].tolist()
         s = sum(v)

@@ -47,14 +47,21 @@ class HrMax(Processor):
         self.sustain_s = sustain_s
         self._observed: float | None = None
         self._value = 0.0
+        #: what _value was computed from (the profile and the observed value, both kept as the same objects)
+        self._profile: Profile | None = None
+        self._used: float | None = None
 
     def update(self, ctx: Context) -> None:
-        if not ctx["hr_unreliable"]:
-            tail: CleanTail = ctx["clean"]
+        res = ctx.results
+        if not res["hr_unreliable"]:
+            tail: CleanTail = res["clean"]
             hr = recent_median(tail.hr, self.sustain_s, self.sustain_s * 3 // 4)
             if hr is not None and (self._observed is None or hr > self._observed):
                 self._observed = fround(hr, 1)
-        self._value = effective_hr_max(ctx.profile, self._observed)
+        profile = ctx.profile
+        if profile is not self._profile or self._observed is not self._used:  # else the same value (immutable)
+            self._value = effective_hr_max(profile, self._observed)
+            self._profile, self._used = profile, self._observed
 
     def get(self) -> float:
         return self._value

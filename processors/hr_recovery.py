@@ -81,10 +81,11 @@ class HrRecovery(Processor):
 
     def update(self, ctx: Context) -> None:
         w = ctx.window
-        if len(w) < 122 or ctx["hr_unreliable"]:
+        res = ctx.results
+        n = w.t.shape[0]  # len(w)
+        if n < 122 or res["hr_unreliable"]:
             return
-        hard_hr = self.hard_frac * float(ctx["hr_max_bpm"])
-        n = len(w)
+        hard_hr = self.hard_frac * float(res["hr_max_bpm"])
         last_e = n - 61  # the newest end time with a full minute after it
         first_e = last_e - 120  # a fresh start looks two minutes back
         if self._checked is not None:
