@@ -110,6 +110,10 @@ class BinStore:
         self._rows = np.zeros((self.capacity, N_FIELDS))
         self._off = 0  # bins dropped between the head and the tail: bin k >= head + _off is row k - _off
         self.n = 0
+        # the last n_complete answer and its inputs
+        self._nc_elapsed: float = math.nan
+        self._nc_n = -1
+        self._nc = 0
         #: Bumped by every write (:meth:`touch`): what :meth:`memo` keeps is dropped when it changes.
         self.version = 0
         self._memo: dict[Hashable, Any] = {}
@@ -193,8 +197,14 @@ class BinStore:
         return self.between(elapsed - span_s, math.inf)
 
     def n_complete(self, elapsed: float) -> int:
-        """How many bins are complete once grid second ``elapsed`` is in (bin k ends at (k+1)·bin_s − 1)."""
-        return max(0, min(self.n, math.floor((elapsed + 1.0) / self.bin_s)))
+        """How many bins are complete once grid second ``elapsed`` is in (bin k ends at (k+1)·bin_s − 1). Asked ~13
+        times a tick with the same ``elapsed``: the last answer is kept with its inputs (``n`` and ``elapsed``; a NaN
+        never equals itself, so it is never reused)."""
+        if elapsed == self._nc_elapsed and self.n == self._nc_n:
+            return self._nc
+        k = max(0, min(self.n, math.floor((elapsed + 1.0) / self.bin_s)))
+        self._nc_elapsed, self._nc_n, self._nc = elapsed, self.n, k
+        return k
 
     def last_complete(self, span_s: float, elapsed: float) -> FloatArray:
         """The complete bins of the last ``span_s`` seconds (the bin still filling is left out, so the result

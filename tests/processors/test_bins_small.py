@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from processors._util import MOVING_MIN_SPEED, SMALL
-from processors.bins import MAX_STEP_M, MIN_STEP_RATE, N_FIELDS, Bins, _sums_small
+from processors.bins import MAX_STEP_M, MIN_STEP_RATE, N_FIELDS, Bins, BinStore, _sums_small
 from processors.profile import Profile
 from processors.registry import Context
 from processors.window import Window
@@ -134,3 +134,29 @@ def test_sums_small_is_the_reference() -> None:
         cols = [_values(rng, m, base, sd).tolist() for base, sd in ((150.0, 9.0), (2.0, 2.0), (150.0, 50.0), (20, 3))]
         want = np.array(_reference_sums(*cols))
         assert np.array(_sums_small(*cols)).tobytes() == want.tobytes()
+
+
+def test_n_complete_kept_answer_is_the_computed_one() -> None:
+    """BinStore.n_complete reuses its last answer while ``elapsed`` and ``n`` are unchanged: the same as computing
+    it every time, over random calls with bins added, repeated, negative and huge elapsed times, ints and -0.0."""
+    import math
+
+    rng = np.random.default_rng(11)
+    for bin_s in (1, 7, 10, 60):
+        store = BinStore(bin_s)
+        elapsed: float = 0.0
+        for _ in range(3000):
+            r = rng.random()
+            if r < 0.2:
+                store.ensure(store.n + int(rng.integers(0, 5)))
+            elif r < 0.6:
+                elapsed = float(
+                    rng.choice([elapsed, elapsed + 5.0, -0.0, 0.0, -30.0, 1e12, float(rng.integers(0, 9999))])
+                )
+            elif r < 0.7:
+                elapsed = int(rng.integers(0, 9999))
+            want = max(0, min(store.n, math.floor((elapsed + 1.0) / bin_s)))
+            got = store.n_complete(elapsed)
+            assert type(got) is type(want) and got == want
+        with pytest.raises(ValueError):
+            store.n_complete(math.nan)
