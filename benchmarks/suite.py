@@ -271,7 +271,9 @@ def table(r: dict[str, Any]) -> str:
                      f"{_f(r['rss']['kb_at_10'], ' KB')} / {_f(r['rss']['kb_at_end'], ' KB')}",
                      "≤ 200 KB flat (goal ≤ 64)"))  # fmt: skip
     if "tick" in r:
-        rows.append(("in-service tick per athlete (window, engine, policy, status, encode), median / p95",
+        per = r["tick"].get("athletes_per_round")
+        how = f"; a second's ticks together, {per:g} athletes a round" if per else ""
+        rows.append((f"in-service tick per athlete (window, engine, policy, status, encode{how}), median / p95",
                      f"{r['tick']['tick_us_median']:.0f} / {r['tick']['tick_us_p95']:.0f} µs",
                      "≤ 120 µs (goal ≤ 40)"))  # fmt: skip
     if "analyze" in r:

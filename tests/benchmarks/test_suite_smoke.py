@@ -38,6 +38,7 @@ def test_quick_suite_prints_the_table(tmp_path: Path) -> None:
         assert results["throughput"][kind]["received"] == expect
     assert results["throughput"]["monitor"]["counters"]["samples"] == expect
     assert results["tick"]["ticks"] > 0 and results["analyze"]["statuses"] > 0
+    assert results["tick"]["batched"] and results["tick"]["athletes_per_round"] >= 1  # as the service ticks
     assert results["tick"]["machine"]["python_us"] > 0 and results["machine"]["numpy_us"] > 0
     assert results["latency"]["status"]["n"] > 0  # statuses of the paced part came back and were timed
     assert results["broker"] == {"set_tcp_nodelay": True}  # as deploy/mosquitto/crampwatch.conf
