@@ -31,7 +31,7 @@ class GaitChange(Processor):
         raise NotImplementedError
 
     def update(self, ctx: Context) -> None:
-        self._value = self.change(ctx["gait_baseline"], ctx["gait_recent"])
+        self._value = self.change(ctx.results["gait_baseline"], ctx.results["gait_recent"])
 
     def get(self) -> float | None:
         return self._value

@@ -69,7 +69,7 @@ class AcuteCramp(Processor):
         self._value = False
 
     def _detect(self, ctx: Context) -> bool:
-        tail: CleanTail = ctx["clean"]
+        tail: CleanTail = ctx.results["clean"]
         if len(tail) < 60:
             return False
         r = slice(-self.recent_s, None)
@@ -96,7 +96,7 @@ class AcuteCramp(Processor):
         cv = float(c.std()) / c_now
         if not (step >= self.irregular_step or (cv >= self.irregular_cv and step >= self.irregular_step / 2)):
             return False
-        if not ctx["hr_unreliable"]:
+        if not ctx.results["hr_unreliable"]:
             h_before = nanmedian(tail.hr[b], min_count=20)
             h_now = nanmedian(tail.hr[r], min_count=half)
             if h_before is not None and h_now is not None:

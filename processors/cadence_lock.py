@@ -129,7 +129,7 @@ class CadenceLock(Processor):
         return float(dh @ dc) / math.sqrt(vh * vc) >= 0.6
 
     def update(self, ctx: Context) -> None:
-        tail: CleanTail = ctx["clean"]
+        tail: CleanTail = ctx.results["clean"]
         hr = tail.hr_raw[-self.window_s :]
         cad = tail.cadence_raw[-self.window_s :]
         n_ok, on_full, on_half = self._counts(hr, cad, len(tail) - tail.new_from)

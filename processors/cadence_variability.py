@@ -113,7 +113,7 @@ class CadenceVariability(Processor):
         self._value: float | None = None
 
     def update(self, ctx: Context) -> None:
-        store: BinStore = ctx["bins"]
+        store: BinStore = ctx.results["bins"]
         elapsed = ctx.window.elapsed
         changed = False
         if not self._base_final and elapsed >= self.base_end_s:

@@ -150,17 +150,17 @@ class Decoupling(Processor):
 
     def update(self, ctx: Context) -> None:
         elapsed = ctx.window.elapsed
-        store: BinStore = ctx["bins"]
+        store: BinStore = ctx.results["bins"]
         # recomputed every ``every_s`` of completed bins, on the bins up to a multiple of it (so a restored engine
         # gives the same values as one that never stopped)
         k = store.n_complete(elapsed)
         k -= k % max(1, round(self.every_s / store.bin_s))
-        key = (k, bool(ctx["hr_unreliable"]))
+        key = (k, bool(ctx.results["hr_unreliable"]))
         if key == self._key:
             return
         self._key = key
         self._value = None
-        if ctx["hr_unreliable"] or elapsed < self.ref_end_s or k * store.bin_s < self.ref_end_s:
+        if ctx.results["hr_unreliable"] or elapsed < self.ref_end_s or k * store.bin_s < self.ref_end_s:
             return
         v = self._compute(store, k * store.bin_s - 1.0)
         self._value = fround(v, 4) if v is not None and np.isfinite(v) else None

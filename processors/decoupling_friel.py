@@ -115,7 +115,7 @@ class DecouplingFriel(Processor):
         self._value: float | None = None
 
     def update(self, ctx: Context) -> None:
-        store: BinStore = ctx["bins"]
+        store: BinStore = ctx.results["bins"]
         per = max(1, round(60 / store.bin_s))
         k = store.n_complete(ctx.window.elapsed)
         grown = False
@@ -124,7 +124,7 @@ class DecouplingFriel(Processor):
             self._append(r[:, [N_M, S_M, N_P, S_P_SPD, S_P_HR]].sum(axis=0))
             self._bins_used += per
             grown = True
-        if ctx["hr_unreliable"]:
+        if ctx.results["hr_unreliable"]:
             self._value = None
         elif grown:
             self._value = self._compute()

@@ -183,14 +183,14 @@ class CardiacDrift(Processor):
         return blocked_theil_sen(tmid[keep], hr[keep], block[keep]) * 3600.0
 
     def update(self, ctx: Context) -> None:
-        if ctx["hr_unreliable"]:
+        if ctx.results["hr_unreliable"]:
             self._value = None
             return
         elapsed = ctx.window.elapsed
         if self._computed_at is not None and 0 <= elapsed - self._computed_at < self.every_s:
             return
         self._computed_at = elapsed
-        v = self._compute(ctx["bins"], elapsed)
+        v = self._compute(ctx.results["bins"], elapsed)
         self._value = None if v is None or not np.isfinite(v) else fround(v, 4)
 
     def get(self) -> float | None:

@@ -48,8 +48,8 @@ class FasterThanTraining(Processor):
         ts = ctx.profile.training_speed
         if ts is None or ts <= 0:
             return
-        tail: CleanTail = ctx["clean"]
-        v = tail.speed[tail.new]
+        tail: CleanTail = ctx.results["clean"]
+        v = tail.speed[tail.new_from :]
         if not self._seen:
             self._seen = bool(v.shape[0]) and bool(np.isfinite(v).any())
         limit = ts * (1.0 + self.margin)

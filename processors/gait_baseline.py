@@ -34,7 +34,7 @@ class GaitBaseline(Processor):
         self._final = False
 
     def update(self, ctx: Context) -> None:
-        store: BinStore = ctx["bins"]
+        store: BinStore = ctx.results["bins"]
         elapsed = ctx.window.elapsed
         if self._final:
             return

@@ -69,7 +69,7 @@ class GaitUniformity(Processor):
             return
         self._computed_at = elapsed
         self._value = None
-        store: BinStore = ctx["bins"]
+        store: BinStore = ctx.results["bins"]
         rows = store.last(self.span_s, ctx.window.elapsed)
         if rows.shape[0] == 0:
             return

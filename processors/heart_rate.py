@@ -26,4 +26,4 @@ class HeartRate(RecentMedian):
     depends = ("clean", "hr_unreliable")
 
     def known(self, ctx: Context) -> bool:
-        return not ctx["hr_unreliable"]
+        return not ctx.results["hr_unreliable"]

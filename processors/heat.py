@@ -68,7 +68,7 @@ class HeatFactor(Processor):
         self._temp: float | None = None  # the temperature _value was computed from
 
     def update(self, ctx: Context) -> None:
-        t: float | None = ctx["temp"]
+        t: float | None = ctx.results["temp"]
         if t is None:
             self._value = self._temp = None
         elif t != self._temp:  # the temperature changes every 30-60 s (np.interp costs a few us per call)

@@ -29,8 +29,8 @@ class HrPctMax(Processor):
         self._value: float | None = None
 
     def update(self, ctx: Context) -> None:
-        hr: float | None = ctx["hr"]
-        hr_max: float = ctx["hr_max_bpm"]
+        hr: float | None = ctx.results["hr"]
+        hr_max: float = ctx.results["hr_max_bpm"]
         self._value = None if hr is None or hr_max <= 0 else fround(100.0 * hr / hr_max, 1)
 
     def get(self) -> float | None:

@@ -41,7 +41,7 @@ class HrZone(Processor):
         self._value: int | None = None
 
     def update(self, ctx: Context) -> None:
-        pct: float | None = ctx["hr_pct_max"]
+        pct: float | None = ctx.results["hr_pct_max"]
         self._value = None if pct is None else zone_of(pct)
 
     def get(self) -> int | None:

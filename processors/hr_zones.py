@@ -47,13 +47,13 @@ class HrZones(Processor):
 
     def update(self, ctx: Context) -> None:
         if not self._seen:
-            tail: CleanTail = ctx["clean"]
-            hr_new = tail.hr[tail.new]
+            tail: CleanTail = ctx.results["clean"]
+            hr_new = tail.hr[tail.new_from :]
             self._seen = bool(hr_new.shape[0]) and bool(np.isfinite(hr_new).any())
         hr = new_reliable_hr(ctx)
         if hr is None:
             return
-        hr_max = max(float(ctx["hr_max_bpm"]), 1.0)
+        hr_max = max(float(ctx.results["hr_max_bpm"]), 1.0)
         if hr.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
             for h in hr.tolist():
                 if h == h:

@@ -54,7 +54,7 @@ class RiskLevel(Processor):
         self._level: Level = "low"
 
     def update(self, ctx: Context) -> None:
-        r: Risk = ctx["risk"]
+        r: Risk = ctx.results["risk"]
         self._level = next_level(self._level, r.risk, cap=r.max_level)
 
     def get(self) -> Level:

@@ -27,7 +27,7 @@ class Monotony(Processor):
         self._value: float | None = None
 
     def update(self, ctx: Context) -> None:
-        self._value = ctx["gait_uniformity"]
+        self._value = ctx.results["gait_uniformity"]
 
     def get(self) -> float | None:
         return self._value

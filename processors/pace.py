@@ -30,7 +30,7 @@ class Pace(Processor):
         self._value: float | None = None
 
     def update(self, ctx: Context) -> None:
-        v: float | None = ctx["speed"]
+        v: float | None = ctx.results["speed"]
         self._value = None if v is None or v < MOVING_MIN_SPEED else fround(1000.0 / v, 3)
 
     def get(self) -> float | None:

@@ -33,7 +33,7 @@ class PaceOverTraining(Processor):
         self._value: float | None = None
 
     def update(self, ctx: Context) -> None:
-        v: float | None = ctx["speed"]
+        v: float | None = ctx.results["speed"]
         ts = ctx.profile.training_speed
         self._value = None if v is None or ts is None or ts <= 0 else fround(v / ts, 4)
 

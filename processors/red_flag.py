@@ -80,7 +80,7 @@ class RedFlag(Processor):
         now = ctx.window.now
         dt = 5.0 if self._last_t is None else min(max(now - self._last_t, 0.0), 10.0)
         self._last_t = now
-        if ctx["acute_cramp"] and dt > 0:
+        if ctx.results["acute_cramp"] and dt > 0:
             self._cramp_ticks.append([now, dt])
         if self._cramp_ticks:  # (empty: the same empty list; its sum 0 is below cramp_s > 0)
             self._cramp_ticks = [x for x in self._cramp_ticks if now - x[0] < self.cramp_span_s]
@@ -89,11 +89,11 @@ class RedFlag(Processor):
             self._value = "cramp_not_easing"
 
     def _hr_flag(self, ctx: Context, now: float) -> str | None:
-        if ctx["hr_unreliable"]:
+        if ctx.results["hr_unreliable"]:
             return None
-        gait: GaitState = ctx["gait_state"]
-        tail: CleanTail = ctx["clean"]
-        hr_max = float(ctx["hr_max_bpm"])
+        gait: GaitState = ctx.results["gait_state"]
+        tail: CleanTail = ctx.results["clean"]
+        hr_max = float(ctx.results["hr_max_bpm"])
         held = gait.seconds(now)
         if gait.mode == "stopped" and held >= self.stop_s:
             hr = recent_median(tail.hr, 30, 20)

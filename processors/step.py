@@ -28,7 +28,7 @@ class Step(Processor):
         self._value: float | None = None
 
     def update(self, ctx: Context) -> None:
-        s: float | None = ctx["stride_m"]
+        s: float | None = ctx.results["stride_m"]
         self._value = None if s is None else fround(s / 2.0, 4)
 
     def get(self) -> float | None:

@@ -49,8 +49,8 @@ class Stride(Processor):
         self._value: float | None = None
 
     def update(self, ctx: Context) -> None:
-        v: float | None = ctx["speed"]
-        c: float | None = ctx["cadence"]
+        v: float | None = ctx.results["speed"]
+        c: float | None = ctx.results["cadence"]
         ok = v is not None and c is not None and v >= MOVING_MIN_SPEED and c >= MIN_CADENCE
         stride = stride_length(v, c) if ok and v is not None and c is not None else None
         self._value = fround(stride, 4) if stride is not None and stride <= MAX_STRIDE_M else None

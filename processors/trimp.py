@@ -63,10 +63,10 @@ def heart_rate_reserve_small(hr: FloatArray, profile: Profile) -> list[float]:
 
 def new_reliable_hr(ctx: Context) -> FloatArray | None:
     """The cleaned heart rate of the seconds new this tick; None while HR is unreliable (``hr_unreliable``)."""
-    if ctx["hr_unreliable"]:
+    if ctx.results["hr_unreliable"]:
         return None
-    tail: CleanTail = ctx["clean"]
-    return tail.hr[tail.new]
+    tail: CleanTail = ctx.results["clean"]
+    return tail.hr[tail.new_from :]
 
 
 def trimp_of(hr: FloatArray, profile: Profile, dt_s: float = 1.0) -> float:
@@ -116,8 +116,8 @@ class Trimp(Processor):
 
     def update(self, ctx: Context) -> None:
         if not self._seen:
-            tail: CleanTail = ctx["clean"]
-            hr_new = tail.hr[tail.new]
+            tail: CleanTail = ctx.results["clean"]
+            hr_new = tail.hr[tail.new_from :]
             self._seen = bool(hr_new.shape[0]) and bool(np.isfinite(hr_new).any())
         hr = new_reliable_hr(ctx)
         if hr is None:
