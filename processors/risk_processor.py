@@ -106,6 +106,12 @@ class CrampRisk(Processor):
         #: the last Profile seen (immutable) and its terms (:func:`_profile_terms`)
         self._profile: Profile | None = None
         self._profile_terms: tuple[tuple[str, float], ...] = ()
+        #: the last tick's terms with their inputs (the very objects): (input, factor[, gate])
+        self._pace: tuple[object, float] = (None, 0.0)
+        self._heat: tuple[object, float] = (None, 0.0)
+        self._monotony: tuple[object, float] = (None, 0.0)
+        self._fg: tuple[object, float, float] = (None, 0.0, 0.0)
+        self._cardiac: tuple[object, object, float, float, float] = (None, None, 0.0, 0.0, 0.0)
 
     def update(self, ctx: Context) -> None:
         """:func:`risk_of` of :func:`factor_inputs` with :func:`max_level` as its top, written out in one pass (no
@@ -153,11 +159,17 @@ class CrampRisk(Processor):
         priors: list[float] = []
         evidence_terms: list[float] = []
         gate_terms: list[float] = []
+        # a term whose input is the very object of the last tick (the processors hand out their kept values until
+        # a bin completes) is the term of the last tick: same object, same value and type, same operations
         pace_ratio = r["pace_ratio_plan"]
         if pace_ratio is not None:
-            v = (pace_ratio - 1.0) / 0.10
-            v = PACE_FLOOR if v != v else PACE_FLOOR if v < PACE_FLOOR else 2.5 if v > 2.5 else v
-            priors.append(f := fround(_C_PACE * v, 4))
+            if pace_ratio is self._pace[0]:
+                f = self._pace[1]
+            else:
+                v = (pace_ratio - 1.0) / 0.10
+                v = PACE_FLOOR if v != v else PACE_FLOOR if v < PACE_FLOOR else 2.5 if v > 2.5 else v
+                self._pace = (pace_ratio, f := fround(_C_PACE * v, 4))
+            priors.append(f)
             factors["pace_over_training"] = f
         dvl = r["duration_vs_longest"]
         d = dvl if dvl is not None else elapsed_s / 60.0 / DEFAULT_LONGEST_MIN
@@ -168,8 +180,12 @@ class CrampRisk(Processor):
         factors["duration"] = f
         heat = r["heat_factor"]
         if heat is not None:
-            v = 0.0 if heat != heat else 0.0 if heat < 0.0 else 1.0 if heat > 1.0 else heat
-            priors.append(f := fround(_C_HEAT * v, 4))
+            if heat is self._heat[0]:
+                f = self._heat[1]
+            else:
+                v = 0.0 if heat != heat else 0.0 if heat < 0.0 else 1.0 if heat > 1.0 else heat
+                self._heat = (heat, f := fround(_C_HEAT * v, 4))
+            priors.append(f)
             factors["heat"] = f
         sweat = r["sweat_loss_pct"]
         if sweat is not None:
@@ -178,21 +194,39 @@ class CrampRisk(Processor):
             priors.append(f := fround(_C_SWEAT * v, 4))
             factors["sweat_loss"] = f
         if fg is not None:
-            v = 0.0 if fg != fg else 0.0 if fg < 0.0 else 1.0 if fg > 1.0 else fg
-            evidence_terms.append(f := fround(_C_FATIGUE * v, 4))
+            kf = self._fg
+            if fg is kf[0]:
+                f, g = kf[1], kf[2]
+            else:
+                v = 0.0 if fg != fg else 0.0 if fg < 0.0 else 1.0 if fg > 1.0 else fg
+                self._fg = (fg, f := fround(_C_FATIGUE * v, 4), g := fround(_G_FATIGUE * v, 4))
+            evidence_terms.append(f)
             factors["fatigue"] = f
-            gate_terms.append(fround(_G_FATIGUE * v, 4))
-        cardiac = cardiac_input(r["cardiac_drift_bpm_h"], r["decoupling_pct"])
-        if cardiac is not None:
+            gate_terms.append(g)
+        drift, decoupling = r["cardiac_drift_bpm_h"], r["decoupling_pct"]
+        if drift is not None or decoupling is not None:  # else cardiac_input is None
             ramp = elapsed_s / CARDIAC_FULL_S
-            v = cardiac * (0.0 if ramp != ramp else 0.0 if ramp < 0.0 else 1.0 if ramp > 1.0 else ramp)
-            evidence_terms.append(f := fround(_C_CARDIAC * v, 4))
+            ramp = 0.0 if ramp != ramp else 0.0 if ramp < 0.0 else 1.0 if ramp > 1.0 else ramp
+            kc = self._cardiac
+            if drift is kc[0] and decoupling is kc[1] and ramp == kc[2] and ramp != 0.0:  # (a ramp of ±0: computed)
+                f, g = kc[3], kc[4]
+            else:
+                cardiac = cardiac_input(drift, decoupling)
+                assert cardiac is not None
+                v = cardiac * ramp
+                f, g = fround(_C_CARDIAC * v, 4), fround(_G_CARDIAC * v, 4)
+                self._cardiac = (drift, decoupling, ramp, f, g)
+            evidence_terms.append(f)
             factors["cardiac"] = f
-            gate_terms.append(fround(_G_CARDIAC * v, 4))
+            gate_terms.append(g)
         monotony = r["monotony"]
         if monotony is not None:
-            v = 0.0 if monotony != monotony else 0.0 if monotony < 0.0 else 1.0 if monotony > 1.0 else monotony
-            priors.append(f := fround(_C_MONOTONY * v, 4))
+            if monotony is self._monotony[0]:
+                f = self._monotony[1]
+            else:
+                v = 0.0 if monotony != monotony else 0.0 if monotony < 0.0 else 1.0 if monotony > 1.0 else monotony
+                self._monotony = (monotony, f := fround(_C_MONOTONY * v, 4))
+            priors.append(f)
             factors["monotony"] = f
         if acute:
             evidence_terms.append(f := fround(_C_ACUTE * 1.0, 4))
