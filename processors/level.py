@@ -11,6 +11,8 @@ from processors.risk import Risk
 #: Risk at which each level is entered (index = level rank) and the margin below it at which it is left.
 ENTER = (0.0, 0.25, 0.5, 0.75)
 LEAVE_MARGIN = 0.10
+#: A level's rank (its index in LEVELS) without LEVELS.index's call.
+_RANK: dict[str, int] = {lv: i for i, lv in enumerate(LEVELS)}
 
 
 def next_level(current: Level, risk: float, critical_ok: bool = True, cap: Level = "critical") -> Level:
@@ -28,9 +30,23 @@ def next_level(current: Level, risk: float, critical_ok: bool = True, cap: Level
     >>> next_level("high", 0.9, cap="elevated")
     'elevated'
     """
-    top = min(3 if critical_ok else 2, LEVELS.index(cap))
-    rank = min(LEVELS.index(current), top)
-    up = min(max(i for i, th in enumerate(ENTER) if risk >= th), top)
+    # min/max and LEVELS.index written out (the same picks; a level that is not one raises as index does)
+    ci, ri = _RANK.get(cap), _RANK.get(current)
+    if ci is None or ri is None:
+        ci, ri = LEVELS.index(cap), LEVELS.index(current)
+    top = 3 if critical_ok else 2
+    if ci < top:
+        top = ci
+    rank = top if top < ri else ri
+    up = -1
+    for i in range(len(ENTER) - 1, -1, -1):  # the highest level whose threshold the risk reaches (ENTER may be set)
+        if risk >= ENTER[i]:
+            up = i
+            break
+    if up < 0:
+        raise ValueError("max() arg is an empty sequence")  # as max() over no level (a NaN risk)
+    if top < up:
+        up = top
     if up >= rank:
         return LEVELS[up]
     while rank > 0 and risk < ENTER[rank] - LEAVE_MARGIN:

@@ -1,5 +1,7 @@
 """The cramp-risk processor: :func:`~processors.risk.risk_of` of :func:`~processors.risk.factor_inputs` each tick,
-written out in one pass (the model itself, its coefficients and its docs are in :mod:`processors.risk`)."""
+written out in one pass (the model itself, its coefficients and its docs are in :mod:`processors.risk`). It reads
+the model's constants as they are when it is imported: ``benchmarks.tune_policy``'s overrides of them act on its replay
+(:func:`~processors.risk.risk_of` itself), not on a pipeline built meanwhile."""
 
 from __future__ import annotations
 
