@@ -14,7 +14,11 @@ def zone_of(pct_max: float) -> int:
     >>> [zone_of(p) for p in (45.0, 60.0, 69.9, 75.0, 89.99, 90.0, 104.0)]
     [1, 2, 2, 3, 4, 5, 5]
     """
-    return 1 + sum(1 for bound in ZONE_PCT_BOUNDS if pct_max >= bound)
+    zone = 1  # 1 + the bounds reached (NaN reaches none), counted without a generator
+    for bound in ZONE_PCT_BOUNDS:
+        if pct_max >= bound:
+            zone += 1
+    return zone
 
 
 @register

@@ -1,5 +1,6 @@
-"""next_level with LEVELS.index, min and max written out picks what the old expression picked, on every level,
-cap and flag, random and boundary risks (NaN raises the same ValueError), with the thresholds overridden too."""
+"""next_level and zone_of with their calls written out (LEVELS.index, min, max; a generator sum) pick what the old
+expressions picked: every level, cap and flag, random and boundary risks (NaN raises the same ValueError), the
+thresholds overridden too; zones on their bounds, between them, NaN and infinities."""
 
 from __future__ import annotations
 
@@ -53,3 +54,15 @@ def test_next_level_is_the_old_expression(
             next_level("low", bad)
     with pytest.raises(ValueError):
         next_level("low", 0.5, cap="nope")  # type: ignore[arg-type]
+
+
+def test_zone_of_counts_as_the_generator_did() -> None:
+    """hr_zone.zone_of's loop gives the generator sum's zone on bounds, between them, NaN and infinities."""
+    from processors.hr_zone import ZONE_PCT_BOUNDS, zone_of
+
+    values = [*ZONE_PCT_BOUNDS, *(b - 1e-9 for b in ZONE_PCT_BOUNDS), math.nan, math.inf, -math.inf, -0.0, 0.0]
+    values += np.random.default_rng(2).uniform(-10.0, 130.0, 500).tolist()
+    for p in values:
+        want = 1 + sum(1 for bound in ZONE_PCT_BOUNDS if p >= bound)
+        got = zone_of(p)
+        assert type(got) is int and got == want
