@@ -271,16 +271,13 @@ class Clean(Processor):
         finite = f0 is e0 and f1 is e1 and f2 is e2
         m = len(hr)
         s0, s1, s2 = savgol_rows_tail([f0, f1, f2], m, self.savgol_window, self.savgol_order, finite or None)
-        return (
-            pre[0]
-            + pre[1]
-            + pre[2]
-            + s0
-            + [v if v > 0.0 or v != v else 0.0 for v in s1 + s2]  # np.maximum(x, 0.0): −0.0 → 0.0
-            + f2[-m:]
-            + raw[0][i0:]
-            + raw[2][i0:]
-        )
+        # np.maximum(x, 0.0) of smoothed speed and cadence (−0.0 → 0.0): nothing to change when the smallest is
+        # positive (min() skips a NaN unless it comes first, and then its result is NaN: the comprehension)
+        if not min(s1) > 0.0:
+            s1 = [v if v > 0.0 or v != v else 0.0 for v in s1]
+        if not min(s2) > 0.0:
+            s2 = [v if v > 0.0 or v != v else 0.0 for v in s2]
+        return [*pre[0], *pre[1], *pre[2], *s0, *s1, *s2, *f2[-m:], *raw[0][i0:], *raw[2][i0:]]
 
     def _append(self, block: FloatArray, m: int) -> None:
         """Append ``m`` cleaned seconds (9 rows in buffer order) to the buffer."""

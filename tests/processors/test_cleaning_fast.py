@@ -157,3 +157,30 @@ def test_new_tail_is_the_dataclass() -> None:
     assert fast.new_from == 5 and len(fast) == 3
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.new_from = 1  # type: ignore[misc]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_clean_fast_path_near_zero_matches_numpy_path(seed: int) -> None:
+    """Speed and cadence hovering at zero (smoothed values of both signs, −0.0, NaN first or inside a row): the
+    plain-float path's clipping at zero (skipped when the smallest value is positive) gives NumPy's bits."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    speed = np.abs(rng.normal(0.0, 0.05, n)) * (rng.random(n) < 0.7)
+    cad = np.abs(rng.normal(0.0, 2.0, n)) * (rng.random(n) < 0.7)
+    hr = 120 + np.cumsum(rng.normal(0, 0.3, n))
+    for x in (speed, cad, hr):
+        x[rng.random(n) < 0.15] = np.nan
+    temp = np.full(n, 18.0)
+    t = 5e8 + np.arange(n, dtype=np.float64)
+    windows = []
+    for end in range(5, n + 1, 5):
+        a = max(0, end - 600)
+        w = Window(
+            t=t[a:end], hr=hr[a:end], speed=speed[a:end], cadence=cad[a:end], temp=temp[a:end], session_start=t[0]
+        )
+        windows.append((w, max(0, end - 5 - a)))
+    with pytest.MonkeyPatch.context() as mp:
+        fast = _run(windows, 32, mp)
+        slow = _run(windows, 0, mp)
+    assert fast == slow
