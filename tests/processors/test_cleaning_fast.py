@@ -162,13 +162,16 @@ def test_new_tail_is_the_dataclass() -> None:
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32 - 1))
 def test_clean_fast_path_near_zero_matches_numpy_path(seed: int) -> None:
-    """Speed and cadence hovering at zero (smoothed values of both signs, −0.0, NaN first or inside a row): the
-    plain-float path's clipping at zero (skipped when the smallest value is positive) gives NumPy's bits."""
+    """Speed and cadence hovering at zero (smoothed values of both signs, ±0 in one row, NaN first or inside a
+    row): the plain-float path's range test (the ends of the sorted row) and clipping at zero (skipped when the
+    smallest value is positive) give NumPy's bits."""
     rng = np.random.default_rng(seed)
     n = 400
     speed = np.abs(rng.normal(0.0, 0.05, n)) * (rng.random(n) < 0.7)
     cad = np.abs(rng.normal(0.0, 2.0, n)) * (rng.random(n) < 0.7)
     hr = 120 + np.cumsum(rng.normal(0, 0.3, n))
+    for x in (speed, cad):
+        x[rng.random(n) < 0.1] = -0.0  # both zeros in a row: the row's ends may be either
     for x in (speed, cad, hr):
         x[rng.random(n) < 0.15] = np.nan
     temp = np.full(n, 18.0)
