@@ -3,7 +3,7 @@ seconds of one stream. Not registered itself; each stream's processor is a small
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from processors._util import RECENT_S, fround, recent_median
 from processors.clean import CleanTail
@@ -18,6 +18,12 @@ class RecentMedian(Processor):
     min_count: ClassVar[int] = 3
     source = "cleaned stream median (processors.clean)"
     depends: ClassVar[tuple[str, ...]] = ("clean",)
+    #: whether the class overrides :meth:`known` (else the stream is always trusted and it is not called)
+    _vetoes: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._vetoes = cls.known is not RecentMedian.known
 
     def __init__(self, seconds: int = RECENT_S) -> None:
         if seconds < 1:
@@ -31,7 +37,10 @@ class RecentMedian(Processor):
 
     def update(self, ctx: Context) -> None:
         tail: CleanTail = ctx["clean"]
-        v = recent_median(getattr(tail, self.stream), self.seconds, self.min_count) if self.known(ctx) else None
+        if self._vetoes and not self.known(ctx):
+            v = None
+        else:
+            v = recent_median(getattr(tail, self.stream), self.seconds, self.min_count)
         self._value = None if v is None else fround(v, self.digits)
 
     def get(self) -> float | None:

@@ -5,7 +5,7 @@ indicator is a small subclass in its own file."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from processors._util import FloatArray
 from processors.bins import BinStore
@@ -28,6 +28,12 @@ class RecentSpan(Processor, Generic[T]):
     complete bins and :meth:`extra_key`."""
 
     depends: ClassVar[tuple[str, ...]] = ("bins",)
+    #: whether the class keeps the base's :meth:`extra_key` (``()``): then the key is built without calling it
+    _no_extra_key: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._no_extra_key = cls.extra_key is RecentSpan.extra_key
 
     def __init__(self, span_s: float = 600.0, min_s: float = 120.0) -> None:
         if not 0 < min_s <= span_s:
@@ -47,7 +53,8 @@ class RecentSpan(Processor, Generic[T]):
     def update(self, ctx: Context) -> None:
         store: BinStore = ctx["bins"]
         elapsed = ctx.window.elapsed
-        key = (store.n_complete(elapsed), *self.extra_key(ctx))
+        k = store.n_complete(elapsed)
+        key = (k,) if self._no_extra_key else (k, *self.extra_key(ctx))  # the same tuple, one call fewer
         if key == self._key:  # complete bins only: recomputed every 10 s
             return
         self._key = key
