@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from monitor.core.output import SIGNAL_STREAMS
+from processors.indicators import Signal
 
 #: How long (s) a sample's value is held on the grid before the stream counts as a gap.
 HOLD_S: dict[str, float] = {"hr": 10.0, "pace": 10.0, "cadence": 10.0, "temp": 180.0}
@@ -225,3 +229,30 @@ class StreamGrid:
         self.last_t = -math.inf if state["last_t"] is None else float(state["last_t"])
         self.n_samples = int(state["n_samples"])
         self.interval = math.nan if state["interval"] is None else float(state["interval"])
+
+
+def signal_of(grids: Mapping[str, StreamGrid], s: float, lost_s: float, stale_s: float) -> Signal:
+    """The signal at grid second ``s`` from the streams' newest samples: "lost" when a signal stream (hr, pace,
+    cadence) is silent for more than ``lost_s`` or 10 of its sampling intervals, else "stale" beyond ``stale_s``
+    or 3 intervals, else "ok"; only the signal streams with a sample are judged, or every stream with one when
+    none of them has. The verdict does not depend on the order (no lists built: this runs every tick)."""
+    worst: Signal = "ok"
+    judged = False
+    for pool in (map(grids.get, SIGNAL_STREAMS), grids.values()):
+        for grid in pool:
+            if grid is None or not math.isfinite(held := grid.held_t):
+                continue
+            interval = grid.interval
+            if interval != interval:  # NaN: no interval known yet
+                interval = 1.0
+            age = s - held
+            limit = 10 * interval  # max(lost_s, 10 * interval), as max() picks (once a tick per stream: no call)
+            if age > (limit if limit > lost_s else lost_s):
+                return "lost"
+            limit = 3 * interval
+            if age > (limit if limit > stale_s else stale_s):
+                worst = "stale"
+            judged = True
+        if judged:  # a signal stream was judged: no fallback to every stream
+            break
+    return worst

@@ -25,7 +25,7 @@ import orjson
 from alerts.alert import Alert
 from alerts.policy import AlertPolicy
 from monitor.core.eventtime import HeldJump
-from monitor.core.grid import StreamGrid
+from monitor.core.grid import StreamGrid, signal_of
 from monitor.core.intake import SampleIntake
 from monitor.core.output import SIGNAL_STREAMS, SLOW_STREAMS, STREAMS, Output, PipelineConfig
 from monitor.core.status import EngineStatus, _clean, _num, round4
@@ -235,28 +235,7 @@ class AthletePipeline(SampleIntake):
 
     def signal_at(self, s: float) -> Signal:
         """Signal state at grid second ``s`` (just written), from the samples up to ``s`` only."""
-        worst: Signal = "ok"
-        lost_s, stale_s, grids, judged = self.config.lost_s, self.config.stale_s, self._grids, False
-        # the signal streams with a sample, else every stream with one; no lists built (the verdict does not
-        # depend on the order: "lost" if any stream is, else "stale" if any is)
-        for pool in (map(grids.get, SIGNAL_STREAMS), grids.values()):
-            for grid in pool:
-                if grid is None or not math.isfinite(held := grid.held_t):
-                    continue
-                interval = grid.interval
-                if interval != interval:  # NaN: no interval known yet
-                    interval = 1.0
-                age = s - held
-                limit = 10 * interval  # max(lost_s, 10 * interval), as max() picks (once a tick per stream: no call)
-                if age > (limit if limit > lost_s else lost_s):
-                    return "lost"
-                limit = 3 * interval
-                if age > (limit if limit > stale_s else stale_s):
-                    worst = "stale"
-                judged = True
-            if judged:  # a signal stream was judged: no fallback to every stream
-                break
-        return worst
+        return signal_of(self._grids, s, self.config.lost_s, self.config.stale_s)
 
     def _tick(self, s: int, out: Output) -> None:
         if self._batch is not None:  # computed with the batch's other ticks (monitor.core.ticks)
