@@ -33,7 +33,7 @@ from monitor.core.ticks import TickBatch
 from processors.engine import Engine
 from processors.indicators import Indicators, Signal
 from processors.profile import Profile, SessionPlan
-from processors.window import FloatArray, Window
+from processors.window import Window
 from simulators.frame import Frame
 
 __all__ = [
@@ -67,10 +67,6 @@ def encode_status(status: dict[str, Any]) -> bytes:
 
 #: Indicators fields in status order after t/squad/athlete (contract keys first, then the additions).
 _STATUS_FIELDS = STATUS_KEYS[3:] + _EXTRA_KEYS
-#: seconds ahead the window's times are made for (AthletePipeline.window)
-_T_SLACK_S = 60
-_NO_SECONDS: FloatArray = np.empty(0)
-_NO_SECONDS.flags.writeable = False
 
 
 class AthletePipeline(SampleIntake):
@@ -103,7 +99,6 @@ class AthletePipeline(SampleIntake):
         self._frame_t = -math.inf  # newest frame: every stream has reported up to it
         self._held = HeldJump()
         self._filled = -1  # last grid second written (valid once a session runs)
-        self._seconds, self._seconds_base = _NO_SECONDS, 0  # grid seconds as floats, read-only (see window)
         self._engine: Engine | None = None
         self._policy: AlertPolicy | None = None
 
@@ -213,19 +208,9 @@ class AthletePipeline(SampleIntake):
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
                 speed = np.where(pace > 1200.0, 0.0, 1000.0 / pace)
-        # the times: np.arange(end - m, end)'s values, a view of a read-only array of grid seconds made once per
-        # _T_SLACK_S seconds (an arange of 600 values a tick cost ~10 k instructions, the view ~1 k); never written
-        # (a new one replaces it), so nothing sliced from a window's times sees them change
-        end = self._filled + 1
-        start = end - pace.shape[0]
-        base = self._seconds_base
-        if start < base or end > base + self._seconds.shape[0]:
-            base = start
-            seconds = np.arange(start, end + _T_SLACK_S, dtype=np.float64)
-            seconds.flags.writeable = False
-            self._seconds, self._seconds_base = seconds, base
+        m = pace.shape[0]
         return Window(  # t, hr, speed, cadence, temp, session_start (positional: no keywords to match)
-            self._seconds[start - base : end - base],
+            np.arange(self._filled - m + 1, self._filled + 1, dtype=np.float64),
             grids["hr"].last(n),
             speed,
             grids["cadence"].last(n),
