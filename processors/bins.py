@@ -284,9 +284,10 @@ class Bins(Processor):
         bs = self.bin_s
         store = self._store
         if m <= SMALL:  # the usual tick: a few seconds in one or two bins, plain Python
-            tl = t.tolist()
-            k0 = int(max(tl[0] - ss, 0.0) // bs)
-            k_last = int(max(tl[-1] - ss, 0.0) // bs)
+            tl = t.tolist()  # max(x, 0.0) as it picks, without the call (~1 k instructions each): 0.0 only if above x
+            x0, x1 = tl[0] - ss, tl[-1] - ss
+            k0 = int((0.0 if x0 < 0.0 else x0) // bs)
+            k_last = int((0.0 if x1 < 0.0 else x1) // bs)
         else:
             k0 = int(max(float(t[0]) - ss, 0.0) // bs)
             k_last = int(max(float(t[-1]) - ss, 0.0) // bs)
@@ -309,9 +310,10 @@ class Bins(Processor):
                 return
             a = 0
             while a < m:  # the seconds of each bin in turn (time order)
-                kb = int(max(tl[a] - ss, 0.0) // bs)
+                x = tl[a] - ss
+                kb = int((0.0 if x < 0.0 else x) // bs)
                 b = a + 1
-                while b < m and int(max(tl[b] - ss, 0.0) // bs) == kb:
+                while b < m and int((0.0 if (x := tl[b] - ss) < 0.0 else x) // bs) == kb:
                     b += 1
                 r = store.row(kb)
                 if r is not None:

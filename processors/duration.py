@@ -33,7 +33,9 @@ class DurationVsLongest(Processor):
     def update(self, ctx: Context) -> None:
         longest = ctx.profile.longest_run_min
         ok = longest is not None and longest > 0
-        self._value = fround(max(ctx.window.elapsed, 0.0) / (60.0 * longest), 4) if ok and longest else None
+        e = ctx.window.elapsed
+        e = 0.0 if e < 0.0 else e  # max(e, 0.0) as it picks, without the call
+        self._value = fround(e / (60.0 * longest), 4) if ok and longest else None
 
     def get(self) -> float | None:
         return self._value

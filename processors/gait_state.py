@@ -30,7 +30,10 @@ class GaitState:
 
     def seconds(self, now: float) -> float:
         """How long the current mode has lasted (0 when unknown)."""
-        return 0.0 if self.since is None else max(0.0, now - self.since)
+        if self.since is None:
+            return 0.0
+        d = now - self.since
+        return d if d > 0.0 else 0.0  # max(0.0, d) as it picks, without the call
 
     @property
     def running(self) -> bool:

@@ -53,7 +53,8 @@ class HrZones(Processor):
         hr = new_reliable_hr(ctx)
         if hr is None:
             return
-        hr_max = max(float(ctx.results["hr_max_bpm"]), 1.0)
+        hr_max = float(ctx.results["hr_max_bpm"])
+        hr_max = 1.0 if hr_max < 1.0 else hr_max  # max(hr_max, 1.0) as it picks, without the call
         if hr.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
             for h in hr.tolist():
                 if h == h:

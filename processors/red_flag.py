@@ -78,7 +78,12 @@ class RedFlag(Processor):
 
     def update(self, ctx: Context) -> None:
         now = ctx.window.now
-        dt = 5.0 if self._last_t is None else min(max(now - self._last_t, 0.0), 10.0)
+        if self._last_t is None:
+            dt = 5.0
+        else:  # min(max(d, 0.0), 10.0) as they pick, without the calls
+            dt = now - self._last_t
+            dt = 0.0 if dt < 0.0 else dt
+            dt = 10.0 if dt > 10.0 else dt
         self._last_t = now
         if ctx.results["acute_cramp"] and dt > 0:
             self._cramp_ticks.append([now, dt])
