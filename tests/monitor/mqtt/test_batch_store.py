@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from alerts.sinks.memory import MemorySink
-from monitor.core.router import Router
+from monitor.core.router import Routed, Router
 from monitor.core.wire import Topics, encode_frames, encode_session
-from monitor.mqtt.service import Monitor
+from monitor.mqtt.service import TICKS_PER_PART, Monitor
 from monitor.store.recorder import Recorder
 from monitor.store.sqlite import SqliteStore
 from tests.runs import hot_fast_run
@@ -93,3 +93,47 @@ async def test_a_restart_from_the_store_continues_every_athlete_after_batches(
         assert json.dumps(router.pipelines[key].state_dict(), sort_keys=True) == json.dumps(
             pipe.state_dict(), sort_keys=True
         ), key
+
+
+class Delivered(MemorySink):
+    """Every status delivered, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[dict[str, Any]] = []
+
+    async def on_status(self, status: dict[str, Any]) -> None:
+        self.seen.append(status)
+
+
+async def test_a_burst_of_ticks_is_delivered_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """150 athletes' first frames in one batch make 150 ticks due: they run in parts of at most TICKS_PER_PART,
+    each part's statuses delivered before the next part is routed, every status as one-by-one routing makes it."""
+    run = hot_fast_run(minutes=1, seed=2)
+    first = [(TOPICS.of("club", f"b{i}", "frame"), encode_frames(run[:5])) for i in range(150)]  # sessions begin
+    msgs = [(TOPICS.of("club", f"b{i}", "frame"), encode_frames(run[5:6])) for i in range(150)]  # a tick each
+    sink = Delivered()
+    monitor = Monitor("mqtt://127.0.0.1:9", sinks=[sink])  # never connected
+    await monitor.process_batch(first)
+    sink.seen.clear()
+    parts: list[tuple[int, int]] = []  # (messages routed, statuses delivered) when each part began
+    routed = [0]
+    handle, batch = monitor.router.handle, monitor.router.batch
+
+    def counting(topic: str, payload: bytes | bytearray | str, *, now: float | None = None) -> Routed:
+        routed[0] += 1
+        return handle(topic, payload, now=now)
+
+    def part() -> Any:
+        parts.append((routed[0], len(sink.seen)))
+        return batch()
+
+    monkeypatch.setattr(monitor.router, "handle", counting)
+    monkeypatch.setattr(monitor.router, "batch", part)
+    await monitor.process_batch(msgs)
+    assert parts == [(0, 0), (TICKS_PER_PART, TICKS_PER_PART), (2 * TICKS_PER_PART, 2 * TICKS_PER_PART)]
+    alone = Router(TOPICS)
+    for t, p in first:
+        alone.handle(t, p)
+    expected = [s for t, p in msgs for s in alone.handle(t, p).out.statuses]
+    assert len(expected) == 150 and sink.seen == expected
