@@ -152,6 +152,21 @@ class CrampRisk(Processor):
             top = "high"
         self._value = _new_risk(fround(p, 4), fround(z, 4), factors, top, ev, fround(capped, 4))
 
+    def _cardiac_terms(self, drift: float | None, decoupling: float | None, elapsed_s: float) -> tuple[float, float]:
+        """The cardiac factor's evidence and gate terms (kept while its inputs are the very objects of the last
+        tick and the ramp is the same)."""
+        ramp = elapsed_s / CARDIAC_FULL_S
+        ramp = 0.0 if ramp != ramp else 0.0 if ramp < 0.0 else 1.0 if ramp > 1.0 else ramp
+        kc = self._cardiac
+        if drift is kc[0] and decoupling is kc[1] and ramp == kc[2] and ramp != 0.0:  # (a ramp of ±0: computed)
+            return kc[3], kc[4]
+        cardiac = cardiac_input(drift, decoupling)
+        assert cardiac is not None
+        v = cardiac * ramp
+        f, g = fround(_C_CARDIAC * v, 4), fround(_G_CARDIAC * v, 4)
+        self._cardiac = (drift, decoupling, ramp, f, g)
+        return f, g
+
     def _terms(
         self, r: dict[str, Any], elapsed_s: float, fg: float | None, acute: bool
     ) -> tuple[dict[str, float], list[float], list[float], list[float]]:
@@ -207,17 +222,7 @@ class CrampRisk(Processor):
             gate_terms.append(g)
         drift, decoupling = r["cardiac_drift_bpm_h"], r["decoupling_pct"]
         if drift is not None or decoupling is not None:  # else cardiac_input is None
-            ramp = elapsed_s / CARDIAC_FULL_S
-            ramp = 0.0 if ramp != ramp else 0.0 if ramp < 0.0 else 1.0 if ramp > 1.0 else ramp
-            kc = self._cardiac
-            if drift is kc[0] and decoupling is kc[1] and ramp == kc[2] and ramp != 0.0:  # (a ramp of ±0: computed)
-                f, g = kc[3], kc[4]
-            else:
-                cardiac = cardiac_input(drift, decoupling)
-                assert cardiac is not None
-                v = cardiac * ramp
-                f, g = fround(_C_CARDIAC * v, 4), fround(_G_CARDIAC * v, 4)
-                self._cardiac = (drift, decoupling, ramp, f, g)
+            f, g = self._cardiac_terms(drift, decoupling, elapsed_s)
             evidence_terms.append(f)
             factors["cardiac"] = f
             gate_terms.append(g)
