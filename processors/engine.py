@@ -100,8 +100,8 @@ class Engine:
         """``[e.tick(w) for e, w in zip(engines, windows)]``, the same indicators bit for bit, run processor by
         processor instead of athlete by athlete: each processor's update runs for every athlete before the next
         processor's. Each engine keeps its own processors and state, so only the order of independent calls
-        changes; running one piece of code many times in a row keeps the CPU's caches and the interpreter's
-        specialised instructions warm (~25-35 % less time per athlete at 10-40 athletes; docs/performance.md).
+        changes; running one piece of code many times in a row keeps the CPU's caches and branch predictors warm
+        (~25-30 % less time per athlete at 10-40 athletes a round; docs/performance.md).
         An engine may appear only once. An engine whose tick raises gets the exception in its place (as
         ``asyncio.gather(..., return_exceptions=True)``) and is left as :meth:`tick` would leave it; the others
         are not affected.

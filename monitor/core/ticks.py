@@ -5,8 +5,8 @@ athlete as each message arrives.
 Nothing an athlete sees changes: each deferred tick takes its window and signal at the grid second that made it
 due (the same arrays and verdict it would have had at once), its engine, alert policy and status run in the
 athlete's own order, and every output lands in the :class:`~monitor.core.output.Output` of the message that
-made it due. Only the order of independent work changes, which keeps the CPU's caches and the interpreter's
-specialised instructions warm: ~25-35 % less time per tick at 10-40 athletes a batch (docs/performance.md).
+made it due. Only the order of independent work changes, which keeps the CPU's caches and branch predictors
+warm: ~25-30 % less time per tick at 10-40 athletes a round (docs/performance.md).
 Pure (no I/O, no asyncio), like the rest of ``monitor.core``.
 """
 
