@@ -42,10 +42,20 @@ class RecentSpan(Processor, Generic[T]):
         self.min_s = min_s
         self._value: T | None = None
         self._key: tuple[Hashable, ...] | None = None
+        #: the plan and profile (both immutable) :meth:`extra_key` last read, and its answer then
+        self._extra: tuple[object, object, tuple[Hashable, ...]] | None = None
 
     def extra_key(self, ctx: Context) -> tuple[Hashable, ...]:
-        """What else the value depends on (e.g. profile fields); recomputed when it changes."""
+        """What else the value depends on, from ``ctx.profile`` and ``ctx.plan`` only (e.g. profile fields):
+        recomputed when it changes. Asked again only when the profile or the plan is another object."""
         return ()
+
+    def kept_extra_key(self, ctx: Context) -> tuple[Hashable, ...]:
+        """:meth:`extra_key`, kept while the plan and the profile are the very objects it was computed from."""
+        plan, profile, kept = ctx.plan, ctx.profile, self._extra
+        if kept is None or kept[0] is not plan or kept[1] is not profile:
+            kept = self._extra = (plan, profile, self.extra_key(ctx))
+        return kept[2]
 
     def compute(self, rows: FloatArray, ctx: Context) -> T | None:
         raise NotImplementedError
@@ -54,7 +64,7 @@ class RecentSpan(Processor, Generic[T]):
         store: BinStore = ctx["bins"]
         elapsed = ctx.window.elapsed
         k = store.n_complete(elapsed)
-        key = (k,) if self._no_extra_key else (k, *self.extra_key(ctx))  # the same tuple, one call fewer
+        key = (k,) if self._no_extra_key else (k, *self.kept_extra_key(ctx))  # (k,): the same tuple, no call
         if key == self._key:  # complete bins only: recomputed every 10 s
             return
         self._key = key

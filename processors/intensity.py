@@ -29,17 +29,8 @@ class Intensity(RecentSums[float]):
     units = "fraction of HRR"
     source = "Karvonen et al. 1957; science.md (high intensity as a risk factor)"
 
-    #: the last profile (immutable) and its key: asked every tick, the profile seldom changes
-    _extra: tuple[object, tuple[float, float]] | None = None
-
     def extra_key(self, ctx: Context) -> tuple[float, float]:
-        profile = ctx.profile
-        kept = self._extra
-        if kept is not None and kept[0] is profile:
-            return kept[1]
-        key = (profile.hr_rest_bpm, profile.hr_max_bpm)
-        self._extra = (profile, key)
-        return key
+        return (ctx.profile.hr_rest_bpm, ctx.profile.hr_max_bpm)
 
     def compute_sums(self, sums: list[float], ctx: Context) -> float | None:
         hr = mean_over(sums, N_HR, S_HR, self.min_s)

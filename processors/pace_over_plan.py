@@ -35,17 +35,8 @@ class SustainedPaceOverPlan(RecentSums[float]):
     units = "ratio"
     source = "Schwellnus et al., Br J Sports Med 2011 (faster than predicted race pace)"
 
-    #: the last plan and profile (both immutable) and their key: asked every tick, they seldom change
-    _extra: tuple[object, object, tuple[float | None]] | None = None
-
     def extra_key(self, ctx: Context) -> tuple[float | None]:
-        plan, profile = ctx.plan, ctx.profile
-        kept = self._extra
-        if kept is not None and kept[0] is plan and kept[1] is profile:
-            return kept[2]
-        key = (plan.reference_speed(profile),)
-        self._extra = (plan, profile, key)
-        return key
+        return (ctx.plan.reference_speed(ctx.profile),)
 
     def compute_sums(self, sums: list[float], ctx: Context) -> float | None:
         ref = ctx.plan.reference_speed(ctx.profile)

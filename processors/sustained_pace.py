@@ -20,17 +20,8 @@ class SustainedPaceRatio(RecentSums[float]):
     units = "ratio"
     source = "Schwellnus et al., Br J Sports Med 2011"
 
-    #: the last profile (immutable) and its key: asked every tick, the profile seldom changes
-    _extra: tuple[object, tuple[float | None]] | None = None
-
     def extra_key(self, ctx: Context) -> tuple[float | None]:
-        profile = ctx.profile
-        kept = self._extra
-        if kept is not None and kept[0] is profile:
-            return kept[1]
-        key = (profile.training_speed,)
-        self._extra = (profile, key)
-        return key
+        return (ctx.profile.training_speed,)
 
     def compute_sums(self, sums: list[float], ctx: Context) -> float | None:
         ts = ctx.profile.training_speed

@@ -59,5 +59,5 @@ def test_kept_extra_keys_are_the_computed_ones(seed: int) -> None:
             profile = Profile(**{f: getattr(profile, f) for f in Profile.__slots__})
         ctx = Context(window, profile, 0, {}, plan)
         for p in procs:
-            got, want = p.extra_key(ctx), _fresh(p, ctx)
+            got, want = p.kept_extra_key(ctx), _fresh(p, ctx)
             assert got == want and [type(x) for x in got] == [type(x) for x in want]
