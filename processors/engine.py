@@ -79,18 +79,26 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------------ ticking
     def tick(self, window: Window) -> Indicators:
+        ctx = self._context(window)
+        results = ctx.results
+        for sym, update, get in self._steps:
+            update(ctx)
+            results[sym] = get()
+        return self._close(window, results)
+
+    def _context(self, window: Window) -> Context:
+        """A tick's start: a new session resets the engine; the context names the seconds not integrated yet."""
         if self._session_start is not None and window.session_start != self._session_start:
             self._reset()
         self._session_start = window.session_start
         n = window.t.shape[0]  # len(window), without its call
         # the array's own method: np.searchsorted's dispatch to it costs as much again (~0.8 µs)
         first_new = int(window.t.searchsorted(self._last_t, "right")) if n else 0
-        results: dict[str, Any] = {}
-        ctx = Context(window, self.profile, first_new, results, self.plan)  # positional: no keywords to match
-        for sym, update, get in self._steps:
-            update(ctx)
-            results[sym] = get()
-        if n:
+        return Context(window, self.profile, first_new, {}, self.plan)  # positional: no keywords to match
+
+    def _close(self, window: Window, results: dict[str, Any]) -> Indicators:
+        """A tick's end, once every processor ran: the newest second seen, and the indicators."""
+        if window.t.shape[0]:
             self._last_t = max(self._last_t, window.now)  # now: float(t[-1]) (Window.__init__)
         self._ticks += 1
         return self._indicators(window, results)
@@ -115,43 +123,29 @@ class Engine:
         """
         if len({id(e) for e in engines}) != len(engines):
             raise ValueError("an engine may tick only once per tick_many")
-        ctxs: list[Context] = []
-        for eng, window in zip(engines, windows, strict=True):
-            if eng._session_start is not None and window.session_start != eng._session_start:
-                eng._reset()
-            eng._session_start = window.session_start
-            n = window.t.shape[0]
-            first_new = int(window.t.searchsorted(eng._last_t, "right")) if n else 0
-            ctxs.append(Context(window, eng.profile, first_new, {}, eng.plan))
-        failed: dict[int, Exception] = {}
-        active = [(eng._steps, ctx) for eng, ctx in zip(engines, ctxs, strict=True)]
-        index = list(range(len(active)))  # engine of each active entry
+        ctxs = [eng._context(window) for eng, window in zip(engines, windows, strict=True)]
+        errors: list[Exception | None] = [None] * len(engines)
+        active = [(j, eng._steps, ctx) for j, (eng, ctx) in enumerate(zip(engines, ctxs, strict=True))]
         for k in range(len(engines[0]._steps) if engines else 0):
-            i = 0
-            while i < len(active):
-                try:
-                    for i in range(i, len(active)):  # noqa: B020 (resumes after a failed engine)
-                        steps, ctx = active[i]
-                        sym, update, get = steps[k]
-                        update(ctx)
-                        ctx.results[sym] = get()
-                    break
+            failed = False
+            for j, steps, ctx in active:
+                sym, update, get = steps[k]
+                try:  # (free unless it raises)
+                    update(ctx)
+                    ctx.results[sym] = get()
                 except Exception as exc:  # this engine's tick stops here, as tick() would raise
-                    failed[index.pop(i)] = exc
-                    del active[i]
+                    errors[j], failed = exc, True
+            if failed:
+                active = [a for a in active if errors[a[0]] is None]
         out: list[Indicators | Exception] = []
-        for j, (eng, window, ctx) in enumerate(zip(engines, windows, ctxs, strict=True)):
-            error = failed.get(j)
+        for error, eng, window, ctx in zip(errors, engines, windows, ctxs, strict=True):
             if error is not None:
                 out.append(error)
                 continue
-            if window.t.shape[0]:
-                eng._last_t = max(eng._last_t, window.now)
-            eng._ticks += 1
             try:
-                out.append(eng._indicators(window, ctx.results))
-            except Exception as e:
-                out.append(e)
+                out.append(eng._close(window, ctx.results))
+            except Exception as exc:
+                out.append(exc)
         return out
 
     def _indicators(self, window: Window, r: dict[str, Any]) -> Indicators:
@@ -294,4 +288,4 @@ class Engine:
 
 
 if tuple(f.name for f in fields(Context)) != ("window", "profile", "first_new", "results", "plan"):  # pragma: no cover
-    raise ImportError("processors.registry.Context changed its fields: update Engine.tick")
+    raise ImportError("processors.registry.Context changed its fields: update Engine._context")
