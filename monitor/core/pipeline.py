@@ -226,17 +226,11 @@ class AthletePipeline(SampleIntake):
         if self._batch is not None:  # computed with the batch's other ticks (monitor.core.ticks)
             self._batch.defer(self, s, out)
             return
-        started = time.perf_counter()
-        self._run_tick(self.window(), self.signal_at(s), out, started)
-
-    def _run_tick(self, window: Window, signal: Signal, out: Output, started: float) -> None:
         assert self._engine is not None
-        self._finish_tick(self._engine.tick(window), signal, out, started)
-
-    def _finish_tick(self, ind: Indicators, signal: Signal, out: Output, started: float) -> None:
-        """The tick after its engine: the signal, the alert policy and the status (``started``: when it began)."""
-        alerts = self._decide(ind, signal)
-        self._publish(ind, alerts, out)
+        started = time.perf_counter()
+        window, signal = self.window(), self.signal_at(s)
+        ind = self._engine.tick(window)
+        self._publish(ind, self._decide(ind, signal), out)
         out.tick_seconds.append(time.perf_counter() - started)
 
     def _decide(self, ind: Indicators, signal: Signal) -> list[Alert]:

@@ -34,7 +34,6 @@ class DeferredTick:
     window: Window
     signal: Signal
     out: Output
-    s: int
     took: float  # seconds spent taking the window and the signal
 
 
@@ -76,7 +75,7 @@ class TickBatch:
         """``pipe``'s tick at grid second ``s`` (just written), computed at the next :meth:`run`."""
         started = time.perf_counter()
         window, signal = pipe.window(), pipe.signal_at(s)
-        self.pending.append(DeferredTick(pipe, window, signal, out, s, time.perf_counter() - started))
+        self.pending.append(DeferredTick(pipe, window, signal, out, time.perf_counter() - started))
 
     def run(self) -> None:
         """Compute every pending tick: in rounds holding each athlete at most once, so an athlete's ticks stay
@@ -95,8 +94,7 @@ class TickBatch:
                     seen.add(key)
                     rnd.append(req)
             self._round(rnd)
-            pending = later + self.pending  # (a tick defers nothing; kept general)
-        self.pending = []
+            pending = later
 
     def _round(self, rnd: list[DeferredTick]) -> None:
         """One round: the engines processor by processor, then every athlete's alert policy, then every status
