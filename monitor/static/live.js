@@ -175,7 +175,10 @@ Object.assign(CW, (() => {
           reasons.length ? el("p", { class: "why", text: reasons.join(" · ") }) : null,
           a.detail ? el("p", { class: "why-detail", text: a.detail }) : null)
       : null;
-    li.append(head, el("p", { class: "message", text: a.message }), responseLine(a.response), detail, button);
+    // what a live alert lacks (what the runner did after it; a why) is left out: DOM append writes a null as "null"
+    for (const part of [head, el("p", { class: "message", text: a.message }), responseLine(a.response), detail, button]) {
+      if (part) li.append(part);
+    }
     return li;
   }
 
