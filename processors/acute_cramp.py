@@ -12,7 +12,6 @@ from processors.registry import Context, Processor, register
 from processors.trimp import heart_rate_reserve_of
 
 
-@register
 class AcuteCramp(Processor):
     """``True`` when, compared with the running ``before`` it (60–20 s ago), the last ``recent_s`` seconds
     show all of
@@ -120,3 +119,6 @@ class AcuteCramp(Processor):
     def load_state(self, state: dict[str, Any]) -> None:
         v = state.get("last_seen")
         self._last_seen = None if v is None else float(v)
+
+
+register(AcuteCramp)

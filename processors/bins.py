@@ -244,7 +244,6 @@ class BinStore:
         return store
 
 
-@register
 class Bins(Processor):
     """Integrates each new grid second (cleaned values) into 10-s bins indexed from the session start.
 
@@ -373,3 +372,6 @@ class Bins(Processor):
                     store.put(start, np.asarray(rows, dtype=np.float64).reshape(-1, N_FIELDS))
             self._store = store
         self.bin_s = self._store.bin_s
+
+
+register(Bins)

@@ -6,7 +6,6 @@ from processors._recent import RecentMedian
 from processors.registry import register
 
 
-@register
 class Cadence(RecentMedian):
     """Median of the last ``seconds`` cleaned cadence values (steps/min, both feet); None when unknown.
 
@@ -21,3 +20,6 @@ class Cadence(RecentMedian):
     name = "Cadence"
     units = "steps/min"
     stream = "cadence"
+
+
+register(Cadence)

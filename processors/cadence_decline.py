@@ -8,7 +8,6 @@ from processors.gait import Gait
 from processors.registry import register
 
 
-@register
 class CadenceDecline(GaitChange):
     """% by which the recent cadence (last 5 min) is below the baseline cadence (minutes 5–15) scaled to the
     recent speed (cadence ∝ v^0.25). Positive = slower step rate than the athlete's own early run at this
@@ -36,3 +35,6 @@ def cadence_decline_pct(base: Gait | None, now: Gait | None, max_speed_change: f
         return None
     expected = base.expected_cadence(now.speed)
     return fround(100.0 * (expected - now.cadence) / expected, 4)
+
+
+register(CadenceDecline)

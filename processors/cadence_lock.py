@@ -12,7 +12,6 @@ from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 
 
-@register
 class CadenceLock(Processor):
     """``True`` while heart rate looks like a copy of cadence (or of half of it).
 
@@ -89,10 +88,10 @@ class CadenceLock(Processor):
             and cb[: 8 * old] == (self._seen_cad[8 * (seen - old) :])
         ):
             codes = self._codes
-            for c in codes[: seen - old]:  # fell out of the window
-                n_ok -= c & 1
-                on_full -= (c >> 1) & 1
-                on_half -= c >> 2
+            for code in codes[: seen - old]:  # fell out of the window
+                n_ok -= code & 1
+                on_full -= (code >> 1) & 1
+                on_half -= code >> 2
             del codes[: seen - old]
             start = old
         else:
@@ -157,3 +156,6 @@ class CadenceLock(Processor):
 
     def load_state(self, state: dict[str, Any]) -> None:
         self._locked = bool(state.get("locked", False))
+
+
+register(CadenceLock)

@@ -62,7 +62,6 @@ def _steady_cadence_of(sub: FloatArray, min_s: float, sums: list[float] | None =
     return SteadyCadence(cadence_cv=math.sqrt(within) / cad, cadence=cad, speed=spd, seconds=total)
 
 
-@register
 class CadenceVariability(Processor):
     """Ratio of the recent within-10-s coefficient of variation of cadence to the early-run baseline one
     (1 = unchanged, 2 = twice as irregular), both over **steady running only** (:func:`steady_running_bins`):
@@ -149,3 +148,6 @@ def cadence_cv_ratio(
     if max_speed_change is not None and abs(now.speed / base.speed - 1.0) > max_speed_change:
         return None
     return fround(now.cadence_cv / max(base.cadence_cv, MIN_BASELINE_CV), 4)
+
+
+register(CadenceVariability)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -71,37 +71,6 @@ class CleanTail:
         return int(self.t.shape[0])
 
 
-#: CleanTail's slot setters in field order (for :func:`_new_tail`)
-_TAIL_SET = tuple(getattr(CleanTail, f.name).__set__ for f in fields(CleanTail))
-assert CleanTail.__slots__ == tuple(f.name for f in fields(CleanTail))
-
-
-def _new_tail(
-    t: FloatArray,
-    hr: FloatArray,
-    speed: FloatArray,
-    cadence: FloatArray,
-    cadence_rough: FloatArray,
-    temp: FloatArray,
-    hr_raw: FloatArray,
-    cadence_raw: FloatArray,
-    new_from: int,
-) -> CleanTail:
-    """``CleanTail(...)`` built through its slots' setters: the same (still frozen) object at about half the cost
-    of the frozen dataclass's ``__init__`` (an ``object.__setattr__`` call per field), once a tick."""
-    tail: CleanTail = object.__new__(CleanTail)
-    s0, s1, s2, s3, s4, s5, s6, s7, s8 = _TAIL_SET
-    s0(tail, t)
-    s1(tail, hr)
-    s2(tail, speed)
-    s3(tail, cadence)
-    s4(tail, cadence_rough)
-    s5(tail, temp)
-    s6(tail, hr_raw)
-    s7(tail, cadence_raw)
-    s8(tail, new_from)
-    return tail
-
 
 def _to_json(a: FloatArray) -> list[list[float | None]] | list[float | None]:
     """NaN-free JSON form (NaN → None) of a 1-D or 2-D array."""
@@ -118,7 +87,6 @@ def _negative_zero(x: list[float]) -> bool:
     return any(v == 0.0 and math.copysign(1.0, v) < 0.0 for v in x)
 
 
-@register
 class Clean(Processor):
     """Range check, Hampel de-spiking, HR rate limit, short-gap bridging and Savitzky–Golay smoothing.
 
@@ -331,7 +299,7 @@ class Clean(Processor):
             temp = hold_forward(in_range(w.temp[t0:], *TEMP_RANGE), max_hold=300.0)[ts - t0 :]
         rows = self._rows
         cols = slice(cut, b1)
-        self._value = _new_tail(
+        self._value = CleanTail(
             w.t[ts:].copy(),  # t — not a view: the tail outlives the tick, the window must not
             rows[3][cols],  # hr
             rows[4][cols],  # speed
@@ -375,3 +343,6 @@ class Clean(Processor):
         hl = state.get("hr_last")
         self._hr_last = None if hl is None else float(hl)
         self._hr_last_t = float(state.get("hr_last_t", 0.0))
+
+
+register(Clean)

@@ -69,7 +69,6 @@ def _median_speed(rows: FloatArray, bin_s: int) -> float | None:
     return median(rows[full, S_M] / rows[full, N_M])
 
 
-@register
 class Decoupling(Processor):
     """Aerobic decoupling, live: EF = speed/HR over settled steady running in a reference window (minutes 10–20,
     after the warm-up) against EF over settled steady running in the last 10 minutes (complete 10-s bins; recomputed
@@ -167,3 +166,6 @@ class Decoupling(Processor):
 
     def get(self) -> float | None:
         return self._value
+
+
+register(Decoupling)

@@ -73,7 +73,6 @@ def steady_minutes(rows: FloatArray, tol: float, settle: int) -> np.ndarray:
     return out
 
 
-@register
 class DecouplingFriel(Processor):
     """``decoupling_friel_pct``: aerobic decoupling as Friel defines it — EF (speed/HR) of the first half against
     the second half of the steady running so far, after the warm-up (the first ``warmup_s`` left out). Steady:
@@ -161,3 +160,6 @@ class DecouplingFriel(Processor):
         self._bins_used = int(state.get("bins_used", 0))
         v = state.get("value")
         self._value = None if v is None else float(v)
+
+
+register(DecouplingFriel)

@@ -12,7 +12,6 @@ from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 
 
-@register
 class Distance(Processor):
     """Σ speed · 1 s over the new grid seconds (cleaned speed; seconds inside gaps longer than the bridged
     few seconds add nothing, so a long GPS dropout under-counts rather than invents distance). None while the
@@ -61,3 +60,6 @@ class Distance(Processor):
         self._total = float(state.get("total", 0.0))
         # a state saved before "seen" existed: a distance above 0 means speed had reported
         self._seen = bool(state.get("seen", self._total > 0.0))
+
+
+register(Distance)

@@ -86,7 +86,6 @@ def blocked_theil_sen(x: FloatArray, y: FloatArray, block: NDArray[np.intp]) -> 
     return median(np.concatenate(slopes))
 
 
-@register
 class CardiacDrift(Processor):
     """HR slope (bpm/h) at steady pace after the warm-up, from 60-s means of the 10-s bins, within steady-pace
     blocks once the HR has settled.
@@ -204,3 +203,6 @@ class CardiacDrift(Processor):
         c = state.get("computed_at")
         self._value = None if v is None else float(v)
         self._computed_at = None if c is None else float(c)
+
+
+register(CardiacDrift)

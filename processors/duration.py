@@ -6,7 +6,6 @@ from processors._util import fround
 from processors.registry import Context, Processor, register
 
 
-@register
 class DurationVsLongest(Processor):
     """Elapsed time / longest training run (1.0 = as long as the longest run so far); None without
     ``longest_run_min``. Long duration and the last quarter of a race carry most cramps (Schwellnus et al.
@@ -39,3 +38,6 @@ class DurationVsLongest(Processor):
 
     def get(self) -> float | None:
         return self._value
+
+
+register(DurationVsLongest)

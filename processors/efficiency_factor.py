@@ -19,7 +19,6 @@ def efficiency_factor_m_min(speed_sum: float, hr_sum: float) -> float | None:
     return None if hr_sum <= 0 else fround(60.0 * speed_sum / hr_sum, 4)
 
 
-@register
 class EfficiencyFactor(RecentSums[float]):
     """``efficiency_factor`` = mean speed (m/min) / mean HR over the moving seconds with a reliable HR of the
     last ``span_s`` seconds (complete 10-s bins; None with fewer than ``min_s`` of them). Friel's efficiency
@@ -49,3 +48,6 @@ class EfficiencyFactor(RecentSums[float]):
         if sums[N_P] < self.min_s:
             return None
         return efficiency_factor_m_min(sums[S_P_SPD], sums[S_P_HR])
+
+
+register(EfficiencyFactor)

@@ -11,7 +11,6 @@ from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 
 
-@register
 class FasterThanTraining(Processor):
     """Seconds (new grid seconds only) in which the cleaned speed exceeded the training speed by more than
     ``margin`` (2 %: about 6–7 s/km at 5:30/km, below which watch pace noise dominates). None without a
@@ -72,3 +71,6 @@ class FasterThanTraining(Processor):
         self._total = float(state.get("total", 0.0))
         # a state saved before "seen" existed: a count above 0 means speed and a training pace were there
         self._seen = bool(state.get("seen", self._total > 0.0))
+
+
+register(FasterThanTraining)

@@ -57,7 +57,6 @@ def fatigue_of(
     return Fatigue(value=None if value is None else fround(value, 4), parts=parts)
 
 
-@register
 class FatigueScore(Processor):
     """``fatigue`` 0–1: cardiac drift, aerobic decoupling, cadence decline at matched speed and rising cadence
     variability, each scaled to 0–1 (scales in :data:`FATIGUE_PARTS`) and averaged with weights 0.3 / 0.3 /
@@ -86,3 +85,6 @@ class FatigueScore(Processor):
 
     def get(self) -> Fatigue:
         return self._value
+
+
+register(FatigueScore)

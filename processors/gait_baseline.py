@@ -7,7 +7,6 @@ from processors.gait import Gait, steady_gait
 from processors.registry import Context, Processor, register
 
 
-@register
 class GaitBaseline(Processor):
     """Speed, cadence, step length and cadence variability over the **steady running** of minutes 5–15 of the
     session (:func:`~processors.gait.steady_running_bins`: walk breaks, stops, surges and their edges left out),
@@ -49,3 +48,6 @@ class GaitBaseline(Processor):
 
     def get(self) -> Gait | None:
         return self._value
+
+
+register(GaitBaseline)

@@ -8,7 +8,6 @@ from processors.gait import Gait, gait_of, steady_rows_of_complete
 from processors.registry import Context, register
 
 
-@register
 class GaitRecent(RecentSpan[Gait]):
     """Speed, cadence, step length and cadence variability over the steady running
     (:func:`~processors.gait.steady_running_bins`) of the last ``span_s`` seconds (complete 10-s bins; None with
@@ -31,3 +30,6 @@ class GaitRecent(RecentSpan[Gait]):
             return None
         steady, sums = steady_rows_of_complete(ctx["bins"], rows, ctx.window.elapsed)
         return gait_of(steady, self.min_s, sums)
+
+
+register(GaitRecent)

@@ -81,7 +81,6 @@ def _run_start(tail: CleanTail, mode: GaitMode, now: float) -> float:
     return float(start)
 
 
-@register
 class GaitStateNow(Processor):
     """``gait_state``: running, walking, stopped (or unknown) from the medians of the last ``recent_s`` cleaned
     seconds of speed and cadence (:func:`classify`), with the event time the mode began and ``steady``: running
@@ -155,3 +154,6 @@ class GaitStateNow(Processor):
             None if since is None else float(since),
             bool(state.get("steady", False)),
         )
+
+
+register(GaitStateNow)

@@ -35,7 +35,6 @@ def _uniformity(cv_s: float, cv_c: float) -> float:
     return math.exp(-(0.5 * cv_s / CV_SPEED_REF + 0.5 * cv_c / CV_CADENCE_REF))
 
 
-@register
 class GaitUniformity(Processor):
     """``gait_uniformity`` 0–1 over the last ``span_s`` (20 min): 1 when speed and cadence hardly change from one
     10-s stretch to the next, as on a flat course where the same muscles work the same way for hours; hills,
@@ -94,3 +93,6 @@ class GaitUniformity(Processor):
         v, c = state.get("value"), state.get("computed_at")
         self._value = None if v is None else float(v)
         self._computed_at = None if c is None else float(c)
+
+
+register(GaitUniformity)

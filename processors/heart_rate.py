@@ -6,7 +6,6 @@ from processors._recent import RecentMedian
 from processors.registry import Context, register
 
 
-@register
 class HeartRate(RecentMedian):
     """Median of the last ``seconds`` cleaned HR values (bpm); None when unknown or while the sensor is in
     cadence lock (then the number would be the step rate, not the heart rate).
@@ -27,3 +26,6 @@ class HeartRate(RecentMedian):
 
     def known(self, ctx: Context) -> bool:
         return not ctx.results["hr_unreliable"]
+
+
+register(HeartRate)

@@ -44,7 +44,6 @@ def wbgt_bom(temp_c: float, rh_pct: float) -> float:
     return 0.567 * temp_c + 0.393 * vapour_pressure_hpa(temp_c, rh_pct) + 3.94
 
 
-@register
 class HeatFactor(Processor):
     """``heat_factor`` 0–1 from the current temperature, graded through the ACSM WBGT flag borders (a single
     temperature is not a heat index: it is used as if it were the WBGT, which overstates dry heat and
@@ -77,3 +76,6 @@ class HeatFactor(Processor):
 
     def get(self) -> float | None:
         return self._value
+
+
+register(HeatFactor)

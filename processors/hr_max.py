@@ -20,7 +20,6 @@ def effective_hr_max(profile: Profile, observed: float | None) -> float:
     return base if observed is None or observed <= base else observed
 
 
-@register
 class HrMax(Processor):
     """``hr_max_bpm``: the profile's HRmax — measured, else Tanaka, Monahan & Seals 2001 (208 − 0.7 · age; the
     classic 220 − age underestimates older runners) — raised to the highest **sustained** HR seen this session
@@ -72,3 +71,6 @@ class HrMax(Processor):
     def load_state(self, state: dict[str, Any]) -> None:
         v = state.get("observed")
         self._observed = None if v is None else float(v)
+
+
+register(HrMax)

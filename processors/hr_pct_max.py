@@ -6,7 +6,6 @@ from processors._util import fround
 from processors.registry import Context, Processor, register
 
 
-@register
 class HrPctMax(Processor):
     """``hr_pct_max`` = 100 · HR / HRmax, with the current (12-s median, cleaned, reliable) HR and the HRmax in
     use (``hr_max_bpm``: measured or Tanaka, raised on observed HR). None without a reliable HR.
@@ -35,3 +34,6 @@ class HrPctMax(Processor):
 
     def get(self) -> float | None:
         return self._value
+
+
+register(HrPctMax)

@@ -44,7 +44,6 @@ def recovery_at(
     return None if h_end is None or h_60 is None else fround(h_end - h_60, 1)
 
 
-@register
 class HrRecovery(Processor):
     """``hr_recovery_bpm``: the drop of HR in the 60 s after the latest hard effort ended (HRR60): the minute
     before the end moving at ≥ 2 m/s with HR ≥ ``hard_frac`` of HRmax (``hr_max_bpm``), then an easing to at most
@@ -134,3 +133,6 @@ class HrRecovery(Processor):
         self._checked = None if c is None else float(c)
         self._last_end = None if e is None else float(e)
         self._value = None if v is None else float(v)
+
+
+register(HrRecovery)

@@ -21,7 +21,6 @@ def zone_of(pct_max: float) -> int:
     return zone
 
 
-@register
 class HrZone(Processor):
     """``hr_zone`` 1–5 from ``hr_pct_max`` with the five %-of-HRmax bands of the contract (< 60, 60–70, 70–80,
     80–90, ≥ 90 %: the common five-zone model of watch makers and ACSM's % HRmax intensity classes). None
@@ -50,3 +49,6 @@ class HrZone(Processor):
 
     def get(self) -> int | None:
         return self._value
+
+
+register(HrZone)

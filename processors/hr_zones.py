@@ -16,7 +16,6 @@ from processors.trimp import new_reliable_hr
 ZONE_BOUNDS = (0.6, 0.7, 0.8, 0.9)
 
 
-@register
 class HrZones(Processor):
     """Seconds spent in five zones of % HRmax: Z1 < 60 %, Z2 60–70 %, Z3 70–80 %, Z4 80–90 %, Z5 ≥ 90 % — the
     bands of the live ``hr_zone`` (contract additions), with the HRmax in use (``hr_max_bpm``: measured or Tanaka,
@@ -76,3 +75,6 @@ class HrZones(Processor):
         self._zones = (z + [0.0] * 5)[:5]
         # a state saved before "seen" existed: time in a zone means heart rate had reported
         self._seen = bool(state.get("seen", sum(self._zones) > 0.0))
+
+
+register(HrZones)

@@ -9,7 +9,6 @@ from processors.registry import Context, register
 from processors.trimp import heart_rate_reserve_of
 
 
-@register
 class Intensity(RecentSums[float]):
     """Mean heart-rate reserve fraction (Karvonen) over the last ``span_s`` seconds (complete 10-s bins) of reliable
     HR; None with
@@ -37,3 +36,6 @@ class Intensity(RecentSums[float]):
         if hr is None:
             return None
         return fround(heart_rate_reserve_of(hr, ctx.profile), 4)
+
+
+register(Intensity)

@@ -54,7 +54,6 @@ def next_level(current: Level, risk: float, critical_ok: bool = True, cap: Level
     return LEVELS[rank]
 
 
-@register
 class RiskLevel(Processor):
     """``level`` low / elevated / high / critical from the risk: entered at 0.25 / 0.50 / 0.75, left 0.10
     below (0.15 / 0.40 / 0.65), so a risk hovering at a border does not flap; never above what the run's own
@@ -82,3 +81,6 @@ class RiskLevel(Processor):
     def load_state(self, state: dict[str, Any]) -> None:
         lv = state.get("level", "low")
         self._level = lv if lv in LEVELS else "low"
+
+
+register(RiskLevel)

@@ -9,7 +9,6 @@ from processors.registry import Context, Processor, register
 monotony_of = uniformity_of
 
 
-@register
 class Monotony(Processor):
     """``monotony`` 0–1 — the same value as ``gait_uniformity`` (how little speed and cadence have varied over
     the last 20 min; 1 = uniform), under the status key the contract fixed. The name is a misnomer kept for
@@ -31,3 +30,6 @@ class Monotony(Processor):
 
     def get(self) -> float | None:
         return self._value
+
+
+register(Monotony)

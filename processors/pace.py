@@ -6,7 +6,6 @@ from processors._util import MOVING_MIN_SPEED, fround
 from processors.registry import Context, Processor, register
 
 
-@register
 class Pace(Processor):
     """Pace = 1000 / speed (s/km) from the current cleaned speed; None when stopped (slower than 20 min/km)
     or unknown.
@@ -35,3 +34,6 @@ class Pace(Processor):
 
     def get(self) -> float | None:
         return self._value
+
+
+register(Pace)

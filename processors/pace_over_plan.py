@@ -8,7 +8,6 @@ from processors.bins import N_M, S_M
 from processors.registry import Context, register
 
 
-@register
 class SustainedPaceOverPlan(RecentSums[float]):
     """Mean moving speed over the last ``span_s`` seconds (complete 10-s bins) / today's reference speed: the
     session's ``target_pace``, else the profile's ``race_pace``, else the training pace
@@ -44,3 +43,6 @@ class SustainedPaceOverPlan(RecentSums[float]):
             return None
         speed = mean_over(sums, N_M, S_M, self.min_s)
         return None if speed is None else fround(speed / ref, 4)
+
+
+register(SustainedPaceOverPlan)

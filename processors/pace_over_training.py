@@ -6,7 +6,6 @@ from processors._util import fround
 from processors.registry import Context, Processor, register
 
 
-@register
 class PaceOverTraining(Processor):
     """Current cleaned speed / training speed (1.08 = 8 % faster than training pace; equal to training pace /
     current pace). None without a training pace or a current speed; 0 when stopped.
@@ -39,3 +38,6 @@ class PaceOverTraining(Processor):
 
     def get(self) -> float | None:
         return self._value
+
+
+register(PaceOverTraining)

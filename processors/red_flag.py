@@ -17,7 +17,6 @@ REASONS: Final = {
 }
 
 
-@register
 class RedFlag(Processor):
     """``red_flag``: the reason code of a red flag that needs medical help, or None. The streams cannot show
     confusion, vomiting or a collapse itself; they can show three things that go with them (docs/alerts.md lists
@@ -120,3 +119,6 @@ class RedFlag(Processor):
         self._cramp_ticks = [[float(a), float(b)] for a, b in state.get("cramp_ticks", [])]
         v = state.get("last_t")
         self._last_t = None if v is None else float(v)
+
+
+register(RedFlag)

@@ -95,7 +95,9 @@ _NOT_PROCESSORS = frozenset({"registry", "engine", "window", "profile", "indicat
 
 
 def register(cls: P) -> P:
-    """Class decorator: add a processor to :data:`REGISTRY` (its declaration is checked here)."""
+    """Add a processor to :data:`REGISTRY` (its declaration is checked here). Each processor module calls it after
+    its class (``register(Clean)``), not as a decorator: mypyc compiles a decorated class as a Python class, which
+    cannot subclass the compiled ``Processor``."""
     for attr in ("symbol", "name", "units", "source"):
         if not isinstance(getattr(cls, attr, None), str) or not getattr(cls, attr):
             raise RegistryError(f"{cls.__name__} must declare a non-empty {attr!r}")

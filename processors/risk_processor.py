@@ -6,7 +6,6 @@ the model's constants as they are when it is imported: ``benchmarks.tune_policy`
 from __future__ import annotations
 
 import math
-from dataclasses import fields
 from typing import Any
 
 from processors._util import fround, logistic
@@ -41,22 +40,7 @@ _G_FATIGUE, _G_CARDIAC = GATE_COEFFICIENTS["fatigue"], GATE_COEFFICIENTS["cardia
 _G_ACUTE = GATE_COEFFICIENTS["acute_cramp"]
 #: Where :func:`soft_cap` starts to bend at the defaults (``cap - knee``, the same double).
 _CAP_START = PRIOR_CAP - PRIOR_KNEE
-#: Risk's slot setters in field order (for :func:`_new_risk`)
-_RISK_SET = tuple(getattr(Risk, f.name).__set__ for f in fields(Risk))
 
-
-def _new_risk(risk: float, logit: float, factors: dict[str, float], top: Level, evidence: float, prior: float) -> Risk:
-    """``Risk(...)`` built through its slots' setters: the same (frozen) object without the frozen dataclass's
-    ``object.__setattr__`` call per field, once a tick."""
-    out: Risk = object.__new__(Risk)
-    s0, s1, s2, s3, s4, s5 = _RISK_SET
-    s0(out, risk)
-    s1(out, logit)
-    s2(out, factors)
-    s3(out, top)
-    s4(out, evidence)
-    s5(out, prior)
-    return out
 
 
 def _profile_terms(profile: Profile) -> tuple[tuple[str, float], ...]:
@@ -72,7 +56,6 @@ def _profile_terms(profile: Profile) -> tuple[tuple[str, float], ...]:
 _PROFILE_FACTORS = ("cramp_history", "recent_injury", "sex", "age")
 
 
-@register
 class CrampRisk(Processor):
     """``risk`` 0–1 and the per-factor contributions (log-odds added to the baseline; positive = pushed the
     risk up). Coefficients and scalings: :data:`COEFFICIENTS`, :func:`factor_inputs`, and the table in
@@ -150,7 +133,7 @@ class CrampRisk(Processor):
             top = "critical"
         else:
             top = "high"
-        self._value = _new_risk(fround(p, 4), fround(z, 4), factors, top, ev, fround(capped, 4))
+        self._value = Risk(fround(p, 4), fround(z, 4), factors, top, ev, fround(capped, 4))
 
     def _cardiac_terms(self, drift: float | None, decoupling: float | None, elapsed_s: float) -> tuple[float, float]:
         """The cardiac factor's evidence and gate terms (kept while its inputs are the very objects of the last
@@ -246,3 +229,6 @@ class CrampRisk(Processor):
 
     def get(self) -> Risk:
         return self._value
+
+
+register(CrampRisk)

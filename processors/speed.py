@@ -6,7 +6,6 @@ from processors._recent import RecentMedian
 from processors.registry import register
 
 
-@register
 class Speed(RecentMedian):
     """Median of the last ``seconds`` cleaned speed values (m/s); None when fewer than 3 are known.
 
@@ -24,3 +23,6 @@ class Speed(RecentMedian):
     units = "m/s"
     stream = "speed"
     digits = 6
+
+
+register(Speed)

@@ -6,7 +6,6 @@ from processors._util import fround
 from processors.registry import Context, Processor, register
 
 
-@register
 class Step(Processor):
     """``step_m`` = 60 · speed / cadence = half the stride (what Garmin calls "stride length").
 
@@ -33,3 +32,6 @@ class Step(Processor):
 
     def get(self) -> float | None:
         return self._value
+
+
+register(Step)

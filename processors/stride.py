@@ -22,7 +22,6 @@ def stride_length(speed_mps: float, cadence_spm: float) -> float:
     return 120.0 * speed_mps / cadence_spm
 
 
-@register
 class Stride(Processor):
     """``stride_m`` = 120 · speed (m/s) / cadence (steps/min), from the current cleaned values; None when
     stopped, cadence unknown/below 60 steps/min, or implausibly long (above :data:`MAX_STRIDE_M`: a GPS speed
@@ -57,3 +56,6 @@ class Stride(Processor):
 
     def get(self) -> float | None:
         return self._value
+
+
+register(Stride)

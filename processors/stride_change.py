@@ -21,7 +21,6 @@ def stride_change_pct(base: Gait | None, now: Gait | None, max_speed_change: flo
     return fround(100.0 * (now.step - expected) / expected, 4)
 
 
-@register
 class StrideChange(GaitChange):
     """% change of the recent step length (= stride/2) against the baseline step length scaled to the recent
     speed (step ∝ v^0.75). Positive = longer strides than early in the run at this speed (over-striding; the
@@ -37,3 +36,6 @@ class StrideChange(GaitChange):
 
     def change(self, base: Gait | None, now: Gait | None) -> float | None:
         return stride_change_pct(base, now, self.max_speed_change)
+
+
+register(StrideChange)

@@ -8,7 +8,6 @@ from processors.bins import N_M, S_M
 from processors.registry import Context, register
 
 
-@register
 class SustainedPaceRatio(RecentSums[float]):
     """Mean moving speed over the last ``span_s`` seconds (complete 10-s bins) / training speed; None without a
     training pace or with less than ``min_s`` seconds of running in the span. Sustained pace, not a surge, is what
@@ -29,3 +28,6 @@ class SustainedPaceRatio(RecentSums[float]):
             return None
         speed = mean_over(sums, N_M, S_M, self.min_s)
         return None if speed is None else fround(speed / ts, 4)
+
+
+register(SustainedPaceRatio)

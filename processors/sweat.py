@@ -59,7 +59,6 @@ def sweat_rate_l_h(speed_mps: float, temp_c: float, mass_kg: float) -> float:
     return float(watts * share / LATENT_HEAT_J_PER_G * 3600.0 / 1000.0)
 
 
-@register
 class SweatLoss(Processor):
     """Gross sweat loss (% of body mass) since the session start, from energy expenditure and air temperature.
 
@@ -196,3 +195,6 @@ class SweatLoss(Processor):
         self._last_speed = None if ls is None else float(ls)
         # a state saved before "speed_seen" existed: as it then behaved (a held speed, 0 if none, was used)
         self._speed_seen = bool(state.get("speed_seen", ls is not None))
+
+
+register(SweatLoss)

@@ -6,7 +6,6 @@ from processors._recent import RecentMedian
 from processors.registry import register
 
 
-@register
 class Temperature(RecentMedian):
     """Median of the last ``seconds`` temperature readings (°C; a reading is held for at most 5 min across
     gaps); None when unknown. A watch's sensor sits on the wrist and reads above air temperature in the sun or
@@ -27,3 +26,6 @@ class Temperature(RecentMedian):
 
     def __init__(self, seconds: int = 60) -> None:
         super().__init__(seconds)
+
+
+register(Temperature)

@@ -82,7 +82,6 @@ def trimp_of(hr: FloatArray, profile: Profile, dt_s: float = 1.0) -> float:
     return float((dt_s / 60.0) * np.sum(x * a * np.exp(b * x)))
 
 
-@register
 class Trimp(Processor):
     """Banister TRIMP accumulated over the new seconds of reliable, cleaned heart rate.
 
@@ -155,3 +154,6 @@ class Trimp(Processor):
         self._total = float(state.get("total", 0.0))
         # a state saved before "seen" existed: a TRIMP above 0 means heart rate had reported
         self._seen = bool(state.get("seen", self._total > 0.0))
+
+
+register(Trimp)

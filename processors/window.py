@@ -12,7 +12,7 @@ FloatArray = NDArray[np.float64]
 STREAMS = ("hr", "speed", "cadence", "temp")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Window:
     """One athlete's recent history on a 1 Hz grid ending at ``t[-1]`` (the live pipeline hands the last 10
     minutes; the engine's processors keep longer memory in their own state).
@@ -43,9 +43,9 @@ class Window:
         temp: FloatArray,
         session_start: float,
     ) -> None:
-        """The dataclass's own ``__init__`` and ``__post_init__`` in one, the fields set through their slots'
-        descriptors (a frozen dataclass sets each with ``object.__setattr__``): ~30 % fewer instructions for one
-        window a tick; the same checks and errors."""
+        """The dataclass's own ``__init__`` and ``__post_init__`` in one: the same checks and errors. Not frozen
+        (a frozen dataclass sets each field with ``object.__setattr__``, and mypyc compiles no frozen class with
+        its own ``__init__``); nothing writes a window's fields after this."""
         n = t.shape[0]
         shape = (n,)
         if not hr.shape == speed.shape == cadence.shape == temp.shape == shape:
@@ -53,14 +53,14 @@ class Window:
                 if x.shape != shape:
                     raise ValueError(f"window stream {name!r} has shape {x.shape}, expected ({n},)")
         now = float(t[-1]) if n else session_start
-        _set_t(self, t)
-        _set_hr(self, hr)
-        _set_speed(self, speed)
-        _set_cadence(self, cadence)
-        _set_temp(self, temp)
-        _set_session_start(self, session_start)
-        _set_now(self, now)
-        _set_elapsed(self, now - session_start)
+        self.t = t
+        self.hr = hr
+        self.speed = speed
+        self.cadence = cadence
+        self.temp = temp
+        self.session_start = session_start
+        self.now = now
+        self.elapsed = now - session_start
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -89,9 +89,3 @@ class Window:
 
         start = float(t[0]) if session_start is None and t.size else (session_start or 0.0)
         return cls(t=t, hr=arr(hr), speed=arr(speed), cadence=arr(cadence), temp=arr(temp), session_start=start)
-
-
-#: The slots' setters (member descriptors' ``__set__``; Window is frozen, so attribute assignment raises).
-_set_t, _set_hr, _set_speed, _set_cadence, _set_temp, _set_session_start, _set_now, _set_elapsed = (
-    Window.__dict__[name].__set__ for name in ("t", "hr", "speed", "cadence", "temp", "session_start", "now", "elapsed")
-)
