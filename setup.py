@@ -64,7 +64,13 @@ def _ext_modules() -> list[Any]:
             raise
         print("warning: mypyc is not installed; crampwatch builds as plain Python", file=sys.stderr)
         return []
-    return list(mypycify(_modules(), opt_level="3", group_name="crampwatch_native"))
+    try:
+        return list(mypycify(_modules(), opt_level="3", group_name="crampwatch_native"))
+    except (Exception, SystemExit) as exc:  # mypyc exits on a type error it cannot compile
+        if mode == "1":
+            raise
+        print(f"warning: mypyc failed ({exc!r}); crampwatch builds as plain Python", file=sys.stderr)
+        return []
 
 
 setup(ext_modules=_ext_modules(), cmdclass={"build_ext": _OptionalBuildExt})
