@@ -22,6 +22,10 @@ from setuptools.command.build_ext import build_ext
 ROOT = Path(__file__).resolve().parent
 #: the packages compiled: pure computation (no I/O, no asyncio), every tick's code
 COMPILED = ("processors", "alerts")
+#: and the live pipeline's pure event-time modules a tick runs through. Not pipeline.py and ticks.py (benchmarks
+#: replace their methods to time or count a tick, which a compiled class does not allow) nor intake.py (the
+#: Python AthletePipeline subclasses its SampleIntake)
+COMPILED_MODULES = ("monitor/core/eventtime.py", "monitor/core/grid.py", "monitor/core/output.py", "monitor/core/status.py")
 
 
 def _mode() -> str:
@@ -32,9 +36,10 @@ def _mode() -> str:
 
 
 def _modules() -> list[str]:
-    return sorted(
+    packages = [
         str(p.relative_to(ROOT)) for pkg in COMPILED for p in (ROOT / pkg).glob("*.py") if p.name != "__init__.py"
-    )
+    ]
+    return sorted([*packages, *COMPILED_MODULES])
 
 
 class _OptionalBuildExt(build_ext):

@@ -200,7 +200,7 @@ class StreamGrid:
         return {
             "values": [None if math.isnan(x) else x for x in self.last(n).tolist()],
             "count": self._count,
-            "own": "".join("1" if own else "0" for own in self._own[end - n : end]),
+            "own": "".join("1" if own else "0" for own in list(self._own[end - n : end])),
             "pending": [self._pending_t, self._pending_v],
             "held": [self._held_t if math.isfinite(self._held_t) else None, self._held_v],
             "last_t": self.last_t if math.isfinite(self.last_t) else None,
