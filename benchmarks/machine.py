@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
@@ -72,6 +73,14 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def compiled() -> bool:
+    """Whether the tick's code runs compiled by mypyc (an installed wheel, or ``CRAMPWATCH_MYPYC=1 python setup.py
+    build_ext --inplace``) rather than as Python source (an editable install): the same outputs, ~30 % apart in
+    speed (docs/performance.md)."""
+    spec = importlib.util.find_spec("processors.clean")
+    return spec is not None and spec.origin is not None and not spec.origin.endswith(".py")
+
+
 def measure(repeats: int = 60, loops: int = 100) -> dict[str, Any]:
     """The machine's facts and its two yardsticks (µs per call, the minimum over ``repeats``)."""
     if repeats < 1 or loops < 1:
@@ -84,6 +93,7 @@ def measure(repeats: int = 60, loops: int = 100) -> dict[str, Any]:
         "cpus": os.cpu_count() or 1,
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "compiled": compiled(),
         "load_1min": round(load, 2),
         "python_us": round(py, 2),
         "numpy_us": round(npy, 2),
@@ -93,9 +103,10 @@ def measure(repeats: int = 60, loops: int = 100) -> dict[str, Any]:
 
 def describe(m: dict[str, Any]) -> str:
     """One line for a table: the yardsticks and the machine."""
+    build = " (mypyc-compiled tick)" if m.get("compiled") else ""
     return (
         f"python {m['python_us']:.1f} µs / numpy {m['numpy_us']:.1f} µs per yardstick; {m['cpus']} × {m['cpu']}, "
-        f"Python {m['python']}, NumPy {m['numpy']}, load {m['load_1min']:g} ({m['when_utc']} UTC)"
+        f"Python {m['python']}{build}, NumPy {m['numpy']}, load {m['load_1min']:g} ({m['when_utc']} UTC)"
     )
 
 
