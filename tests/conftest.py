@@ -18,6 +18,19 @@ from tests.scheduling import pytest_collection_modifyitems, pytest_xdist_make_sc
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The tests are of the Python source. A tree with the tick's code compiled in place beside it (``setup.py
+    build_ext --inplace``, for benchmarks) would run the stale compiled modules instead, and fail where a test
+    replaces or fakes what compiled code does not let it: refuse it with a clear message."""
+    from benchmarks.machine import compiled
+
+    if compiled():
+        raise pytest.UsageError(
+            "processors/alerts are compiled in place (*.so beside the sources); the tests run the Python source: "
+            "find processors alerts monitor -name '*.so' -delete"
+        )
+
+
 def _run(broker: BrokerProcess) -> Iterator[BrokerProcess]:
     broker.start()
     try:
