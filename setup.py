@@ -25,7 +25,12 @@ COMPILED = ("processors", "alerts")
 #: and the live pipeline's pure event-time modules a tick runs through. Not pipeline.py and ticks.py (benchmarks
 #: replace their methods to time or count a tick, which a compiled class does not allow) nor intake.py (the
 #: Python AthletePipeline subclasses its SampleIntake)
-COMPILED_MODULES = ("monitor/core/eventtime.py", "monitor/core/grid.py", "monitor/core/output.py", "monitor/core/status.py")
+COMPILED_MODULES = (
+    "monitor/core/eventtime.py",
+    "monitor/core/grid.py",
+    "monitor/core/output.py",
+    "monitor/core/status.py",
+)
 
 
 def _mode() -> str:
