@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,10 +27,10 @@ N_FIELDS = 14
 HEAD_KEEP_S = 1200.0
 TAIL_KEEP_S = 3700.0
 #: Below this many steps/min nobody is running: such cadence seconds are not used for gait.
-MIN_STEP_RATE = 30.0
+MIN_STEP_RATE: Final = 30.0
 #: Longest plausible step (m): half of :data:`processors.stride.MAX_STRIDE_M`. Seconds with a longer step come
 #: from a GPS speed spike and count for no gait sum (cadence, step length).
-MAX_STEP_M = 2.0
+MAX_STEP_M: Final = 2.0
 # Each bin column as (mask, value) of the masks @ values product in Bins.update: masks hr, paired, cadence,
 # moving, temperature; values 1, hr, speed, cadence, cadence², step, temperature.
 _PICK = {
@@ -52,12 +52,16 @@ def _sums_small(hr: list[float], spd: list[float], cad: list[float], tmp: list[f
     """One bin row of sums for a few seconds, in plain Python (same as the NumPy path in :class:`Bins`): each sum in
     a local float (the same additions in the same order as into a row list, without an item access per sum)."""
     n_hr = s_hr = n_p = s_p_spd = s_p_hr = n_c = s_c = ss_c = s_c_spd = s_step = n_m = s_m = n_t = s_t = 0.0
-    for h, v, c, tc in zip(hr, spd, cad, tmp, strict=True):
+    moving_min = MOVING_MIN_SPEED  # (compiled: one module-dict lookup, not one a second)
+    if not len(hr) == len(spd) == len(cad) == len(tmp):  # zip(..., strict=True)'s check, once
+        raise ValueError("_sums_small: the four streams differ in length")
+    # without keywords, compiled, the zip is a C loop over the lists
+    for h, v, c, tc in zip(hr, spd, cad, tmp):  # noqa: B905 (lengths checked above)
         has_hr = h == h  # NaN compares False
         if has_hr:
             n_hr += 1.0
             s_hr += h
-        if v >= MOVING_MIN_SPEED:
+        if v >= moving_min:
             n_m += 1.0
             s_m += v
             if has_hr:
@@ -283,7 +287,8 @@ class Bins(Processor):
         bs = self.bin_s
         store = self._store
         if m <= SMALL:  # the usual tick: a few seconds in one or two bins, plain Python
-            tl = t.tolist()  # max(x, 0.0) as it picks, without the call (~1 k instructions each): 0.0 only if above x
+            # max(x, 0.0) as it picks, without the call (~1 k instructions each): 0.0 only if above x
+            tl: list[float] = t.tolist()
             x0, x1 = tl[0] - ss, tl[-1] - ss
             k0 = int((0.0 if x0 < 0.0 else x0) // bs)
             k_last = int((0.0 if x1 < 0.0 else x1) // bs)
@@ -301,7 +306,10 @@ class Bins(Processor):
         cad = tail.cadence_rough[nf:]
         tmp = tail.temp[nf:]
         if m <= SMALL:
-            h, v, c, tc = hr.tolist(), spd.tolist(), cad.tolist(), tmp.tolist()
+            h: list[float] = hr.tolist()
+            v: list[float] = spd.tolist()
+            c: list[float] = cad.tolist()
+            tc: list[float] = tmp.tolist()
             if k0 == k_last:  # all in one bin
                 r = store.row(k0)
                 if r is not None:

@@ -99,7 +99,11 @@ class CadenceLock(Processor):
             n_ok = on_full = on_half = 0
             start = 0
         tol = self.tolerance_bpm
-        for h, c in zip(hr[start:].tolist(), cad[start:].tolist(), strict=True):
+        hs: list[float] = hr[start:].tolist()
+        cs: list[float] = cad[start:].tolist()
+        if len(hs) != len(cs):  # zip(..., strict=True)'s check, once
+            raise ValueError("_counts: hr and cadence differ in length")
+        for h, c in zip(hs, cs):  # noqa: B905 (checked above; compiled, a C loop without the keyword)
             if c >= 100.0 and h == h:
                 full = abs(h - c) <= tol
                 half = abs(h - c * 0.5) <= tol

@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 def _f(x: Any) -> float | None:
     """A finite Python float or None."""
-    if x.__class__ is float:
+    if type(x) is float:
         return x if x - x == 0.0 else None  # x - x is NaN for NaN and ±inf
     if x is None or isinstance(x, bool):
         return None
@@ -68,8 +68,8 @@ class Engine:
     def _reset(self) -> None:
         reg = load_all()
         self._procs = {s: reg[s]() for s in self._order}
-        #: (symbol, update, get) in dependency order: the tick's loop without a lookup per processor
-        self._steps = [(s, p.update, p.get) for s, p in self._procs.items()]
+        #: (symbol, processor) in dependency order (compiled, ``proc.update(ctx)`` is a direct native call)
+        self._steps: list[tuple[str, Processor]] = list(self._procs.items())
         self._last_t = -math.inf
         self._session_start: float | None = None
         self._ticks = 0
@@ -81,9 +81,9 @@ class Engine:
     def tick(self, window: Window) -> Indicators:
         ctx = self._context(window)
         results = ctx.results
-        for sym, update, get in self._steps:
-            update(ctx)
-            results[sym] = get()
+        for sym, proc in self._steps:
+            proc.update(ctx)
+            results[sym] = proc.get()
         return self._close(window, results)
 
     def _context(self, window: Window) -> Context:
@@ -129,10 +129,10 @@ class Engine:
         for k in range(len(engines[0]._steps) if engines else 0):
             failed = False
             for j, steps, ctx in active:
-                sym, update, get = steps[k]
+                sym, proc = steps[k]
                 try:  # (free unless it raises)
-                    update(ctx)
-                    ctx.results[sym] = get()
+                    proc.update(ctx)
+                    ctx.results[sym] = proc.get()
                 except Exception as exc:  # this engine's tick stops here, as tick() would raise
                     errors[j], failed = exc, True
             if failed:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -105,20 +104,25 @@ class HrRecovery(Processor):
         few microseconds; NumPy's call overhead would dominate)."""
         if last_e < first_e:
             return []
-        seg = speed[first_e - 60 : last_e + 11].tolist()
-        cs = list(accumulate(seg, initial=0.0))
-        cn: Sequence[int] = range(len(seg) + 1)  # the usual case: no gap, the count of known seconds up to i is i
-        if cs[-1] != cs[-1]:  # a NaN (a gap) somewhere makes the last sum NaN: gaps count as zero and not known
+        seg: list[float] = speed[first_e - 60 : last_e + 11].tolist()
+        cs: list[float] = list(accumulate(seg, initial=0.0))
+        # the usual case, no gap: the count of known seconds up to i is i (60 before, 10 soon)
+        gaps = cs[-1] != cs[-1]  # a NaN (a gap) somewhere makes the last sum NaN
+        cn: list[int] = []
+        if gaps:  # gaps count as zero and not known
             ok = [v == v for v in seg]  # NaN compares False
             cs = list(accumulate([v if k else 0.0 for v, k in zip(seg, ok, strict=True)], initial=0.0))
-            cn = list(accumulate(ok, initial=0))
-        out = []
+            cn = list(accumulate([1 if k else 0 for k in ok], initial=0))
+        min_speed, ease = self.min_speed, self.ease
+        out: list[int] = []
         for i in range(60, 61 + last_e - first_e):
-            n_before, n_soon = cn[i] - cn[i - 60], cn[i + 11] - cn[i + 1]
-            if n_before < 45 or n_soon == 0:
-                continue
+            n_before, n_soon = 60, 10
+            if gaps:
+                n_before, n_soon = cn[i] - cn[i - 60], cn[i + 11] - cn[i + 1]
+                if n_before < 45 or n_soon == 0:
+                    continue
             before = (cs[i] - cs[i - 60]) / n_before
-            if before >= self.min_speed and (cs[i + 11] - cs[i + 1]) / n_soon <= self.ease * before:
+            if before >= min_speed and (cs[i + 11] - cs[i + 1]) / n_soon <= ease * before:
                 out.append(first_e + i - 60)
         return out
 

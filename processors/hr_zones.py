@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -13,7 +12,11 @@ from processors.registry import Context, Processor, register
 from processors.trimp import new_reliable_hr
 
 #: Lower bounds (fractions of HRmax) of zones 2–5; zone 1 is everything below 60 % HRmax.
-ZONE_BOUNDS = (0.6, 0.7, 0.8, 0.9)
+_Z2: Final = 0.6
+_Z3: Final = 0.7
+_Z4: Final = 0.8
+_Z5: Final = 0.9
+ZONE_BOUNDS = (_Z2, _Z3, _Z4, _Z5)
 
 
 class HrZones(Processor):
@@ -55,9 +58,16 @@ class HrZones(Processor):
         hr_max = float(ctx.results["hr_max_bpm"])
         hr_max = 1.0 if hr_max < 1.0 else hr_max  # max(hr_max, 1.0) as it picks, without the call
         if hr.shape[0] <= SMALL:  # the usual tick: a few seconds, plain Python
-            for h in hr.tolist():
-                if h == h:
-                    self._zones[bisect_right(ZONE_BOUNDS, h / hr_max)] += 1.0  # bounds <= h / hr_max
+            zones = self._zones
+            hs: list[float] = hr.tolist()
+            for h in hs:
+                if h == h:  # the zone, bisect_right(ZONE_BOUNDS, x) without the call:
+                    # how many bounds are not above x (NaN: 4, as bisect finds)
+                    q = h / hr_max
+                    if q < _Z4:
+                        zones[(0 if q < _Z2 else 1) if q < _Z3 else 2] += 1.0
+                    else:
+                        zones[3 if q < _Z5 else 4] += 1.0
             return
         x = hr[np.isfinite(hr)] / hr_max
         counts = np.bincount(np.searchsorted(ZONE_BOUNDS, x, side="right"), minlength=5)

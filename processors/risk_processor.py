@@ -42,7 +42,6 @@ _G_ACUTE = GATE_COEFFICIENTS["acute_cramp"]
 _CAP_START = PRIOR_CAP - PRIOR_KNEE
 
 
-
 def _profile_terms(profile: Profile) -> tuple[tuple[str, float], ...]:
     """The factors of the profile's traits as :func:`factor_inputs` and :func:`risk_of` make them, in their order:
     (key, rounded log-odds)."""

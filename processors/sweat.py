@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -13,13 +13,13 @@ from processors.cleaning import hold_forward
 from processors.registry import Context, Processor, register
 
 #: Energy equivalent of oxygen, J per mL O2 (respiratory exchange ratio ≈ 0.9).
-J_PER_ML_O2 = 20.1
+J_PER_ML_O2: Final = 20.1
 #: Latent heat of evaporation of sweat, J/g.
-LATENT_HEAT_J_PER_G = 2426.0
+LATENT_HEAT_J_PER_G: Final = 2426.0
 #: Fraction of the metabolic heat that leaves as sweat: f(Ta) = 0.39 + 0.02·(Ta − 12 °C), clipped to
 #: [0.2, 0.95] (the rest leaves by convection, radiation and breathing, more of it in the cold).
-SWEAT_SHARE_AT_12C = 0.39
-SWEAT_SHARE_PER_C = 0.02
+SWEAT_SHARE_AT_12C: Final = 0.39
+SWEAT_SHARE_PER_C: Final = 0.02
 SWEAT_SHARE_RANGE = (0.2, 0.95)
 #: 2 % of body mass is the usual "dehydrated" mark.
 DEHYDRATED_PCT = 2.0
@@ -144,18 +144,24 @@ class SweatLoss(Processor):
     def _update_small(self, speeds: list[float], temps: list[float], mass: float) -> None:
         """The same integration as the NumPy path, one second at a time (the running sums in locals, the share's
         limits as max/min pick them: the same operations in the same order)."""
-        v_held, t_held = self._last_speed, self._last_temp
+        # the held speed (0.0 before any) and temperature (t_known: one has arrived) as plain floats
+        last_v, last_t = self._last_speed, self._last_temp
+        v_held = 0.0 if last_v is None else last_v
+        t_known = last_t is not None
+        t_held = 0.0 if last_t is None else last_t
         sweat_g, pending_j = self._sweat_g, self._pending_j
         lo, hi = SWEAT_SHARE_RANGE
-        for v, tc in zip(speeds, temps, strict=True):
+        if len(speeds) != len(temps):  # zip(..., strict=True)'s check, once
+            raise ValueError("_update_small: speeds and temps differ in length")
+        for v, tc in zip(speeds, temps):  # noqa: B905 (checked above; compiled, a C loop without the keyword)
             if v == v:
                 v_held = v
-            speed = 0.0 if v_held is None else v_held
+            speed = v_held
             vo2 = (0.2 if speed >= 2.0 else 0.1) * speed * 60.0 + 3.5
             joules = vo2 * mass / 60.0 * J_PER_ML_O2
             if tc == tc:
-                t_held = tc
-            if t_held is None:
+                t_held, t_known = tc, True
+            if not t_known:
                 pending_j += joules
                 continue
             share = SWEAT_SHARE_AT_12C + SWEAT_SHARE_PER_C * (t_held - 12.0)
@@ -166,8 +172,8 @@ class SweatLoss(Processor):
                 pending_j = 0.0
             sweat_g += joules * share / LATENT_HEAT_J_PER_G
         self._sweat_g, self._pending_j = sweat_g, pending_j
-        self._last_speed = 0.0 if v_held is None else v_held
-        self._last_temp = t_held
+        self._last_speed = v_held
+        self._last_temp = t_held if t_known else None
         self._pct = self._percent(mass)
 
     def get(self) -> float | None:
