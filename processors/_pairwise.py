@@ -4,13 +4,13 @@ than building an array for a handful of values (each NumPy call costs about a mi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Final
 
 #: NumPy's pairwise-summation block (``PW_BLOCKSIZE``): up to this many values are added with 8 accumulators.
-_BLOCK = 128
+_BLOCK: Final = 128
 
 
-def _pairwise(a: Sequence[float], lo: int, n: int) -> float:
+def _pairwise(a: list[float], lo: int, n: int) -> float:
     """NumPy's ``pairwise_sum`` of ``a[lo : lo + n]``: under 8 values one after the other from -0.0; up to 128 values
     in 8 interleaved partial sums added as a tree, then the rest one by one; longer runs split in two (the first
     part a multiple of 8)."""
@@ -42,7 +42,7 @@ def _pairwise(a: Sequence[float], lo: int, n: int) -> float:
     return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
 
 
-def np_sum(a: Sequence[float]) -> float:
+def np_sum(a: list[float]) -> float:
     """``float(np.add.reduce(np.array(a, dtype=np.float64)))`` for a list of Python floats: the reduction starts from
     its identity 0.0 and adds the pairwise sum (so an all -0.0 list sums to 0.0, as in NumPy).
 

@@ -313,7 +313,8 @@ class Bins(Processor):
             if k0 == k_last:  # all in one bin
                 r = store.row(k0)
                 if r is not None:
-                    store._rows[r] += _sums_small(h, v, c, tc)
+                    row = store._rows[r]  # a view: += adds in place (no write back through the 2-D array)
+                    row += _sums_small(h, v, c, tc)
                 return
             a = 0
             while a < m:  # the seconds of each bin in turn (time order)

@@ -77,8 +77,9 @@ class CadenceLock(Processor):
         cad · 1.0 is cad). Each tick adds ``m`` seconds to the ~40 of the last one: when the seconds before them
         are the very same bits as last tick's last ones, their codes are kept and only the new seconds counted
         (and those that fell out taken off); otherwise all are counted (tests/processors/test_plain_float_paths.py)."""
-        hb, cb = hr.tobytes(), cad.tobytes()
-        k = hr.shape[0]
+        hb: bytes = hr.tobytes()
+        cb: bytes = cad.tobytes()
+        k: int = hr.shape[0]
         old = k - m
         seen = len(self._codes)
         n_ok, on_full, on_half = self._n

@@ -40,7 +40,8 @@ class Distance(Processor):
         tail: CleanTail = ctx.results["clean"]
         v = tail.speed[tail.new_from :]
         if v.shape[0] <= SMALL:  # the usual tick: a few seconds, plain floats (NumPy's sum, the same bits)
-            finite = [x for x in v.tolist() if x - x == 0.0]  # x - x is NaN for NaN and ±inf
+            vs: list[float] = v.tolist()
+            finite = [x for x in vs if x - x == 0.0]  # x - x is NaN for NaN and ±inf
             if finite:
                 self._total += np_sum(finite)
                 self._seen = True

@@ -24,8 +24,10 @@ T = TypeVar("T")
 
 def _f(x: Any) -> float | None:
     """A finite Python float or None."""
-    if type(x) is float:
-        return x if x - x == 0.0 else None  # x - x is NaN for NaN and ±inf
+    obj: object = x  # the test on obj, not x: compiled, x narrowed to float would be unboxed and boxed anew
+    if type(obj) is float:
+        v: float = x
+        return x if v - v == 0.0 else None  # v - v is NaN for NaN and ±inf
     if x is None or isinstance(x, bool):
         return None
     v = float(x)

@@ -54,7 +54,8 @@ class FasterThanTraining(Processor):
         limit = ts * (1.0 + self.margin)
         if v.shape[0] <= SMALL:  # the usual tick: a few seconds, counted in plain floats (NaN compares False)
             k = 0
-            for x in v.tolist():
+            vs: list[float] = v.tolist()
+            for x in vs:
                 if x > limit:
                     k += 1
             self._total += float(k)

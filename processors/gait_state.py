@@ -129,8 +129,8 @@ class GaitStateNow(Processor):
     def _steady(self, tail: CleanTail) -> bool:
         if tail.t.shape[0] < self.steady_s:  # len(tail)
             return False
-        v = tail.speed[-self.steady_s :].tolist()
-        s = sum(v)
+        v: list[float] = tail.speed[-self.steady_s :].tolist()
+        s: float = sum(v)
         if s != s:  # a gap (NaN; or both infinities, which fail the band below anyway). It must be looked for:
             return False  # sorted() leaves a NaN where it stands
         v.sort()

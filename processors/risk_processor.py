@@ -6,7 +6,7 @@ the model's constants as they are when it is imported: ``benchmarks.tune_policy`
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Final
 
 from processors._util import fround, logistic
 from processors.fatigue import Fatigue
@@ -33,13 +33,20 @@ from processors.risk import (
 )
 
 # the coefficients by name, for CrampRisk.update's one pass
-_C_PACE, _C_DURATION, _C_HEAT = COEFFICIENTS["pace_over_training"], COEFFICIENTS["duration"], COEFFICIENTS["heat"]
-_C_SWEAT, _C_MONOTONY = COEFFICIENTS["sweat_loss"], COEFFICIENTS["monotony"]
-_C_FATIGUE, _C_CARDIAC, _C_ACUTE = COEFFICIENTS["fatigue"], COEFFICIENTS["cardiac"], COEFFICIENTS["acute_cramp"]
-_G_FATIGUE, _G_CARDIAC = GATE_COEFFICIENTS["fatigue"], GATE_COEFFICIENTS["cardiac"]
-_G_ACUTE = GATE_COEFFICIENTS["acute_cramp"]
+# (Final: compiled, C statics holding doubles, not a module-dict lookup each)
+_C_PACE: Final = COEFFICIENTS["pace_over_training"]
+_C_DURATION: Final = COEFFICIENTS["duration"]
+_C_HEAT: Final = COEFFICIENTS["heat"]
+_C_SWEAT: Final = COEFFICIENTS["sweat_loss"]
+_C_MONOTONY: Final = COEFFICIENTS["monotony"]
+_C_FATIGUE: Final = COEFFICIENTS["fatigue"]
+_C_CARDIAC: Final = COEFFICIENTS["cardiac"]
+_C_ACUTE: Final = COEFFICIENTS["acute_cramp"]
+_G_FATIGUE: Final = GATE_COEFFICIENTS["fatigue"]
+_G_CARDIAC: Final = GATE_COEFFICIENTS["cardiac"]
+_G_ACUTE: Final = GATE_COEFFICIENTS["acute_cramp"]
 #: Where :func:`soft_cap` starts to bend at the defaults (``cap - knee``, the same double).
-_CAP_START = PRIOR_CAP - PRIOR_KNEE
+_CAP_START: Final = PRIOR_CAP - PRIOR_KNEE
 
 
 def _profile_terms(profile: Profile) -> tuple[tuple[str, float], ...]:
@@ -160,17 +167,20 @@ class CrampRisk(Processor):
         gate_terms: list[float] = []
         # a term whose input is the very object of the last tick (the processors hand out their kept values until
         # a bin completes) is the term of the last tick: same object, same value and type, same operations
+        # inputs kept by identity stay the objects the processors handed out (compiled, a value narrowed to float
+        # would be unboxed and boxed anew: never the same object); typed locals carry the arithmetic
         pace_ratio = r["pace_ratio_plan"]
         if pace_ratio is not None:
             if pace_ratio is self._pace[0]:
                 f = self._pace[1]
             else:
-                v = (pace_ratio - 1.0) / 0.10
+                pr: float = pace_ratio
+                v = (pr - 1.0) / 0.10
                 v = PACE_FLOOR if v != v else PACE_FLOOR if v < PACE_FLOOR else 2.5 if v > 2.5 else v
                 self._pace = (pace_ratio, f := fround(_C_PACE * v, 4))
             priors.append(f)
             factors["pace_over_training"] = f
-        dvl = r["duration_vs_longest"]
+        dvl: float | None = r["duration_vs_longest"]
         d = dvl if dvl is not None else elapsed_s / 60.0 / DEFAULT_LONGEST_MIN
         d = 0.0 if d != d else 0.0 if d < 0.0 else 1.5 if d > 1.5 else d
         q = (d - 0.75) / 0.25
@@ -182,23 +192,25 @@ class CrampRisk(Processor):
             if heat is self._heat[0]:
                 f = self._heat[1]
             else:
-                v = 0.0 if heat != heat else 0.0 if heat < 0.0 else 1.0 if heat > 1.0 else heat
+                h: float = heat
+                v = 0.0 if h != h else 0.0 if h < 0.0 else 1.0 if h > 1.0 else h
                 self._heat = (heat, f := fround(_C_HEAT * v, 4))
             priors.append(f)
             factors["heat"] = f
-        sweat = r["sweat_loss_pct"]
+        sweat: float | None = r["sweat_loss_pct"]
         if sweat is not None:
             v = sweat / 2.0
             v = 0.0 if v != v else 0.0 if v < 0.0 else 2.0 if v > 2.0 else v
             priors.append(f := fround(_C_SWEAT * v, 4))
             factors["sweat_loss"] = f
+        fg_obj: object = fg  # (compiled, fg narrowed to float below is a new box: never the object kept)
         if fg is not None:
             kf = self._fg
-            if fg is kf[0]:
+            if fg_obj is kf[0]:
                 f, g = kf[1], kf[2]
             else:
                 v = 0.0 if fg != fg else 0.0 if fg < 0.0 else 1.0 if fg > 1.0 else fg
-                self._fg = (fg, f := fround(_C_FATIGUE * v, 4), g := fround(_G_FATIGUE * v, 4))
+                self._fg = (fg_obj, f := fround(_C_FATIGUE * v, 4), g := fround(_G_FATIGUE * v, 4))
             evidence_terms.append(f)
             factors["fatigue"] = f
             gate_terms.append(g)
@@ -213,7 +225,8 @@ class CrampRisk(Processor):
             if monotony is self._monotony[0]:
                 f = self._monotony[1]
             else:
-                v = 0.0 if monotony != monotony else 0.0 if monotony < 0.0 else 1.0 if monotony > 1.0 else monotony
+                m: float = monotony
+                v = 0.0 if m != m else 0.0 if m < 0.0 else 1.0 if m > 1.0 else m
                 self._monotony = (monotony, f := fround(_C_MONOTONY * v, 4))
             priors.append(f)
             factors["monotony"] = f

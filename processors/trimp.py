@@ -58,7 +58,8 @@ def heart_rate_reserve_small(hr: FloatArray, profile: Profile) -> list[float]:
     """
     rest = profile.hr_rest_bpm
     span = max(profile.hr_max_bpm - rest, 1.0)
-    return [min(max((h - rest) / span, 0.0), 1.0) for h in hr.tolist() if h == h]
+    hs: list[float] = hr.tolist()
+    return [min(max((h - rest) / span, 0.0), 1.0) for h in hs if h == h]
 
 
 def new_reliable_hr(ctx: Context) -> FloatArray | None:
