@@ -14,14 +14,22 @@ from processors._util import MOVING_MIN_SPEED, SMALL, FloatArray
 from processors.clean import CleanTail
 from processors.registry import Context, Processor, register
 
-# column layout of a bin row
-N_HR, S_HR = 0, 1  # seconds with a (reliable) HR, sum of HR
-N_P, S_P_SPD, S_P_HR = 2, 3, 4  # moving seconds with both speed and HR: count, sum speed, sum HR
-# moving seconds with cadence: count, Σcadence, Σcadence², Σspeed, Σstep length
-N_C, S_C, SS_C, S_C_SPD, S_STEP = 5, 6, 7, 8, 9
-N_M, S_M = 10, 11  # moving seconds: count, sum speed
-N_T, S_T = 12, 13  # seconds with temperature
-N_FIELDS = 14
+# column layout of a bin row (Final: compiled, each use is the literal, here and in the modules importing them)
+N_HR: Final = 0  # seconds with a (reliable) HR
+S_HR: Final = 1  # sum of HR
+N_P: Final = 2  # moving seconds with both speed and HR: count, sum speed, sum HR
+S_P_SPD: Final = 3
+S_P_HR: Final = 4
+N_C: Final = 5  # moving seconds with cadence: count, Σcadence, Σcadence², Σspeed, Σstep length
+S_C: Final = 6
+SS_C: Final = 7
+S_C_SPD: Final = 8
+S_STEP: Final = 9
+N_M: Final = 10  # moving seconds: count, sum speed
+S_M: Final = 11
+N_T: Final = 12  # seconds with temperature
+S_T: Final = 13
+N_FIELDS: Final = 14
 #: What a saved state keeps: the bins of the first HEAD_KEEP_S seconds (gait baseline minutes 5-15, decoupling
 #: reference minutes 10-20) and of the last TAIL_KEEP_S seconds (drift looks back 60 min; the rest less).
 HEAD_KEEP_S = 1200.0
@@ -325,7 +333,8 @@ class Bins(Processor):
                     b += 1
                 r = store.row(kb)
                 if r is not None:
-                    store._rows[r] += _sums_small(h[a:b], v[a:b], c[a:b], tc[a:b])
+                    row = store._rows[r]
+                    row += _sums_small(h[a:b], v[a:b], c[a:b], tc[a:b])
                 a = b
             return
         with np.errstate(all="ignore"):

@@ -139,11 +139,13 @@ class CadenceLock(Processor):
         n_ok, on_full, on_half = self._counts(hr, cad, len(tail) - tail.new_from)
         if n_ok < self.min_pairs:
             return  # not enough evidence either way: keep the current state
-        best_share, best_mult = 0.0, 1.0
-        for mult, on in ((1.0, on_full), (0.5, on_half)):
-            share = on / n_ok
-            if share > best_share:
-                best_share, best_mult = share, mult
+        best_share, best_mult = 0.0, 1.0  # the higher share of HR on cadence (x1.0) or on half of it (x0.5)
+        share = on_full / n_ok
+        if share > best_share:
+            best_share, best_mult = share, 1.0
+        share = on_half / n_ok
+        if share > best_share:
+            best_share, best_mult = share, 0.5
         if not self._locked and best_share < self.enter_share:
             return
         ok = (cad >= 100.0) & (hr == hr)

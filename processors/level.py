@@ -39,8 +39,9 @@ def next_level(current: Level, risk: float, critical_ok: bool = True, cap: Level
         top = ci
     rank = top if top < ri else ri
     up = -1
-    for i in range(len(ENTER) - 1, -1, -1):  # the highest level whose threshold the risk reaches (ENTER may be set)
-        if risk >= ENTER[i]:
+    enter = ENTER  # read once a call (it may be set between calls; compiled, one module-dict lookup)
+    for i in range(len(enter) - 1, -1, -1):  # the highest level whose threshold the risk reaches
+        if risk >= enter[i]:
             up = i
             break
     if up < 0:
@@ -49,7 +50,7 @@ def next_level(current: Level, risk: float, critical_ok: bool = True, cap: Level
         up = top
     if up >= rank:
         return LEVELS[up]
-    while rank > 0 and risk < ENTER[rank] - LEAVE_MARGIN:
+    while rank > 0 and risk < enter[rank] - LEAVE_MARGIN:
         rank -= 1
     return LEVELS[rank]
 
