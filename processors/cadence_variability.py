@@ -27,7 +27,7 @@ class _HasCadenceCv(Protocol):
     def speed(self) -> float: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class SteadyCadence:
     """Cadence variability over the steady-running seconds of a span: within-10-s coefficient of variation,
     mean cadence (steps/min), mean speed (m/s) and how many seconds it is computed from."""
@@ -36,6 +36,14 @@ class SteadyCadence:
     cadence: float
     speed: float
     seconds: float
+
+    def __init__(self, cadence_cv: float, cadence: float, speed: float, seconds: float) -> None:
+        """The dataclass's ``__init__`` written out (``init=False``): compiled, ``object.__setattr__`` on a field is a
+        direct store, while the generated one runs as Python (~1 k instructions more each)."""
+        object.__setattr__(self, "cadence_cv", cadence_cv)
+        object.__setattr__(self, "cadence", cadence)
+        object.__setattr__(self, "speed", speed)
+        object.__setattr__(self, "seconds", seconds)
 
 
 def steady_cadence(rows: FloatArray, bin_s: int, min_s: float) -> SteadyCadence | None:

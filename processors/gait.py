@@ -21,7 +21,7 @@ RUN_MIN_CADENCE = 140.0
 STEADY_SPEED_TOL = 0.10
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Gait:
     """Means over moving seconds with cadence: speed (m/s), cadence (steps/min), step length (m), and the
     coefficient of variation of cadence within 10-s bins (second-to-second irregularity)."""
@@ -31,6 +31,15 @@ class Gait:
     step: float
     cadence_cv: float
     seconds: float
+
+    def __init__(self, speed: float, cadence: float, step: float, cadence_cv: float, seconds: float) -> None:
+        """The dataclass's ``__init__`` written out (``init=False``): compiled, ``object.__setattr__`` on a field is a
+        direct store, while the generated one runs as Python (~1 k instructions more each)."""
+        object.__setattr__(self, "speed", speed)
+        object.__setattr__(self, "cadence", cadence)
+        object.__setattr__(self, "step", step)
+        object.__setattr__(self, "cadence_cv", cadence_cv)
+        object.__setattr__(self, "seconds", seconds)
 
     def expected_cadence(self, speed: float) -> float:
         """This gait's cadence scaled to another speed (v^0.25)."""

@@ -71,7 +71,7 @@ CRITICAL_MIN_ELAPSED_S = 1800.0
 CRITICAL_MIN_FATIGUE = 0.7
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Risk:
     risk: float
     logit: float
@@ -81,6 +81,24 @@ class Risk:
     #: Σ evidence contributions (log-odds) and the capped prior part, for the alert layer and evaluations.
     evidence: float = 0.0
     prior: float = 0.0
+
+    def __init__(
+        self,
+        risk: float,
+        logit: float,
+        factors: dict[str, float] | None = None,
+        max_level: Level = "critical",
+        evidence: float = 0.0,
+        prior: float = 0.0,
+    ) -> None:
+        """The dataclass's ``__init__`` written out (``init=False``): compiled, ``object.__setattr__`` on a field is a
+        direct store, while the generated one runs as Python (~1 k instructions more each)."""
+        object.__setattr__(self, "risk", risk)
+        object.__setattr__(self, "logit", logit)
+        object.__setattr__(self, "factors", {} if factors is None else factors)
+        object.__setattr__(self, "max_level", max_level)
+        object.__setattr__(self, "evidence", evidence)
+        object.__setattr__(self, "prior", prior)
 
     @property
     def critical_ok(self) -> bool:
