@@ -9,11 +9,19 @@ import struct
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from operator import itemgetter
+from typing import Final
 
 import numpy as np
 
 from processors._util import FloatArray
 from processors.cleaning import _coeffs, _reflect_index
+
+# module-level aliases marked Final: compiled (mypyc), a call reads a C static instead of looking the name up
+_isfinite: Final = math.isfinite
+_sum: Final = sum
+_lmin: Final = min  # of a list
+_lmax: Final = max  # of a list
+_frombuffer: Final = np.frombuffer
 
 
 @lru_cache(maxsize=256)
@@ -24,7 +32,7 @@ def _reflect_getters(n: int, half_width: int) -> tuple[Callable[[Sequence[float]
 
 def in_range_list(x: list[float], lo: float, hi: float) -> list[float]:
     """:func:`in_range` on a list of floats (``x`` itself when every value is in range)."""
-    if math.isfinite(sum(x)) and lo <= min(x) and max(x) <= hi:
+    if _isfinite(_sum(x)) and lo <= _lmin(x) and _lmax(x) <= hi:
         return x
     return [v if lo <= v <= hi else math.nan for v in x]
 
@@ -34,8 +42,8 @@ def hampel_list(x: list[float], start: int, half_width: int, n_sigmas: float, mi
     floats (a signed zero among zeros may end up elsewhere in the sort than NumPy puts it: the caller checks)."""
     sure = n_sigmas * min_scale  # |x − median| within this is never a spike (the scale is at least min_scale)
     n, h = len(x), half_width
-    finite = math.isfinite(sum(x))
-    if finite and max(x) - min(x) <= sure:  # every neighbourhood lies within x
+    finite = _isfinite(_sum(x))
+    if finite and _lmax(x) - _lmin(x) <= sure:  # every neighbourhood lies within x
         return x[start:]
     # reflected at the right end only: slices (the order within a neighbourhood is moot)
     getters = None if finite and start >= h else _reflect_getters(n, h)
@@ -80,7 +88,7 @@ def _dots(x: list[float], a: int, b: int, c: tuple[float, ...]) -> list[float]:
     matmul and its convolve do)."""
     if len(c) == 7:  # the default window, unrolled; a loop, not a comprehension (whose closure costs 8 cells)
         c0, c1, c2, c3, c4, c5, c6 = c
-        dots = []
+        dots: list[float] = []
         for i in range(a, b):
             dots.append(
                 0.0
@@ -93,7 +101,7 @@ def _dots(x: list[float], a: int, b: int, c: tuple[float, ...]) -> list[float]:
                 + x[i + 6] * c6
             )
         return dots
-    out = []
+    out: list[float] = []
     for i in range(a, b):
         s = 0.0
         for u, w in zip(x[i : i + len(c)], c, strict=True):
@@ -114,23 +122,25 @@ def savgol_rows_tail(
     if finite is None:
         finite = True
         for r in rows:
-            if not math.isfinite(sum(r)):
+            if not _isfinite(_sum(r)):
                 finite = False
                 break
     if n < window or not finite:
         return [_savgol_runs_tail(r, lo, window, c, _coeffs(window, order)[1]) for r in rows]
     # loops, not comprehensions: those would close over the locals (a cell each), once a tick
-    k, flat = len(rows), []
+    k = len(rows)
+    flat: list[float] = []
     for r in rows:
         flat += r[n - window :]
-    right = (floats_array(flat).reshape(k, window) @ right_t).tolist()
+    right: list[list[float]] = (floats_array(flat).reshape(k, window) @ right_t).tolist()
     a, b = (lo if lo > h else h) - h, n - 2 * h
     skip = lo - (n - h) if lo > n - h else 0
-    out = []
+    out: list[list[float]] = []
     for i in range(k):
         out.append(_dots(rows[i], a, b, c) + right[i][skip:])
     if lo < h:
-        left = (floats_array([v for r in rows for v in r[:window]]).reshape(k, window) @ left_t).tolist()
+        heads = floats_array([v for r in rows for v in r[:window]]).reshape(k, window)
+        left: list[list[float]] = (heads @ left_t).tolist()
         out = [left[i][lo:] + out[i] for i in range(k)]
     return out
 
@@ -145,7 +155,7 @@ def floats_array(x: list[float]) -> FloatArray:
     """``np.array(x)`` for a list of floats, read-only: packed by ``struct`` (each double copied as is, NaN and
     signed zeros included) and read by ``np.frombuffer``, about half the cost of NumPy's per-element type and
     shape discovery for the few dozen values of a tick."""
-    out: FloatArray = np.frombuffer(_packer(len(x))(*x), dtype=np.float64)
+    out: FloatArray = _frombuffer(_packer(len(x))(*x))  # float64, np.frombuffer's default dtype
     return out
 
 
@@ -173,7 +183,7 @@ def _savgol_runs_tail(x: list[float], lo: int, window: int, c: tuple[float, ...]
             if first < b - h:
                 out[first - lo : b - h - lo] = _dots(x, first - h, b - window + 1, c)
             if lo < a + h:
-                vals = (edge[:h] @ np.array(x[a : a + window])).tolist()
+                vals: list[float] = (edge[:h] @ np.array(x[a : a + window])).tolist()
                 for i in range(max(lo, a), a + h):
                     out[i - lo] = vals[i - a]
             vals = (edge[window - h :] @ np.array(x[b - window : b])).tolist()

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import math
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
-_isfinite = math.isfinite
+# module-level aliases marked Final: compiled (mypyc), a call reads a C static instead of looking the name up
+_isfinite: Final = math.isfinite
+_sum: Final = sum
 
 #: Up to this many new seconds per tick, cumulative processors loop in plain Python (cheaper than NumPy's
 #: per-call overhead on a handful of values); larger chunks (a first tick, a restart) use NumPy. Both paths are
 #: tested to agree.
-SMALL = 64
+SMALL: Final = 64
 
 #: Slower than 20 min/km (1200 s/km) counts as "not running" (the contract's stop threshold), in m/s.
-MOVING_MIN_SPEED = 1000.0 / 1200.0
+MOVING_MIN_SPEED: Final = 1000.0 / 1200.0
 
 
 def clip(x: float, lo: float, hi: float) -> float:
@@ -30,8 +33,10 @@ def clip(x: float, lo: float, hi: float) -> float:
     return lo if x < lo else hi if x > hi else x
 
 
-ROUND_MAGIC = 6755399441055744.0  # 1.5 * 2**52: (y + ROUND_MAGIC) - ROUND_MAGIC rounds y to an integer (|y| < 2**51)
-_POW10 = (1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0, 1000000.0)
+#: 1.5 * 2**52: (y + ROUND_MAGIC) - ROUND_MAGIC rounds y to an integer (|y| < 2**51)
+ROUND_MAGIC: Final = 6755399441055744.0
+#: of variable length for mypy: compiled, one tuple object (a fixed-length Final tuple is re-boxed at each read)
+_POW10: Final[tuple[float, ...]] = (1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0, 1000000.0)
 
 
 def fround(x: float, ndigits: int) -> float:
@@ -44,7 +49,7 @@ def fround(x: float, ndigits: int) -> float:
     >>> fround(1.23456, 4), fround(-0.00001, 4), fround(2.5, 0), fround(0.15, 1) == round(0.15, 1)
     (1.2346, -0.0, 2.0, True)
     """
-    if x.__class__ is float and 0 <= ndigits <= 6:
+    if type(x) is float and 0 <= ndigits <= 6:
         p = _POW10[ndigits]
         y = x * p
         if -2e9 < y < 2e9:  # the product's rounding error is < 2.5e-7 here, far inside the margin below
@@ -152,7 +157,7 @@ def logistic(z: float) -> float:
 
 
 #: Current values shown in the status are medians of the last this-many cleaned seconds.
-RECENT_S = 12
+RECENT_S: Final = 12
 
 
 def recent_median(x: FloatArray, seconds: int = RECENT_S, min_count: int = 3) -> float | None:
@@ -167,8 +172,8 @@ def recent_median(x: FloatArray, seconds: int = RECENT_S, min_count: int = 3) ->
     6.0
     """
     if seconds <= 64:
-        v = x[-seconds:].tolist()
-        if not _isfinite(sum(v)):  # a NaN (or an infinity, or an overflow) among them
+        v: list[float] = x[-seconds:].tolist()
+        if not _isfinite(_sum(v)):  # a NaN (or an infinity, or an overflow) among them
             v = [a for a in v if a == a]  # a == a drops NaN
         v.sort()
         k = len(v)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -40,8 +40,12 @@ _ROW_PARAMS = tuple((lo, hi, ms) for (lo, hi), ms in zip(_RANGES, _MIN_SCALES, s
 _PRE, _SMOOTH, _ROUGH, _RAW = slice(0, 3), slice(3, 6), slice(6, 7), slice(7, 9)
 #: a contiguous tick with at most this many new seconds is cleaned in plain floats (processors._cleaning_lists)
 _SMALL = 32
-_min, _max = np.minimum.reduce, np.maximum.reduce
-_isfinite = math.isfinite
+# module-level aliases marked Final: compiled (mypyc), a call reads a C static instead of looking the name up
+_min: Final = np.minimum.reduce
+_max: Final = np.maximum.reduce
+_isfinite: Final = math.isfinite
+_sum: Final = sum
+_lmin: Final = min  # of a list
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,6 @@ class CleanTail:
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
-
 
 
 def _to_json(a: FloatArray) -> list[list[float | None]] | list[float | None]:
@@ -206,10 +209,10 @@ class Clean(Processor):
             (1, w.speed, *_ROW_PARAMS[1]),
             (2, w.cadence, *_ROW_PARAMS[2]),
         ):
-            row = x[a:n].tolist()
+            row: list[float] = x[a:n].tolist()
             # without NaN the sorted row's ends are its smallest and largest values (one sort of ~10 values costs
             # half of min() and max(); an end may be the other zero of ±0, which no comparison below tells apart)
-            s = sorted(row) if _isfinite(sum(row)) else None
+            s = sorted(row) if _isfinite(_sum(row)) else None
             if s is not None and lo <= s[0] and s[-1] <= hi:
                 if s[-1] - s[0] <= self.hampel_sigmas * ms:  # hampel_list's own shortcut: no spike possible
                     raw.append(row)
@@ -221,7 +224,7 @@ class Clean(Processor):
                 return None
             raw.append(row)
             pre.append(hampel_list(row, i0, h, self.hampel_sigmas, ms))
-        region_t0 = w.t.item(r0)
+        region_t0: float = w.t.item(r0)
         hr = pre[0] = rate_limit_list(pre[0], self.hr_max_rate, self._hr_last, region_t0 - self._hr_last_t)
         for j in range(len(hr) - 1, -1, -1):
             if hr[j] == hr[j]:
@@ -234,19 +237,19 @@ class Clean(Processor):
         e0, e1, e2 = c0 + pre[0], c1 + pre[1], c2 + pre[2]
         k = -self._left
         self._ctx = [e0[k:], e1[k:], e2[k:]]
-        isfinite, g = math.isfinite, self.max_gap_s
+        g = self.max_gap_s
         # a row without NaN is its own fill (fill_short_gaps_list would copy it)
-        f0 = e0 if isfinite(sum(e0)) else fill_short_gaps_list(e0, g)
-        f1 = e1 if isfinite(sum(e1)) else fill_short_gaps_list(e1, g)
-        f2 = e2 if isfinite(sum(e2)) else fill_short_gaps_list(e2, g)
+        f0 = e0 if _isfinite(_sum(e0)) else fill_short_gaps_list(e0, g)
+        f1 = e1 if _isfinite(_sum(e1)) else fill_short_gaps_list(e1, g)
+        f2 = e2 if _isfinite(_sum(e2)) else fill_short_gaps_list(e2, g)
         finite = f0 is e0 and f1 is e1 and f2 is e2
         m = len(hr)
         s0, s1, s2 = savgol_rows_tail([f0, f1, f2], m, self.savgol_window, self.savgol_order, finite or None)
         # np.maximum(x, 0.0) of smoothed speed and cadence (−0.0 → 0.0): nothing to change when the smallest is
         # positive (min() skips a NaN unless it comes first, and then its result is NaN: the comprehension)
-        if not min(s1) > 0.0:
+        if not _lmin(s1) > 0.0:
             s1 = [v if v > 0.0 or v != v else 0.0 for v in s1]
-        if not min(s2) > 0.0:
+        if not _lmin(s2) > 0.0:
             s2 = [v if v > 0.0 or v != v else 0.0 for v in s2]
         return [*pre[0], *pre[1], *pre[2], *s0, *s1, *s2, *f2[-m:], *raw[0][i0:], *raw[2][i0:]]
 
