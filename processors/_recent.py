@@ -30,6 +30,11 @@ class RecentMedian(Processor):
             raise ValueError("seconds must be >= 1")
         self.seconds = seconds
         self._value: float | None = None
+        # the class's settings, read per tick: instance attributes (compiled, C struct fields, not class lookups)
+        self._stream: str = self.stream
+        self._digits: int = self.digits
+        self._min_count: int = self.min_count
+        self._check: bool = self._vetoes
 
     def known(self, ctx: Context) -> bool:
         """Whether the stream can be trusted this tick (override to veto, e.g. HR in cadence lock)."""
@@ -37,11 +42,11 @@ class RecentMedian(Processor):
 
     def update(self, ctx: Context) -> None:
         tail: CleanTail = ctx["clean"]
-        if self._vetoes and not self.known(ctx):
+        if self._check and not self.known(ctx):
             v = None
         else:
-            v = recent_median(getattr(tail, self.stream), self.seconds, self.min_count)
-        self._value = None if v is None else fround(v, self.digits)
+            v = recent_median(getattr(tail, self._stream), self.seconds, self._min_count)
+        self._value = None if v is None else fround(v, self._digits)
 
     def get(self) -> float | None:
         return self._value

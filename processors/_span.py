@@ -44,6 +44,7 @@ class RecentSpan(Processor, Generic[T]):
         self._key: tuple[Hashable, ...] | None = None
         #: the plan and profile (both immutable) :meth:`extra_key` last read, and its answer then
         self._extra: tuple[object, object, tuple[Hashable, ...]] | None = None
+        self._plain_key: bool = self._no_extra_key  # per instance (compiled, a C struct field)
 
     def extra_key(self, ctx: Context) -> tuple[Hashable, ...]:
         """What else the value depends on, from ``ctx.profile`` and ``ctx.plan`` only (e.g. profile fields):
@@ -64,7 +65,7 @@ class RecentSpan(Processor, Generic[T]):
         store: BinStore = ctx["bins"]
         elapsed = ctx.window.elapsed
         k = store.n_complete(elapsed)
-        key = (k,) if self._no_extra_key else (k, *self.kept_extra_key(ctx))  # (k,): the same tuple, no call
+        key = (k,) if self._plain_key else (k, *self.kept_extra_key(ctx))  # (k,): the same tuple, no call
         if key == self._key:  # complete bins only: recomputed every 10 s
             return
         self._key = key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -27,7 +28,9 @@ from processors.window import Window
 HR_RANGE = (30.0, 230.0)
 SPEED_RANGE = (0.0, 10.0)  # m/s; 10 m/s = 100 s/km, the fastest pace the wire accepts
 CADENCE_RANGE = (0.0, 260.0)
-TEMP_RANGE = (-30.0, 60.0)
+_TEMP_LO: Final = -30.0
+_TEMP_HI: Final = 60.0
+TEMP_RANGE = (_TEMP_LO, _TEMP_HI)
 _LO = np.array([[HR_RANGE[0]], [SPEED_RANGE[0]], [CADENCE_RANGE[0]]])
 _HI = np.array([[HR_RANGE[1]], [SPEED_RANGE[1]], [CADENCE_RANGE[1]]])
 #: Smallest robust scale of the Hampel test per stream (HR bpm, speed m/s, cadence steps/min), so a flat
@@ -41,14 +44,15 @@ _PRE, _SMOOTH, _ROUGH, _RAW = slice(0, 3), slice(3, 6), slice(6, 7), slice(7, 9)
 #: a contiguous tick with at most this many new seconds is cleaned in plain floats (processors._cleaning_lists)
 _SMALL = 32
 # module-level aliases marked Final: compiled (mypyc), a call reads a C static instead of looking the name up
-_min: Final = np.minimum.reduce
-_max: Final = np.maximum.reduce
+_min: Final[Callable[[FloatArray], float]] = np.minimum.reduce  # of a 1-D array: a NumPy float (NaN if any)
+_max: Final[Callable[[FloatArray], float]] = np.maximum.reduce
 _isfinite: Final = math.isfinite
 _sum: Final = sum
 _lmin: Final = min  # of a list
+_setattr: Final = object.__setattr__  # of a frozen dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class CleanTail:
     """The cleaned last part of a window.
 
@@ -66,6 +70,30 @@ class CleanTail:
     hr_raw: FloatArray
     cadence_raw: FloatArray
     new_from: int
+
+    def __init__(
+        self,
+        t: FloatArray,
+        hr: FloatArray,
+        speed: FloatArray,
+        cadence: FloatArray,
+        cadence_rough: FloatArray,
+        temp: FloatArray,
+        hr_raw: FloatArray,
+        cadence_raw: FloatArray,
+        new_from: int,
+    ) -> None:
+        """The frozen dataclass's own ``__init__`` (an ``object.__setattr__`` per field), written out: compiled by
+        mypyc with the rest of the module (the generated one runs as Python bytecode), once a tick."""
+        _setattr(self, "t", t)
+        _setattr(self, "hr", hr)
+        _setattr(self, "speed", speed)
+        _setattr(self, "cadence", cadence)
+        _setattr(self, "cadence_rough", cadence_rough)
+        _setattr(self, "temp", temp)
+        _setattr(self, "hr_raw", hr_raw)
+        _setattr(self, "cadence_raw", cadence_raw)
+        _setattr(self, "new_from", new_from)
 
     @property
     def new(self) -> slice:
@@ -295,7 +323,7 @@ class Clean(Processor):
         ts = n - size
         cut = b1 - size
         temp = w.temp[ts:]
-        if size and TEMP_RANGE[0] <= _min(temp) and _max(temp) <= TEMP_RANGE[1]:  # NaN compares False
+        if size and _min(temp) >= _TEMP_LO and _max(temp) <= _TEMP_HI:  # NaN compares False
             temp = temp.copy()  # = in_range(temp)
         else:  # hold the last reading for up to 5 min across gaps
             t0 = max(0, ts - 300)
