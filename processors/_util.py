@@ -10,7 +10,6 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 # module-level aliases marked Final: compiled (mypyc), a call reads a C static instead of looking the name up
-_isfinite: Final = math.isfinite
 _sum: Final = sum
 
 #: Up to this many new seconds per tick, cumulative processors loop in plain Python (cheaper than NumPy's
@@ -173,7 +172,8 @@ def recent_median(x: FloatArray, seconds: int = RECENT_S, min_count: int = 3) ->
     """
     if seconds <= 64:
         v: list[float] = x[-seconds:].tolist()
-        if not _isfinite(_sum(v)):  # a NaN (or an infinity, or an overflow) among them
+        total: float = _sum(v)
+        if total - total != 0.0:  # a NaN (or an infinity, or an overflow) among them: not math.isfinite(total)
             v = [a for a in v if a == a]  # a == a drops NaN
         v.sort()
         k = len(v)

@@ -46,7 +46,6 @@ _SMALL = 32
 # module-level aliases marked Final: compiled (mypyc), a call reads a C static instead of looking the name up
 _min: Final[Callable[[FloatArray], float]] = np.minimum.reduce  # of a 1-D array: a NumPy float (NaN if any)
 _max: Final[Callable[[FloatArray], float]] = np.maximum.reduce
-_isfinite: Final = math.isfinite
 _sum: Final = sum
 _lmin: Final = min  # of a list
 _setattr: Final = object.__setattr__  # of a frozen dataclass
@@ -240,7 +239,8 @@ class Clean(Processor):
             row: list[float] = x[a:n].tolist()
             # without NaN the sorted row's ends are its smallest and largest values (one sort of ~10 values costs
             # half of min() and max(); an end may be the other zero of ±0, which no comparison below tells apart)
-            s = sorted(row) if _isfinite(_sum(row)) else None
+            total: float = _sum(row)
+            s = sorted(row) if total - total == 0.0 else None  # = math.isfinite(total) (inf − inf, NaN: NaN)
             if s is not None and lo <= s[0] and s[-1] <= hi:
                 if s[-1] - s[0] <= self.hampel_sigmas * ms:  # hampel_list's own shortcut: no spike possible
                     raw.append(row)
@@ -267,9 +267,12 @@ class Clean(Processor):
         self._ctx = [e0[k:], e1[k:], e2[k:]]
         g = self.max_gap_s
         # a row without NaN is its own fill (fill_short_gaps_list would copy it)
-        f0 = e0 if _isfinite(_sum(e0)) else fill_short_gaps_list(e0, g)
-        f1 = e1 if _isfinite(_sum(e1)) else fill_short_gaps_list(e1, g)
-        f2 = e2 if _isfinite(_sum(e2)) else fill_short_gaps_list(e2, g)
+        t0: float = _sum(e0)  # x − x == 0.0: math.isfinite(x), without a call
+        t1: float = _sum(e1)
+        t2: float = _sum(e2)
+        f0 = e0 if t0 - t0 == 0.0 else fill_short_gaps_list(e0, g)
+        f1 = e1 if t1 - t1 == 0.0 else fill_short_gaps_list(e1, g)
+        f2 = e2 if t2 - t2 == 0.0 else fill_short_gaps_list(e2, g)
         finite = f0 is e0 and f1 is e1 and f2 is e2
         m = len(hr)
         s0, s1, s2 = savgol_rows_tail([f0, f1, f2], m, self.savgol_window, self.savgol_order, finite or None)
