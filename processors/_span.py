@@ -41,7 +41,9 @@ class RecentSpan(Processor, Generic[T]):
         self.span_s = span_s
         self.min_s = min_s
         self._value: T | None = None
-        self._key: tuple[Hashable, ...] | None = None
+        #: what the value was computed from: the number of complete bins (-1: nothing yet) and the extra key
+        self._k = -1
+        self._k_extra: tuple[Hashable, ...] = ()
         #: the plan and profile (both immutable) :meth:`extra_key` last read, and its answer then
         self._extra: tuple[object, object, tuple[Hashable, ...]] | None = None
         self._plain_key: bool = self._no_extra_key  # per instance (compiled, a C struct field)
@@ -65,10 +67,11 @@ class RecentSpan(Processor, Generic[T]):
         store: BinStore = ctx["bins"]
         elapsed = ctx.window.elapsed
         k = store.n_complete(elapsed)
-        key = (k,) if self._plain_key else (k, *self.kept_extra_key(ctx))  # (k,): the same tuple, no call
-        if key == self._key:  # complete bins only: recomputed every 10 s
+        extra = () if self._plain_key else self.kept_extra_key(ctx)  # (): the same for every tick, no call
+        # complete bins only: recomputed every 10 s (a kept extra key is the very tuple of the last tick)
+        if k == self._k and (extra is self._k_extra or extra == self._k_extra):
             return
-        self._key = key
+        self._k, self._k_extra = k, extra
         self._value = self._compute(store, elapsed, ctx)
 
     def _compute(self, store: BinStore, elapsed: float, ctx: Context) -> T | None:

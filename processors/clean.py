@@ -231,11 +231,9 @@ class Clean(Processor):
         i0 = r0 - a
         raw: list[list[float]] = []
         pre: list[list[float]] = []
-        for i, x, lo, hi, ms in (
-            (0, w.hr, *_ROW_PARAMS[0]),
-            (1, w.speed, *_ROW_PARAMS[1]),
-            (2, w.cadence, *_ROW_PARAMS[2]),
-        ):
+        for i in range(3):
+            x = w.hr if i == 0 else w.speed if i == 1 else w.cadence
+            lo, hi, ms = _ROW_PARAMS[i]
             row: list[float] = x[a:n].tolist()
             # without NaN the sorted row's ends are its smallest and largest values (one sort of ~10 values costs
             # half of min() and max(); an end may be the other zero of ±0, which no comparison below tells apart)
@@ -261,8 +259,8 @@ class Clean(Processor):
         if self._ctx is None:
             b0 = self._b1 - self._left
             self._ctx = self._buf[_PRE, b0 if b0 > self._b0 else self._b0 : self._b1].tolist()
-        c0, c1, c2 = self._ctx
-        e0, e1, e2 = c0 + pre[0], c1 + pre[1], c2 + pre[2]
+        c = self._ctx
+        e0, e1, e2 = c[0] + pre[0], c[1] + pre[1], c[2] + pre[2]
         k = -self._left
         self._ctx = [e0[k:], e1[k:], e2[k:]]
         g = self.max_gap_s
