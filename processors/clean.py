@@ -259,7 +259,7 @@ class Clean(Processor):
         if self._ctx is None:
             b0 = self._b1 - self._left
             self._ctx = self._buf[_PRE, b0 if b0 > self._b0 else self._b0 : self._b1].tolist()
-        c = self._ctx
+        c: list[list[float]] = self._ctx  # typed: compiled, list operations (the attribute is Optional)
         e0, e1, e2 = c[0] + pre[0], c[1] + pre[1], c[2] + pre[2]
         k = -self._left
         self._ctx = [e0[k:], e1[k:], e2[k:]]
