@@ -95,7 +95,7 @@ def column_sums(rows: FloatArray) -> list[float]:
     >>> column_sums(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
     [9.0, 12.0]
     """
-    out: list[float] = np.ascontiguousarray(rows.T).sum(axis=1).tolist()
+    out: list[float] = np.add.reduce(np.ascontiguousarray(rows.T), axis=1).tolist()  # .sum(axis=1), no wrapper
     return out
 
 

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from processors._util import FloatArray, fround
 from processors.bins import N_C, S_C, S_C_SPD, SS_C, BinStore, column_sums
 from processors.gait import steady_rows_of_complete, steady_running_bins
@@ -66,7 +68,7 @@ def _steady_cadence_of(sub: FloatArray, min_s: float, sums: list[float] | None =
     cad = sums[S_C] / total
     spd = sums[S_C_SPD] / total
     # pooled within-bin variance: Σ (Σc² − (Σc)²/n) / Σn
-    within = max(0.0, float((sub[:, SS_C] - sub[:, S_C] * sub[:, S_C] / n).sum()) / total)
+    within = max(0.0, float(np.add.reduce(sub[:, SS_C] - sub[:, S_C] * sub[:, S_C] / n)) / total)
     return SteadyCadence(cadence_cv=math.sqrt(within) / cad, cadence=cad, speed=spd, seconds=total)
 
 

@@ -13,11 +13,11 @@ from processors.registry import Context, Processor, register
 
 def efficiency_factor(rows: FloatArray, min_s: float) -> float | None:
     """EF = mean speed / mean HR over the moving seconds with HR in these bins (None with < ``min_s`` s)."""
-    n = float(rows[:, N_P].sum()) if rows.shape[0] else 0.0
+    n = float(np.add.reduce(rows[:, N_P])) if rows.shape[0] else 0.0
     if n < min_s:
         return None
-    hr = float(rows[:, S_P_HR].sum())
-    return None if hr <= 0 else float(rows[:, S_P_SPD].sum()) / hr
+    hr = float(np.add.reduce(rows[:, S_P_HR]))
+    return None if hr <= 0 else float(np.add.reduce(rows[:, S_P_SPD])) / hr
 
 
 def decoupling_pct(ef_ref: float, ef_now: float) -> float:
@@ -64,7 +64,7 @@ def settled_bins(
 
 def _median_speed(rows: FloatArray, bin_s: int) -> float | None:
     full = (rows[:, N_M] >= 0.8 * bin_s) & (rows[:, N_P] >= 0.5 * bin_s)
-    if not full.any():
+    if not np.logical_or.reduce(full):
         return None
     return median(rows[full, S_M] / rows[full, N_M])
 

@@ -158,7 +158,7 @@ class CardiacDrift(Processor):
         grouped = rows[:m].reshape(-1, g, rows.shape[1]).sum(axis=1)
         n = grouped[:, N_P]
         ok = n >= 0.5 * self.group_s
-        if ok.sum() * self.group_s < self.min_steady_s:
+        if np.add.reduce(ok) * self.group_s < self.min_steady_s:  # ok.sum(): no Python wrapper
             return None
         t0 = (k0 + skip) * store.bin_s + self.group_s * np.arange(grouped.shape[0])  # group starts
         with np.errstate(all="ignore"):
@@ -166,7 +166,7 @@ class CardiacDrift(Processor):
             hr = np.where(ok, grouped[:, S_P_HR] / np.maximum(n, 1.0), np.nan)
         block = steady_blocks(spd, ok, self.steady_tol)
         keep = block >= 0
-        if not keep.any():
+        if not np.logical_or.reduce(keep):
             return None
         # the start of each group's block; the first block of the span keeps its settle too (conservative)
         first = np.zeros(grouped.shape[0])
@@ -176,7 +176,7 @@ class CardiacDrift(Processor):
         keep &= (t0 >= first + self.settle_s) & (t0 >= self.warmup_s)
         counts = np.bincount(block[keep], minlength=int(block.max()) + 1)
         keep &= counts[np.maximum(block, 0)] * self.group_s >= self.min_block_s
-        if keep.sum() * self.group_s < self.min_steady_s:
+        if np.add.reduce(keep) * self.group_s < self.min_steady_s:
             return None
         tmid = t0 + 0.5 * self.group_s
         return blocked_theil_sen(tmid[keep], hr[keep], block[keep]) * 3600.0

@@ -76,17 +76,17 @@ def gait_of(rows: FloatArray, min_s: float, sums: list[float] | None = None) -> 
         return None
     n = rows[:, N_C]
     ok = n >= 2
-    if ok.all():  # steady bins have >= 2 s each: no copy
+    if np.logical_and.reduce(ok):  # steady bins have >= 2 s each: no copy (ok.all() without its Python wrapper)
         sub, n_sum = rows, total
-    elif ok.any():
+    elif np.logical_or.reduce(ok):
         sub = rows[ok]
-        n_sum = float(sub[:, N_C].sum())
+        n_sum = float(np.add.reduce(sub[:, N_C]))
     else:
         return None
     n_ok = sub[:, N_C]
     mean_b = sub[:, S_C] / n_ok
     var_b = np.maximum(sub[:, SS_C] / n_ok - mean_b * mean_b, 0.0)
-    within = float((var_b * n_ok).sum()) / n_sum
+    within = float(np.add.reduce(var_b * n_ok)) / n_sum
     cv = math.sqrt(within) / cad
     return Gait(speed=spd, cadence=cad, step=step, cadence_cv=cv, seconds=total)
 
