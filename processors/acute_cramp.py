@@ -78,7 +78,7 @@ class AcuteCramp(Processor):
         if v_now is None:
             return False
         before = tail.speed[b]
-        top = float(before.max())  # NaN if any second is NaN
+        top = float(np.maximum.reduce(before))  # before.max() without its Python wrapper; NaN if any second is NaN
         if v_now > self.collapse * top:  # then also above collapse x the median (<= top): no collapse, no sort
             return False
         v_before = nanmedian(before, min_count=20)

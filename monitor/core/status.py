@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from operator import attrgetter
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -62,7 +62,7 @@ def _clean(value: Any) -> Any:
 
 def _num(value: Any) -> Any:
     """:func:`_clean` with a fast path for plain floats."""
-    if value.__class__ is float:
+    if type(value) is float:
         return round4(value) if value - value == 0.0 else None
     return value if value is None else _clean(value)
 
@@ -70,7 +70,7 @@ def _num(value: Any) -> Any:
 #: Indicators fields that Engine.tick sets from ``_f`` (a finite plain float, or None) or ``float``/``bool`` of a
 #: value a processor rounded to <= 4 decimals (the producer's rounding in brackets): :func:`round4` returns them
 #: unchanged (module docstring), so the engine's status takes them as they are.
-PREROUNDED_FIELDS = frozenset((
+PREROUNDED_FIELDS: Final = frozenset((
     "distance_m",  # distance: fround 3
     "hr", "cadence", "temp",  # _recent.RecentMedian: fround 3
     "pace",  # pace: fround 3
@@ -88,17 +88,17 @@ PREROUNDED_FIELDS = frozenset((
 
 #: Indicators fields rounded to <= 4 decimals whose type Engine.tick does not fix: only checked (gait_state_s:
 #: the engine's fround 1).
-FIELDS_CHECKED = frozenset(("gait_state_s",))
+FIELDS_CHECKED: Final = frozenset(("gait_state_s",))
 #: Indicators fields rounded here whose last rounding is kept and reused (the same from tick to tick).
-FIELDS_REUSED = frozenset(("hr_max_bpm",))
+FIELDS_REUSED: Final = frozenset(("hr_max_bpm",))
 
 #: Indicators fields whose dict or list holds values rounded to <= 4 decimals by their producer (risk.risk_of
 #: and fatigue.fatigue_of: fround 4; hr_zones: whole seconds): only NaN/inf and non-floats are converted.
-PREROUNDED_CONTAINERS = frozenset(("factors", "fatigue_parts", "hr_zone_s"))
+PREROUNDED_CONTAINERS: Final = frozenset(("factors", "fatigue_parts", "hr_zone_s"))
 
 #: ``Indicators.values`` entries Engine._values sets with ``_f`` (a finite plain float, or None) or from the
 #: indicators above, of values their producer rounded to <= 4 decimals: copied as they are.
-VALUES_AS_IS = (
+VALUES_AS_IS: Final = (
     "pace_ratio_10min", "pace_ratio_plan", "hrr_10min",  # sustained_pace, pace_over_plan, intensity: fround 4
     "hr_bpm", "cadence_spm", "temp_c", "stride_m",  # the indicators above
     "cadence_decline_pct", "cadence_cv_ratio", "stride_change_pct", "step_m",  # their processors: fround 4
@@ -107,18 +107,18 @@ VALUES_AS_IS = (
     "risk_logit", "risk_evidence",  # risk: fround 4
 )  # fmt: skip
 #: ``Indicators.values`` entries rounded to <= 4 decimals whose type Engine._values does not fix: only checked.
-VALUES_CHECKED = (
+VALUES_CHECKED: Final = (
     "elapsed_min",  # engine: fround 4
     "baseline_cadence_spm", "cadence_baseline", "baseline_stride_m",  # engine._baseline_gait: fround 3, 4
 )  # fmt: skip
 #: The other ``Indicators.values`` entries, rounded here: speed_mps (6 decimals), fatigue_gait (a weighted mean)
 #: and profile values (the same from tick to tick, so the last rounding of each is kept and reused).
-VALUES_ROUNDED = (
+VALUES_ROUNDED: Final = (
     "speed_mps", "training_pace_s_per_km", "training_speed_mps", "reference_pace_s_per_km", "hr_max_bpm",
     "fatigue_gait",
 )  # fmt: skip
-PREROUNDED_VALUES = frozenset(VALUES_AS_IS + VALUES_CHECKED)
-_N_VALUES = len(VALUES_AS_IS) + len(VALUES_CHECKED) + len(VALUES_ROUNDED)
+PREROUNDED_VALUES: Final = frozenset(VALUES_AS_IS + VALUES_CHECKED)
+_N_VALUES: Final = len(VALUES_AS_IS) + len(VALUES_CHECKED) + len(VALUES_ROUNDED)
 
 
 class EngineStatus:
@@ -139,7 +139,7 @@ class EngineStatus:
     def round(self, key: str, x: Any) -> Any:
         """:func:`_num` of ``x``, the last result for ``key`` reused while ``x`` is equal to its value then (two
         equal floats are the same double unless they are zeros, ±0: not reused)."""
-        if x.__class__ is float and x - x == 0.0:
+        if type(x) is float and x - x == 0.0:
             last = self._last.get(key)
             if last is not None and last[0] == x and x:
                 return last[1]
@@ -149,10 +149,13 @@ class EngineStatus:
         return _num(x)
 
     def fill(self, status: dict[str, Any], ind: Indicators) -> None:
-        status.update(zip(self._fields, self._get(ind), strict=True))  # the order of the keys: fields
+        got = self._get(ind)
+        if len(got) != len(self._fields):  # zip(..., strict=True)'s check, once (compiled: no keyword call)
+            raise ValueError("EngineStatus.fill: the fields and their values differ in length")
+        status.update(zip(self._fields, got))  # noqa: B905 (checked above); the order of the keys: fields
         for key in self._general:
             v = status[key]
-            cls = v.__class__
+            cls = type(v)  # compiled: the object's type slot (v.__class__ is an attribute lookup)
             if cls is float:
                 if v - v != 0.0:  # v - v is NaN for NaN and ±inf
                     status[key] = None
@@ -166,9 +169,9 @@ class EngineStatus:
                 status[key] = self._values(v)
             elif key in PREROUNDED_CONTAINERS and (cls is dict or cls is list):
                 if cls is dict:
-                    status[key] = {k: x if x.__class__ is float and x - x == 0.0 else _num(x) for k, x in v.items()}
+                    status[key] = {k: x if type(x) is float and x - x == 0.0 else _num(x) for k, x in v.items()}
                 else:
-                    status[key] = [x if x.__class__ is float and x - x == 0.0 else _clean(x) for x in v]
+                    status[key] = [x if type(x) is float and x - x == 0.0 else _clean(x) for x in v]
             else:
                 status[key] = _clean(v)
 
@@ -176,7 +179,7 @@ class EngineStatus:
         out = dict(v)  # VALUES_AS_IS: as they are
         for k in VALUES_CHECKED:
             x = out[k]
-            if not (x.__class__ is float and x - x == 0.0):
+            if not (type(x) is float and x - x == 0.0):
                 out[k] = _num(x)
         for k in VALUES_ROUNDED:
             out[k] = self.round(k, out[k])
