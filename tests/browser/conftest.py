@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+STATIC = Path(__file__).resolve().parents[2] / "monitor" / "static"
 
 
 def _unavailable(reason: str) -> None:
@@ -50,3 +54,23 @@ def artifacts() -> Path:
     """``test-artifacts/`` at the repository root (gitignored): screenshots for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@asynccontextmanager
+async def script_page(chromium: str, *scripts: str) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A blank page in headless Chromium with the dashboard's ``scripts`` (file names in ``monitor/static``)
+    loaded, and the list its uncaught errors are appended to."""
+    from playwright.async_api import async_playwright
+
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = await browser.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await page.set_content("<!doctype html><title>t</title><body></body>")
+            for name in scripts:
+                await page.add_script_tag(content=(STATIC / name).read_text(encoding="utf-8"))
+            yield page, errors
+        finally:
+            await browser.close()

@@ -6,38 +6,23 @@ alert the pipeline made."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from monitor.core.pipeline import run_offline
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import script_page
 from tests.runs import HOT_PROFILE, hot_fast_run
 
 pytestmark = [pytest.mark.browser]
 
-STATIC = Path(__file__).resolve().parents[2] / "monitor" / "static"
-
 
 async def test_a_live_alert_item_shows_no_null(chromium: str) -> None:
-    from playwright.async_api import async_playwright
-
     alert = run_offline(hot_fast_run(minutes=35), squad="club", athlete="ann", profile=HOT_PROFILE).alerts[0]
     live = json.loads(json.dumps(alert.to_dict()))  # as the page receives it: no "response"
     past = {**live, "response": {"after_s": 300, "pace_before": 300, "pace_after": 330, "cadence_before": 170,
                                  "cadence_after": 165, "stopped_s": 0}}  # fmt: skip
-    errors: list[str] = []
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = await browser.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await page.set_content("<!doctype html><title>t</title><body></body>")
-            for name in ("common.js", "live.js"):
-                await page.add_script_tag(content=(STATIC / name).read_text(encoding="utf-8"))
-            shown = [await page.evaluate("(a) => CW.alertItem(a).textContent", a) for a in (live, past)]
-        finally:
-            await browser.close()
+    async with script_page(chromium, "common.js", "live.js") as (page, errors):
+        shown = [await page.evaluate("(a) => CW.alertItem(a).textContent", a) for a in (live, past)]
     assert not errors, errors
     for text in shown:
         assert "null" not in text and "undefined" not in text

@@ -6,7 +6,6 @@ page uses the dashboard's own ``common.js``."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +13,11 @@ import pytest
 from monitor.coach.live import LiveView
 from monitor.core.pipeline import run_offline
 from simulators.frame import Frame
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import script_page
 from tests.runs import EASY_PROFILE, T0
 
 pytestmark = [pytest.mark.browser]
 
-COMMON_JS = Path(__file__).resolve().parents[2] / "monitor" / "static" / "common.js"
 #: label → shown text (value and unit) of each load metric of a tile
 METRICS_JS = """(tile) => Object.fromEntries(CW.loadMetrics(tile).map(m => [
   m.querySelector('dt').textContent, m.querySelector('dd').textContent]))"""
@@ -42,22 +40,11 @@ def _tiles() -> dict[str, dict[str, Any]]:
 
 
 async def test_unknown_totals_render_as_a_dash(chromium: str) -> None:
-    from playwright.async_api import async_playwright
-
     tiles = _tiles()
     assert tiles["hronly"]["distance_m"] is None and tiles["paceonly"]["trimp"] is None
-    errors: list[str] = []
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = await browser.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await page.set_content("<!doctype html><title>t</title><body></body>")
-            await page.add_script_tag(content=COMMON_JS.read_text(encoding="utf-8"))
-            shown = {a: await page.evaluate(METRICS_JS, t) for a, t in tiles.items()}
-            core = {a: await page.evaluate(CORE_JS, t) for a, t in {**tiles, "stopped": {"pace": 1500}}.items()}
-        finally:
-            await browser.close()
+    async with script_page(chromium, "common.js") as (page, errors):
+        shown = {a: await page.evaluate(METRICS_JS, t) for a, t in tiles.items()}
+        core = {a: await page.evaluate(CORE_JS, t) for a, t in {**tiles, "stopped": {"pace": 1500}}.items()}
     assert not errors, errors
     assert shown["hronly"]["Distance"] == "— km"
     assert shown["hronly"]["TRIMP"] not in ("—", "0") and float(shown["hronly"]["TRIMP"]) > 0
